@@ -1,0 +1,61 @@
+# Postern — build, run and test. `make run` and `make test` are the two commands of the README.
+#
+#   make              build build/posternd
+#   make run          install missing packages, build, start posternd on 127.0.0.1:8080 (data in ./var/)
+#   make test         build and run every test tier; ends with "N passed, N failed"
+#   make bench        the benchmark of BENCHMARKS.md
+#   make SANITIZE=address,undefined test    the same suite under ASan and UBSan
+
+CC       ?= cc
+BUILD    ?= build
+SANITIZE ?=
+PKGS     := libmicrohttpd jansson libsodium sqlite3
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+               -fno-strict-aliasing -pthread -Isrc/common -Isrc/server
+ifneq ($(SANITIZE),)
+CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS     += -fsanitize=$(SANITIZE)
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS     += $(CFLAGS_BASE) $(PKG_CFLAGS)
+LDLIBS     += $(PKG_LIBS) -pthread
+
+COMMON_SRC := $(wildcard src/common/*.c)
+SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test unit integration bench clean
+all: $(BUILD)/posternd
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c $(wildcard src/common/*.h src/server/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/posternd: $(BUILD)/src/server/main.o $(SERVER_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(SERVER_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+
+run: deps $(BUILD)/posternd
+	@mkdir -p var
+	./$(BUILD)/posternd --data-dir=./var --port=8080
+
+test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/posternd $(UNIT_BIN)
+	@sh scripts/test.sh $(BUILD)
+
+bench: deps $(BUILD)/posternd
+	@sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

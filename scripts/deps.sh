@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install what building and testing Postern needs on Debian 12, and nothing else.
+# As root: apt-get installs what is missing. Otherwise: prints the exact command to run and fails.
+set -eu
+need="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev python3 curl"
+missing=""
+for p in $need; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+	echo "deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
+		apt-get update >/dev/null && apt-get install -y --no-install-recommends $missing
+	}
+else
+	echo "deps: missing packages:$missing"
+	echo "deps: run this, then try again:  sudo apt-get install -y$missing"
+	exit 1
+fi

@@ -1,0 +1,144 @@
+/*
+ * config.c — the settings table and its parser (see config.h). Adding a setting is one row here plus a field
+ * in struct config; the parser, the defaults and --help all read the row.
+ */
+#include "config.h"
+
+#include "strnum.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+enum config_type { CT_INT, CT_STR, CT_DURABILITY };
+
+struct config_row {
+	const char *name;
+	enum config_type type;
+	size_t offset;
+	size_t size; /* for strings */
+	const char *def;
+	int64_t min, max;
+	const char *help;
+};
+
+#define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+
+static const struct config_row config_table[] = {
+	{"listen", CT_STR, F(listen), "127.0.0.1", 0, 0, "IPv4 address to listen on (put nginx in front for TLS)"},
+	{"port", CT_INT, F(port), "8080", 0, 65535, "TCP port; 0 picks a free one"},
+	{"data-dir", CT_STR, F(data_dir), "./var", 0, 0, "directory holding postern.db"},
+	{"durability", CT_DURABILITY, F(durability), "full", 0, 1,
+	 "full: fsync each group commit (a 2xx survives power loss); normal: faster, may lose the last commits on power loss"},
+	{"max-body-bytes", CT_INT, F(max_body_bytes), "65536", 1024, 16777216, "largest decoded message body"},
+	{"max-request-bytes", CT_INT, F(max_request_bytes), "262144", 4096, 33554432, "largest HTTP request body"},
+	{"json-max-depth", CT_INT, F(json_max_depth), "16", 2, 64, "deepest JSON nesting accepted"},
+	{"session-ttl", CT_INT, F(session_ttl_s), "2592000", 60, 31536000, "login session lifetime in seconds"},
+	{"reader-threads", CT_INT, F(reader_threads), "4", 1, 64, "database reader threads"},
+	{"http-threads", CT_INT, F(http_threads), "2", 1, 64, "HTTP event-loop threads"},
+	{"max-connections", CT_INT, F(max_connections), "20000", 16, 1000000, "simultaneous connections"},
+	{"conn-memory", CT_INT, F(conn_memory), "12288", 8192, 16384, "per-connection memory limit in bytes"},
+	{"pwhash-concurrency", CT_INT, F(pwhash_concurrency), "2", 1, 64, "password hashes computed at once"},
+	{"pwhash-memlimit", CT_INT, F(pwhash_memlimit), "67108864", 8192, 1073741824, "argon2id memory per hash, bytes"},
+	{"pwhash-opslimit", CT_INT, F(pwhash_opslimit), "2", 1, 10, "argon2id passes"},
+	{"login-fail-limit", CT_INT, F(login_fail_limit), "10", 1, 100000, "failed logins per username per window"},
+	{"login-fail-window", CT_INT, F(login_fail_window_s), "300", 1, 86400, "failed-login window in seconds"},
+	{"max-batch", CT_INT, F(max_batch), "256", 1, 4096, "most transactions in one group commit"},
+	{"heartbeat-ms", CT_INT, F(heartbeat_ms), "15000", 100, 15000, "SSE heartbeat interval"},
+	{"to-device-max", CT_INT, F(to_device_max), "256", 1, 4096, "most to-device messages per request"},
+	{"log-level", CT_STR, F(log_level), "info", 0, 0, "error, warn, info or debug"},
+};
+
+#undef F
+
+static int config_set(struct config *cfg, const struct config_row *row, const char *value, FILE *err)
+{
+	char *base = (char *)cfg + row->offset;
+	int64_t v = 0;
+
+	switch (row->type) {
+	case CT_INT:
+		if (strnum_parse_cstr(value, row->min, row->max, &v) != 0) {
+			if (err)
+				fprintf(err, "posternd: --%s wants an integer in [%lld, %lld], got '%s'\n", row->name,
+					(long long)row->min, (long long)row->max, value);
+			return -1;
+		}
+		*(int64_t *)base = v;
+		return 0;
+	case CT_STR:
+		if (strlen(value) >= row->size) {
+			if (err)
+				fprintf(err, "posternd: --%s is too long\n", row->name);
+			return -1;
+		}
+		memcpy(base, value, strlen(value) + 1);
+		return 0;
+	case CT_DURABILITY:
+		if (strcmp(value, "full") == 0)
+			*(int *)base = CONFIG_DURABILITY_FULL;
+		else if (strcmp(value, "normal") == 0)
+			*(int *)base = CONFIG_DURABILITY_NORMAL;
+		else {
+			if (err)
+				fprintf(err, "posternd: --durability is 'full' or 'normal', got '%s'\n", value);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+void config_defaults(struct config *cfg)
+{
+	size_t i;
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < sizeof(config_table) / sizeof(config_table[0]); i++)
+		(void)config_set(cfg, &config_table[i], config_table[i].def, NULL);
+}
+
+int config_parse_args(struct config *cfg, int argc, char **argv, int first, FILE *err)
+{
+	int i;
+	for (i = first; i < argc; i++) {
+		const char *arg = argv[i], *eq, *value;
+		size_t namelen, j;
+		const struct config_row *row = NULL;
+
+		if (strncmp(arg, "--", 2) != 0) {
+			fprintf(err, "posternd: unexpected argument '%s' (try --help)\n", arg);
+			return -1;
+		}
+		arg += 2;
+		eq = strchr(arg, '=');
+		namelen = eq ? (size_t)(eq - arg) : strlen(arg);
+		for (j = 0; j < sizeof(config_table) / sizeof(config_table[0]); j++)
+			if (strlen(config_table[j].name) == namelen && memcmp(config_table[j].name, arg, namelen) == 0)
+				row = &config_table[j];
+		if (row == NULL) {
+			fprintf(err, "posternd: unknown option '--%.*s' (try --help)\n", (int)namelen, arg);
+			return -1;
+		}
+		if (eq)
+			value = eq + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else {
+			fprintf(err, "posternd: --%s needs a value\n", row->name);
+			return -1;
+		}
+		if (config_set(cfg, row, value, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void config_usage(FILE *out)
+{
+	size_t i;
+	fprintf(out, "usage: posternd [--option=value ...]\n\noptions:\n");
+	for (i = 0; i < sizeof(config_table) / sizeof(config_table[0]); i++)
+		fprintf(out, "  --%-20s %s (default %s)\n", config_table[i].name, config_table[i].help,
+			config_table[i].def);
+}

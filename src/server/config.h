@@ -1,0 +1,55 @@
+/*
+ * config.h — the server's settings, read from one table (like Redis's configs[] in config.c).
+ *
+ * Each setting has a name, a type, a default, bounds and a help line. Command-line flags are
+ * `--name=value` (or `--name value`) with the same names; `posternd --help` prints the table. Nothing here
+ * opens sockets or files.
+ */
+#ifndef POSTERN_CONFIG_H
+#define POSTERN_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum config_durability {
+	CONFIG_DURABILITY_FULL = 0, /* fsync every commit (default): a 2xx survives a power cut */
+	CONFIG_DURABILITY_NORMAL = 1 /* no fsync per commit: survives a crash of posternd, not of the machine */
+};
+
+struct config {
+	char listen[64];           /* IPv4 address to bind */
+	int64_t port;              /* 0 = ephemeral; the chosen port is printed */
+	char data_dir[512];        /* holds postern.db */
+	int durability;            /* enum config_durability */
+	int64_t max_body_bytes;    /* largest decoded message body */
+	int64_t max_request_bytes; /* largest HTTP request body (derived floor: room for max_body in base64) */
+	int64_t json_max_depth;    /* deepest JSON nesting accepted */
+	int64_t session_ttl_s;     /* lifetime of a login session */
+	int64_t reader_threads;    /* database reader pool size */
+	int64_t http_threads;      /* libmicrohttpd thread pool size */
+	int64_t max_connections;   /* simultaneous connections */
+	int64_t conn_memory;       /* per-connection memory limit in bytes (8–16 KiB) */
+	int64_t pwhash_concurrency;/* password hashes computed at once */
+	int64_t pwhash_memlimit;   /* argon2id memory in bytes */
+	int64_t pwhash_opslimit;   /* argon2id passes */
+	int64_t login_fail_limit;  /* failed logins per username per window before 429 */
+	int64_t login_fail_window_s;
+	int64_t max_batch;         /* most transactions in one group commit */
+	int64_t heartbeat_ms;      /* SSE heartbeat interval */
+	int64_t to_device_max;     /* most to-device messages in one request */
+	char log_level[16];        /* error, warn, info, debug */
+};
+
+/* Fill cfg with every default from the table. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Apply command-line flags argv[first..argc) to cfg. On a bad flag, writes one line naming it to err and
+ * returns -1; returns 0 on success. Arguments that are not flags are an error.
+ */
+int config_parse_args(struct config *cfg, int argc, char **argv, int first, FILE *err);
+
+/* Print the table (name, default, help) to out, for --help. */
+void config_usage(FILE *out);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * dbexec.h — where database work runs, so the HTTP threads never wait on SQLite.
+ *
+ * Reads go to a pool of reader threads, each with its own read-only connection and one snapshot per job.
+ * Writes go to the single writer thread: it takes every write job queued at that moment (up to
+ * --max-batch), runs each inside its own savepoint of one transaction, and commits once — one fsync for the
+ * whole group (group commit). A job's done() runs only after the commit returned, i.e. once the write is
+ * durable; a job whose commit failed gets rc = PST_E_STORAGE. Knows nothing of HTTP.
+ */
+#ifndef POSTERN_DBEXEC_H
+#define POSTERN_DBEXEC_H
+
+#include "error.h"
+#include "store.h"
+
+#include <stdint.h>
+
+struct dbexec_job {
+	/* Runs on a database thread with a connection. For write jobs, inside a savepoint: a non-OK return
+	 * rolls back this job alone. */
+	enum pst_err (*run)(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c);
+	/* Runs after run() (and, for writes, after the commit) on the same database thread; gets the final
+	 * rc. May free the job. */
+	void (*done)(struct dbexec_job *job, enum pst_err rc);
+	struct dbexec_job *next; /* queue link, owned by dbexec while queued */
+};
+
+struct dbexec_stats {
+	uint64_t commits, write_jobs, read_jobs;
+};
+
+/*
+ * Start readers reader threads and the writer over st (opened with ops). Returns PST_E_OK or
+ * PST_E_STORAGE (a connection failed to open). Call once.
+ */
+enum pst_err dbexec_start(const struct store_ops *ops, struct store *st, int readers, int max_batch);
+
+/* Drain both queues, stop the threads, close their connections. */
+void dbexec_stop(void);
+
+/* Queue job (caller-owned until done() runs) for a reader / for the writer. Thread-safe. */
+void dbexec_submit_read(struct dbexec_job *job);
+void dbexec_submit_write(struct dbexec_job *job);
+
+/* Counters since start (approximate while running). */
+void dbexec_get_stats(struct dbexec_stats *out);
+
+#endif

@@ -1,0 +1,50 @@
+/* error.c — lookups into the error table and the JSON error body (see error.h). */
+#include "error.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+static const struct {
+	int status;
+	const char *code;
+	const char *message;
+} error_table[] = {
+#define PST_ERR_ROW(name, status, code, msg) {status, code, msg},
+	PST_ERROR_MAP(PST_ERR_ROW)
+#undef PST_ERR_ROW
+};
+
+int error_status(enum pst_err e)
+{
+	if ((unsigned)e >= PST_E__COUNT)
+		return 500;
+	return error_table[e].status;
+}
+
+const char *error_code(enum pst_err e)
+{
+	if ((unsigned)e >= PST_E__COUNT)
+		return "internal";
+	return error_table[e].code;
+}
+
+const char *error_message(enum pst_err e)
+{
+	if ((unsigned)e >= PST_E__COUNT)
+		return "internal server error";
+	return error_table[e].message;
+}
+
+char *error_json(enum pst_err e, const char *message)
+{
+	json_t *root = json_pack("{s:{s:s,s:s}}", "error", "code", error_code(e), "message",
+				 message ? message : error_message(e));
+	char *out = NULL;
+	if (root == NULL)
+		return NULL;
+	out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}

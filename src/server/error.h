@@ -1,0 +1,58 @@
+/*
+ * error.h — the one error enum of the server, generated from a single X-macro table with each error's
+ * HTTP status, wire code and default message (the shape of libuv's UV_ERRNO_MAP).
+ *
+ * Every handler, domain and storage function returns an `enum pst_err`; 0 is success. The HTTP layer turns
+ * an error into `{"error":{"code":…,"message":…}}` with error_json(). Nothing here knows about HTTP
+ * connections, so the client library can share the codes.
+ */
+#ifndef POSTERN_ERROR_H
+#define POSTERN_ERROR_H
+
+/*      name                  status  wire code               default message */
+#define PST_ERROR_MAP(X) \
+	X(OK,                   200, "ok",                  "success") \
+	X(BAD_REQUEST,          400, "bad_request",         "the request is malformed") \
+	X(INVALID_JSON,         400, "invalid_json",        "the body is not valid JSON") \
+	X(INVALID_FIELD,        400, "invalid_field",       "a field is missing or invalid") \
+	X(INVALID_KEY,          400, "invalid_key",         "a key or signature does not verify") \
+	X(INVALID_CURSOR,       400, "invalid_cursor",      "the cursor is not one this server gave") \
+	X(UNAUTHORIZED,         401, "unauthorized",        "missing, invalid or expired credentials") \
+	X(INVALID_CREDENTIALS,  401, "invalid_credentials", "wrong username or password") \
+	X(FORBIDDEN,            403, "forbidden",           "not allowed") \
+	X(NOT_FRIENDS,          403, "not_friends",         "that user is not your friend") \
+	X(NOT_FOUND,            404, "not_found",           "no such resource") \
+	X(METHOD_NOT_ALLOWED,   405, "method_not_allowed",  "method not allowed on this path") \
+	X(CONFLICT,             409, "conflict",            "the resource already exists") \
+	X(USERNAME_TAKEN,       409, "username_taken",      "that username is taken") \
+	X(TOO_LARGE,            413, "payload_too_large",   "the request body is too large") \
+	X(UNSUPPORTED_MEDIA,    415, "unsupported_media_type", "the body must be application/json") \
+	X(HEADERS_TOO_LARGE,    431, "headers_too_large",   "request headers are too large") \
+	X(RATE_LIMITED,         429, "rate_limited",        "too many requests; retry later") \
+	X(INTERNAL,             500, "internal",            "internal server error") \
+	X(STORAGE,              500, "storage_error",       "the database failed; nothing was stored") \
+	X(UNAVAILABLE,          503, "unavailable",         "the server is busy; retry later")
+
+enum pst_err {
+#define PST_ERR_ENUM(name, status, code, msg) PST_E_##name,
+	PST_ERROR_MAP(PST_ERR_ENUM)
+#undef PST_ERR_ENUM
+	PST_E__COUNT
+};
+
+/* HTTP status of e (500 for an unknown value). Thread-safe, pure. */
+int error_status(enum pst_err e);
+
+/* Wire code of e, e.g. "not_found"; a static string. */
+const char *error_code(enum pst_err e);
+
+/* Default human message of e; a static string. */
+const char *error_message(enum pst_err e);
+
+/*
+ * The JSON error body for e, with message (or the default when message is NULL).
+ * Returns a malloc'd NUL-terminated string the caller frees with free(); NULL only on OOM.
+ */
+char *error_json(enum pst_err e, const char *message);
+
+#endif

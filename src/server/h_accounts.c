@@ -1,0 +1,150 @@
+/*
+ * h_accounts.c — health, registration, login/logout and "who am I". Password hashing and checking run in
+ * the prepare step (a reader thread, under auth.c's concurrency cap) so the writer never waits on argon2.
+ */
+#include "handlers.h"
+
+#include "auth.h"
+#include "jsonv.h"
+#include "pubid.h"
+#include "version.h"
+#include "views.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+enum pst_err h_health(struct req *rq)
+{
+	return req_reply(rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", POSTERN_VERSION));
+}
+
+static int username_valid(const char *u)
+{
+	size_t n = strlen(u), i;
+	if (n < 3 || n > 32)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char ch = u[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+struct account_prep {
+	char pw_hash[STORE_PWHASH_LEN];
+};
+
+enum pst_err h_account_create_prepare(struct req *rq)
+{
+	const char *username, *password;
+	struct account_prep *prep;
+	enum pst_err rc;
+
+	if ((rc = jsonv_str(rq, "username", 0, 64, &username)) != PST_E_OK)
+		return rc;
+	if (!username_valid(username))
+		return req_fail(rq, PST_E_INVALID_FIELD, "'username' must be 3 to 32 of a-z 0-9 _ . -");
+	if ((rc = jsonv_str(rq, "password", 0, 1024, &password)) != PST_E_OK)
+		return rc;
+	if (strlen(password) < 8)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'password' must be at least 8 bytes");
+	prep = calloc(1, sizeof(*prep));
+	if (prep == NULL)
+		return PST_E_INTERNAL;
+	rq->prep = prep;
+	return auth_password_hash(password, prep->pw_hash);
+}
+
+enum pst_err h_account_create(struct req *rq)
+{
+	struct account_prep *prep = rq->prep;
+	struct store_user u = {0};
+	enum pst_err rc;
+
+	snprintf(u.username, sizeof(u.username), "%s", json_string_value(json_object_get(rq->body, "username")));
+	snprintf(u.pw_hash, sizeof(u.pw_hash), "%s", prep->pw_hash);
+	pubid_new("u", u.public_id, sizeof(u.public_id));
+	u.created_at = rq->now;
+	rc = rq->ops->user_insert(rq->db, &u);
+	if (rc == PST_E_CONFLICT)
+		return PST_E_USERNAME_TAKEN;
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 201, view_user(u.public_id, u.username));
+}
+
+struct session_prep {
+	int64_t user_id;
+	char public_id[STORE_ID_LEN];
+};
+
+enum pst_err h_session_create_prepare(struct req *rq)
+{
+	const char *username, *password;
+	struct store_user u;
+	struct session_prep *prep;
+	enum pst_err rc, found;
+
+	if ((rc = jsonv_str(rq, "username", 1, 64, &username)) != PST_E_OK)
+		return rc;
+	if ((rc = jsonv_str(rq, "password", 1, 1024, &password)) != PST_E_OK)
+		return rc;
+	if (auth_login_check(username, &rq->retry_after) != PST_E_OK)
+		return req_fail(rq, PST_E_RATE_LIMITED, "too many failed logins for this user; retry later");
+	found = rq->ops->user_by_name(rq->db, username, &u);
+	if (found != PST_E_OK && found != PST_E_NOT_FOUND)
+		return found;
+	rc = auth_password_verify(found == PST_E_OK ? u.pw_hash : NULL, password);
+	sodium_memzero(u.pw_hash, sizeof(u.pw_hash));
+	if (rc == PST_E_INVALID_CREDENTIALS)
+		auth_login_failed(username);
+	if (rc != PST_E_OK)
+		return rc;
+	auth_login_succeeded(username);
+	prep = calloc(1, sizeof(*prep));
+	if (prep == NULL)
+		return PST_E_INTERNAL;
+	prep->user_id = u.id;
+	snprintf(prep->public_id, sizeof(prep->public_id), "%s", u.public_id);
+	rq->prep = prep;
+	return PST_E_OK;
+}
+
+enum pst_err h_session_create(struct req *rq)
+{
+	struct session_prep *prep = rq->prep;
+	struct store_session s = {0};
+	char token[AUTH_TOKEN_TEXT_LEN + 1];
+	unsigned char hash[32];
+	enum pst_err rc;
+
+	auth_token_new(token, hash);
+	s.user_id = prep->user_id;
+	s.created_at = rq->now;
+	s.expires_at = rq->now + rq->cfg->session_ttl_s * 1000;
+	rc = rq->ops->session_insert(rq->db, hash, &s);
+	if (rc == PST_E_OK)
+		rc = req_reply(rq, 201, json_pack("{s:s,s:s,s:o}", "token", token, "user_id", prep->public_id, "expires_at",
+						  view_time(s.expires_at)));
+	sodium_memzero(token, sizeof(token));
+	return rc;
+}
+
+enum pst_err h_session_delete(struct req *rq)
+{
+	enum pst_err rc = rq->ops->session_delete(rq->db, rq->session.id);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 204, NULL);
+}
+
+enum pst_err h_me(struct req *rq)
+{
+	json_t *device = rq->session.device_id ? json_string(rq->session.device_public_id) : json_null();
+	return req_reply(rq, 200, json_pack("{s:s,s:s,s:o,s:o}", "user_id", rq->user.public_id, "username",
+					    rq->user.username, "created_at", view_time(rq->user.created_at), "device_id", device));
+}

@@ -1,0 +1,168 @@
+/*
+ * h_devices.c — devices (a client's end-to-end encryption keys) and to-device messages (how clients hand
+ * each other session keys). The server checks that a device's signing key signed its box key for this user
+ * and that a to-device message goes only to someone the sender is connected to; the bodies stay opaque.
+ */
+#include "handlers.h"
+
+#include "b64url.h"
+#include "events.h"
+#include "jsonv.h"
+#include "pubid.h"
+#include "views.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+#define DEVICE_SIG_PREFIX "postern-device-v1:"
+
+enum pst_err h_device_create(struct req *rq)
+{
+	const char *name, *sign_pk, *box_pk, *sig;
+	unsigned char spk[32], bpk[32], sigbin[64];
+	char msg[128];
+	struct store_device d = {0};
+	enum pst_err rc;
+	int n;
+
+	if ((rc = jsonv_str(rq, "name", 1, 64, &name)) != PST_E_OK || (rc = jsonv_str(rq, "sign_pk", 1, 64, &sign_pk)) != PST_E_OK ||
+	    (rc = jsonv_str(rq, "box_pk", 1, 64, &box_pk)) != PST_E_OK || (rc = jsonv_str(rq, "sig", 1, 128, &sig)) != PST_E_OK)
+		return rc;
+	if (b64url_decode_exact(sign_pk, strlen(sign_pk), spk, 32) != 0)
+		return req_fail(rq, PST_E_INVALID_KEY, "'sign_pk' must be 32 bytes of base64url without padding");
+	if (b64url_decode_exact(box_pk, strlen(box_pk), bpk, 32) != 0)
+		return req_fail(rq, PST_E_INVALID_KEY, "'box_pk' must be 32 bytes of base64url without padding");
+	if (b64url_decode_exact(sig, strlen(sig), sigbin, 64) != 0)
+		return req_fail(rq, PST_E_INVALID_KEY, "'sig' must be 64 bytes of base64url without padding");
+	n = snprintf(msg, sizeof(msg), DEVICE_SIG_PREFIX "%s:%s", rq->user.public_id, box_pk);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return PST_E_INTERNAL;
+	if (crypto_sign_verify_detached(sigbin, (const unsigned char *)msg, (unsigned long long)n, spk) != 0)
+		return req_fail(rq, PST_E_INVALID_KEY, "'sig' does not verify with 'sign_pk'");
+	pubid_new("d", d.public_id, sizeof(d.public_id));
+	d.user_id = rq->user.id;
+	snprintf(d.user_public_id, sizeof(d.user_public_id), "%s", rq->user.public_id);
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	snprintf(d.sign_pk, sizeof(d.sign_pk), "%s", sign_pk);
+	snprintf(d.box_pk, sizeof(d.box_pk), "%s", box_pk);
+	d.created_at = rq->now;
+	rc = rq->ops->device_insert(rq->db, &d);
+	if (rc == PST_E_OK)
+		rc = rq->ops->session_bind_device(rq->db, rq->session.id, d.id);
+	if (rc == PST_E_OK)
+		rc = events_emit_contacts(rq, "device.added", json_pack("{s:s,s:o}", "user_id", rq->user.public_id, "device", view_device(&d)));
+	if (rc == PST_E_OK)
+		rc = req_reply(rq, 201, view_device(&d));
+	return rc;
+}
+
+static int device_row(void *arg, const struct store_device *d)
+{
+	json_array_append_new((json_t *)arg, view_device(d));
+	return 0;
+}
+
+enum pst_err h_devices_list(struct req *rq)
+{
+	json_t *arr = json_array();
+	enum pst_err rc = rq->ops->device_list_user(rq->db, rq->user.id, device_row, arr);
+	if (rc != PST_E_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	return req_reply(rq, 200, json_pack("{s:o}", "devices", arr));
+}
+
+enum pst_err h_device_delete(struct req *rq)
+{
+	struct store_device d;
+	enum pst_err rc = rq->ops->device_by_public(rq->db, rq->params[0], &d);
+	if (rc == PST_E_OK && d.user_id != rq->user.id)
+		rc = PST_E_NOT_FOUND;
+	if (rc == PST_E_OK)
+		rc = rq->ops->device_delete(rq->db, d.id);
+	if (rc == PST_E_OK)
+		rc = rq->ops->session_unbind_device(rq->db, d.id);
+	if (rc == PST_E_OK)
+		rc = rq->ops->event_prune_to_device(rq->db, d.id, INT64_MAX);
+	if (rc == PST_E_OK)
+		rc = events_emit_contacts(rq, "device.removed", json_pack("{s:s,s:s}", "user_id", rq->user.public_id, "device_id", d.public_id));
+	if (rc == PST_E_OK)
+		rc = req_reply(rq, 204, NULL);
+	return rc;
+}
+
+/* OK when the caller may see other's devices (self, friend, thread co-member), else NOT_FOUND. */
+static enum pst_err may_see_devices(struct req *rq, int64_t other)
+{
+	enum pst_err rc;
+	if (other == rq->user.id)
+		return PST_E_OK;
+	rc = rq->ops->friend_check(rq->db, rq->user.id, other);
+	if (rc == PST_E_NOT_FOUND)
+		rc = rq->ops->users_share_thread(rq->db, rq->user.id, other);
+	return rc;
+}
+
+enum pst_err h_user_devices(struct req *rq)
+{
+	struct store_user other;
+	json_t *arr;
+	enum pst_err rc = rq->ops->user_by_public(rq->db, rq->params[0], &other);
+	if (rc == PST_E_OK)
+		rc = may_see_devices(rq, other.id);
+	if (rc != PST_E_OK)
+		return rc;
+	arr = json_array();
+	rc = rq->ops->device_list_user(rq->db, other.id, device_row, arr);
+	if (rc != PST_E_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	return req_reply(rq, 200, json_pack("{s:s,s:o}", "user_id", other.public_id, "devices", arr));
+}
+
+enum pst_err h_to_device(struct req *rq)
+{
+	json_t *msgs = json_object_get(rq->body, "messages"), *item;
+	size_t i, n;
+	enum pst_err rc = PST_E_OK;
+
+	if (!json_is_array(msgs) || json_array_size(msgs) == 0)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'messages' must be a non-empty array");
+	n = json_array_size(msgs);
+	if (n > (size_t)rq->cfg->to_device_max)
+		return req_fail(rq, PST_E_INVALID_FIELD, "at most %lld messages per request", (long long)rq->cfg->to_device_max);
+	json_array_foreach(msgs, i, item) {
+		json_t *jd = json_object_get(item, "device_id"), *jb = json_object_get(item, "body");
+		struct store_device d;
+		size_t blen, dlen = 0;
+
+		if (!json_is_object(item) || !json_is_string(jd) || !json_is_string(jb))
+			return req_fail(rq, PST_E_INVALID_FIELD, "messages[%zu] needs string 'device_id' and 'body'", i);
+		blen = json_string_length(jb);
+		if (blen == 0 || b64url_check(json_string_value(jb), blen, &dlen) != 0)
+			return req_fail(rq, PST_E_INVALID_FIELD, "messages[%zu].body must be base64url without padding", i);
+		if (dlen > (size_t)rq->cfg->max_body_bytes)
+			return req_fail(rq, PST_E_TOO_LARGE, "messages[%zu].body is larger than %lld bytes", i,
+					(long long)rq->cfg->max_body_bytes);
+		if (json_string_length(jd) >= STORE_ID_LEN)
+			return req_fail(rq, PST_E_NOT_FOUND, "messages[%zu]: no such device", i);
+		rc = rq->ops->device_by_public(rq->db, json_string_value(jd), &d);
+		if (rc == PST_E_OK)
+			rc = may_see_devices(rq, d.user_id);
+		if (rc == PST_E_NOT_FOUND)
+			return req_fail(rq, PST_E_NOT_FOUND, "messages[%zu]: no such device", i);
+		if (rc == PST_E_OK)
+			rc = events_emit(rq, d.user_id, d.id, "to_device", 0,
+					 json_pack("{s:s,s:s?,s:s,s:O}", "from_user_id", rq->user.public_id, "from_device_id",
+						   rq->session.device_id ? rq->session.device_public_id : NULL, "device_id",
+						   d.public_id, "body", jb));
+		if (rc != PST_E_OK)
+			return rc;
+	}
+	return req_reply(rq, 202, json_pack("{s:I}", "accepted", (json_int_t)n));
+}

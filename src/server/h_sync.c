@@ -1,0 +1,151 @@
+/*
+ * h_sync.c — reading a user's event log: the long-poll endpoint and the start of an SSE stream (push.c
+ * keeps the stream going). Cursors are event ids: the log only grows, ids grow in commit order, and an
+ * event is readable only after its transaction committed, so resuming from a cursor never misses or
+ * repeats an event. message.created events are rendered with the whole message as it is now (a deleted
+ * message shows as a tombstone).
+ */
+#include "handlers.h"
+
+#include "hub.h"
+#include "jsonv.h"
+#include "strnum.h"
+#include "views.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+#define SYNC_MAX_LIMIT 500
+
+struct collect {
+	struct req *rq;
+	json_t *out;
+	int64_t last;
+	int n;
+	enum pst_err rc;
+};
+
+static int msg_into(void *arg, const struct store_message *m)
+{
+	json_object_set_new((json_t *)arg, "message", view_message(m));
+	return 1;
+}
+
+static int event_row(void *arg, const struct store_event *e)
+{
+	struct collect *c = arg;
+	json_error_t jerr;
+	json_t *ev = json_loads(e->data, 0, &jerr);
+	char cur[24];
+
+	if (ev == NULL || !json_is_object(ev)) {
+		json_decref(ev);
+		c->rc = PST_E_INTERNAL;
+		return 1;
+	}
+	snprintf(cur, sizeof(cur), "%" PRId64, e->id);
+	json_object_set_new(ev, "cursor", json_string(cur));
+	json_object_set_new(ev, "type", json_string(e->type));
+	json_object_set_new(ev, "created_at", view_time(e->created_at));
+	if (e->ref_id) {
+		c->rc = c->rq->ops->message_by_id(c->rq->db, e->ref_id, msg_into, ev);
+		if (c->rc != PST_E_OK) {
+			json_decref(ev);
+			return 1;
+		}
+	}
+	json_array_append_new(c->out, ev);
+	c->last = e->id;
+	c->n++;
+	return 0;
+}
+
+enum pst_err sync_collect(struct req *rq, int64_t *cursor, int limit, json_t *out, int *more)
+{
+	struct collect c = {rq, out, *cursor, 0, PST_E_OK};
+	enum pst_err rc = rq->ops->event_list(rq->db, rq->user.id, rq->session.device_id, *cursor, limit, event_row, &c);
+	if (rc == PST_E_OK)
+		rc = c.rc;
+	if (rc == PST_E_OK) {
+		*cursor = c.last;
+		*more = c.n == limit;
+	}
+	return rc;
+}
+
+/* The cursor from ?since= (or, for SSE, Last-Event-ID): "" or absent is the start of the log. */
+static enum pst_err parse_since(struct req *rq, int64_t *since)
+{
+	const char *s = req_query(rq, "since");
+	*since = 0;
+	if ((s == NULL || s[0] == '\0') && rq->last_event_id[0])
+		s = rq->last_event_id;
+	if (s == NULL || s[0] == '\0')
+		return PST_E_OK;
+	if (strnum_parse_cstr(s, 0, INT64_MAX, since) != 0)
+		return req_fail(rq, PST_E_INVALID_CURSOR, "bad 'since' cursor");
+	return PST_E_OK;
+}
+
+/* Ask the HTTP layer to delete to-device events this session has acknowledged by syncing past them. */
+static enum pst_err plan_prune(struct req *rq, int64_t since)
+{
+	int64_t n = 0;
+	enum pst_err rc;
+	if (rq->session.device_id == 0 || since == 0)
+		return PST_E_OK;
+	rc = rq->ops->event_count_to_device(rq->db, rq->session.device_id, since, &n);
+	if (rc == PST_E_OK && n > 0) {
+		rq->prune_device = rq->session.device_id;
+		rq->prune_upto = since;
+	}
+	return rc;
+}
+
+enum pst_err h_sync(struct req *rq)
+{
+	int64_t since, timeout, limit, cursor;
+	int more = 0;
+	char cur[24];
+	json_t *events;
+	enum pst_err rc;
+
+	if ((rc = parse_since(rq, &since)) != PST_E_OK ||
+	    (rc = jsonv_query_int(rq, "timeout", 0, 60000, 0, &timeout)) != PST_E_OK ||
+	    (rc = jsonv_query_int(rq, "limit", 1, SYNC_MAX_LIMIT, 100, &limit)) != PST_E_OK)
+		return rc;
+	if ((rc = plan_prune(rq, since)) != PST_E_OK)
+		return rc;
+	/* A fresh snapshot taken after reading the hub version: a commit the snapshot misses bumps the
+	 * version after we read it, so parking with it wakes us at once. */
+	rq->ops->read_end(rq->db);
+	rq->hub_seen = hub_version(rq->user.id);
+	if ((rc = rq->ops->read_begin(rq->db)) != PST_E_OK)
+		return rc;
+	cursor = since;
+	events = json_array();
+	rc = sync_collect(rq, &cursor, (int)limit, events, &more);
+	if (rc != PST_E_OK) {
+		json_decref(events);
+		return rc;
+	}
+	if (json_array_size(events) == 0 && timeout > 0)
+		rq->wait_ms = (int)timeout;
+	snprintf(cur, sizeof(cur), "%" PRId64, cursor);
+	return req_reply(rq, 200, json_pack("{s:s,s:o}", "cursor", cur, "events", events));
+}
+
+enum pst_err h_events(struct req *rq)
+{
+	int64_t since;
+	enum pst_err rc = parse_since(rq, &since);
+	if (rc == PST_E_OK)
+		rc = plan_prune(rq, since);
+	if (rc != PST_E_OK)
+		return rc;
+	rq->hub_seen = hub_version(rq->user.id);
+	return req_reply(rq, 200, json_pack("{s:I}", "since", (json_int_t)since));
+}

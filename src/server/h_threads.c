@@ -1,0 +1,255 @@
+/*
+ * h_threads.c — threads (conversations) and their members: create (a direct thread between two people is
+ * unique and asking again returns it), the inbox, one thread with the devices that may decrypt it, adding
+ * and removing members, and the read marker. A thread the caller is not in answers 404, exactly like one
+ * that does not exist.
+ */
+#include "handlers.h"
+
+#include "events.h"
+#include "jsonv.h"
+#include "pubid.h"
+#include "views.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+#define THREAD_MAX_MEMBERS 256
+
+static json_t *thread_event(const struct store_thread *t)
+{
+	return json_pack("{s:s,s:s,s:o}", "thread_id", t->public_id, "kind", t->kind == STORE_THREAD_DIRECT ? "direct" : "group",
+			 "created_at", view_time(t->created_at));
+}
+
+enum pst_err h_thread_create(struct req *rq)
+{
+	json_t *members = json_object_get(rq->body, "members"), *item;
+	int64_t ids[THREAD_MAX_MEMBERS];
+	int n = 0, i, j;
+	size_t k;
+	struct store_thread t = {0};
+	char direct_key[64];
+	enum pst_err rc;
+	json_t *view = NULL;
+
+	if (!json_is_array(members) || json_array_size(members) == 0 || json_array_size(members) > THREAD_MAX_MEMBERS)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'members' must be an array of 1 to %d user ids", THREAD_MAX_MEMBERS);
+	json_array_foreach(members, k, item) {
+		struct store_user u;
+		if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) >= STORE_ID_LEN)
+			return req_fail(rq, PST_E_INVALID_FIELD, "members[%zu] must be a user id", k);
+		rc = rq->ops->user_by_public(rq->db, json_string_value(item), &u);
+		if (rc == PST_E_OK && u.id == rq->user.id)
+			continue;
+		if (rc == PST_E_OK)
+			rc = rq->ops->friend_check(rq->db, rq->user.id, u.id);
+		if (rc == PST_E_NOT_FOUND)
+			return req_fail(rq, PST_E_NOT_FRIENDS, "members[%zu] is not your friend", k);
+		if (rc != PST_E_OK)
+			return rc;
+		for (j = 0; j < n && ids[j] != u.id; j++)
+			;
+		if (j == n)
+			ids[n++] = u.id;
+	}
+	if (n == 0)
+		return req_fail(rq, PST_E_INVALID_FIELD, "a thread needs at least one member besides you");
+	t.kind = n == 1 ? STORE_THREAD_DIRECT : STORE_THREAD_GROUP;
+	if (t.kind == STORE_THREAD_DIRECT) {
+		int64_t a = rq->user.id < ids[0] ? rq->user.id : ids[0], b = rq->user.id < ids[0] ? ids[0] : rq->user.id;
+		snprintf(direct_key, sizeof(direct_key), "%" PRId64 ":%" PRId64, a, b);
+		rc = rq->ops->thread_by_direct_key(rq->db, direct_key, &t);
+		if (rc == PST_E_OK) {
+			if (rq->ops->thread_by_id_for_member(rq->db, t.id, rq->user.id, &t) == PST_E_NOT_FOUND) {
+				/* the caller had left: back in, from now on */
+				rc = rq->ops->member_add(rq->db, t.id, rq->user.id, t.last_seq);
+				if (rc == PST_E_OK)
+					rc = events_emit_members(rq, t.id, "thread.member_added",
+								 0, json_pack("{s:s,s:s}", "thread_id", t.public_id, "user_id", rq->user.public_id));
+				if (rc == PST_E_OK)
+					rc = rq->ops->thread_by_id_for_member(rq->db, t.id, rq->user.id, &t);
+				if (rc != PST_E_OK)
+					return rc;
+			}
+			if ((rc = view_thread(rq, &t, 0, &view)) != PST_E_OK)
+				return rc;
+			return req_reply(rq, 200, view);
+		}
+		if (rc != PST_E_NOT_FOUND)
+			return rc;
+	}
+	pubid_new("t", t.public_id, sizeof(t.public_id));
+	t.creator = rq->user.id;
+	t.created_at = rq->now;
+	rc = rq->ops->thread_insert(rq->db, &t, t.kind == STORE_THREAD_DIRECT ? direct_key : NULL);
+	if (rc == PST_E_OK)
+		rc = rq->ops->member_add(rq->db, t.id, rq->user.id, 0);
+	for (i = 0; rc == PST_E_OK && i < n; i++)
+		rc = rq->ops->member_add(rq->db, t.id, ids[i], 0);
+	if (rc == PST_E_OK)
+		rc = events_emit_members(rq, t.id, "thread.created", 0, thread_event(&t));
+	if (rc == PST_E_OK)
+		rc = view_thread(rq, &t, 0, &view);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 201, view);
+}
+
+struct inbox {
+	struct req *rq;
+	json_t *arr;
+	int want, got;
+	int64_t last_activity, last_id;
+	enum pst_err rc;
+};
+
+static int inbox_row(void *arg, const struct store_thread *t)
+{
+	struct inbox *ib = arg;
+	json_t *v = NULL;
+	if (ib->got == ib->want) { /* one more than a page: there is a next page */
+		ib->got++;
+		return 1;
+	}
+	ib->rc = view_thread(ib->rq, t, 0, &v);
+	if (ib->rc != PST_E_OK)
+		return 1;
+	json_array_append_new(ib->arr, v);
+	ib->got++;
+	ib->last_activity = t->last_activity;
+	ib->last_id = t->id;
+	return 0;
+}
+
+enum pst_err h_threads_list(struct req *rq)
+{
+	struct inbox ib = {0};
+	int64_t limit, before_activity = 0, before_id = 0;
+	const char *cursor = req_query(rq, "cursor");
+	enum pst_err rc;
+	json_t *next = json_null();
+
+	if ((rc = jsonv_query_int(rq, "limit", 1, 100, 50, &limit)) != PST_E_OK)
+		return rc;
+	if (cursor) {
+		char tail;
+		long long a, b;
+		if (sscanf(cursor, "%lld.%lld%c", &a, &b, &tail) != 2 || a < 0 || b <= 0)
+			return req_fail(rq, PST_E_INVALID_CURSOR, "bad 'cursor'");
+		before_activity = a;
+		before_id = b;
+	}
+	ib.rq = rq;
+	ib.arr = json_array();
+	ib.want = (int)limit;
+	rc = rq->ops->thread_list_for_user(rq->db, rq->user.id, before_activity, before_id, (int)limit + 1, inbox_row, &ib);
+	if (rc == PST_E_OK)
+		rc = ib.rc;
+	if (rc != PST_E_OK) {
+		json_decref(ib.arr);
+		return rc;
+	}
+	if (ib.got > ib.want) {
+		char buf[48];
+		snprintf(buf, sizeof(buf), "%" PRId64 ".%" PRId64, ib.last_activity, ib.last_id);
+		next = json_string(buf);
+	}
+	return req_reply(rq, 200, json_pack("{s:o,s:o}", "threads", ib.arr, "next_cursor", next));
+}
+
+/* The thread {params[0]} if the caller is a member; NOT_FOUND otherwise. */
+static enum pst_err my_thread(struct req *rq, struct store_thread *t)
+{
+	return rq->ops->thread_for_member(rq->db, rq->params[0], rq->user.id, t);
+}
+
+enum pst_err h_thread_get(struct req *rq)
+{
+	struct store_thread t;
+	json_t *v = NULL;
+	enum pst_err rc = my_thread(rq, &t);
+	if (rc == PST_E_OK)
+		rc = view_thread(rq, &t, 1, &v);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 200, v);
+}
+
+enum pst_err h_thread_member_add(struct req *rq)
+{
+	struct store_thread t;
+	struct store_user u;
+	const char *uid;
+	json_t *v = NULL;
+	enum pst_err rc = my_thread(rq, &t);
+
+	if (rc != PST_E_OK)
+		return rc;
+	if ((rc = jsonv_str(rq, "user_id", 1, STORE_ID_LEN - 1, &uid)) != PST_E_OK)
+		return rc;
+	if (t.kind == STORE_THREAD_DIRECT)
+		return req_fail(rq, PST_E_INVALID_FIELD, "a direct thread has exactly two members; start a group thread");
+	rc = rq->ops->user_by_public(rq->db, uid, &u);
+	if (rc == PST_E_OK)
+		rc = u.id == rq->user.id ? PST_E_CONFLICT : rq->ops->friend_check(rq->db, rq->user.id, u.id);
+	if (rc == PST_E_NOT_FOUND)
+		return req_fail(rq, PST_E_NOT_FRIENDS, "that user is not your friend");
+	if (rc == PST_E_OK)
+		rc = rq->ops->member_add(rq->db, t.id, u.id, t.last_seq);
+	if (rc == PST_E_CONFLICT)
+		return req_fail(rq, PST_E_CONFLICT, "already a member");
+	if (rc == PST_E_OK)
+		rc = events_emit_members(rq, t.id, "thread.member_added", 0,
+					 json_pack("{s:s,s:s}", "thread_id", t.public_id, "user_id", u.public_id));
+	if (rc == PST_E_OK)
+		rc = view_thread(rq, &t, 0, &v);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 200, v);
+}
+
+enum pst_err h_thread_member_remove(struct req *rq)
+{
+	struct store_thread t;
+	struct store_user u;
+	json_t *ev;
+	enum pst_err rc = my_thread(rq, &t);
+
+	if (rc == PST_E_OK)
+		rc = rq->ops->user_by_public(rq->db, rq->params[1], &u);
+	if (rc == PST_E_OK && u.id != rq->user.id && t.creator != rq->user.id)
+		rc = PST_E_NOT_FOUND; /* only the creator removes others */
+	if (rc != PST_E_OK)
+		return rc;
+	ev = json_pack("{s:s,s:s}", "thread_id", t.public_id, "user_id", u.public_id);
+	/* tell everyone, the removed member included, before they are gone */
+	rc = events_emit_members(rq, t.id, "thread.member_removed", 0, json_incref(ev));
+	if (rc == PST_E_OK)
+		rc = rq->ops->member_remove(rq->db, t.id, u.id);
+	json_decref(ev);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 204, NULL);
+}
+
+enum pst_err h_thread_read(struct req *rq)
+{
+	struct store_thread t;
+	json_int_t seq;
+	int64_t now_seq = 0;
+	enum pst_err rc = my_thread(rq, &t);
+
+	if (rc == PST_E_OK)
+		rc = jsonv_int(rq, "seq", 0, INT64_MAX, &seq);
+	if (rc == PST_E_OK)
+		rc = rq->ops->member_mark_read(rq->db, t.id, rq->user.id, seq, &now_seq);
+	if (rc == PST_E_OK)
+		rc = events_emit(rq, rq->user.id, 0, "read", 0, json_pack("{s:s,s:I}", "thread_id", t.public_id, "seq", (json_int_t)now_seq));
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 200, json_pack("{s:I}", "read_seq", (json_int_t)now_seq));
+}

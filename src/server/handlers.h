@@ -1,0 +1,59 @@
+/*
+ * handlers.h — every route handler, grouped by the file that holds it. Handlers validate input, call the
+ * domain helpers and storage primitives through rq->ops/rq->db, and render with views.c. Contracts: each
+ * returns PST_E_OK with rq->status/rq->resp set, or an error (with rq->errmsg for detail); on error, the
+ * caller rolls back anything the handler wrote.
+ */
+#ifndef POSTERN_HANDLERS_H
+#define POSTERN_HANDLERS_H
+
+#include "req.h"
+
+/* h_accounts.c — health, accounts, sessions, me */
+enum pst_err h_health(struct req *rq);
+enum pst_err h_account_create_prepare(struct req *rq);
+enum pst_err h_account_create(struct req *rq);
+enum pst_err h_session_create_prepare(struct req *rq);
+enum pst_err h_session_create(struct req *rq);
+enum pst_err h_session_delete(struct req *rq);
+enum pst_err h_me(struct req *rq);
+
+/* h_friends.c */
+enum pst_err h_friend_request_create(struct req *rq);
+enum pst_err h_friend_requests_list(struct req *rq);
+enum pst_err h_friend_request_accept(struct req *rq);
+enum pst_err h_friend_request_decline(struct req *rq);
+enum pst_err h_friends_list(struct req *rq);
+enum pst_err h_friend_delete(struct req *rq);
+
+/* h_devices.c */
+enum pst_err h_device_create(struct req *rq);
+enum pst_err h_devices_list(struct req *rq);
+enum pst_err h_device_delete(struct req *rq);
+enum pst_err h_user_devices(struct req *rq);
+enum pst_err h_to_device(struct req *rq);
+
+/* h_threads.c */
+enum pst_err h_thread_create(struct req *rq);
+enum pst_err h_threads_list(struct req *rq);
+enum pst_err h_thread_get(struct req *rq);
+enum pst_err h_thread_member_add(struct req *rq);
+enum pst_err h_thread_member_remove(struct req *rq);
+enum pst_err h_thread_read(struct req *rq);
+
+/* h_messages.c */
+enum pst_err h_message_create(struct req *rq);
+enum pst_err h_messages_list(struct req *rq);
+enum pst_err h_message_delete(struct req *rq);
+
+/* h_sync.c — the event log, read by long-poll and SSE */
+enum pst_err h_sync(struct req *rq);
+enum pst_err h_events(struct req *rq);
+
+/*
+ * Append up to limit events of rq's user after *cursor to out (a JSON array, borrowed), rendered for the
+ * wire, and advance *cursor past them. Sets *more when the limit was hit. Used by h_sync and push.c.
+ */
+enum pst_err sync_collect(struct req *rq, int64_t *cursor, int limit, json_t *out, int *more);
+
+#endif

@@ -1,0 +1,553 @@
+/*
+ * http.c — libmicrohttpd glue (see http.h). Everything MHD-specific lives here and in push.c.
+ *
+ * State of one request (struct exchange): RECEIVING while MHD feeds the body; RUNNING while suspended with
+ * a dbexec job in flight; PARKED for a long-poll waiting on the hub or its deadline; READY once the answer
+ * is computed and the connection was resumed, so the next access-handler call queues it.
+ */
+#include "http.h"
+
+#include "auth.h"
+#include "dbexec.h"
+#include "handlers.h"
+#include "hub.h"
+#include "jsonv.h"
+#include "log.h"
+#include "push.h"
+#include "routes.h"
+#include "timefmt.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+enum xstate { X_RECEIVING, X_RUNNING, X_PARKED, X_READY };
+
+struct exchange {
+	struct MHD_Connection *conn;
+	enum xstate state;
+	struct req rq;
+	enum pst_err err;         /* final result; PST_E_OK uses rq.status/resp */
+	int early_status;         /* an HTTP-level refusal decided before dispatch (0: none) */
+	char *body;
+	size_t body_len;
+	int body_too_large;
+	int authed;
+	int phase;                /* 0: prepare (WRITE with prepare) or main; 1: main after prepare */
+	struct dbexec_job job;
+	struct hub_waiter waiter;
+	int64_t deadline;         /* long-poll, monotonic ms */
+	struct exchange *pnext, *pprev; /* parked list */
+	int64_t started;
+};
+
+static struct {
+	struct MHD_Daemon *daemon;
+	const struct config *cfg;
+	pthread_t timer;
+	int stopping;
+	pthread_mutex_t park_lock;
+	struct exchange *parked;
+} H;
+
+/* ---- responses ---------------------------------------------------------------------------------------- */
+
+static enum MHD_Result queue_json(struct MHD_Connection *conn, int status, const char *text, int retry_after, int close)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+	size_t n = text ? strlen(text) : 0;
+
+	resp = MHD_create_response_from_buffer(n, (void *)(text ? text : ""), MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	if (status != 204)
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (retry_after > 0) {
+		char buf[16];
+		snprintf(buf, sizeof(buf), "%d", retry_after);
+		MHD_add_response_header(resp, "Retry-After", buf);
+	}
+	if (close)
+		MHD_add_response_header(resp, "Connection", "close");
+	r = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static enum MHD_Result queue_error(struct MHD_Connection *conn, enum pst_err e, const char *msg, int retry_after, int close)
+{
+	char *body = error_json(e, msg && msg[0] ? msg : NULL);
+	enum MHD_Result r = queue_json(conn, error_status(e), body, retry_after, close);
+	free(body);
+	return r;
+}
+
+static enum MHD_Result queue_result(struct exchange *x)
+{
+	struct req *rq = &x->rq;
+	enum MHD_Result r;
+	char *text = NULL;
+	int status;
+
+	if (x->err != PST_E_OK) {
+		status = error_status(x->err);
+		if (status >= 500)
+			log_warn("%s %s -> %d %s", rq->route->method, rq->route->path, status, error_code(x->err));
+		return queue_error(x->conn, x->err, rq->errmsg, rq->retry_after, 0);
+	}
+	if (rq->route->kind == ROUTE_SSE) {
+		struct MHD_Response *resp = push_stream_response(x->conn, rq);
+		if (resp == NULL)
+			return queue_error(x->conn, PST_E_INTERNAL, NULL, 0, 1);
+		r = MHD_queue_response(x->conn, MHD_HTTP_OK, resp);
+		MHD_destroy_response(resp);
+		return r;
+	}
+	status = rq->status ? rq->status : 200;
+	if (status != 204 && rq->resp)
+		text = json_dumps(rq->resp, JSON_COMPACT);
+	if (status != 204 && text == NULL)
+		return queue_error(x->conn, PST_E_INTERNAL, NULL, 0, 0);
+	r = queue_json(x->conn, status, text, 0, 0);
+	free(text);
+	return r;
+}
+
+/* ---- jobs --------------------------------------------------------------------------------------------- */
+
+static void finish(struct exchange *x, enum pst_err rc)
+{
+	x->err = rc;
+	x->state = X_READY;
+	MHD_resume_connection(x->conn);
+}
+
+static void job_submit(struct exchange *x);
+
+static enum pst_err job_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+{
+	struct exchange *x = (struct exchange *)((char *)job - offsetof(struct exchange, job));
+	struct req *rq = &x->rq;
+	enum pst_err rc = PST_E_OK;
+
+	rq->ops = ops;
+	rq->db = c;
+	rq->now = timefmt_now_ms();
+	rq->nnotify = 0;
+	rq->notify_overflow = 0;
+	rq->errmsg[0] = '\0';
+	if (!x->authed) {
+		rc = auth_resolve(rq);
+		if (rc != PST_E_OK)
+			return rc;
+		x->authed = 1;
+	}
+	if (x->phase == 0 && rq->route->prepare)
+		return rq->route->prepare(rq);
+	rc = rq->route->handler(rq);
+	if (rc != PST_E_OK && rq->resp) {
+		json_decref(rq->resp);
+		rq->resp = NULL;
+	}
+	return rc;
+}
+
+/* A fire-and-forget write that deletes delivered to-device events. */
+struct prune_job {
+	struct dbexec_job job;
+	int64_t device, upto;
+};
+
+static enum pst_err prune_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+{
+	struct prune_job *p = (struct prune_job *)job;
+	return ops->event_prune_to_device(c, p->device, p->upto);
+}
+
+static void prune_done(struct dbexec_job *job, enum pst_err rc)
+{
+	(void)rc;
+	free(job);
+}
+
+static void submit_prune(struct req *rq)
+{
+	struct prune_job *p;
+	if (rq->prune_device == 0)
+		return;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return;
+	p->job.run = prune_run;
+	p->job.done = prune_done;
+	p->device = rq->prune_device;
+	p->upto = rq->prune_upto;
+	rq->prune_device = 0;
+	dbexec_submit_write(&p->job);
+}
+
+static void park_remove(struct exchange *x)
+{
+	if (x->pprev)
+		x->pprev->pnext = x->pnext;
+	else if (H.parked == x)
+		H.parked = x->pnext;
+	if (x->pnext)
+		x->pnext->pprev = x->pprev;
+	x->pnext = x->pprev = NULL;
+}
+
+/* Hub wake-up of a parked long-poll (called under the hub lock): re-run the read. */
+static void longpoll_wake(struct hub_waiter *w)
+{
+	struct exchange *x = (struct exchange *)((char *)w - offsetof(struct exchange, waiter));
+	pthread_mutex_lock(&H.park_lock);
+	if (x->state == X_PARKED) {
+		x->state = X_RUNNING;
+		park_remove(x);
+		job_submit(x);
+	}
+	pthread_mutex_unlock(&H.park_lock);
+}
+
+static void job_done(struct dbexec_job *job, enum pst_err rc)
+{
+	struct exchange *x = (struct exchange *)((char *)job - offsetof(struct exchange, job));
+	struct req *rq = &x->rq;
+
+	if (rc == PST_E_OK && rq->route->kind == ROUTE_WRITE) {
+		if (x->phase == 0 && rq->route->prepare) {
+			x->phase = 1; /* prepared on a reader: now the write */
+			job_submit(x);
+			return;
+		}
+		if (rq->notify_overflow)
+			hub_notify_all();
+		else if (rq->nnotify)
+			hub_notify(rq->notify, rq->nnotify);
+	}
+	if (rc == PST_E_OK)
+		submit_prune(rq);
+	if (rc == PST_E_OK && rq->route->kind == ROUTE_SYNC && rq->wait_ms > 0 && !H.stopping) {
+		int64_t now = timefmt_mono_ms();
+		if (x->deadline == 0)
+			x->deadline = now + rq->wait_ms;
+		if (now < x->deadline) {
+			hub_unregister(&x->waiter);
+			pthread_mutex_lock(&H.park_lock);
+			x->state = X_PARKED;
+			x->pnext = H.parked;
+			x->pprev = NULL;
+			if (H.parked)
+				H.parked->pprev = x;
+			H.parked = x;
+			pthread_mutex_unlock(&H.park_lock);
+			x->waiter.user_id = rq->user.id;
+			x->waiter.wake = longpoll_wake;
+			hub_register(&x->waiter, rq->hub_seen);
+			return;
+		}
+	}
+	hub_unregister(&x->waiter);
+	finish(x, rc);
+}
+
+static void job_submit(struct exchange *x)
+{
+	const struct route *r = x->rq.route;
+	x->job.run = job_run;
+	x->job.done = job_done;
+	x->rq.wait_ms = 0;
+	if (r->kind == ROUTE_WRITE && !(x->phase == 0 && r->prepare))
+		dbexec_submit_write(&x->job);
+	else
+		dbexec_submit_read(&x->job);
+}
+
+/* Timer: long-poll deadlines and SSE heartbeats. */
+static void *timer_main(void *arg)
+{
+	(void)arg;
+	while (!H.stopping) {
+		int64_t now = timefmt_mono_ms();
+		struct exchange *x, *next, *due = NULL;
+		pthread_mutex_lock(&H.park_lock);
+		for (x = H.parked; x; x = next) {
+			next = x->pnext;
+			if (now >= x->deadline) {
+				x->state = X_RUNNING;
+				park_remove(x);
+				x->pnext = due;
+				due = x;
+			}
+		}
+		pthread_mutex_unlock(&H.park_lock);
+		for (x = due; x; x = next) {
+			next = x->pnext;
+			x->pnext = NULL;
+			hub_unregister(&x->waiter);
+			finish(x, PST_E_OK); /* the last (empty) answer stands */
+		}
+		push_tick(now);
+		usleep(100 * 1000);
+	}
+	return NULL;
+}
+
+/* ---- request intake ----------------------------------------------------------------------------------- */
+
+struct header_scan {
+	int content_length, transfer_encoding;
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct header_scan *hs = cls;
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, "Content-Length") == 0)
+		hs->content_length++;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+		hs->transfer_encoding++;
+	return MHD_YES;
+}
+
+static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct exchange *x = cls;
+	struct req *rq = &x->rq;
+	(void)kind;
+	if (rq->nquery >= REQ_MAX_QUERY || strlen(key) >= REQ_QUERY_KEY_LEN ||
+	    (value && strlen(value) >= REQ_QUERY_VAL_LEN)) {
+		x->early_status = 400;
+		return MHD_NO;
+	}
+	snprintf(rq->query[rq->nquery].key, REQ_QUERY_KEY_LEN, "%s", key);
+	snprintf(rq->query[rq->nquery].val, REQ_QUERY_VAL_LEN, "%s", value ? value : "");
+	rq->nquery++;
+	return MHD_YES;
+}
+
+static void read_credentials(struct exchange *x)
+{
+	const char *auth = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Authorization");
+	const char *lei = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Last-Event-ID");
+	if (auth) {
+		x->rq.bearer_present = 1;
+		if (strncasecmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) < sizeof(x->rq.bearer))
+			snprintf(x->rq.bearer, sizeof(x->rq.bearer), "%s", auth + 7);
+	}
+	if (lei && strlen(lei) < sizeof(x->rq.last_event_id))
+		snprintf(x->rq.last_event_id, sizeof(x->rq.last_event_id), "%s", lei);
+}
+
+/* First call for a request: checks that need only the headers. Returns an error to send now, or OK. */
+static enum pst_err intake(struct exchange *x, const char *url, const char *method, const char **detail)
+{
+	struct header_scan hs = {0, 0};
+	const char *cl, *ct;
+	int status = 0;
+
+	*detail = NULL;
+	MHD_get_connection_values(x->conn, MHD_HEADER_KIND, scan_header, &hs);
+	if (hs.content_length > 1) {
+		*detail = "more than one Content-Length header";
+		return PST_E_BAD_REQUEST;
+	}
+	if (hs.content_length && hs.transfer_encoding) {
+		*detail = "Content-Length together with Transfer-Encoding";
+		return PST_E_BAD_REQUEST;
+	}
+	x->rq.route = routes_match(method, url, &x->rq, &status);
+	if (x->rq.route == NULL) {
+		if (status == 405)
+			return PST_E_METHOD_NOT_ALLOWED;
+		if (status == 400) {
+			*detail = "a path segment is too long";
+			return PST_E_BAD_REQUEST;
+		}
+		return PST_E_NOT_FOUND;
+	}
+	MHD_get_connection_values(x->conn, MHD_GET_ARGUMENT_KIND, scan_query, x);
+	if (x->early_status) {
+		*detail = "too many or too long query parameters";
+		return PST_E_BAD_REQUEST;
+	}
+	cl = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl) {
+		char *end = NULL;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (end == cl || *end != '\0') {
+			*detail = "bad Content-Length";
+			return PST_E_BAD_REQUEST;
+		}
+		if (n > (unsigned long long)H.cfg->max_request_bytes)
+			return PST_E_TOO_LARGE;
+	}
+	if (x->rq.route->flags & ROUTE_JSON_BODY) {
+		ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
+		if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] != '\0' && ct[16] != ';'))
+			return PST_E_UNSUPPORTED_MEDIA;
+	}
+	read_credentials(x);
+	return PST_E_OK;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct exchange *x = *con_cls;
+	(void)cls;
+	(void)version;
+
+	if (x == NULL) {
+		const char *detail = NULL;
+		enum pst_err e;
+		x = calloc(1, sizeof(*x));
+		if (x == NULL)
+			return MHD_NO;
+		*con_cls = x;
+		x->conn = conn;
+		x->started = timefmt_mono_ms();
+		x->rq.cfg = H.cfg;
+		e = intake(x, url, method, &detail);
+		if (e != PST_E_OK) {
+			x->state = X_READY;
+			x->err = e;
+			x->early_status = 1;
+			/* refuse before reading a body we will not use; the connection closes after */
+			return queue_error(conn, e, detail, 0, 1);
+		}
+		return MHD_YES;
+	}
+	if (x->state == X_RECEIVING && *upload_size > 0) {
+		size_t n = *upload_size;
+		if (!x->body_too_large) {
+			if (x->body_len + n > (size_t)H.cfg->max_request_bytes) {
+				x->body_too_large = 1;
+			} else {
+				char *nb = realloc(x->body, x->body_len + n + 1);
+				if (nb == NULL)
+					return MHD_NO;
+				x->body = nb;
+				memcpy(x->body + x->body_len, upload_data, n);
+				x->body_len += n;
+				x->body[x->body_len] = '\0';
+			}
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (x->state == X_RECEIVING) {
+		char err[160] = "";
+		enum pst_err e = PST_E_OK;
+		if (x->body_too_large)
+			e = PST_E_TOO_LARGE;
+		else if (x->rq.route->flags & ROUTE_JSON_BODY) {
+			if (x->body_len == 0) {
+				e = PST_E_INVALID_JSON;
+				snprintf(err, sizeof(err), "a JSON object body is required");
+			} else
+				e = jsonv_parse(x->body, x->body_len, (int)H.cfg->json_max_depth, &x->rq.body, err, sizeof(err));
+		}
+		free(x->body);
+		x->body = NULL;
+		if (e != PST_E_OK) {
+			x->state = X_READY;
+			return queue_error(conn, e, err, 0, x->body_too_large);
+		}
+		x->state = X_RUNNING;
+		MHD_suspend_connection(conn);
+		job_submit(x);
+		return MHD_YES;
+	}
+	if (x->state == X_READY && !x->early_status)
+		return queue_result(x);
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct exchange *x = *con_cls;
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (x == NULL)
+		return;
+	if (x->rq.route && !x->early_status)
+		log_debug("%s %s %lldms", x->rq.route->method, x->rq.route->path,
+			  (long long)(timefmt_mono_ms() - x->started));
+	json_decref(x->rq.body);
+	json_decref(x->rq.resp);
+	free(x->rq.prep);
+	free(x->body);
+	sodium_memzero(x->rq.bearer, sizeof(x->rq.bearer));
+	free(x);
+	*con_cls = NULL;
+}
+
+int http_start(const struct config *cfg)
+{
+	struct sockaddr_in sa;
+	const union MHD_DaemonInfo *info;
+
+	H.cfg = cfg;
+	pthread_mutex_init(&H.park_lock, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)cfg->port);
+	if (inet_pton(AF_INET, cfg->listen, &sa.sin_addr) != 1) {
+		log_error("--listen: '%s' is not an IPv4 address", cfg->listen);
+		return -1;
+	}
+	H.daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->conn_memory,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+	if (H.daemon == NULL) {
+		log_error("cannot listen on %s:%lld", cfg->listen, (long long)cfg->port);
+		return -1;
+	}
+	info = MHD_get_daemon_info(H.daemon, MHD_DAEMON_INFO_BIND_PORT);
+	pthread_create(&H.timer, NULL, timer_main, NULL);
+	return info ? info->port : (int)cfg->port;
+}
+
+void http_stop(void)
+{
+	struct exchange *x, *next;
+	if (H.daemon == NULL)
+		return;
+	H.stopping = 1;
+	pthread_join(H.timer, NULL);
+	push_close_all();
+	pthread_mutex_lock(&H.park_lock);
+	x = H.parked;
+	H.parked = NULL;
+	pthread_mutex_unlock(&H.park_lock);
+	for (; x; x = next) {
+		next = x->pnext;
+		hub_unregister(&x->waiter);
+		x->state = X_RUNNING;
+		finish(x, PST_E_OK);
+	}
+	usleep(300 * 1000); /* let resumed connections send their last bytes */
+	MHD_stop_daemon(H.daemon);
+	H.daemon = NULL;
+}

@@ -1,0 +1,140 @@
+/*
+ * main.c — posternd: parse the settings, open the database, start the database threads and the HTTP
+ * server, and wait for SIGINT/SIGTERM to shut down cleanly. Also the small operator subcommands:
+ *   posternd routes            print the route table as JSON
+ *   posternd keygen USER_ID    print a fresh device key pair with its registration signature (for tests
+ *                              and for scripting against the API without the client library)
+ */
+#include "auth.h"
+#include "b64url.h"
+#include "config.h"
+#include "dbexec.h"
+#include "http.h"
+#include "hub.h"
+#include "log.h"
+#include "push.h"
+#include "routes.h"
+#include "store.h"
+#include "version.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+static int cmd_keygen(const char *user_id)
+{
+	unsigned char spk[crypto_sign_PUBLICKEYBYTES], ssk[crypto_sign_SECRETKEYBYTES];
+	unsigned char bpk[crypto_box_PUBLICKEYBYTES], bsk[crypto_box_SECRETKEYBYTES], sig[crypto_sign_BYTES];
+	char spk_t[64], bpk_t[64], sig_t[96], ssk_t[128], bsk_t[64], msg[160];
+	json_t *out;
+	char *text;
+	int n;
+
+	crypto_sign_keypair(spk, ssk);
+	crypto_box_keypair(bpk, bsk);
+	b64url_encode(spk, sizeof(spk), spk_t, sizeof(spk_t));
+	b64url_encode(bpk, sizeof(bpk), bpk_t, sizeof(bpk_t));
+	b64url_encode(ssk, sizeof(ssk), ssk_t, sizeof(ssk_t));
+	b64url_encode(bsk, sizeof(bsk), bsk_t, sizeof(bsk_t));
+	n = snprintf(msg, sizeof(msg), "postern-device-v1:%s:%s", user_id, bpk_t);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return 2;
+	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, (unsigned long long)n, ssk);
+	b64url_encode(sig, sizeof(sig), sig_t, sizeof(sig_t));
+	out = json_pack("{s:s,s:s,s:s,s:s,s:s}", "sign_pk", spk_t, "box_pk", bpk_t, "sig", sig_t, "sign_sk", ssk_t, "box_sk", bsk_t);
+	text = json_dumps(out, JSON_COMPACT);
+	printf("%s\n", text);
+	free(text);
+	json_decref(out);
+	sodium_memzero(ssk, sizeof(ssk));
+	sodium_memzero(bsk, sizeof(bsk));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct store *st = NULL;
+	const struct store_ops *ops = &store_sqlite_ops;
+	struct store_options so;
+	char dbpath[600];
+	sigset_t sigs;
+	int port, sig = 0, rc = 1;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "posternd: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (argc > 1 && strcmp(argv[1], "routes") == 0) {
+		routes_print_json(stdout);
+		return 0;
+	}
+	if (argc > 2 && strcmp(argv[1], "keygen") == 0)
+		return cmd_keygen(argv[2]);
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		config_usage(stdout);
+		printf("\nsubcommands:\n  posternd routes           print the route table as JSON\n"
+		       "  posternd keygen USER_ID   print a device key pair and its registration signature\n");
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("posternd %s\n", POSTERN_VERSION);
+		return 0;
+	}
+	config_defaults(&cfg);
+	if (config_parse_args(&cfg, argc, argv, 1, stderr) != 0)
+		return 2;
+	log_set_level(cfg.log_level);
+
+	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
+		log_error("cannot create data directory %s: %s", cfg.data_dir, strerror(errno));
+		return 1;
+	}
+	snprintf(dbpath, sizeof(dbpath), "%s/postern.db", cfg.data_dir);
+	so.path = dbpath;
+	so.durable = cfg.durability == CONFIG_DURABILITY_FULL;
+	if (ops->open(&so, &st) != PST_E_OK) {
+		log_error("cannot open database %s", dbpath);
+		return 1;
+	}
+
+	/* Signals are taken by sigwait below; every thread started from here on inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	auth_init(&cfg);
+	hub_init();
+	push_init(&cfg);
+	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != PST_E_OK) {
+		log_error("cannot open database connections");
+		goto out;
+	}
+	port = http_start(&cfg);
+	if (port < 0)
+		goto out_exec;
+	printf("posternd listening on http://%s:%d (data in %s, durability %s)\n", cfg.listen, port, cfg.data_dir,
+	       cfg.durability == CONFIG_DURABILITY_FULL ? "full" : "normal");
+	fflush(stdout);
+	sigwait(&sigs, &sig);
+	log_info("signal %d: shutting down", sig);
+	http_stop();
+	rc = 0;
+out_exec:
+	dbexec_stop();
+out:
+	ops->close(st);
+	auth_release();
+	hub_release();
+	return rc;
+}

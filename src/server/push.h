@@ -1,0 +1,36 @@
+/*
+ * push.h — Server-Sent Events streams of a user's event log (GET /v1/events).
+ *
+ * A stream is a libmicrohttpd callback response. When it has nothing to send, its content reader suspends
+ * the connection; a commit that touches the user wakes the stream through the hub, a reader thread fetches
+ * the new events after the stream's cursor, and the connection is resumed. A heartbeat comment goes out
+ * when nothing was sent for --heartbeat-ms. An idle stream costs one small struct beyond libmicrohttpd's
+ * per-connection memory.
+ */
+#ifndef POSTERN_PUSH_H
+#define POSTERN_PUSH_H
+
+#include "req.h"
+
+#include <microhttpd.h>
+
+/* Set up the stream registry. Call once. */
+void push_init(const struct config *cfg);
+
+/*
+ * Create the SSE response for a request whose h_events succeeded (rq authenticated, rq->resp holds
+ * {"since":N}). Starts delivery from that cursor. Returns a response for MHD_queue_response (the caller
+ * destroys its reference after queueing), or NULL on OOM.
+ */
+struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const struct req *rq);
+
+/* Send heartbeats that are due. Called about every 250 ms by the HTTP layer's timer. */
+void push_tick(int64_t now_mono_ms);
+
+/* End every stream (shutdown): each connection gets the end of its stream and closes. */
+void push_close_all(void);
+
+/* Number of open streams. */
+int push_count(void);
+
+#endif

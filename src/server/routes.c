@@ -1,0 +1,134 @@
+/*
+ * routes.c — the route table and its matcher (see routes.h). To add an endpoint: write the handler, add
+ * one row here, add its expectation to tests/integration/t14_authz.py, and document it in docs/api.md.
+ */
+#include "routes.h"
+
+#include "handlers.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+#define S CRED_SESSION
+#define N CRED_NONE
+#define J ROUTE_JSON_BODY
+
+const struct route route_table[] = {
+	/* method  path                                         kind         creds scope flags handler prepare */
+	{"GET",    "/v1/health",                                ROUTE_READ,  N, NULL, 0, h_health, NULL, "server status"},
+	{"POST",   "/v1/accounts",                              ROUTE_WRITE, N, NULL, J, h_account_create, h_account_create_prepare, "register"},
+	{"POST",   "/v1/sessions",                              ROUTE_WRITE, N, NULL, J, h_session_create, h_session_create_prepare, "log in"},
+	{"DELETE", "/v1/sessions/current",                      ROUTE_WRITE, S, NULL, 0, h_session_delete, NULL, "log out"},
+	{"GET",    "/v1/me",                                    ROUTE_READ,  S, NULL, 0, h_me, NULL, "who am I"},
+	{"POST",   "/v1/friends/requests",                      ROUTE_WRITE, S, NULL, J, h_friend_request_create, NULL, "ask to be friends"},
+	{"GET",    "/v1/friends/requests",                      ROUTE_READ,  S, NULL, 0, h_friend_requests_list, NULL, "pending requests"},
+	{"POST",   "/v1/friends/requests/{id}/accept",          ROUTE_WRITE, S, NULL, 0, h_friend_request_accept, NULL, "accept a request"},
+	{"POST",   "/v1/friends/requests/{id}/decline",         ROUTE_WRITE, S, NULL, 0, h_friend_request_decline, NULL, "decline a request"},
+	{"GET",    "/v1/friends",                               ROUTE_READ,  S, NULL, 0, h_friends_list, NULL, "list friends"},
+	{"DELETE", "/v1/friends/{user_id}",                     ROUTE_WRITE, S, NULL, 0, h_friend_delete, NULL, "unfriend"},
+	{"POST",   "/v1/devices",                               ROUTE_WRITE, S, NULL, J, h_device_create, NULL, "register a device"},
+	{"GET",    "/v1/devices",                               ROUTE_READ,  S, NULL, 0, h_devices_list, NULL, "my devices"},
+	{"DELETE", "/v1/devices/{id}",                          ROUTE_WRITE, S, NULL, 0, h_device_delete, NULL, "remove a device"},
+	{"GET",    "/v1/users/{user_id}/devices",               ROUTE_READ,  S, NULL, 0, h_user_devices, NULL, "a contact's devices"},
+	{"POST",   "/v1/threads",                               ROUTE_WRITE, S, NULL, J, h_thread_create, NULL, "start a thread"},
+	{"GET",    "/v1/threads",                               ROUTE_READ,  S, NULL, 0, h_threads_list, NULL, "the inbox"},
+	{"GET",    "/v1/threads/{id}",                          ROUTE_READ,  S, NULL, 0, h_thread_get, NULL, "a thread with its devices"},
+	{"POST",   "/v1/threads/{id}/members",                  ROUTE_WRITE, S, NULL, J, h_thread_member_add, NULL, "add a member"},
+	{"DELETE", "/v1/threads/{id}/members/{user_id}",        ROUTE_WRITE, S, NULL, 0, h_thread_member_remove, NULL, "remove a member or leave"},
+	{"POST",   "/v1/threads/{id}/messages",                 ROUTE_WRITE, S, NULL, J, h_message_create, NULL, "send"},
+	{"GET",    "/v1/threads/{id}/messages",                 ROUTE_READ,  S, NULL, 0, h_messages_list, NULL, "read history"},
+	{"DELETE", "/v1/threads/{id}/messages/{message_id}",    ROUTE_WRITE, S, NULL, 0, h_message_delete, NULL, "delete own message"},
+	{"POST",   "/v1/threads/{id}/read",                     ROUTE_WRITE, S, NULL, J, h_thread_read, NULL, "move the read marker"},
+	{"POST",   "/v1/to-device",                             ROUTE_WRITE, S, NULL, J, h_to_device, NULL, "send to devices"},
+	{"GET",    "/v1/sync",                                  ROUTE_SYNC,  S, NULL, 0, h_sync, NULL, "long-poll the event log"},
+	{"GET",    "/v1/events",                                ROUTE_SSE,   S, NULL, 0, h_events, NULL, "stream the event log"},
+};
+
+const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));
+
+#undef S
+#undef N
+#undef J
+
+/* Match one pattern against path; fills params on success. Returns 1 match, 0 no, -1 a segment too long. */
+static int pattern_match(const char *pat, const char *path, struct req *rq)
+{
+	int np = 0;
+	while (*pat && *path) {
+		if (*pat == '{') {
+			const char *seg_end = strchr(path, '/');
+			size_t len = seg_end ? (size_t)(seg_end - path) : strlen(path);
+			pat = strchr(pat, '}');
+			if (pat == NULL || len == 0)
+				return 0;
+			pat++;
+			if (len >= REQ_PARAM_LEN || np >= REQ_MAX_PARAMS)
+				return -1;
+			if (rq) {
+				memcpy(rq->params[np], path, len);
+				rq->params[np][len] = '\0';
+			}
+			np++;
+			path += len;
+			continue;
+		}
+		if (*pat != *path)
+			return 0;
+		pat++;
+		path++;
+	}
+	if (*pat || *path)
+		return 0;
+	if (rq)
+		rq->nparams = np;
+	return 1;
+}
+
+const struct route *routes_match(const char *method, const char *path, struct req *rq, int *status)
+{
+	int i, path_known = 0;
+	*status = 404;
+	for (i = 0; i < route_count; i++) {
+		int m = pattern_match(route_table[i].path, path, NULL);
+		if (m < 0) {
+			*status = 400;
+			return NULL;
+		}
+		if (m == 0)
+			continue;
+		path_known = 1;
+		if (strcmp(route_table[i].method, method) == 0) {
+			pattern_match(route_table[i].path, path, rq);
+			return &route_table[i];
+		}
+	}
+	*status = path_known ? 405 : 404;
+	return NULL;
+}
+
+void routes_print_json(FILE *out)
+{
+	static const char *const kinds[] = {"read", "write", "sync", "sse"};
+	json_t *arr = json_array();
+	int i;
+	char *text;
+	for (i = 0; i < route_count; i++) {
+		const struct route *r = &route_table[i];
+		json_t *creds = json_array();
+		if (r->creds & CRED_NONE)
+			json_array_append_new(creds, json_string("none"));
+		if (r->creds & CRED_SESSION)
+			json_array_append_new(creds, json_string("session"));
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:s?,s:s}", "method", r->method, "path", r->path,
+						     "kind", kinds[r->kind], "creds", creds, "scope", r->scope,
+						     "summary", r->summary));
+	}
+	text = json_dumps(arr, JSON_INDENT(1));
+	if (text)
+		fprintf(out, "%s\n", text);
+	free(text);
+	json_decref(arr);
+}

@@ -1,0 +1,81 @@
+/* views.c — JSON renderings of domain rows (see views.h). */
+#include "views.h"
+
+#include "timefmt.h"
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+json_t *view_time(int64_t ms)
+{
+	char buf[TIMEFMT_RFC3339_LEN];
+	if (timefmt_rfc3339(ms, buf, sizeof(buf)) != 0)
+		return json_null();
+	return json_string(buf);
+}
+
+json_t *view_user(const char *public_id, const char *username)
+{
+	return json_pack("{s:s,s:s}", "user_id", public_id, "username", username);
+}
+
+json_t *view_device(const struct store_device *d)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "device_id", d->public_id, "user_id", d->user_public_id, "name",
+			 d->name, "sign_pk", d->sign_pk, "box_pk", d->box_pk, "created_at", view_time(d->created_at));
+}
+
+json_t *view_message(const struct store_message *m)
+{
+	json_t *body = m->body ? json_stringn(m->body, m->body_len) : json_null();
+	return json_pack("{s:s,s:s,s:I,s:s,s:s?,s:s,s:s,s:o,s:o,s:b}", "message_id", m->public_id, "thread_id",
+			 m->thread_public_id, "seq", (json_int_t)m->seq, "sender_id", m->sender_public_id,
+			 "sender_device_id", m->sender_device ? m->sender_device_public_id : NULL, "client_msg_id",
+			 m->client_msg_id, "kind", m->kind, "body", body ? body : json_null(), "created_at",
+			 view_time(m->created_at), "deleted", m->deleted_at != 0);
+}
+
+static int member_row(void *arg, const struct store_member *m)
+{
+	json_array_append_new((json_t *)arg, view_user(m->public_id, m->username));
+	return 0;
+}
+
+static int device_row(void *arg, const struct store_device *d)
+{
+	json_array_append_new((json_t *)arg, view_device(d));
+	return 0;
+}
+
+enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_devices, json_t **out)
+{
+	enum pst_err rc;
+	json_t *members = json_array(), *devices = NULL, *obj = NULL;
+	int64_t unread = t->last_seq - t->read_seq;
+
+	*out = NULL;
+	rc = rq->ops->member_list(rq->db, t->id, member_row, members);
+	if (rc != PST_E_OK)
+		goto out;
+	if (with_devices) {
+		devices = json_array();
+		rc = rq->ops->device_list_thread(rq->db, t->id, device_row, devices);
+		if (rc != PST_E_OK)
+			goto out;
+	}
+	obj = json_pack("{s:s,s:s,s:O,s:o,s:I,s:o,s:I,s:I}", "thread_id", t->public_id, "kind",
+			t->kind == STORE_THREAD_DIRECT ? "direct" : "group", "members", members, "created_at",
+			view_time(t->created_at), "last_seq", (json_int_t)t->last_seq, "last_activity",
+			view_time(t->last_activity), "read_seq", (json_int_t)t->read_seq, "unread",
+			(json_int_t)(unread > 0 ? unread : 0));
+	if (obj == NULL) {
+		rc = PST_E_INTERNAL;
+		goto out;
+	}
+	if (devices)
+		json_object_set(obj, "devices", devices);
+	*out = obj;
+out:
+	json_decref(members);
+	json_decref(devices);
+	return rc;
+}

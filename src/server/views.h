@@ -1,0 +1,24 @@
+/*
+ * views.h — how domain rows look on the wire: one function per object, so every endpoint and every event
+ * renders a thing the same way. Each returns a new json_t reference owned by the caller (NULL on OOM).
+ */
+#ifndef POSTERN_VIEWS_H
+#define POSTERN_VIEWS_H
+
+#include "req.h"
+#include "store.h"
+
+#include <jansson.h>
+
+json_t *view_time(int64_t ms);
+json_t *view_user(const char *public_id, const char *username);
+json_t *view_device(const struct store_device *d);
+json_t *view_message(const struct store_message *m);
+
+/*
+ * The thread as rq's user sees it: kind, members, seqs and unread; with the device list when with_devices.
+ * Reads members (and devices) through rq->ops. Returns PST_E_OK with *out owned by the caller.
+ */
+enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_devices, json_t **out);
+
+#endif

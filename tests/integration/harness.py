@@ -1,0 +1,848 @@
+"""
+harness.py -- black-box test harness for posternd (Python 3.11 standard library only).
+
+What it gives the test files (tNN_*.py):
+
+  server()                  the shared server of the current test file (started lazily; run.py stops it
+                            after the file).  Module-level SERVER_FLAGS in a test file adds flags to it.
+  Server(extra=[...], data_dir=...)   a private server; use it as a context manager.
+  srv.req(method, path, body=..., token=..., headers=...) -> Resp(status, headers, raw, json)
+  srv.new_user(), srv.login(), srv.befriend(a, b), srv.new_device(user), srv.thread(...), srv.send(...),
+  srv.sync_all(...), srv.sse(...)   scenario helpers
+  raw_request(port, bytes)  a hand-written request over a raw socket (for malformed framing)
+  SSE                       a text/event-stream reader over a raw socket (handles chunked encoding)
+  expect_status / expect_error / expect_keys / expect_ts / check / eq   assertions with useful messages
+
+Process hygiene: every server is started with --port=0 on 127.0.0.1 and gets a watchdog process (a small
+sh loop) that SIGKILLs it when the test runner disappears (orphan) or when a hard deadline passes.  Every
+server is also registered so stop_all() (called by run.py after every file, and at exit) kills what is left.
+"""
+import atexit
+import base64
+import calendar
+import http.client
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BIN = os.environ.get("POSTERND", os.path.join(ROOT, "build", "posternd"))
+HOST = "127.0.0.1"
+SERVER_HARD_LIMIT_S = int(os.environ.get("POSTERN_IT_SERVER_MAX_S", "600"))
+HTTP_TIMEOUT_S = 30
+LOG_DIR = os.environ.get("POSTERN_IT_LOG_DIR") or tempfile.mkdtemp(prefix="postern-it-logs-")
+
+BASE_FLAGS = ["--pwhash-memlimit=8192", "--pwhash-opslimit=1", "--log-level=warn"]
+LISTEN_RE = re.compile(r"^posternd listening on http://127\.0\.0\.1:(\d+)$")
+TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
+
+ERROR_STATUS = {
+    "bad_request": 400, "invalid_json": 400, "invalid_field": 400, "invalid_key": 400, "invalid_cursor": 400,
+    "unauthorized": 401, "invalid_credentials": 401, "not_friends": 403, "not_found": 404,
+    "method_not_allowed": 405, "username_taken": 409, "conflict": 409, "payload_too_large": 413,
+    "unsupported_media_type": 415, "rate_limited": 429, "internal": 500, "storage_error": 500,
+    "unavailable": 503,
+}
+CODES_400 = ("bad_request", "invalid_json", "invalid_field", "invalid_key", "invalid_cursor")
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+# ----------------------------------------------------------------------------------------------------------
+# assertions
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise TestFailure(f"{what}: expected {want!r}, got {got!r}")
+
+
+def expect_status(resp, status, what=None):
+    """status is an int or a tuple of ints. Returns resp."""
+    ok = resp.status in status if isinstance(status, (tuple, list, set)) else resp.status == status
+    if not ok:
+        raise TestFailure(f"{what + ': ' if what else ''}{resp.describe()}: expected status {status}, "
+                          f"got {resp.status} {resp.short_body()}")
+    return resp
+
+
+def expect_error(resp, status, code=None, what=None):
+    """An error response: the status, JSON content type and exactly {"error":{"code","message"}}.
+    code is a string, a tuple of acceptable strings, or None (any code that the table gives this status)."""
+    expect_status(resp, status, what)
+    pfx = f"{what + ': ' if what else ''}{resp.describe()} -> {resp.status}"
+    ctype = resp.header("content-type") or ""
+    check(ctype.split(";")[0].strip().lower() == "application/json",
+          f"{pfx}: error Content-Type is {ctype!r}, want application/json")
+    j = resp.json
+    check(isinstance(j, dict), f"{pfx}: error body is not a JSON object: {resp.short_body()}")
+    check(set(j.keys()) == {"error"}, f"{pfx}: error body keys {sorted(j.keys())}, want ['error']")
+    e = j["error"]
+    check(isinstance(e, dict) and set(e.keys()) == {"code", "message"},
+          f"{pfx}: error object is {e!r}, want exactly keys code, message")
+    check(isinstance(e["code"], str) and isinstance(e["message"], str) and e["message"] != "",
+          f"{pfx}: error code/message must be non-empty strings: {e!r}")
+    if code is None:
+        allowed = tuple(c for c, s in ERROR_STATUS.items() if s == resp.status)
+    elif isinstance(code, str):
+        allowed = (code,)
+    else:
+        allowed = tuple(code)
+    check(e["code"] in allowed, f"{pfx}: error code {e['code']!r}, want {' or '.join(allowed)}")
+    return resp
+
+
+def expect_keys(obj, keys, what):
+    check(isinstance(obj, dict), f"{what}: expected a JSON object, got {obj!r}"[:400])
+    got = set(obj.keys())
+    want = set(keys)
+    if got != want:
+        raise TestFailure(f"{what}: keys {sorted(got)}, want exactly {sorted(want)} "
+                          f"(missing {sorted(want - got)}, extra {sorted(got - want)})")
+    return obj
+
+
+def expect_ts(value, what):
+    check(isinstance(value, str) and TS_RE.match(value) is not None,
+          f"{what}: {value!r} is not RFC 3339 UTC with milliseconds (YYYY-MM-DDTHH:MM:SS.mmmZ)")
+    return value
+
+
+def expect_id(value, what):
+    check(isinstance(value, str) and value != "", f"{what}: expected a non-empty string id, got {value!r}")
+    return value
+
+
+def ts_epoch(value):
+    """Seconds since the epoch of an RFC 3339 .mmmZ string."""
+    t = time.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    return calendar.timegm(t) + int(value[20:23]) / 1000.0
+
+
+def b64(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def rand_name(prefix="u"):
+    return (prefix + os.urandom(6).hex())[:32]
+
+
+_CLASSES = ["0123456789", "abcdef", "ghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "-_"]
+
+
+def fake_id(real):
+    """An id shaped like `real` (same length and character classes where possible) that names nothing."""
+    m = re.match(r"^(.*?)(\d+)$", real)
+    if len(real) < 16 and m:
+        return m.group(1) + str(int(m.group(2)) + 7000000 + int.from_bytes(os.urandom(2), "big"))
+    out = list(real)
+    changed = 0
+    for i in range(len(out) - 1, -1, -1):
+        for cls in _CLASSES:
+            if out[i] in cls and len(cls) > 1:
+                choices = [c for c in cls if c != out[i]]
+                out[i] = choices[os.urandom(1)[0] % len(choices)]
+                changed += 1
+                break
+        if changed >= 8:
+            break
+    if changed == 0:
+        return real + "x"
+    return "".join(out)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# HTTP
+
+class Resp:
+    def __init__(self, method, path, status, headers, raw):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.headers_list = headers  # [(lower-case name, value)]
+        self.headers = {}
+        for k, v in headers:
+            self.headers[k] = v if k not in self.headers else self.headers[k] + ", " + v
+        self.raw = raw
+        self.json = None
+        if raw:
+            try:
+                self.json = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                self.json = None
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def describe(self):
+        return f"{self.method} {self.path}"
+
+    def short_body(self, n=300):
+        try:
+            s = self.raw.decode("utf-8", "replace")
+        except Exception:
+            s = repr(self.raw)
+        return s if len(s) <= n else s[:n] + "..."
+
+    def __repr__(self):
+        return f"<Resp {self.describe()} {self.status} {self.short_body(120)}>"
+
+
+def http_request(port, method, path, body=None, token=None, headers=None, timeout=HTTP_TIMEOUT_S):
+    """body: dict/list (sent as JSON), bytes/str (sent as-is with application/json unless headers say
+    otherwise) or None. token: bearer token. headers: extra headers (value None removes a default)."""
+    hdrs = {}
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str) else
+                                                     json.dumps(body).encode())
+        hdrs["Content-Type"] = "application/json"
+    if token is not None:
+        hdrs["Authorization"] = f"Bearer {token}"
+    for k, v in (headers or {}).items():
+        for existing in list(hdrs):
+            if existing.lower() == k.lower():
+                del hdrs[existing]
+        if v is not None:
+            hdrs[k] = v
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=data, headers=hdrs)
+        r = conn.getresponse()
+        raw = r.read()
+        return Resp(method, path, r.status, [(k.lower(), v) for k, v in r.getheaders()], raw)
+    finally:
+        conn.close()
+
+
+class RawResp(Resp):
+    pass
+
+
+def _parse_head(buf):
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    parts = lines[0].decode("latin-1").split(" ", 2)
+    status = int(parts[1])
+    headers = []
+    for ln in lines[1:]:
+        k, _, v = ln.decode("latin-1").partition(":")
+        headers.append((k.strip().lower(), v.strip()))
+    return status, headers, rest
+
+
+def raw_request(port, data, timeout=10, chunk=65536):
+    """Send bytes over a fresh socket and parse one HTTP response. Sends in pieces and stops sending when
+    the server answers early (e.g. 413 before the body is read). Returns RawResp; raises if no response."""
+    first_line = data.split(b"\r\n", 1)[0].decode("latin-1", "replace")
+    method, _, rest = first_line.partition(" ")
+    path = rest.rsplit(" ", 1)[0]
+    s = socket.create_connection((HOST, port), timeout=timeout)
+    buf = b""
+    deadline = time.monotonic() + timeout
+    try:
+        off = 0
+        while off < len(data):
+            r, w, _ = select.select([s], [s], [], max(0.0, deadline - time.monotonic()))
+            if r:
+                break  # the server answers before reading everything
+            if not w:
+                break
+            try:
+                off += s.send(data[off:off + chunk])
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        while True:
+            if b"\r\n\r\n" in buf:
+                status, headers, rest_ = _parse_head(buf)
+                hd = dict(headers)
+                if "content-length" in hd and len(rest_) >= int(hd["content-length"].split(",")[0]):
+                    body = rest_[:int(hd["content-length"].split(",")[0])]
+                    return RawResp(method, path, status, headers, body)
+                if hd.get("transfer-encoding", "").lower() == "chunked":
+                    body, done = _dechunk(rest_)
+                    if done:
+                        return RawResp(method, path, status, headers, body)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TestFailure(f"raw {first_line!r}: no complete response within {timeout}s: {buf[:300]!r}")
+            s.settimeout(left)
+            try:
+                got = s.recv(65536)
+            except ConnectionResetError:
+                got = b""
+            except socket.timeout:
+                got = None
+            if got is None:
+                continue
+            if not got:
+                if b"\r\n\r\n" in buf:
+                    status, headers, rest_ = _parse_head(buf)
+                    return RawResp(method, path, status, headers, rest_)
+                raise TestFailure(f"raw {first_line!r}: connection closed without a response "
+                                  f"(got {buf[:300]!r})")
+            buf += got
+    finally:
+        s.close()
+
+
+def _dechunk(data):
+    out = b""
+    i = 0
+    while True:
+        j = data.find(b"\r\n", i)
+        if j < 0:
+            return out, False
+        size = int(data[i:j].split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            return out, True
+        if len(data) < j + 2 + size + 2:
+            return out, False
+        out += data[j + 2:j + 2 + size]
+        i = j + 2 + size + 2
+
+
+# ----------------------------------------------------------------------------------------------------------
+# SSE
+
+class SSE:
+    """GET an event stream over a raw socket. After construction: status, headers, and (for non-200) body /
+    json. next_event(timeout) returns {"id","event","data"(parsed JSON),"raw_data"} or None on timeout;
+    heartbeats (comment lines) are counted in self.comments."""
+
+    def __init__(self, port, path="/v1/events", token=None, headers=None, timeout=10):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{port}", "Accept: text/event-stream"]
+        if token is not None:
+            lines.append(f"Authorization: Bearer {token}")
+        for k, v in (headers or {}).items():
+            lines.append(f"{k}: {v}")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.path = path
+        self.raw = b""       # undecoded bytes after the head
+        self.text = ""      # decoded stream text not yet parsed into events
+        self.comments = []
+        self.closed = False
+        self.chunked = False
+        buf = b""
+        deadline = time.monotonic() + timeout
+        while b"\r\n\r\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TestFailure(f"SSE {path}: no response head within {timeout}s")
+            self.sock.settimeout(left)
+            got = self.sock.recv(65536)
+            if not got:
+                raise TestFailure(f"SSE {path}: connection closed before the response head ({buf[:200]!r})")
+            buf += got
+        self.status, self.headers_list, rest = _parse_head(buf)
+        self.headers = dict(self.headers_list)
+        self.chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
+        self.raw = rest
+        self.json = None
+        self.body = b""
+        if self.status != 200:
+            # read the (small) error body
+            n = int(self.headers.get("content-length", "-1"))
+            while (n >= 0 and len(self.raw) < n) or (self.chunked and not _dechunk(self.raw)[1]):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.sock.settimeout(left)
+                got = self.sock.recv(65536)
+                if not got:
+                    break
+                self.raw += got
+            self.body = _dechunk(self.raw)[0] if self.chunked else self.raw[:n if n >= 0 else None]
+            try:
+                self.json = json.loads(self.body)
+            except ValueError:
+                pass
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def _decode_available(self):
+        if not self.chunked:
+            self.text += self.raw.decode("utf-8")
+            self.raw = b""
+            return
+        while True:
+            j = self.raw.find(b"\r\n")
+            if j < 0:
+                return
+            size = int(self.raw[:j].split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                self.closed = True
+                self.raw = b""
+                return
+            if len(self.raw) < j + 2 + size + 2:
+                return
+            self.text += self.raw[j + 2:j + 2 + size].decode("utf-8")
+            self.raw = self.raw[j + 2 + size + 2:]
+
+    def _pop_block(self):
+        t = self.text.replace("\r\n", "\n")
+        self.text = t
+        k = t.find("\n\n")
+        if k < 0:
+            return None
+        block, self.text = t[:k], t[k + 2:]
+        return block
+
+    def _fill(self, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0 or self.closed:
+            return False
+        self.sock.settimeout(left)
+        try:
+            got = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except OSError:
+            self.closed = True
+            return False
+        if not got:
+            self.closed = True
+            return False
+        self.raw += got
+        self._decode_available()
+        return True
+
+    def next_block(self, timeout):
+        deadline = time.monotonic() + timeout
+        self._decode_available()
+        while True:
+            b = self._pop_block()
+            if b is not None:
+                return b
+            if not self._fill(deadline):
+                return None
+
+    def next_event(self, timeout=10):
+        """The next real event (comment-only blocks are recorded and skipped), or None on timeout/close."""
+        deadline = time.monotonic() + timeout
+        while True:
+            block = self.next_block(max(0.0, deadline - time.monotonic()))
+            if block is None:
+                return None
+            ev = {"id": None, "event": None, "data": None, "raw_data": None}
+            datas = []
+            for line in block.split("\n"):
+                if line.startswith(":"):
+                    self.comments.append(line)
+                    continue
+                name, _, val = line.partition(":")
+                if val.startswith(" "):
+                    val = val[1:]
+                if name == "id":
+                    ev["id"] = val
+                elif name == "event":
+                    ev["event"] = val
+                elif name == "data":
+                    datas.append(val)
+            if not datas and ev["id"] is None and ev["event"] is None:
+                continue
+            ev["raw_data"] = "\n".join(datas)
+            try:
+                ev["data"] = json.loads(ev["raw_data"])
+            except ValueError:
+                ev["data"] = None
+            return ev
+
+    def wait_comment(self, timeout):
+        """Wait for a comment line (heartbeat); returns it or None. Events seen meanwhile are kept in
+        self.skipped."""
+        deadline = time.monotonic() + timeout
+        n0 = len(self.comments)
+        self.skipped = getattr(self, "skipped", [])
+        while len(self.comments) == n0:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ev = self.next_event(left)
+            if ev is not None:
+                self.skipped.append(ev)
+            elif len(self.comments) == n0:
+                return None
+        return self.comments[n0]
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# servers
+
+_servers = []
+_servers_lock = threading.Lock()
+_tmpdirs = []
+
+WATCHDOG_SH = r'''
+parent=$1; child=$2; left=$3
+while [ "$left" -gt 0 ]; do
+  kill -0 "$child" 2>/dev/null || exit 0
+  kill -0 "$parent" 2>/dev/null || break
+  sleep 1
+  left=$((left-1))
+done
+kill -9 "$child" 2>/dev/null
+exit 0
+'''
+
+
+class User:
+    def __init__(self, username, password, user_id, token=None):
+        self.username = username
+        self.password = password
+        self.user_id = user_id
+        self.token = token
+        self.device = None  # dict: device_id, sign_pk, box_pk, sign_sk, name
+
+    def ref(self):
+        return {"user_id": self.user_id, "username": self.username}
+
+    def __repr__(self):
+        return f"<User {self.username} {self.user_id}>"
+
+
+class Server:
+    counter = 0
+
+    def __init__(self, extra=(), data_dir=None):
+        self.extra = list(extra)
+        self.own_dir = data_dir is None
+        if data_dir is None:
+            data_dir = tempfile.mkdtemp(prefix="postern-it-data-")
+            _tmpdirs.append(data_dir)
+        self.data_dir = data_dir
+        self.proc = None
+        self.watchdog = None
+        self.port = None
+        self.expect_dead = False
+        self.log_path = None
+
+    # -- lifecycle
+    def start(self, timeout=15):
+        if not os.path.exists(BIN):
+            raise TestFailure(f"{BIN} does not exist (build it with make -C {ROOT} build/posternd)")
+        Server.counter += 1
+        self.log_path = os.path.join(LOG_DIR, f"posternd-{os.getpid()}-{Server.counter}.log")
+        logf = open(self.log_path, "ab")
+        argv = [BIN, "--port=0", f"--data-dir={self.data_dir}"] + BASE_FLAGS + self.extra
+        self.argv = argv
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logf,
+                                     cwd=ROOT)
+        logf.close()
+        self.expect_dead = False
+        with _servers_lock:
+            _servers.append(self)
+        self.watchdog = subprocess.Popen(["sh", "-c", WATCHDOG_SH, "posternd-watchdog", str(os.getpid()),
+                                          str(self.proc.pid), str(SERVER_HARD_LIMIT_S)],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+        fd = self.proc.stdout.fileno()
+        line = b""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in line:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise TestFailure(f"posternd printed no listening line within {timeout}s "
+                                  f"(stdout so far {line!r}; log {self.log_tail()})")
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                got = os.read(fd, 4096)
+                if not got:
+                    code = self.proc.wait(5)
+                    raise TestFailure(f"posternd exited ({code}) before listening; argv {' '.join(argv)}; "
+                                      f"stdout {line!r}; log: {self.log_tail()}")
+                line += got
+        first = line.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+        m = LISTEN_RE.match(first)
+        if not m:
+            self.kill()
+            raise TestFailure(f"posternd's first stdout line is {first!r}, want "
+                              f"'posternd listening on http://127.0.0.1:PORT'")
+        self.port = int(m.group(1))
+        check(self.port > 0, "posternd printed port 0")
+        threading.Thread(target=self._drain, daemon=True).start()
+        return self
+
+    def _drain(self):
+        try:
+            while self.proc and self.proc.stdout and os.read(self.proc.stdout.fileno(), 4096):
+                pass
+        except (OSError, ValueError):
+            pass
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _reap_watchdog(self):
+        if self.watchdog is not None:
+            if self.watchdog.poll() is None:
+                try:
+                    self.watchdog.kill()
+                except ProcessLookupError:
+                    pass
+            try:
+                self.watchdog.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+            self.watchdog = None
+
+    def stop(self, timeout=10):
+        """SIGTERM, then SIGKILL after timeout. Returns the exit code."""
+        code = None
+        if self.proc is not None:
+            self.expect_dead = True
+            if self.proc.poll() is None:
+                try:
+                    self.proc.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                try:
+                    code = self.proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    code = self.proc.wait(5)
+            else:
+                code = self.proc.returncode
+            try:
+                self.proc.stdout.close()
+            except Exception:
+                pass
+        self._reap_watchdog()
+        with _servers_lock:
+            if self in _servers:
+                _servers.remove(self)
+        return code
+
+    def kill(self):
+        """SIGKILL (a crash)."""
+        if self.proc is not None:
+            self.expect_dead = True
+            if self.proc.poll() is None:
+                try:
+                    self.proc.kill()
+                except ProcessLookupError:
+                    pass
+            self.proc.wait(10)
+        self._reap_watchdog()
+        with _servers_lock:
+            if self in _servers:
+                _servers.remove(self)
+
+    def restart(self):
+        """Same data dir and flags, new port."""
+        return Server(self.extra, self.data_dir).start()
+
+    def log_tail(self, n=1500):
+        try:
+            with open(self.log_path, "rb") as f:
+                data = f.read()
+            return data[-n:].decode("utf-8", "replace")
+        except (OSError, TypeError):
+            return ""
+
+    def __enter__(self):
+        if self.proc is None:
+            self.start()
+        return self
+
+    def __exit__(self, *a):
+        self.stop()
+
+    # -- requests
+    def req(self, method, path, body=None, token=None, headers=None, timeout=HTTP_TIMEOUT_S):
+        return http_request(self.port, method, path, body=body, token=token, headers=headers, timeout=timeout)
+
+    def raw(self, data, timeout=10):
+        return raw_request(self.port, data, timeout=timeout)
+
+    def sse(self, token=None, path="/v1/events", headers=None, timeout=10):
+        return SSE(self.port, path=path, token=token, headers=headers, timeout=timeout)
+
+    def health_ok(self, what="health after the previous request"):
+        r = self.req("GET", "/v1/health", timeout=10)
+        expect_status(r, 200, what)
+        eq(r.json, {"status": "ok", "version": "0.1.0"}, what)
+
+    # -- scenario helpers
+    def create_account(self, username=None, password=None):
+        username = username or rand_name()
+        password = password or ("pw-" + os.urandom(8).hex())
+        r = self.req("POST", "/v1/accounts", {"username": username, "password": password})
+        expect_status(r, 201, "create account")
+        return User(username, password, r.json["user_id"])
+
+    def login(self, user, password=None):
+        r = self.req("POST", "/v1/sessions", {"username": user.username, "password": password or user.password})
+        expect_status(r, 201, "login")
+        return r.json["token"]
+
+    def new_user(self, prefix="u"):
+        u = self.create_account(rand_name(prefix))
+        u.token = self.login(u)
+        return u
+
+    def befriend(self, a, b):
+        r = self.req("POST", "/v1/friends/requests", {"username": b.username}, token=a.token)
+        expect_status(r, 201, f"friend request {a.username} -> {b.username}")
+        rid = r.json["request_id"]
+        r = self.req("POST", f"/v1/friends/requests/{rid}/accept", token=b.token)
+        expect_status(r, 200, f"accept friend request {a.username} -> {b.username}")
+        return rid
+
+    def keygen(self, user_id):
+        p = subprocess.run([BIN, "keygen", user_id], capture_output=True, timeout=15)
+        check(p.returncode == 0, f"posternd keygen exited {p.returncode}: {p.stderr[-300:]!r}")
+        try:
+            k = json.loads(p.stdout)
+        except ValueError:
+            raise TestFailure(f"posternd keygen printed non-JSON: {p.stdout[:300]!r}")
+        for f in ("sign_pk", "box_pk", "sig", "sign_sk"):
+            check(isinstance(k.get(f), str), f"posternd keygen output lacks {f}: {k!r}")
+        return k
+
+    def new_device(self, user, name="laptop", token=None):
+        k = self.keygen(user.user_id)
+        r = self.req("POST", "/v1/devices", {"name": name, "sign_pk": k["sign_pk"], "box_pk": k["box_pk"],
+                                             "sig": k["sig"]}, token=token or user.token)
+        expect_status(r, 201, "register device")
+        dev = dict(r.json)
+        dev["sign_sk"] = k["sign_sk"]
+        if token is None or token == user.token:
+            user.device = dev
+        return dev
+
+    def thread(self, creator, members, expect=(200, 201)):
+        r = self.req("POST", "/v1/threads", {"members": [m.user_id for m in members]}, token=creator.token)
+        expect_status(r, expect, "create thread")
+        return r.json
+
+    def send(self, user, thread_id, body=b"hello", cmid=None, kind=None, token=None, expect=201):
+        payload = {"client_msg_id": cmid or ("c" + os.urandom(8).hex()), "body": b64(body)}
+        if kind is not None:
+            payload["kind"] = kind
+        r = self.req("POST", f"/v1/threads/{thread_id}/messages", payload, token=token or user.token)
+        if expect is not None:
+            expect_status(r, expect, "send message")
+        return r.json
+
+    def messages(self, user, thread_id, token=None):
+        """Every message of the thread visible to user, paging with after=."""
+        out = []
+        after = 0
+        while True:
+            r = self.req("GET", f"/v1/threads/{thread_id}/messages?after={after}&limit=200",
+                         token=token or user.token)
+            expect_status(r, 200, "list messages")
+            ms = r.json["messages"]
+            out += ms
+            if not r.json["has_more"] or not ms:
+                return out
+            after = ms[-1]["seq"]
+
+    def sync(self, user, since=None, timeout=None, limit=None, token=None):
+        q = []
+        if since is not None:
+            q.append(f"since={since}")
+        if timeout is not None:
+            q.append(f"timeout={timeout}")
+        if limit is not None:
+            q.append(f"limit={limit}")
+        path = "/v1/sync" + ("?" + "&".join(q) if q else "")
+        r = self.req("GET", path, token=token or user.token)
+        expect_status(r, 200, "sync")
+        return r.json
+
+    def sync_all(self, user, since=None, token=None):
+        """All events from `since` (or the start) until the log is drained. Returns (events, cursor)."""
+        events = []
+        cursor = since
+        for _ in range(1000):
+            j = self.sync(user, since=cursor, timeout=0, token=token)
+            cursor = j["cursor"]
+            if not j["events"]:
+                return events, cursor
+            events += j["events"]
+        raise TestFailure("sync never drained")
+
+
+def stop_all():
+    with _servers_lock:
+        servers = list(_servers)
+    for s in servers:
+        try:
+            s.stop(timeout=5)
+        except Exception:
+            try:
+                s.kill()
+            except Exception:
+                pass
+
+
+def cleanup_tmp():
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+    _tmpdirs.clear()
+
+
+atexit.register(stop_all)
+
+# ----------------------------------------------------------------------------------------------------------
+# the shared per-file server (run.py sets CURRENT_FLAGS before each file and calls reset_shared() after it)
+
+_shared = None
+CURRENT_FLAGS = []
+
+
+def server():
+    global _shared
+    if _shared is None or not _shared.alive():
+        _shared = Server(CURRENT_FLAGS).start()
+    return _shared
+
+
+def shared_if_started():
+    return _shared
+
+
+def reset_shared():
+    global _shared
+    if _shared is not None:
+        _shared.stop()
+    _shared = None

@@ -1,0 +1,95 @@
+"""Sessions: bearer tokens, logout, rejection of bad credentials."""
+import harness as H
+from harness import check, eq, expect_error, expect_status
+
+
+def test_logout_stops_token_at_once():
+    s = H.server()
+    u = s.new_user()
+    other = s.login(u)
+    r = s.req("DELETE", "/v1/sessions/current", token=u.token)
+    expect_status(r, 204)
+    eq(r.raw, b"", "204 body")
+    expect_error(s.req("GET", "/v1/me", token=u.token), 401, "unauthorized", "token after logout")
+    expect_error(s.req("DELETE", "/v1/sessions/current", token=u.token), 401, "unauthorized",
+                 "logging out twice")
+    expect_error(s.req("GET", "/v1/threads", token=u.token), 401, "unauthorized", "token after logout")
+    # the other session of the same user is untouched
+    r = s.req("GET", "/v1/me", token=other)
+    expect_status(r, 200, "the user's other session")
+    eq(r.json["user_id"], u.user_id, "other session's user")
+
+
+def test_missing_or_malformed_authorization():
+    s = H.server()
+    u = s.new_user()
+    variants = [
+        None,
+        "Bearer",
+        "Bearer ",
+        "Bearer not-a-real-token",
+        "Bearer " + u.token + "x",
+        "Bearer " + u.token[:-1],
+        "Basic " + H.b64(b"user:pass"),
+        u.token,                                  # scheme missing
+        "Token " + u.token,                        # wrong scheme
+        "Bearer " + u.token + " " + u.token,       # two tokens
+        "Bearer " + "\u00e9".encode().decode("latin-1") * 10,
+    ]
+    for v in variants:
+        hdrs = {} if v is None else {"Authorization": v}
+        r = s.req("GET", "/v1/me", headers=hdrs)
+        expect_error(r, 401, "unauthorized", f"Authorization: {v!r}")
+    # and the real token still works after all that
+    expect_status(s.req("GET", "/v1/me", token=u.token), 200)
+
+
+def test_unauthorized_bodies_identical():
+    # missing / garbage / logged-out tokens are all "unauthorized": same status, same code
+    s = H.server()
+    u = s.new_user()
+    t = s.login(u)
+    expect_status(s.req("DELETE", "/v1/sessions/current", token=t), 204)
+    rs = [s.req("GET", "/v1/me"), s.req("GET", "/v1/me", token="garbage"),
+          s.req("GET", "/v1/me", token=t), s.req("GET", "/v1/me", token=H.fake_id(u.token))]
+    for r in rs:
+        expect_error(r, 401, "unauthorized")
+
+
+def test_tokens_are_per_user():
+    s = H.server()
+    a, b = s.new_user(), s.new_user()
+    ra = s.req("GET", "/v1/me", token=a.token)
+    rb = s.req("GET", "/v1/me", token=b.token)
+    eq(ra.json["user_id"], a.user_id, "me of a")
+    eq(rb.json["user_id"], b.user_id, "me of b")
+    check(a.token != b.token, "two users share a token")
+
+
+def test_logout_of_one_session_keeps_device_of_other():
+    s = H.server()
+    u = s.new_user()
+    dev = s.new_device(u)
+    t2 = s.login(u)
+    r = s.req("GET", "/v1/me", token=t2)
+    eq(r.json["device_id"], None, "a new session is not bound to a device")
+    expect_status(s.req("DELETE", "/v1/sessions/current", token=t2), 204)
+    r = s.req("GET", "/v1/me", token=u.token)
+    expect_status(r, 200)
+    eq(r.json["device_id"], dev["device_id"], "device binding of the first session")
+
+
+def test_sessions_survive_restart():
+    # POST /v1/sessions is a write: its 2xx means it is on disk, so the token works after a restart
+    with H.Server() as s:
+        u = s.new_user()
+        s.stop()
+        s2 = s.restart()
+        try:
+            r = s2.req("GET", "/v1/me", token=u.token)
+            expect_status(r, 200, "token issued before a restart")
+            eq(r.json["user_id"], u.user_id, "me after restart")
+            expect_status(s2.req("POST", "/v1/sessions", {"username": u.username, "password": u.password}), 201,
+                          "login after restart")
+        finally:
+            s2.stop()
