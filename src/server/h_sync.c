@@ -87,6 +87,14 @@ static enum pst_err parse_since(struct req *rq, int64_t *since)
 		return PST_E_OK;
 	if (strnum_parse_cstr(s, 0, INT64_MAX, since) != 0)
 		return req_fail(rq, PST_E_INVALID_CURSOR, "bad 'since' cursor");
+	if (*since > 0) { /* a cursor past every id ever given would skip future events */
+		int64_t last = 0;
+		enum pst_err rc = rq->ops->event_last_id(rq->db, &last);
+		if (rc != PST_E_OK)
+			return rc;
+		if (*since > last)
+			return req_fail(rq, PST_E_INVALID_CURSOR, "'since' is not a cursor this server gave");
+	}
 	return PST_E_OK;
 }
 

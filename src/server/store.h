@@ -233,8 +233,8 @@ struct store_ops {
 	enum pst_err (*event_prune_to_device)(struct store_conn *c, int64_t device_id, int64_t upto);
 	/* Number of to_device events for device with id <= upto (waiting to be pruned). */
 	enum pst_err (*event_count_to_device)(struct store_conn *c, int64_t device_id, int64_t upto, int64_t *out);
-	/* Largest event id of user (0 if none). */
-	enum pst_err (*event_last_id)(struct store_conn *c, int64_t user, int64_t *out);
+	/* Largest event id ever assigned, in any user's log (0 if none); ids are never reused. */
+	enum pst_err (*event_last_id)(struct store_conn *c, int64_t *out);
 };
 
 /* The SQLite backend (store_sqlite.c). */

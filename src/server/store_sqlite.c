@@ -52,8 +52,9 @@ static const char *const migrations[] = {
 	"  sender_id INTEGER NOT NULL, sender_device INTEGER NOT NULL, client_msg_id TEXT NOT NULL, kind TEXT NOT NULL,"
 	"  body BLOB, created_at INTEGER NOT NULL, deleted_at INTEGER NOT NULL DEFAULT 0,"
 	"  UNIQUE(thread_id, seq), UNIQUE(sender_id, client_msg_id));"
+	/* AUTOINCREMENT: an id is never reused, even after the newest row is pruned, so a cursor stays valid */
 	"CREATE TABLE events("
-	"  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, device_id INTEGER NOT NULL, type TEXT NOT NULL,"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, device_id INTEGER NOT NULL, type TEXT NOT NULL,"
 	"  ref_id INTEGER NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL);"
 	"CREATE INDEX events_user ON events(user_id, id);"
 	"CREATE INDEX events_device ON events(device_id, id) WHERE device_id <> 0;",
@@ -136,7 +137,7 @@ static const char *const migrations[] = {
 		" WHERE user_id = ?1 AND id > ?3 AND (device_id = 0 OR device_id = ?2) ORDER BY id LIMIT ?4") \
 	X(EVENT_PRUNE, "DELETE FROM events WHERE device_id = ?1 AND id <= ?2") \
 	X(EVENT_COUNT_DEV, "SELECT COUNT(*) FROM events WHERE device_id = ?1 AND id <= ?2") \
-	X(EVENT_LAST, "SELECT COALESCE(MAX(id), 0) FROM events WHERE user_id = ?1")
+	X(EVENT_LAST, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)")
 
 enum stmt_id {
 #define STMT_ENUM(name, sql) S_##name,
@@ -1029,12 +1030,11 @@ static enum pst_err sq_event_count_to_device(struct store_conn *c, int64_t devic
 	return returning_int(s, out);
 }
 
-static enum pst_err sq_event_last_id(struct store_conn *c, int64_t user, int64_t *out)
+static enum pst_err sq_event_last_id(struct store_conn *c, int64_t *out)
 {
 	sqlite3_stmt *s = st_get(c, S_EVENT_LAST);
 	if (s == NULL)
 		return PST_E_STORAGE;
-	sqlite3_bind_int64(s, 1, user);
 	return returning_int(s, out);
 }
 

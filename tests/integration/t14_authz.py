@@ -1,0 +1,346 @@
+"""Authorization matrix: every route of `posternd routes` against every kind of credential.
+
+Credential kinds:
+  none         no Authorization header
+  malformed    `Authorization: Bearer !!not a token!!`
+  garbage      a well-formed token that the server never issued (a real token with its last characters
+               changed, same length and alphabet)
+  logged_out   a real token after DELETE /v1/sessions/current
+  owner        the user who owns the resource in the path (or, for routes without one, any user)
+  friend       a friend of the owner who is not a member of the owner's thread
+  stranger     a user with no relation to the owner
+
+An *expired* token cannot be produced inside this suite: the shortest --session-ttl is 60 s, and waiting for
+it would blow the suite's time budget. Expiry is covered by `garbage` (a well-formed token that no longer —
+or never — matched a live session) and `logged_out` (a session the server ended): both must answer exactly
+like an expired one, 401 unauthorized.
+
+Public routes (creds ["none"]) ignore credentials: every kind gets the normal answer.
+
+EXPECT is keyed by "METHOD path" as in docs/api.md. Placeholder names are compared loosely ({id} matches
+{thread_id}), so the server may name them as it likes. A route in the server's table without an entry here
+fails test_every_route_has_an_expectation; an entry here that the server lacks fails
+test_every_documented_route_is_served. Each entry also gets its own test, test_authz_<METHOD>_<path>.
+"""
+import json
+import os
+import re
+import subprocess
+
+import harness as H
+from harness import check, eq, expect_error
+
+UNAUTH = ("none", "malformed", "garbage", "logged_out")
+ROLES = ("owner", "friend", "stranger")
+
+# expectation per role: status, or (status, error code), or a tuple of acceptable statuses
+EXPECT = {
+    "GET /v1/health": {"public": True, "all": 200},
+    "POST /v1/accounts": {"public": True, "all": 201},
+    "POST /v1/sessions": {"public": True, "all": 201},
+    "DELETE /v1/sessions/current": {"owner": 204, "friend": 204, "stranger": 204},
+    "GET /v1/me": {"owner": 200, "friend": 200, "stranger": 200},
+    "POST /v1/friends/requests": {"owner": 400, "friend": (409, "conflict"), "stranger": 201},
+    "GET /v1/friends/requests": {"owner": 200, "friend": 200, "stranger": 200},
+    "POST /v1/friends/requests/{request_id}/accept": {"owner": 200, "friend": (404, "not_found"),
+                                                      "stranger": (404, "not_found")},
+    "POST /v1/friends/requests/{request_id}/decline": {"owner": 200, "friend": (404, "not_found"),
+                                                       "stranger": (404, "not_found")},
+    "GET /v1/friends": {"owner": 200, "friend": 200, "stranger": 200},
+    "DELETE /v1/friends/{user_id}": {"owner": (404, "not_found"), "friend": 204, "stranger": (404, "not_found")},
+    "POST /v1/devices": {"owner": 201, "friend": 201, "stranger": 201},
+    "GET /v1/devices": {"owner": 200, "friend": 200, "stranger": 200},
+    "DELETE /v1/devices/{device_id}": {"owner": 204, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "GET /v1/users/{user_id}/devices": {"owner": 200, "friend": 200, "stranger": (404, "not_found")},
+    "POST /v1/threads": {"owner": (200, 201), "friend": (200, 201), "stranger": (403, "not_friends")},
+    "GET /v1/threads": {"owner": 200, "friend": 200, "stranger": 200},
+    "GET /v1/threads/{id}": {"owner": 200, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "POST /v1/threads/{id}/members": {"owner": 200, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "DELETE /v1/threads/{id}/members/{user_id}": {"owner": 204, "friend": (404, "not_found"),
+                                                  "stranger": (404, "not_found")},
+    "POST /v1/threads/{id}/messages": {"owner": 201, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "GET /v1/threads/{id}/messages": {"owner": 200, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "DELETE /v1/threads/{id}/messages/{message_id}": {"owner": 204, "friend": (404, "not_found"),
+                                                      "stranger": (404, "not_found")},
+    "POST /v1/threads/{id}/read": {"owner": 200, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "POST /v1/to-device": {"owner": 202, "friend": 202, "stranger": (404, "not_found")},
+    "GET /v1/sync": {"owner": 200, "friend": 200, "stranger": 200},
+    "GET /v1/events": {"owner": 200, "friend": 200, "stranger": 200},
+}
+
+
+def norm(key):
+    return re.sub(r"\{[^}]*\}", "{}", key)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the world
+
+class World:
+    pass
+
+
+_world = {}
+
+
+def world():
+    s = H.server()
+    if _world.get("port") == s.port and _world.get("w"):
+        return s, _world["w"]
+    w = World()
+    w.owner, w.friend, w.stranger, w.b, w.d = (s.new_user(p) for p in ("own", "frd", "str", "mb", "md"))
+    for u in (w.friend, w.b, w.d):
+        s.befriend(w.owner, u)
+    for u in (w.owner, w.friend, w.stranger, w.b, w.d):
+        s.new_device(u)
+    w.tid = s.thread(w.owner, [w.b, w.d], expect=201)["thread_id"]
+    w.mid = s.send(w.owner, w.tid, cmid="authz-m1")["message_id"]
+    t = s.login(w.owner)
+    H.expect_status(s.req("DELETE", "/v1/sessions/current", token=t), 204, "logout for the logged_out kind")
+    w.tokens = {"malformed": "!!not a token!!", "garbage": H.fake_id(w.owner.token), "logged_out": t}
+    check(w.tokens["garbage"] != w.owner.token, "could not make a garbage token")
+    _world.update(port=s.port, w=w)
+    return s, w
+
+
+def user_of(w, role):
+    return {"owner": w.owner, "friend": w.friend, "stranger": w.stranger}[role]
+
+
+def fresh_friend(s, u):
+    x = s.new_user("fx")
+    s.befriend(u, x)
+    return x
+
+
+def build(s, w, key, role):
+    """(path, body, token override or None) for `key` done by `role`. For the unauthenticated kinds the
+    request is built as for the owner, so a 401 must come before any 4xx about the resource."""
+    o = w.owner
+    u = user_of(w, role)
+    if key == "GET /v1/health":
+        return "/v1/health", None, None
+    if key == "POST /v1/accounts":
+        return "/v1/accounts", {"username": H.rand_name("az"), "password": "password1"}, None
+    if key == "POST /v1/sessions":
+        return "/v1/sessions", {"username": o.username, "password": o.password}, None
+    if key == "DELETE /v1/sessions/current":
+        return "/v1/sessions/current", None, s.login(u)
+    if key == "GET /v1/me":
+        return "/v1/me", None, None
+    if key == "POST /v1/friends/requests":
+        return "/v1/friends/requests", {"username": o.username}, None
+    if key in ("GET /v1/friends/requests", "GET /v1/friends", "GET /v1/devices", "GET /v1/threads"):
+        return key.split(" ")[1], None, None
+    if key.startswith("POST /v1/friends/requests/{request_id}/"):
+        x = s.new_user("rq")
+        r = s.req("POST", "/v1/friends/requests", {"username": o.username}, token=x.token)
+        H.expect_status(r, 201, "setup: friend request to the owner")
+        return f"/v1/friends/requests/{r.json['request_id']}/{key.rsplit('/', 1)[1]}", None, None
+    if key == "DELETE /v1/friends/{user_id}":
+        tok = fresh_friend(s, o).token if role == "friend" else None
+        return f"/v1/friends/{o.user_id}", None, tok
+    if key == "POST /v1/devices":
+        k = s.keygen(u.user_id)
+        return "/v1/devices", {"name": "authz", "sign_pk": k["sign_pk"], "box_pk": k["box_pk"], "sig": k["sig"]}, \
+            s.login(u)
+    if key == "DELETE /v1/devices/{device_id}":
+        if role == "owner":
+            t = s.login(o)
+            dev = s.new_device(o, name="doomed", token=t)
+            return f"/v1/devices/{dev['device_id']}", None, None
+        return f"/v1/devices/{o.device['device_id']}", None, None
+    if key == "GET /v1/users/{user_id}/devices":
+        return f"/v1/users/{o.user_id}/devices", None, None
+    if key == "POST /v1/threads":
+        members = [w.b.user_id] if role == "owner" else [o.user_id]
+        return "/v1/threads", {"members": members}, None
+    if key == "GET /v1/threads/{id}":
+        return f"/v1/threads/{w.tid}", None, None
+    if key == "POST /v1/threads/{id}/members":
+        return f"/v1/threads/{w.tid}/members", {"user_id": fresh_friend(s, u).user_id}, None
+    if key == "DELETE /v1/threads/{id}/members/{user_id}":
+        if role == "owner":
+            y = fresh_friend(s, o)
+            H.expect_status(s.req("POST", f"/v1/threads/{w.tid}/members", {"user_id": y.user_id}, token=o.token),
+                            200, "setup: add a member")
+            return f"/v1/threads/{w.tid}/members/{y.user_id}", None, None
+        return f"/v1/threads/{w.tid}/members/{w.b.user_id}", None, None
+    if key == "POST /v1/threads/{id}/messages":
+        return f"/v1/threads/{w.tid}/messages", {"client_msg_id": "az" + os.urandom(6).hex(), "body": "aGk"}, None
+    if key == "GET /v1/threads/{id}/messages":
+        return f"/v1/threads/{w.tid}/messages", None, None
+    if key == "DELETE /v1/threads/{id}/messages/{message_id}":
+        if role == "owner":
+            mid = s.send(o, w.tid)["message_id"]
+            return f"/v1/threads/{w.tid}/messages/{mid}", None, None
+        return f"/v1/threads/{w.tid}/messages/{w.mid}", None, None
+    if key == "POST /v1/threads/{id}/read":
+        return f"/v1/threads/{w.tid}/read", {"seq": 1}, None
+    if key == "POST /v1/to-device":
+        return "/v1/to-device", {"messages": [{"device_id": o.device["device_id"], "body": "aGk"}]}, None
+    if key == "GET /v1/sync":
+        return "/v1/sync?timeout=0", None, None
+    if key == "GET /v1/events":
+        return "/v1/events", None, None
+    raise H.TestFailure(f"no request builder for {key}")
+
+
+class StreamResp:
+    """The head (and error body) of a GET /v1/events, shaped like harness.Resp for expect_error."""
+
+    def __init__(self, st):
+        self.method, self.path, self.status = "GET", st.path, st.status
+        self.headers = st.headers
+        self.raw = st.body
+        self.json = st.json
+
+    def header(self, n):
+        return self.headers.get(n.lower())
+
+    def describe(self):
+        return f"GET {self.path}"
+
+    def short_body(self, n=300):
+        return self.raw[:n].decode("utf-8", "replace")
+
+
+def do(s, method, path, body, token):
+    if method == "GET" and path.startswith("/v1/events"):
+        st = H.SSE(s.port, path=path, token=token)
+        try:
+            return StreamResp(st)
+        finally:
+            st.close()
+    return s.req(method, path, body, token=token)
+
+
+def check_one(s, resp, want, label):
+    if isinstance(want, tuple) and len(want) == 2 and isinstance(want[1], str):
+        expect_error(resp, want[0], want[1], label)
+    elif isinstance(want, tuple):
+        H.expect_status(resp, want, label)
+    elif want >= 400:
+        expect_error(resp, want, None, label)
+    else:
+        H.expect_status(resp, want, label)
+
+
+def run_route(key):
+    s, w = world()
+    method = key.split(" ", 1)[0]
+    exp = EXPECT[key]
+    problems = []
+    for kind in UNAUTH + ROLES:
+        role = kind if kind in ROLES else "owner"
+        try:
+            path, body, tok_override = build(s, w, key, role)
+            if kind in ROLES:
+                token = tok_override or user_of(w, kind).token
+            else:
+                token = None if kind == "none" else w.tokens[kind]
+            resp = do(s, method, path, body, token)
+            if exp.get("public"):
+                want = exp["all"]
+            elif kind in UNAUTH:
+                want = (401, "unauthorized")
+            else:
+                want = exp[kind]
+            check_one(s, resp, want, f"[{kind}]")
+        except H.TestFailure as e:
+            problems.append(str(e))
+    if problems:
+        raise H.TestFailure(f"{key}: {len(problems)} problem(s): " + " || ".join(problems))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the route table
+
+_routes = {}
+
+
+def routes():
+    if "r" in _routes:
+        return _routes["r"]
+    if not os.path.exists(H.BIN):
+        raise H.TestFailure(f"{H.BIN} does not exist")
+    p = subprocess.run([H.BIN, "routes"], capture_output=True, timeout=15)
+    check(p.returncode == 0, f"posternd routes exited {p.returncode}: {p.stderr[-300:]!r}")
+    try:
+        table = json.loads(p.stdout)
+    except ValueError:
+        raise H.TestFailure(f"posternd routes printed non-JSON: {p.stdout[:300]!r}")
+    check(isinstance(table, list) and table, "posternd routes: want a non-empty JSON array")
+    _routes["r"] = table
+    return table
+
+
+def test_route_table_shape():
+    seen = set()
+    for r in routes():
+        check(isinstance(r, dict), f"route entry {r!r} is not an object")
+        check({"method", "path", "creds", "scope", "kind"} <= set(r), f"route entry {r!r} lacks keys")
+        check(r["method"] in ("GET", "POST", "PUT", "PATCH", "DELETE"), f"route method {r['method']!r}")
+        check(isinstance(r["path"], str) and r["path"].startswith("/v1/"), f"route path {r['path']!r}")
+        check(isinstance(r["creds"], list) and r["creds"] and all(isinstance(c, str) for c in r["creds"]),
+              f"route creds {r['creds']!r}")
+        k = norm(f"{r['method']} {r['path']}")
+        check(k not in seen, f"route {k} listed twice")
+        seen.add(k)
+
+
+def test_every_route_has_an_expectation():
+    known = {norm(k) for k in EXPECT}
+    missing = [f"{r['method']} {r['path']}" for r in routes() if norm(f"{r['method']} {r['path']}") not in known]
+    check(not missing, f"routes without an expectation in t14_authz.EXPECT: {missing}")
+
+
+def test_every_documented_route_is_served():
+    served = {norm(f"{r['method']} {r['path']}") for r in routes()}
+    missing = [k for k in EXPECT if norm(k) not in served]
+    check(not missing, f"documented routes missing from `posternd routes`: {missing}")
+
+
+def test_route_creds_match_contract():
+    bad = []
+    by_key = {norm(k): v for k, v in EXPECT.items()}
+    for r in routes():
+        exp = by_key.get(norm(f"{r['method']} {r['path']}"))
+        if exp is None:
+            continue
+        if exp.get("public"):
+            if "none" not in r["creds"]:
+                bad.append(f"{r['method']} {r['path']} is public but creds={r['creds']}")
+        elif "none" in r["creds"] or "session" not in r["creds"]:
+            bad.append(f"{r['method']} {r['path']} needs a session but creds={r['creds']}")
+    check(not bad, "; ".join(bad))
+
+
+def test_table_routes_answer_unauthenticated():
+    # Every route in the table (including any the contract does not list) with no credentials: protected ones
+    # say 401 unauthorized before anything else; none may answer 5xx or 405 for its own method.
+    s = H.server()
+    problems = []
+    for r in routes():
+        path = re.sub(r"\{[^}]*\}", "x0", r["path"])
+        try:
+            resp = do(s, r["method"], path, {} if r["method"] == "POST" else None, None)
+            if "none" not in r["creds"]:
+                expect_error(resp, 401, "unauthorized", f"{r['method']} {path}")
+            else:
+                check(resp.status < 500 and resp.status != 405, f"{r['method']} {path}: {resp.status}")
+        except H.TestFailure as e:
+            problems.append(str(e))
+    check(not problems, " || ".join(problems))
+
+
+def _make(key):
+    def t():
+        run_route(key)
+    return t
+
+
+for _key in EXPECT:
+    _name = "test_authz_" + re.sub(r"[^A-Za-z0-9]+", "_", _key).strip("_")
+    globals()[_name] = _make(_key)
+del _key, _name
