@@ -43,6 +43,8 @@ LOG_DIR = os.environ.get("POSTERN_IT_LOG_DIR") or tempfile.mkdtemp(prefix="poste
 
 BASE_FLAGS = ["--pwhash-memlimit=8192", "--pwhash-opslimit=1", "--log-level=warn"]
 LISTEN_RE = re.compile(r"^posternd listening on http://127\.0\.0\.1:(\d+)$")
+# tolerant form used to find the port (the exact form is checked by t01 test_listening_line)
+LISTEN_PREFIX_RE = re.compile(r"^posternd listening on http://127\.0\.0\.1:(\d+)(?:\s|$)")
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
 
@@ -590,7 +592,8 @@ class Server:
                                       f"stdout {line!r}; log: {self.log_tail()}")
                 line += got
         first = line.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
-        m = LISTEN_RE.match(first)
+        self.listen_line = first
+        m = LISTEN_PREFIX_RE.match(first)
         if not m:
             self.kill()
             raise TestFailure(f"posternd's first stdout line is {first!r}, want "

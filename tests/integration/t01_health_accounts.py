@@ -13,6 +13,13 @@ def test_health():
     eq(r.json, {"status": "ok", "version": "0.1.0"}, "GET /v1/health body")
 
 
+def test_listening_line():
+    # the one stdout line is exactly `posternd listening on http://127.0.0.1:PORT`
+    s = H.server()
+    check(H.LISTEN_RE.match(s.listen_line) is not None,
+          f"first stdout line is {s.listen_line!r}, want exactly 'posternd listening on http://127.0.0.1:{s.port}'")
+
+
 def test_unknown_path_is_404():
     s = H.server()
     expect_error(s.req("GET", "/v1/nope"), 404, "not_found")

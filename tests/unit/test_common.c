@@ -1,0 +1,106 @@
+/* test_common.c — the generic helpers: checked integers, base64url, RFC 3339 time, public ids, errors. */
+#include "unit.h"
+
+#include "b64url.h"
+#include "error.h"
+#include "pubid.h"
+#include "strnum.h"
+#include "timefmt.h"
+
+#include <sodium.h>
+
+static void strnum_accepts_and_rejects(void)
+{
+	int64_t v = 0;
+	CHECK(strnum_parse_cstr("0", 0, 10, &v) == 0 && v == 0);
+	CHECK(strnum_parse_cstr("9223372036854775807", 0, INT64_MAX, &v) == 0 && v == INT64_MAX);
+	CHECK(strnum_parse_cstr("9223372036854775808", 0, INT64_MAX, &v) != 0);
+	CHECK(strnum_parse_cstr("-9223372036854775808", INT64_MIN, 0, &v) == 0 && v == INT64_MIN);
+	CHECK(strnum_parse_cstr("-1", 0, 10, &v) != 0);
+	CHECK(strnum_parse_cstr("11", 0, 10, &v) != 0);
+	CHECK(strnum_parse_cstr("", 0, 10, &v) != 0);
+	CHECK(strnum_parse_cstr("1 ", 0, 10, &v) != 0);
+	CHECK(strnum_parse_cstr("+1", 0, 10, &v) != 0);
+	CHECK(strnum_parse_cstr("01", 0, 10, &v) != 0);
+	CHECK(strnum_parse_cstr("0x1", 0, 10, &v) != 0);
+	CHECK(strnum_parse_cstr(NULL, 0, 10, &v) != 0);
+	v = 42;
+	CHECK(strnum_parse_cstr("abc", 0, 100, &v) != 0 && v == 42); /* untouched on failure */
+}
+
+static void b64url_round_trip_and_strictness(void)
+{
+	unsigned char in[64], out[64];
+	char text[100];
+	size_t n = 0, dl = 0, len;
+	for (len = 0; len <= sizeof(in); len++) {
+		randombytes_buf(in, len);
+		CHECK(b64url_encode(in, len, text, sizeof(text)) == 0);
+		CHECK(strlen(text) == b64url_encoded_len(len));
+		CHECK(strchr(text, '=') == NULL && strchr(text, '+') == NULL && strchr(text, '/') == NULL);
+		CHECK(b64url_decode(text, strlen(text), out, sizeof(out), &n) == 0 && n == len && memcmp(in, out, len) == 0);
+		CHECK(b64url_check(text, strlen(text), &dl) == 0 && dl == len);
+	}
+	CHECK(b64url_decode("aGk=", 4, out, sizeof(out), &n) != 0); /* padding */
+	CHECK(b64url_decode("a+8", 3, out, sizeof(out), &n) != 0);  /* standard alphabet */
+	CHECK(b64url_check("aGk=", 4, &dl) != 0);
+	CHECK(b64url_check("a", 1, &dl) != 0);                       /* impossible length */
+	CHECK(b64url_check("aGl", 3, &dl) != 0);                     /* non-canonical trailing bits */
+	CHECK(b64url_check("aGk", 3, &dl) == 0 && dl == 2);
+	CHECK(b64url_decode_exact("aGk", 3, out, 3) != 0);
+	CHECK(b64url_encode(in, 10, text, 5) != 0);                  /* too small */
+}
+
+static void rfc3339_format(void)
+{
+	char buf[TIMEFMT_RFC3339_LEN];
+	CHECK(timefmt_rfc3339(0, buf, sizeof(buf)) == 0);
+	CHECK_EQ_STR(buf, "1970-01-01T00:00:00.000Z");
+	CHECK(timefmt_rfc3339(1704067200123LL, buf, sizeof(buf)) == 0);
+	CHECK_EQ_STR(buf, "2024-01-01T00:00:00.123Z");
+	CHECK(timefmt_rfc3339(-1, buf, sizeof(buf)) != 0 && buf[0] == '\0');
+	CHECK(timefmt_rfc3339(0, buf, 10) != 0);
+	CHECK(timefmt_now_ms() > 1704067200000LL);
+}
+
+static void pubids_are_random_and_plausible(void)
+{
+	char a[PUBID_MAX], b[PUBID_MAX];
+	CHECK(pubid_new("u", a, sizeof(a)) == 0);
+	CHECK(pubid_new("u", b, sizeof(b)) == 0);
+	CHECK(strncmp(a, "u_", 2) == 0 && strlen(a) == 24);
+	CHECK(strcmp(a, b) != 0);
+	CHECK(pubid_plausible(a));
+	CHECK(!pubid_plausible("u_../etc"));
+	CHECK(!pubid_plausible(""));
+	CHECK(pubid_new("u", a, 10) != 0);
+}
+
+static void error_table_is_consistent(void)
+{
+	int e;
+	char *body;
+	CHECK_EQ_INT(error_status(PST_E_NOT_FOUND), 404);
+	CHECK_EQ_STR(error_code(PST_E_USERNAME_TAKEN), "username_taken");
+	CHECK_EQ_INT(error_status((enum pst_err)9999), 500);
+	for (e = 1; e < PST_E__COUNT; e++) {
+		const char *c = error_code((enum pst_err)e);
+		size_t i;
+		CHECK(error_status((enum pst_err)e) >= 400);
+		for (i = 0; c[i]; i++)
+			CHECK((c[i] >= 'a' && c[i] <= 'z') || c[i] == '_');
+	}
+	body = error_json(PST_E_NOT_FOUND, NULL);
+	CHECK_EQ_STR(body, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such resource\"}}");
+	free(body);
+}
+
+static const struct unit_case cases[] = {
+	{"strnum_accepts_and_rejects", strnum_accepts_and_rejects},
+	{"b64url_round_trip_and_strictness", b64url_round_trip_and_strictness},
+	{"rfc3339_format", rfc3339_format},
+	{"pubids_are_random_and_plausible", pubids_are_random_and_plausible},
+	{"error_table_is_consistent", error_table_is_consistent},
+};
+
+UNIT_MAIN("common", cases)
