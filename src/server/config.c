@@ -34,7 +34,7 @@ static const struct config_row config_table[] = {
 	{"max-body-bytes", CT_INT, F(max_body_bytes), "65536", 1024, 16777216, "largest decoded message body"},
 	{"max-request-bytes", CT_INT, F(max_request_bytes), "262144", 4096, 33554432, "largest HTTP request body"},
 	{"json-max-depth", CT_INT, F(json_max_depth), "16", 2, 64, "deepest JSON nesting accepted"},
-	{"session-ttl", CT_INT, F(session_ttl_s), "2592000", 60, 31536000, "login session lifetime in seconds"},
+	{"session-ttl", CT_INT, F(session_ttl_s), "2592000", 1, 31536000, "login session lifetime in seconds"},
 	{"reader-threads", CT_INT, F(reader_threads), "4", 1, 64, "database reader threads"},
 	{"http-threads", CT_INT, F(http_threads), "2", 1, 64, "HTTP event-loop threads"},
 	{"max-connections", CT_INT, F(max_connections), "20000", 16, 1000000, "simultaneous connections"},

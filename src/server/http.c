@@ -38,7 +38,7 @@ struct exchange {
 	enum xstate state;
 	struct req rq;
 	enum pst_err err;         /* final result; PST_E_OK uses rq.status/resp */
-	int early_status;         /* an HTTP-level refusal decided before dispatch (0: none) */
+	int early_status;         /* 1 once a response was queued (early refusal or the final answer) */
 	char *body;
 	size_t body_len;
 	int body_too_large;
@@ -467,6 +467,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		x->body = NULL;
 		if (e != PST_E_OK) {
 			x->state = X_READY;
+			x->early_status = 1; /* answered here; nothing more to queue */
 			return queue_error(conn, e, err, 0, x->body_too_large);
 		}
 		x->state = X_RUNNING;
@@ -474,8 +475,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		job_submit(x);
 		return MHD_YES;
 	}
-	if (x->state == X_READY && !x->early_status)
+	if (x->state == X_READY && !x->early_status) {
+		x->early_status = 1; /* queue once */
 		return queue_result(x);
+	}
+	*upload_size = 0; /* already answered: discard whatever else arrives */
 	return MHD_YES;
 }
 
@@ -487,7 +491,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (x == NULL)
 		return;
-	if (x->rq.route && !x->early_status)
+	if (x->rq.route)
 		log_debug("%s %s %lldms", x->rq.route->method, x->rq.route->path,
 			  (long long)(timefmt_mono_ms() - x->started));
 	json_decref(x->rq.body);

@@ -52,6 +52,7 @@ def run_test(fn):
             result["err"] = f"{type(e).__name__}: {e} {('(' + where + ')') if where else ''}"
 
     t = threading.Thread(target=body, daemon=True)
+    harness.take_deferred()
     t.start()
     t.join(TEST_TIMEOUT_S)
     if t.is_alive():
@@ -59,7 +60,11 @@ def run_test(fn):
         harness.stop_all()
         harness.reset_shared()
         return f"timed out after {TEST_TIMEOUT_S:.0f}s"
-    return None if result.get("ok") else result.get("err", "unknown failure")
+    deferred = harness.take_deferred()
+    if result.get("ok"):
+        return "; ".join(deferred) if deferred else None
+    err = result.get("err", "unknown failure")
+    return f"{err} (also: {'; '.join(deferred)})" if deferred else err
 
 
 def main():
@@ -84,7 +89,6 @@ def main():
         harness.CURRENT_FLAGS = list(getattr(mod, "SERVER_FLAGS", []))
         for name, fn in tests:
             full = f"{modname}.{name}"
-            t0 = time.monotonic()
             err = run_test(fn)
             sh = harness.shared_if_started()
             if sh is not None and not sh.alive() and not sh.expect_dead:
@@ -93,7 +97,6 @@ def main():
                       f"{one_line(sh.log_tail(600), 600)}"
                 err = f"{err}; {msg}" if err else msg
                 harness.reset_shared()
-            dt = time.monotonic() - t0
             if err is None:
                 passed += 1
                 print(f"ok {full}", flush=True)

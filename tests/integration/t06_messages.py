@@ -88,12 +88,12 @@ def test_kind_rules():
     s = H.server()
     a, b, tid = _pair(s)
     body = H.b64(b"x")
-    for i, kind in enumerate(["message", "a", "read_receipt.v2", "z" * 32]):
+    for i, kind in enumerate(["message", "a", "read_receipt.vtwo", "z" * 32]):
         expect_status(_post(s, a, tid, client_msg_id=f"k{i}", body=body, kind=kind), 201, f"kind {kind!r}")
     for i, kind in enumerate(["", "z" * 33, "Message", "a b", "a-b", "a1", 7]):
         expect_error(_post(s, a, tid, client_msg_id=f"bad{i}", body=body, kind=kind), 400, "invalid_field",
                      f"kind {kind!r}")
-    eq([m["kind"] for m in _list(s, a, tid)["messages"]], ["message", "a", "read_receipt.v2", "z" * 32], "kinds")
+    eq([m["kind"] for m in _list(s, a, tid)["messages"]], ["message", "a", "read_receipt.vtwo", "z" * 32], "kinds")
 
 
 def test_body_rules():
