@@ -7,7 +7,7 @@
 #   make SANITIZE=address,undefined test    the same suite under ASan and UBSan
 
 CC       ?= cc
-BUILD    ?= build
+BUILD    ?= build$(if $(SANITIZE),-san)
 SANITIZE ?=
 PKGS     := libmicrohttpd jansson libsodium sqlite3
 

@@ -33,10 +33,12 @@ def check_event(e):
 
 
 def events_of(s, u, type_, since=None, token=None):
+    """The events of one type in u's log, each checked against its documented shape."""
     evs, _ = s.sync_all(u, since=since, token=token)
-    for e in evs:
+    out = [e for e in evs if e.get("type") == type_]
+    for e in out:
         check_event(e)
-    return [e for e in evs if e["type"] == type_]
+    return out
 
 
 def test_sync_shape_and_empty_log():
@@ -50,6 +52,45 @@ def test_sync_shape_and_empty_log():
     r2 = s.req("GET", f"/v1/sync?since={r.json['cursor']}&timeout=0", token=u.token)
     expect_status(r2, 200)
     eq(r2.json, {"cursor": r.json["cursor"], "events": []}, "nothing new: same cursor, no events")
+
+
+def test_every_event_type_has_its_documented_shape():
+    s = H.server()
+    a, b, c = s.new_user(), s.new_user(), s.new_user()
+    s.befriend(a, b)                                     # friend.request (b), friend.accepted (a)
+    rid = s.req("POST", "/v1/friends/requests", {"username": c.username}, token=a.token).json["request_id"]
+    s.req("POST", f"/v1/friends/requests/{rid}/decline", token=c.token)   # friend.declined (a)
+    d, e = s.new_user(), s.new_user()
+    s.befriend(a, d)
+    s.befriend(a, e)
+    da = s.new_device(a)
+    db = s.new_device(b)                                 # device.added (a, as b's friend)
+    tid = s.thread(a, [b, d], expect=201)["thread_id"]   # thread.created
+    s.req("POST", f"/v1/threads/{tid}/members", {"user_id": e.user_id}, token=a.token)   # member_added
+    s.req("DELETE", f"/v1/threads/{tid}/members/{e.user_id}", token=a.token)             # member_removed
+    m = s.send(b, tid)                                   # message.created
+    s.req("DELETE", f"/v1/threads/{tid}/messages/{m['message_id']}", token=b.token)      # message.deleted
+    s.req("POST", f"/v1/threads/{tid}/read", {"seq": 1}, token=a.token)                 # read (a)
+    s.req("POST", "/v1/to-device", {"messages": [{"device_id": da["device_id"], "body": "eQ"}]}, token=b.token)
+    s.req("DELETE", f"/v1/devices/{db['device_id']}", token=b.token)                     # device.removed
+    s.req("DELETE", f"/v1/friends/{a.user_id}", token=d.token)                           # friend.removed (a)
+    seen = {}
+    for u in (a, b):
+        for ev in s.sync_all(u)[0]:
+            seen.setdefault(ev.get("type"), ev)
+    problems = []
+    for type_ in PAYLOAD:
+        if type_ not in seen:
+            problems.append(f"no {type_} event was produced")
+            continue
+        try:
+            check_event(seen[type_])
+        except H.TestFailure as ex:
+            problems.append(str(ex))
+    unknown = sorted(t for t in seen if t not in PAYLOAD)
+    if unknown:
+        problems.append(f"undocumented event types {unknown}")
+    check(not problems, " || ".join(problems))
 
 
 def test_friend_events():
@@ -185,7 +226,7 @@ def test_sync_bad_params():
     for q in ["timeout=60001", "timeout=-1", "timeout=abc", "timeout=1.5"]:
         expect_error(s.req("GET", f"/v1/sync?{q}", token=u.token), 400, ("invalid_field", "bad_request"), q)
     expect_status(s.req("GET", "/v1/sync?timeout=0", token=u.token), 200, "timeout=0")
-    for c in ["garbage", "0", "AAAAAAAAAAAAAAAA", "%FF%FE", "-1"]:
+    for c in ["garbage", "AAAAAAAAAAAAAAAA", "%FF%FE", "-1", "1.5", "99999999999999999999999"]:
         expect_error(s.req("GET", f"/v1/sync?since={c}", token=u.token), 400, "invalid_cursor", f"since={c}")
 
 
@@ -217,8 +258,6 @@ def test_resume_neither_misses_nor_repeats():
     s = H.server()
     a, b, tid = _make_events(s)
     full, last = s.sync_all(b)
-    for e in full:
-        check_event(e)
     check(len(full) >= 8, f"expected at least 8 events (request, thread, 6 messages), got {len(full)}")
     eq(len(set(e["cursor"] for e in full)), len(full), "event cursors are unique")
     # one at a time

@@ -119,13 +119,15 @@ def test_sse_heartbeat():
     with H.Server(["--heartbeat-ms=200"]) as s:
         u = s.new_user()
         with _open(s, u) as st:
+            # other comments (e.g. a greeting) may come first; count the ": hb" ones
             t0 = time.monotonic()
-            c = st.wait_comment(3)
-            check(c is not None, "no comment line within 3 s with --heartbeat-ms=200")
-            eq(c.strip(), ": hb", "heartbeat comment")
-            c2 = st.wait_comment(3)
-            check(c2 is not None, "only one heartbeat")
-            check(time.monotonic() - t0 < 3, "heartbeats are too slow")
+            hbs = 0
+            while hbs < 3 and time.monotonic() - t0 < 3:
+                c = st.wait_comment(max(0.01, 3 - (time.monotonic() - t0)))
+                if c is None:
+                    break
+                hbs += c.strip() == ": hb"
+            check(hbs >= 3, f"{hbs} ': hb' heartbeats within 3 s with --heartbeat-ms=200 (comments: {st.comments})")
 
 
 def test_sse_two_streams_same_user():
