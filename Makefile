@@ -29,7 +29,7 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit integration bench clean
+.PHONY: all deps run test unit integration bench clean fuzz
 all: $(BUILD)/posternd
 
 deps:
@@ -59,3 +59,15 @@ bench: deps $(BUILD)/posternd
 
 clean:
 	rm -rf $(BUILD)
+
+# libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS (default 60); `make test` runs a short pass.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(COMMON_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
+$(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wildcard src/common/*.h src/server/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/server $(PKG_CFLAGS) \
+		$< $(FUZZ_SRC) -o $@ $(PKG_LIBS) -pthread
+
+fuzz: deps $(BUILD)/fuzz/fuzz_request_body
+	@mkdir -p $(BUILD)/fuzz/corpus && cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
+	$(BUILD)/fuzz/fuzz_request_body -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz/corpus
