@@ -37,14 +37,17 @@ deps:
 
 $(BUILD)/%.o: %.c $(wildcard src/common/*.h src/server/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/posternd: $(BUILD)/src/server/main.o $(SERVER_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
 run: deps $(BUILD)/posternd
 	@mkdir -p var

@@ -31,6 +31,11 @@
 #define STORE_CMID_LEN 72
 #define STORE_KIND_LEN 40
 #define STORE_TYPE_LEN 40
+#define STORE_ITEM_LEN 136
+#define STORE_APPNAME_LEN 72
+#define STORE_URIS_LEN 2048
+#define STORE_SCOPES_LEN 256
+#define STORE_DETAILS_LEN 2048
 
 struct store;
 struct store_conn;
@@ -81,7 +86,7 @@ struct store_device {
 	int64_t created_at;
 };
 
-enum store_thread_kind { STORE_THREAD_GROUP = 0, STORE_THREAD_DIRECT = 1 };
+enum store_thread_kind { STORE_THREAD_GROUP = 0, STORE_THREAD_DIRECT = 1, STORE_THREAD_APP = 2 };
 
 struct store_thread {
 	int64_t id;
@@ -90,6 +95,7 @@ struct store_thread {
 	int64_t creator, created_at, last_seq, last_activity;
 	int64_t read_seq;   /* of the member asking, in thread_list_for_user / thread_for_member */
 	int64_t joined_seq; /* of the member asking */
+	int64_t app_id;     /* app threads: the partner app it belongs to, else 0 */
 };
 
 struct store_member {
@@ -114,6 +120,9 @@ struct store_message {
 	const char *body; /* borrowed; NULL once deleted */
 	size_t body_len;
 	int64_t created_at, deleted_at; /* deleted_at 0: live */
+	int64_t app_id, grant_id;       /* sent by a partner app under this grant, else 0 */
+	char item[STORE_ITEM_LEN];      /* shares: the app's opaque item */
+	char share_public_id[STORE_ID_LEN]; /* shares: the share's id, for clicks */
 };
 
 struct store_event {
@@ -124,6 +133,63 @@ struct store_event {
 	int64_t created_at;
 };
 
+/* ---- the partner platform ---- */
+
+struct store_app {
+	int64_t id;
+	char client_id[STORE_ID_LEN];
+	char name[STORE_APPNAME_LEN];
+	unsigned char secret_hash[32];
+	int has_secret;                 /* 0: a public client (PKCE only) */
+	char redirect_uris[STORE_URIS_LEN]; /* JSON array of strings */
+	char scopes[STORE_SCOPES_LEN];  /* space-separated: what the app may ever ask for */
+	int64_t rate_person, rate_app, rate_recipient; /* shares per hour; 0: no limit */
+	int suspended;
+	int64_t created_at;
+};
+
+struct store_grant {
+	int64_t id;
+	char public_id[STORE_ID_LEN];
+	int64_t app_id, user_id;
+	char scopes[STORE_SCOPES_LEN];
+	char details[STORE_DETAILS_LEN]; /* JSON array: RFC 9396 authorization_details as granted */
+	int64_t created_at, expires_at, revoked_at, last_used_at;
+};
+
+enum store_token_kind { STORE_TOKEN_ACCESS = 1, STORE_TOKEN_REFRESH = 2, STORE_TOKEN_CLIENT = 3 };
+
+struct store_token {
+	int64_t id;
+	int kind;              /* enum store_token_kind */
+	int64_t app_id, grant_id; /* grant 0 for client tokens */
+	char scopes[STORE_SCOPES_LEN];
+	int64_t created_at, expires_at, revoked_at, used_at;
+};
+
+struct store_code {
+	int64_t id, grant_id, app_id;
+	char redirect_uri[1024];
+	char challenge[64];
+	int64_t expires_at, used_at;
+};
+
+struct store_access_entry {
+	int64_t id, user_id, app_id, grant_id;
+	char app_name[STORE_APPNAME_LEN];
+	char grant_public_id[STORE_ID_LEN];
+	char action[40];
+	char thread_public_id[STORE_ID_LEN];
+	char message_public_id[STORE_ID_LEN];
+	int64_t count, at;
+};
+
+struct store_report_row {
+	int64_t day;            /* days since the Unix epoch (UTC) */
+	char item[STORE_ITEM_LEN];
+	int64_t shares, senders, recipients, clicks;
+};
+
 /* Row callbacks: return 0 to continue, non-zero to stop (the value is returned by the listing). */
 typedef int (*store_friend_request_cb)(void *arg, const struct store_friend_request *row);
 typedef int (*store_friend_cb)(void *arg, const struct store_friend *row);
@@ -132,6 +198,10 @@ typedef int (*store_thread_cb)(void *arg, const struct store_thread *row);
 typedef int (*store_member_cb)(void *arg, const struct store_member *row);
 typedef int (*store_message_cb)(void *arg, const struct store_message *row);
 typedef int (*store_event_cb)(void *arg, const struct store_event *row);
+typedef int (*store_app_cb)(void *arg, const struct store_app *row);
+typedef int (*store_grant_cb)(void *arg, const struct store_grant *row, const struct store_app *app);
+typedef int (*store_access_cb)(void *arg, const struct store_access_entry *row);
+typedef int (*store_report_cb)(void *arg, const struct store_report_row *row);
 
 struct store_ops {
 	const char *name;
@@ -233,6 +303,76 @@ struct store_ops {
 	enum pst_err (*event_prune_to_device)(struct store_conn *c, int64_t device_id, int64_t upto);
 	/* Number of to_device events for device with id <= upto (waiting to be pruned). */
 	enum pst_err (*event_count_to_device)(struct store_conn *c, int64_t device_id, int64_t upto, int64_t *out);
+	/* ---- partner platform (apps, grants, OAuth codes and tokens, shares, access log, reports) ---- */
+
+	/* Apps. app_insert: CONFLICT when the client id exists. app_by_client_id: NOT_FOUND. */
+	enum pst_err (*app_insert)(struct store_conn *c, struct store_app *a); /* sets a->id */
+	enum pst_err (*app_by_client_id)(struct store_conn *c, const char *client_id, struct store_app *out);
+	enum pst_err (*app_by_id)(struct store_conn *c, int64_t id, struct store_app *out);
+	enum pst_err (*app_list)(struct store_conn *c, store_app_cb cb, void *arg);
+	enum pst_err (*app_set_suspended)(struct store_conn *c, int64_t id, int suspended);
+	enum pst_err (*app_set_secret)(struct store_conn *c, int64_t id, const unsigned char hash[32]);
+	enum pst_err (*app_delete)(struct store_conn *c, int64_t id); /* and everything of it */
+
+	/* Grants: what one person allowed one app. grant_by_public: the grant if it belongs to user. */
+	enum pst_err (*grant_insert)(struct store_conn *c, struct store_grant *g); /* sets g->id */
+	enum pst_err (*grant_by_id)(struct store_conn *c, int64_t id, struct store_grant *out);
+	enum pst_err (*grant_by_public)(struct store_conn *c, const char *public_id, int64_t user, struct store_grant *out);
+	/* Grants of user (live first, newest first), with their app. */
+	enum pst_err (*grant_list_user)(struct store_conn *c, int64_t user, store_grant_cb cb, void *arg);
+	enum pst_err (*grant_revoke)(struct store_conn *c, int64_t id, int64_t now); /* and every token of it */
+	enum pst_err (*grant_touch)(struct store_conn *c, int64_t id, int64_t now);
+	/* OK when user holds a live grant of app with a scope containing scope_word (NULL: any), else NOT_FOUND. */
+	enum pst_err (*grant_live_check)(struct store_conn *c, int64_t app, int64_t user, const char *scope_word, int64_t now);
+	/* App threads of a grant. */
+	enum pst_err (*grant_thread_add)(struct store_conn *c, int64_t grant, int64_t thread);
+	enum pst_err (*grant_thread_check)(struct store_conn *c, int64_t grant, int64_t thread);
+	enum pst_err (*grant_thread_list)(struct store_conn *c, int64_t grant, store_thread_cb cb, void *arg, int64_t user);
+	/* Friends a person picked on the share page for this grant. */
+	enum pst_err (*share_permit_add)(struct store_conn *c, int64_t grant, int64_t friend_user);
+	enum pst_err (*share_permit_check)(struct store_conn *c, int64_t grant, int64_t friend_user);
+
+	/* Authorization codes, found by hash. code_take marks it used and returns the row as it was before
+	 * (check used_at to detect a replay). NOT_FOUND for an unknown code. */
+	enum pst_err (*code_insert)(struct store_conn *c, const unsigned char hash[32], const struct store_code *code);
+	enum pst_err (*code_take)(struct store_conn *c, const unsigned char hash[32], int64_t now, struct store_code *out);
+
+	/* OAuth tokens, found by hash. */
+	enum pst_err (*token_insert)(struct store_conn *c, const unsigned char hash[32], struct store_token *t);
+	enum pst_err (*token_by_hash)(struct store_conn *c, const unsigned char hash[32], struct store_token *out);
+	enum pst_err (*token_revoke)(struct store_conn *c, int64_t id, int64_t now);
+	/* Marks a refresh token used; NOT_FOUND if it already was (the loser of a race). */
+	enum pst_err (*token_use)(struct store_conn *c, int64_t id, int64_t now);
+
+	/* Pairwise ids: a per-app alias of a user. */
+	enum pst_err (*pairwise_put)(struct store_conn *c, int64_t app, int64_t user, const char *pairwise_id);
+	enum pst_err (*pairwise_resolve)(struct store_conn *c, int64_t app, const char *pairwise_id, int64_t *user);
+
+	/* Shares and clicks. click_insert: CONFLICT when that recipient already clicked. */
+	enum pst_err (*share_insert)(struct store_conn *c, const char *public_id, int64_t app, int64_t grant, int64_t sender,
+				     int64_t recipient, int64_t thread, int64_t message, const char *item, int64_t now);
+	enum pst_err (*share_for_recipient)(struct store_conn *c, const char *public_id, int64_t recipient, int64_t *share_id,
+					    int64_t *app_id);
+	enum pst_err (*click_insert)(struct store_conn *c, int64_t share, int64_t user, int64_t now);
+	/* Shares counted in [from, to) ms for app since (app, grant) or recipient; for rate limits. */
+	enum pst_err (*share_count)(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out);
+
+	/* App consent of a member in an app thread: state 1 accepted, 2 declined; NOT_FOUND when undecided. */
+	enum pst_err (*app_consent_set)(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now);
+	enum pst_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state);
+
+	/* The access log. */
+	enum pst_err (*access_insert)(struct store_conn *c, const struct store_access_entry *e);
+	enum pst_err (*access_list)(struct store_conn *c, int64_t user, int64_t before_id, int limit, store_access_cb cb, void *arg);
+
+	/* Report rows for app over [from_ms, to_ms): per UTC day and item, each sender counted at most cap shares
+	 * a day, with distinct senders, distinct recipients and distinct clicking recipients. */
+	enum pst_err (*report_rows)(struct store_conn *c, int64_t app, int64_t from_ms, int64_t to_ms, int64_t cap,
+				    store_report_cb cb, void *arg);
+	/* Frozen report bytes: get (NOT_FOUND when none) and put (first put wins). *out is malloc'd. */
+	enum pst_err (*report_get)(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len);
+	enum pst_err (*report_put)(struct store_conn *c, int64_t app, const char *period, const char *format, const char *body, size_t len);
+
 	/* Largest event id ever assigned, in any user's log (0 if none); ids are never reused. */
 	enum pst_err (*event_last_id)(struct store_conn *c, int64_t *out);
 };

@@ -58,17 +58,70 @@ static const char *const migrations[] = {
 	"  ref_id INTEGER NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL);"
 	"CREATE INDEX events_user ON events(user_id, id);"
 	"CREATE INDEX events_device ON events(device_id, id) WHERE device_id <> 0;",
+
+	/* 2: the partner platform */
+	"ALTER TABLE threads ADD COLUMN app_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN app_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN grant_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN item TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE apps("
+	"  id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, secret_hash BLOB,"
+	"  redirect_uris TEXT NOT NULL, scopes TEXT NOT NULL, rate_person INTEGER NOT NULL, rate_app INTEGER NOT NULL,"
+	"  rate_recipient INTEGER NOT NULL, suspended INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	"CREATE TABLE grants("
+	"  id INTEGER PRIMARY KEY, public_id TEXT NOT NULL UNIQUE, app_id INTEGER NOT NULL, user_id INTEGER NOT NULL,"
+	"  scopes TEXT NOT NULL, details TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER NOT NULL DEFAULT 0, last_used_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX grants_user ON grants(user_id);"
+	"CREATE INDEX grants_app_user ON grants(app_id, user_id);"
+	"CREATE TABLE grant_threads(grant_id INTEGER NOT NULL, thread_id INTEGER NOT NULL,"
+	"  PRIMARY KEY(grant_id, thread_id)) WITHOUT ROWID;"
+	"CREATE TABLE share_permits(grant_id INTEGER NOT NULL, user_id INTEGER NOT NULL,"
+	"  PRIMARY KEY(grant_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE oauth_codes("
+	"  id INTEGER PRIMARY KEY, code_hash BLOB NOT NULL UNIQUE, grant_id INTEGER NOT NULL, app_id INTEGER NOT NULL,"
+	"  redirect_uri TEXT NOT NULL, challenge TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE oauth_tokens("
+	"  id INTEGER PRIMARY KEY, token_hash BLOB NOT NULL UNIQUE, kind INTEGER NOT NULL, app_id INTEGER NOT NULL,"
+	"  grant_id INTEGER NOT NULL, scopes TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER NOT NULL DEFAULT 0, used_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX oauth_tokens_grant ON oauth_tokens(grant_id);"
+	"CREATE TABLE pairwise(app_id INTEGER NOT NULL, pairwise_id TEXT NOT NULL, user_id INTEGER NOT NULL,"
+	"  PRIMARY KEY(app_id, pairwise_id)) WITHOUT ROWID;"
+	"CREATE TABLE shares("
+	"  id INTEGER PRIMARY KEY, public_id TEXT NOT NULL UNIQUE, app_id INTEGER NOT NULL, grant_id INTEGER NOT NULL,"
+	"  sender INTEGER NOT NULL, recipient INTEGER NOT NULL, thread_id INTEGER NOT NULL, message_id INTEGER NOT NULL,"
+	"  item TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE INDEX shares_app_time ON shares(app_id, created_at);"
+	"CREATE INDEX shares_message ON shares(message_id);"
+	"CREATE TABLE share_clicks(share_id INTEGER NOT NULL, user_id INTEGER NOT NULL, at INTEGER NOT NULL,"
+	"  PRIMARY KEY(share_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE app_consents(thread_id INTEGER NOT NULL, user_id INTEGER NOT NULL, state INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL, PRIMARY KEY(thread_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE access_log("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, app_id INTEGER NOT NULL, grant_id INTEGER NOT NULL,"
+	"  action TEXT NOT NULL, thread_id INTEGER NOT NULL, message_id INTEGER NOT NULL, count INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX access_log_user ON access_log(user_id, id);"
+	"CREATE TABLE reports(app_id INTEGER NOT NULL, period TEXT NOT NULL, format TEXT NOT NULL, body BLOB NOT NULL,"
+	"  PRIMARY KEY(app_id, period, format)) WITHOUT ROWID;",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
 
 #define USER_COLS "u.id, u.public_id, u.username, u.pw_hash, u.created_at"
 #define DEVICE_COLS "d.id, d.public_id, d.user_id, u.public_id, d.name, d.sign_pk, d.box_pk, d.created_at"
-#define THREAD_COLS "t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, m.read_seq, m.joined_seq"
+#define THREAD_COLS "t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, m.read_seq, m.joined_seq, t.app_id"
 #define MESSAGE_COLS "g.id, g.public_id, g.thread_id, t.public_id, g.seq, g.sender_id, u.public_id, g.sender_device," \
-	" COALESCE(d.public_id, ''), g.client_msg_id, g.kind, g.body, g.created_at, g.deleted_at"
+	" COALESCE(d.public_id, ''), g.client_msg_id, g.kind, g.body, g.created_at, g.deleted_at, g.app_id, g.grant_id, g.item," \
+	" COALESCE((SELECT public_id FROM shares WHERE message_id = g.id), '')"
 #define MESSAGE_FROM " FROM messages g JOIN threads t ON t.id = g.thread_id JOIN users u ON u.id = g.sender_id" \
 	" LEFT JOIN devices d ON d.id = g.sender_device"
+
+#define APP_COLS "id, client_id, name, secret_hash, redirect_uris, scopes, rate_person, rate_app, rate_recipient, suspended, created_at"
+#define APP_COLS_A "a.id, a.client_id, a.name, a.secret_hash, a.redirect_uris, a.scopes, a.rate_person, a.rate_app, a.rate_recipient," \
+	" a.suspended, a.created_at"
+#define GRANT_COLS "g.id, g.public_id, g.app_id, g.user_id, g.scopes, g.details, g.created_at, g.expires_at, g.revoked_at, g.last_used_at"
 
 #define STMT_MAP(X) \
 	X(BEGIN, "BEGIN IMMEDIATE") \
@@ -109,8 +162,8 @@ static const char *const migrations[] = {
 	X(DEVICE_LIST_THREAD, "SELECT " DEVICE_COLS " FROM members m JOIN devices d ON d.user_id = m.user_id JOIN users u ON u.id = d.user_id" \
 		" WHERE m.thread_id = ?1 AND d.removed_at = 0 ORDER BY d.user_id, d.id") \
 	X(SHARE_THREAD, "SELECT 1 FROM members a JOIN members b ON b.thread_id = a.thread_id WHERE a.user_id = ?1 AND b.user_id = ?2 LIMIT 1") \
-	X(THREAD_INSERT, "INSERT INTO threads(public_id, kind, direct_key, creator, created_at, last_seq, last_activity) VALUES(?1, ?2, ?3, ?4, ?5, 0, ?5)") \
-	X(THREAD_BY_DIRECT, "SELECT t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, 0, 0 FROM threads t WHERE t.direct_key = ?1") \
+	X(THREAD_INSERT, "INSERT INTO threads(public_id, kind, direct_key, creator, created_at, last_seq, last_activity, app_id) VALUES(?1, ?2, ?3, ?4, ?5, 0, ?5, ?6)") \
+	X(THREAD_BY_DIRECT, "SELECT t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, 0, 0, t.app_id FROM threads t WHERE t.direct_key = ?1") \
 	X(THREAD_FOR_MEMBER, "SELECT " THREAD_COLS " FROM threads t JOIN members m ON m.thread_id = t.id AND m.user_id = ?2 WHERE t.public_id = ?1") \
 	X(THREAD_ID_FOR_MEMBER, "SELECT " THREAD_COLS " FROM threads t JOIN members m ON m.thread_id = t.id AND m.user_id = ?2 WHERE t.id = ?1") \
 	X(THREAD_LIST, "SELECT " THREAD_COLS " FROM members m JOIN threads t ON t.id = m.thread_id WHERE m.user_id = ?1" \
@@ -122,8 +175,8 @@ static const char *const migrations[] = {
 	X(MEMBER_READ, "UPDATE members SET read_seq = MAX(read_seq, MIN(?3, (SELECT last_seq FROM threads WHERE id = ?1)))" \
 		" WHERE thread_id = ?1 AND user_id = ?2 RETURNING read_seq") \
 	X(THREAD_NEXT_SEQ, "UPDATE threads SET last_seq = last_seq + 1, last_activity = MAX(last_activity, ?2) WHERE id = ?1 RETURNING last_seq") \
-	X(MESSAGE_INSERT, "INSERT INTO messages(public_id, thread_id, seq, sender_id, sender_device, client_msg_id, kind, body, created_at)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
+	X(MESSAGE_INSERT, "INSERT INTO messages(public_id, thread_id, seq, sender_id, sender_device, client_msg_id, kind, body, created_at," \
+		" app_id, grant_id, item) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") \
 	X(MESSAGE_BY_CLIENT, "SELECT " MESSAGE_COLS MESSAGE_FROM " WHERE g.sender_id = ?1 AND g.client_msg_id = ?2") \
 	X(MESSAGE_BY_PUBLIC, "SELECT " MESSAGE_COLS MESSAGE_FROM " WHERE g.public_id = ?2 AND g.thread_id = ?1") \
 	X(MESSAGE_BY_ID, "SELECT " MESSAGE_COLS MESSAGE_FROM " WHERE g.id = ?1") \
@@ -136,6 +189,66 @@ static const char *const migrations[] = {
 	X(EVENT_LIST, "SELECT id, user_id, device_id, type, ref_id, data, created_at FROM events" \
 		" WHERE user_id = ?1 AND id > ?3 AND (device_id = 0 OR device_id = ?2) ORDER BY id LIMIT ?4") \
 	X(EVENT_PRUNE, "DELETE FROM events WHERE device_id = ?1 AND id <= ?2") \
+	X(APP_INSERT, "INSERT INTO apps(client_id, name, secret_hash, redirect_uris, scopes, rate_person, rate_app, rate_recipient, created_at)" \
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
+	X(APP_BY_CLIENT, "SELECT " APP_COLS " FROM apps WHERE client_id = ?1") \
+	X(APP_BY_ID, "SELECT " APP_COLS " FROM apps WHERE id = ?1") \
+	X(APP_LIST, "SELECT " APP_COLS " FROM apps ORDER BY id") \
+	X(APP_SUSPEND, "UPDATE apps SET suspended = ?2 WHERE id = ?1") \
+	X(APP_SECRET, "UPDATE apps SET secret_hash = ?2 WHERE id = ?1") \
+	X(APP_DELETE, "DELETE FROM apps WHERE id = ?1") \
+	X(APP_DELETE_TOKENS, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE app_id = ?1 AND revoked_at = 0") \
+	X(APP_DELETE_GRANTS, "UPDATE grants SET revoked_at = ?2 WHERE app_id = ?1 AND revoked_at = 0") \
+	X(GRANT_INSERT, "INSERT INTO grants(public_id, app_id, user_id, scopes, details, created_at, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	X(GRANT_BY_ID, "SELECT " GRANT_COLS " FROM grants g WHERE g.id = ?1") \
+	X(GRANT_BY_PUBLIC, "SELECT " GRANT_COLS " FROM grants g WHERE g.public_id = ?1 AND g.user_id = ?2") \
+	X(GRANT_LIST_USER, "SELECT " GRANT_COLS ", " APP_COLS_A " FROM grants g JOIN apps a ON a.id = g.app_id WHERE g.user_id = ?1" \
+		" ORDER BY (g.revoked_at = 0 AND g.expires_at > ?2) DESC, g.id DESC LIMIT 500") \
+	X(GRANT_REVOKE, "UPDATE grants SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0") \
+	X(GRANT_REVOKE_TOKENS, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE grant_id = ?1 AND revoked_at = 0") \
+	X(GRANT_TOUCH, "UPDATE grants SET last_used_at = ?2 WHERE id = ?1") \
+	X(GRANT_LIVE, "SELECT 1 FROM grants WHERE app_id = ?1 AND user_id = ?2 AND revoked_at = 0 AND expires_at > ?4" \
+		" AND (?3 IS NULL OR (' ' || scopes || ' ') LIKE ('% ' || ?3 || ' %')) LIMIT 1") \
+	X(GRANT_THREAD_ADD, "INSERT OR IGNORE INTO grant_threads(grant_id, thread_id) VALUES(?1, ?2)") \
+	X(GRANT_THREAD_CHECK, "SELECT 1 FROM grant_threads WHERE grant_id = ?1 AND thread_id = ?2") \
+	X(GRANT_THREAD_LIST, "SELECT " THREAD_COLS " FROM grant_threads gt JOIN threads t ON t.id = gt.thread_id" \
+		" JOIN members m ON m.thread_id = t.id AND m.user_id = ?2 WHERE gt.grant_id = ?1 ORDER BY t.last_activity DESC, t.id DESC LIMIT 500") \
+	X(PERMIT_ADD, "INSERT OR IGNORE INTO share_permits(grant_id, user_id) VALUES(?1, ?2)") \
+	X(PERMIT_CHECK, "SELECT 1 FROM share_permits WHERE grant_id = ?1 AND user_id = ?2") \
+	X(CODE_INSERT, "INSERT INTO oauth_codes(code_hash, grant_id, app_id, redirect_uri, challenge, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	X(CODE_GET, "SELECT id, grant_id, app_id, redirect_uri, challenge, expires_at, used_at FROM oauth_codes WHERE code_hash = ?1") \
+	X(CODE_USE, "UPDATE oauth_codes SET used_at = ?2 WHERE id = ?1 AND used_at = 0") \
+	X(TOKEN_INSERT, "INSERT INTO oauth_tokens(token_hash, kind, app_id, grant_id, scopes, created_at, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	X(TOKEN_GET, "SELECT id, kind, app_id, grant_id, scopes, created_at, expires_at, revoked_at, used_at FROM oauth_tokens WHERE token_hash = ?1") \
+	X(TOKEN_REVOKE, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0") \
+	X(TOKEN_USE, "UPDATE oauth_tokens SET used_at = ?2 WHERE id = ?1 AND used_at = 0") \
+	X(PAIRWISE_PUT, "INSERT OR IGNORE INTO pairwise(app_id, pairwise_id, user_id) VALUES(?1, ?2, ?3)") \
+	X(PAIRWISE_GET, "SELECT user_id FROM pairwise WHERE app_id = ?1 AND pairwise_id = ?2") \
+	X(SHARE_INSERT, "INSERT INTO shares(public_id, app_id, grant_id, sender, recipient, thread_id, message_id, item, created_at)" \
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
+	X(SHARE_FOR_RECIPIENT, "SELECT s.id, s.app_id FROM shares s JOIN messages g ON g.id = s.message_id WHERE s.public_id = ?1" \
+		" AND s.recipient = ?2 AND g.deleted_at = 0") \
+	X(CLICK_INSERT, "INSERT INTO share_clicks(share_id, user_id, at) VALUES(?1, ?2, ?3)") \
+	X(SHARE_COUNT, "SELECT COUNT(*) FROM shares WHERE app_id = ?1 AND created_at >= ?4 AND (?2 = 0 OR sender = ?2) AND (?3 = 0 OR recipient = ?3)") \
+	X(CONSENT_SET, "INSERT INTO app_consents(thread_id, user_id, state, at) VALUES(?1, ?2, ?3, ?4)" \
+		" ON CONFLICT(thread_id, user_id) DO UPDATE SET state = excluded.state, at = excluded.at") \
+	X(CONSENT_GET, "SELECT state FROM app_consents WHERE thread_id = ?1 AND user_id = ?2") \
+	X(ACCESS_INSERT, "INSERT INTO access_log(user_id, app_id, grant_id, action, thread_id, message_id, count, at)" \
+		" VALUES(?1, ?2, ?3, ?4, COALESCE((SELECT id FROM threads WHERE public_id = ?5), 0)," \
+		" COALESCE((SELECT id FROM messages WHERE public_id = ?6), 0), ?7, ?8)") \
+	X(ACCESS_LIST, "SELECT l.id, l.user_id, l.app_id, l.grant_id, COALESCE(a.name, ''), COALESCE(g.public_id, ''), l.action," \
+		" COALESCE(t.public_id, ''), COALESCE(m.public_id, ''), l.count, l.at FROM access_log l" \
+		" LEFT JOIN apps a ON a.id = l.app_id LEFT JOIN grants g ON g.id = l.grant_id LEFT JOIN threads t ON t.id = l.thread_id" \
+		" LEFT JOIN messages m ON m.id = l.message_id WHERE l.user_id = ?1 AND (?2 = 0 OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3") \
+	X(REPORT_ROWS, "WITH s AS (SELECT id, sender, recipient, item, created_at / 86400000 AS day," \
+		"  ROW_NUMBER() OVER (PARTITION BY sender, created_at / 86400000 ORDER BY id) AS n" \
+		"  FROM shares WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3)" \
+		" SELECT day, item, COUNT(*), COUNT(DISTINCT sender), COUNT(DISTINCT recipient)," \
+		"  (SELECT COUNT(DISTINCT c.user_id) FROM share_clicks c JOIN s s2 ON s2.id = c.share_id" \
+		"   WHERE s2.day = s.day AND s2.item = s.item AND s2.n <= ?4)" \
+		" FROM s WHERE n <= ?4 GROUP BY day, item ORDER BY day, item") \
+	X(REPORT_GET, "SELECT body FROM reports WHERE app_id = ?1 AND period = ?2 AND format = ?3") \
+	X(REPORT_PUT, "INSERT OR IGNORE INTO reports(app_id, period, format, body) VALUES(?1, ?2, ?3, ?4)") \
 	X(EVENT_COUNT_DEV, "SELECT COUNT(*) FROM events WHERE device_id = ?1 AND id <= ?2") \
 	X(EVENT_LAST, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)")
 
@@ -222,6 +335,7 @@ static void read_thread(sqlite3_stmt *s, struct store_thread *t)
 	t->last_activity = sqlite3_column_int64(s, 6);
 	t->read_seq = sqlite3_column_int64(s, 7);
 	t->joined_seq = sqlite3_column_int64(s, 8);
+	t->app_id = sqlite3_column_int64(s, 9);
 }
 
 static void read_message(sqlite3_stmt *s, struct store_message *m)
@@ -246,6 +360,10 @@ static void read_message(sqlite3_stmt *s, struct store_message *m)
 	}
 	m->created_at = sqlite3_column_int64(s, 12);
 	m->deleted_at = sqlite3_column_int64(s, 13);
+	m->app_id = sqlite3_column_int64(s, 14);
+	m->grant_id = sqlite3_column_int64(s, 15);
+	col_text(s, 16, m->item, sizeof(m->item));
+	col_text(s, 17, m->share_public_id, sizeof(m->share_public_id));
 }
 
 /* Map a step/exec result: constraint violations are PST_E_CONFLICT, others PST_E_STORAGE. */
@@ -741,6 +859,7 @@ static enum pst_err sq_thread_insert(struct store_conn *c, struct store_thread *
 		sqlite3_bind_null(s, 3);
 	sqlite3_bind_int64(s, 4, t->creator);
 	sqlite3_bind_int64(s, 5, t->created_at);
+	sqlite3_bind_int64(s, 6, t->app_id);
 	rc = st_exec(s);
 	if (rc == PST_E_OK) {
 		t->id = sqlite3_last_insert_rowid(c->db);
@@ -895,6 +1014,9 @@ static enum pst_err sq_message_insert(struct store_conn *c, struct store_message
 	bind_text(s, 7, m->kind);
 	sqlite3_bind_text(s, 8, m->body, (int)m->body_len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, m->created_at);
+	sqlite3_bind_int64(s, 10, m->app_id);
+	sqlite3_bind_int64(s, 11, m->grant_id);
+	bind_text(s, 12, m->item);
 	rc = st_exec(s);
 	if (rc == PST_E_OK)
 		m->id = sqlite3_last_insert_rowid(c->db);
@@ -1038,6 +1160,553 @@ static enum pst_err sq_event_last_id(struct store_conn *c, int64_t *out)
 	return returning_int(s, out);
 }
 
+/* ---- partner platform ------------------------------------------------------------------------------- */
+
+static void read_app(sqlite3_stmt *s, int i, struct store_app *a)
+{
+	const void *h;
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(s, i);
+	col_text(s, i + 1, a->client_id, sizeof(a->client_id));
+	col_text(s, i + 2, a->name, sizeof(a->name));
+	h = sqlite3_column_blob(s, i + 3);
+	if (h && sqlite3_column_bytes(s, i + 3) == 32) {
+		memcpy(a->secret_hash, h, 32);
+		a->has_secret = 1;
+	}
+	col_text(s, i + 4, a->redirect_uris, sizeof(a->redirect_uris));
+	col_text(s, i + 5, a->scopes, sizeof(a->scopes));
+	a->rate_person = sqlite3_column_int64(s, i + 6);
+	a->rate_app = sqlite3_column_int64(s, i + 7);
+	a->rate_recipient = sqlite3_column_int64(s, i + 8);
+	a->suspended = sqlite3_column_int(s, i + 9);
+	a->created_at = sqlite3_column_int64(s, i + 10);
+}
+
+static void read_grant(sqlite3_stmt *s, struct store_grant *g)
+{
+	g->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, g->public_id, sizeof(g->public_id));
+	g->app_id = sqlite3_column_int64(s, 2);
+	g->user_id = sqlite3_column_int64(s, 3);
+	col_text(s, 4, g->scopes, sizeof(g->scopes));
+	col_text(s, 5, g->details, sizeof(g->details));
+	g->created_at = sqlite3_column_int64(s, 6);
+	g->expires_at = sqlite3_column_int64(s, 7);
+	g->revoked_at = sqlite3_column_int64(s, 8);
+	g->last_used_at = sqlite3_column_int64(s, 9);
+}
+
+/* Step a one-row query; NOT_FOUND when empty. */
+static int step_one(sqlite3_stmt *s)
+{
+	int r = sqlite3_step(s);
+	return r;
+}
+
+static enum pst_err one_result(sqlite3_stmt *s, int r)
+{
+	sqlite3_reset(s);
+	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+}
+
+static enum pst_err sq_app_insert(struct store_conn *c, struct store_app *a)
+{
+	sqlite3_stmt *s = st_get(c, S_APP_INSERT);
+	enum pst_err rc;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	bind_text(s, 1, a->client_id);
+	bind_text(s, 2, a->name);
+	if (a->has_secret)
+		sqlite3_bind_blob(s, 3, a->secret_hash, 32, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_text(s, 4, a->redirect_uris);
+	bind_text(s, 5, a->scopes);
+	sqlite3_bind_int64(s, 6, a->rate_person);
+	sqlite3_bind_int64(s, 7, a->rate_app);
+	sqlite3_bind_int64(s, 8, a->rate_recipient);
+	sqlite3_bind_int64(s, 9, a->created_at);
+	rc = st_exec(s);
+	if (rc == PST_E_OK)
+		a->id = sqlite3_last_insert_rowid(c->db);
+	return rc;
+}
+
+static enum pst_err app_one(struct store_conn *c, enum stmt_id id, const char *text, int64_t num, struct store_app *out)
+{
+	sqlite3_stmt *s = st_get(c, id);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	if (text)
+		bind_text(s, 1, text);
+	else
+		sqlite3_bind_int64(s, 1, num);
+	r = step_one(s);
+	if (r == SQLITE_ROW)
+		read_app(s, 0, out);
+	return one_result(s, r);
+}
+
+static enum pst_err sq_app_by_client_id(struct store_conn *c, const char *cid, struct store_app *o) { return app_one(c, S_APP_BY_CLIENT, cid, 0, o); }
+static enum pst_err sq_app_by_id(struct store_conn *c, int64_t id, struct store_app *o) { return app_one(c, S_APP_BY_ID, NULL, id, o); }
+
+static enum pst_err sq_app_list(struct store_conn *c, store_app_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st_get(c, S_APP_LIST);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_app a;
+		read_app(s, 0, &a);
+		if (cb(arg, &a))
+			break;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+}
+
+static enum pst_err sq_app_set_suspended(struct store_conn *c, int64_t id, int sus) { return exec_ii(c, S_APP_SUSPEND, id, sus, 1); }
+
+static enum pst_err sq_app_set_secret(struct store_conn *c, int64_t id, const unsigned char hash[32])
+{
+	sqlite3_stmt *s = st_get(c, S_APP_SECRET);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
+	return st_exec(s);
+}
+
+static enum pst_err sq_app_delete(struct store_conn *c, int64_t id)
+{
+	int64_t now = (int64_t)time(NULL) * 1000;
+	enum pst_err rc = exec_ii(c, S_APP_DELETE_TOKENS, id, now, 0);
+	if (rc == PST_E_OK)
+		rc = exec_ii(c, S_APP_DELETE_GRANTS, id, now, 0);
+	if (rc == PST_E_OK)
+		rc = exec_ii(c, S_APP_DELETE, id, 0, 1);
+	return rc;
+}
+
+static enum pst_err sq_grant_insert(struct store_conn *c, struct store_grant *g)
+{
+	sqlite3_stmt *s = st_get(c, S_GRANT_INSERT);
+	enum pst_err rc;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	bind_text(s, 1, g->public_id);
+	sqlite3_bind_int64(s, 2, g->app_id);
+	sqlite3_bind_int64(s, 3, g->user_id);
+	bind_text(s, 4, g->scopes);
+	bind_text(s, 5, g->details);
+	sqlite3_bind_int64(s, 6, g->created_at);
+	sqlite3_bind_int64(s, 7, g->expires_at);
+	rc = st_exec(s);
+	if (rc == PST_E_OK)
+		g->id = sqlite3_last_insert_rowid(c->db);
+	return rc;
+}
+
+static enum pst_err sq_grant_by_id(struct store_conn *c, int64_t id, struct store_grant *o)
+{
+	sqlite3_stmt *s = st_get(c, S_GRANT_BY_ID);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, id);
+	r = step_one(s);
+	if (r == SQLITE_ROW)
+		read_grant(s, o);
+	return one_result(s, r);
+}
+
+static enum pst_err sq_grant_by_public(struct store_conn *c, const char *p, int64_t user, struct store_grant *o)
+{
+	sqlite3_stmt *s = st_get(c, S_GRANT_BY_PUBLIC);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	bind_text(s, 1, p);
+	sqlite3_bind_int64(s, 2, user);
+	r = step_one(s);
+	if (r == SQLITE_ROW)
+		read_grant(s, o);
+	return one_result(s, r);
+}
+
+static enum pst_err sq_grant_list_user(struct store_conn *c, int64_t user, store_grant_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st_get(c, S_GRANT_LIST_USER);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int64(s, 2, (int64_t)time(NULL) * 1000);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_grant g;
+		struct store_app a;
+		read_grant(s, &g);
+		read_app(s, 10, &a);
+		if (cb(arg, &g, &a))
+			break;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+}
+
+static enum pst_err sq_grant_revoke(struct store_conn *c, int64_t id, int64_t now)
+{
+	enum pst_err rc = exec_ii(c, S_GRANT_REVOKE, id, now, 0);
+	if (rc == PST_E_OK)
+		rc = exec_ii(c, S_GRANT_REVOKE_TOKENS, id, now, 0);
+	return rc;
+}
+
+static enum pst_err sq_grant_touch(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_GRANT_TOUCH, id, now, 0); }
+
+static enum pst_err sq_grant_live_check(struct store_conn *c, int64_t app, int64_t user, const char *scope, int64_t now)
+{
+	sqlite3_stmt *s = st_get(c, S_GRANT_LIVE);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	sqlite3_bind_int64(s, 2, user);
+	if (scope)
+		bind_text(s, 3, scope);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, now);
+	r = step_one(s);
+	return one_result(s, r);
+}
+
+static enum pst_err sq_grant_thread_add(struct store_conn *c, int64_t g, int64_t t) { return exec_ii(c, S_GRANT_THREAD_ADD, g, t, 0); }
+static enum pst_err sq_grant_thread_check(struct store_conn *c, int64_t g, int64_t t) { return exists_ii(c, S_GRANT_THREAD_CHECK, g, t); }
+static enum pst_err sq_share_permit_add(struct store_conn *c, int64_t g, int64_t u) { return exec_ii(c, S_PERMIT_ADD, g, u, 0); }
+static enum pst_err sq_share_permit_check(struct store_conn *c, int64_t g, int64_t u) { return exists_ii(c, S_PERMIT_CHECK, g, u); }
+
+static enum pst_err sq_grant_thread_list(struct store_conn *c, int64_t grant, store_thread_cb cb, void *arg, int64_t user)
+{
+	sqlite3_stmt *s = st_get(c, S_GRANT_THREAD_LIST);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, grant);
+	sqlite3_bind_int64(s, 2, user);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_thread t;
+		read_thread(s, &t);
+		if (cb(arg, &t))
+			break;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+}
+
+static enum pst_err sq_code_insert(struct store_conn *c, const unsigned char hash[32], const struct store_code *code)
+{
+	sqlite3_stmt *s = st_get(c, S_CODE_INSERT);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, code->grant_id);
+	sqlite3_bind_int64(s, 3, code->app_id);
+	bind_text(s, 4, code->redirect_uri);
+	bind_text(s, 5, code->challenge);
+	sqlite3_bind_int64(s, 6, code->expires_at);
+	return st_exec(s);
+}
+
+static enum pst_err sq_code_take(struct store_conn *c, const unsigned char hash[32], int64_t now, struct store_code *o)
+{
+	sqlite3_stmt *s = st_get(c, S_CODE_GET);
+	enum pst_err rc;
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	r = step_one(s);
+	if (r == SQLITE_ROW) {
+		o->id = sqlite3_column_int64(s, 0);
+		o->grant_id = sqlite3_column_int64(s, 1);
+		o->app_id = sqlite3_column_int64(s, 2);
+		col_text(s, 3, o->redirect_uri, sizeof(o->redirect_uri));
+		col_text(s, 4, o->challenge, sizeof(o->challenge));
+		o->expires_at = sqlite3_column_int64(s, 5);
+		o->used_at = sqlite3_column_int64(s, 6);
+	}
+	rc = one_result(s, r);
+	if (rc == PST_E_OK && o->used_at == 0)
+		rc = exec_ii(c, S_CODE_USE, o->id, now, 0);
+	return rc;
+}
+
+static enum pst_err sq_token_insert(struct store_conn *c, const unsigned char hash[32], struct store_token *t)
+{
+	sqlite3_stmt *s = st_get(c, S_TOKEN_INSERT);
+	enum pst_err rc;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, t->kind);
+	sqlite3_bind_int64(s, 3, t->app_id);
+	sqlite3_bind_int64(s, 4, t->grant_id);
+	bind_text(s, 5, t->scopes);
+	sqlite3_bind_int64(s, 6, t->created_at);
+	sqlite3_bind_int64(s, 7, t->expires_at);
+	rc = st_exec(s);
+	if (rc == PST_E_OK)
+		t->id = sqlite3_last_insert_rowid(c->db);
+	return rc;
+}
+
+static enum pst_err sq_token_by_hash(struct store_conn *c, const unsigned char hash[32], struct store_token *o)
+{
+	sqlite3_stmt *s = st_get(c, S_TOKEN_GET);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	r = step_one(s);
+	if (r == SQLITE_ROW) {
+		o->id = sqlite3_column_int64(s, 0);
+		o->kind = sqlite3_column_int(s, 1);
+		o->app_id = sqlite3_column_int64(s, 2);
+		o->grant_id = sqlite3_column_int64(s, 3);
+		col_text(s, 4, o->scopes, sizeof(o->scopes));
+		o->created_at = sqlite3_column_int64(s, 5);
+		o->expires_at = sqlite3_column_int64(s, 6);
+		o->revoked_at = sqlite3_column_int64(s, 7);
+		o->used_at = sqlite3_column_int64(s, 8);
+	}
+	return one_result(s, r);
+}
+
+static enum pst_err sq_token_revoke(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_TOKEN_REVOKE, id, now, 0); }
+static enum pst_err sq_token_use(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_TOKEN_USE, id, now, 1); }
+
+static enum pst_err sq_pairwise_put(struct store_conn *c, int64_t app, int64_t user, const char *pid)
+{
+	sqlite3_stmt *s = st_get(c, S_PAIRWISE_PUT);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	bind_text(s, 2, pid);
+	sqlite3_bind_int64(s, 3, user);
+	return st_exec(s);
+}
+
+static enum pst_err sq_pairwise_resolve(struct store_conn *c, int64_t app, const char *pid, int64_t *user)
+{
+	sqlite3_stmt *s = st_get(c, S_PAIRWISE_GET);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	bind_text(s, 2, pid);
+	r = step_one(s);
+	if (r == SQLITE_ROW)
+		*user = sqlite3_column_int64(s, 0);
+	return one_result(s, r);
+}
+
+static enum pst_err sq_share_insert(struct store_conn *c, const char *pid, int64_t app, int64_t grant, int64_t sender,
+				    int64_t recipient, int64_t thread, int64_t message, const char *item, int64_t now)
+{
+	sqlite3_stmt *s = st_get(c, S_SHARE_INSERT);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	bind_text(s, 1, pid);
+	sqlite3_bind_int64(s, 2, app);
+	sqlite3_bind_int64(s, 3, grant);
+	sqlite3_bind_int64(s, 4, sender);
+	sqlite3_bind_int64(s, 5, recipient);
+	sqlite3_bind_int64(s, 6, thread);
+	sqlite3_bind_int64(s, 7, message);
+	bind_text(s, 8, item);
+	sqlite3_bind_int64(s, 9, now);
+	return st_exec(s);
+}
+
+static enum pst_err sq_share_for_recipient(struct store_conn *c, const char *pid, int64_t recipient, int64_t *share_id, int64_t *app_id)
+{
+	sqlite3_stmt *s = st_get(c, S_SHARE_FOR_RECIPIENT);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	bind_text(s, 1, pid);
+	sqlite3_bind_int64(s, 2, recipient);
+	r = step_one(s);
+	if (r == SQLITE_ROW) {
+		*share_id = sqlite3_column_int64(s, 0);
+		*app_id = sqlite3_column_int64(s, 1);
+	}
+	return one_result(s, r);
+}
+
+static enum pst_err sq_click_insert(struct store_conn *c, int64_t share, int64_t user, int64_t now)
+{
+	sqlite3_stmt *s = st_get(c, S_CLICK_INSERT);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, share);
+	sqlite3_bind_int64(s, 2, user);
+	sqlite3_bind_int64(s, 3, now);
+	return st_exec(s);
+}
+
+static enum pst_err sq_share_count(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out)
+{
+	sqlite3_stmt *s = st_get(c, S_SHARE_COUNT);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	sqlite3_bind_int64(s, 2, sender);
+	sqlite3_bind_int64(s, 3, recipient);
+	sqlite3_bind_int64(s, 4, since);
+	return returning_int(s, out);
+}
+
+static enum pst_err sq_app_consent_set(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now)
+{
+	sqlite3_stmt *s = st_get(c, S_CONSENT_SET);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, thread);
+	sqlite3_bind_int64(s, 2, user);
+	sqlite3_bind_int(s, 3, state);
+	sqlite3_bind_int64(s, 4, now);
+	return st_exec(s);
+}
+
+static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int64_t user, int *state)
+{
+	sqlite3_stmt *s = st_get(c, S_CONSENT_GET);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, thread);
+	sqlite3_bind_int64(s, 2, user);
+	r = step_one(s);
+	if (r == SQLITE_ROW)
+		*state = sqlite3_column_int(s, 0);
+	return one_result(s, r);
+}
+
+static enum pst_err sq_access_insert(struct store_conn *c, const struct store_access_entry *e)
+{
+	sqlite3_stmt *s = st_get(c, S_ACCESS_INSERT);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, e->user_id);
+	sqlite3_bind_int64(s, 2, e->app_id);
+	sqlite3_bind_int64(s, 3, e->grant_id);
+	bind_text(s, 4, e->action);
+	bind_text(s, 5, e->thread_public_id);
+	bind_text(s, 6, e->message_public_id);
+	sqlite3_bind_int64(s, 7, e->count);
+	sqlite3_bind_int64(s, 8, e->at);
+	return st_exec(s);
+}
+
+static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t before, int limit, store_access_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st_get(c, S_ACCESS_LIST);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int64(s, 2, before);
+	sqlite3_bind_int(s, 3, limit);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_access_entry e;
+		memset(&e, 0, sizeof(e));
+		e.id = sqlite3_column_int64(s, 0);
+		e.user_id = sqlite3_column_int64(s, 1);
+		e.app_id = sqlite3_column_int64(s, 2);
+		e.grant_id = sqlite3_column_int64(s, 3);
+		col_text(s, 4, e.app_name, sizeof(e.app_name));
+		col_text(s, 5, e.grant_public_id, sizeof(e.grant_public_id));
+		col_text(s, 6, e.action, sizeof(e.action));
+		col_text(s, 7, e.thread_public_id, sizeof(e.thread_public_id));
+		col_text(s, 8, e.message_public_id, sizeof(e.message_public_id));
+		e.count = sqlite3_column_int64(s, 9);
+		e.at = sqlite3_column_int64(s, 10);
+		if (cb(arg, &e))
+			break;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+}
+
+static enum pst_err sq_report_rows(struct store_conn *c, int64_t app, int64_t from, int64_t to, int64_t cap, store_report_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st_get(c, S_REPORT_ROWS);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	sqlite3_bind_int64(s, 4, cap);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_report_row row;
+		row.day = sqlite3_column_int64(s, 0);
+		col_text(s, 1, row.item, sizeof(row.item));
+		row.shares = sqlite3_column_int64(s, 2);
+		row.senders = sqlite3_column_int64(s, 3);
+		row.recipients = sqlite3_column_int64(s, 4);
+		row.clicks = sqlite3_column_int64(s, 5);
+		if (cb(arg, &row))
+			break;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+}
+
+static enum pst_err sq_report_get(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len)
+{
+	sqlite3_stmt *s = st_get(c, S_REPORT_GET);
+	int r;
+	*out = NULL;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	bind_text(s, 2, period);
+	bind_text(s, 3, format);
+	r = step_one(s);
+	if (r == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+		*out = malloc(n + 1);
+		if (*out == NULL) {
+			sqlite3_reset(s);
+			return PST_E_INTERNAL;
+		}
+		if (n)
+			memcpy(*out, sqlite3_column_blob(s, 0), n);
+		(*out)[n] = '\0';
+		*len = n;
+	}
+	return one_result(s, r);
+}
+
+static enum pst_err sq_report_put(struct store_conn *c, int64_t app, const char *period, const char *format, const char *body, size_t len)
+{
+	sqlite3_stmt *s = st_get(c, S_REPORT_PUT);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	bind_text(s, 2, period);
+	bind_text(s, 3, format);
+	sqlite3_bind_blob(s, 4, body, (int)len, SQLITE_STATIC);
+	return st_exec(s);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1097,5 +1766,43 @@ const struct store_ops store_sqlite_ops = {
 	.event_list = sq_event_list,
 	.event_prune_to_device = sq_event_prune_to_device,
 	.event_count_to_device = sq_event_count_to_device,
+	.app_insert = sq_app_insert,
+	.app_by_client_id = sq_app_by_client_id,
+	.app_by_id = sq_app_by_id,
+	.app_list = sq_app_list,
+	.app_set_suspended = sq_app_set_suspended,
+	.app_set_secret = sq_app_set_secret,
+	.app_delete = sq_app_delete,
+	.grant_insert = sq_grant_insert,
+	.grant_by_id = sq_grant_by_id,
+	.grant_by_public = sq_grant_by_public,
+	.grant_list_user = sq_grant_list_user,
+	.grant_revoke = sq_grant_revoke,
+	.grant_touch = sq_grant_touch,
+	.grant_live_check = sq_grant_live_check,
+	.grant_thread_add = sq_grant_thread_add,
+	.grant_thread_check = sq_grant_thread_check,
+	.grant_thread_list = sq_grant_thread_list,
+	.share_permit_add = sq_share_permit_add,
+	.share_permit_check = sq_share_permit_check,
+	.code_insert = sq_code_insert,
+	.code_take = sq_code_take,
+	.token_insert = sq_token_insert,
+	.token_by_hash = sq_token_by_hash,
+	.token_revoke = sq_token_revoke,
+	.token_use = sq_token_use,
+	.pairwise_put = sq_pairwise_put,
+	.pairwise_resolve = sq_pairwise_resolve,
+	.share_insert = sq_share_insert,
+	.share_for_recipient = sq_share_for_recipient,
+	.click_insert = sq_click_insert,
+	.share_count = sq_share_count,
+	.app_consent_set = sq_app_consent_set,
+	.app_consent_get = sq_app_consent_get,
+	.access_insert = sq_access_insert,
+	.access_list = sq_access_list,
+	.report_rows = sq_report_rows,
+	.report_get = sq_report_get,
+	.report_put = sq_report_put,
 	.event_last_id = sq_event_last_id,
 };

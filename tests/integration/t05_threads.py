@@ -143,6 +143,22 @@ def test_list_threads_order_and_pages():
     eq(seen, want, "paging with limit=2 yields every thread once, in order")
 
 
+def test_list_threads_default_limit_is_50():
+    s = H.server()
+    a, b, c = s.new_user(), s.new_user(), s.new_user()
+    s.befriend(a, b)
+    s.befriend(a, c)
+    made = [s.thread(a, [b, c], expect=201)["thread_id"] for _ in range(52)]
+    r = s.req("GET", "/v1/threads", token=a.token)
+    expect_status(r, 200)
+    eq(len(r.json["threads"]), 50, "threads without a limit")
+    check(isinstance(r.json["next_cursor"], str), "next_cursor after a full default page")
+    r2 = s.req("GET", f"/v1/threads?cursor={r.json['next_cursor']}", token=a.token)
+    expect_status(r2, 200)
+    eq(sorted(t["thread_id"] for t in r.json["threads"] + r2.json["threads"]), sorted(made), "two pages hold all")
+    eq(r2.json["next_cursor"], None, "next_cursor on the last page")
+
+
 def test_list_threads_limits():
     s = H.server()
     a = s.new_user()

@@ -142,6 +142,17 @@ def test_pagination():
     eq([H.unb64(m["body"]) for m in j["messages"]], [b"%d" % i for i in range(1, 8)], "bodies in order")
 
 
+def test_default_limit_is_50():
+    s = H.server()
+    a, b, tid = _pair(s)
+    for i in range(55):
+        s.send(a, tid, cmid=f"dl{i}")
+    j = _list(s, a, tid)
+    eq(([m["seq"] for m in j["messages"]], j["has_more"]), (list(range(1, 51)), True), "no limit: the first 50")
+    j = _list(s, a, tid, "?before=56")
+    eq(([m["seq"] for m in j["messages"]], j["has_more"]), (list(range(6, 56)), True), "before=56: the newest 50")
+
+
 def test_pagination_limits():
     s = H.server()
     a, b, tid = _pair(s)

@@ -93,39 +93,61 @@ def test_every_event_type_has_its_documented_shape():
     check(not problems, " || ".join(problems))
 
 
-def test_friend_events():
+def test_event_friend_request():
     s = H.server()
-    a, b, c = s.new_user(), s.new_user(), s.new_user()
+    a, b = s.new_user(), s.new_user()
     rid = s.req("POST", "/v1/friends/requests", {"username": b.username}, token=a.token).json["request_id"]
     evs = events_of(s, b, "friend.request")
     eq([(e["request_id"], e["user"].get("user_id"), e["user"].get("username")) for e in evs],
-       [(rid, a.user_id, a.username)], "b's friend.request")
-    expect_status(s.req("POST", f"/v1/friends/requests/{rid}/accept", token=b.token), 200)
+       [(rid, a.user_id, a.username)], "b's friend.request (user = the asker)")
+
+
+def test_event_friend_accepted():
+    s = H.server()
+    a, b = s.new_user(), s.new_user()
+    s.befriend(a, b)
     evs = events_of(s, a, "friend.accepted")
     eq([(e["user"].get("user_id"), e["user"].get("username")) for e in evs], [(b.user_id, b.username)],
-       "a's friend.accepted")
-    rid2 = s.req("POST", "/v1/friends/requests", {"username": c.username}, token=a.token).json["request_id"]
-    expect_status(s.req("POST", f"/v1/friends/requests/{rid2}/decline", token=c.token), 200)
+       "a's friend.accepted (user = the new friend)")
+
+
+def test_event_friend_declined():
+    s = H.server()
+    a, c = s.new_user(), s.new_user()
+    rid = s.req("POST", "/v1/friends/requests", {"username": c.username}, token=a.token).json["request_id"]
+    expect_status(s.req("POST", f"/v1/friends/requests/{rid}/decline", token=c.token), 200)
     # the contract does not say whose log gets friend.declined: the asker's or the decliner's will do
-    eq([e["request_id"] for e in events_of(s, a, "friend.declined") + events_of(s, c, "friend.declined")], [rid2],
+    eq([e["request_id"] for e in events_of(s, a, "friend.declined") + events_of(s, c, "friend.declined")], [rid],
        "friend.declined (in the asker's or the decliner's log)")
+
+
+def test_event_friend_removed():
+    s = H.server()
+    a, b = s.new_user(), s.new_user()
+    s.befriend(a, b)
     expect_status(s.req("DELETE", f"/v1/friends/{a.user_id}", token=b.token), 204)
     eq([e["user_id"] for e in events_of(s, a, "friend.removed")], [b.user_id], "a's friend.removed")
 
 
-def test_thread_and_message_events():
+def test_event_thread_created():
     s = H.server()
     a, b = s.new_user(), s.new_user()
     s.befriend(a, b)
-    s.new_device(a)
-    t = s.thread(a, [b], expect=201)
-    tid = t["thread_id"]
+    tid = s.thread(a, [b], expect=201)["thread_id"]
     evs = events_of(s, b, "thread.created")
     eq(len(evs), 1, "b's thread.created events")
     th = evs[0]["thread"]
     check(isinstance(th, dict), "thread.created.thread is not an object")
     eq((th.get("thread_id"), th.get("kind")), (tid, "direct"), "thread.created.thread")
     eq(sorted(m["user_id"] for m in th.get("members", [])), sorted([a.user_id, b.user_id]), "thread members")
+
+
+def test_event_message_created():
+    s = H.server()
+    a, b = s.new_user(), s.new_user()
+    s.befriend(a, b)
+    s.new_device(a)
+    tid = s.thread(a, [b], expect=201)["thread_id"]
     sent = s.send(a, tid, body=b"event body", cmid="ev1")
     evs = events_of(s, b, "message.created")
     eq(len(evs), 1, "b's message.created events")
@@ -135,6 +157,14 @@ def test_thread_and_message_events():
         m["kind"], m["body"], m["created_at"], m["deleted"]),
        (sent["message_id"], tid, 1, a.user_id, a.device["device_id"], "ev1", "message", H.b64(b"event body"),
         sent["created_at"], False), "message.created.message (whole, with body)")
+
+
+def test_event_message_deleted():
+    s = H.server()
+    a, b = s.new_user(), s.new_user()
+    s.befriend(a, b)
+    tid = s.thread(a, [b], expect=201)["thread_id"]
+    sent = s.send(a, tid, body=b"event body", cmid="ev1")
     expect_status(s.req("DELETE", f"/v1/threads/{tid}/messages/{sent['message_id']}", token=a.token), 204)
     for u in (a, b):
         evs = events_of(s, u, "message.deleted")
@@ -142,7 +172,7 @@ def test_thread_and_message_events():
            f"message.deleted for {'sender' if u is a else 'other member'}")
 
 
-def test_member_events():
+def test_event_member_added_and_removed():
     s = H.server()
     a, b, c, d = (s.new_user() for _ in range(4))
     for u in (b, c, d):
@@ -159,19 +189,26 @@ def test_member_events():
               for e in s.sync_all(d)[0]), "the added member got no event about the thread")
 
 
-def test_device_events():
+def test_event_device_added():
     s = H.server()
     a, b = s.new_user(), s.new_user()
     s.befriend(a, b)
     db = s.new_device(b)
     eq([(e["user_id"], e["device_id"]) for e in events_of(s, a, "device.added")], [(b.user_id, db["device_id"])],
        "friend's device.added")
+
+
+def test_event_device_removed():
+    s = H.server()
+    a, b = s.new_user(), s.new_user()
+    s.befriend(a, b)
+    db = s.new_device(b)
     expect_status(s.req("DELETE", f"/v1/devices/{db['device_id']}", token=b.token), 204)
     eq([(e["user_id"], e["device_id"]) for e in events_of(s, a, "device.removed")],
        [(b.user_id, db["device_id"])], "friend's device.removed")
 
 
-def test_read_event():
+def test_event_read():
     s = H.server()
     a, b = s.new_user(), s.new_user()
     s.befriend(a, b)
@@ -285,3 +322,28 @@ def test_resume_neither_misses_nor_repeats():
     # seqs of message.created in order
     seqs = [e["message"]["seq"] for e in full if e["type"] == "message.created"]
     eq(seqs, list(range(1, 7)), "message.created events in commit order")
+
+
+def test_events_only_reach_members():
+    s = H.server()
+    a, b, c, x = (s.new_user() for _ in range(4))
+    for u in (b, c):
+        s.befriend(a, u)
+    s.befriend(a, x)
+    tid = s.thread(a, [b, c], expect=201)["thread_id"]
+    s.send(a, tid, body=b"m1")
+    _, cur_x = s.sync_all(x)
+    # x, a friend of a but not a member, sees nothing of the thread
+    expect_status(s.req("DELETE", f"/v1/threads/{tid}/members/{c.user_id}", token=a.token), 204)
+    _, cur_c = s.sync_all(c)
+    s.send(a, tid, body=b"m2")
+    expect_status(s.req("POST", f"/v1/threads/{tid}/members", {"user_id": x.user_id}, token=a.token), 200)
+    s.send(a, tid, body=b"m3")
+
+    def msg_seqs(evs):
+        return sorted(e["message"]["seq"] for e in evs if e["type"] == "message.created" and
+                      e["message"]["thread_id"] == tid)
+
+    eq(msg_seqs(s.sync_all(c, since=cur_c)[0]), [], "a removed member gets no message.created afterwards")
+    eq(msg_seqs(s.sync_all(x)[0]), [3], "a member added later gets only the messages sent after joining")
+    eq(msg_seqs(s.sync_all(b)[0]), [1, 2, 3], "a member all along gets every message")

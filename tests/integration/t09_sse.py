@@ -123,7 +123,8 @@ def test_sse_heartbeat():
             ev = st.next_event(2.0)   # gathers comment lines for 2 s
             eq(ev, None, "an event on an idle stream")
             hbs = sum(1 for c in st.comments if c.strip() == ": hb")
-            check(5 <= hbs <= 15, f"{hbs} ': hb' heartbeats in 2 s with --heartbeat-ms=200, want about 10 (comments: {st.comments})")
+            check(5 <= hbs <= 15, f"{hbs} ': hb' heartbeats in 2 s with --heartbeat-ms=200, want about 10 "
+                                  f"(comments: {st.comments})")
 
 
 def test_sse_two_streams_same_user():
