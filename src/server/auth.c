@@ -7,7 +7,12 @@
 #include "routes.h"
 #include "timefmt.h"
 
+#include "log.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <sodium.h>
@@ -31,9 +36,39 @@ static struct {
 		int64_t count;
 	} lim[LIMITER_SLOTS];
 	unsigned char lim_key[crypto_shorthash_KEYBYTES];
+	unsigned char server_key[32];
 } au;
 
-void auth_init(const struct config *cfg)
+/* Read data_dir/server.key, or make it. */
+static int load_server_key(const char *dir)
+{
+	char path[600];
+	int fd, rc = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/server.key", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, au.server_key, sizeof(au.server_key));
+		close(fd);
+		if (n == (ssize_t)sizeof(au.server_key))
+			return 0;
+		log_error("%s is damaged; move it away to make a new one (CSRF tokens and pairwise ids change)", path);
+		return -1;
+	}
+	randombytes_buf(au.server_key, sizeof(au.server_key));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (write(fd, au.server_key, sizeof(au.server_key)) == (ssize_t)sizeof(au.server_key) && fsync(fd) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+int auth_init(const struct config *cfg)
 {
 	sem_init(&au.slots, 0, (unsigned)cfg->pwhash_concurrency);
 	au.opslimit = (unsigned long long)cfg->pwhash_opslimit;
@@ -50,6 +85,75 @@ void auth_init(const struct config *cfg)
 		if (crypto_pwhash_str(au.dummy_hash, pw, strlen(pw), au.opslimit, au.memlimit) != 0)
 			au.dummy_hash[0] = '\0';
 	}
+	return load_server_key(cfg->data_dir);
+}
+
+void auth_keyed_hash(const char *purpose, const void *data, size_t len, unsigned char out[32])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, au.server_key, sizeof(au.server_key), 32);
+	crypto_generichash_update(&st, (const unsigned char *)purpose, strlen(purpose) + 1);
+	crypto_generichash_update(&st, data, len);
+	crypto_generichash_final(&st, out, 32);
+}
+
+void auth_csrf_token(int64_t session_id, char out[AUTH_TOKEN_TEXT_LEN + 1])
+{
+	unsigned char h[32];
+	auth_keyed_hash("csrf", &session_id, sizeof(session_id), h);
+	b64url_encode(h, sizeof(h), out, AUTH_TOKEN_TEXT_LEN + 1);
+}
+
+int auth_csrf_ok(int64_t session_id, const char *token)
+{
+	char want[AUTH_TOKEN_TEXT_LEN + 1];
+	if (token == NULL || strlen(token) != AUTH_TOKEN_TEXT_LEN)
+		return 0;
+	auth_csrf_token(session_id, want);
+	return sodium_memcmp(want, token, AUTH_TOKEN_TEXT_LEN) == 0;
+}
+
+void auth_token_new_prefixed(const char *prefix, char *text, size_t cap, unsigned char hash[32])
+{
+	unsigned char raw[32];
+	char body[AUTH_TOKEN_TEXT_LEN + 1];
+	randombytes_buf(raw, sizeof(raw));
+	b64url_encode(raw, sizeof(raw), body, sizeof(body));
+	snprintf(text, cap, "%s%s", prefix, body);
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(body, sizeof(body));
+	auth_token_hash(text, strlen(text), hash);
+}
+
+enum pst_err auth_client(struct req *rq)
+{
+	const char *id = req_form(rq, "client_id"), *secret = req_form(rq, "client_secret");
+	unsigned char h[32];
+	enum pst_err rc;
+
+	if (rq->basic_present) { /* RFC 6749 2.3.1: Basic wins; both at once is an error */
+		if (secret != NULL || (id != NULL && strcmp(id, rq->basic_user) != 0))
+			return PST_E_UNAUTHORIZED;
+		id = rq->basic_user;
+		secret = rq->basic_pass;
+	}
+	if (id == NULL || id[0] == '\0' || strlen(id) >= STORE_ID_LEN)
+		return PST_E_UNAUTHORIZED;
+	if (req_app(rq) == NULL)
+		return PST_E_INTERNAL;
+	rc = rq->ops->app_by_client_id(rq->db, id, rq->app);
+	if (rc == PST_E_NOT_FOUND)
+		return PST_E_UNAUTHORIZED;
+	if (rc != PST_E_OK)
+		return rc;
+	if (rq->app->suspended)
+		return PST_E_UNAUTHORIZED;
+	if (!rq->app->has_secret)
+		return secret == NULL || secret[0] == '\0' ? PST_E_OK : PST_E_UNAUTHORIZED;
+	if (secret == NULL)
+		return PST_E_UNAUTHORIZED;
+	auth_token_hash(secret, strlen(secret), h);
+	return sodium_memcmp(h, rq->app->secret_hash, 32) == 0 ? PST_E_OK : PST_E_UNAUTHORIZED;
 }
 
 void auth_release(void)
@@ -72,45 +176,115 @@ void auth_token_new(char text[AUTH_TOKEN_TEXT_LEN + 1], unsigned char hash[32])
 	auth_token_hash(text, AUTH_TOKEN_TEXT_LEN, hash);
 }
 
+/* A partner token (access or client): the token row, its app, and for access tokens the live grant. */
+static enum pst_err resolve_partner(struct req *rq, int kind)
+{
+	unsigned char hash[32];
+	enum pst_err rc;
+
+	if (req_token(rq) == NULL || req_app(rq) == NULL || req_grant(rq) == NULL)
+		return PST_E_INTERNAL;
+	auth_token_hash(rq->bearer, strlen(rq->bearer), hash);
+	rc = rq->ops->token_by_hash(rq->db, hash, rq->token);
+	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && (rq->token->kind != kind || rq->token->revoked_at ||
+							 rq->token->expires_at <= rq->now)))
+		return PST_E_UNAUTHORIZED;
+	if (rc != PST_E_OK)
+		return rc;
+	rc = rq->ops->app_by_id(rq->db, rq->token->app_id, rq->app);
+	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && rq->app->suspended))
+		return PST_E_UNAUTHORIZED;
+	if (rc != PST_E_OK || kind == STORE_TOKEN_CLIENT)
+		return rc;
+	rc = rq->ops->grant_by_id(rq->db, rq->token->grant_id, rq->grant);
+	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && (rq->grant->revoked_at || rq->grant->expires_at <= rq->now)))
+		return PST_E_UNAUTHORIZED;
+	if (rc != PST_E_OK)
+		return rc;
+	rc = rq->ops->user_by_id(rq->db, rq->grant->user_id, &rq->user);
+	return rc == PST_E_NOT_FOUND ? PST_E_UNAUTHORIZED : rc;
+}
+
+/* A first-party session from a bearer token or the browser cookie. */
+static enum pst_err resolve_session(struct req *rq, const char *text)
+{
+	unsigned char hash[32];
+	enum pst_err rc;
+
+	if (strlen(text) != AUTH_TOKEN_TEXT_LEN)
+		return req_fail(rq, PST_E_UNAUTHORIZED, "malformed token");
+	auth_token_hash(text, AUTH_TOKEN_TEXT_LEN, hash);
+	rc = rq->ops->session_by_hash(rq->db, hash, &rq->session);
+	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && rq->session.expires_at <= rq->now))
+		return PST_E_UNAUTHORIZED;
+	if (rc != PST_E_OK)
+		return rc;
+	rc = rq->ops->user_by_id(rq->db, rq->session.user_id, &rq->user);
+	return rc == PST_E_NOT_FOUND ? PST_E_UNAUTHORIZED : rc;
+}
+
+/* 1 when the space-separated list has word. */
+static int has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 enum pst_err auth_resolve(struct req *rq)
 {
 	enum pst_err rc = PST_E_OK;
-	unsigned char hash[32];
-	size_t len = strlen(rq->bearer);
 	unsigned creds = rq->route->creds;
+	int kind = 0;
 
-	rq->cred = 0;
-	if (creds == CRED_NONE) { /* public route: credentials are not looked at */
-		rq->cred = CRED_NONE;
+	rq->cred = CRED_NONE;
+	if (creds == CRED_NONE) /* public route: credentials are not looked at */
 		goto out;
-	}
 	if (!rq->bearer_present) {
-		rc = (creds & CRED_NONE) ? PST_E_OK : PST_E_UNAUTHORIZED;
-		rq->cred = CRED_NONE;
+		if ((creds & CRED_COOKIE) && rq->cookie[0]) {
+			/* a stale cookie is no credential: the page asks to log in again */
+			if (resolve_session(rq, rq->cookie) == PST_E_OK)
+				rq->cred = CRED_COOKIE;
+			rq->errmsg[0] = '\0';
+		}
+		if (rq->cred == CRED_NONE && !(creds & CRED_NONE))
+			rc = PST_E_UNAUTHORIZED;
 		goto out;
 	}
-	if (len != AUTH_TOKEN_TEXT_LEN) {
-		rc = req_fail(rq, PST_E_UNAUTHORIZED, "malformed bearer token");
+	if (strncmp(rq->bearer, AUTH_PREFIX_ACCESS, 3) == 0)
+		kind = CRED_APP;
+	else if (strncmp(rq->bearer, AUTH_PREFIX_CLIENT, 3) == 0)
+		kind = CRED_CLIENT;
+	else
+		kind = CRED_SESSION;
+	if (!(creds & (unsigned)kind)) { /* not a credential this route takes: answer before any lookup */
+		rc = req_fail(rq, PST_E_UNAUTHORIZED, "this credential cannot be used here");
 		goto out;
 	}
-	auth_token_hash(rq->bearer, len, hash);
-	rc = rq->ops->session_by_hash(rq->db, hash, &rq->session);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && rq->session.expires_at <= rq->now)) {
-		rc = PST_E_UNAUTHORIZED;
-		goto out;
-	}
+	if (kind == CRED_SESSION)
+		rc = resolve_session(rq, rq->bearer);
+	else if (strlen(rq->bearer) != AUTH_PREFIXED_LEN)
+		rc = req_fail(rq, PST_E_UNAUTHORIZED, "malformed token");
+	else
+		rc = resolve_partner(rq, kind == CRED_APP ? STORE_TOKEN_ACCESS : STORE_TOKEN_CLIENT);
 	if (rc != PST_E_OK)
 		goto out;
-	rc = rq->ops->user_by_id(rq->db, rq->session.user_id, &rq->user);
-	if (rc == PST_E_NOT_FOUND)
-		rc = PST_E_UNAUTHORIZED;
-	if (rc != PST_E_OK)
-		goto out;
-	rq->cred = CRED_SESSION;
-	if (!(creds & CRED_SESSION))
-		rc = PST_E_UNAUTHORIZED;
+	rq->cred = kind;
+	if ((kind == CRED_APP || kind == CRED_CLIENT) && rq->route->scope && !has_word(rq->token->scopes, rq->route->scope))
+		rc = req_fail(rq, PST_E_INSUFFICIENT_SCOPE, "this token's grant does not include %s", rq->route->scope);
 out:
+	if (rc == PST_E_UNAUTHORIZED && rq->www_authenticate[0] == '\0')
+		snprintf(rq->www_authenticate, sizeof(rq->www_authenticate), "Bearer realm=\"postern\"");
+	if (rc == PST_E_INSUFFICIENT_SCOPE)
+		snprintf(rq->www_authenticate, sizeof(rq->www_authenticate),
+			 "Bearer realm=\"postern\", error=\"insufficient_scope\", scope=\"%s\"", rq->route->scope);
 	sodium_memzero(rq->bearer, sizeof(rq->bearer));
+	sodium_memzero(rq->cookie, sizeof(rq->cookie));
 	return rc;
 }
 

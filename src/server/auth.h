@@ -15,8 +15,12 @@
 
 #define AUTH_TOKEN_TEXT_LEN 43 /* base64url of 32 bytes */
 
-/* Set the limits from cfg. Call once before any other auth_ function. */
-void auth_init(const struct config *cfg);
+/*
+ * Set the limits from cfg and load the server key (data_dir/server.key, 32 random bytes made on first
+ * start, mode 0600) that keys CSRF tokens and pairwise ids. Returns 0, or -1 when the key file cannot be
+ * read or written (logged). Call once before any other auth_ function.
+ */
+int auth_init(const struct config *cfg);
 void auth_release(void);
 
 /*
@@ -32,6 +36,34 @@ enum pst_err auth_resolve(struct req *rq);
  * Thread-safe.
  */
 void auth_token_new(char text[AUTH_TOKEN_TEXT_LEN + 1], unsigned char hash[32]);
+
+/* Token prefixes of partner credentials; session tokens have none. */
+#define AUTH_PREFIX_ACCESS "pa."
+#define AUTH_PREFIX_REFRESH "pr."
+#define AUTH_PREFIX_CLIENT "pc."
+#define AUTH_PREFIX_CODE "pk."
+#define AUTH_PREFIXED_LEN (3 + AUTH_TOKEN_TEXT_LEN)
+
+/* New prefixed token ("pa." + 43 chars): text needs AUTH_PREFIXED_LEN + 1 bytes. */
+void auth_token_new_prefixed(const char *prefix, char *text, size_t cap, unsigned char hash[32]);
+
+/*
+ * out = keyed BLAKE2b-256 over purpose and data with the server key: stable across restarts, unguessable
+ * without the key. Used for CSRF tokens and pairwise ids.
+ */
+void auth_keyed_hash(const char *purpose, const void *data, size_t len, unsigned char out[32]);
+
+/* The CSRF token of a browser session (base64url text, 43 chars + NUL). */
+void auth_csrf_token(int64_t session_id, char out[AUTH_TOKEN_TEXT_LEN + 1]);
+
+/* 1 when token is the CSRF token of session_id (constant-time compare). */
+int auth_csrf_ok(int64_t session_id, const char *token);
+
+/*
+ * Authenticate an OAuth client from the form (client_id [+ client_secret]) or HTTP Basic. On success fills
+ * rq->app. Public clients authenticate with client_id alone. Returns PST_E_OK or PST_E_UNAUTHORIZED.
+ */
+enum pst_err auth_client(struct req *rq);
 
 /* Hash of a token's text, as stored. */
 void auth_token_hash(const char *text, size_t len, unsigned char hash[32]);

@@ -20,6 +20,7 @@
 	X(UNAUTHORIZED,         401, "unauthorized",        "missing, invalid or expired credentials") \
 	X(INVALID_CREDENTIALS,  401, "invalid_credentials", "wrong username or password") \
 	X(FORBIDDEN,            403, "forbidden",           "not allowed") \
+	X(INSUFFICIENT_SCOPE,   403, "insufficient_scope",  "the token's grant does not include this scope") \
 	X(NOT_FRIENDS,          403, "not_friends",         "that user is not your friend") \
 	X(NOT_FOUND,            404, "not_found",           "no such resource") \
 	X(METHOD_NOT_ALLOWED,   405, "method_not_allowed",  "method not allowed on this path") \

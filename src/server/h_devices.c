@@ -28,8 +28,9 @@ enum pst_err h_device_create(struct req *rq)
 	enum pst_err rc;
 	int n;
 
-	if ((rc = jsonv_str(rq, "name", 1, 64, &name)) != PST_E_OK || (rc = jsonv_str(rq, "sign_pk", 1, 64, &sign_pk)) != PST_E_OK ||
-	    (rc = jsonv_str(rq, "box_pk", 1, 64, &box_pk)) != PST_E_OK || (rc = jsonv_str(rq, "sig", 1, 128, &sig)) != PST_E_OK)
+	/* keys of any length are read, then refused as invalid_key when they do not decode to the right size */
+	if ((rc = jsonv_str(rq, "name", 1, 64, &name)) != PST_E_OK || (rc = jsonv_str(rq, "sign_pk", 0, 128, &sign_pk)) != PST_E_OK ||
+	    (rc = jsonv_str(rq, "box_pk", 0, 128, &box_pk)) != PST_E_OK || (rc = jsonv_str(rq, "sig", 0, 256, &sig)) != PST_E_OK)
 		return rc;
 	if (b64url_decode_exact(sign_pk, strlen(sign_pk), spk, 32) != 0)
 		return req_fail(rq, PST_E_INVALID_KEY, "'sign_pk' must be 32 bytes of base64url without padding");

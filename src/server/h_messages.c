@@ -85,8 +85,7 @@ enum pst_err h_message_create(struct req *rq)
 	if (rc == PST_E_OK)
 		rc = rq->ops->member_mark_read(rq->db, t.id, rq->user.id, m.seq, &read_seq);
 	if (rc == PST_E_OK)
-		rc = events_emit_members(rq, t.id, "message.created", m.id,
-					 json_pack("{s:s,s:s}", "thread_id", t.public_id, "message_id", m.public_id));
+		rc = events_emit_members(rq, t.id, "message.created", m.id, json_object()); /* rendered from the row */
 	if (rc != PST_E_OK)
 		return rc;
 	return req_reply(rq, 201, send_result(&m));

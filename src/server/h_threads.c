@@ -19,10 +19,23 @@
 
 #define THREAD_MAX_MEMBERS 256
 
-static json_t *thread_event(const struct store_thread *t)
+static int member_into(void *arg, const struct store_member *m)
 {
-	return json_pack("{s:s,s:s,s:o}", "thread_id", t->public_id, "kind", t->kind == STORE_THREAD_DIRECT ? "direct" : "group",
-			 "created_at", view_time(t->created_at));
+	json_array_append_new((json_t *)arg, view_user(m->public_id, m->username));
+	return 0;
+}
+
+/* thread.created: the thread as every member sees it (no per-member read state). */
+static json_t *thread_event(struct req *rq, const struct store_thread *t)
+{
+	json_t *members = json_array();
+	if (rq->ops->member_list(rq->db, t->id, member_into, members) != PST_E_OK) {
+		json_decref(members);
+		return NULL;
+	}
+	return json_pack("{s:{s:s,s:s,s:o,s:o}}", "thread", "thread_id", t->public_id, "kind",
+			 t->kind == STORE_THREAD_DIRECT ? "direct" : "group", "members", members, "created_at",
+			 view_time(t->created_at));
 }
 
 enum pst_err h_thread_create(struct req *rq)
@@ -91,7 +104,7 @@ enum pst_err h_thread_create(struct req *rq)
 	for (i = 0; rc == PST_E_OK && i < n; i++)
 		rc = rq->ops->member_add(rq->db, t.id, ids[i], 0);
 	if (rc == PST_E_OK)
-		rc = events_emit_members(rq, t.id, "thread.created", 0, thread_event(&t));
+		rc = events_emit_members(rq, t.id, "thread.created", 0, thread_event(rq, &t));
 	if (rc == PST_E_OK)
 		rc = view_thread(rq, &t, 0, &view);
 	if (rc != PST_E_OK)

@@ -49,6 +49,8 @@ struct exchange {
 	int64_t deadline;         /* long-poll, monotonic ms */
 	struct exchange *pnext, *pprev; /* parked list */
 	int64_t started;
+	struct MHD_PostProcessor *pp; /* form bodies */
+	int form_bad;                 /* too many or too long fields */
 };
 
 static struct {
@@ -95,6 +97,48 @@ static enum MHD_Result queue_error(struct MHD_Connection *conn, enum pst_err e, 
 	return r;
 }
 
+/* Headers every HTML page carries: no framing (clickjacking), no caching, no sniffing. */
+static void page_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+/* Answers that are not plain JSON: pages, redirects, other media types. */
+static enum MHD_Result queue_other(struct exchange *x, int status)
+{
+	struct req *rq = &x->rq;
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+	const char *body = rq->html ? rq->html : rq->text ? rq->text : "";
+	size_t len = rq->html ? strlen(rq->html) : rq->text ? rq->text_len : 0;
+
+	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	if (rq->html)
+		MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+	else if (rq->text)
+		MHD_add_response_header(resp, "Content-Type", rq->content_type ? rq->content_type : "text/plain; charset=utf-8");
+	if (rq->html || (rq->route->flags & ROUTE_HTML))
+		page_headers(resp);
+	else {
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	}
+	if (rq->location)
+		MHD_add_response_header(resp, "Location", rq->location);
+	if (rq->set_cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", rq->set_cookie);
+	r = MHD_queue_response(x->conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
 static enum MHD_Result queue_result(struct exchange *x)
 {
 	struct req *rq = &x->rq;
@@ -106,8 +150,29 @@ static enum MHD_Result queue_result(struct exchange *x)
 		status = error_status(x->err);
 		if (status >= 500)
 			log_warn("%s %s -> %d %s", rq->route->method, rq->route->path, status, error_code(x->err));
+		if (rq->www_authenticate[0] || (rq->route->flags & ROUTE_HTML)) {
+			struct MHD_Response *resp;
+			char *body = error_json(x->err, rq->errmsg[0] ? rq->errmsg : NULL);
+			resp = MHD_create_response_from_buffer(body ? strlen(body) : 0, body ? body : (void *)"",
+							       MHD_RESPMEM_MUST_COPY);
+			free(body);
+			if (resp == NULL)
+				return MHD_NO;
+			MHD_add_response_header(resp, "Content-Type", "application/json");
+			if (rq->route->flags & ROUTE_HTML)
+				page_headers(resp);
+			else
+				MHD_add_response_header(resp, "Cache-Control", "no-store");
+			if (rq->www_authenticate[0])
+				MHD_add_response_header(resp, "WWW-Authenticate", rq->www_authenticate);
+			r = MHD_queue_response(x->conn, (unsigned)status, resp);
+			MHD_destroy_response(resp);
+			return r;
+		}
 		return queue_error(x->conn, x->err, rq->errmsg, rq->retry_after, 0);
 	}
+	if (rq->html || rq->text || rq->location)
+		return queue_other(x, rq->status ? rq->status : 200);
 	if (rq->route->kind == ROUTE_SSE) {
 		struct MHD_Response *resp = push_stream_response(x->conn, rq);
 		if (resp == NULL)
@@ -158,9 +223,14 @@ static enum pst_err job_run(struct dbexec_job *job, const struct store_ops *ops,
 	if (x->phase == 0 && rq->route->prepare)
 		return rq->route->prepare(rq);
 	rc = rq->route->handler(rq);
-	if (rc != PST_E_OK && rq->resp) {
+	if (rc != PST_E_OK) {
 		json_decref(rq->resp);
 		rq->resp = NULL;
+		free(rq->html);
+		rq->html = NULL;
+		free(rq->location);
+		rq->location = NULL;
+		rq->set_cookie[0] = '\0';
 	}
 	return rc;
 }
@@ -197,6 +267,32 @@ static void submit_prune(struct req *rq)
 	p->upto = rq->prune_upto;
 	rq->prune_device = 0;
 	dbexec_submit_write(&p->job);
+}
+
+/* A refused partner call, logged for the person in a transaction of its own (the call's rolled back). */
+struct attempt_job {
+	struct dbexec_job job;
+	struct store_access_entry e;
+};
+
+static enum pst_err attempt_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+{
+	return ops->access_insert(c, &((struct attempt_job *)job)->e);
+}
+
+static void submit_attempt(struct req *rq)
+{
+	struct attempt_job *a;
+	if (!rq->has_attempt)
+		return;
+	rq->has_attempt = 0;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return;
+	a->job.run = attempt_run;
+	a->job.done = prune_done;
+	a->e = rq->attempt;
+	dbexec_submit_write(&a->job);
 }
 
 static void park_remove(struct exchange *x)
@@ -241,6 +337,8 @@ static void job_done(struct dbexec_job *job, enum pst_err rc)
 	}
 	if (rc == PST_E_OK)
 		submit_prune(rq);
+	else
+		submit_attempt(rq);
 	if (rc == PST_E_OK && rq->route->kind == ROUTE_SYNC && rq->wait_ms > 0 && !H.stopping) {
 		int64_t now = timefmt_mono_ms();
 		if (x->deadline == 0)
@@ -329,26 +427,101 @@ static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char
 {
 	struct exchange *x = cls;
 	struct req *rq = &x->rq;
+	size_t kl = strlen(key), vl = value ? strlen(value) : 0;
+	char *block;
+	int i;
 	(void)kind;
-	if (rq->nquery >= REQ_MAX_QUERY || strlen(key) >= REQ_QUERY_KEY_LEN ||
-	    (value && strlen(value) >= REQ_QUERY_VAL_LEN)) {
+	for (i = 0; i < rq->nquery; i++)
+		if (strcmp(rq->query[i].key, key) == 0)
+			break;
+	if (rq->nquery >= REQ_MAX_QUERY || kl >= REQ_QUERY_KEY_LEN || vl >= REQ_QUERY_VAL_LEN || i < rq->nquery) {
+		x->early_status = 400; /* too many, too long, or repeated */
+		return MHD_NO;
+	}
+	block = malloc(kl + vl + 2);
+	if (block == NULL) {
 		x->early_status = 400;
 		return MHD_NO;
 	}
-	snprintf(rq->query[rq->nquery].key, REQ_QUERY_KEY_LEN, "%s", key);
-	snprintf(rq->query[rq->nquery].val, REQ_QUERY_VAL_LEN, "%s", value ? value : "");
+	memcpy(block, key, kl + 1);
+	memcpy(block + kl + 1, value ? value : "", vl + 1);
+	rq->query[rq->nquery].key = block;
+	rq->query[rq->nquery].val = block + kl + 1;
 	rq->nquery++;
+	return MHD_YES;
+}
+
+/* One (piece of a) form field from libmicrohttpd's form parser. */
+static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+				  const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+				  size_t size)
+{
+	struct exchange *x = cls;
+	struct req *rq = &x->rq;
+	int i;
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	for (i = 0; i < rq->nform; i++)
+		if (strcmp(rq->form[i].key, key) == 0)
+			break;
+	if (i == rq->nform) {
+		if (off != 0)
+			return MHD_YES;
+		if (rq->nform >= REQ_MAX_FORM || strlen(key) >= 64 || (rq->form[i].key = strdup(key)) == NULL) {
+			x->form_bad = 1;
+			return MHD_NO;
+		}
+		rq->form[i].val = NULL;
+		rq->form[i].len = 0;
+		rq->nform++;
+	} else if (off == 0) { /* a repeated parameter is refused (RFC 6749 3.1) */
+		x->form_bad = 2;
+		return MHD_NO;
+	}
+	if (rq->form[i].len + size > REQ_FORM_VAL_LEN) {
+		x->form_bad = 1;
+		return MHD_NO;
+	}
+	{
+		char *nv = realloc(rq->form[i].val, rq->form[i].len + size + 1);
+		if (nv == NULL)
+			return MHD_NO;
+		memcpy(nv + rq->form[i].len, data, size);
+		rq->form[i].len += size;
+		nv[rq->form[i].len] = '\0';
+		rq->form[i].val = nv;
+	}
 	return MHD_YES;
 }
 
 static void read_credentials(struct exchange *x)
 {
+	const char *cookie = MHD_lookup_connection_value(x->conn, MHD_COOKIE_KIND, "postern_session");
+	char *pass = NULL, *user = MHD_basic_auth_get_username_password(x->conn, &pass);
+	if (cookie && strlen(cookie) < sizeof(x->rq.cookie))
+		snprintf(x->rq.cookie, sizeof(x->rq.cookie), "%s", cookie);
+	if (user) {
+		if (strlen(user) < sizeof(x->rq.basic_user) && pass && strlen(pass) < sizeof(x->rq.basic_pass)) {
+			x->rq.basic_present = 1;
+			snprintf(x->rq.basic_user, sizeof(x->rq.basic_user), "%s", user);
+			snprintf(x->rq.basic_pass, sizeof(x->rq.basic_pass), "%s", pass);
+		}
+		MHD_free(user);
+	}
+	if (pass) {
+		sodium_memzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
 	const char *auth = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Authorization");
 	const char *lei = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Last-Event-ID");
 	if (auth) {
 		x->rq.bearer_present = 1;
 		if (strncasecmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) < sizeof(x->rq.bearer))
 			snprintf(x->rq.bearer, sizeof(x->rq.bearer), "%s", auth + 7);
+		else if (strncasecmp(auth, "Basic ", 6) == 0)
+			x->rq.bearer_present = 0; /* client authentication, not a bearer credential */
 	}
 	if (lei && strlen(lei) < sizeof(x->rq.last_event_id))
 		snprintf(x->rq.last_event_id, sizeof(x->rq.last_event_id), "%s", lei);
@@ -383,7 +556,7 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 	}
 	MHD_get_connection_values(x->conn, MHD_GET_ARGUMENT_KIND, scan_query, x);
 	if (x->early_status) {
-		*detail = "too many or too long query parameters";
+		*detail = "too many, too long or repeated query parameters";
 		return PST_E_BAD_REQUEST;
 	}
 	cl = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Length");
@@ -397,10 +570,19 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 		if (n > (unsigned long long)H.cfg->max_request_bytes)
 			return PST_E_TOO_LARGE;
 	}
+	ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
 	if (x->rq.route->flags & ROUTE_JSON_BODY) {
-		ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
 		if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] != '\0' && ct[16] != ';'))
 			return PST_E_UNSUPPORTED_MEDIA;
+	}
+	if (x->rq.route->flags & ROUTE_FORM_BODY) {
+		if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 || (ct[33] != '\0' && ct[33] != ';')) {
+			*detail = "the body must be application/x-www-form-urlencoded";
+			return PST_E_UNSUPPORTED_MEDIA;
+		}
+		x->pp = MHD_create_post_processor(x->conn, 4096, form_field, x);
+		if (x->pp == NULL)
+			return PST_E_BAD_REQUEST;
 	}
 	read_credentials(x);
 	return PST_E_OK;
@@ -433,6 +615,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		return MHD_YES;
 	}
+	if (x->state == X_RECEIVING && *upload_size > 0 && x->pp) {
+		x->body_len += *upload_size;
+		if (x->body_len > (size_t)H.cfg->max_request_bytes)
+			x->body_too_large = 1;
+		else if (!x->form_bad && MHD_post_process(x->pp, upload_data, *upload_size) != MHD_YES && !x->form_bad)
+			x->form_bad = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (x->state == X_RECEIVING && *upload_size > 0) {
 		size_t n = *upload_size;
 		if (!x->body_too_large) {
@@ -456,7 +647,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		enum pst_err e = PST_E_OK;
 		if (x->body_too_large)
 			e = PST_E_TOO_LARGE;
-		else if (x->rq.route->flags & ROUTE_JSON_BODY) {
+		else if (x->form_bad) {
+			e = PST_E_BAD_REQUEST;
+			snprintf(err, sizeof(err), x->form_bad == 2 ? "a form parameter is repeated" : "too many or too long form fields");
+		} else if (x->rq.route->flags & ROUTE_JSON_BODY) {
 			if (x->body_len == 0) {
 				e = PST_E_INVALID_JSON;
 				snprintf(err, sizeof(err), "a JSON object body is required");
@@ -494,11 +688,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (x->rq.route)
 		log_debug("%s %s %lldms", x->rq.route->method, x->rq.route->path,
 			  (long long)(timefmt_mono_ms() - x->started));
-	json_decref(x->rq.body);
-	json_decref(x->rq.resp);
-	free(x->rq.prep);
+	if (x->pp)
+		MHD_destroy_post_processor(x->pp);
+	req_release(&x->rq);
 	free(x->body);
-	sodium_memzero(x->rq.bearer, sizeof(x->rq.bearer));
 	free(x);
 	*con_cls = NULL;
 }

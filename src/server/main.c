@@ -113,7 +113,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	auth_init(&cfg);
+	if (auth_init(&cfg) != 0)
+		goto out;
 	hub_init();
 	push_init(&cfg);
 	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != PST_E_OK) {
@@ -123,9 +124,9 @@ int main(int argc, char **argv)
 	port = http_start(&cfg);
 	if (port < 0)
 		goto out_exec;
-	printf("posternd listening on http://%s:%d (data in %s, durability %s)\n", cfg.listen, port, cfg.data_dir,
-	       cfg.durability == CONFIG_DURABILITY_FULL ? "full" : "normal");
+	printf("posternd listening on http://%s:%d\n", cfg.listen, port);
 	fflush(stdout);
+	log_info("data in %s, durability %s", cfg.data_dir, cfg.durability == CONFIG_DURABILITY_FULL ? "full" : "normal");
 	sigwait(&sigs, &sig);
 	log_info("signal %d: shutting down", sig);
 	http_stop();

@@ -19,17 +19,23 @@
 #define REQ_MAX_PARAMS 4
 #define REQ_PARAM_LEN 64
 #define REQ_MAX_QUERY 8
-#define REQ_QUERY_KEY_LEN 24
-#define REQ_QUERY_VAL_LEN 96
-#define REQ_MAX_NOTIFY 1024
+#define REQ_QUERY_KEY_LEN 32
+#define REQ_QUERY_VAL_LEN 4096
+#define REQ_MAX_NOTIFY 4096
 
 struct route;
 
 /* Credential kinds a request can present; a route lists the kinds it accepts (bit mask). */
 enum cred_kind {
 	CRED_NONE = 1 << 0,    /* no Authorization header: public routes */
-	CRED_SESSION = 1 << 1, /* a first-party login session token */
+	CRED_SESSION = 1 << 1, /* a first-party login session token (Bearer) */
+	CRED_APP = 1 << 2,     /* a partner app's OAuth access token: one person's grant */
+	CRED_CLIENT = 1 << 3,  /* a partner app's client_credentials token: the app itself */
+	CRED_COOKIE = 1 << 4,  /* a browser session cookie (HTML pages and the consent flow) */
 };
+
+#define REQ_MAX_FORM 24
+#define REQ_FORM_VAL_LEN 4096
 
 struct req {
 	/* ---- input, set by the HTTP layer ---- */
@@ -37,11 +43,19 @@ struct req {
 	char params[REQ_MAX_PARAMS][REQ_PARAM_LEN]; /* path placeholders, in order */
 	int nparams;
 	struct {
-		char key[REQ_QUERY_KEY_LEN];
-		char val[REQ_QUERY_VAL_LEN];
+		char *key, *val;      /* one malloc'd block "key\0val\0" each, owned by req */
 	} query[REQ_MAX_QUERY];
 	int nquery;
 	json_t *body;                 /* parsed JSON body or NULL; owned by req */
+	struct {
+		char *key;            /* malloc'd */
+		char *val;            /* malloc'd, NUL-terminated, at most REQ_FORM_VAL_LEN bytes */
+		size_t len;
+	} form[REQ_MAX_FORM];         /* application/x-www-form-urlencoded body */
+	int nform;
+	char cookie[64];              /* the postern_session cookie ("" when absent); wiped after auth */
+	char basic_user[128], basic_pass[128]; /* HTTP Basic credentials (OAuth client authentication) */
+	int basic_present;
 	char bearer[128];             /* Authorization bearer text ("" when absent); wiped after auth */
 	int bearer_present;           /* an Authorization header was sent */
 	char last_event_id[32];       /* Last-Event-ID header */
@@ -50,8 +64,11 @@ struct req {
 
 	/* ---- set by auth and the database thread ---- */
 	int cred;                     /* enum cred_kind of the resolved credential */
-	struct store_user user;       /* the caller, when cred == CRED_SESSION */
+	struct store_user user;       /* the person: CRED_SESSION, CRED_COOKIE and CRED_APP */
 	struct store_session session;
+	struct store_app *app;        /* CRED_APP, CRED_CLIENT and OAuth client authentication (malloc'd) */
+	struct store_grant *grant;    /* CRED_APP (malloc'd) */
+	struct store_token *token;    /* CRED_APP and CRED_CLIENT (malloc'd) */
 	const struct store_ops *ops;
 	struct store_conn *db;
 	void *prep;                   /* state from a route's prepare step, freed by its free_prep */
@@ -59,15 +76,38 @@ struct req {
 	/* ---- output ---- */
 	int status;                   /* HTTP status on success (200 when left 0) */
 	json_t *resp;                 /* response body, owned by req; NULL for 204 */
+	char *html;                   /* an HTML page instead of JSON (malloc'd, owned by req) */
+	char *text;                   /* another body (malloc'd), sent with content_type */
+	size_t text_len;
+	const char *content_type;     /* for text */
+	char *location;               /* redirect target (malloc'd; NULL for none) */
+	char set_cookie[256];         /* Set-Cookie value ("" for none) */
+	char www_authenticate[160];   /* WWW-Authenticate value ("" for none) */
+	int has_attempt;              /* a refused partner call to log in a separate transaction */
+	struct store_access_entry attempt;
 	char errmsg[160];             /* error detail, "" for the table's default */
 	int retry_after;              /* seconds, for 429/503 (0: no header) */
-	int64_t notify[REQ_MAX_NOTIFY]; /* users whose event log grew; woken after commit */
-	int nnotify;
+	int64_t *notify;              /* users whose event log grew; woken after commit (malloc'd) */
+	int nnotify, notify_cap;
 	int notify_overflow;          /* more than REQ_MAX_NOTIFY: wake everyone */
 	int wait_ms;                  /* sync only: nothing to send, park for this long */
 	uint64_t hub_seen;            /* sync only: hub version read before the event query */
 	int64_t prune_device, prune_upto; /* sync only: to-device events to delete once delivered */
 };
+
+/* Value of form field key, or NULL. The pointer lives as long as rq. */
+const char *req_form(const struct req *rq, const char *key);
+
+/* Set the redirect target (printf-style); returns PST_E_OK, or PST_E_INTERNAL on OOM. */
+enum pst_err req_redirect(struct req *rq, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The partner structs, allocated on first use; NULL only on OOM. */
+struct store_app *req_app(struct req *rq);
+struct store_grant *req_grant(struct req *rq);
+struct store_token *req_token(struct req *rq);
+
+/* Release everything a req owns (body, response, form values, prep). rq stays allocated. */
+void req_release(struct req *rq);
 
 /* Value of query parameter key, or NULL. The pointer lives as long as rq. */
 const char *req_query(const struct req *rq, const char *key);

@@ -31,7 +31,7 @@ def test_request_and_accept():
     a, b = s.new_user(), s.new_user()
     r = s.req("POST", "/v1/friends/requests", {"username": b.username}, token=a.token)
     expect_status(r, 201)
-    expect_keys(r.json, ["request_id", "state", "user"], "POST /v1/friends/requests")
+    expect_keys(r.json, ["request_id", "state", "user", "created_at"], "POST /v1/friends/requests")
     expect_id(r.json["request_id"], "request_id")
     eq(r.json["state"], "pending", "state")
     eq(r.json["user"], b.ref(), "request.user is the asked user")
@@ -125,7 +125,8 @@ def test_decline():
     rid = s.req("POST", "/v1/friends/requests", {"username": b.username}, token=a.token).json["request_id"]
     r = s.req("POST", f"/v1/friends/requests/{rid}/decline", token=b.token)
     expect_status(r, 200)
-    expect_keys(r.json, ["state"], "decline body")
+    expect_keys(r.json, ["request_id", "state"], "decline body")
+    eq(r.json["request_id"], rid, "decline request_id")
     eq(r.json["state"], "declined", "decline state")
     eq(_friends(s, a), [], "a's friends after decline")
     eq(_friends(s, b), [], "b's friends after decline")

@@ -2,7 +2,7 @@
 import harness as H
 from harness import check, eq, expect_error, expect_id, expect_keys, expect_status, expect_ts
 
-DEVICE_KEYS = ["device_id", "name", "sign_pk", "box_pk", "created_at"]
+DEVICE_KEYS = ["device_id", "user_id", "name", "sign_pk", "box_pk", "created_at"]
 
 
 def _flip(text):

@@ -6,7 +6,7 @@ import harness as H
 from harness import check, eq, expect_error, expect_keys, expect_status, expect_ts
 
 PAYLOAD = {
-    "friend.request": ["request_id", "user"],
+    "friend.request": ["request_id", "from", "to"],
     "friend.accepted": ["user"],
     "friend.declined": ["request_id"],
     "friend.removed": ["user_id"],
@@ -15,7 +15,7 @@ PAYLOAD = {
     "thread.member_removed": ["thread_id", "user_id"],
     "message.created": ["message"],
     "message.deleted": ["thread_id", "message_id", "seq"],
-    "device.added": ["user_id", "device_id"],
+    "device.added": ["user_id", "device"],
     "device.removed": ["user_id", "device_id"],
     "to_device": ["from_user_id", "from_device_id", "device_id", "body"],
     "read": ["thread_id", "seq"],
@@ -98,8 +98,11 @@ def test_event_friend_request():
     a, b = s.new_user(), s.new_user()
     rid = s.req("POST", "/v1/friends/requests", {"username": b.username}, token=a.token).json["request_id"]
     evs = events_of(s, b, "friend.request")
-    eq([(e["request_id"], e["user"].get("user_id"), e["user"].get("username")) for e in evs],
-       [(rid, a.user_id, a.username)], "b's friend.request (user = the asker)")
+    eq([(e["request_id"], e["from"].get("user_id"), e["from"].get("username"), e["to"].get("user_id")) for e in evs],
+       [(rid, a.user_id, a.username, b.user_id)], "b's friend.request (from = the asker, to = b)")
+    evs = events_of(s, a, "friend.request")
+    eq([(e["request_id"], e["from"].get("user_id"), e["to"].get("user_id")) for e in evs],
+       [(rid, a.user_id, b.user_id)], "a's own friend.request (for a's other devices)")
 
 
 def test_event_friend_accepted():
@@ -194,7 +197,8 @@ def test_event_device_added():
     a, b = s.new_user(), s.new_user()
     s.befriend(a, b)
     db = s.new_device(b)
-    eq([(e["user_id"], e["device_id"]) for e in events_of(s, a, "device.added")], [(b.user_id, db["device_id"])],
+    eq([(e["user_id"], e["device"]["device_id"], e["device"]["box_pk"]) for e in events_of(s, a, "device.added")],
+       [(b.user_id, db["device_id"], db["box_pk"])],
        "friend's device.added")
 
 

@@ -10,10 +10,12 @@ Credential kinds:
   friend       a friend of the owner who is not a member of the owner's thread
   stranger     a user with no relation to the owner
 
-An *expired* token cannot be produced inside this suite: the shortest --session-ttl is 60 s, and waiting for
-it would blow the suite's time budget. Expiry is covered by `garbage` (a well-formed token that no longer —
-or never — matched a live session) and `logged_out` (a session the server ended): both must answer exactly
-like an expired one, 401 unauthorized.
+Expired tokens: the matrix does not use one. When this suite was written the shortest --session-ttl was
+60 s, too long to wait for inside the suite's time budget, so in the matrix expiry is covered by `garbage` (a
+well-formed token that matches no live session) and `logged_out` (a session the server ended); both must
+answer exactly like an expired token, 401 unauthorized. The server now accepts --session-ttl=1, so
+test_expired_token_every_route also checks a really expired token against every protected route, on a
+private server.
 
 Public routes (creds ["none"]) ignore credentials: every kind gets the normal answer.
 
@@ -332,6 +334,30 @@ def test_table_routes_answer_unauthenticated():
         except H.TestFailure as e:
             problems.append(str(e))
     check(not problems, " || ".join(problems))
+
+
+def test_expired_token_every_route():
+    import time
+    with H.Server(["--session-ttl=1"]) as s:
+        u = s.new_user()
+        r = s.req("POST", "/v1/sessions", {"username": u.username, "password": u.password})
+        H.expect_status(r, 201)
+        tok = r.json["token"]
+        exp = H.ts_epoch(r.json["expires_at"])
+        check(abs(exp - (time.time() + 1)) < 5, f"expires_at {r.json['expires_at']} is not ~1 s from now")
+        H.expect_status(s.req("GET", "/v1/me", token=tok), 200, "token before it expires")
+        time.sleep(max(0.0, exp - time.time()) + 1.2)
+        problems = []
+        for rt in routes():
+            if "none" in rt["creds"]:
+                continue
+            path = re.sub(r"\{[^}]*\}", "x0", rt["path"])
+            try:
+                expect_error(do(s, rt["method"], path, {} if rt["method"] == "POST" else None, tok), 401,
+                             "unauthorized", f"[expired] {rt['method']} {rt['path']}")
+            except H.TestFailure as e:
+                problems.append(str(e))
+        check(not problems, " || ".join(problems))
 
 
 def _make(key):
