@@ -20,7 +20,7 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS     += $(CFLAGS_BASE) $(PKG_CFLAGS)
-LDLIBS     += $(PKG_LIBS) -pthread
+LDLIBS     += $(PKG_LIBS) -pthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
 SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
@@ -69,7 +69,7 @@ FUZZ_SRC := $(COMMON_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
 $(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wildcard src/common/*.h src/server/*.h)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/server $(PKG_CFLAGS) \
-		$< $(FUZZ_SRC) -o $@ $(PKG_LIBS) -pthread
+		$< $(FUZZ_SRC) -o $@ $(PKG_LIBS) -pthread -lm
 
 fuzz: deps $(BUILD)/fuzz/fuzz_request_body
 	@mkdir -p $(BUILD)/fuzz/corpus && cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/

@@ -12,7 +12,8 @@
 #    5 s send run (strace slows the server, so it does not share the throughput run).
 # 4. SSE delivery latency p50/p99 at half of step 2's rate (bench/sse_latency.c, libcurl).
 # 5. server RSS per idle SSE connection with 5,000 connected (bench/sse_idle.c) on a fresh posternd.
-# Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_IDLE_CONNS (default 5000).
+# Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_IDLE_CONNS (default 5000),
+# BENCH_FSYNC_TOOL=strace (use strace for step 3 even where perf works).
 #
 # As root on Debian 12 it installs what it needs (apt-get); otherwise it prints the command and fails.
 # Every server it starts is stopped on exit (trap), every client runs under `timeout`.
@@ -128,7 +129,8 @@ start_posternd() { # start_posternd NAME [flags...]: sets SPID and SPORT
 # One binary for the whole run, even if the build directory is rebuilt meanwhile.
 cp "$SRC_BIN" "$W/posternd"
 BIN=$W/posternd
-REV=$(git -C "$here/.." describe --always --dirty 2>/dev/null || echo unknown)
+# The source the binary came from: BENCH_REV if given, else `git describe` of the build directory's parent.
+REV=${BENCH_REV:-$(git -C "$(dirname "$SRC_BIN")/.." describe --always --dirty 2>/dev/null || echo "not a git checkout")}
 
 # ---- build the clients ---------------------------------------------------------------------------------
 cc -O2 -Wall -Wextra -pthread -o "$W/sse_latency" "$here/sse_latency.c" -lcurl -lm
@@ -202,7 +204,7 @@ timeout 30 wrk -t$WRK_THREADS -c$CONNS -d2s -s "$here/send.lua" "$URL" -- "$W/us
 
 # perf counts syscalls through tracepoints without stopping the process; check that it works here.
 FSYNC_TOOL=strace
-if command -v perf >/dev/null 2>&1 &&
+if [ "${BENCH_FSYNC_TOOL:-perf}" = perf ] && command -v perf >/dev/null 2>&1 &&
 	perf stat -x, -e syscalls:sys_enter_fdatasync -o /dev/null -- true >/dev/null 2>&1; then
 	FSYNC_TOOL=perf
 	perf stat --per-thread -x, -e task-clock,syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync \
@@ -213,8 +215,10 @@ if command -v perf >/dev/null 2>&1 &&
 fi
 c0=$(cpu_stat)
 p0=$(proc_ticks "$SENDPID")
+w0=$(awk '/^wchar:/{w = $2} /^write_bytes:/{b = $2} END {print w + 0, b + 0}' "/proc/$SENDPID/io")
 timeout $((DUR + 30)) wrk -t$WRK_THREADS -c$CONNS -d"${DUR}s" -s "$here/send.lua" "$URL" -- "$W/users" $WRK_THREADS run >"$W/send.wrk"
 p1=$(proc_ticks "$SENDPID")
+w1=$(awk '/^wchar:/{w = $2} /^write_bytes:/{b = $2} END {print w + 0, b + 0}' "/proc/$SENDPID/io")
 c1=$(cpu_stat)
 if [ $FSYNC_TOOL = perf ]; then
 	kill -INT "$PERFPID" 2>/dev/null || true
@@ -232,7 +236,8 @@ SEND_RPS=$(echo "$SEND_OK $SEND_SECS" | awk '{printf "%.1f", $1/$2}')
 SEND_RATIO=$(echo "$SEND_RPS $NGINX_RPS" | awk '{printf "%.1f", 100*$1/$2}')
 SEND_CPU=$(echo "$p0 $p1 $TCK $SEND_SECS" | awk '{printf "%.0f", 100*($2-$1)/$3/$4}')
 echo "  -> durable sends: $SEND_RPS 2xx/s ($SEND_RATIO % of nginx); non-2xx: $SEND_NON2XX; socket errors: $SEND_SOCKERR"
-echo "     posternd CPU $SEND_CPU % of one CPU; machine CPU busy $(busy_pct "$c0" "$c1") %"
+echo "     posternd CPU $SEND_CPU % of one CPU; machine CPU busy $(busy_pct "$c0" "$c1") %;" \
+	"per send: $(echo "$w0 $w1 $SEND_OK" | awk '{n = ($5 > 0 ? $5 : 1); printf "%.1f KiB written by write calls (WAL, sockets), %.1f KiB to storage", ($3 - $1) / n / 1024, ($4 - $2) / n / 1024}')"
 echo
 
 # ---- 3. transactions per fsync -------------------------------------------------------------------------

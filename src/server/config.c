@@ -48,6 +48,18 @@ static const struct config_row config_table[] = {
 	{"heartbeat-ms", CT_INT, F(heartbeat_ms), "15000", 100, 15000, "SSE heartbeat interval"},
 	{"to-device-max", CT_INT, F(to_device_max), "256", 1, 4096, "most to-device messages per request"},
 	{"log-level", CT_STR, F(log_level), "info", 0, 0, "error, warn, info or debug"},
+	{"public-url", CT_STR, F(public_url), "", 0, 0, "base URL people and apps reach (the OAuth issuer); default http://LISTEN:PORT"},
+	{"access-ttl", CT_INT, F(access_ttl_s), "600", 5, 86400, "OAuth access-token lifetime in seconds"},
+	{"client-ttl", CT_INT, F(client_ttl_s), "3600", 5, 86400, "client_credentials token lifetime in seconds"},
+	{"code-ttl", CT_INT, F(code_ttl_s), "60", 1, 60, "authorization-code lifetime in seconds"},
+	{"grant-expiries", CT_STR, F(grant_expiries), "1,30,90,365", 0, 0, "grant lifetimes offered on the consent page, in days"},
+	{"grant-expiry-default", CT_INT, F(grant_expiry_default), "90", 1, 3650, "the lifetime preselected on the consent page, days"},
+	{"report-k", CT_INT, F(report_k), "10", 1, 1000000, "report buckets with fewer distinct people are suppressed"},
+	{"report-cap", CT_INT, F(report_cap), "10", 1, 1000000, "shares of one person counted per day in reports"},
+	{"report-epsilon", CT_STR, F(report_epsilon), "0", 0, 0, "Laplace noise epsilon for report counts; 0 disables noise"},
+	{"rate-person", CT_INT, F(rate_person), "60", 0, 1000000, "default agreement: shares per hour per (app, person); 0 = no limit"},
+	{"rate-app", CT_INT, F(rate_app), "10000", 0, 100000000, "default agreement: shares per hour per app; 0 = no limit"},
+	{"rate-recipient", CT_INT, F(rate_recipient), "20", 0, 1000000, "default agreement: shares per hour per (app, recipient); 0 = no limit"},
 };
 
 #undef F

@@ -38,6 +38,18 @@ struct config {
 	int64_t heartbeat_ms;      /* SSE heartbeat interval */
 	int64_t to_device_max;     /* most to-device messages in one request */
 	char log_level[16];        /* error, warn, info, debug */
+	char public_url[256];      /* the OAuth issuer; "" = http://LISTEN:PORT */
+	int64_t access_ttl_s;      /* OAuth access-token lifetime */
+	int64_t client_ttl_s;      /* client_credentials token lifetime */
+	int64_t code_ttl_s;        /* authorization-code lifetime (≤ 60) */
+	char grant_expiries[64];   /* the choices on the consent page, in days, comma-separated */
+	int64_t grant_expiry_default; /* preselected choice, days */
+	int64_t report_k;          /* suppress report buckets with fewer distinct people */
+	int64_t report_cap;        /* each person's shares counted per day, at most */
+	char report_epsilon[16];   /* Laplace noise epsilon; "0" = no noise */
+	int64_t rate_person;       /* default agreement: shares per hour per (app, person) */
+	int64_t rate_app;          /* shares per hour per app */
+	int64_t rate_recipient;    /* shares per hour per (app, recipient) */
 };
 
 /* Fill cfg with every default from the table. */

@@ -50,6 +50,18 @@ enum pst_err h_message_delete(struct req *rq);
 enum pst_err h_sync(struct req *rq);
 enum pst_err h_events(struct req *rq);
 
+/* oauth.c — the authorization server */
+enum pst_err h_oauth_metadata(struct req *rq);
+enum pst_err h_oauth_authorize(struct req *rq);
+enum pst_err h_oauth_decide(struct req *rq);
+enum pst_err h_oauth_login_prepare(struct req *rq);
+enum pst_err h_oauth_login(struct req *rq);
+enum pst_err h_oauth_token(struct req *rq);
+enum pst_err h_oauth_revoke(struct req *rq);
+enum pst_err h_oauth_introspect(struct req *rq);
+/* The login form (status, where to return after, an optional message); used by every page needing a login. */
+enum pst_err oauth_login_page(struct req *rq, int status, const char *return_to, const char *message);
+
 /*
  * Append up to limit events of rq's user after *cursor to out (a JSON array, borrowed), rendered for the
  * wire, and advance *cursor past them. Sets *more when the limit was hit. Used by h_sync and push.c.

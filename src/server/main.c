@@ -7,11 +7,13 @@
  */
 #include "auth.h"
 #include "b64url.h"
+#include "cli.h"
 #include "config.h"
 #include "dbexec.h"
 #include "http.h"
 #include "hub.h"
 #include "log.h"
+#include "partner.h"
 #include "push.h"
 #include "routes.h"
 #include "store.h"
@@ -79,10 +81,16 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2 && strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argv[2]);
+	if (argc > 1 && strcmp(argv[1], "app") == 0)
+		return cli_app(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return cli_report(argc, argv);
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		config_usage(stdout);
 		printf("\nsubcommands:\n  posternd routes           print the route table as JSON\n"
-		       "  posternd keygen USER_ID   print a device key pair and its registration signature\n");
+		       "  posternd keygen USER_ID   print a device key pair and its registration signature\n"
+		       "  posternd app create|list|show|suspend|resume|rotate-secret|delete ...   manage partner apps\n"
+		       "  posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   a partner's report\n");
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
@@ -124,6 +132,13 @@ int main(int argc, char **argv)
 	port = http_start(&cfg);
 	if (port < 0)
 		goto out_exec;
+	if (cfg.public_url[0])
+		partner_set_issuer(cfg.public_url);
+	else {
+		char url[128];
+		snprintf(url, sizeof(url), "http://%s:%d", cfg.listen, port);
+		partner_set_issuer(url);
+	}
 	printf("posternd listening on http://%s:%d\n", cfg.listen, port);
 	fflush(stdout);
 	log_info("data in %s, durability %s", cfg.data_dir, cfg.durability == CONFIG_DURABILITY_FULL ? "full" : "normal");

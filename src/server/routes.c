@@ -14,7 +14,12 @@
 
 #define S CRED_SESSION
 #define N CRED_NONE
+#define A CRED_APP
+#define K CRED_CLIENT
+#define C CRED_COOKIE
 #define J ROUTE_JSON_BODY
+#define F ROUTE_FORM_BODY
+#define H ROUTE_HTML
 
 const struct route route_table[] = {
 	/* method  path                                         kind         creds scope flags handler prepare */
@@ -45,13 +50,27 @@ const struct route route_table[] = {
 	{"POST",   "/v1/to-device",                             ROUTE_WRITE, S, NULL, J, h_to_device, NULL, "send to devices"},
 	{"GET",    "/v1/sync",                                  ROUTE_SYNC,  S, NULL, 0, h_sync, NULL, "long-poll the event log"},
 	{"GET",    "/v1/events",                                ROUTE_SSE,   S, NULL, 0, h_events, NULL, "stream the event log"},
+
+	/* the OAuth 2.0 authorization server */
+	{"GET",    "/.well-known/oauth-authorization-server",   ROUTE_READ,  N, NULL, 0, h_oauth_metadata, NULL, "authorization server metadata (RFC 8414)"},
+	{"GET",    "/oauth/authorize",                          ROUTE_READ,  N | C, NULL, H, h_oauth_authorize, NULL, "login, then the consent page"},
+	{"POST",   "/oauth/authorize",                          ROUTE_WRITE, N | C, NULL, F | H, h_oauth_decide, NULL, "approve or deny (CSRF-checked)"},
+	{"POST",   "/oauth/login",                              ROUTE_WRITE, N, NULL, F | H, h_oauth_login, h_oauth_login_prepare, "browser login form"},
+	{"POST",   "/oauth/token",                              ROUTE_WRITE, N, NULL, F, h_oauth_token, NULL, "token endpoint"},
+	{"POST",   "/oauth/revoke",                             ROUTE_WRITE, N, NULL, F, h_oauth_revoke, NULL, "token revocation (RFC 7009)"},
+	{"POST",   "/oauth/introspect",                         ROUTE_READ,  N, NULL, F, h_oauth_introspect, NULL, "token introspection (RFC 7662)"},
 };
 
 const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));
 
 #undef S
 #undef N
+#undef A
+#undef K
+#undef C
 #undef J
+#undef F
+#undef H
 
 /* Match one pattern against path; fills params on success. Returns 1 match, 0 no, -1 a segment too long. */
 static int pattern_match(const char *pat, const char *path, struct req *rq)
@@ -122,6 +141,12 @@ void routes_print_json(FILE *out)
 			json_array_append_new(creds, json_string("none"));
 		if (r->creds & CRED_SESSION)
 			json_array_append_new(creds, json_string("session"));
+		if (r->creds & CRED_APP)
+			json_array_append_new(creds, json_string("app"));
+		if (r->creds & CRED_CLIENT)
+			json_array_append_new(creds, json_string("client"));
+		if (r->creds & CRED_COOKIE)
+			json_array_append_new(creds, json_string("cookie"));
 		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:s?,s:s}", "method", r->method, "path", r->path,
 						     "kind", kinds[r->kind], "creds", creds, "scope", r->scope,
 						     "summary", r->summary));

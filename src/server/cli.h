@@ -1,0 +1,17 @@
+/*
+ * cli.h — the operator's subcommands, run against the database directly (they work while posternd
+ * runs; SQLite serialises the writes):
+ *   posternd app create --name NAME --redirect-uri URI [--redirect-uri URI…] --scopes "s1 s2" [--public]
+ *                       [--rate-person N] [--rate-app N] [--rate-recipient N]
+ *   posternd app list | show CLIENT_ID | suspend CLIENT_ID | resume CLIENT_ID | rotate-secret CLIENT_ID | delete CLIENT_ID
+ *   posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]
+ * Each also takes --data-dir DIR (default ./var). Output goes to stdout, errors to stderr, one line each.
+ */
+#ifndef POSTERN_CLI_H
+#define POSTERN_CLI_H
+
+/* Run the subcommand in argv[1..]; returns the process exit status (0 ok, 1 failure, 2 usage). */
+int cli_app(int argc, char **argv);
+int cli_report(int argc, char **argv);
+
+#endif

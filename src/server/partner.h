@@ -1,0 +1,34 @@
+/*
+ * partner.h — domain helpers shared by the OAuth server, the partner Inbox API and the person's pages:
+ * pairwise ids, the access log, the issuer URL and grant lifetimes.
+ */
+#ifndef POSTERN_PARTNER_H
+#define POSTERN_PARTNER_H
+
+#include "req.h"
+
+#define PARTNER_PAIRWISE_LEN 28 /* "p_" + 22 chars + NUL, with room */
+
+/* The issuer (the server's base URL, no trailing slash), set once at start-up. */
+void partner_set_issuer(const char *url);
+const char *partner_issuer(void);
+
+/* The pairwise id of user for app: stable, different for every app, unlinkable without the server key. */
+void partner_pairwise(int64_t app_id, int64_t user_id, char out[PARTNER_PAIRWISE_LEN]);
+
+/* partner_pairwise, and remember the mapping so the app can name that user later. Writer only. */
+enum pst_err partner_pairwise_put(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_PAIRWISE_LEN]);
+
+/*
+ * Append an access-log entry for the person of rq's grant (CRED_APP), in the current transaction:
+ * action (e.g. "shares.send"), the thread and message touched (public ids or NULL), and an item count.
+ */
+enum pst_err partner_log(struct req *rq, const char *action, const char *thread_public, const char *message_public, int64_t count);
+
+/* Prepare an access-log entry for a refused call; the HTTP layer writes it in its own transaction. */
+void partner_log_attempt(struct req *rq, const char *action, const char *thread_public);
+
+/* 1 when the grant of rq (CRED_APP) may use thread: an app thread of this grant, within its details. */
+int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread_public, const char *action);
+
+#endif
