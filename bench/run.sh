@@ -202,6 +202,16 @@ URL="http://127.0.0.1:$SENDPORT"
 timeout 120 python3 "$here/setup.py" "$SENDPORT" "$W/users" $CONNS | sed 's/^/  /'
 timeout 30 wrk -t$WRK_THREADS -c$CONNS -d2s -s "$here/send.lua" "$URL" -- "$W/users" $WRK_THREADS warm >"$W/warm.wrk" # warm-up
 
+# Cross-check (optional, needs gdb and posternd's debug info): the writer's own counters, dbexec.c's
+# ex.stats {commits, write_jobs}, read with gdb before and after the run (the attach stops posternd for a
+# moment, outside the measured window). Gives transactions per group commit, next to sends per fsync.
+dbstats() {
+	command -v gdb >/dev/null 2>&1 || return 0
+	timeout 20 gdb -p "$1" -batch -ex "print 'dbexec.c'::ex.stats" 2>/dev/null |
+		sed -n 's/^\$[0-9]* = {commits = \([0-9]*\), write_jobs = \([0-9]*\).*/\1 \2/p' || true
+}
+g0=$(dbstats "$SENDPID")
+
 # perf counts syscalls through tracepoints without stopping the process; check that it works here.
 FSYNC_TOOL=strace
 if [ "${BENCH_FSYNC_TOOL:-perf}" = perf ] && command -v perf >/dev/null 2>&1 &&
@@ -225,6 +235,7 @@ if [ $FSYNC_TOOL = perf ]; then
 	wait "$PERFPID" 2>/dev/null || true
 	forget "$PERFPID"
 fi
+g1=$(dbstats "$SENDPID")
 grep -v '^SENDRESULT' "$W/send.wrk" | sed 's/^/  /'
 R=$(grep '^SENDRESULT' "$W/send.wrk" || true)
 [ -n "$R" ] || { echo "bench: the send run printed no result"; exit 1; }
@@ -252,7 +263,7 @@ if [ $FSYNC_TOOL = perf ]; then
 		END {for (t in cpu) if (cpu[t] > 1) printf "    %-20s %9.0f ms CPU  %6d fsync calls\n", t, cpu[t], fs[t]}' \
 		"$W/perf.csv" | sort -k2 -n -r
 else
-	echo "  (perf syscall tracepoints unusable here: strace -f -c during a separate 5 s send run)"
+	echo "  (perf not used: strace -f -c during a separate 5 s send run; strace slows posternd a lot)"
 	strace -f -c -e trace=fsync,fdatasync -o "$W/strace.txt" -p "$SENDPID" 2>/dev/null &
 	STPID=$!
 	PIDS="$PIDS $STPID"
@@ -274,6 +285,13 @@ else
 fi
 echo "  -> $FSYNC_SENDS sends / $FSYNCS fsync+fdatasync calls = $PER_FSYNC sends per fsync"
 echo "     measured with: $FSYNC_HOW"
+PER_COMMIT="n/a"
+if [ -n "$g0" ] && [ -n "$g1" ]; then
+	PER_COMMIT=$(echo "$g0 $g1" | awk '{c = $3 - $1; j = $4 - $2; printf "%.1f", (c > 0 ? j / c : 0)}')
+	echo "  -> cross-check, posternd's writer counters (gdb, ex.stats): $(echo "$g0 $g1" | awk '{print $4 - $2}') write jobs" \
+		"in $(echo "$g0 $g1" | awk '{print $3 - $1}') group commits = $PER_COMMIT per commit" \
+		"(a commit's fdatasync of the WAL, plus the WAL checkpoints' syncs, make more fsyncs than commits)"
+fi
 echo
 
 # ---- 4. SSE delivery latency ---------------------------------------------------------------------------
@@ -319,5 +337,6 @@ printf '%-44s %-30s %-22s %s\n' "nginx static 100 B, wrk -t2 -c64 (req/s)" "$NGI
 printf '%-44s %-30s %-22s %s\n' "durable sends/s, 64 senders, 1 KiB" "$SEND_RPS ($SEND_RATIO % of nginx)" ">= 50 % of nginx" "$(yesno "$met_send")"
 printf '%-44s %-30s %-22s %s\n' "  non-2xx answers during the send run" "$SEND_NON2XX" "0" "$(yesno "$([ "$SEND_NON2XX" = 0 ] && echo 1)")"
 printf '%-44s %-30s %-22s %s\n' "sends per fsync (group commit, $FSYNC_TOOL)" "$PER_FSYNC" "(none)" "-"
+printf '%-44s %-30s %-22s %s\n' "  transactions per group commit (gdb)" "$PER_COMMIT" "(none)" "-"
 printf '%-44s %-30s %-22s %s\n' "SSE delivery p50 / p99 at $LAT_RATE msg/s" "$LAT_P50 / $LAT_P99 ms" "p99 < 5 ms" "$(yesno "$met_lat")"
 printf '%-44s %-30s %-22s %s\n' "RSS per idle SSE connection ($(field established "$I") open)" "$IDLE_KIB KiB" "<= 8 KiB" "$(yesno "$met_idle")"

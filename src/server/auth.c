@@ -245,6 +245,8 @@ enum pst_err auth_resolve(struct req *rq)
 	rq->cred = CRED_NONE;
 	if (creds == CRED_NONE) /* public route: credentials are not looked at */
 		goto out;
+	if (!(creds & (CRED_SESSION | CRED_APP | CRED_CLIENT)))
+		rq->bearer_present = 0; /* a page for browsers: a bearer header means nothing here */
 	if (!rq->bearer_present) {
 		if ((creds & CRED_COOKIE) && rq->cookie[0]) {
 			/* a stale cookie is no credential: the page asks to log in again */

@@ -59,6 +59,26 @@ enum pst_err h_oauth_login(struct req *rq);
 enum pst_err h_oauth_token(struct req *rq);
 enum pst_err h_oauth_revoke(struct req *rq);
 enum pst_err h_oauth_introspect(struct req *rq);
+/* h_partner.c — the scoped Inbox API, app consent, clicks */
+enum pst_err h_partner_friends(struct req *rq);
+enum pst_err h_partner_share(struct req *rq);
+enum pst_err h_partner_threads(struct req *rq);
+enum pst_err h_partner_messages(struct req *rq);
+enum pst_err h_partner_delete(struct req *rq);
+enum pst_err h_app_consent(struct req *rq);
+enum pst_err h_share_click(struct req *rq);
+
+/* h_me.c — grants, access log, account pages, share page, partner reports */
+enum pst_err h_me_grants(struct req *rq);
+enum pst_err h_me_grant_revoke(struct req *rq);
+enum pst_err h_me_access_log(struct req *rq);
+enum pst_err h_page_apps(struct req *rq);
+enum pst_err h_page_app_revoke(struct req *rq);
+enum pst_err h_page_access_log(struct req *rq);
+enum pst_err h_page_share(struct req *rq);
+enum pst_err h_page_share_post(struct req *rq);
+enum pst_err h_partner_reports(struct req *rq);
+
 /* The login form (status, where to return after, an optional message); used by every page needing a login. */
 enum pst_err oauth_login_page(struct req *rq, int status, const char *return_to, const char *message);
 

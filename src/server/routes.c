@@ -59,6 +59,27 @@ const struct route route_table[] = {
 	{"POST",   "/oauth/token",                              ROUTE_WRITE, N, NULL, F, h_oauth_token, NULL, "token endpoint"},
 	{"POST",   "/oauth/revoke",                             ROUTE_WRITE, N, NULL, F, h_oauth_revoke, NULL, "token revocation (RFC 7009)"},
 	{"POST",   "/oauth/introspect",                         ROUTE_READ,  N, NULL, F, h_oauth_introspect, NULL, "token introspection (RFC 7662)"},
+	{"GET",    "/oauth/share",                              ROUTE_READ,  N | C, NULL, H, h_page_share, NULL, "pick friends an app may send to"},
+	{"POST",   "/oauth/share",                              ROUTE_WRITE, N | C, NULL, F | H, h_page_share_post, NULL, "the picks, back to the app"},
+
+	/* the partner Inbox API: an app acting for one person, within one grant (all on the writer: each call is
+	 * logged in the person's access log in the same transaction) */
+	{"GET",    "/v1/partner/friends",                       ROUTE_WRITE, A, "friends:read", 0, h_partner_friends, NULL, "friends who also use the app"},
+	{"POST",   "/v1/partner/shares",                        ROUTE_WRITE, A, "messages:send", J, h_partner_share, NULL, "share an item to a friend"},
+	{"GET",    "/v1/partner/threads",                       ROUTE_WRITE, A, "messages:read", 0, h_partner_threads, NULL, "the grant's app threads"},
+	{"GET",    "/v1/partner/threads/{id}/messages",         ROUTE_WRITE, A, "messages:read", 0, h_partner_messages, NULL, "read an app thread"},
+	{"DELETE", "/v1/partner/threads/{id}/messages/{message_id}", ROUTE_WRITE, A, "messages:delete", 0, h_partner_delete, NULL, "delete what the app sent"},
+	{"GET",    "/v1/partner/reports",                       ROUTE_WRITE, K, "reports:read", 0, h_partner_reports, NULL, "the app's biweekly report"},
+
+	/* the person's side of the partner platform */
+	{"POST",   "/v1/threads/{id}/app-consent",              ROUTE_WRITE, S, NULL, J, h_app_consent, NULL, "let the app read my replies, or not"},
+	{"POST",   "/v1/shares/{id}/click",                     ROUTE_WRITE, S, NULL, 0, h_share_click, NULL, "the recipient opened a share"},
+	{"GET",    "/v1/me/grants",                             ROUTE_READ,  S, NULL, 0, h_me_grants, NULL, "connected apps"},
+	{"DELETE", "/v1/me/grants/{id}",                        ROUTE_WRITE, S, NULL, 0, h_me_grant_revoke, NULL, "disconnect an app"},
+	{"GET",    "/v1/me/access-log",                         ROUTE_READ,  S, NULL, 0, h_me_access_log, NULL, "what apps did"},
+	{"GET",    "/account/apps",                             ROUTE_READ,  N | C, NULL, H, h_page_apps, NULL, "connected apps page"},
+	{"POST",   "/account/apps/{id}/revoke",                 ROUTE_WRITE, N | C, NULL, F | H, h_page_app_revoke, NULL, "disconnect (CSRF-checked)"},
+	{"GET",    "/account/access-log",                       ROUTE_READ,  N | C, NULL, H, h_page_access_log, NULL, "access log page"},
 };
 
 const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));

@@ -1,0 +1,496 @@
+/*
+ * h_me.c — what a person sees of the partner platform: connected apps (grants) with revocation, the
+ * access log, the same two as server-rendered pages that work without JavaScript, the share page where a
+ * person picks which friends an app may send to, and the partner's report endpoint.
+ */
+#include "handlers.h"
+
+#include "auth.h"
+#include "events.h"
+#include "html.h"
+#include "jsonv.h"
+#include "partner.h"
+#include "reports.h"
+#include "routes.h"
+#include "strnum.h"
+#include "timefmt.h"
+#include "views.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+/* ---- grants ---- */
+
+static int grant_active(const struct store_grant *g, int64_t now)
+{
+	return g->revoked_at == 0 && g->expires_at > now;
+}
+
+struct grant_walk {
+	struct req *rq;
+	json_t *arr;
+	struct html *page;
+	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
+};
+
+static json_t *view_grant(const struct store_grant *g, const struct store_app *a, int64_t now)
+{
+	json_error_t jerr;
+	json_t *details = json_loads(g->details, 0, &jerr);
+	return json_pack("{s:s,s:{s:s,s:s},s:s,s:o,s:o,s:o,s:o,s:o,s:b}", "grant_id", g->public_id, "app", "client_id",
+			 a->client_id, "name", a->name, "scope", g->scopes, "authorization_details", details ? details : json_array(),
+			 "created_at", view_time(g->created_at), "expires_at", view_time(g->expires_at), "last_used_at",
+			 g->last_used_at ? view_time(g->last_used_at) : json_null(), "revoked_at",
+			 g->revoked_at ? view_time(g->revoked_at) : json_null(), "active", grant_active(g, now));
+}
+
+static int grant_json_row(void *arg, const struct store_grant *g, const struct store_app *a)
+{
+	struct grant_walk *w = arg;
+	json_array_append_new(w->arr, view_grant(g, a, w->rq->now));
+	return 0;
+}
+
+enum pst_err h_me_grants(struct req *rq)
+{
+	struct grant_walk w = {rq, json_array(), NULL, ""};
+	enum pst_err rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_json_row, &w);
+	if (rc != PST_E_OK) {
+		json_decref(w.arr);
+		return rc;
+	}
+	return req_reply(rq, 200, json_pack("{s:o}", "grants", w.arr));
+}
+
+struct tell {
+	struct req *rq;
+	const struct store_app *app;
+	enum pst_err rc;
+};
+
+static int tell_thread(void *arg, const struct store_thread *t)
+{
+	struct tell *tl = arg;
+	tl->rc = events_emit_members(tl->rq, t->id, "thread.app_revoked", 0,
+				     json_pack("{s:s,s:s,s:s}", "thread_id", t->public_id, "client_id", tl->app->client_id, "name",
+					       tl->app->name));
+	return tl->rc != PST_E_OK;
+}
+
+/* Revoke grant g of rq's user: every token at once, the other members of its threads told, logged. */
+static enum pst_err revoke_grant(struct req *rq, const struct store_grant *g)
+{
+	struct store_app app;
+	struct tell tl = {rq, &app, PST_E_OK};
+	enum pst_err rc;
+	struct store_grant *saved = rq->grant;
+	struct store_grant copy = *g;
+
+	if (g->revoked_at)
+		return PST_E_OK;
+	rc = rq->ops->app_by_id(rq->db, g->app_id, &app);
+	if (rc == PST_E_OK)
+		rc = rq->ops->grant_revoke(rq->db, g->id, rq->now);
+	if (rc == PST_E_OK)
+		rc = rq->ops->grant_thread_list(rq->db, g->id, tell_thread, &tl, rq->user.id);
+	if (rc == PST_E_OK)
+		rc = tl.rc;
+	if (rc == PST_E_OK) {
+		struct store_app *saved_app = rq->app;
+		rq->grant = &copy;
+		rq->app = &app;
+		rc = partner_log(rq, "grant.revoked", NULL, NULL, 0);
+		rq->grant = saved;
+		rq->app = saved_app;
+	}
+	req_notify(rq, rq->user.id); /* the app's open streams re-check their grant and end */
+	return rc;
+}
+
+enum pst_err h_me_grant_revoke(struct req *rq)
+{
+	struct store_grant g;
+	enum pst_err rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
+	if (rc == PST_E_OK)
+		rc = revoke_grant(rq, &g);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 204, NULL);
+}
+
+/* ---- the access log ---- */
+
+struct access_walk {
+	json_t *arr;
+	struct html *page;
+	int want, got;
+	int64_t last_id;
+};
+
+static int access_row(void *arg, const struct store_access_entry *e)
+{
+	struct access_walk *w = arg;
+	char when[TIMEFMT_RFC3339_LEN];
+	if (w->got == w->want) {
+		w->got++;
+		return 1;
+	}
+	w->got++;
+	w->last_id = e->id;
+	if (w->arr)
+		json_array_append_new(w->arr, json_pack("{s:o,s:{s:s},s:s?,s:s,s:s?,s:s?,s:I}", "at", view_time(e->at), "app", "name",
+							e->app_name, "grant_id", e->grant_public_id[0] ? e->grant_public_id : NULL,
+							"action", e->action, "thread_id", e->thread_public_id[0] ? e->thread_public_id : NULL,
+							"message_id", e->message_public_id[0] ? e->message_public_id : NULL, "count",
+							(json_int_t)e->count));
+	if (w->page) {
+		timefmt_rfc3339(e->at, when, sizeof(when));
+		html_raw(w->page, "<tr><td>%s</td><td>", when);
+		html_text(w->page, e->app_name);
+		html_raw(w->page, "</td><td>");
+		html_text(w->page, e->action);
+		html_raw(w->page, "</td><td>");
+		html_text(w->page, e->thread_public_id);
+		html_raw(w->page, "</td><td>%lld</td></tr>", (long long)e->count);
+	}
+	return 0;
+}
+
+static enum pst_err access_page(struct req *rq, struct access_walk *w, int64_t *next)
+{
+	int64_t before = 0, limit;
+	const char *cursor = req_query(rq, "cursor");
+	enum pst_err rc;
+	if ((rc = jsonv_query_int(rq, "limit", 1, 200, 50, &limit)) != PST_E_OK)
+		return rc;
+	if (cursor && strnum_parse_cstr(cursor, 1, INT64_MAX, &before) != 0)
+		return req_fail(rq, PST_E_INVALID_CURSOR, "bad 'cursor'");
+	w->want = (int)limit;
+	rc = rq->ops->access_list(rq->db, rq->user.id, before, (int)limit + 1, access_row, w);
+	*next = w->got > w->want ? w->last_id : 0;
+	return rc;
+}
+
+enum pst_err h_me_access_log(struct req *rq)
+{
+	struct access_walk w = {json_array(), NULL, 0, 0, 0};
+	int64_t next = 0;
+	char buf[24];
+	enum pst_err rc = access_page(rq, &w, &next);
+	if (rc != PST_E_OK) {
+		json_decref(w.arr);
+		return rc;
+	}
+	snprintf(buf, sizeof(buf), "%" PRId64, next);
+	return req_reply(rq, 200, json_pack("{s:o,s:o}", "entries", w.arr, "next_cursor", next ? json_string(buf) : json_null()));
+}
+
+/* ---- pages ---- */
+
+static enum pst_err finish_page(struct req *rq, struct html *h)
+{
+	rq->html = html_finish(h);
+	rq->status = 200;
+	return rq->html ? PST_E_OK : PST_E_INTERNAL;
+}
+
+static void nav(struct html *h, const struct req *rq)
+{
+	html_raw(h, "<p class=\"muted\">Signed in as ");
+	html_text(h, rq->user.username);
+	html_raw(h, " · <a href=\"/account/apps\">Connected apps</a> · <a href=\"/account/access-log\">Access log</a></p>");
+}
+
+static int grant_html_row(void *arg, const struct store_grant *g, const struct store_app *a)
+{
+	struct grant_walk *w = arg;
+	char c[TIMEFMT_RFC3339_LEN], u[TIMEFMT_RFC3339_LEN] = "never", e[TIMEFMT_RFC3339_LEN];
+	int active = grant_active(g, w->rq->now);
+	timefmt_rfc3339(g->created_at, c, sizeof(c));
+	if (g->last_used_at)
+		timefmt_rfc3339(g->last_used_at, u, sizeof(u));
+	timefmt_rfc3339(g->expires_at, e, sizeof(e));
+	html_raw(w->page, "<tr><td><strong>");
+	html_text(w->page, a->name);
+	html_raw(w->page, "</strong></td><td>");
+	html_text(w->page, g->scopes);
+	html_raw(w->page, "</td><td>%s</td><td>%s</td><td>%s</td><td>", c, u, active ? e : (g->revoked_at ? "revoked" : "expired"));
+	if (active) {
+		html_raw(w->page, "<form method=\"post\" action=\"/account/apps/");
+		html_attr(w->page, g->public_id);
+		html_raw(w->page, "/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"%s\"><button type=\"submit\">Disconnect</button></form>",
+			 w->csrf);
+	}
+	html_raw(w->page, "</td></tr>");
+	return 0;
+}
+
+enum pst_err h_page_apps(struct req *rq)
+{
+	struct html h;
+	struct grant_walk w = {rq, NULL, &h, ""};
+	enum pst_err rc;
+	if (rq->cred != CRED_COOKIE)
+		return oauth_login_page(rq, 200, "/account/apps", NULL);
+	auth_csrf_token(rq->session.id, w.csrf);
+	html_begin(&h, "Connected apps");
+	html_raw(&h, "<h1>Connected apps</h1>");
+	nav(&h, rq);
+	html_raw(&h, "<table><tr><th>App</th><th>Allowed</th><th>Granted</th><th>Last used</th><th>Expires</th><th></th></tr>");
+	rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_html_row, &w);
+	html_raw(&h, "</table><p class=\"muted\">Disconnecting an app stops it at once: its tokens stop working, its open "
+		     "connections close, and the people in its conversations are told.</p>");
+	if (rc != PST_E_OK) {
+		free(html_finish(&h));
+		return rc;
+	}
+	return finish_page(rq, &h);
+}
+
+enum pst_err h_page_app_revoke(struct req *rq)
+{
+	struct store_grant g;
+	enum pst_err rc;
+	if (rq->cred != CRED_COOKIE)
+		return oauth_login_page(rq, 401, "/account/apps", "Log in again to disconnect the app.");
+	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
+		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
+	rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
+	if (rc == PST_E_OK)
+		rc = revoke_grant(rq, &g);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_redirect(rq, 303, "/account/apps");
+}
+
+enum pst_err h_page_access_log(struct req *rq)
+{
+	struct html h;
+	struct access_walk w = {NULL, &h, 0, 0, 0};
+	int64_t next = 0;
+	enum pst_err rc;
+	if (rq->cred != CRED_COOKIE)
+		return oauth_login_page(rq, 200, "/account/access-log", NULL);
+	html_begin(&h, "Access log");
+	html_raw(&h, "<h1>What apps did with your account</h1>");
+	nav(&h, rq);
+	html_raw(&h, "<table><tr><th>When (UTC)</th><th>App</th><th>Action</th><th>Conversation</th><th>Items</th></tr>");
+	rc = access_page(rq, &w, &next);
+	html_raw(&h, "</table>");
+	if (next)
+		html_raw(&h, "<p><a href=\"/account/access-log?cursor=%" PRId64 "\">Older entries</a></p>", next);
+	if (rc != PST_E_OK) {
+		free(html_finish(&h));
+		return rc;
+	}
+	return finish_page(rq, &h);
+}
+
+/* ---- the share page ---- */
+
+struct pick_walk {
+	struct html *page;
+};
+
+static int pick_row(void *arg, const struct store_friend *f)
+{
+	struct pick_walk *w = arg;
+	html_raw(w->page, "<p><label><input type=\"checkbox\" name=\"f_");
+	html_attr(w->page, f->user.public_id);
+	html_raw(w->page, "\" value=\"1\"> ");
+	html_text(w->page, f->user.username);
+	html_raw(w->page, "</label></p>");
+	return 0;
+}
+
+/* The live grant of rq's user for the app named by client_id (with messages:send), and a good redirect URI. */
+static enum pst_err share_context(struct req *rq, int from_form, struct store_grant *g)
+{
+	const char *cid = from_form ? req_form(rq, "client_id") : req_query(rq, "client_id");
+	const char *redirect = from_form ? req_form(rq, "redirect_uri") : req_query(rq, "redirect_uri");
+	json_error_t jerr;
+	json_t *uris, *v;
+	size_t i;
+	int ok = 0;
+	struct grant_find {
+		int64_t app;
+		struct store_grant *g;
+		int found;
+	};
+	enum pst_err rc;
+
+	if (cid == NULL || redirect == NULL || strlen(cid) >= STORE_ID_LEN || req_app(rq) == NULL)
+		return PST_E_NOT_FOUND;
+	rc = rq->ops->app_by_client_id(rq->db, cid, rq->app);
+	if (rc != PST_E_OK || rq->app->suspended)
+		return PST_E_NOT_FOUND;
+	uris = json_loads(rq->app->redirect_uris, 0, &jerr);
+	json_array_foreach(uris, i, v) if (json_is_string(v) && strcmp(json_string_value(v), redirect) == 0) ok = 1;
+	json_decref(uris);
+	if (!ok)
+		return PST_E_NOT_FOUND;
+	if (rq->cred != CRED_COOKIE)
+		return PST_E_UNAUTHORIZED;
+	(void)g;
+	return rq->ops->grant_live_check(rq->db, rq->app->id, rq->user.id, "messages:send", rq->now);
+}
+
+enum pst_err h_page_share(struct req *rq)
+{
+	struct html h;
+	struct pick_walk w = {&h};
+	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
+	const char *state = req_query(rq, "state");
+	enum pst_err rc = share_context(rq, 0, NULL);
+
+	if (rc == PST_E_UNAUTHORIZED) {
+		char back[4096];
+		snprintf(back, sizeof(back), "/oauth/share");
+		/* come back to the same page after logging in */
+		{
+			static const char *const keys[] = {"client_id", "redirect_uri", "state"};
+			size_t i;
+			for (i = 0; i < 3; i++) {
+				char enc[2048];
+				const char *v = req_query(rq, keys[i]);
+				if (v && html_urlencode(v, enc, sizeof(enc)) == 0)
+					snprintf(back + strlen(back), sizeof(back) - strlen(back), "%s%s=%s", strchr(back, '?') ? "&" : "?",
+						 keys[i], enc);
+			}
+		}
+		return oauth_login_page(rq, 200, back, NULL);
+	}
+	if (rc != PST_E_OK) {
+		html_begin(&h, "This link cannot be used");
+		html_raw(&h, "<h1>This link cannot be used</h1><p>The app is unknown, sent a wrong return address, or you have not "
+			     "allowed it to send shares.</p>");
+		rq->html = html_finish(&h);
+		rq->status = 400;
+		return rq->html ? PST_E_OK : PST_E_INTERNAL;
+	}
+	auth_csrf_token(rq->session.id, csrf);
+	html_begin(&h, "Share with friends");
+	html_raw(&h, "<h1>Who may ");
+	html_text(&h, rq->app->name);
+	html_raw(&h, " send shares to?</h1><p>The app learns only the friends you tick here, under names only it knows.</p>"
+		     "<form method=\"post\" action=\"/oauth/share\">");
+	html_raw(&h, "<input type=\"hidden\" name=\"client_id\" value=\"");
+	html_attr(&h, rq->app->client_id);
+	html_raw(&h, "\"><input type=\"hidden\" name=\"redirect_uri\" value=\"");
+	html_attr(&h, req_query(rq, "redirect_uri"));
+	html_raw(&h, "\"><input type=\"hidden\" name=\"state\" value=\"");
+	html_attr(&h, state ? state : "");
+	html_raw(&h, "\"><input type=\"hidden\" name=\"csrf\" value=\"%s\"><fieldset>", csrf);
+	rc = rq->ops->friend_list(rq->db, rq->user.id, pick_row, &w);
+	html_raw(&h, "</fieldset><p><button type=\"submit\" name=\"decision\" value=\"share\">Continue</button>"
+		     "<button type=\"submit\" name=\"decision\" value=\"cancel\">Cancel</button></p></form>");
+	if (rc != PST_E_OK) {
+		free(html_finish(&h));
+		return rc;
+	}
+	return finish_page(rq, &h);
+}
+
+struct grant_pick {
+	struct req *rq;
+	int64_t grant_id;
+};
+
+static int find_grant(void *arg, const struct store_grant *g, const struct store_app *a)
+{
+	struct grant_pick *p = arg;
+	if (a->id == p->rq->app->id && grant_active(g, p->rq->now) && strstr(g->scopes, "messages:send") && p->grant_id == 0)
+		p->grant_id = g->id;
+	return 0;
+}
+
+enum pst_err h_page_share_post(struct req *rq)
+{
+	const char *state = req_form(rq, "state"), *decision = req_form(rq, "decision");
+	struct grant_pick gp = {rq, 0};
+	json_t *ids = json_array();
+	char *list = NULL;
+	size_t listlen = 0;
+	FILE *mem = NULL;
+	int i;
+	enum pst_err rc = share_context(rq, 1, NULL);
+
+	if (rc == PST_E_UNAUTHORIZED) {
+		json_decref(ids);
+		return oauth_login_page(rq, 401, NULL, "Your session ended. Start again from the app.");
+	}
+	if (rc != PST_E_OK || !auth_csrf_ok(rq->session.id, req_form(rq, "csrf"))) {
+		json_decref(ids);
+		return req_fail(rq, PST_E_FORBIDDEN, "this form cannot be used");
+	}
+	rc = rq->ops->grant_list_user(rq->db, rq->user.id, find_grant, &gp);
+	mem = open_memstream(&list, &listlen);
+	if (mem == NULL)
+		rc = PST_E_INTERNAL;
+	for (i = 0; rc == PST_E_OK && decision && strcmp(decision, "share") == 0 && i < rq->nform; i++) {
+		struct store_user u;
+		char pw[PARTNER_PAIRWISE_LEN];
+		if (strncmp(rq->form[i].key, "f_", 2) != 0)
+			continue;
+		if (rq->ops->user_by_public(rq->db, rq->form[i].key + 2, &u) != PST_E_OK ||
+		    rq->ops->friend_check(rq->db, rq->user.id, u.id) != PST_E_OK)
+			continue; /* only friends, whatever the form says */
+		rc = rq->ops->share_permit_add(rq->db, gp.grant_id, u.id);
+		if (rc == PST_E_OK)
+			rc = partner_pairwise_put(rq, rq->app->id, u.id, pw);
+		if (rc == PST_E_OK)
+			fprintf(mem, "%s%s", json_array_size(ids) ? "," : "", pw);
+		json_array_append_new(ids, json_string(pw));
+	}
+	if (mem)
+		fclose(mem);
+	if (rc == PST_E_OK && json_array_size(ids)) {
+		struct store_grant g;
+		struct store_grant *saved = rq->grant;
+		rc = rq->ops->grant_by_id(rq->db, gp.grant_id, &g);
+		rq->grant = &g;
+		if (rc == PST_E_OK)
+			rc = partner_log(rq, "share_page.pick", NULL, NULL, (int64_t)json_array_size(ids));
+		rq->grant = saved;
+	}
+	if (rc == PST_E_OK) {
+		char enc[4096], encs[1100];
+		const char *redirect = req_form(rq, "redirect_uri");
+		html_urlencode(list ? list : "", enc, sizeof(enc));
+		if (state && html_urlencode(state, encs, sizeof(encs)) != 0)
+			encs[0] = '\0';
+		if (decision && strcmp(decision, "share") == 0)
+			rc = req_redirect(rq, 303, "%s%sfriends=%s%s%s", redirect, strchr(redirect, '?') ? "&" : "?", enc,
+					  state ? "&state=" : "", state ? encs : "");
+		else
+			rc = req_redirect(rq, 303, "%s%serror=access_denied%s%s", redirect, strchr(redirect, '?') ? "&" : "?",
+					  state ? "&state=" : "", state ? encs : "");
+	}
+	free(list);
+	json_decref(ids);
+	return rc;
+}
+
+/* ---- reports ---- */
+
+enum pst_err h_partner_reports(struct req *rq)
+{
+	const char *period = req_query(rq, "period_start"), *format = req_query(rq, "format");
+	char *out = NULL, err[160] = "";
+	size_t len = 0;
+	enum pst_err rc;
+	if (period == NULL)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'period_start' is required (YYYY-MM-DD)");
+	rc = reports_render(rq->ops, rq->db, rq->cfg, rq->app, period, format ? format : "json", rq->now, &out, &len, err, sizeof(err));
+	if (rc != PST_E_OK)
+		return err[0] ? req_fail(rq, rc, "%s", err) : rc;
+	rq->text = out;
+	rq->text_len = len;
+	rq->content_type = format && strcmp(format, "csv") == 0 ? "text/csv; charset=utf-8" : "application/json";
+	rq->status = 200;
+	return PST_E_OK;
+}

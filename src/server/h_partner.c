@@ -1,0 +1,476 @@
+/*
+ * h_partner.c — the scoped Inbox API that partner apps call with a person's access token, plus the two
+ * first-party calls that belong to it (a friend's app consent, a recipient's click).
+ *
+ * Every partner call runs on the writer so that its access-log entry is written in the same transaction as
+ * the action. An app knows people only by pairwise ids (different for every app), reaches only the app
+ * threads of its grant (anything else answers 404, logged as an attempt), and reads a friend's messages in
+ * an app thread only after that friend accepted the app.
+ */
+#include "handlers.h"
+
+#include "b64url.h"
+#include "events.h"
+#include "jsonv.h"
+#include "partner.h"
+#include "pubid.h"
+#include "views.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+#define APP_CONSENT_ACCEPTED 1
+#define APP_CONSENT_DECLINED 2
+
+/* ---- friends:read ---- */
+
+struct friend_walk {
+	struct req *rq;
+	json_t *arr;
+	enum pst_err rc;
+};
+
+static int partner_friend_row(void *arg, const struct store_friend *f)
+{
+	struct friend_walk *w = arg;
+	char pw[PARTNER_PAIRWISE_LEN];
+	enum pst_err rc = w->rq->ops->grant_live_check(w->rq->db, w->rq->app->id, f->user.id, NULL, w->rq->now);
+	if (rc == PST_E_NOT_FOUND)
+		return 0; /* has not granted this app: invisible to it */
+	if (rc == PST_E_OK)
+		rc = partner_pairwise_put(w->rq, w->rq->app->id, f->user.id, pw);
+	if (rc != PST_E_OK) {
+		w->rc = rc;
+		return 1;
+	}
+	json_array_append_new(w->arr, json_pack("{s:s,s:s}", "id", pw, "display_name", f->user.username));
+	return 0;
+}
+
+enum pst_err h_partner_friends(struct req *rq)
+{
+	struct friend_walk w = {rq, json_array(), PST_E_OK};
+	enum pst_err rc = rq->ops->friend_list(rq->db, rq->user.id, partner_friend_row, &w);
+	if (rc == PST_E_OK)
+		rc = w.rc;
+	if (rc == PST_E_OK)
+		rc = partner_log(rq, "friends.list", NULL, NULL, (int64_t)json_array_size(w.arr));
+	if (rc != PST_E_OK) {
+		json_decref(w.arr);
+		return rc;
+	}
+	return req_reply(rq, 200, json_pack("{s:o}", "friends", w.arr));
+}
+
+/* ---- messages:send ---- */
+
+static enum pst_err over_limit(struct req *rq, int64_t sender, int64_t recipient, int64_t limit, const char *what)
+{
+	int64_t n = 0;
+	enum pst_err rc;
+	if (limit <= 0)
+		return PST_E_OK;
+	rc = rq->ops->share_count(rq->db, rq->app->id, sender, recipient, rq->now - 3600000, &n);
+	if (rc == PST_E_OK && n >= limit) {
+		rq->retry_after = 60;
+		return req_fail(rq, PST_E_RATE_LIMITED, "over the agreement's limit of %lld shares an hour %s", (long long)limit, what);
+	}
+	return rc;
+}
+
+/* The app thread between the person and friend for this app, made on first use. */
+static enum pst_err app_thread(struct req *rq, const struct store_user *friend_user, struct store_thread *t)
+{
+	char key[96];
+	int64_t a = rq->user.id < friend_user->id ? rq->user.id : friend_user->id;
+	int64_t b = rq->user.id < friend_user->id ? friend_user->id : rq->user.id;
+	enum pst_err rc;
+
+	snprintf(key, sizeof(key), "app:%" PRId64 ":%" PRId64 ":%" PRId64, rq->app->id, a, b);
+	rc = rq->ops->thread_by_direct_key(rq->db, key, t);
+	if (rc == PST_E_NOT_FOUND) {
+		memset(t, 0, sizeof(*t));
+		pubid_new("t", t->public_id, sizeof(t->public_id));
+		t->kind = STORE_THREAD_APP;
+		t->creator = rq->user.id;
+		t->created_at = rq->now;
+		t->app_id = rq->app->id;
+		rc = rq->ops->thread_insert(rq->db, t, key);
+		if (rc == PST_E_OK)
+			rc = rq->ops->member_add(rq->db, t->id, rq->user.id, 0);
+		if (rc == PST_E_OK)
+			rc = rq->ops->member_add(rq->db, t->id, friend_user->id, 0);
+		if (rc == PST_E_OK)
+			rc = events_emit_members(rq, t->id, "thread.created", 0,
+						 json_pack("{s:{s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:o,s:{s:s,s:s}}}", "thread", "thread_id",
+							   t->public_id, "kind", "app", "members", "user_id", rq->user.public_id,
+							   "username", rq->user.username, "user_id", friend_user->public_id, "username",
+							   friend_user->username, "created_at", view_time(t->created_at), "app",
+							   "client_id", rq->app->client_id, "name", rq->app->name));
+		return rc;
+	}
+	if (rc != PST_E_OK)
+		return rc;
+	/* people who left come back for a new share from this app */
+	if (rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t) == PST_E_NOT_FOUND &&
+	    (rc = rq->ops->member_add(rq->db, t->id, rq->user.id, t->last_seq)) != PST_E_OK)
+		return rc;
+	{
+		struct store_thread t2;
+		if (rq->ops->thread_by_id_for_member(rq->db, t->id, friend_user->id, &t2) == PST_E_NOT_FOUND &&
+		    (rc = rq->ops->member_add(rq->db, t->id, friend_user->id, t->last_seq)) != PST_E_OK)
+			return rc;
+	}
+	return rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t);
+}
+
+static int item_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+enum pst_err h_partner_share(struct req *rq)
+{
+	const char *to, *item, *body, *cmid;
+	char scoped_cmid[STORE_CMID_LEN], share_id[STORE_ID_LEN];
+	struct store_user friend_user;
+	struct store_thread t;
+	struct store_message m = {0};
+	int64_t friend_id = 0, read_seq;
+	size_t decoded = 0;
+	enum pst_err rc;
+
+	if ((rc = jsonv_str(rq, "to", 1, STORE_ID_LEN - 1, &to)) != PST_E_OK ||
+	    (rc = jsonv_str(rq, "item", 1, STORE_ITEM_LEN - 8, &item)) != PST_E_OK ||
+	    (rc = jsonv_str(rq, "client_msg_id", 1, 48, &cmid)) != PST_E_OK ||
+	    (rc = jsonv_str(rq, "body", 1, (size_t)rq->cfg->max_request_bytes, &body)) != PST_E_OK)
+		return rc;
+	if (!jsonv_is_token_chars(cmid))
+		return req_fail(rq, PST_E_INVALID_FIELD, "'client_msg_id' must be 1 to 48 of A-Z a-z 0-9 _ -");
+	if (!item_ok(item))
+		return req_fail(rq, PST_E_INVALID_FIELD, "'item' must not contain control characters");
+	if (b64url_check(body, strlen(body), &decoded) != 0)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'body' must be base64url without padding");
+	if (decoded > (size_t)rq->cfg->max_body_bytes)
+		return req_fail(rq, PST_E_TOO_LARGE, "'body' decodes to more than %lld bytes", (long long)rq->cfg->max_body_bytes);
+	/* an app's ids live in their own space, apart from the person's own clients */
+	snprintf(scoped_cmid, sizeof(scoped_cmid), "app%" PRId64 ".%s", rq->app->id, cmid);
+
+	rc = rq->ops->pairwise_resolve(rq->db, rq->app->id, to, &friend_id);
+	if (rc == PST_E_OK)
+		rc = rq->ops->user_by_id(rq->db, friend_id, &friend_user);
+	if (rc == PST_E_NOT_FOUND) {
+		partner_log_attempt(rq, "shares.send", NULL);
+		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
+	}
+	if (rc != PST_E_OK)
+		return rc;
+	if (friend_id == rq->user.id || rq->ops->friend_check(rq->db, rq->user.id, friend_id) != PST_E_OK) {
+		partner_log_attempt(rq, "shares.send", NULL);
+		return req_fail(rq, PST_E_NOT_FRIENDS, "the recipient is not the person's friend");
+	}
+	/* reachable: the friend uses this app too, or the person picked them on the share page */
+	if (rq->ops->grant_live_check(rq->db, rq->app->id, friend_id, NULL, rq->now) != PST_E_OK &&
+	    rq->ops->share_permit_check(rq->db, rq->grant->id, friend_id) != PST_E_OK) {
+		partner_log_attempt(rq, "shares.send", NULL);
+		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
+	}
+	rc = rq->ops->message_by_client_id(rq->db, rq->user.id, scoped_cmid, &m);
+	if (rc == PST_E_OK) /* a retry: the first answer */
+		return req_reply(rq, 200, json_pack("{s:s,s:s,s:s,s:I,s:o}", "share_id", m.share_public_id, "message_id", m.public_id,
+						    "thread_id", m.thread_public_id, "seq", (json_int_t)m.seq, "created_at",
+						    view_time(m.created_at)));
+	if (rc != PST_E_NOT_FOUND)
+		return rc;
+	if ((rc = over_limit(rq, rq->user.id, 0, rq->app->rate_person, "for this person")) != PST_E_OK ||
+	    (rc = over_limit(rq, 0, 0, rq->app->rate_app, "for this app")) != PST_E_OK ||
+	    (rc = over_limit(rq, 0, friend_id, rq->app->rate_recipient, "to this recipient")) != PST_E_OK)
+		return rc;
+	if ((rc = app_thread(rq, &friend_user, &t)) != PST_E_OK ||
+	    (rc = rq->ops->grant_thread_add(rq->db, rq->grant->id, t.id)) != PST_E_OK)
+		return rc;
+	if (!partner_thread_allowed(rq, t.id, t.public_id, "send")) {
+		/* a grant limited by authorization_details reaches only its listed threads (all of this rolls back) */
+		partner_log_attempt(rq, "shares.send", NULL);
+		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
+	}
+	memset(&m, 0, sizeof(m));
+	pubid_new("m", m.public_id, sizeof(m.public_id));
+	snprintf(m.thread_public_id, sizeof(m.thread_public_id), "%s", t.public_id);
+	m.thread_id = t.id;
+	m.sender_id = rq->user.id;
+	snprintf(m.client_msg_id, sizeof(m.client_msg_id), "%s", scoped_cmid);
+	snprintf(m.kind, sizeof(m.kind), "share");
+	snprintf(m.item, sizeof(m.item), "%s", item);
+	m.app_id = rq->app->id;
+	m.grant_id = rq->grant->id;
+	m.body = body;
+	m.body_len = strlen(body);
+	m.created_at = rq->now;
+	pubid_new("s", share_id, sizeof(share_id));
+	rc = rq->ops->thread_next_seq(rq->db, t.id, rq->now, &m.seq);
+	if (rc == PST_E_OK)
+		rc = rq->ops->message_insert(rq->db, &m);
+	if (rc == PST_E_OK)
+		rc = rq->ops->share_insert(rq->db, share_id, rq->app->id, rq->grant->id, rq->user.id, friend_id, t.id, m.id, item, rq->now);
+	if (rc == PST_E_OK)
+		rc = rq->ops->member_mark_read(rq->db, t.id, rq->user.id, m.seq, &read_seq);
+	if (rc == PST_E_OK)
+		rc = events_emit_members(rq, t.id, "message.created", m.id, json_object());
+	if (rc == PST_E_OK)
+		rc = partner_log(rq, "shares.send", t.public_id, m.public_id, 1);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 201, json_pack("{s:s,s:s,s:s,s:I,s:o}", "share_id", share_id, "message_id", m.public_id, "thread_id",
+					    t.public_id, "seq", (json_int_t)m.seq, "created_at", view_time(m.created_at)));
+}
+
+/* ---- messages:read ---- */
+
+struct consents {
+	int64_t ids[8];
+	int accepted[8];
+	int n;
+	struct req *rq;
+	int64_t thread_id;
+};
+
+static int consent_member(void *arg, const struct store_member *m)
+{
+	struct consents *c = arg;
+	int state = 0;
+	if (c->n >= 8)
+		return 1;
+	c->ids[c->n] = m->user_id;
+	c->accepted[c->n] = m->user_id == c->rq->user.id ||
+			    (c->rq->ops->app_consent_get(c->rq->db, c->thread_id, m->user_id, &state) == PST_E_OK &&
+			     state == APP_CONSENT_ACCEPTED);
+	c->n++;
+	return 0;
+}
+
+/* The members of an app thread as this app sees them: pairwise ids, names, and whether each consented. */
+static enum pst_err partner_members(struct req *rq, const struct store_thread *t, struct consents *c, json_t **out)
+{
+	size_t i;
+	json_t *arr = json_array();
+	enum pst_err rc;
+	memset(c, 0, sizeof(*c));
+	c->rq = rq;
+	c->thread_id = t->id;
+	rc = rq->ops->member_list(rq->db, t->id, consent_member, c);
+	for (i = 0; rc == PST_E_OK && i < (size_t)c->n; i++) {
+		char pw[PARTNER_PAIRWISE_LEN];
+		struct store_user u;
+		rc = rq->ops->user_by_id(rq->db, c->ids[i], &u);
+		if (rc == PST_E_OK)
+			rc = partner_pairwise_put(rq, rq->app->id, c->ids[i], pw);
+		if (rc == PST_E_OK)
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:b}", "id", pw, "display_name", u.username, "app_can_read",
+							     c->accepted[i]));
+	}
+	if (rc != PST_E_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return PST_E_OK;
+}
+
+struct thread_walk {
+	struct req *rq;
+	json_t *arr;
+	enum pst_err rc;
+};
+
+static int partner_thread_row(void *arg, const struct store_thread *t)
+{
+	struct thread_walk *w = arg;
+	struct consents c;
+	json_t *members = NULL;
+	if (!partner_thread_allowed(w->rq, t->id, t->public_id, "read"))
+		return 0;
+	w->rc = partner_members(w->rq, t, &c, &members);
+	if (w->rc != PST_E_OK)
+		return 1;
+	json_array_append_new(w->arr, json_pack("{s:s,s:o,s:I,s:o}", "thread_id", t->public_id, "members", members, "last_seq",
+						(json_int_t)t->last_seq, "last_activity", view_time(t->last_activity)));
+	return 0;
+}
+
+enum pst_err h_partner_threads(struct req *rq)
+{
+	struct thread_walk w = {rq, json_array(), PST_E_OK};
+	enum pst_err rc = rq->ops->grant_thread_list(rq->db, rq->grant->id, partner_thread_row, &w, rq->user.id);
+	if (rc == PST_E_OK)
+		rc = w.rc;
+	if (rc == PST_E_OK)
+		rc = partner_log(rq, "threads.list", NULL, NULL, (int64_t)json_array_size(w.arr));
+	if (rc != PST_E_OK) {
+		json_decref(w.arr);
+		return rc;
+	}
+	return req_reply(rq, 200, json_pack("{s:o}", "threads", w.arr));
+}
+
+/* The app thread {params[0]} if this grant may use it for action; 404 (logged as an attempt) otherwise. */
+static enum pst_err grant_thread(struct req *rq, const char *action, struct store_thread *t)
+{
+	enum pst_err rc = rq->ops->thread_for_member(rq->db, rq->params[0], rq->user.id, t);
+	if (rc == PST_E_OK && (t->app_id != rq->app->id || !partner_thread_allowed(rq, t->id, t->public_id, action)))
+		rc = PST_E_NOT_FOUND;
+	if (rc == PST_E_NOT_FOUND)
+		partner_log_attempt(rq, action[0] == 'r' ? "messages.read" : "messages.delete", rq->params[0]);
+	return rc;
+}
+
+struct msg_walk {
+	struct req *rq;
+	struct consents *c;
+	json_t *arr;
+	int want, got;
+	int64_t last_seen; /* seq of the last row read, visible or not */
+	int seen;          /* rows read in this round */
+	enum pst_err rc;
+};
+
+static int partner_msg_row(void *arg, const struct store_message *m)
+{
+	struct msg_walk *w = arg;
+	char pw[PARTNER_PAIRWISE_LEN];
+	int i, visible = 0;
+	json_t *v;
+	w->seen++;
+	w->last_seen = m->seq;
+	for (i = 0; i < w->c->n; i++)
+		if (w->c->ids[i] == m->sender_id)
+			visible = w->c->accepted[i];
+	if (!visible)
+		return 0; /* a friend who has not accepted the app: their messages stay out of its reach */
+	if (w->got == w->want) {
+		w->got++;
+		return 1;
+	}
+	partner_pairwise(w->rq->app->id, m->sender_id, pw);
+	v = json_pack("{s:s,s:I,s:s,s:s,s:o,s:o,s:b,s:b}", "message_id", m->public_id, "seq", (json_int_t)m->seq, "sender",
+		      pw, "kind", m->kind, "body", m->body ? json_stringn(m->body, m->body_len) : json_null(), "created_at",
+		      view_time(m->created_at), "deleted", m->deleted_at != 0, "sent_by_this_app", m->app_id == w->rq->app->id);
+	if (m->item[0])
+		json_object_set_new(v, "item", json_string(m->item));
+	if (m->share_public_id[0])
+		json_object_set_new(v, "share_id", json_string(m->share_public_id));
+	json_array_append_new(w->arr, v);
+	w->got++;
+	return 0;
+}
+
+enum pst_err h_partner_messages(struct req *rq)
+{
+	struct store_thread t;
+	struct consents c;
+	struct msg_walk w = {0};
+	json_t *members = NULL;
+	int64_t after, limit;
+	enum pst_err rc;
+
+	if ((rc = jsonv_query_int(rq, "after", 0, INT64_MAX, 0, &after)) != PST_E_OK ||
+	    (rc = jsonv_query_int(rq, "limit", 1, 200, 50, &limit)) != PST_E_OK)
+		return rc;
+	if ((rc = grant_thread(rq, "read", &t)) != PST_E_OK)
+		return rc;
+	if ((rc = partner_members(rq, &t, &c, &members)) != PST_E_OK)
+		return rc;
+	w.rq = rq;
+	w.c = &c;
+	w.arr = json_array();
+	w.want = (int)limit;
+	/* filtering can leave a page short: read on until it is full or the thread ends */
+	w.last_seen = after;
+	while (rc == PST_E_OK && w.got <= w.want) {
+		w.seen = 0;
+		rc = rq->ops->message_list(rq->db, t.id, t.joined_seq, w.last_seen, 0, 200, 0, partner_msg_row, &w);
+		if (w.seen < 200 || w.got > w.want)
+			break; /* the thread ended, or the page is full */
+	}
+	if (rc == PST_E_OK)
+		rc = partner_log(rq, "messages.read", t.public_id, NULL, (int64_t)json_array_size(w.arr));
+	if (rc != PST_E_OK) {
+		json_decref(w.arr);
+		json_decref(members);
+		return rc;
+	}
+	return req_reply(rq, 200, json_pack("{s:s,s:o,s:o,s:b}", "thread_id", t.public_id, "members", members, "messages", w.arr,
+					    "has_more", w.got > w.want));
+}
+
+/* ---- messages:delete ---- */
+
+enum pst_err h_partner_delete(struct req *rq)
+{
+	struct store_thread t;
+	struct store_message m;
+	enum pst_err rc = grant_thread(rq, "delete", &t);
+	if (rc == PST_E_OK)
+		rc = rq->ops->message_by_public(rq->db, t.id, rq->params[1], &m);
+	if (rc == PST_E_OK && (m.app_id != rq->app->id || m.sender_id != rq->user.id))
+		rc = PST_E_NOT_FOUND; /* only what this app sent for this person */
+	if (rc == PST_E_NOT_FOUND)
+		partner_log_attempt(rq, "messages.delete", t.public_id);
+	if (rc != PST_E_OK)
+		return rc;
+	if (m.deleted_at == 0) {
+		rc = rq->ops->message_erase(rq->db, m.id, rq->now);
+		if (rc == PST_E_OK)
+			rc = events_emit_members(rq, t.id, "message.deleted", 0,
+						 json_pack("{s:s,s:s,s:I}", "thread_id", t.public_id, "message_id", m.public_id, "seq",
+							   (json_int_t)m.seq));
+		if (rc == PST_E_OK)
+			rc = partner_log(rq, "messages.delete", t.public_id, m.public_id, 1);
+		if (rc != PST_E_OK)
+			return rc;
+	}
+	return req_reply(rq, 204, NULL);
+}
+
+/* ---- first party: app consent and clicks ---- */
+
+enum pst_err h_app_consent(struct req *rq)
+{
+	struct store_thread t;
+	json_t *accept = json_object_get(rq->body, "accept");
+	enum pst_err rc;
+
+	if (!json_is_boolean(accept))
+		return req_fail(rq, PST_E_INVALID_FIELD, "'accept' must be true or false");
+	rc = rq->ops->thread_for_member(rq->db, rq->params[0], rq->user.id, &t);
+	if (rc != PST_E_OK)
+		return rc;
+	if (t.app_id == 0 || t.creator == rq->user.id)
+		return req_fail(rq, PST_E_INVALID_FIELD, "only the friend in an app's conversation answers for the app");
+	rc = rq->ops->app_consent_set(rq->db, t.id, rq->user.id, json_is_true(accept) ? APP_CONSENT_ACCEPTED : APP_CONSENT_DECLINED, rq->now);
+	if (rc == PST_E_OK)
+		rc = events_emit_members(rq, t.id, "thread.app_consent", 0,
+					 json_pack("{s:s,s:s,s:b}", "thread_id", t.public_id, "user_id", rq->user.public_id,
+						   "accepted", json_is_true(accept)));
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 200, json_pack("{s:s,s:b}", "thread_id", t.public_id, "accepted", json_is_true(accept)));
+}
+
+enum pst_err h_share_click(struct req *rq)
+{
+	int64_t share = 0, app = 0;
+	enum pst_err rc = rq->ops->share_for_recipient(rq->db, rq->params[0], rq->user.id, &share, &app);
+	if (rc != PST_E_OK)
+		return rc;
+	rc = rq->ops->click_insert(rq->db, share, rq->user.id, rq->now);
+	if (rc != PST_E_OK && rc != PST_E_CONFLICT)
+		return rc;
+	return req_reply(rq, 200, json_pack("{s:s,s:b}", "share_id", rq->params[0], "counted", rc == PST_E_OK));
+}
