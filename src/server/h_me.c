@@ -423,9 +423,14 @@ enum pst_err h_page_share_post(struct req *rq)
 		json_decref(ids);
 		return oauth_login_page(rq, 401, NULL, "Your session ended. Start again from the app.");
 	}
-	if (rc != PST_E_OK || !auth_csrf_ok(rq->session.id, req_form(rq, "csrf"))) {
+	if (rc != PST_E_OK) {
 		json_decref(ids);
-		return req_fail(rq, PST_E_FORBIDDEN, "this form cannot be used");
+		return rc == PST_E_NOT_FOUND ? req_fail(rq, PST_E_BAD_REQUEST, "unknown app, wrong redirect_uri, or no grant to send shares")
+					     : rc;
+	}
+	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf"))) {
+		json_decref(ids);
+		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
 	}
 	rc = rq->ops->grant_list_user(rq->db, rq->user.id, find_grant, &gp);
 	mem = open_memstream(&list, &listlen);

@@ -343,7 +343,6 @@ struct msg_walk {
 static int partner_msg_row(void *arg, const struct store_message *m)
 {
 	struct msg_walk *w = arg;
-	char pw[PARTNER_PAIRWISE_LEN];
 	int i, visible = 0;
 	json_t *v;
 	w->seen++;
@@ -357,14 +356,7 @@ static int partner_msg_row(void *arg, const struct store_message *m)
 		w->got++;
 		return 1;
 	}
-	partner_pairwise(w->rq->app->id, m->sender_id, pw);
-	v = json_pack("{s:s,s:I,s:s,s:s,s:o,s:o,s:b,s:b}", "message_id", m->public_id, "seq", (json_int_t)m->seq, "sender",
-		      pw, "kind", m->kind, "body", m->body ? json_stringn(m->body, m->body_len) : json_null(), "created_at",
-		      view_time(m->created_at), "deleted", m->deleted_at != 0, "sent_by_this_app", m->app_id == w->rq->app->id);
-	if (m->item[0])
-		json_object_set_new(v, "item", json_string(m->item));
-	if (m->share_public_id[0])
-		json_object_set_new(v, "share_id", json_string(m->share_public_id));
+	v = partner_view_message(w->rq->app->id, m);
 	json_array_append_new(w->arr, v);
 	w->got++;
 	return 0;

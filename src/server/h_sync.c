@@ -9,6 +9,7 @@
 
 #include "hub.h"
 #include "jsonv.h"
+#include "partner.h"
 #include "strnum.h"
 #include "views.h"
 
@@ -24,7 +25,7 @@ struct collect {
 	struct req *rq;
 	json_t *out;
 	int64_t last;
-	int n;
+	int n, scanned;
 	enum pst_err rc;
 };
 
@@ -38,9 +39,19 @@ static int event_row(void *arg, const struct store_event *e)
 {
 	struct collect *c = arg;
 	json_error_t jerr;
-	json_t *ev = json_loads(e->data, 0, &jerr);
+	json_t *ev;
 	char cur[24];
 
+	if (c->rq->cred == CRED_APP) { /* an app sees only its threads, as it may see them */
+		if (partner_event_view(c->rq, e, &ev)) {
+			json_array_append_new(c->out, ev);
+			c->n++;
+		}
+		c->last = e->id; /* skipped events still move the cursor */
+		c->scanned++;
+		return 0;
+	}
+	ev = json_loads(e->data, 0, &jerr);
 	if (ev == NULL || !json_is_object(ev)) {
 		json_decref(ev);
 		c->rc = PST_E_INTERNAL;
@@ -60,18 +71,19 @@ static int event_row(void *arg, const struct store_event *e)
 	json_array_append_new(c->out, ev);
 	c->last = e->id;
 	c->n++;
+	c->scanned++;
 	return 0;
 }
 
 enum pst_err sync_collect(struct req *rq, int64_t *cursor, int limit, json_t *out, int *more)
 {
-	struct collect c = {rq, out, *cursor, 0, PST_E_OK};
+	struct collect c = {rq, out, *cursor, 0, 0, PST_E_OK};
 	enum pst_err rc = rq->ops->event_list(rq->db, rq->user.id, rq->session.device_id, *cursor, limit, event_row, &c);
 	if (rc == PST_E_OK)
 		rc = c.rc;
 	if (rc == PST_E_OK) {
 		*cursor = c.last;
-		*more = c.n == limit;
+		*more = c.scanned == limit;
 	}
 	return rc;
 }
@@ -103,7 +115,7 @@ static enum pst_err plan_prune(struct req *rq, int64_t since)
 {
 	int64_t n = 0;
 	enum pst_err rc;
-	if (rq->session.device_id == 0 || since == 0)
+	if (rq->cred != CRED_SESSION || rq->session.device_id == 0 || since == 0)
 		return PST_E_OK;
 	rc = rq->ops->event_count_to_device(rq->db, rq->session.device_id, since, &n);
 	if (rc == PST_E_OK && n > 0) {

@@ -3,6 +3,7 @@
 
 #include "auth.h"
 #include "b64url.h"
+#include "views.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -102,4 +103,95 @@ int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread
 	}
 	json_decref(details);
 	return limited ? ok : 1;
+}
+
+json_t *partner_view_message(int64_t app_id, const struct store_message *m)
+{
+	char pw[PARTNER_PAIRWISE_LEN];
+	json_t *v;
+	partner_pairwise(app_id, m->sender_id, pw);
+	v = json_pack("{s:s,s:s,s:I,s:s,s:s,s:o,s:o,s:b,s:b}", "message_id", m->public_id, "thread_id", m->thread_public_id,
+		      "seq", (json_int_t)m->seq, "sender", pw, "kind", m->kind, "body",
+		      m->body ? json_stringn(m->body, m->body_len) : json_null(), "created_at", view_time(m->created_at), "deleted",
+		      m->deleted_at != 0, "sent_by_this_app", m->app_id == app_id);
+	if (v && m->item[0])
+		json_object_set_new(v, "item", json_string(m->item));
+	if (v && m->share_public_id[0])
+		json_object_set_new(v, "share_id", json_string(m->share_public_id));
+	return v;
+}
+
+struct one_message {
+	struct store_message m;
+	json_t *view;
+	int64_t app_id;
+};
+
+static int take_message(void *arg, const struct store_message *m)
+{
+	struct one_message *o = arg;
+	o->m = *m;
+	o->m.body = NULL;
+	o->view = partner_view_message(o->app_id, m);
+	return 1;
+}
+
+/* 1 when the app may see what member wrote in thread: the person, or a member who accepted the app. */
+static int member_visible(struct req *rq, int64_t thread_id, int64_t member)
+{
+	int state = 0;
+	return member == rq->user.id ||
+	       (rq->ops->app_consent_get(rq->db, thread_id, member, &state) == PST_E_OK && state == 1);
+}
+
+int partner_event_view(struct req *rq, const struct store_event *e, json_t **out)
+{
+	struct store_thread t;
+	json_error_t jerr;
+	json_t *data = NULL;
+	const char *tid;
+	char cur[24];
+
+	*out = NULL;
+	if (strcmp(e->type, "message.created") == 0) {
+		struct one_message o = {.view = NULL, .app_id = rq->app->id};
+		if (rq->ops->message_by_id(rq->db, e->ref_id, take_message, &o) != PST_E_OK || o.view == NULL)
+			return 0;
+		if (rq->ops->thread_by_id_for_member(rq->db, o.m.thread_id, rq->user.id, &t) != PST_E_OK ||
+		    t.app_id != rq->app->id || !partner_thread_allowed(rq, t.id, t.public_id, "read") ||
+		    !member_visible(rq, t.id, o.m.sender_id)) {
+			json_decref(o.view);
+			return 0;
+		}
+		data = json_pack("{s:o}", "message", o.view);
+	} else if (strcmp(e->type, "message.deleted") == 0 || strcmp(e->type, "thread.app_consent") == 0 ||
+		   strcmp(e->type, "thread.app_revoked") == 0) {
+		data = json_loads(e->data, 0, &jerr);
+		tid = json_string_value(json_object_get(data, "thread_id"));
+		if (tid == NULL || rq->ops->thread_for_member(rq->db, tid, rq->user.id, &t) != PST_E_OK ||
+		    t.app_id != rq->app->id || !partner_thread_allowed(rq, t.id, t.public_id, "read")) {
+			json_decref(data);
+			return 0;
+		}
+		if (json_object_get(data, "user_id")) { /* a member as this app knows them */
+			struct store_user u;
+			char pw[PARTNER_PAIRWISE_LEN];
+			if (rq->ops->user_by_public(rq->db, json_string_value(json_object_get(data, "user_id")), &u) != PST_E_OK) {
+				json_decref(data);
+				return 0;
+			}
+			partner_pairwise(rq->app->id, u.id, pw);
+			json_object_del(data, "user_id");
+			json_object_set_new(data, "member", json_string(pw));
+		}
+	} else
+		return 0;
+	if (data == NULL)
+		return 0;
+	snprintf(cur, sizeof(cur), "%lld", (long long)e->id);
+	json_object_set_new(data, "cursor", json_string(cur));
+	json_object_set_new(data, "type", json_string(e->type));
+	json_object_set_new(data, "created_at", view_time(e->created_at));
+	*out = data;
+	return 1;
 }

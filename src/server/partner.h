@@ -28,6 +28,15 @@ enum pst_err partner_log(struct req *rq, const char *action, const char *thread_
 /* Prepare an access-log entry for a refused call; the HTTP layer writes it in its own transaction. */
 void partner_log_attempt(struct req *rq, const char *action, const char *thread_public);
 
+/* A message as an app sees it: the sender as a pairwise id, never a user id. New reference. */
+json_t *partner_view_message(int64_t app_id, const struct store_message *m);
+
+/*
+ * For an app's event stream: 1 when the person's event e may be shown to the app of rq (CRED_APP), with
+ * *out set to the event as the app sees it (new reference); 0 to skip it. Read-only.
+ */
+int partner_event_view(struct req *rq, const struct store_event *e, json_t **out);
+
 /* 1 when the grant of rq (CRED_APP) may use thread: an app thread of this grant, within its details. */
 int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread_public, const char *action);
 

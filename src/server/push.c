@@ -38,6 +38,9 @@ struct stream {
 	int64_t last_write;
 	int refs;
 	struct req rq; /* user, session, cfg — the identity the fetch runs as */
+	struct store_app *app;     /* app streams: copies of the credential, checked again on every fetch */
+	struct store_grant *grant;
+	int64_t token_expires;
 	struct hub_waiter waiter;
 	struct dbexec_job job;
 	struct stream *next, *prev; /* registry */
@@ -66,6 +69,8 @@ static void stream_unref(struct stream *s)
 		return;
 	pthread_mutex_destroy(&s->lock);
 	free(s->buf);
+	free(s->app);
+	free(s->grant);
 	free(s);
 }
 
@@ -113,6 +118,15 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 	pthread_mutex_unlock(&s->lock);
 	s->rq.ops = ops;
 	s->rq.db = c;
+	s->rq.now = timefmt_now_ms();
+	if (s->grant) { /* an app's stream lives only as long as its grant and token */
+		struct store_grant g;
+		if (ops->grant_by_id(c, s->grant->id, &g) != PST_E_OK || g.revoked_at || g.expires_at <= s->rq.now ||
+		    s->token_expires <= s->rq.now) {
+			rc = PST_E_UNAUTHORIZED;
+			goto out;
+		}
+	}
 	rc = sync_collect(&s->rq, &cursor, PUSH_FETCH_LIMIT, arr, &more);
 	if (rc != PST_E_OK || json_array_size(arr) == 0)
 		goto out;
@@ -153,7 +167,8 @@ static void fetch_done(struct dbexec_job *job, enum pst_err rc)
 	int resume = 0;
 	pthread_mutex_lock(&s->lock);
 	if (rc != PST_E_OK && !s->gone) {
-		log_warn("sse fetch failed: %s", error_code(rc));
+		if (rc != PST_E_UNAUTHORIZED)
+			log_warn("sse fetch failed: %s", error_code(rc));
 		s->ended = 1;
 		if (s->suspended) {
 			s->suspended = 0;
@@ -261,6 +276,19 @@ struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const str
 	s->rq.user = rq->user;
 	s->rq.session = rq->session;
 	s->rq.cred = rq->cred;
+	if (rq->cred == CRED_APP) {
+		s->app = malloc(sizeof(*s->app));
+		s->grant = malloc(sizeof(*s->grant));
+		if (s->app == NULL || s->grant == NULL) {
+			stream_unref(s);
+			return NULL;
+		}
+		*s->app = *rq->app;
+		*s->grant = *rq->grant;
+		s->token_expires = rq->token->expires_at;
+		s->rq.app = s->app;
+		s->rq.grant = s->grant;
+	}
 	s->cursor = json_integer_value(json_object_get(rq->resp, "since"));
 	s->last_write = timefmt_mono_ms();
 	s->buf = malloc(sizeof(hello) - 1);
@@ -303,6 +331,8 @@ void push_tick(int64_t now)
 		if (!s->gone && now - s->last_write >= reg.heartbeat_ms && s->len == s->off) {
 			resume = append_locked(s, hb, sizeof(hb) - 1);
 			s->last_write = now;
+			if (s->grant && !s->ended)
+				fetch_submit_locked(s); /* re-checks the grant and the token's expiry */
 		}
 		pthread_mutex_unlock(&s->lock);
 		if (resume)

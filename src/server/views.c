@@ -3,6 +3,8 @@
 
 #include "timefmt.h"
 
+#include <stdio.h>
+
 #include "banned.h" /* last: bans footguns in this file only */
 
 json_t *view_time(int64_t ms)
@@ -27,11 +29,16 @@ json_t *view_device(const struct store_device *d)
 json_t *view_message(const struct store_message *m)
 {
 	json_t *body = m->body ? json_stringn(m->body, m->body_len) : json_null();
-	return json_pack("{s:s,s:s,s:I,s:s,s:s?,s:s,s:s,s:o,s:o,s:b}", "message_id", m->public_id, "thread_id",
-			 m->thread_public_id, "seq", (json_int_t)m->seq, "sender_id", m->sender_public_id,
-			 "sender_device_id", m->sender_device ? m->sender_device_public_id : NULL, "client_msg_id",
-			 m->client_msg_id, "kind", m->kind, "body", body ? body : json_null(), "created_at",
-			 view_time(m->created_at), "deleted", m->deleted_at != 0);
+	json_t *v = json_pack("{s:s,s:s,s:I,s:s,s:s?,s:s,s:s,s:o,s:o,s:b}", "message_id", m->public_id, "thread_id",
+			      m->thread_public_id, "seq", (json_int_t)m->seq, "sender_id", m->sender_public_id,
+			      "sender_device_id", m->sender_device ? m->sender_device_public_id : NULL, "client_msg_id",
+			      m->client_msg_id, "kind", m->kind, "body", body ? body : json_null(), "created_at",
+			      view_time(m->created_at), "deleted", m->deleted_at != 0);
+	if (v && m->item[0]) /* a share: the app's item and the id its recipient clicks */
+		json_object_set_new(v, "item", json_string(m->item));
+	if (v && m->share_public_id[0])
+		json_object_set_new(v, "share_id", json_string(m->share_public_id));
+	return v;
 }
 
 static int member_row(void *arg, const struct store_member *m)
@@ -63,7 +70,7 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 			goto out;
 	}
 	obj = json_pack("{s:s,s:s,s:O,s:o,s:I,s:o,s:I,s:I}", "thread_id", t->public_id, "kind",
-			t->kind == STORE_THREAD_DIRECT ? "direct" : "group", "members", members, "created_at",
+			t->kind == STORE_THREAD_DIRECT ? "direct" : t->kind == STORE_THREAD_APP ? "app" : "group", "members", members, "created_at",
 			view_time(t->created_at), "last_seq", (json_int_t)t->last_seq, "last_activity",
 			view_time(t->last_activity), "read_seq", (json_int_t)t->read_seq, "unread",
 			(json_int_t)(unread > 0 ? unread : 0));
@@ -73,6 +80,30 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 	}
 	if (devices)
 		json_object_set(obj, "devices", devices);
+	if (t->app_id) { /* an app thread: say which app and whether it may read what this person writes */
+		struct store_app app;
+		int state = 0;
+		const char *consent = "pending";
+		char notice[200];
+		rc = rq->ops->app_by_id(rq->db, t->app_id, &app);
+		if (rc == PST_E_NOT_FOUND) {
+			snprintf(app.client_id, sizeof(app.client_id), "deleted");
+			snprintf(app.name, sizeof(app.name), "a deleted app");
+			rc = PST_E_OK;
+		}
+		if (rc != PST_E_OK) {
+			json_decref(obj);
+			goto out;
+		}
+		if (t->creator == rq->user.id)
+			consent = "owner";
+		else if (rq->ops->app_consent_get(rq->db, t->id, rq->user.id, &state) == PST_E_OK)
+			consent = state == 1 ? "accepted" : "declined";
+		snprintf(notice, sizeof(notice), "%s can read this conversation%s", app.name,
+			 consent[0] == 'o' ? "" : consent[0] == 'a' ? ", including your messages" : "; your messages only if you accept");
+		json_object_set_new(obj, "app", json_pack("{s:s,s:s,s:s,s:s}", "client_id", app.client_id, "name", app.name,
+							  "consent", consent, "notice", notice));
+	}
 	*out = obj;
 out:
 	json_decref(members);

@@ -868,3 +868,232 @@ def reset_shared():
     if _shared is not None:
         _shared.stop()
     _shared = None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# OAuth 2.0 / partner helpers (docs/partner.md; used by t15_oauth.py and t16_partner.py)
+
+import hashlib  # noqa: E402
+import html as _html  # noqa: E402
+import urllib.parse  # noqa: E402
+
+ALL_SCOPES = "friends:read messages:send messages:read messages:delete reports:read"
+USER_SCOPES = "friends:read messages:send messages:read messages:delete"
+
+
+class App:
+    def __init__(self, client_id, client_secret, redirect_uris, scopes, public):
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uris = list(redirect_uris)
+        self.redirect_uri = self.redirect_uris[0]
+        self.scopes = scopes
+        self.public = public
+
+    def __repr__(self):
+        return f"<App {self.client_id}>"
+
+
+def create_app(srv, name=None, redirect_uris=("https://app.example/cb",), scopes=ALL_SCOPES, public=False,
+               rates=None):
+    """`posternd app create` against srv's data dir. rates: {"person": N, "app": N, "recipient": N}."""
+    if isinstance(redirect_uris, str):
+        redirect_uris = [redirect_uris]
+    argv = [BIN, "app", "create", "--data-dir", srv.data_dir, "--name", name or rand_name("app"),
+            "--scopes", scopes]
+    for u in redirect_uris:
+        argv += ["--redirect-uri", u]
+    if public:
+        argv.append("--public")
+    for k, v in (rates or {}).items():
+        argv += [f"--rate-{k}", str(v)]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=15)
+    check(p.returncode == 0, f"posternd app create exited {p.returncode}: {p.stderr[-400:]!r}")
+    m = re.search(r"^client_id:\s*(\S+)", p.stdout, re.M)
+    check(m, f"posternd app create printed no client_id line: {p.stdout[:400]!r}")
+    sm = re.search(r"^client_secret:\s*(\S+)", p.stdout, re.M)
+    check(public or sm, f"posternd app create printed no client_secret for a confidential app: {p.stdout[:400]!r}")
+    check(not public or not sm, "posternd app create printed a client_secret for a public app")
+    return App(m.group(1), sm.group(1) if sm else None, redirect_uris, scopes, public)
+
+
+def form_encode(fields):
+    """fields: dict or list of pairs (a list may repeat names)."""
+    return urllib.parse.urlencode(list(fields.items()) if isinstance(fields, dict) else list(fields))
+
+
+def post_form(srv, path, fields, headers=None, basic=None):
+    """POST application/x-www-form-urlencoded. basic: (client_id, client_secret) for client_secret_basic."""
+    hdrs = {"Content-Type": "application/x-www-form-urlencoded"}
+    if basic is not None:
+        cred = f"{urllib.parse.quote(basic[0], safe='')}:{urllib.parse.quote(basic[1], safe='')}"
+        hdrs["Authorization"] = "Basic " + base64.b64encode(cred.encode()).decode()
+    hdrs.update(headers or {})
+    return srv.req("POST", path, body=form_encode(fields), headers=hdrs)
+
+
+def pkce_pair():
+    verifier = b64(os.urandom(32))
+    challenge = b64(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge
+
+
+def query_of(url):
+    """The query of a URL as a dict of lists."""
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query, keep_blank_values=True)
+
+
+def query1(url):
+    return {k: v[0] for k, v in query_of(url).items()}
+
+
+def set_cookie_value(resp, name):
+    """The value of cookie `name` in resp's Set-Cookie headers, or None; also returns the whole header."""
+    for k, v in resp.headers_list:
+        if k == "set-cookie" and v.split("=", 1)[0].strip() == name:
+            return v.split("=", 1)[1].split(";", 1)[0], v
+    return None, None
+
+
+def hidden_fields(page_html):
+    """{name: value} of every <input type="hidden"> of an HTML page (attributes in any order)."""
+    out = {}
+    for tag in re.findall(r"<input\b[^>]*>", page_html, re.I | re.S):
+        attrs = dict((k.lower(), _html.unescape(v2 if v2 is not None and v1 == "" else v1))
+                     for k, v1, v2 in [(a, b, c) for a, b, c in
+                                       re.findall(r'([\w:-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', tag)])
+        if attrs.get("type", "").lower() == "hidden" and "name" in attrs:
+            out[attrs["name"]] = attrs.get("value", "")
+    return out
+
+
+def form_inputs(page_html):
+    """Every <input> of a page as a list of attribute dicts."""
+    res = []
+    for tag in re.findall(r"<input\b[^>]*>", page_html, re.I | re.S):
+        attrs = {}
+        for k, v1, v2 in re.findall(r'([\w:-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', tag):
+            attrs[k.lower()] = _html.unescape(v1 if v1 or not v2 else v2)
+        for flag in re.findall(r"\s(checked|selected|disabled)(?=[\s/>])", tag, re.I):
+            attrs.setdefault(flag.lower(), flag.lower())
+        res.append(attrs)
+    return res
+
+
+class Browser:
+    """A person's browser for one server: keeps the postern_session cookie, never follows redirects."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.cookie = None
+
+    def headers(self, extra=None):
+        h = {}
+        if self.cookie is not None:
+            h["Cookie"] = f"postern_session={self.cookie}"
+        h.update(extra or {})
+        return h
+
+    def get(self, path):
+        return self.srv.req("GET", path, headers=self.headers())
+
+    def post(self, path, fields):
+        return self.srv.req("POST", path, body=form_encode(fields),
+                            headers=self.headers({"Content-Type": "application/x-www-form-urlencoded"}))
+
+    def login(self, user, extra_fields=None):
+        """POST /oauth/login with the user's credentials plus the login form's hidden fields."""
+        fields = {"username": user.username, "password": user.password}
+        fields.update(extra_fields or {})
+        r = self.post("/oauth/login", fields)
+        val, _ = set_cookie_value(r, "postern_session")
+        check(val, f"POST /oauth/login set no postern_session cookie: {r.status} {r.headers} {r.short_body()}")
+        self.cookie = val
+        return r
+
+
+def authorize_path(app, scope=None, state=None, challenge=None, method="S256", redirect_uri=None, extra=None,
+                   omit=()):
+    q = {"response_type": "code", "client_id": app.client_id,
+         "redirect_uri": redirect_uri if redirect_uri is not None else app.redirect_uri,
+         "scope": scope if scope is not None else " ".join(x for x in app.scopes.split() if x != "reports:read"),
+         "state": state if state is not None else "st-" + os.urandom(6).hex(),
+         "code_challenge": challenge if challenge is not None else pkce_pair()[1],
+         "code_challenge_method": method}
+    q.update(extra or {})
+    for k in omit:
+        q.pop(k, None)
+    return "/oauth/authorize?" + form_encode(q)
+
+
+def consent_page(srv, browser, user, path):
+    """GET the authorize path as `browser`, logging `user` in through the login form when it is shown.
+    Returns the consent page response (200 HTML with hidden fields)."""
+    r = browser.get(path)
+    if browser.cookie is None or (r.status == 200 and 'name="password"' in r.raw.decode("utf-8", "replace")):
+        check(r.status == 200, f"GET {path} without a session: {r.status} {r.short_body()}")
+        fields = hidden_fields(r.raw.decode("utf-8", "replace"))
+        browser.login(user, fields)
+        r = browser.get(path)
+    return r
+
+
+def approve(srv, app, user, scope=None, state=None, browser=None, expiry_days=30, extra=None, decision="approve"):
+    """Drive the browser flow for `user` and return (code, verifier, redirect query dict, Location)."""
+    verifier, challenge = pkce_pair()
+    state = state or ("st-" + os.urandom(6).hex())
+    browser = browser or Browser(srv)
+    path = authorize_path(app, scope=scope, state=state, challenge=challenge, extra=extra)
+    r = consent_page(srv, browser, user, path)
+    check(r.status == 200, f"consent page: {r.status} {r.short_body()}")
+    fields = hidden_fields(r.raw.decode("utf-8", "replace"))
+    check("csrf" in fields, f"consent page has no hidden csrf field: {sorted(fields)}")
+    fields["decision"] = decision
+    fields["expiry_days"] = str(expiry_days)
+    r = browser.post("/oauth/authorize", fields)
+    check(r.status == 303, f"POST /oauth/authorize ({decision}): {r.status} {r.short_body()}")
+    loc = r.header("location") or ""
+    q = query1(loc)
+    eq(q.get("state"), state, "state in the redirect")
+    if decision == "approve":
+        check(q.get("code"), f"no code in the redirect {loc!r}")
+    return q.get("code"), verifier, q, loc
+
+
+def token(srv, app, fields, auth="basic"):
+    """POST /oauth/token. auth: "basic", "post", "none" (client_id only) or None (no client auth)."""
+    fields = dict(fields) if isinstance(fields, dict) else list(fields)
+    if auth == "post" and isinstance(fields, dict):
+        fields["client_id"] = app.client_id
+        fields["client_secret"] = app.client_secret
+    elif auth == "none" and isinstance(fields, dict):
+        fields["client_id"] = app.client_id
+    if auth == "basic" and app.client_secret is not None:
+        return post_form(srv, "/oauth/token", fields, basic=(app.client_id, app.client_secret))
+    if auth == "basic":
+        if isinstance(fields, dict):
+            fields["client_id"] = app.client_id
+    return post_form(srv, "/oauth/token", fields)
+
+
+def redeem(srv, app, code, verifier, auth="basic"):
+    return token(srv, app, {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri,
+                            "code_verifier": verifier}, auth=auth)
+
+
+def grant_tokens(srv, app, user, scope=None, browser=None, expiry_days=30, extra=None):
+    """The whole code flow: returns the token response JSON."""
+    code, verifier, _, _ = approve(srv, app, user, scope=scope, browser=browser, expiry_days=expiry_days,
+                                   extra=extra)
+    r = redeem(srv, app, code, verifier)
+    check(r.status == 200, f"token (authorization_code): {r.status} {r.short_body()}")
+    return r.json
+
+
+def client_token(srv, app, scope="reports:read"):
+    fields = {"grant_type": "client_credentials"}
+    if scope:
+        fields["scope"] = scope
+    r = token(srv, app, fields)
+    check(r.status == 200, f"token (client_credentials): {r.status} {r.short_body()}")
+    return r.json["access_token"]
