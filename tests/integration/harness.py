@@ -918,16 +918,22 @@ def create_app(srv, name=None, redirect_uris=("https://app.example/cb",), scopes
 
 
 def form_encode(fields):
-    """fields: dict or list of pairs (a list may repeat names)."""
+    """fields: dict or list of pairs (a list may repeat names); a str is sent as it is."""
+    if isinstance(fields, str):
+        return fields
     return urllib.parse.urlencode(list(fields.items()) if isinstance(fields, dict) else list(fields))
+
+
+def basic_auth(client_id, secret):
+    cred = f"{urllib.parse.quote(client_id, safe='')}:{urllib.parse.quote(secret, safe='')}"
+    return "Basic " + base64.b64encode(cred.encode()).decode()
 
 
 def post_form(srv, path, fields, headers=None, basic=None):
     """POST application/x-www-form-urlencoded. basic: (client_id, client_secret) for client_secret_basic."""
     hdrs = {"Content-Type": "application/x-www-form-urlencoded"}
     if basic is not None:
-        cred = f"{urllib.parse.quote(basic[0], safe='')}:{urllib.parse.quote(basic[1], safe='')}"
-        hdrs["Authorization"] = "Basic " + base64.b64encode(cred.encode()).decode()
+        hdrs["Authorization"] = basic_auth(*basic)
     hdrs.update(headers or {})
     return srv.req("POST", path, body=form_encode(fields), headers=hdrs)
 

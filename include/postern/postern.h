@@ -1,0 +1,177 @@
+/*
+ * postern.h — libpostern, the Postern client library: the whole HTTP API of a Postern server, with
+ * end-to-end encryption done here, on the client. The server only ever sees ciphertext.
+ *
+ * Rules of the library: it never aborts, exits or prints. Every call returns a pst_status; on failure
+ * pst_errmsg() describes it in one line (and pst_http_status()/pst_server_code() say what the server
+ * answered, when it answered). Strings returned through `char **` out-parameters are malloc'd and freed by
+ * the caller with pst_free(); structures are freed with their own _free function. A pst_client is not
+ * thread-safe: use one per thread. Secrets (passwords, tokens, keys) are wiped from memory after use.
+ *
+ * Local state lives in the home directory the caller chooses (created 0700; files 0600): the session
+ * token, this device's keys, and the session keys received from other devices. When a passphrase is given,
+ * secrets are sealed with a key derived from it by argon2id.
+ *
+ * Everything here is the public API: the `postern` CLI and the partner demo use nothing else.
+ */
+#ifndef POSTERN_POSTERN_H
+#define POSTERN_POSTERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PST_VERSION "0.1.0"
+
+typedef enum pst_status {
+	PST_OK = 0,
+	PST_ERR_INVALID,      /* a bad argument from the caller */
+	PST_ERR_NOMEM,
+	PST_ERR_NETWORK,      /* could not reach the server */
+	PST_ERR_HTTP,         /* the server answered with an error: see pst_http_status / pst_server_code */
+	PST_ERR_PROTOCOL,     /* the server's answer was not what the API promises */
+	PST_ERR_AUTH,         /* not logged in, or the session ended (HTTP 401) */
+	PST_ERR_NOT_FOUND,    /* HTTP 404 */
+	PST_ERR_CRYPTO,       /* a message or key failed to verify or decrypt */
+	PST_ERR_STORE,        /* the local key store could not be read or written */
+	PST_ERR_NO_KEY        /* no session key for a message (sent before this device could read it) */
+} pst_status;
+
+typedef struct pst_client pst_client;
+
+/* ---- lifecycle ---- */
+
+/*
+ * Create a client for server_url (e.g. "http://127.0.0.1:8080") with its local state in home_dir (created
+ * when missing). passphrase may be NULL (secrets stored in files readable only by the user) or a string that
+ * seals them. On success *out owns the client (pst_client_free). Errors: PST_ERR_INVALID, PST_ERR_STORE
+ * (wrong passphrase, unreadable store), PST_ERR_NOMEM.
+ */
+pst_status pst_client_new(const char *server_url, const char *home_dir, const char *passphrase, pst_client **out);
+
+/* Free the client and wipe its secrets. NULL is allowed. */
+void pst_client_free(pst_client *c);
+
+/* The last error in one line ("" after a success). Valid until the next call on c. */
+const char *pst_errmsg(const pst_client *c);
+
+/* The last HTTP status (0 when nothing was answered) and the server's error code ("" when none). */
+int pst_http_status(const pst_client *c);
+const char *pst_server_code(const pst_client *c);
+
+/* Free a string returned by the library. NULL is allowed. */
+void pst_free(void *p);
+
+/* ---- accounts and sessions ---- */
+
+/* Register username/password; *user_id_out (optional) gets the new id. */
+pst_status pst_register(pst_client *c, const char *username, const char *password, char **user_id_out);
+
+/*
+ * Log in and keep the session token in the home directory; then make sure this device has keys and is
+ * registered with the server (first login on this home: a new device named device_name).
+ */
+pst_status pst_login(pst_client *c, const char *username, const char *password, const char *device_name);
+
+/* Log out (the server forgets the token) and delete the stored token. */
+pst_status pst_logout(pst_client *c);
+
+/* 1 when a session token is stored. */
+int pst_logged_in(const pst_client *c);
+
+/* GET /v1/me as JSON text. */
+pst_status pst_whoami(pst_client *c, char **json_out);
+
+/* This client's user id and device id, or NULL when not logged in. Valid until the next call on c. */
+const char *pst_user_id(const pst_client *c);
+const char *pst_device_id(const pst_client *c);
+
+/* ---- friends ---- */
+
+pst_status pst_friend_add(pst_client *c, const char *username, char **json_out);
+pst_status pst_friend_accept(pst_client *c, const char *request_id);
+pst_status pst_friend_decline(pst_client *c, const char *request_id);
+pst_status pst_friend_remove(pst_client *c, const char *user_id);
+/* GET /v1/friends and GET /v1/friends/requests, as JSON text. */
+pst_status pst_friends(pst_client *c, char **json_out);
+pst_status pst_friend_requests(pst_client *c, char **json_out);
+/* The user id of a friend by username (PST_ERR_NOT_FOUND when not a friend). */
+pst_status pst_friend_id(pst_client *c, const char *username, char **user_id_out);
+
+/* ---- devices ---- */
+
+pst_status pst_devices(pst_client *c, char **json_out);
+pst_status pst_device_remove(pst_client *c, const char *device_id);
+/* A device's fingerprint, for comparing out of band (e.g. "12345 67890 …"). */
+pst_status pst_fingerprint(const char *sign_pk_b64, const char *box_pk_b64, char **out);
+
+/* ---- threads and messages ---- */
+
+/* The direct thread with user_id (created when needed). */
+pst_status pst_thread_direct(pst_client *c, const char *user_id, char **thread_id_out);
+/* GET /v1/threads (the inbox) as JSON text. */
+pst_status pst_inbox(pst_client *c, int limit, char **json_out);
+
+typedef struct pst_message {
+	char *message_id, *thread_id, *sender_id, *sender_device_id, *kind, *item, *share_id;
+	int64_t seq;
+	char *created_at;
+	int deleted;
+	char *text;         /* the decrypted text; NULL when deleted or undecryptable */
+	pst_status decrypt; /* PST_OK, PST_ERR_NO_KEY or PST_ERR_CRYPTO */
+} pst_message;
+
+/*
+ * Encrypt text for every device that may read thread_id (sharing or rotating this device's session as
+ * needed) and send it. *message_id_out is optional.
+ */
+pst_status pst_send_text(pst_client *c, const char *thread_id, const char *text, char **message_id_out);
+
+/* The last `limit` messages of a thread (1..200), decrypted where possible, oldest first. */
+pst_status pst_read(pst_client *c, const char *thread_id, int limit, pst_message **msgs_out, size_t *n_out);
+void pst_messages_free(pst_message *msgs, size_t n);
+
+pst_status pst_delete_message(pst_client *c, const char *thread_id, const char *message_id);
+
+/* ---- live events ---- */
+
+/*
+ * Called for every event of the user's log (raw JSON text), and for message.created with the decrypted
+ * message (msg non-NULL; NULL otherwise). Return 0 to go on, non-zero to stop pst_watch.
+ */
+typedef int (*pst_event_cb)(void *arg, const char *type, const char *event_json, const pst_message *msg);
+
+/*
+ * Follow the event stream (SSE) from the stored cursor, processing key hand-overs on the way, reconnecting
+ * after a dropped connection and resuming from the last cursor. Returns when cb returns non-zero, after
+ * max_seconds (0 = no limit), or on an error that retrying cannot fix.
+ */
+pst_status pst_watch(pst_client *c, pst_event_cb cb, void *arg, int max_seconds);
+
+/* Process pending events once (key hand-overs, to-device messages) without waiting. */
+pst_status pst_sync(pst_client *c);
+
+/* ---- the partner platform, seen by a person ---- */
+
+pst_status pst_grants(pst_client *c, char **json_out);
+pst_status pst_grant_revoke(pst_client *c, const char *grant_id);
+pst_status pst_access_log(pst_client *c, char **json_out);
+pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept);
+pst_status pst_share_open(pst_client *c, const char *thread_id, const char *share_id, pst_message **msg_out);
+
+/* ---- raw API access, for what has no helper yet ---- */
+
+/*
+ * Send method path with an optional JSON body (NULL for none) using the stored session token; the
+ * answer's JSON text goes to *json_out (NULL for 204). HTTP errors return PST_ERR_HTTP/_AUTH/_NOT_FOUND.
+ */
+pst_status pst_call(pst_client *c, const char *method, const char *path, const char *json_body, char **json_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
