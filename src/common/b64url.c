@@ -45,19 +45,22 @@ int b64url_decode_exact(const char *text, size_t len, unsigned char *out, size_t
 	return 0;
 }
 
-static int b64url_value(char ch)
+/* Value of each base64url character, -1 for anything else: a table, since bodies of 64 KiB pass through here. */
+static const signed char b64url_values[256] = {
+	['A'] = 0, ['B'] = 1, ['C'] = 2, ['D'] = 3, ['E'] = 4, ['F'] = 5, ['G'] = 6, ['H'] = 7, ['I'] = 8, ['J'] = 9,
+	['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13, ['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17, ['S'] = 18,
+	['T'] = 19, ['U'] = 20, ['V'] = 21, ['W'] = 22, ['X'] = 23, ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27,
+	['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34, ['j'] = 35, ['k'] = 36,
+	['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41, ['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45,
+	['u'] = 46, ['v'] = 47, ['w'] = 48, ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53, ['2'] = 54,
+	['3'] = 55, ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['-'] = 62, ['_'] = 63,
+};
+
+/* The table's zero entries are real zeros only for 'A': tell them apart from "not in the alphabet". */
+static int b64url_value(unsigned char ch)
 {
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '-')
-		return 62;
-	if (ch == '_')
-		return 63;
-	return -1;
+	int v = b64url_values[ch];
+	return (v == 0 && ch != 'A') ? -1 : v;
 }
 
 int b64url_check(const char *text, size_t len, size_t *decoded_len)
@@ -67,7 +70,7 @@ int b64url_check(const char *text, size_t len, size_t *decoded_len)
 	if (len % 4 == 1)
 		return -1;
 	for (i = 0; i < len; i++)
-		if ((last = b64url_value(text[i])) < 0)
+		if ((last = b64url_value((unsigned char)text[i])) < 0)
 			return -1;
 	/* canonical: the bits past the last whole byte are zero */
 	if (len % 4 == 2 && (last & 0x0f) != 0)

@@ -20,6 +20,19 @@ int pubid_new(const char *prefix, char *out, size_t cap)
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
+int pubid_new_ordered(const char *prefix, int64_t now_ms, char *out, size_t cap)
+{
+	unsigned char raw[16];
+	char text[24];
+	int i, n;
+	for (i = 0; i < 6; i++)
+		raw[i] = (unsigned char)((uint64_t)now_ms >> (8 * (5 - i)));
+	randombytes_buf(raw + 6, sizeof(raw) - 6);
+	b64url_encode(raw, sizeof(raw), text, sizeof(text));
+	n = snprintf(out, cap, "%s_%s", prefix, text);
+	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
 int pubid_plausible(const char *s)
 {
 	size_t i, n = strlen(s);

@@ -38,7 +38,7 @@ static const struct config_row config_table[] = {
 	{"reader-threads", CT_INT, F(reader_threads), "4", 1, 64, "database reader threads"},
 	{"http-threads", CT_INT, F(http_threads), "2", 1, 64, "HTTP event-loop threads"},
 	{"max-connections", CT_INT, F(max_connections), "20000", 16, 1000000, "simultaneous connections"},
-	{"conn-memory", CT_INT, F(conn_memory), "12288", 8192, 16384, "per-connection memory limit in bytes"},
+	{"conn-memory", CT_INT, F(conn_memory), "8192", 8192, 16384, "per-connection memory limit in bytes"},
 	{"pwhash-concurrency", CT_INT, F(pwhash_concurrency), "2", 1, 64, "password hashes computed at once"},
 	{"pwhash-memlimit", CT_INT, F(pwhash_memlimit), "67108864", 8192, 1073741824, "argon2id memory per hash, bytes"},
 	{"pwhash-opslimit", CT_INT, F(pwhash_opslimit), "2", 1, 10, "argon2id passes"},

@@ -84,6 +84,7 @@ static void *reader_main(void *arg)
 {
 	struct store_conn *c = arg;
 	struct dbexec_job *job;
+	pthread_setname_np(pthread_self(), "pst-reader");
 	while ((job = queue_pop(&ex.rq, 1)) != NULL) {
 		enum pst_err rc = ex.ops->read_begin(c);
 		if (rc == PST_E_OK)
@@ -103,6 +104,7 @@ static void *writer_main(void *arg)
 	struct dbexec_job *batch;
 	enum pst_err results[4096];
 
+	pthread_setname_np(pthread_self(), "pst-writer");
 	while ((batch = queue_pop(&ex.wq, ex.max_batch)) != NULL) {
 		struct dbexec_job *job, *next;
 		enum pst_err brc = ex.ops->begin(c);

@@ -201,7 +201,7 @@ enum pst_err h_partner_share(struct req *rq)
 		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
 	}
 	memset(&m, 0, sizeof(m));
-	pubid_new("m", m.public_id, sizeof(m.public_id));
+	pubid_new_ordered("m", rq->now, m.public_id, sizeof(m.public_id));
 	snprintf(m.thread_public_id, sizeof(m.thread_public_id), "%s", t.public_id);
 	m.thread_id = t.id;
 	m.sender_id = rq->user.id;

@@ -36,7 +36,7 @@ enum xstate { X_RECEIVING, X_RUNNING, X_PARKED, X_READY };
 struct exchange {
 	struct MHD_Connection *conn;
 	enum xstate state;
-	struct req rq;
+	struct req *rq;           /* owned; freed early once an SSE stream has taken what it needs */
 	enum pst_err err;         /* final result; PST_E_OK uses rq.status/resp */
 	int early_status;         /* 1 once a response was queued (early refusal or the final answer) */
 	char *body;
@@ -97,6 +97,17 @@ static enum MHD_Result queue_error(struct MHD_Connection *conn, enum pst_err e, 
 	return r;
 }
 
+/* An RFC 6749 error for the OAuth endpoints' request-level failures (a repeated parameter, a bad form). */
+static enum MHD_Result queue_oauth_error(struct MHD_Connection *conn, int status, const char *desc)
+{
+	json_t *j = json_pack("{s:s,s:s}", "error", "invalid_request", "error_description", desc);
+	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	enum MHD_Result r = queue_json(conn, status, body, 0, 0);
+	free(body);
+	json_decref(j);
+	return r;
+}
+
 /* Headers every HTML page carries: no framing (clickjacking), no caching, no sniffing. */
 static void page_headers(struct MHD_Response *resp)
 {
@@ -111,7 +122,7 @@ static void page_headers(struct MHD_Response *resp)
 /* Answers that are not plain JSON: pages, redirects, other media types. */
 static enum MHD_Result queue_other(struct exchange *x, int status)
 {
-	struct req *rq = &x->rq;
+	struct req *rq = x->rq;
 	struct MHD_Response *resp;
 	enum MHD_Result r;
 	const char *body = rq->html ? rq->html : rq->text ? rq->text : "";
@@ -141,7 +152,7 @@ static enum MHD_Result queue_other(struct exchange *x, int status)
 
 static enum MHD_Result queue_result(struct exchange *x)
 {
-	struct req *rq = &x->rq;
+	struct req *rq = x->rq;
 	enum MHD_Result r;
 	char *text = NULL;
 	int status;
@@ -179,6 +190,10 @@ static enum MHD_Result queue_result(struct exchange *x)
 			return queue_error(x->conn, PST_E_INTERNAL, NULL, 0, 1);
 		r = MHD_queue_response(x->conn, MHD_HTTP_OK, resp);
 		MHD_destroy_response(resp);
+		/* the stream holds what it needs: an idle connection keeps only the small exchange */
+		req_release(x->rq);
+		free(x->rq);
+		x->rq = NULL;
 		return r;
 	}
 	status = rq->status ? rq->status : 200;
@@ -205,7 +220,7 @@ static void job_submit(struct exchange *x);
 static enum pst_err job_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
 	struct exchange *x = (struct exchange *)((char *)job - offsetof(struct exchange, job));
-	struct req *rq = &x->rq;
+	struct req *rq = x->rq;
 	enum pst_err rc = PST_E_OK;
 
 	rq->ops = ops;
@@ -322,7 +337,7 @@ static void longpoll_wake(struct hub_waiter *w)
 static void job_done(struct dbexec_job *job, enum pst_err rc)
 {
 	struct exchange *x = (struct exchange *)((char *)job - offsetof(struct exchange, job));
-	struct req *rq = &x->rq;
+	struct req *rq = x->rq;
 
 	if (rc == PST_E_OK && rq->route->kind == ROUTE_WRITE) {
 		if (x->phase == 0 && rq->route->prepare) {
@@ -365,10 +380,10 @@ static void job_done(struct dbexec_job *job, enum pst_err rc)
 
 static void job_submit(struct exchange *x)
 {
-	const struct route *r = x->rq.route;
+	const struct route *r = x->rq->route;
 	x->job.run = job_run;
 	x->job.done = job_done;
-	x->rq.wait_ms = 0;
+	x->rq->wait_ms = 0;
 	if (r->kind == ROUTE_WRITE && !(x->phase == 0 && r->prepare))
 		dbexec_submit_write(&x->job);
 	else
@@ -426,7 +441,7 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
 static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct exchange *x = cls;
-	struct req *rq = &x->rq;
+	struct req *rq = x->rq;
 	size_t kl = strlen(key), vl = value ? strlen(value) : 0;
 	char *block;
 	int i;
@@ -457,7 +472,7 @@ static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char
 				  size_t size)
 {
 	struct exchange *x = cls;
-	struct req *rq = &x->rq;
+	struct req *rq = x->rq;
 	int i;
 	(void)kind;
 	(void)filename;
@@ -500,13 +515,16 @@ static void read_credentials(struct exchange *x)
 {
 	const char *cookie = MHD_lookup_connection_value(x->conn, MHD_COOKIE_KIND, "postern_session");
 	char *pass = NULL, *user = MHD_basic_auth_get_username_password(x->conn, &pass);
-	if (cookie && strlen(cookie) < sizeof(x->rq.cookie))
-		snprintf(x->rq.cookie, sizeof(x->rq.cookie), "%s", cookie);
+	if (cookie && strlen(cookie) < sizeof(x->rq->cookie))
+		snprintf(x->rq->cookie, sizeof(x->rq->cookie), "%s", cookie);
 	if (user) {
-		if (strlen(user) < sizeof(x->rq.basic_user) && pass && strlen(pass) < sizeof(x->rq.basic_pass)) {
-			x->rq.basic_present = 1;
-			snprintf(x->rq.basic_user, sizeof(x->rq.basic_user), "%s", user);
-			snprintf(x->rq.basic_pass, sizeof(x->rq.basic_pass), "%s", pass);
+		if (strlen(user) < sizeof(x->rq->basic_user) && pass && strlen(pass) < sizeof(x->rq->basic_pass)) {
+			x->rq->basic_present = 1;
+			snprintf(x->rq->basic_user, sizeof(x->rq->basic_user), "%s", user);
+			snprintf(x->rq->basic_pass, sizeof(x->rq->basic_pass), "%s", pass);
+			/* RFC 6749 2.3.1: both are form-urlencoded inside Basic */
+			MHD_http_unescape(x->rq->basic_user);
+			MHD_http_unescape(x->rq->basic_pass);
 		}
 		MHD_free(user);
 	}
@@ -517,14 +535,14 @@ static void read_credentials(struct exchange *x)
 	const char *auth = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Authorization");
 	const char *lei = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Last-Event-ID");
 	if (auth) {
-		x->rq.bearer_present = 1;
-		if (strncasecmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) < sizeof(x->rq.bearer))
-			snprintf(x->rq.bearer, sizeof(x->rq.bearer), "%s", auth + 7);
+		x->rq->bearer_present = 1;
+		if (strncasecmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) < sizeof(x->rq->bearer))
+			snprintf(x->rq->bearer, sizeof(x->rq->bearer), "%s", auth + 7);
 		else if (strncasecmp(auth, "Basic ", 6) == 0)
-			x->rq.bearer_present = 0; /* client authentication, not a bearer credential */
+			x->rq->bearer_present = 0; /* client authentication, not a bearer credential */
 	}
-	if (lei && strlen(lei) < sizeof(x->rq.last_event_id))
-		snprintf(x->rq.last_event_id, sizeof(x->rq.last_event_id), "%s", lei);
+	if (lei && strlen(lei) < sizeof(x->rq->last_event_id))
+		snprintf(x->rq->last_event_id, sizeof(x->rq->last_event_id), "%s", lei);
 }
 
 /* First call for a request: checks that need only the headers. Returns an error to send now, or OK. */
@@ -544,8 +562,8 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 		*detail = "Content-Length together with Transfer-Encoding";
 		return PST_E_BAD_REQUEST;
 	}
-	x->rq.route = routes_match(method, url, &x->rq, &status);
-	if (x->rq.route == NULL) {
+	x->rq->route = routes_match(method, url, x->rq, &status);
+	if (x->rq->route == NULL) {
 		if (status == 405)
 			return PST_E_METHOD_NOT_ALLOWED;
 		if (status == 400) {
@@ -571,11 +589,11 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 			return PST_E_TOO_LARGE;
 	}
 	ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
-	if (x->rq.route->flags & ROUTE_JSON_BODY) {
+	if (x->rq->route->flags & ROUTE_JSON_BODY) {
 		if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] != '\0' && ct[16] != ';'))
 			return PST_E_UNSUPPORTED_MEDIA;
 	}
-	if (x->rq.route->flags & ROUTE_FORM_BODY) {
+	if (x->rq->route->flags & ROUTE_FORM_BODY) {
 		if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 || (ct[33] != '\0' && ct[33] != ';')) {
 			*detail = "the body must be application/x-www-form-urlencoded";
 			return PST_E_UNSUPPORTED_MEDIA;
@@ -599,18 +617,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *detail = NULL;
 		enum pst_err e;
 		x = calloc(1, sizeof(*x));
-		if (x == NULL)
+		if (x == NULL || (x->rq = calloc(1, sizeof(*x->rq))) == NULL) {
+			free(x);
 			return MHD_NO;
+		}
 		*con_cls = x;
 		x->conn = conn;
 		x->started = timefmt_mono_ms();
-		x->rq.cfg = H.cfg;
+		x->rq->cfg = H.cfg;
 		e = intake(x, url, method, &detail);
 		if (e != PST_E_OK) {
 			x->state = X_READY;
 			x->err = e;
 			x->early_status = 1;
 			/* refuse before reading a body we will not use; the connection closes after */
+			if (x->rq->route && (x->rq->route->flags & ROUTE_OAUTH))
+				return queue_oauth_error(conn, error_status(e), detail ? detail : error_message(e));
 			return queue_error(conn, e, detail, 0, 1);
 		}
 		return MHD_YES;
@@ -650,18 +672,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		else if (x->form_bad) {
 			e = PST_E_BAD_REQUEST;
 			snprintf(err, sizeof(err), x->form_bad == 2 ? "a form parameter is repeated" : "too many or too long form fields");
-		} else if (x->rq.route->flags & ROUTE_JSON_BODY) {
+		} else if (x->rq->route->flags & ROUTE_JSON_BODY) {
 			if (x->body_len == 0) {
 				e = PST_E_INVALID_JSON;
 				snprintf(err, sizeof(err), "a JSON object body is required");
 			} else
-				e = jsonv_parse(x->body, x->body_len, (int)H.cfg->json_max_depth, &x->rq.body, err, sizeof(err));
+				e = jsonv_parse(x->body, x->body_len, (int)H.cfg->json_max_depth, &x->rq->body, err, sizeof(err));
 		}
 		free(x->body);
 		x->body = NULL;
 		if (e != PST_E_OK) {
 			x->state = X_READY;
 			x->early_status = 1; /* answered here; nothing more to queue */
+			if (x->rq->route->flags & ROUTE_OAUTH) /* RFC 6749 5.2 */
+				return queue_oauth_error(conn, error_status(e), err[0] ? err : error_message(e));
 			return queue_error(conn, e, err, 0, x->body_too_large);
 		}
 		x->state = X_RUNNING;
@@ -685,12 +709,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (x == NULL)
 		return;
-	if (x->rq.route)
-		log_debug("%s %s %lldms", x->rq.route->method, x->rq.route->path,
+	if (x->rq && x->rq->route)
+		log_debug("%s %s %lldms", x->rq->route->method, x->rq->route->path,
 			  (long long)(timefmt_mono_ms() - x->started));
 	if (x->pp)
 		MHD_destroy_post_processor(x->pp);
-	req_release(&x->rq);
+	if (x->rq) {
+		req_release(x->rq);
+		free(x->rq);
+	}
 	free(x->body);
 	free(x);
 	*con_cls = NULL;

@@ -63,6 +63,11 @@ static int loopback_match(const char *registered, const char *uri)
 		pl = strspn(uri + hl + 1, "0123456789");
 		if (pl == 0 || pl > 5 || (uri[hl + 1 + pl] != '/' && uri[hl + 1 + pl] != '\0'))
 			return 0;
+		{ /* a real port: 1..65535, no leading zero */
+			int64_t port = 0;
+			if (strnum_parse_i64(uri + hl + 1, pl, 1, 65535, &port) != 0)
+				return 0;
+		}
 		if (snprintf(stripped, sizeof(stripped), "%.*s%s", (int)hl, uri, uri + hl + 1 + pl) >= (int)sizeof(stripped))
 			return 0;
 		return strcmp(stripped, registered) == 0;
@@ -502,6 +507,17 @@ enum pst_err h_oauth_decide(struct req *rq)
 	rc = rq->ops->grant_insert(rq->db, &g);
 	if (rc == PST_E_OK)
 		rc = partner_pairwise_put(rq, rq->app->id, rq->user.id, pw);
+	if (rc == PST_E_OK && az.details) { /* the conversations the person named become this grant's threads */
+		json_t *d, *v;
+		size_t i, j;
+		json_array_foreach(az.details, i, d) json_array_foreach(json_object_get(d, "threads"), j, v) {
+			struct store_thread t;
+			if (rc == PST_E_OK)
+				rc = rq->ops->thread_for_member(rq->db, json_string_value(v), rq->user.id, &t);
+			if (rc == PST_E_OK)
+				rc = rq->ops->grant_thread_add(rq->db, g.id, t.id);
+		}
+	}
 	if (rc != PST_E_OK)
 		goto out;
 	auth_token_new_prefixed(AUTH_PREFIX_CODE, codetext, sizeof(codetext), hash);

@@ -37,7 +37,10 @@ struct stream {
 	int64_t cursor;
 	int64_t last_write;
 	int refs;
-	struct req rq; /* user, session, cfg — the identity the fetch runs as */
+	/* the identity a fetch runs as (a whole struct req per idle stream would cost kilobytes) */
+	const struct config *cfg;
+	int64_t user_id, device_id;
+	int cred;
 	struct store_app *app;     /* app streams: copies of the credential, checked again on every fetch */
 	struct store_grant *grant;
 	int64_t token_expires;
@@ -104,6 +107,7 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 {
 	struct stream *s = (struct stream *)((char *)job - offsetof(struct stream, job));
 	json_t *arr = json_array();
+	struct req *rq = NULL;
 	int64_t cursor;
 	int more = 0;
 	enum pst_err rc;
@@ -116,18 +120,29 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 	pthread_mutex_lock(&s->lock);
 	cursor = s->cursor;
 	pthread_mutex_unlock(&s->lock);
-	s->rq.ops = ops;
-	s->rq.db = c;
-	s->rq.now = timefmt_now_ms();
+	rq = calloc(1, sizeof(*rq));
+	if (rq == NULL) {
+		rc = PST_E_INTERNAL;
+		goto out;
+	}
+	rq->ops = ops;
+	rq->db = c;
+	rq->cfg = s->cfg;
+	rq->now = timefmt_now_ms();
+	rq->cred = s->cred;
+	rq->user.id = s->user_id;
+	rq->session.device_id = s->device_id;
+	rq->app = s->app;
+	rq->grant = s->grant;
 	if (s->grant) { /* an app's stream lives only as long as its grant and token */
 		struct store_grant g;
-		if (ops->grant_by_id(c, s->grant->id, &g) != PST_E_OK || g.revoked_at || g.expires_at <= s->rq.now ||
-		    s->token_expires <= s->rq.now) {
+		if (ops->grant_by_id(c, s->grant->id, &g) != PST_E_OK || g.revoked_at || g.expires_at <= rq->now ||
+		    s->token_expires <= rq->now) {
 			rc = PST_E_UNAUTHORIZED;
 			goto out;
 		}
 	}
-	rc = sync_collect(&s->rq, &cursor, PUSH_FETCH_LIMIT, arr, &more);
+	rc = sync_collect(rq, &cursor, PUSH_FETCH_LIMIT, arr, &more);
 	if (rc != PST_E_OK || json_array_size(arr) == 0)
 		goto out;
 	mem = open_memstream(&text, &tlen);
@@ -156,6 +171,11 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 			MHD_resume_connection(s->conn);
 	}
 out:
+	if (rq) { /* borrowed pointers: nothing of rq is freed but rq itself */
+		rq->app = NULL;
+		rq->grant = NULL;
+		free(rq);
+	}
 	free(text);
 	json_decref(arr);
 	return rc;
@@ -272,10 +292,10 @@ struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const str
 	pthread_mutex_init(&s->lock, NULL);
 	s->conn = conn;
 	s->refs = 1; /* the response */
-	s->rq.cfg = rq->cfg;
-	s->rq.user = rq->user;
-	s->rq.session = rq->session;
-	s->rq.cred = rq->cred;
+	s->cfg = rq->cfg;
+	s->user_id = rq->user.id;
+	s->device_id = rq->session.device_id;
+	s->cred = rq->cred;
 	if (rq->cred == CRED_APP) {
 		s->app = malloc(sizeof(*s->app));
 		s->grant = malloc(sizeof(*s->grant));
@@ -286,8 +306,6 @@ struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const str
 		*s->app = *rq->app;
 		*s->grant = *rq->grant;
 		s->token_expires = rq->token->expires_at;
-		s->rq.app = s->app;
-		s->rq.grant = s->grant;
 	}
 	s->cursor = json_integer_value(json_object_get(rq->resp, "since"));
 	s->last_write = timefmt_mono_ms();
@@ -296,7 +314,7 @@ struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const str
 		memcpy(s->buf, hello, sizeof(hello) - 1);
 		s->len = sizeof(hello) - 1;
 	}
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free_cb);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, stream_read, s, stream_free_cb);
 	if (resp == NULL) {
 		stream_unref(s);
 		return NULL;

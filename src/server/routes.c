@@ -20,6 +20,7 @@
 #define J ROUTE_JSON_BODY
 #define F ROUTE_FORM_BODY
 #define H ROUTE_HTML
+#define O ROUTE_OAUTH
 
 const struct route route_table[] = {
 	/* method  path                                         kind         creds scope flags handler prepare */
@@ -56,9 +57,9 @@ const struct route route_table[] = {
 	{"GET",    "/oauth/authorize",                          ROUTE_READ,  N | C, NULL, H, h_oauth_authorize, NULL, "login, then the consent page"},
 	{"POST",   "/oauth/authorize",                          ROUTE_WRITE, N | C, NULL, F | H, h_oauth_decide, NULL, "approve or deny (CSRF-checked)"},
 	{"POST",   "/oauth/login",                              ROUTE_WRITE, N, NULL, F | H, h_oauth_login, h_oauth_login_prepare, "browser login form"},
-	{"POST",   "/oauth/token",                              ROUTE_WRITE, N, NULL, F, h_oauth_token, NULL, "token endpoint"},
-	{"POST",   "/oauth/revoke",                             ROUTE_WRITE, N, NULL, F, h_oauth_revoke, NULL, "token revocation (RFC 7009)"},
-	{"POST",   "/oauth/introspect",                         ROUTE_READ,  N, NULL, F, h_oauth_introspect, NULL, "token introspection (RFC 7662)"},
+	{"POST",   "/oauth/token",                              ROUTE_WRITE, N, NULL, F | O, h_oauth_token, NULL, "token endpoint"},
+	{"POST",   "/oauth/revoke",                             ROUTE_WRITE, N, NULL, F | O, h_oauth_revoke, NULL, "token revocation (RFC 7009)"},
+	{"POST",   "/oauth/introspect",                         ROUTE_READ,  N, NULL, F | O, h_oauth_introspect, NULL, "token introspection (RFC 7662)"},
 	{"GET",    "/oauth/share",                              ROUTE_READ,  N | C, NULL, H, h_page_share, NULL, "pick friends an app may send to"},
 	{"POST",   "/oauth/share",                              ROUTE_WRITE, N | C, NULL, F | H, h_page_share_post, NULL, "the picks, back to the app"},
 
@@ -94,6 +95,7 @@ const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));
 #undef J
 #undef F
 #undef H
+#undef O
 
 /* Match one pattern against path; fills params on success. Returns 1 match, 0 no, -1 a segment too long. */
 static int pattern_match(const char *pat, const char *path, struct req *rq)

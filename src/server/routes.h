@@ -20,7 +20,8 @@ enum route_kind {
 enum route_flag {
 	ROUTE_JSON_BODY = 1 << 0, /* requires a JSON object body */
 	ROUTE_FORM_BODY = 1 << 1, /* requires an application/x-www-form-urlencoded body */
-	ROUTE_HTML = 1 << 2       /* a page for people: errors render as HTML, frame headers always */
+	ROUTE_HTML = 1 << 2,      /* a page for people: errors render as HTML, frame headers always */
+	ROUTE_OAUTH = 1 << 3      /* an OAuth endpoint: request errors in RFC 6749 form ({"error","error_description"}) */
 };
 
 struct route {
