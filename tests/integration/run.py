@@ -67,11 +67,41 @@ def run_test(fn):
     return f"{err} (also: {'; '.join(deferred)})" if deferred else err
 
 
+SANITIZER_MARKS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error:",
+                   b"ERROR: ThreadSanitizer", b"WARNING: ThreadSanitizer")
+
+
+def sanitizer_reports(seen):
+    """Sanitizer findings in server logs not looked at before (each log is read once, after its server stopped)."""
+    found = []
+    try:
+        names = sorted(os.listdir(harness.LOG_DIR))
+    except OSError:
+        return found
+    for name in names:
+        path = os.path.join(harness.LOG_DIR, name)
+        if path in seen:
+            continue
+        seen.add(path)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        for mark in SANITIZER_MARKS:
+            i = data.find(mark)
+            if i >= 0:
+                found.append(f"{name}: " + data[i:i + 700].decode("utf-8", "replace"))
+                break
+    return found
+
+
 def main():
     flt = sys.argv[1] if len(sys.argv) > 1 else ""
     files = sorted(f for f in os.listdir(HERE)
                    if len(f) > 4 and f[0] == "t" and f[1:3].isdigit() and f[3] == "_" and f.endswith(".py"))
     passed = failed = 0
+    seen_logs = set()
     started = time.monotonic()
     for fname in files:
         modname = fname[:-3]
@@ -105,6 +135,10 @@ def main():
                 print(f"FAIL {full}: {one_line(err)}", flush=True)
         harness.reset_shared()
         harness.stop_all()
+        # a sanitizer build reports memory errors and leaks in the server's log: each one fails the file
+        for report in sanitizer_reports(seen_logs):
+            failed += 1
+            print(f"FAIL {modname}.sanitizer: {one_line(report)}", flush=True)
     harness.stop_all()
     harness.cleanup_tmp()
     if failed:
