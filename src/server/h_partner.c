@@ -236,6 +236,7 @@ enum pst_err h_partner_share(struct req *rq)
 struct consents {
 	int64_t ids[8];
 	int accepted[8];
+	int64_t since[8]; /* when each member accepted: the app reads what they wrote from then on */
 	int n;
 	struct req *rq;
 	int64_t thread_id;
@@ -248,8 +249,9 @@ static int consent_member(void *arg, const struct store_member *m)
 	if (c->n >= 8)
 		return 1;
 	c->ids[c->n] = m->user_id;
+	c->since[c->n] = 0;
 	c->accepted[c->n] = m->user_id == c->rq->user.id ||
-			    (c->rq->ops->app_consent_get(c->rq->db, c->thread_id, m->user_id, &state) == PST_E_OK &&
+			    (c->rq->ops->app_consent_get(c->rq->db, c->thread_id, m->user_id, &state, &c->since[c->n]) == PST_E_OK &&
 			     state == APP_CONSENT_ACCEPTED);
 	c->n++;
 	return 0;
@@ -349,9 +351,9 @@ static int partner_msg_row(void *arg, const struct store_message *m)
 	w->last_seen = m->seq;
 	for (i = 0; i < w->c->n; i++)
 		if (w->c->ids[i] == m->sender_id)
-			visible = w->c->accepted[i];
+			visible = w->c->accepted[i] && m->created_at >= w->c->since[i];
 	if (!visible)
-		return 0; /* a friend who has not accepted the app: their messages stay out of its reach */
+		return 0; /* a friend who has not accepted the app, or wrote before accepting: out of its reach */
 	if (w->got == w->want) {
 		w->got++;
 		return 1;

@@ -150,6 +150,24 @@ static enum MHD_Result queue_other(struct exchange *x, int status)
 	return r;
 }
 
+/* A request-level refusal on a page for people: the JSON error, with the pages' frame headers. */
+static enum MHD_Result queue_page_error(struct MHD_Connection *conn, enum pst_err e, const char *msg)
+{
+	char *body = error_json(e, msg && msg[0] ? msg : NULL);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(body ? strlen(body) : 0, body ? body : (void *)"",
+								     MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result r;
+	free(body);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Connection", "close");
+	page_headers(resp);
+	r = MHD_queue_response(conn, (unsigned)error_status(e), resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
 static enum MHD_Result queue_result(struct exchange *x)
 {
 	struct req *rq = x->rq;
@@ -514,6 +532,9 @@ static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char
 static void read_credentials(struct exchange *x)
 {
 	const char *cookie = MHD_lookup_connection_value(x->conn, MHD_COOKIE_KIND, "postern_session");
+	const char *login = MHD_lookup_connection_value(x->conn, MHD_COOKIE_KIND, "postern_login");
+	if (login && strlen(login) < sizeof(x->rq->login_cookie))
+		snprintf(x->rq->login_cookie, sizeof(x->rq->login_cookie), "%s", login);
 	char *pass = NULL, *user = MHD_basic_auth_get_username_password(x->conn, &pass);
 	if (cookie && strlen(cookie) < sizeof(x->rq->cookie))
 		snprintf(x->rq->cookie, sizeof(x->rq->cookie), "%s", cookie);
@@ -633,6 +654,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			/* refuse before reading a body we will not use; the connection closes after */
 			if (x->rq->route && (x->rq->route->flags & ROUTE_OAUTH))
 				return queue_oauth_error(conn, error_status(e), detail ? detail : error_message(e));
+			if (x->rq->route && (x->rq->route->flags & ROUTE_HTML))
+				return queue_page_error(conn, e, detail);
 			return queue_error(conn, e, detail, 0, 1);
 		}
 		return MHD_YES;

@@ -291,6 +291,14 @@ static int authorize_url(struct req *rq, char *out, size_t cap)
 enum pst_err oauth_login_page(struct req *rq, int status, const char *return_to, const char *message)
 {
 	struct html h;
+	unsigned char raw[32];
+	char login_csrf[AUTH_TOKEN_TEXT_LEN + 1];
+
+	/* login CSRF: the form must come back with the value of a cookie only this page set (double submit) */
+	randombytes_buf(raw, sizeof(raw));
+	b64url_encode(raw, sizeof(raw), login_csrf, sizeof(login_csrf));
+	snprintf(rq->set_cookie, sizeof(rq->set_cookie), "postern_login=%s; Path=/oauth/login; HttpOnly; SameSite=Strict; Max-Age=3600",
+		 login_csrf);
 	html_begin(&h, "Log in to Postern");
 	html_raw(&h, "<h1>Log in to Postern</h1>");
 	if (message) {
@@ -302,6 +310,7 @@ enum pst_err oauth_login_page(struct req *rq, int status, const char *return_to,
 		     "autocomplete=\"username\" required></label></p><p><label>Password<br><input name=\"password\" "
 		     "type=\"password\" autocomplete=\"current-password\" required></label></p>");
 	hidden(&h, "return_to", return_to);
+	hidden(&h, "login_csrf", login_csrf);
 	html_raw(&h, "<p><button type=\"submit\">Log in</button></p></form>");
 	return page(rq, status, &h);
 }
@@ -595,6 +604,12 @@ enum pst_err h_oauth_login(struct req *rq)
 
 	if (!local_target(back))
 		back = "/account/apps";
+	{
+		const char *sent = req_form(rq, "login_csrf");
+		if (sent == NULL || strlen(sent) != AUTH_TOKEN_TEXT_LEN || strlen(rq->login_cookie) != AUTH_TOKEN_TEXT_LEN ||
+		    sodium_memcmp(sent, rq->login_cookie, AUTH_TOKEN_TEXT_LEN) != 0)
+			return oauth_login_page(rq, 403, back, "This form expired or did not come from this site. Log in again.");
+	}
 	if (prep == NULL)
 		return oauth_login_page(rq, rq->retry_after ? 429 : 401, back,
 					rq->retry_after ? "Too many failed attempts. Wait a few minutes and try again."

@@ -136,12 +136,14 @@ static int take_message(void *arg, const struct store_message *m)
 	return 1;
 }
 
-/* 1 when the app may see what member wrote in thread: the person, or a member who accepted the app. */
-static int member_visible(struct req *rq, int64_t thread_id, int64_t member)
+/* 1 when the app may see what member wrote at time `at` in thread: the person's own messages, or a member's
+ * written after they accepted the app. */
+static int member_visible(struct req *rq, int64_t thread_id, int64_t member, int64_t at)
 {
 	int state = 0;
+	int64_t since = 0;
 	return member == rq->user.id ||
-	       (rq->ops->app_consent_get(rq->db, thread_id, member, &state) == PST_E_OK && state == 1);
+	       (rq->ops->app_consent_get(rq->db, thread_id, member, &state, &since) == PST_E_OK && state == 1 && at >= since);
 }
 
 int partner_event_view(struct req *rq, const struct store_event *e, json_t **out)
@@ -159,7 +161,7 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 			return 0;
 		if (rq->ops->thread_by_id_for_member(rq->db, o.m.thread_id, rq->user.id, &t) != PST_E_OK ||
 		    t.app_id != rq->app->id || !partner_thread_allowed(rq, t.id, t.public_id, "read") ||
-		    !member_visible(rq, t.id, o.m.sender_id)) {
+		    !member_visible(rq, t.id, o.m.sender_id, o.m.created_at)) {
 			json_decref(o.view);
 			return 0;
 		}

@@ -54,6 +54,7 @@ struct req {
 	} form[REQ_MAX_FORM];         /* application/x-www-form-urlencoded body */
 	int nform;
 	char cookie[64];              /* the postern_session cookie ("" when absent); wiped after auth */
+	char login_cookie[64];        /* the postern_login cookie: the login form's CSRF double-submit value */
 	char basic_user[128], basic_pass[128]; /* HTTP Basic credentials (OAuth client authentication) */
 	int basic_present;
 	char bearer[128];             /* Authorization bearer text ("" when absent); wiped after auth */

@@ -357,9 +357,10 @@ struct store_ops {
 	/* Shares counted in [from, to) ms for app since (app, grant) or recipient; for rate limits. */
 	enum pst_err (*share_count)(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out);
 
-	/* App consent of a member in an app thread: state 1 accepted, 2 declined; NOT_FOUND when undecided. */
+	/* App consent of a member in an app thread: state 1 accepted, 2 declined, with the time it was given
+	 * (*since, optional); NOT_FOUND when undecided. */
 	enum pst_err (*app_consent_set)(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now);
-	enum pst_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state);
+	enum pst_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since);
 
 	/* The access log. */
 	enum pst_err (*access_insert)(struct store_conn *c, const struct store_access_entry *e);

@@ -232,7 +232,7 @@ static const char *const migrations[] = {
 	X(SHARE_COUNT, "SELECT COUNT(*) FROM shares WHERE app_id = ?1 AND created_at >= ?4 AND (?2 = 0 OR sender = ?2) AND (?3 = 0 OR recipient = ?3)") \
 	X(CONSENT_SET, "INSERT INTO app_consents(thread_id, user_id, state, at) VALUES(?1, ?2, ?3, ?4)" \
 		" ON CONFLICT(thread_id, user_id) DO UPDATE SET state = excluded.state, at = excluded.at") \
-	X(CONSENT_GET, "SELECT state FROM app_consents WHERE thread_id = ?1 AND user_id = ?2") \
+	X(CONSENT_GET, "SELECT state, at FROM app_consents WHERE thread_id = ?1 AND user_id = ?2") \
 	X(ACCESS_INSERT, "INSERT INTO access_log(user_id, app_id, grant_id, action, thread_id, message_id, count, at)" \
 		" VALUES(?1, ?2, ?3, ?4, COALESCE((SELECT id FROM threads WHERE public_id = ?5), 0)," \
 		" COALESCE((SELECT id FROM messages WHERE public_id = ?6), 0), ?7, ?8)") \
@@ -1584,7 +1584,7 @@ static enum pst_err sq_app_consent_set(struct store_conn *c, int64_t thread, int
 	return st_exec(s);
 }
 
-static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int64_t user, int *state)
+static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since)
 {
 	sqlite3_stmt *s = st_get(c, S_CONSENT_GET);
 	int r;
@@ -1593,8 +1593,11 @@ static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int
 	sqlite3_bind_int64(s, 1, thread);
 	sqlite3_bind_int64(s, 2, user);
 	r = step_one(s);
-	if (r == SQLITE_ROW)
+	if (r == SQLITE_ROW) {
 		*state = sqlite3_column_int(s, 0);
+		if (since)
+			*since = sqlite3_column_int64(s, 1);
+	}
 	return one_result(s, r);
 }
 

@@ -97,7 +97,7 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 		}
 		if (t->creator == rq->user.id)
 			consent = "owner";
-		else if (rq->ops->app_consent_get(rq->db, t->id, rq->user.id, &state) == PST_E_OK)
+		else if (rq->ops->app_consent_get(rq->db, t->id, rq->user.id, &state, NULL) == PST_E_OK)
 			consent = state == 1 ? "accepted" : "declined";
 		snprintf(notice, sizeof(notice), "%s can read this conversation%s", app.name,
 			 consent[0] == 'o' ? "" : consent[0] == 'a' ? ", including your messages" : "; your messages only if you accept");

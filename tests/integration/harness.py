@@ -992,24 +992,41 @@ class Browser:
     def __init__(self, srv):
         self.srv = srv
         self.cookie = None
+        self.login_cookie = None  # postern_login: the login form's CSRF double-submit cookie
 
     def headers(self, extra=None):
         h = {}
+        jar = []
         if self.cookie is not None:
-            h["Cookie"] = f"postern_session={self.cookie}"
+            jar.append(f"postern_session={self.cookie}")
+        if self.login_cookie is not None:
+            jar.append(f"postern_login={self.login_cookie}")
+        if jar:
+            h["Cookie"] = "; ".join(jar)
         h.update(extra or {})
         return h
 
+    def _keep(self, r):
+        val, _ = set_cookie_value(r, "postern_login")
+        if val:
+            self.login_cookie = val
+        return r
+
     def get(self, path):
-        return self.srv.req("GET", path, headers=self.headers())
+        return self._keep(self.srv.req("GET", path, headers=self.headers()))
 
     def post(self, path, fields):
-        return self.srv.req("POST", path, body=form_encode(fields),
-                            headers=self.headers({"Content-Type": "application/x-www-form-urlencoded"}))
+        return self._keep(self.srv.req("POST", path, body=form_encode(fields),
+                                       headers=self.headers({"Content-Type": "application/x-www-form-urlencoded"})))
 
     def login(self, user, extra_fields=None):
-        """POST /oauth/login with the user's credentials plus the login form's hidden fields."""
-        fields = {"username": user.username, "password": user.password}
+        """Fetch a login form (for its login_csrf field and cookie), then POST /oauth/login with the user's
+        credentials plus the form's hidden fields."""
+        fields = {}
+        if "login_csrf" not in (extra_fields or {}):  # no form fetched by the caller: fetch one
+            form = self.get("/account/apps")
+            fields = hidden_fields(form.raw.decode("utf-8", "replace"))
+        fields.update({"username": user.username, "password": user.password})
         fields.update(extra_fields or {})
         r = self.post("/oauth/login", fields)
         val, _ = set_cookie_value(r, "postern_session")

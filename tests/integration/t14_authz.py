@@ -74,7 +74,7 @@ EXPECT = {
     "GET /.well-known/oauth-authorization-server": {"public": True, "all": 200},
     "GET /oauth/authorize": {"public": True, "all": (400,)},      # no client_id: an error page, no redirect
     "POST /oauth/authorize": {"public": True, "all": (401,)},     # no session cookie: the login page
-    "POST /oauth/login": {"public": True, "all": (401,)},         # wrong password: the login page again
+    "POST /oauth/login": {"public": True, "all": (403,)},         # no login-form cookie: the form again (login CSRF)
     "POST /oauth/token": {"public": True, "all": (401,)},         # no client: invalid_client
     "POST /oauth/revoke": {"public": True, "all": (401,)},
     "POST /oauth/introspect": {"public": True, "all": (401,)},

@@ -8,6 +8,7 @@ Then: reports, grant boundaries, rate limits, and every partner route against ev
 import datetime
 import json
 import os
+import time
 import re
 import subprocess
 
@@ -243,6 +244,21 @@ def test_bob_declines_app_consent():
                  400, None, "accept must be a bool")
     eq(s.req("POST", f"/v1/threads/{tid}/app-consent", {"accept": True}, token=s.new_user("x").token).status, 404,
        "app-consent by a non-member")
+
+
+def test_consent_reaches_forward_only():
+    # What bob wrote before accepting the app stays out of its reach after he accepts; what he writes after is read.
+    s = H.server()
+    w = World(s)
+    _, sh = shared(s, w)
+    tid = sh["thread_id"]
+    s.send(w.bob, tid, body=b"before consent", cmid="early")
+    time.sleep(0.01)
+    expect_status(s.req("POST", f"/v1/threads/{tid}/app-consent", {"accept": True}, token=w.bob.token), 200, "accept")
+    s.send(w.bob, tid, body=b"after consent", cmid="late")
+    bodies = [m.get("body") for m in partner_messages(s, w.at, tid)]
+    check(H.b64(b"before consent") not in bodies, "the app reads what bob wrote before he accepted")
+    check(H.b64(b"after consent") in bodies, "the app cannot read what bob wrote after he accepted")
 
 
 def test_friend_who_granted_is_listed():

@@ -148,10 +148,14 @@ async function browserConsent (authUrl, user, decision = 'approve') {
   assert(r.status === 200, `authorize without a session: ${r.status}`)
   const login = await r.text()
   assert(login.includes('action="/oauth/login"'), 'the login form is shown')
+  // the login form's CSRF defence: its hidden login_csrf must match the postern_login cookie it set
+  const formCookies = r.headers.getSetCookie ? r.headers.getSetCookie() : [r.headers.get('set-cookie')]
+  const lc = formCookies.map((x) => x && x.match(/^postern_login=([^;]*)/)).find(Boolean)
+  assert(lc, 'the login form sets the postern_login cookie')
   const form = new URLSearchParams({ ...hiddenFields(login), username: user.username, password: user.password })
   r = await fetch(origin + '/oauth/login', {
     method: 'POST', redirect: 'manual', body: form,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `postern_login=${lc[1]}` }
   })
   const setCookie = r.headers.getSetCookie ? r.headers.getSetCookie() : [r.headers.get('set-cookie')]
   const c = setCookie.map((x) => x && x.match(/^postern_session=([^;]*)/)).find(Boolean)

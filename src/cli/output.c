@@ -1,0 +1,217 @@
+/*
+ * output.c — how `postern` prints: the human format (one line per thing, times in local time, text from the
+ * server or a friend with its control characters escaped so a message cannot drive the terminal) and the
+ * --json format (the library's JSON text re-indented, or objects built here for decrypted messages, which the
+ * library hands over as pst_message rather than JSON). jansson is used only for that: to read fields out of
+ * the JSON texts libpostern returns and to print JSON; nothing here talks to the server or knows the API.
+ */
+#include "postern_cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+/*
+ * Write s to stdout with control characters escaped. indent < 0: a newline is written as "\n" (one line);
+ * otherwise it starts a new line indented by `indent` spaces.
+ */
+static void put_clean(const char *s, int indent)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p == '\n' && indent >= 0) {
+			printf("\n%*s", indent, "");
+		} else if (*p == '\n') {
+			fputs("\\n", stdout);
+		} else if (*p == '\t') {
+			putchar('\t');
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\x%02x", *p);
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) { /* U+0080..U+009F: C1 controls (CSI is U+009B) */
+			printf("\\u%04x", p[1]);
+			p++;
+		} else {
+			putchar(*p);
+		}
+	}
+	putchar('\n');
+}
+
+/* Format and print with put_clean; out of memory loses the line rather than the process. */
+static void vput(int indent, const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return;
+	put_clean(s, indent);
+	free(s);
+}
+
+void out_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(-1, fmt, ap);
+	va_end(ap);
+}
+
+void out_block(int indent, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(indent < 0 ? 0 : indent, fmt, ap);
+	va_end(ap);
+}
+
+json_t *out_parse(const char *text, const char *what)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (text == NULL)
+		return NULL;
+	if ((v = json_loads(text, 0, &jerr)) == NULL)
+		cli_error("%s: the library returned JSON that does not parse (%s)", what, jerr.text);
+	return v;
+}
+
+int out_json(const json_t *v, int compact)
+{
+	size_t flags = JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : JSON_INDENT(2));
+
+	if (v == NULL || json_dumpf(v, stdout, flags) != 0)
+		return cli_error("cannot print the JSON");
+	putchar('\n');
+	if (compact)
+		fflush(stdout); /* watch: each event reaches a pipe as it happens */
+	return CLI_OK;
+}
+
+int out_json_text(const char *text, const char *what)
+{
+	json_t *v;
+	int rc;
+
+	if (text == NULL) /* an answer without a body (204) */
+		return out_json_done(NULL);
+	if ((v = out_parse(text, what)) == NULL)
+		return CLI_FAIL;
+	rc = out_json(v, 0);
+	json_decref(v);
+	return rc;
+}
+
+int out_json_done(const char *key, ...)
+{
+	json_t *obj = json_pack("{s:b}", "ok", 1);
+	va_list ap;
+	int rc;
+
+	va_start(ap, key);
+	for (const char *k = key; k && obj; k = va_arg(ap, const char *)) {
+		const char *v = va_arg(ap, const char *);
+		json_object_set_new(obj, k, v ? json_string(v) : json_null());
+	}
+	va_end(ap);
+	rc = out_json(obj, 0);
+	json_decref(obj);
+	return rc;
+}
+
+const char *out_str(const json_t *obj, const char *key, const char *fallback)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s ? s : fallback;
+}
+
+void out_time(const char *rfc3339, char *buf, size_t cap)
+{
+	struct tm tm = {0}, local;
+	time_t t;
+	int n = 0;
+
+	if (cap == 0)
+		return;
+	snprintf(buf, cap, "%s", rfc3339 ? rfc3339 : "-");
+	if (rfc3339 == NULL || sscanf(rfc3339, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+				      &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+		return;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60)
+		return;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if ((t = timegm(&tm)) == (time_t)-1 || localtime_r(&t, &local) == NULL)
+		return;
+	if (strftime(buf, cap, "%Y-%m-%d %H:%M", &local) == 0)
+		snprintf(buf, cap, "%s", rfc3339);
+}
+
+/* How a message that could not be decrypted shows, by pst_message.decrypt. */
+static const struct {
+	pst_status status;
+	const char *json; /* the "decrypt" field of --json */
+	const char *human;
+} decrypt_states[] = {
+	{PST_OK, "ok", NULL},
+	{PST_ERR_NO_KEY, "no_key", "[cannot decrypt: no key]"},
+	{PST_ERR_CRYPTO, "crypto", "[cannot decrypt: failed verification]"},
+};
+
+/* The decrypt_states row for status; the last resort is a generic row. */
+static void decrypt_state(pst_status status, const char **json, const char **human)
+{
+	*json = "error";
+	*human = "[cannot decrypt]";
+	for (size_t i = 0; i < sizeof(decrypt_states) / sizeof(decrypt_states[0]); i++)
+		if (decrypt_states[i].status == status) {
+			*json = decrypt_states[i].json;
+			*human = decrypt_states[i].human;
+		}
+}
+
+json_t *out_message_json(const pst_message *m, const char *sender_name)
+{
+	const char *dj, *dh;
+
+	decrypt_state(m->decrypt, &dj, &dh);
+	return json_pack("{s:s?,s:s?,s:I,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:b,s:s?,s:s}", "message_id", m->message_id,
+			 "thread_id", m->thread_id, "seq", (json_int_t)m->seq, "sender_id", m->sender_id, "sender_name",
+			 sender_name, "sender_device_id", m->sender_device_id, "kind", m->kind, "item", m->item,
+			 "share_id", m->share_id, "created_at", m->created_at, "deleted", m->deleted,
+			 "text", m->deleted || m->decrypt != PST_OK ? NULL : m->text, "decrypt", dj);
+}
+
+void out_message(const pst_message *m, const char *sender_name, int flat, int thread, int show_id)
+{
+	char when[64], tag[256] = "", *line = NULL;
+	const char *dj, *dh, *body;
+	const char *sender = sender_name ? sender_name : m->sender_id ? m->sender_id : "?";
+
+	out_time(m->created_at, when, sizeof(when));
+	decrypt_state(m->decrypt, &dj, &dh);
+	if (m->deleted)
+		body = "[deleted]";
+	else if (m->decrypt != PST_OK)
+		body = dh;
+	else
+		body = m->text ? m->text : "";
+	if (m->share_id && !m->deleted)
+		snprintf(tag, sizeof(tag), "[share %s; open with: postern open %s %s] ", m->item ? m->item : "",
+			 m->thread_id ? m->thread_id : "THREAD", m->share_id);
+	else if (m->kind && strcmp(m->kind, "message") != 0 && !m->deleted)
+		snprintf(tag, sizeof(tag), "[%s] ", m->kind);
+	if (asprintf(&line, "%s%s%s  %s%s%s: %s%s", show_id && m->message_id ? m->message_id : "", show_id ? "  " : "",
+		     when, thread && m->thread_id ? m->thread_id : "", thread ? "  " : "", sender, tag, body) < 0)
+		return;
+	put_clean(line, flat ? -1 : 6);
+	free(line);
+}

@@ -1,0 +1,163 @@
+/*
+ * postern_cli.h — what the files of the `postern` command-line tool share: the run context, the command
+ * table's row type, the handlers, and the output and prompt helpers. Internal to src/cli/; the tool itself
+ * uses only the public client library, include/postern/postern.h (plus jansson to read the JSON texts that
+ * library returns), never a header of the server or of the library's internals.
+ */
+#ifndef POSTERN_CLI_H
+#define POSTERN_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "postern/postern.h"
+
+/* Exit codes: success, a runtime failure (the server, the network, the key store…), a usage error. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* One run of the tool: the parsed options and the client. Filled by main, read by the handlers. */
+struct cli {
+	pst_client *client;      /* NULL only for commands flagged CLI_NO_CLIENT */
+	const char *server_url;  /* never NULL once main has resolved the defaults */
+	const char *home_dir;
+	int json;                /* --json: print JSON instead of the human format */
+	/* options that belong to one command (see the option table in postern.c) */
+	const char *device_name; /* login --device-name; NULL = "postern on HOSTNAME" */
+	long limit;              /* read/inbox --limit; 0 = the command's default */
+	long max_seconds;        /* watch --max-seconds; 0 = until interrupted */
+	int show_ids;            /* read --ids */
+};
+
+/* A command's handler: argv holds exactly the positional arguments after the command (and subcommand) name. */
+typedef int (*cli_handler)(struct cli *cli, int argc, char **argv);
+
+enum {
+	CLI_NEEDS_SESSION = 1 << 0, /* refuse early, with a hint, when no session token is stored */
+	CLI_NO_CLIENT = 1 << 1,     /* runs without a pst_client (help) */
+};
+
+/*
+ * A row of the command table. A command with subcommands (friends add …) has a NULL-terminated `subs` table:
+ * when its first argument names a subcommand, that row runs instead; otherwise the row's own handler runs
+ * (friends alone lists the friends).
+ */
+struct cli_command {
+	const char *name;
+	int min_args, max_args;
+	cli_handler handler;
+	unsigned flags;
+	const struct cli_command *subs;
+	const char *usage; /* the arguments, after "postern NAME " */
+	const char *help;  /* one paragraph for `postern NAME --help` */
+};
+
+/* The command table (commands.c), terminated by a row with a NULL name. */
+extern const struct cli_command cli_commands[];
+
+/* Look up name in a NULL-terminated command table; NULL when absent. */
+const struct cli_command *cli_command_find(const struct cli_command *table, const char *name);
+
+/* Print the general help (every command's usage line) to f. */
+void cli_help_all(FILE *f);
+/* Print one command's usage and help paragraph to stdout. */
+void cli_help_command(const struct cli_command *cmd);
+
+/* ---- failures (postern.c) ---- */
+
+/*
+ * Report a failed library call on stderr as one line, "postern: <what>: <pst_errmsg>", with a hint for the
+ * failures a person can fix (not logged in, server unreachable). what is a printf format. Returns CLI_FAIL.
+ */
+int cli_fail(const struct cli *cli, pst_status st, const char *what, ...) __attribute__((format(printf, 3, 4)));
+/* Report a failure that is not a library call ("postern: <message>"). Returns CLI_FAIL. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report a usage error with the command's usage line. Returns CLI_USAGE. */
+int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- handlers (commands.c: accounts, friends, devices, apps; messages.c: threads and messages) ---- */
+
+int cmd_help(struct cli *cli, int argc, char **argv);
+int cmd_register(struct cli *cli, int argc, char **argv);
+int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_logout(struct cli *cli, int argc, char **argv);
+int cmd_whoami(struct cli *cli, int argc, char **argv);
+int cmd_friends(struct cli *cli, int argc, char **argv);
+int cmd_friends_add(struct cli *cli, int argc, char **argv);
+int cmd_friends_accept(struct cli *cli, int argc, char **argv);
+int cmd_friends_decline(struct cli *cli, int argc, char **argv);
+int cmd_friends_remove(struct cli *cli, int argc, char **argv);
+int cmd_devices(struct cli *cli, int argc, char **argv);
+int cmd_devices_remove(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_apps(struct cli *cli, int argc, char **argv);
+int cmd_apps_revoke(struct cli *cli, int argc, char **argv);
+int cmd_access_log(struct cli *cli, int argc, char **argv);
+int cmd_consent(struct cli *cli, int argc, char **argv);
+int cmd_inbox(struct cli *cli, int argc, char **argv);
+int cmd_send(struct cli *cli, int argc, char **argv);
+int cmd_read(struct cli *cli, int argc, char **argv);
+int cmd_watch(struct cli *cli, int argc, char **argv);
+int cmd_delete(struct cli *cli, int argc, char **argv);
+int cmd_open(struct cli *cli, int argc, char **argv);
+
+/*
+ * 1 when s may be put into an API path as an id: 1..64 bytes of [A-Za-z0-9_-]. Ids come from the server and
+ * from the command line; checking them keeps "../" and "?" out of the paths handed to pst_call.
+ */
+int cli_id_ok(const char *s);
+
+/* ---- output (output.c) ---- */
+
+/*
+ * Print a line to stdout, formatted like printf, followed by a newline. Control characters that came from
+ * the server or a friend (escape sequences that could rewrite the terminal) are shown escaped ("\x1b");
+ * a newline is shown as "\n" so that one call is one line.
+ */
+void out_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like out_line, but a newline in the text starts a new line indented by `indent` spaces (message bodies). */
+void out_block(int indent, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Parse JSON text returned by the library. Returns a new reference (json_decref) or NULL after printing
+ * "postern: <what>: the library returned JSON that does not parse". text may be NULL (NULL is returned).
+ */
+json_t *out_parse(const char *text, const char *what);
+/* Print a JSON value to stdout: indented, or on one line when compact (watch). Returns CLI_OK or CLI_FAIL. */
+int out_json(const json_t *v, int compact);
+/* Print JSON text from the library as out_json does. Returns CLI_OK or CLI_FAIL (unparseable text). */
+int out_json_text(const char *text, const char *what);
+/* Print {"ok":true} plus the given string pairs (key, value, …, NULL) for --json of commands that return nothing. */
+int out_json_done(const char *key, ...);
+
+/* The string at key in obj, or fallback when absent or not a string. Borrowed from obj. */
+const char *out_str(const json_t *obj, const char *key, const char *fallback);
+
+/* Format an RFC 3339 UTC time from the server as local "YYYY-MM-DD HH:MM" into buf; the raw text if it does not parse. */
+void out_time(const char *rfc3339, char *buf, size_t cap);
+
+/*
+ * A decrypted message for --json: message_id, thread_id, seq, sender_id, sender_name (when known),
+ * sender_device_id, kind, item, share_id, created_at, deleted, text (null when deleted or undecryptable) and
+ * decrypt ("ok", "no_key", "crypto", "error"). Returns a new reference or NULL when out of memory.
+ */
+json_t *out_message_json(const pst_message *m, const char *sender_name);
+/*
+ * Print a message in the human format: "TIME  [THREAD  ]SENDER: TEXT", marking deleted and undecryptable
+ * messages ("[cannot decrypt: no key]") and shares. flat: one physical line (watch); otherwise a multi-line
+ * text continues indented. thread: print the thread id too. show_id: print the message id first.
+ */
+void out_message(const pst_message *m, const char *sender_name, int flat, int thread, int show_id);
+
+/* ---- secrets (prompt.c) ---- */
+
+/*
+ * Get a password: $POSTERN_PASSWORD when set, else asked on /dev/tty with echo off (twice when confirm).
+ * Returns a malloc'd string for cli_secret_free, or NULL after printing why (no terminal, mismatch, too long).
+ */
+char *cli_password(const char *prompt, int confirm);
+/* Wipe and free a secret from cli_password. NULL is allowed. */
+void cli_secret_free(char *secret);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * client_int.h — libpostern's internals shared between its files (never installed, never included by the
+ * CLI): the client structure, the HTTP helper and the local key store. Names are pst__*.
+ */
+#ifndef POSTERN_CLIENT_INT_H
+#define POSTERN_CLIENT_INT_H
+
+#include "postern/postern.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#define PST__ID_MAX 64
+#define PST__TOKEN_MAX 96
+#define PST__MAX_RESPONSE (32u << 20) /* the largest answer the client accepts */
+
+struct pst_client {
+	char *server;       /* base URL without trailing slash */
+	char *home;         /* key-store directory */
+	CURL *curl;
+	int sealed;         /* a passphrase seals the secrets */
+	unsigned char store_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	char errmsg[256];
+	int http_status;
+	char server_code[64];
+	/* the session (session.json) */
+	char token[PST__TOKEN_MAX];
+	char user_id[PST__ID_MAX];
+	char device_id[PST__ID_MAX];
+	/* this device's keys (device.json) */
+	int have_keys;
+	unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES], sign_sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char box_pk[crypto_box_PUBLICKEYBYTES], box_sk[crypto_box_SECRETKEYBYTES];
+	char cursor[32];    /* the event-log cursor this home has processed */
+};
+
+/* Set the error message (printf-style) and return st. */
+pst_status pst__fail(pst_client *c, pst_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * One API call: method path with body (JSON text or NULL), bearer token when logged in. On 2xx *out (if
+ * out) gets the parsed JSON (NULL for 204), owned by the caller. Errors set c->errmsg, c->http_status and
+ * c->server_code: PST_ERR_NETWORK, PST_ERR_AUTH (401), PST_ERR_NOT_FOUND (404), PST_ERR_HTTP (other),
+ * PST_ERR_PROTOCOL (not JSON).
+ */
+pst_status pst__request(pst_client *c, const char *method, const char *path, json_t *body, json_t **out);
+
+/* Key store: read/write a named file of the home directory, sealed when a passphrase is set. */
+pst_status pst__store_write(pst_client *c, const char *name, const void *data, size_t len, int secret);
+pst_status pst__store_read(pst_client *c, const char *name, unsigned char **data, size_t *len, int secret);
+pst_status pst__store_remove(pst_client *c, const char *name);
+
+/* Save/load the session (token, ids) and the device keys. */
+pst_status pst__save_session(pst_client *c);
+pst_status pst__save_keys(pst_client *c);
+
+/* Percent-encode s for a path segment or query value into a malloc'd string (NULL on OOM). */
+char *pst__escape(const char *s);
+
+#endif
