@@ -9,10 +9,10 @@
 CC       ?= cc
 BUILD    ?= build$(if $(SANITIZE),-san)
 SANITIZE ?=
-PKGS     := libmicrohttpd jansson libsodium sqlite3
+PKGS     := libmicrohttpd jansson libsodium sqlite3 libcurl
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-               -fno-strict-aliasing -pthread -Isrc/common -Isrc/server
+               -fno-strict-aliasing -pthread -Iinclude -Isrc/common -Isrc/server -Isrc/lib
 ifneq ($(SANITIZE),)
 CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS     += -fsanitize=$(SANITIZE)
@@ -24,8 +24,12 @@ LDLIBS     += $(PKG_LIBS) -pthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
 SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+LIB_SRC    := $(wildcard src/lib/*.c)
+CLI_SRC    := $(wildcard src/cli/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -35,7 +39,7 @@ all: $(BUILD)/posternd
 deps:
 	@sh scripts/deps.sh
 
-$(BUILD)/%.o: %.c $(wildcard src/common/*.h src/server/*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard src/common/*.h src/server/*.h src/lib/*.h include/postern/*.h) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
@@ -44,10 +48,19 @@ $(BUILD)/posternd: $(BUILD)/src/server/main.o $(SERVER_OBJ) $(COMMON_OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(SERVER_OBJ) $(COMMON_OBJ)
+# libpostern: the client library (public headers in include/postern/), and the postern CLI built on it
+$(BUILD)/libpostern.a: $(LIB_OBJ) $(COMMON_OBJ)
+	@echo "  AR  $@"
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/postern: $(CLI_OBJ) $(BUILD)/libpostern.a
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libpostern.a -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(SERVER_OBJ) $(COMMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_OBJ) $(LIB_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
 run: deps $(BUILD)/posternd
 	@mkdir -p var

@@ -3,17 +3,22 @@
 #   tier 1: C unit tests (build/tests/test_*), each test forked with a timeout
 #   tier 2: a short libFuzzer pass (tests/fuzz/)
 #   tier 3: black-box integration tests against a real posternd (tests/integration/run.py)
+#   tier 4: the oauth4webapi interoperability test (tests/oauth4webapi/)
 # Usage: scripts/test.sh BUILD_DIR [integration-filter]
 set -u
 build=${1:-build}
 filter=${2:-}
 passed=0
 failed=0
-tally() { # reads a tier's closing "N passed, N failed" line from $1
+tally() { # adds a tier's closing "N passed, N failed" line (the last one in $1) to the totals
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
-	p=$(echo "$line" | sed -E 's/.*([0-9]+) passed.*/\1/; s/.* ([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-	[ -n "$line" ] || { p=0; f=1; echo "(no summary line: counted as one failure)"; }
+	if [ -z "$line" ]; then
+		echo "(no summary line: counted as one failure)"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(echo "$line" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+')
+	f=$(echo "$line" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+')
 	passed=$((passed + p)); failed=$((failed + f))
 }
 out=$(mktemp); trap 'rm -f "$out"' EXIT
@@ -28,5 +33,7 @@ else
 	tail -n 30 "$out"; echo "FAIL fuzz.request_body"; failed=$((failed + 1))
 fi
 POSTERND="$build/posternd" python3 tests/integration/run.py $filter > "$out" 2>&1; cat "$out"; tally "$out"
+# tier 4: a strict third-party OAuth client (the npm package oauth4webapi, pinned by its lockfile)
+POSTERND="$PWD/$build/posternd" bash tests/oauth4webapi/run.sh > "$out" 2>&1; cat "$out"; tally "$out"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

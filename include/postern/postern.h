@@ -62,6 +62,13 @@ const char *pst_errmsg(const pst_client *c);
 int pst_http_status(const pst_client *c);
 const char *pst_server_code(const pst_client *c);
 
+/*
+ * Something the person should see that is not an error, "" when nothing: today, that the set of devices
+ * that can read a thread changed (a device added or removed) since this client last looked. Reset by the
+ * next call that looks at devices. Valid until the next call on c.
+ */
+const char *pst_notice(const pst_client *c);
+
 /* Free a string returned by the library. NULL is allowed. */
 void pst_free(void *p);
 

@@ -37,6 +37,7 @@ void pst_free(void *p) { free(p); }
 int pst_logged_in(const pst_client *c) { return c && c->token[0] != '\0'; }
 const char *pst_user_id(const pst_client *c) { return c && c->user_id[0] ? c->user_id : NULL; }
 const char *pst_device_id(const pst_client *c) { return c && c->device_id[0] ? c->device_id : NULL; }
+const char *pst_notice(const pst_client *c) { return c ? c->notice : ""; }
 
 char *pst__escape(const char *s)
 {
@@ -350,10 +351,10 @@ pst_status pst__save_keys(pst_client *c)
 	json_t *j;
 	char *text;
 	pst_status st;
-	b64url_encode(c->sign_pk, sizeof(c->sign_pk), spk, sizeof(spk));
-	b64url_encode(c->sign_sk, sizeof(c->sign_sk), ssk, sizeof(ssk));
-	b64url_encode(c->box_pk, sizeof(c->box_pk), bpk, sizeof(bpk));
-	b64url_encode(c->box_sk, sizeof(c->box_sk), bsk, sizeof(bsk));
+	b64url_encode(c->keys.sign_pk, sizeof(c->keys.sign_pk), spk, sizeof(spk));
+	b64url_encode(c->keys.sign_sk, sizeof(c->keys.sign_sk), ssk, sizeof(ssk));
+	b64url_encode(c->keys.box_pk, sizeof(c->keys.box_pk), bpk, sizeof(bpk));
+	b64url_encode(c->keys.box_sk, sizeof(c->keys.box_sk), bsk, sizeof(bsk));
 	j = json_pack("{s:s,s:s,s:s,s:s}", "sign_pk", spk, "sign_sk", ssk, "box_pk", bpk, "box_sk", bsk);
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	st = text ? pst__store_write(c, "device.json", text, strlen(text), 1) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
@@ -401,10 +402,10 @@ static pst_status load_state(pst_client *c)
 	st = pst__store_read(c, "device.json", &data, &len, 1);
 	if (st == PST_OK) {
 		j = json_loadb((const char *)data, len, 0, &jerr);
-		c->have_keys = decode_key(j, "sign_pk", c->sign_pk, sizeof(c->sign_pk)) == 0 &&
-			       decode_key(j, "sign_sk", c->sign_sk, sizeof(c->sign_sk)) == 0 &&
-			       decode_key(j, "box_pk", c->box_pk, sizeof(c->box_pk)) == 0 &&
-			       decode_key(j, "box_sk", c->box_sk, sizeof(c->box_sk)) == 0;
+		c->have_keys = decode_key(j, "sign_pk", c->keys.sign_pk, sizeof(c->keys.sign_pk)) == 0 &&
+			       decode_key(j, "sign_sk", c->keys.sign_sk, sizeof(c->keys.sign_sk)) == 0 &&
+			       decode_key(j, "box_pk", c->keys.box_pk, sizeof(c->keys.box_pk)) == 0 &&
+			       decode_key(j, "box_sk", c->keys.box_sk, sizeof(c->keys.box_sk)) == 0;
 		json_decref(j);
 		sodium_memzero(data, len);
 		free(data);
@@ -457,7 +458,7 @@ pst_status pst_client_new(const char *server_url, const char *home_dir, const ch
 	*out = NULL;
 	if (server_url == NULL || home_dir == NULL || (strncmp(server_url, "http://", 7) && strncmp(server_url, "https://", 8)))
 		return PST_ERR_INVALID;
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (sodium_init() < 0 || proto_init() != PROTO_E_OK || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return PST_ERR_NOMEM;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || (c->server = strdup(server_url)) == NULL || (c->home = strdup(home_dir)) == NULL ||
@@ -491,6 +492,9 @@ void pst_client_free(pst_client *c)
 		return;
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
+	if (c->stream)
+		curl_easy_cleanup(c->stream);
+	proto_device_keys_wipe(&c->keys);
 	free(c->server);
 	free(c->home);
 	sodium_memzero(c, sizeof(*c));

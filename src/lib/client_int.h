@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "proto.h"
+
 #define PST__ID_MAX 64
 #define PST__TOKEN_MAX 96
 #define PST__MAX_RESPONSE (32u << 20) /* the largest answer the client accepts */
@@ -30,9 +32,10 @@ struct pst_client {
 	char device_id[PST__ID_MAX];
 	/* this device's keys (device.json) */
 	int have_keys;
-	unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES], sign_sk[crypto_sign_SECRETKEYBYTES];
-	unsigned char box_pk[crypto_box_PUBLICKEYBYTES], box_sk[crypto_box_SECRETKEYBYTES];
+	struct proto_device_keys keys;
 	char cursor[32];    /* the event-log cursor this home has processed */
+	char notice[512];   /* a change the person should see (a thread's devices changed), "" when none */
+	CURL *stream;       /* the SSE connection of pst_watch (its own handle: events trigger API calls) */
 };
 
 /* Set the error message (printf-style) and return st. */
@@ -54,6 +57,11 @@ pst_status pst__store_remove(pst_client *c, const char *name);
 /* Save/load the session (token, ids) and the device keys. */
 pst_status pst__save_session(pst_client *c);
 pst_status pst__save_keys(pst_client *c);
+
+/* e2ee.c: process pending events of the log (hand-overs); decrypt one message (JSON from the API). */
+pst_status pst__process_events(pst_client *c, json_t *events);
+pst_status pst__decrypt_message(pst_client *c, json_t *m, pst_message *out);
+void pst__message_clear(pst_message *m);
 
 /* Percent-encode s for a path segment or query value into a malloc'd string (NULL on OOM). */
 char *pst__escape(const char *s);

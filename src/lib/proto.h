@@ -317,9 +317,9 @@ int proto_outbound_save(const struct proto_outbound *s, unsigned char *out, size
 int proto_outbound_load(struct proto_outbound *s, const unsigned char *in, size_t len);
 
 /*
- * Serialise in into out (capacity cap; 229 + 36 per skipped key, at most PROTO_INBOUND_STATE_MAX) and the
- * length into *out_len. Errors: PROTO_E_INVALID_ARG (also for an inconsistent session),
- * PROTO_E_BUFFER_TOO_SMALL.
+ * Serialise in into out (capacity cap; 101 + both id lengths + 36 per skipped key, at most
+ * PROTO_INBOUND_STATE_MAX) and the length into *out_len. Errors: PROTO_E_INVALID_ARG (also for an
+ * inconsistent session), PROTO_E_BUFFER_TOO_SMALL.
  */
 int proto_inbound_save(const struct proto_inbound *in, unsigned char *out, size_t cap, size_t *out_len);
 

@@ -43,6 +43,17 @@ enum pst_err h_device_create(struct req *rq)
 		return PST_E_INTERNAL;
 	if (crypto_sign_verify_detached(sigbin, (const unsigned char *)msg, (unsigned long long)n, spk) != 0)
 		return req_fail(rq, PST_E_INVALID_KEY, "'sig' does not verify with 'sign_pk'");
+	/* the same device registering again (a new login): bind the session to it, add nothing */
+	rc = rq->ops->device_by_key(rq->db, rq->user.id, sign_pk, &d);
+	if (rc == PST_E_OK && strcmp(d.box_pk, box_pk) == 0) {
+		rc = rq->ops->session_bind_device(rq->db, rq->session.id, d.id);
+		return rc == PST_E_OK ? req_reply(rq, 200, view_device(&d)) : rc;
+	}
+	if (rc == PST_E_OK)
+		return req_fail(rq, PST_E_CONFLICT, "this signing key is registered with another box key");
+	if (rc != PST_E_NOT_FOUND)
+		return rc;
+	memset(&d, 0, sizeof(d));
 	pubid_new("d", d.public_id, sizeof(d.public_id));
 	d.user_id = rq->user.id;
 	snprintf(d.user_public_id, sizeof(d.user_public_id), "%s", rq->user.public_id);

@@ -257,6 +257,8 @@ struct store_ops {
 	/* Devices. device_by_public: PST_E_NOT_FOUND for unknown or removed devices. */
 	enum pst_err (*device_insert)(struct store_conn *c, struct store_device *d); /* sets d->id */
 	enum pst_err (*device_by_public)(struct store_conn *c, const char *public_id, struct store_device *out);
+	/* user's live device with this signing key (re-registration after a new login); NOT_FOUND if none. */
+	enum pst_err (*device_by_key)(struct store_conn *c, int64_t user, const char *sign_pk, struct store_device *out);
 	enum pst_err (*device_delete)(struct store_conn *c, int64_t id);
 	enum pst_err (*device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
 	/* Devices of every current member of the thread. */

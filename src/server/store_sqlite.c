@@ -157,6 +157,7 @@ static const char *const migrations[] = {
 	X(FRIEND_LIST, "SELECT " USER_COLS ", f.since FROM friends f JOIN users u ON u.id = f.friend_id WHERE f.user_id = ?1 ORDER BY u.username") \
 	X(DEVICE_INSERT, "INSERT INTO devices(public_id, user_id, name, sign_pk, box_pk, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
 	X(DEVICE_BY_PUBLIC, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.public_id = ?1 AND d.removed_at = 0") \
+	X(DEVICE_BY_KEY, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.user_id = ?1 AND d.sign_pk = ?2 AND d.removed_at = 0") \
 	X(DEVICE_DELETE, "UPDATE devices SET removed_at = ?2 WHERE id = ?1 AND removed_at = 0") \
 	X(DEVICE_LIST_USER, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.user_id = ?1 AND d.removed_at = 0 ORDER BY d.id") \
 	X(DEVICE_LIST_THREAD, "SELECT " DEVICE_COLS " FROM members m JOIN devices d ON d.user_id = m.user_id JOIN users u ON u.id = d.user_id" \
@@ -795,6 +796,21 @@ static enum pst_err sq_device_by_public(struct store_conn *c, const char *p, str
 	if (s == NULL)
 		return PST_E_STORAGE;
 	bind_text(s, 1, p);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		read_device(s, o);
+	sqlite3_reset(s);
+	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+}
+
+static enum pst_err sq_device_by_key(struct store_conn *c, int64_t user, const char *spk, struct store_device *o)
+{
+	sqlite3_stmt *s = st_get(c, S_DEVICE_BY_KEY);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, user);
+	bind_text(s, 2, spk);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		read_device(s, o);
@@ -1745,6 +1761,7 @@ const struct store_ops store_sqlite_ops = {
 	.friend_list = sq_friend_list,
 	.device_insert = sq_device_insert,
 	.device_by_public = sq_device_by_public,
+	.device_by_key = sq_device_by_key,
 	.device_delete = sq_device_delete,
 	.device_list_user = sq_device_list_user,
 	.device_list_thread = sq_device_list_thread,

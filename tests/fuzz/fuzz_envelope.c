@@ -3,7 +3,7 @@
  * envelope decoder, the full decrypt path against a fixed inbound session, the session-key payload
  * checker, the sealed hand-over opener, and the outbound and inbound state loaders. Loaded state must
  * save back to the same bytes, and the input used as a plaintext must survive encrypt/decrypt. Any crash,
- * sanitizer report or failed property is a bug. Seed corpus: tests/fuzz/corpus/proto_*.bin.
+ * sanitizer report or failed property is a bug. Seed corpus: tests/fuzz/corpus/proto_*.bin (the binary vectors of proto_v1.json).
  */
 #include "proto.h"
 #include "proto_internal.h"

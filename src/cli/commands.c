@@ -1,0 +1,659 @@
+/*
+ * commands.c — the command table of `postern` (name, argument counts, handler, flags, subcommands, usage,
+ * help: the one place a command is declared, read by the dispatcher and by --help) and the handlers for
+ * accounts, friends, devices, fingerprints and the partner apps a person has connected. Threads and messages
+ * are in messages.c. Handlers call only libpostern's public API and print through output.c; each returns an
+ * exit code (CLI_OK, CLI_FAIL, CLI_USAGE) and frees what it took on its single exit.
+ */
+#include "postern_cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+/* ---- the table ---- */
+
+static const struct cli_command friends_subs[] = {
+	{"add", 1, 1, cmd_friends_add, CLI_NEEDS_SESSION, NULL, "USER", NULL},
+	{"accept", 1, 1, cmd_friends_accept, CLI_NEEDS_SESSION, NULL, "REQUEST_ID", NULL},
+	{"decline", 1, 1, cmd_friends_decline, CLI_NEEDS_SESSION, NULL, "REQUEST_ID", NULL},
+	{"remove", 1, 1, cmd_friends_remove, CLI_NEEDS_SESSION, NULL, "USER", NULL},
+	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct cli_command devices_subs[] = {
+	{"remove", 1, 1, cmd_devices_remove, CLI_NEEDS_SESSION, NULL, "DEVICE_ID", NULL},
+	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct cli_command apps_subs[] = {
+	{"revoke", 1, 1, cmd_apps_revoke, CLI_NEEDS_SESSION, NULL, "GRANT_ID", NULL},
+	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+const struct cli_command cli_commands[] = {
+	{"register", 1, 1, cmd_register, 0, NULL, "USER",
+	 "Create the account USER (3-32 of a-z 0-9 _ . -). The password (8-1024 bytes) is asked twice on the\n"
+	 "terminal without echo, or taken from $POSTERN_PASSWORD. Does not log in: run `postern login USER` next."},
+	{"login", 1, 1, cmd_login, 0, NULL, "USER [--device-name NAME]",
+	 "Log in as USER and keep the session in the home directory. The first login in a home directory\n"
+	 "creates this device's encryption keys and registers the device (named NAME) with the server; friends\n"
+	 "can check it with `postern verify`. Password as for register."},
+	{"logout", 0, 0, cmd_logout, CLI_NEEDS_SESSION, NULL, "",
+	 "End the session on the server and forget the stored token. The device keys stay, so logging in again\n"
+	 "from this home keeps reading old messages."},
+	{"whoami", 0, 0, cmd_whoami, CLI_NEEDS_SESSION, NULL, "", "Show the user and device of the stored session."},
+	{"friends", 0, 0, cmd_friends, CLI_NEEDS_SESSION, friends_subs,
+	 "[add USER | accept REQUEST_ID | decline REQUEST_ID | remove USER]",
+	 "Alone: list your friends and the friend requests waiting, with their ids.\n"
+	 "  add USER              ask USER to be friends (accepts at once if USER had asked you)\n"
+	 "  accept REQUEST_ID     accept a request someone sent you\n"
+	 "  decline REQUEST_ID    decline it, quietly: the sender is not told\n"
+	 "  remove USER           end a friendship"},
+	{"devices", 0, 0, cmd_devices, CLI_NEEDS_SESSION, devices_subs, "[remove DEVICE_ID]",
+	 "Alone: list your devices (the one you are using is marked).\n"
+	 "  remove DEVICE_ID      remove a device: it stops receiving keys for new messages"},
+	{"inbox", 0, 0, cmd_inbox, CLI_NEEDS_SESSION, NULL, "[--limit N]",
+	 "List your conversations, most recent activity first, with the number of unread messages."},
+	{"send", 2, 2, cmd_send, CLI_NEEDS_SESSION, NULL, "USER|THREAD TEXT",
+	 "Encrypt TEXT on this device and send it. USER is a friend's username (the direct conversation with\n"
+	 "them is created when needed; write @USER for a username that starts with \"t_\"); THREAD is a thread id\n"
+	 "(\"t_...\", see inbox). TEXT \"-\" reads the text from standard input. Put `--` before a text that\n"
+	 "starts with \"-\"."},
+	{"read", 1, 1, cmd_read, CLI_NEEDS_SESSION, NULL, "USER|THREAD [--limit N] [--ids]",
+	 "Show the last messages of a conversation, decrypted here, oldest first, and mark them read. A message\n"
+	 "this device has no key for shows as \"[cannot decrypt: no key]\" (it was sent before this device\n"
+	 "existed, or its key has not arrived yet: `postern watch` picks up keys as they come)."},
+	{"watch", 0, 0, cmd_watch, CLI_NEEDS_SESSION, NULL, "[--max-seconds N]",
+	 "Follow your events live and print each new message, decrypted, on one line; also friend requests,\n"
+	 "new devices and deletions. Runs until Ctrl-C (or N seconds). With --json, one JSON object per line."},
+	{"delete", 2, 2, cmd_delete, CLI_NEEDS_SESSION, NULL, "THREAD MESSAGE_ID",
+	 "Delete a message you sent: its text is erased for everyone (find the id with `postern read --ids`)."},
+	{"verify", 0, 1, cmd_verify, CLI_NEEDS_SESSION, NULL, "[USER]",
+	 "Print the fingerprints of USER's devices and of this device. Compare them with USER in person or on a\n"
+	 "call: if they match, nobody in between (not even the server) can read your conversation."},
+	{"apps", 0, 0, cmd_apps, CLI_NEEDS_SESSION, apps_subs, "[revoke GRANT_ID]",
+	 "Alone: list the partner apps you connected, what they may do and until when.\n"
+	 "  revoke GRANT_ID       disconnect an app: every token it holds stops working at once"},
+	{"access-log", 0, 0, cmd_access_log, CLI_NEEDS_SESSION, NULL, "",
+	 "Show what connected apps did with your data: when, which app, what, in which conversation."},
+	{"consent", 2, 2, cmd_consent, CLI_NEEDS_SESSION, NULL, "THREAD accept|decline",
+	 "In a conversation a partner app started, let that app read your messages too (accept), or not."},
+	{"open", 2, 2, cmd_open, CLI_NEEDS_SESSION, NULL, "THREAD SHARE_ID",
+	 "Show a share an app sent you (the item and its message) and tell the app it was opened."},
+	{"help", 0, 1, cmd_help, CLI_NO_CLIENT, NULL, "[COMMAND]", "Explain postern, or one command."},
+	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_command *cmd;
+
+	(void)cli;
+	if (argc == 0) {
+		cli_help_all(stdout);
+		return CLI_OK;
+	}
+	if ((cmd = cli_command_find(cli_commands, argv[0])) == NULL)
+		return cli_usage(NULL, "unknown command '%s'", argv[0]);
+	cli_help_command(cmd);
+	return CLI_OK;
+}
+
+/* ---- accounts and sessions ---- */
+
+int cmd_register(struct cli *cli, int argc, char **argv)
+{
+	char *password = NULL, *user_id = NULL, prompt[96];
+	pst_status st;
+	int rc = CLI_FAIL;
+
+	(void)argc;
+	snprintf(prompt, sizeof(prompt), "New password for %.40s: ", argv[0]);
+	if ((password = cli_password(prompt, 1)) == NULL)
+		goto out;
+	if ((st = pst_register(cli->client, argv[0], password, &user_id)) != PST_OK) {
+		rc = cli_fail(cli, st, "register %s", argv[0]);
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_done("user_id", user_id, "username", argv[0], NULL);
+		goto out;
+	}
+	out_line("Registered %s (%s). Log in with: postern login %s", argv[0], user_id ? user_id : "?", argv[0]);
+	rc = CLI_OK;
+out:
+	cli_secret_free(password);
+	pst_free(user_id);
+	return rc;
+}
+
+int cmd_login(struct cli *cli, int argc, char **argv)
+{
+	char *password = NULL, prompt[96], default_name[65], host[256] = "";
+	const char *device_name = cli->device_name; /* the server checks its length (1-64 bytes) */
+	pst_status st;
+	int rc = CLI_FAIL;
+
+	(void)argc;
+	if (device_name == NULL) {
+		if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+			snprintf(host, sizeof(host), "unknown host");
+		snprintf(default_name, sizeof(default_name), "postern on %.53s", host);
+		device_name = default_name;
+	}
+	snprintf(prompt, sizeof(prompt), "Password for %.40s: ", argv[0]);
+	if ((password = cli_password(prompt, 0)) == NULL)
+		goto out;
+	if ((st = pst_login(cli->client, argv[0], password, device_name)) != PST_OK) {
+		rc = cli_fail(cli, st, "log in as %s", argv[0]);
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_done("username", argv[0], "user_id", pst_user_id(cli->client), "device_id",
+				   pst_device_id(cli->client), NULL);
+		goto out;
+	}
+	out_line("Logged in as %s on %s; this device is %s.", argv[0], cli->server_url,
+		 pst_device_id(cli->client) ? pst_device_id(cli->client) : "not registered");
+	rc = CLI_OK;
+out:
+	cli_secret_free(password);
+	return rc;
+}
+
+int cmd_logout(struct cli *cli, int argc, char **argv)
+{
+	pst_status st;
+
+	(void)argc, (void)argv;
+	if ((st = pst_logout(cli->client)) != PST_OK)
+		return cli_fail(cli, st, "log out");
+	if (cli->json)
+		return out_json_done(NULL);
+	out_line("Logged out.");
+	return CLI_OK;
+}
+
+int cmd_whoami(struct cli *cli, int argc, char **argv)
+{
+	char *text = NULL;
+	json_t *me = NULL;
+	pst_status st;
+	int rc = CLI_FAIL;
+
+	(void)argc, (void)argv;
+	if ((st = pst_whoami(cli->client, &text)) != PST_OK) {
+		rc = cli_fail(cli, st, "whoami");
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_text(text, "whoami");
+		goto out;
+	}
+	if ((me = out_parse(text, "whoami")) == NULL)
+		goto out;
+	out_line("%s (%s) on %s, device %s", out_str(me, "username", "?"), out_str(me, "user_id", "?"), cli->server_url,
+		 out_str(me, "device_id", "not registered"));
+	rc = CLI_OK;
+out:
+	json_decref(me);
+	pst_free(text);
+	return rc;
+}
+
+/* ---- friends ---- */
+
+/* Print a list of friend requests under a heading; `to`: the requests are the person's own (outgoing). */
+static void print_requests(const json_t *reqs, const char *heading, int outgoing)
+{
+	size_t i;
+	json_t *r;
+	char when[64];
+
+	if (json_array_size(reqs) == 0)
+		return;
+	printf("%s\n", heading);
+	json_array_foreach(reqs, i, r) {
+		const char *id = out_str(r, "request_id", "?");
+		out_time(out_str(r, "created_at", NULL), when, sizeof(when));
+		if (outgoing)
+			out_line("  %-20s  %s  %s  (waiting for them)", out_str(json_object_get(r, "user"), "username", "?"), id,
+				 when);
+		else
+			out_line("  %-20s  %s  %s  (accept with: postern friends accept %s)",
+				 out_str(json_object_get(r, "user"), "username", "?"), id, when, id);
+	}
+}
+
+int cmd_friends(struct cli *cli, int argc, char **argv)
+{
+	char *ftext = NULL, *rtext = NULL;
+	json_t *friends = NULL, *reqs = NULL, *all = NULL, *list, *f;
+	pst_status st;
+	size_t i;
+	char when[64];
+	int rc = CLI_FAIL;
+
+	(void)argc, (void)argv;
+	if ((st = pst_friends(cli->client, &ftext)) != PST_OK) {
+		rc = cli_fail(cli, st, "list friends");
+		goto out;
+	}
+	if ((st = pst_friend_requests(cli->client, &rtext)) != PST_OK) {
+		rc = cli_fail(cli, st, "list friend requests");
+		goto out;
+	}
+	if ((friends = out_parse(ftext, "friends")) == NULL || (reqs = out_parse(rtext, "friend requests")) == NULL)
+		goto out;
+	if (cli->json) {
+		all = json_pack("{s:O,s:O,s:O}", "friends", json_object_get(friends, "friends"), "incoming",
+				json_object_get(reqs, "incoming"), "outgoing", json_object_get(reqs, "outgoing"));
+		rc = all ? out_json(all, 0) : cli_error("list friends: unexpected JSON from the library");
+		goto out;
+	}
+	list = json_object_get(friends, "friends");
+	if (json_array_size(list) == 0)
+		printf("No friends yet. Ask someone with: postern friends add USER\n");
+	else
+		printf("Friends:\n");
+	json_array_foreach(list, i, f) {
+		out_time(out_str(f, "since", NULL), when, sizeof(when));
+		out_line("  %-20s  %s  since %s", out_str(f, "username", "?"), out_str(f, "user_id", "?"), when);
+	}
+	print_requests(json_object_get(reqs, "incoming"), "Requests to you:", 0);
+	print_requests(json_object_get(reqs, "outgoing"), "Your requests:", 1);
+	rc = CLI_OK;
+out:
+	json_decref(all);
+	json_decref(reqs);
+	json_decref(friends);
+	pst_free(rtext);
+	pst_free(ftext);
+	return rc;
+}
+
+int cmd_friends_add(struct cli *cli, int argc, char **argv)
+{
+	char *text = NULL;
+	json_t *ans = NULL;
+	pst_status st;
+	int rc = CLI_FAIL;
+
+	(void)argc;
+	if ((st = pst_friend_add(cli->client, argv[0], &text)) != PST_OK) {
+		rc = cli_fail(cli, st, "ask %s to be friends", argv[0]);
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_text(text, "friends add");
+		goto out;
+	}
+	if ((ans = out_parse(text, "friends add")) == NULL)
+		goto out;
+	if (strcmp(out_str(ans, "state", ""), "accepted") == 0)
+		out_line("You and %s are now friends (they had asked you).", argv[0]);
+	else
+		out_line("Asked %s to be friends (request %s); they accept with: postern friends accept %s", argv[0],
+			 out_str(ans, "request_id", "?"), out_str(ans, "request_id", "?"));
+	rc = CLI_OK;
+out:
+	json_decref(ans);
+	pst_free(text);
+	return rc;
+}
+
+/* accept and decline: the same call shape, told apart by this row. */
+static const struct {
+	const char *verb;
+	pst_status (*answer)(pst_client *c, const char *request_id);
+	const char *state, *done, *note;
+} request_answers[] = {
+	{"accept", pst_friend_accept, "accepted", "Accepted", ""},
+	{"decline", pst_friend_decline, "declined", "Declined", " (the sender is not told)"},
+};
+
+/* Answer a friend request with request_answers[which]. */
+static int answer_request(struct cli *cli, size_t which, const char *request_id)
+{
+	pst_status st;
+
+	if (!cli_id_ok(request_id))
+		return cli_usage(NULL, "'%s' is not a request id (see postern friends)", request_id);
+	if ((st = request_answers[which].answer(cli->client, request_id)) != PST_OK)
+		return cli_fail(cli, st, "%s friend request %s", request_answers[which].verb, request_id);
+	if (cli->json)
+		return out_json_done("request_id", request_id, "state", request_answers[which].state, NULL);
+	out_line("%s friend request %s%s.", request_answers[which].done, request_id, request_answers[which].note);
+	return CLI_OK;
+}
+
+int cmd_friends_accept(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	return answer_request(cli, 0, argv[0]);
+}
+
+int cmd_friends_decline(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	return answer_request(cli, 1, argv[0]);
+}
+
+int cmd_friends_remove(struct cli *cli, int argc, char **argv)
+{
+	char *user_id = NULL;
+	pst_status st;
+	int rc = CLI_FAIL;
+
+	(void)argc;
+	if ((st = pst_friend_id(cli->client, argv[0], &user_id)) != PST_OK) {
+		rc = cli_fail(cli, st, "find friend %s", argv[0]);
+		goto out;
+	}
+	if ((st = pst_friend_remove(cli->client, user_id)) != PST_OK) {
+		rc = cli_fail(cli, st, "remove friend %s", argv[0]);
+		goto out;
+	}
+	rc = cli->json ? out_json_done("user_id", user_id, "username", argv[0], NULL) : CLI_OK;
+	if (!cli->json)
+		out_line("You and %s are no longer friends.", argv[0]);
+out:
+	pst_free(user_id);
+	return rc;
+}
+
+/* ---- devices and fingerprints ---- */
+
+int cmd_devices(struct cli *cli, int argc, char **argv)
+{
+	char *text = NULL, when[64];
+	json_t *ans = NULL, *d;
+	const char *mine;
+	pst_status st;
+	size_t i;
+	int rc = CLI_FAIL;
+
+	(void)argc, (void)argv;
+	if ((st = pst_devices(cli->client, &text)) != PST_OK) {
+		rc = cli_fail(cli, st, "list devices");
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_text(text, "devices");
+		goto out;
+	}
+	if ((ans = out_parse(text, "devices")) == NULL)
+		goto out;
+	mine = pst_device_id(cli->client); /* again: valid only until the next call on the client */
+	json_array_foreach(json_object_get(ans, "devices"), i, d) {
+		const char *id = out_str(d, "device_id", "?");
+		out_time(out_str(d, "created_at", NULL), when, sizeof(when));
+		out_line("%s  %-24s  added %s%s", id, out_str(d, "name", "?"), when,
+			 mine && strcmp(mine, id) == 0 ? "  (this device)" : "");
+	}
+	if (i == 0)
+		out_line("No devices registered (log in to register this one).");
+	rc = CLI_OK;
+out:
+	json_decref(ans);
+	pst_free(text);
+	return rc;
+}
+
+int cmd_devices_remove(struct cli *cli, int argc, char **argv)
+{
+	pst_status st;
+
+	(void)argc;
+	if (!cli_id_ok(argv[0]))
+		return cli_usage(NULL, "'%s' is not a device id (see postern devices)", argv[0]);
+	if ((st = pst_device_remove(cli->client, argv[0])) != PST_OK)
+		return cli_fail(cli, st, "remove device %s", argv[0]);
+	if (cli->json)
+		return out_json_done("device_id", argv[0], NULL);
+	out_line("Removed device %s.", argv[0]);
+	return CLI_OK;
+}
+
+/*
+ * Add a "fingerprint" member to every device object of the array (as pst_fingerprint computes it from the
+ * device's sign_pk and box_pk). Returns PST_OK or the first failure.
+ */
+static pst_status add_fingerprints(json_t *devices)
+{
+	size_t i;
+	json_t *d;
+	pst_status st = PST_OK;
+
+	json_array_foreach(devices, i, d) {
+		char *fp = NULL;
+		st = pst_fingerprint(out_str(d, "sign_pk", ""), out_str(d, "box_pk", ""), &fp);
+		if (st != PST_OK)
+			break;
+		json_object_set_new(d, "fingerprint", json_string(fp));
+		pst_free(fp);
+	}
+	return st;
+}
+
+/* Print devices with their fingerprints, each under its id, name and date. */
+static void print_fingerprints(const json_t *devices)
+{
+	size_t i;
+	json_t *d;
+	char when[64];
+
+	json_array_foreach(devices, i, d) {
+		out_time(out_str(d, "created_at", NULL), when, sizeof(when));
+		out_line("  %s  %s  (added %s)", out_str(d, "device_id", "?"), out_str(d, "name", "?"), when);
+		out_line("      %s", out_str(d, "fingerprint", "?"));
+	}
+}
+
+int cmd_verify(struct cli *cli, int argc, char **argv)
+{
+	char *user_id = NULL, *theirs_text = NULL, *mine_text = NULL, path[128], my_device[80] = "";
+	json_t *theirs = NULL, *mine = NULL, *this_device = NULL, *d, *all = NULL;
+	pst_status st;
+	size_t i;
+	int rc = CLI_FAIL;
+
+	if (pst_device_id(cli->client))
+		snprintf(my_device, sizeof(my_device), "%s", pst_device_id(cli->client));
+	if ((st = pst_devices(cli->client, &mine_text)) != PST_OK) {
+		rc = cli_fail(cli, st, "list this account's devices");
+		goto out;
+	}
+	if ((mine = out_parse(mine_text, "devices")) == NULL)
+		goto out;
+	json_array_foreach(json_object_get(mine, "devices"), i, d) {
+		if (strcmp(out_str(d, "device_id", ""), my_device) == 0) {
+			this_device = json_pack("[O]", d);
+			break;
+		}
+	}
+	if (this_device == NULL && (this_device = json_array()) == NULL)
+		goto out;
+	if (argc == 1) {
+		if ((st = pst_friend_id(cli->client, argv[0], &user_id)) != PST_OK) {
+			rc = cli_fail(cli, st, "find friend %s", argv[0]);
+			goto out;
+		}
+		if (!cli_id_ok(user_id)) {
+			rc = cli_error("verify %s: the server gave an odd user id", argv[0]);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "/v1/users/%s/devices", user_id);
+		if ((st = pst_call(cli->client, "GET", path, NULL, &theirs_text)) != PST_OK) {
+			rc = cli_fail(cli, st, "list the devices of %s", argv[0]);
+			goto out;
+		}
+		if ((theirs = out_parse(theirs_text, "devices")) == NULL)
+			goto out;
+		if ((st = add_fingerprints(json_object_get(theirs, "devices"))) != PST_OK) {
+			rc = cli_fail(cli, st, "fingerprint the devices of %s", argv[0]);
+			goto out;
+		}
+	}
+	if ((st = add_fingerprints(this_device)) != PST_OK) {
+		rc = cli_fail(cli, st, "fingerprint this device");
+		goto out;
+	}
+	if (cli->json) {
+		all = json_pack("{s:o*,s:o*}", "this_device", json_incref(json_array_get(this_device, 0)), "user",
+				theirs ? json_pack("{s:s,s:s,s:O}", "username", argv[0], "user_id", user_id, "devices",
+						   json_object_get(theirs, "devices"))
+				       : NULL);
+		rc = all ? out_json(all, 0) : cli_error("verify: out of memory");
+		goto out;
+	}
+	if (theirs) {
+		out_line("%s (%s) has %zu device%s. Compare each fingerprint with %s in person or on a call:", argv[0], user_id,
+			 json_array_size(json_object_get(theirs, "devices")),
+			 json_array_size(json_object_get(theirs, "devices")) == 1 ? "" : "s", argv[0]);
+		print_fingerprints(json_object_get(theirs, "devices"));
+	}
+	if (json_array_size(this_device) == 0) {
+		out_line("This home has no registered device (log in first).");
+	} else {
+		out_line("This device (%s tells you the same for you):", theirs ? argv[0] : "a friend's `postern verify`");
+		print_fingerprints(this_device);
+	}
+	rc = CLI_OK;
+out:
+	json_decref(all);
+	json_decref(this_device);
+	json_decref(mine);
+	json_decref(theirs);
+	pst_free(mine_text);
+	pst_free(theirs_text);
+	pst_free(user_id);
+	return rc;
+}
+
+/* ---- connected apps ---- */
+
+int cmd_apps(struct cli *cli, int argc, char **argv)
+{
+	char *text = NULL, until[64], used[64];
+	json_t *ans = NULL, *g;
+	pst_status st;
+	size_t i;
+	int rc = CLI_FAIL;
+
+	(void)argc, (void)argv;
+	if ((st = pst_grants(cli->client, &text)) != PST_OK) {
+		rc = cli_fail(cli, st, "list connected apps");
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_text(text, "apps");
+		goto out;
+	}
+	if ((ans = out_parse(text, "apps")) == NULL)
+		goto out;
+	json_array_foreach(json_object_get(ans, "grants"), i, g) {
+		const char *state = json_is_true(json_object_get(g, "active")) ? "active"
+				    : json_is_string(json_object_get(g, "revoked_at")) ? "revoked"
+											: "expired";
+		out_time(out_str(g, "expires_at", NULL), until, sizeof(until));
+		out_time(out_str(g, "last_used_at", NULL), used, sizeof(used));
+		out_line("%s  %-16s  %-7s  until %s  last used %s", out_str(g, "grant_id", "?"),
+			 out_str(json_object_get(g, "app"), "name", "?"), state, until,
+			 json_is_string(json_object_get(g, "last_used_at")) ? used : "never");
+		out_line("      may: %s", out_str(g, "scope", ""));
+	}
+	if (i == 0)
+		out_line("No connected apps.");
+	rc = CLI_OK;
+out:
+	json_decref(ans);
+	pst_free(text);
+	return rc;
+}
+
+int cmd_apps_revoke(struct cli *cli, int argc, char **argv)
+{
+	pst_status st;
+
+	(void)argc;
+	if (!cli_id_ok(argv[0]))
+		return cli_usage(NULL, "'%s' is not a grant id (see postern apps)", argv[0]);
+	if ((st = pst_grant_revoke(cli->client, argv[0])) != PST_OK)
+		return cli_fail(cli, st, "revoke %s", argv[0]);
+	if (cli->json)
+		return out_json_done("grant_id", argv[0], NULL);
+	out_line("Disconnected %s: every token of that app for you stopped working.", argv[0]);
+	return CLI_OK;
+}
+
+int cmd_access_log(struct cli *cli, int argc, char **argv)
+{
+	char *text = NULL, when[64];
+	json_t *ans = NULL, *e;
+	pst_status st;
+	size_t i;
+	int rc = CLI_FAIL;
+
+	(void)argc, (void)argv;
+	if ((st = pst_access_log(cli->client, &text)) != PST_OK) {
+		rc = cli_fail(cli, st, "read the access log");
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_text(text, "access-log");
+		goto out;
+	}
+	if ((ans = out_parse(text, "access-log")) == NULL)
+		goto out;
+	json_array_foreach(json_object_get(ans, "entries"), i, e) {
+		out_time(out_str(e, "at", NULL), when, sizeof(when));
+		out_line("%s  %-16s  %-20s  %s%s%s%s  x%lld", when, out_str(json_object_get(e, "app"), "name", "?"),
+			 out_str(e, "action", "?"), json_is_string(json_object_get(e, "thread_id")) ? "thread " : "",
+			 out_str(e, "thread_id", ""), json_is_string(json_object_get(e, "message_id")) ? "  message " : "",
+			 out_str(e, "message_id", ""), (long long)json_integer_value(json_object_get(e, "count")));
+	}
+	if (i == 0)
+		out_line("No app has touched your data.");
+	else if (json_is_string(json_object_get(ans, "next_cursor")))
+		out_line("(older entries not shown)");
+	rc = CLI_OK;
+out:
+	json_decref(ans);
+	pst_free(text);
+	return rc;
+}
+
+/* The answers of `consent`. */
+static const struct {
+	const char *word;
+	int accept;
+	const char *may;
+} consent_answers[] = {
+	{"accept", 1, "may now read your messages there too"},
+	{"decline", 0, "may not read your messages there"},
+};
+
+int cmd_consent(struct cli *cli, int argc, char **argv)
+{
+	pst_status st;
+
+	(void)argc;
+	if (!cli_id_ok(argv[0]))
+		return cli_usage(NULL, "'%s' is not a thread id (see postern inbox)", argv[0]);
+	for (size_t i = 0; i < sizeof(consent_answers) / sizeof(consent_answers[0]); i++) {
+		if (strcmp(argv[1], consent_answers[i].word) != 0)
+			continue;
+		if ((st = pst_app_consent(cli->client, argv[0], consent_answers[i].accept)) != PST_OK)
+			return cli_fail(cli, st, "consent %s in %s", argv[1], argv[0]);
+		if (cli->json)
+			return out_json_done("thread_id", argv[0], "consent", argv[1], NULL);
+		out_line("The app of %s %s.", argv[0], consent_answers[i].may);
+		return CLI_OK;
+	}
+	return cli_usage(cli_command_find(cli_commands, "consent"), "answer accept or decline, not '%s'", argv[1]);
+}

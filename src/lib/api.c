@@ -1,0 +1,295 @@
+/*
+ * api.c — libpostern's plain API calls: accounts and sessions (with this device's key registration),
+ * friends, devices, threads, the inbox, and the person's view of the partner platform. Everything that
+ * touches message bodies lives in e2ee.c.
+ */
+#include "client_int.h"
+
+#include "b64url.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+/* Run a call and hand back its JSON as text (json_out may be NULL). */
+static pst_status call_text(pst_client *c, const char *method, const char *path, json_t *body, char **json_out)
+{
+	json_t *out = NULL;
+	pst_status st = pst__request(c, method, path, body, &out);
+	json_decref(body); /* call_text takes the reference to body */
+	if (json_out)
+		*json_out = NULL;
+	if (st == PST_OK && json_out && out && (*json_out = json_dumps(out, JSON_COMPACT | JSON_INDENT(0))) == NULL)
+		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	json_decref(out);
+	return st;
+}
+
+/* A path with one escaped id: fmt has one %s. */
+static char *path1(const char *fmt, const char *id)
+{
+	char *e = pst__escape(id), *p = NULL;
+	if (e && asprintf(&p, fmt, e) < 0)
+		p = NULL;
+	free(e);
+	return p;
+}
+
+static pst_status need_login(pst_client *c)
+{
+	return c->token[0] ? PST_OK : pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
+}
+
+static pst_status check_args(pst_client *c, const void *a, const void *b)
+{
+	if (c == NULL)
+		return PST_ERR_INVALID;
+	if (a == NULL || b == NULL)
+		return pst__fail(c, PST_ERR_INVALID, "a required argument is missing");
+	return PST_OK;
+}
+
+pst_status pst_register(pst_client *c, const char *username, const char *password, char **user_id_out)
+{
+	json_t *out = NULL;
+	pst_status st = check_args(c, username, password);
+	if (user_id_out)
+		*user_id_out = NULL;
+	if (st != PST_OK)
+		return st;
+	{
+		json_t *body = json_pack("{s:s,s:s}", "username", username, "password", password);
+		st = pst__request(c, "POST", "/v1/accounts", body, &out);
+		json_decref(body);
+	}
+	if (st == PST_OK && user_id_out) {
+		const char *id = json_string_value(json_object_get(out, "user_id"));
+		*user_id_out = id ? strdup(id) : NULL;
+	}
+	json_decref(out);
+	return st;
+}
+
+/* Register this device's keys (made on first use) with the server; the session becomes bound to it. */
+static pst_status register_device(pst_client *c, const char *name)
+{
+	unsigned char sig[PROTO_SIG_BYTES];
+	char spk[64], bpk[64], sigt[100];
+	json_t *out = NULL;
+	pst_status st;
+
+	if (!c->have_keys) {
+		if (proto_device_keygen(&c->keys) != PROTO_E_OK)
+			return pst__fail(c, PST_ERR_CRYPTO, "cannot make device keys");
+		c->have_keys = 1;
+		if ((st = pst__save_keys(c)) != PST_OK)
+			return st;
+	}
+	if (proto_device_sign_registration(&c->keys, c->user_id, sig) != PROTO_E_OK)
+		return pst__fail(c, PST_ERR_CRYPTO, "cannot sign the device registration");
+	b64url_encode(c->keys.sign_pk, sizeof(c->keys.sign_pk), spk, sizeof(spk));
+	b64url_encode(c->keys.box_pk, sizeof(c->keys.box_pk), bpk, sizeof(bpk));
+	b64url_encode(sig, sizeof(sig), sigt, sizeof(sigt));
+	{
+		json_t *body = json_pack("{s:s,s:s,s:s,s:s}", "name", name && name[0] ? name : "postern", "sign_pk", spk, "box_pk", bpk,
+					 "sig", sigt);
+		st = pst__request(c, "POST", "/v1/devices", body, &out);
+		json_decref(body);
+	}
+	if (st == PST_OK)
+		snprintf(c->device_id, sizeof(c->device_id), "%s", json_string_value(json_object_get(out, "device_id")));
+	json_decref(out);
+	return st;
+}
+
+pst_status pst_login(pst_client *c, const char *username, const char *password, const char *device_name)
+{
+	json_t *out = NULL, *body;
+	pst_status st = check_args(c, username, password);
+	char prev_user[PST__ID_MAX];
+	if (st != PST_OK)
+		return st;
+	snprintf(prev_user, sizeof(prev_user), "%s", c->user_id);
+	c->token[0] = '\0';
+	body = json_pack("{s:s,s:s}", "username", username, "password", password);
+	st = pst__request(c, "POST", "/v1/sessions", body, &out);
+	json_decref(body);
+	if (st != PST_OK)
+		goto out;
+	snprintf(c->token, sizeof(c->token), "%s", json_string_value(json_object_get(out, "token")));
+	snprintf(c->user_id, sizeof(c->user_id), "%s", json_string_value(json_object_get(out, "user_id")));
+	if (prev_user[0] && strcmp(prev_user, c->user_id) != 0) {
+		st = pst__fail(c, PST_ERR_INVALID, "this home directory belongs to another account: use another --home");
+		c->token[0] = '\0';
+		goto out;
+	}
+	if (c->device_id[0]) { /* the device exists: bind this new session to it again */
+		json_t *devs = NULL;
+		int found = 0;
+		size_t i;
+		json_t *d;
+		st = pst__request(c, "GET", "/v1/devices", NULL, &devs);
+		json_array_foreach(json_object_get(devs, "devices"), i, d)
+			if (strcmp(json_string_value(json_object_get(d, "device_id")), c->device_id) == 0)
+				found = 1;
+		json_decref(devs);
+		if (st != PST_OK)
+			goto out;
+		if (!found)
+			c->device_id[0] = '\0'; /* removed from the account meanwhile: register anew */
+	}
+	/* registering is how a session becomes bound to its device; the server keeps one row per key set */
+	st = register_device(c, device_name);
+	if (st == PST_OK)
+		st = pst__save_session(c);
+out:
+	json_decref(out);
+	return st;
+}
+
+pst_status pst_logout(pst_client *c)
+{
+	pst_status st;
+	if (c == NULL)
+		return PST_ERR_INVALID;
+	if ((st = need_login(c)) != PST_OK)
+		return st;
+	st = pst__request(c, "DELETE", "/v1/sessions/current", NULL, NULL);
+	if (st == PST_OK || st == PST_ERR_AUTH) {
+		sodium_memzero(c->token, sizeof(c->token));
+		st = pst__save_session(c);
+	}
+	return st;
+}
+
+#define SIMPLE_GET(fn, path)                                             \
+	pst_status fn(pst_client *c, char **json_out)                    \
+	{                                                                \
+		pst_status st;                                           \
+		if (c == NULL || json_out == NULL)                       \
+			return PST_ERR_INVALID;                          \
+		if ((st = need_login(c)) != PST_OK)                      \
+			return st;                                       \
+		return call_text(c, "GET", path, NULL, json_out);        \
+	}
+
+SIMPLE_GET(pst_whoami, "/v1/me")
+SIMPLE_GET(pst_friends, "/v1/friends")
+SIMPLE_GET(pst_friend_requests, "/v1/friends/requests")
+SIMPLE_GET(pst_devices, "/v1/devices")
+SIMPLE_GET(pst_grants, "/v1/me/grants")
+SIMPLE_GET(pst_access_log, "/v1/me/access-log?limit=200")
+
+pst_status pst_friend_add(pst_client *c, const char *username, char **json_out)
+{
+	pst_status st = check_args(c, username, username);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	return call_text(c, "POST", "/v1/friends/requests", json_pack("{s:s}", "username", username), json_out);
+}
+
+static pst_status id_call(pst_client *c, const char *method, const char *fmt, const char *id, json_t *body)
+{
+	char *path;
+	pst_status st = check_args(c, id, id);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK) {
+		json_decref(body);
+		return st;
+	}
+	path = path1(fmt, id);
+	if (path == NULL) {
+		json_decref(body);
+		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	}
+	st = call_text(c, method, path, body, NULL);
+	free(path);
+	return st;
+}
+
+pst_status pst_friend_accept(pst_client *c, const char *rid) { return id_call(c, "POST", "/v1/friends/requests/%s/accept", rid, NULL); }
+pst_status pst_friend_decline(pst_client *c, const char *rid) { return id_call(c, "POST", "/v1/friends/requests/%s/decline", rid, NULL); }
+pst_status pst_friend_remove(pst_client *c, const char *uid) { return id_call(c, "DELETE", "/v1/friends/%s", uid, NULL); }
+pst_status pst_device_remove(pst_client *c, const char *did) { return id_call(c, "DELETE", "/v1/devices/%s", did, NULL); }
+pst_status pst_grant_revoke(pst_client *c, const char *gid) { return id_call(c, "DELETE", "/v1/me/grants/%s", gid, NULL); }
+
+pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept)
+{
+	return id_call(c, "POST", "/v1/threads/%s/app-consent", thread_id, json_pack("{s:b}", "accept", accept != 0));
+}
+
+pst_status pst_friend_id(pst_client *c, const char *username, char **user_id_out)
+{
+	json_t *out = NULL, *f;
+	size_t i;
+	pst_status st = check_args(c, username, user_id_out);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	*user_id_out = NULL;
+	st = pst__request(c, "GET", "/v1/friends", NULL, &out);
+	json_array_foreach(json_object_get(out, "friends"), i, f) {
+		const char *name = json_string_value(json_object_get(f, "username"));
+		if (name && strcmp(name, username) == 0 && *user_id_out == NULL)
+			*user_id_out = strdup(json_string_value(json_object_get(f, "user_id")));
+	}
+	json_decref(out);
+	if (st == PST_OK && *user_id_out == NULL)
+		st = pst__fail(c, PST_ERR_NOT_FOUND, "%s is not your friend", username);
+	return st;
+}
+
+pst_status pst_fingerprint(const char *sign_pk_b64, const char *box_pk_b64, char **out)
+{
+	unsigned char spk[PROTO_SIGN_PK_BYTES], bpk[PROTO_BOX_PK_BYTES];
+	char fp[PROTO_FINGERPRINT_LEN];
+	if (sign_pk_b64 == NULL || box_pk_b64 == NULL || out == NULL ||
+	    b64url_decode_exact(sign_pk_b64, strlen(sign_pk_b64), spk, sizeof(spk)) != 0 ||
+	    b64url_decode_exact(box_pk_b64, strlen(box_pk_b64), bpk, sizeof(bpk)) != 0 ||
+	    proto_device_fingerprint(spk, bpk, fp, sizeof(fp)) != PROTO_E_OK)
+		return PST_ERR_INVALID;
+	*out = strdup(fp);
+	return *out ? PST_OK : PST_ERR_NOMEM;
+}
+
+pst_status pst_thread_direct(pst_client *c, const char *user_id, char **thread_id_out)
+{
+	json_t *out = NULL;
+	pst_status st = check_args(c, user_id, thread_id_out);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	*thread_id_out = NULL;
+	{
+		json_t *body = json_pack("{s:[s]}", "members", user_id);
+		st = pst__request(c, "POST", "/v1/threads", body, &out);
+		json_decref(body);
+	}
+	if (st == PST_OK) {
+		const char *id = json_string_value(json_object_get(out, "thread_id"));
+		*thread_id_out = id ? strdup(id) : NULL;
+		if (*thread_id_out == NULL)
+			st = pst__fail(c, PST_ERR_PROTOCOL, "the server's thread has no id");
+	}
+	json_decref(out);
+	return st;
+}
+
+pst_status pst_inbox(pst_client *c, int limit, char **json_out)
+{
+	char path[64];
+	pst_status st;
+	if (c == NULL || json_out == NULL || limit < 1 || limit > 100)
+		return c ? pst__fail(c, PST_ERR_INVALID, "limit is 1 to 100") : PST_ERR_INVALID;
+	if ((st = need_login(c)) != PST_OK)
+		return st;
+	snprintf(path, sizeof(path), "/v1/threads?limit=%d", limit);
+	return call_text(c, "GET", path, NULL, json_out);
+}
