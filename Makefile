@@ -34,7 +34,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run test unit integration bench clean fuzz
-all: $(BUILD)/posternd
+all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern
 
 deps:
 	@sh scripts/deps.sh
@@ -67,7 +67,7 @@ run: deps $(BUILD)/posternd
 	./$(BUILD)/posternd --data-dir=./var --port=8080
 
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/posternd $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/postern $(UNIT_BIN)
 	@sh scripts/test.sh $(BUILD)
 
 bench: deps $(BUILD)/posternd
@@ -84,6 +84,14 @@ $(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wi
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/server $(PKG_CFLAGS) \
 		$< $(FUZZ_SRC) -o $@ $(PKG_LIBS) -pthread -lm
 
-fuzz: deps $(BUILD)/fuzz/fuzz_request_body
-	@mkdir -p $(BUILD)/fuzz/corpus && cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
+PROTO_SRC := $(wildcard src/lib/proto*.c)
+$(BUILD)/fuzz/fuzz_envelope: tests/fuzz/fuzz_envelope.c $(PROTO_SRC) $(COMMON_SRC) $(wildcard src/lib/proto*.h src/common/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/lib $(PKG_CFLAGS) \
+		$< $(PROTO_SRC) $(COMMON_SRC) -o $@ $(PKG_LIBS) -pthread -lm
+
+fuzz: deps $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_envelope
+	@mkdir -p $(BUILD)/fuzz/corpus && cp tests/fuzz/corpus/*.json tests/fuzz/corpus/*.txt $(BUILD)/fuzz/corpus/
 	$(BUILD)/fuzz/fuzz_request_body -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz/corpus
+	@mkdir -p $(BUILD)/fuzz/corpus-envelope && cp tests/fuzz/corpus/proto_*.bin $(BUILD)/fuzz/corpus-envelope/
+	$(BUILD)/fuzz/fuzz_envelope -max_total_time=$(FUZZ_SECONDS) -max_len=70000 $(BUILD)/fuzz/corpus-envelope

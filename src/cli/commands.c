@@ -322,7 +322,7 @@ static int answer_request(struct cli *cli, size_t which, const char *request_id)
 	pst_status st;
 
 	if (!cli_id_ok(request_id))
-		return cli_usage(NULL, "'%s' is not a request id (see postern friends)", request_id);
+		return cli_bad_arg("'%s' is not a request id (see postern friends)", request_id);
 	if ((st = request_answers[which].answer(cli->client, request_id)) != PST_OK)
 		return cli_fail(cli, st, "%s friend request %s", request_answers[which].verb, request_id);
 	if (cli->json)
@@ -410,7 +410,7 @@ int cmd_devices_remove(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	if (!cli_id_ok(argv[0]))
-		return cli_usage(NULL, "'%s' is not a device id (see postern devices)", argv[0]);
+		return cli_bad_arg("'%s' is not a device id (see postern devices)", argv[0]);
 	if ((st = pst_device_remove(cli->client, argv[0])) != PST_OK)
 		return cli_fail(cli, st, "remove device %s", argv[0]);
 	if (cli->json)
@@ -582,7 +582,7 @@ int cmd_apps_revoke(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	if (!cli_id_ok(argv[0]))
-		return cli_usage(NULL, "'%s' is not a grant id (see postern apps)", argv[0]);
+		return cli_bad_arg("'%s' is not a grant id (see postern apps)", argv[0]);
 	if ((st = pst_grant_revoke(cli->client, argv[0])) != PST_OK)
 		return cli_fail(cli, st, "revoke %s", argv[0]);
 	if (cli->json)
@@ -612,10 +612,14 @@ int cmd_access_log(struct cli *cli, int argc, char **argv)
 		goto out;
 	json_array_foreach(json_object_get(ans, "entries"), i, e) {
 		out_time(out_str(e, "at", NULL), when, sizeof(when));
-		out_line("%s  %-16s  %-20s  %s%s%s%s  x%lld", when, out_str(json_object_get(e, "app"), "name", "?"),
-			 out_str(e, "action", "?"), json_is_string(json_object_get(e, "thread_id")) ? "thread " : "",
+		json_int_t count = json_integer_value(json_object_get(e, "count"));
+		char items[48] = "";
+		if (count > 0)
+			snprintf(items, sizeof(items), "  (%lld item%s)", (long long)count, count == 1 ? "" : "s");
+		out_line("%s  %-16s  %s%s%s%s%s%s", when, out_str(json_object_get(e, "app"), "name", "?"),
+			 out_str(e, "action", "?"), json_is_string(json_object_get(e, "thread_id")) ? "  thread " : "",
 			 out_str(e, "thread_id", ""), json_is_string(json_object_get(e, "message_id")) ? "  message " : "",
-			 out_str(e, "message_id", ""), (long long)json_integer_value(json_object_get(e, "count")));
+			 out_str(e, "message_id", ""), items);
 	}
 	if (i == 0)
 		out_line("No app has touched your data.");
@@ -644,7 +648,7 @@ int cmd_consent(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	if (!cli_id_ok(argv[0]))
-		return cli_usage(NULL, "'%s' is not a thread id (see postern inbox)", argv[0]);
+		return cli_bad_arg("'%s' is not a thread id (see postern inbox)", argv[0]);
 	for (size_t i = 0; i < sizeof(consent_answers) / sizeof(consent_answers[0]); i++) {
 		if (strcmp(argv[1], consent_answers[i].word) != 0)
 			continue;

@@ -125,7 +125,7 @@ static int resolve_thread(struct cli *cli, const char *target, char **thread_out
 	*thread_out = NULL;
 	if (target[0] != '@' && strncmp(target, "t_", 2) == 0) {
 		if (!cli_id_ok(target)) {
-			rc = cli_usage(NULL, "'%s' is not a thread id (see postern inbox)", target);
+			rc = cli_bad_arg("'%s' is not a thread id (see postern inbox)", target);
 			goto out;
 		}
 		if ((*thread_out = strdup(target)) == NULL) {
@@ -159,26 +159,34 @@ out:
 
 /* ---- inbox ---- */
 
-/* Print one thread of the inbox: id, kind, the other members, unread count, last activity. */
-static void print_thread(const json_t *t, const char *me)
+/* The usernames of a thread's members other than me, comma-separated, into buf ("" when none; "..." when cut). */
+static void member_names(const json_t *thread, const char *me, char *buf, size_t cap)
 {
-	char others[256] = "", unread[32] = "", when[64];
 	size_t i, len = 0;
 	json_t *m;
-	const json_t *app = json_object_get(t, "app");
 
-	json_array_foreach(json_object_get(t, "members"), i, m) {
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(thread, "members"), i, m) {
 		const char *id = out_str(m, "user_id", ""), *name = out_str(m, "username", id);
 		int n;
 		if (me && strcmp(id, me) == 0)
 			continue;
-		n = snprintf(others + len, sizeof(others) - len, "%s%s", len ? ", " : "", name);
-		if (n < 0 || (size_t)n >= sizeof(others) - len) {
-			snprintf(others + sizeof(others) - 4, 4, "...");
+		n = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", name);
+		if (n < 0 || (size_t)n >= cap - len) {
+			snprintf(buf + cap - 4, 4, "...");
 			break;
 		}
 		len += (size_t)n;
 	}
+}
+
+/* Print one thread of the inbox: id, kind, the other members, unread count, last activity. */
+static void print_thread(const json_t *t, const char *me)
+{
+	char others[256], unread[32] = "", when[64];
+	const json_t *app = json_object_get(t, "app");
+
+	member_names(t, me, others, sizeof(others));
 	if (json_integer_value(json_object_get(t, "unread")) > 0)
 		snprintf(unread, sizeof(unread), "%lld new", (long long)json_integer_value(json_object_get(t, "unread")));
 	out_time(out_str(t, "last_activity", NULL), when, sizeof(when));
@@ -330,7 +338,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 			goto out;
 	} else {
 		for (size_t i = 0; i < n; i++)
-			out_message(&msgs[i], names_find(&people, msgs[i].sender_id), 0, 0, cli->show_ids);
+			out_message(&msgs[i], names_find(&people, msgs[i].sender_id), OUT_SHARE_HINT | (cli->show_ids ? OUT_ID : 0));
 		if (n == 0)
 			out_line("No messages yet.");
 	}
@@ -425,9 +433,12 @@ static void ev_device_removed(struct watch *w, const json_t *ev, const char *whe
 static void ev_thread_created(struct watch *w, const json_t *ev, const char *when)
 {
 	const json_t *t = json_object_get(ev, "thread");
+	char others[256];
+
 	names_add_users(&w->people, json_object_get(t, "members"));
-	out_line("%s  * new conversation:", when);
-	print_thread(t, w->me);
+	member_names(t, w->me, others, sizeof(others));
+	out_line("%s  %s  * new %s conversation with %s", when, out_str(t, "thread_id", "?"), out_str(t, "kind", ""),
+		 others[0] ? others : "only you");
 }
 
 static void ev_app_revoked(struct watch *w, const json_t *ev, const char *when)
@@ -456,11 +467,13 @@ static int on_event(void *arg, const char *type, const char *event_json, const p
 	char when[64];
 
 	if (msg && w->cli->json) {
-		line = json_pack("{s:s,s:o}", "type", type ? type : "message.created", "message",
+		ev = json_loads(event_json ? event_json : "", 0, NULL);
+		line = json_pack("{s:s?,s:s,s:s?,s:o}", "cursor", out_str(ev, "cursor", NULL), "type",
+				 type ? type : "message.created", "created_at", out_str(ev, "created_at", NULL), "message",
 				 out_message_json(msg, watch_name(w, msg->sender_id, msg->thread_id)));
 		out_json(line, 1);
 	} else if (msg) {
-		out_message(msg, watch_name(w, msg->sender_id, msg->thread_id), 1, 1, 0);
+		out_message(msg, watch_name(w, msg->sender_id, msg->thread_id), OUT_FLAT | OUT_THREAD | OUT_SHARE_HINT);
 	} else if ((ev = json_loads(event_json ? event_json : "", 0, NULL)) == NULL) {
 		/* not JSON: nothing to print; the library already checked what it could */
 	} else if (w->cli->json) {
@@ -512,7 +525,7 @@ int cmd_delete(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	if (!cli_id_ok(argv[1])) {
-		rc = cli_usage(NULL, "'%s' is not a message id (see postern read --ids)", argv[1]);
+		rc = cli_bad_arg("'%s' is not a message id (see postern read --ids)", argv[1]);
 		goto out;
 	}
 	if ((rc = resolve_thread(cli, argv[0], &thread_id)) != CLI_OK)
@@ -541,7 +554,7 @@ int cmd_open(struct cli *cli, int argc, char **argv)
 
 	(void)argc;
 	if (!cli_id_ok(argv[1])) {
-		rc = cli_usage(NULL, "'%s' is not a share id", argv[1]);
+		rc = cli_bad_arg("'%s' is not a share id", argv[1]);
 		goto out;
 	}
 	if ((rc = resolve_thread(cli, argv[0], &thread_id)) != CLI_OK)
@@ -555,7 +568,7 @@ int cmd_open(struct cli *cli, int argc, char **argv)
 		obj = msg ? out_message_json(msg, names_find(&people, msg->sender_id)) : json_null();
 		rc = obj ? out_json(obj, 0) : cli_error("open: out of memory");
 	} else if (msg) {
-		out_message(msg, names_find(&people, msg->sender_id), 0, 0, 0);
+		out_message(msg, names_find(&people, msg->sender_id), 0);
 	} else {
 		out_line("Share %s opened.", argv[1]);
 	}

@@ -190,8 +190,9 @@ json_t *out_message_json(const pst_message *m, const char *sender_name)
 			 "text", m->deleted || m->decrypt != PST_OK ? NULL : m->text, "decrypt", dj);
 }
 
-void out_message(const pst_message *m, const char *sender_name, int flat, int thread, int show_id)
+void out_message(const pst_message *m, const char *sender_name, unsigned flags)
 {
+	int flat = (flags & OUT_FLAT) != 0, thread = (flags & OUT_THREAD) != 0, show_id = (flags & OUT_ID) != 0;
 	char when[64], tag[256] = "", *line = NULL;
 	const char *dj, *dh, *body;
 	const char *sender = sender_name ? sender_name : m->sender_id ? m->sender_id : "?";
@@ -204,9 +205,11 @@ void out_message(const pst_message *m, const char *sender_name, int flat, int th
 		body = dh;
 	else
 		body = m->text ? m->text : "";
-	if (m->share_id && !m->deleted)
+	if (m->share_id && !m->deleted && (flags & OUT_SHARE_HINT))
 		snprintf(tag, sizeof(tag), "[share %s; open with: postern open %s %s] ", m->item ? m->item : "",
 			 m->thread_id ? m->thread_id : "THREAD", m->share_id);
+	else if (m->share_id && !m->deleted)
+		snprintf(tag, sizeof(tag), "[share %s] ", m->item ? m->item : "");
 	else if (m->kind && strcmp(m->kind, "message") != 0 && !m->deleted)
 		snprintf(tag, sizeof(tag), "[%s] ", m->kind);
 	if (asprintf(&line, "%s%s%s  %s%s%s: %s%s", show_id && m->message_id ? m->message_id : "", show_id ? "  " : "",

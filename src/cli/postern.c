@@ -91,7 +91,7 @@ void cli_help_all(FILE *f)
 	       "The command-line client of Postern, an end-to-end-encrypted messenger: messages are encrypted\n"
 	       "and decrypted here, the server only sees ciphertext.\n\ncommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
-		fprintf(f, "  %s %s\n", c->name, c->usage);
+		fprintf(f, "  %s%s%s\n", c->name, c->usage[0] ? " " : "", c->usage);
 	fprintf(f, "\nglobal options (also accepted after the command):\n");
 	print_options(f, NULL);
 	fprintf(f, "  %-22s %s\n  %-22s %s\n", "--help", "this help; `postern COMMAND --help` explains one command",
@@ -102,7 +102,7 @@ void cli_help_all(FILE *f)
 
 void cli_help_command(const struct cli_command *cmd)
 {
-	printf("usage: postern %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
+	printf("usage: postern %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage, cmd->help);
 	for (const struct cli_option *o = options; o->name; o++)
 		if (o->command && strcmp(o->command, cmd->name) == 0) {
 			printf("\noptions:\n");
@@ -149,7 +149,7 @@ int cli_fail(const struct cli *cli, pst_status st, const char *what, ...)
 	vfprintf(stderr, what, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s", msg);
-	if (st == PST_ERR_AUTH)
+	if (st == PST_ERR_AUTH && !(cli && cli->client && strcmp(pst_server_code(cli->client), "invalid_credentials") == 0))
 		fputs(" (log in with: postern login USER)", stderr);
 	else if (st == PST_ERR_NETWORK && cli)
 		fprintf(stderr, " (is the server at %s running? see --server)", cli->server_url);
@@ -159,16 +159,32 @@ int cli_fail(const struct cli *cli, pst_status st, const char *what, ...)
 	return CLI_FAIL;
 }
 
+/* "postern: <message>\n" on stderr. */
+static void report(const char *fmt, va_list ap)
+{
+	fputs("postern: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("postern: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CLI_FAIL;
+}
+
+int cli_bad_arg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(fmt, ap);
+	va_end(ap);
+	return CLI_USAGE;
 }
 
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
@@ -180,7 +196,7 @@ int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	if (cmd)
-		fprintf(stderr, "; usage: postern %s %s\n", cmd->name, cmd->usage);
+		fprintf(stderr, "; usage: postern %s%s%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage);
 	else
 		fputs("; see postern --help\n", stderr);
 	return CLI_USAGE;
@@ -203,7 +219,7 @@ int cli_id_ok(const char *s)
 /* The parsed command line. */
 struct cmdline {
 	const struct cli_command *cmd; /* the top-level command (NULL: none given) */
-	const char *cmd_name;          /* as typed, for the error when unknown */
+	const char *cmd_name;          /* the first positional, as typed */
 	char *args[MAX_POSITIONAL];
 	int nargs;
 	int help, version;
@@ -273,7 +289,8 @@ static int parse_cmdline(int argc, char **argv, struct cli *cli, struct cmdline 
 		if (only_positional || a[0] != '-' || strcmp(a, "-") == 0) {
 			if (cl->cmd_name == NULL) {
 				cl->cmd_name = a;
-				cl->cmd = cli_command_find(cli_commands, a);
+				if ((cl->cmd = cli_command_find(cli_commands, a)) == NULL)
+					return cli_usage(NULL, "unknown command '%s'", a);
 			} else if (cl->nargs == MAX_POSITIONAL) {
 				return cli_usage(cl->cmd, "too many arguments");
 			} else {
@@ -329,10 +346,10 @@ static int resolve_defaults(struct cli *cli, char *home_buf, size_t cap)
 			cli->home_dir = env;
 		} else {
 			if ((env = getenv("HOME")) == NULL || env[0] == '\0')
-				return cli_usage(NULL, "no home directory: set POSTERN_HOME or give --home DIR");
+				return cli_bad_arg("no home directory: set POSTERN_HOME or give --home DIR");
 			n = snprintf(home_buf, cap, "%s/.postern", env);
 			if (n < 0 || (size_t)n >= cap)
-				return cli_usage(NULL, "$HOME is too long: give --home DIR");
+				return cli_bad_arg("$HOME is too long: give --home DIR");
 			cli->home_dir = home_buf;
 		}
 	}
@@ -357,16 +374,14 @@ static const struct cli_command *pick_row(struct cmdline *cl)
 		cl->nargs--;
 	}
 	if (cl->nargs < row->min_args || cl->nargs > row->max_args) {
-		if (row == cl->cmd)
-			cli_usage(cl->cmd, "%s takes %s arguments", row->name, cl->nargs < row->min_args ? "more" : "fewer");
-		else
-			cli_usage(cl->cmd, "%s %s takes %s arguments", cl->cmd->name, row->name,
-				  cl->nargs < row->min_args ? "more" : "fewer");
+		cli_usage(cl->cmd, "%s%s%s: %s", cl->cmd->name, row == cl->cmd ? "" : " ", row == cl->cmd ? "" : row->name,
+			  cl->nargs < row->min_args ? "missing arguments" : "too many arguments (quote a text with spaces)");
 		return NULL;
 	}
 	return row;
 }
 
+/* Parse, pick the row, create the client, run the handler; the exit code is the handler's (or 2 for usage). */
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -381,10 +396,6 @@ int main(int argc, char **argv)
 		goto out;
 	if (cl.version) {
 		printf("postern %s\n", PST_VERSION);
-		goto out;
-	}
-	if (cl.cmd_name && cl.cmd == NULL) {
-		rc = cli_usage(NULL, "unknown command '%s'", cl.cmd_name);
 		goto out;
 	}
 	if (cl.help || cl.cmd == NULL) {

@@ -73,10 +73,19 @@ void cli_help_command(const struct cli_command *cmd);
 int cli_fail(const struct cli *cli, pst_status st, const char *what, ...) __attribute__((format(printf, 3, 4)));
 /* Report a failure that is not a library call ("postern: <message>"). Returns CLI_FAIL. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report an argument that cannot be right ("'x' is not a thread id (see …)"), as one line. Returns CLI_USAGE. */
+int cli_bad_arg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Report a usage error with the command's usage line. Returns CLI_USAGE. */
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- handlers (commands.c: accounts, friends, devices, apps; messages.c: threads and messages) ---- */
+/*
+ * ---- handlers (commands.c: accounts, friends, devices, apps; messages.c: threads and messages) ----
+ *
+ * Each runs one row of the command table: argv holds its positional arguments, whose count main has already
+ * checked against the row; options are in cli. It prints the result on stdout (human or --json), a failure
+ * as one line on stderr, and returns CLI_OK, CLI_FAIL or CLI_USAGE. It frees everything it took, including
+ * the library's strings (pst_free) and messages (pst_messages_free). Single-threaded, like pst_client.
+ */
 
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_register(struct cli *cli, int argc, char **argv);
@@ -143,12 +152,18 @@ void out_time(const char *rfc3339, char *buf, size_t cap);
  * decrypt ("ok", "no_key", "crypto", "error"). Returns a new reference or NULL when out of memory.
  */
 json_t *out_message_json(const pst_message *m, const char *sender_name);
+/* How out_message prints. */
+enum {
+	OUT_FLAT = 1 << 0,       /* one physical line (watch); otherwise a multi-line text continues indented */
+	OUT_THREAD = 1 << 1,     /* print the thread id after the time */
+	OUT_ID = 1 << 2,         /* print the message id first */
+	OUT_SHARE_HINT = 1 << 3, /* for a share, say how to open it */
+};
 /*
- * Print a message in the human format: "TIME  [THREAD  ]SENDER: TEXT", marking deleted and undecryptable
- * messages ("[cannot decrypt: no key]") and shares. flat: one physical line (watch); otherwise a multi-line
- * text continues indented. thread: print the thread id too. show_id: print the message id first.
+ * Print a message in the human format, "[ID  ]TIME  [THREAD  ]SENDER: TEXT", marking deleted
+ * ("[deleted]") and undecryptable ("[cannot decrypt: no key]") messages and shares. flags: OUT_*.
  */
-void out_message(const pst_message *m, const char *sender_name, int flat, int thread, int show_id);
+void out_message(const pst_message *m, const char *sender_name, unsigned flags);
 
 /* ---- secrets (prompt.c) ---- */
 

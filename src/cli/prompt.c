@@ -52,8 +52,11 @@ static int ask(int fd, const char *prompt, char *buf, size_t cap)
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = restore_and_reraise;
 		sigemptyset(&sa.sa_mask);
-		for (size_t i = 0; i < nsig; i++)
+		for (size_t i = 0; i < nsig; i++) {
 			sigaction(prompt_signals[i], &sa, &old[i]);
+			if (old[i].sa_handler == SIG_IGN) /* ignored by whoever started us (nohup): keep it so */
+				sigaction(prompt_signals[i], &old[i], NULL);
+		}
 		tty_fd = fd;
 		quiet = tty_saved;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;

@@ -202,7 +202,18 @@ static enum pst_err resolve_partner(struct req *rq, int kind)
 	if (rc != PST_E_OK)
 		return rc;
 	rc = rq->ops->user_by_id(rq->db, rq->grant->user_id, &rq->user);
-	return rc == PST_E_NOT_FOUND ? PST_E_UNAUTHORIZED : rc;
+	if (rc == PST_E_NOT_FOUND)
+		return PST_E_UNAUTHORIZED;
+	if (rc == PST_E_OK) { /* the app's device for this grant, if it registered one: its to-device messages */
+		struct store_device d;
+		enum pst_err drc = rq->ops->device_for_grant(rq->db, rq->grant->id, &d);
+		if (drc == PST_E_OK) {
+			rq->session.device_id = d.id;
+			snprintf(rq->session.device_public_id, sizeof(rq->session.device_public_id), "%s", d.public_id);
+		} else if (drc != PST_E_NOT_FOUND)
+			rc = drc;
+	}
+	return rc;
 }
 
 /* A first-party session from a bearer token or the browser cookie. */

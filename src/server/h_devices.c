@@ -77,6 +77,14 @@ static int device_row(void *arg, const struct store_device *d)
 	return 0;
 }
 
+/* Another person's devices: their own only (app devices read for them inside app threads alone). */
+static int person_device_row(void *arg, const struct store_device *d)
+{
+	if (d->grant_id == 0)
+		json_array_append_new((json_t *)arg, view_device(d));
+	return 0;
+}
+
 enum pst_err h_devices_list(struct req *rq)
 {
 	json_t *arr = json_array();
@@ -129,7 +137,7 @@ enum pst_err h_user_devices(struct req *rq)
 	if (rc != PST_E_OK)
 		return rc;
 	arr = json_array();
-	rc = rq->ops->device_list_user(rq->db, other.id, device_row, arr);
+	rc = rq->ops->device_list_user(rq->db, other.id, other.id == rq->user.id ? device_row : person_device_row, arr);
 	if (rc != PST_E_OK) {
 		json_decref(arr);
 		return rc;

@@ -14,9 +14,11 @@
 #include "jsonv.h"
 #include "partner.h"
 #include "pubid.h"
+#include "scopes.h"
 #include "views.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -205,6 +207,7 @@ enum pst_err h_partner_share(struct req *rq)
 	snprintf(m.thread_public_id, sizeof(m.thread_public_id), "%s", t.public_id);
 	m.thread_id = t.id;
 	m.sender_id = rq->user.id;
+	m.sender_device = rq->session.device_id; /* the app's device, when it registered one (E2EE shares) */
 	snprintf(m.client_msg_id, sizeof(m.client_msg_id), "%s", scoped_cmid);
 	snprintf(m.kind, sizeof(m.kind), "share");
 	snprintf(m.item, sizeof(m.item), "%s", item);
@@ -291,18 +294,46 @@ struct thread_walk {
 	enum pst_err rc;
 };
 
+struct device_walk {
+	struct req *rq;
+	const struct store_thread *t;
+	json_t *arr;
+};
+
+/* The thread's readers as the person sees them, people named by pairwise ids: whom the app encrypts to. */
+static int partner_device_row(void *arg, const struct store_device *d)
+{
+	struct device_walk *w = arg;
+	char pw[PARTNER_PAIRWISE_LEN];
+	if (!view_device_readable(w->rq, w->t, d, w->rq->user.id))
+		return 0;
+	partner_pairwise(w->rq->app->id, d->user_id, pw);
+	json_array_append_new(w->arr, json_pack("{s:s,s:s,s:s,s:s,s:b}", "device_id", d->public_id, "user", pw, "sign_pk",
+						d->sign_pk, "box_pk", d->box_pk, "app", d->grant_id != 0));
+	return 0;
+}
+
 static int partner_thread_row(void *arg, const struct store_thread *t)
 {
 	struct thread_walk *w = arg;
 	struct consents c;
+	struct device_walk dw = {w->rq, t, NULL};
 	json_t *members = NULL;
 	if (!partner_thread_allowed(w->rq, t->id, t->public_id, "read"))
 		return 0;
 	w->rc = partner_members(w->rq, t, &c, &members);
 	if (w->rc != PST_E_OK)
 		return 1;
-	json_array_append_new(w->arr, json_pack("{s:s,s:o,s:I,s:o}", "thread_id", t->public_id, "members", members, "last_seq",
-						(json_int_t)t->last_seq, "last_activity", view_time(t->last_activity)));
+	dw.arr = json_array();
+	w->rc = w->rq->ops->device_list_thread(w->rq->db, t->id, partner_device_row, &dw);
+	if (w->rc != PST_E_OK) {
+		json_decref(members);
+		json_decref(dw.arr);
+		return 1;
+	}
+	json_array_append_new(w->arr, json_pack("{s:s,s:o,s:o,s:I,s:o}", "thread_id", t->public_id, "members", members, "devices",
+						dw.arr, "last_seq", (json_int_t)t->last_seq, "last_activity",
+						view_time(t->last_activity)));
 	return 0;
 }
 
@@ -467,4 +498,98 @@ enum pst_err h_share_click(struct req *rq)
 	if (rc != PST_E_OK && rc != PST_E_CONFLICT)
 		return rc;
 	return req_reply(rq, 200, json_pack("{s:s,s:b}", "share_id", rq->params[0], "counted", rc == PST_E_OK));
+}
+
+/* ---- partner apps as end-to-end-encryption devices ---- */
+
+enum pst_err h_partner_device(struct req *rq)
+{
+	const char *name, *sign_pk, *box_pk, *sig;
+	unsigned char spk[32], sigbin[64];
+	char msg[160], pw[PARTNER_PAIRWISE_LEN];
+	struct store_device d = {0};
+	enum pst_err rc;
+	int n;
+
+	if (!scope_has(rq->token->scopes, "messages:read") && !scope_has(rq->token->scopes, "messages:send"))
+		return req_fail(rq, PST_E_INSUFFICIENT_SCOPE, "an app device needs messages:read or messages:send");
+	if ((rc = jsonv_str(rq, "name", 1, 64, &name)) != PST_E_OK || (rc = jsonv_str(rq, "sign_pk", 0, 128, &sign_pk)) != PST_E_OK ||
+	    (rc = jsonv_str(rq, "box_pk", 0, 128, &box_pk)) != PST_E_OK || (rc = jsonv_str(rq, "sig", 0, 256, &sig)) != PST_E_OK)
+		return rc;
+	{
+		unsigned char bpk[32];
+		if (b64url_decode_exact(sign_pk, strlen(sign_pk), spk, 32) != 0 || b64url_decode_exact(box_pk, strlen(box_pk), bpk, 32) != 0 ||
+		    b64url_decode_exact(sig, strlen(sig), sigbin, 64) != 0)
+			return req_fail(rq, PST_E_INVALID_KEY, "keys are 32 bytes and the signature 64, base64url without padding");
+	}
+	/* the app knows the person as its pairwise id: that is what it signs */
+	partner_pairwise(rq->app->id, rq->user.id, pw);
+	n = snprintf(msg, sizeof(msg), "postern-device-v1:%s:%s", pw, box_pk);
+	if (n < 0 || (size_t)n >= sizeof(msg) || crypto_sign_verify_detached(sigbin, (const unsigned char *)msg, (unsigned long long)n, spk) != 0)
+		return req_fail(rq, PST_E_INVALID_KEY, "'sig' does not verify with 'sign_pk'");
+	rc = rq->ops->devices_remove_grant(rq->db, rq->grant->id, rq->now); /* one device per grant: a new one replaces it */
+	if (rc != PST_E_OK)
+		return rc;
+	pubid_new("d", d.public_id, sizeof(d.public_id));
+	d.user_id = rq->user.id;
+	snprintf(d.user_public_id, sizeof(d.user_public_id), "%s", rq->user.public_id);
+	snprintf(d.name, sizeof(d.name), "%.32s (%.32s)", name, rq->app->name);
+	snprintf(d.sign_pk, sizeof(d.sign_pk), "%s", sign_pk);
+	snprintf(d.box_pk, sizeof(d.box_pk), "%s", box_pk);
+	d.created_at = rq->now;
+	d.grant_id = rq->grant->id;
+	rc = rq->ops->device_insert(rq->db, &d);
+	if (rc == PST_E_OK)
+		rc = events_emit(rq, rq->user.id, 0, "device.added", 0, json_pack("{s:s,s:o}", "user_id", rq->user.public_id, "device", view_device(&d)));
+	if (rc == PST_E_OK)
+		rc = partner_log(rq, "devices.register", NULL, NULL, 1);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 201, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "device_id", d.public_id, "user", pw, "name", d.name, "sign_pk",
+					    d.sign_pk, "box_pk", d.box_pk, "created_at", view_time(d.created_at)));
+}
+
+/* The app hands its sender session to a reader of one of its threads (a person's own device). */
+enum pst_err h_partner_to_device(struct req *rq)
+{
+	json_t *msgs = json_object_get(rq->body, "messages"), *item;
+	size_t i, n;
+	enum pst_err rc = PST_E_OK;
+
+	if (rq->session.device_id == 0)
+		return req_fail(rq, PST_E_INVALID_FIELD, "register the app's device first (POST /v1/partner/devices)");
+	if (!json_is_array(msgs) || json_array_size(msgs) == 0 || json_array_size(msgs) > (size_t)rq->cfg->to_device_max)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'messages' must be an array of 1 to %lld", (long long)rq->cfg->to_device_max);
+	n = json_array_size(msgs);
+	json_array_foreach(msgs, i, item) {
+		json_t *jd = json_object_get(item, "device_id"), *jb = json_object_get(item, "body"), *jt = json_object_get(item, "thread_id");
+		struct store_device d;
+		struct store_thread t;
+		size_t dlen = 0;
+		if (!json_is_string(jd) || !json_is_string(jb) || !json_is_string(jt) || json_string_length(jd) >= STORE_ID_LEN ||
+		    json_string_length(jt) >= STORE_ID_LEN)
+			return req_fail(rq, PST_E_INVALID_FIELD, "messages[%zu] needs string 'device_id', 'thread_id' and 'body'", i);
+		if (b64url_check(json_string_value(jb), json_string_length(jb), &dlen) != 0 || dlen == 0 || dlen > 4096)
+			return req_fail(rq, PST_E_INVALID_FIELD, "messages[%zu].body must be base64url, at most 4096 bytes", i);
+		/* only to readers of one of this grant's threads, as the person sees them */
+		rc = rq->ops->thread_for_member(rq->db, json_string_value(jt), rq->user.id, &t);
+		if (rc == PST_E_OK && (t.app_id != rq->app->id || !partner_thread_allowed(rq, t.id, t.public_id, "send")))
+			rc = PST_E_NOT_FOUND;
+		if (rc == PST_E_OK)
+			rc = rq->ops->device_by_public(rq->db, json_string_value(jd), &d);
+		if (rc == PST_E_OK && (d.grant_id != 0 || rq->ops->thread_by_id_for_member(rq->db, t.id, d.user_id, &t) != PST_E_OK))
+			rc = PST_E_NOT_FOUND;
+		if (rc == PST_E_NOT_FOUND)
+			return req_fail(rq, PST_E_NOT_FOUND, "messages[%zu]: no such device in that thread", i);
+		if (rc == PST_E_OK)
+			rc = events_emit(rq, d.user_id, d.id, "to_device", 0,
+					 json_pack("{s:s,s:s,s:s,s:s,s:O}", "from_user_id", rq->user.public_id, "from_device_id",
+						   rq->session.device_public_id, "device_id", d.public_id, "thread_id", t.public_id, "body", jb));
+		if (rc != PST_E_OK)
+			return rc;
+	}
+	rc = partner_log(rq, "keys.share", NULL, NULL, (int64_t)n);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 202, json_pack("{s:I}", "accepted", (json_int_t)n));
 }

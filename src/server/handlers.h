@@ -67,6 +67,8 @@ enum pst_err h_partner_messages(struct req *rq);
 enum pst_err h_partner_delete(struct req *rq);
 enum pst_err h_app_consent(struct req *rq);
 enum pst_err h_share_click(struct req *rq);
+enum pst_err h_partner_device(struct req *rq);
+enum pst_err h_partner_to_device(struct req *rq);
 
 /* h_me.c — grants, access log, account pages, share page, partner reports */
 enum pst_err h_me_grants(struct req *rq);

@@ -166,6 +166,20 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 			return 0;
 		}
 		data = json_pack("{s:o}", "message", o.view);
+	} else if (strcmp(e->type, "to_device") == 0) {
+		struct store_user u;
+		char pw[PARTNER_PAIRWISE_LEN];
+		const char *from;
+		if (e->device_id == 0 || e->device_id != rq->session.device_id)
+			return 0;
+		data = json_loads(e->data, 0, &jerr);
+		from = json_string_value(json_object_get(data, "from_user_id"));
+		if (from == NULL || rq->ops->user_by_public(rq->db, from, &u) != PST_E_OK) {
+			json_decref(data);
+			return 0;
+		}
+		partner_pairwise(rq->app->id, u.id, pw); /* the app knows people only by pairwise ids */
+		json_object_set_new(data, "from_user_id", json_string(pw));
 	} else if (strcmp(e->type, "message.deleted") == 0 || strcmp(e->type, "thread.app_consent") == 0 ||
 		   strcmp(e->type, "thread.app_revoked") == 0) {
 		data = json_loads(e->data, 0, &jerr);

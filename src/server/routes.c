@@ -70,6 +70,8 @@ const struct route route_table[] = {
 	{"GET",    "/v1/partner/threads",                       ROUTE_WRITE, A, "messages:read", 0, h_partner_threads, NULL, "the grant's app threads"},
 	{"GET",    "/v1/partner/threads/{id}/messages",         ROUTE_WRITE, A, "messages:read", 0, h_partner_messages, NULL, "read an app thread"},
 	{"DELETE", "/v1/partner/threads/{id}/messages/{message_id}", ROUTE_WRITE, A, "messages:delete", 0, h_partner_delete, NULL, "delete what the app sent"},
+	{"POST",   "/v1/partner/devices",                       ROUTE_WRITE, A, NULL, J, h_partner_device, NULL, "register the app's E2EE device"},
+	{"POST",   "/v1/partner/to-device",                     ROUTE_WRITE, A, "messages:send", J, h_partner_to_device, NULL, "hand session keys to readers"},
 	{"GET",    "/v1/partner/sync",                          ROUTE_SYNC,  A, "messages:read", 0, h_sync, NULL, "long-poll the grant's threads"},
 	{"GET",    "/v1/partner/events",                        ROUTE_SSE,   A, "messages:read", 0, h_events, NULL, "stream the grant's threads"},
 	{"GET",    "/v1/partner/reports",                       ROUTE_WRITE, K, "reports:read", 0, h_partner_reports, NULL, "the app's biweekly report"},

@@ -84,6 +84,8 @@ struct store_device {
 	char sign_pk[STORE_KEY_LEN];
 	char box_pk[STORE_KEY_LEN];
 	int64_t created_at;
+	int64_t grant_id;  /* an app device: the grant it reads for (0: a person's own device) */
+	int64_t app_id, grant_revoked_at, grant_expires_at; /* of that grant */
 };
 
 enum store_thread_kind { STORE_THREAD_GROUP = 0, STORE_THREAD_DIRECT = 1, STORE_THREAD_APP = 2 };
@@ -257,6 +259,9 @@ struct store_ops {
 	/* Devices. device_by_public: PST_E_NOT_FOUND for unknown or removed devices. */
 	enum pst_err (*device_insert)(struct store_conn *c, struct store_device *d); /* sets d->id */
 	enum pst_err (*device_by_public)(struct store_conn *c, const char *public_id, struct store_device *out);
+	/* The live app device of a grant (NOT_FOUND if none); remove every device of a grant. */
+	enum pst_err (*device_for_grant)(struct store_conn *c, int64_t grant, struct store_device *out);
+	enum pst_err (*devices_remove_grant)(struct store_conn *c, int64_t grant, int64_t now);
 	/* user's live device with this signing key (re-registration after a new login); NOT_FOUND if none. */
 	enum pst_err (*device_by_key)(struct store_conn *c, int64_t user, const char *sign_pk, struct store_device *out);
 	enum pst_err (*device_delete)(struct store_conn *c, int64_t id);
@@ -322,7 +327,7 @@ struct store_ops {
 	enum pst_err (*grant_by_public)(struct store_conn *c, const char *public_id, int64_t user, struct store_grant *out);
 	/* Grants of user (live first, newest first), with their app. */
 	enum pst_err (*grant_list_user)(struct store_conn *c, int64_t user, store_grant_cb cb, void *arg);
-	enum pst_err (*grant_revoke)(struct store_conn *c, int64_t id, int64_t now); /* and every token of it */
+	enum pst_err (*grant_revoke)(struct store_conn *c, int64_t id, int64_t now); /* and every token and device of it */
 	enum pst_err (*grant_touch)(struct store_conn *c, int64_t id, int64_t now);
 	/* OK when user holds a live grant of app with a scope containing scope_word (NULL: any), else NOT_FOUND. */
 	enum pst_err (*grant_live_check)(struct store_conn *c, int64_t app, int64_t user, const char *scope_word, int64_t now);

@@ -105,12 +105,18 @@ static const char *const migrations[] = {
 	"CREATE INDEX access_log_user ON access_log(user_id, id);"
 	"CREATE TABLE reports(app_id INTEGER NOT NULL, period TEXT NOT NULL, format TEXT NOT NULL, body BLOB NOT NULL,"
 	"  PRIMARY KEY(app_id, period, format)) WITHOUT ROWID;",
+
+	/* 3: partner apps as scoped devices */
+	"ALTER TABLE devices ADD COLUMN grant_id INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX devices_grant ON devices(grant_id) WHERE grant_id <> 0;",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
 
 #define USER_COLS "u.id, u.public_id, u.username, u.pw_hash, u.created_at"
-#define DEVICE_COLS "d.id, d.public_id, d.user_id, u.public_id, d.name, d.sign_pk, d.box_pk, d.created_at"
+#define DEVICE_COLS "d.id, d.public_id, d.user_id, u.public_id, d.name, d.sign_pk, d.box_pk, d.created_at, d.grant_id," \
+	" COALESCE(g.app_id, 0), COALESCE(g.revoked_at, 0), COALESCE(g.expires_at, 0)"
+#define DEVICE_GRANT " LEFT JOIN grants g ON g.id = d.grant_id"
 #define THREAD_COLS "t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, m.read_seq, m.joined_seq, t.app_id"
 #define MESSAGE_COLS "g.id, g.public_id, g.thread_id, t.public_id, g.seq, g.sender_id, u.public_id, g.sender_device," \
 	" COALESCE(d.public_id, ''), g.client_msg_id, g.kind, g.body, g.created_at, g.deleted_at, g.app_id, g.grant_id, g.item," \
@@ -155,12 +161,16 @@ static const char *const migrations[] = {
 	X(FRIEND_DELETE, "DELETE FROM friends WHERE (user_id = ?1 AND friend_id = ?2) OR (user_id = ?2 AND friend_id = ?1)") \
 	X(FRIEND_CHECK, "SELECT 1 FROM friends WHERE user_id = ?1 AND friend_id = ?2") \
 	X(FRIEND_LIST, "SELECT " USER_COLS ", f.since FROM friends f JOIN users u ON u.id = f.friend_id WHERE f.user_id = ?1 ORDER BY u.username") \
-	X(DEVICE_INSERT, "INSERT INTO devices(public_id, user_id, name, sign_pk, box_pk, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-	X(DEVICE_BY_PUBLIC, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.public_id = ?1 AND d.removed_at = 0") \
-	X(DEVICE_BY_KEY, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.user_id = ?1 AND d.sign_pk = ?2 AND d.removed_at = 0") \
+	X(DEVICE_INSERT, "INSERT INTO devices(public_id, user_id, name, sign_pk, box_pk, created_at, grant_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	X(DEVICE_BY_PUBLIC, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT " WHERE d.public_id = ?1 AND d.removed_at = 0") \
+	X(DEVICE_BY_KEY, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
+		" WHERE d.user_id = ?1 AND d.sign_pk = ?2 AND d.removed_at = 0 AND d.grant_id = 0") \
+	X(DEVICE_FOR_GRANT, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
+		" WHERE d.grant_id = ?1 AND d.removed_at = 0 ORDER BY d.id DESC LIMIT 1") \
+	X(DEVICES_REMOVE_GRANT, "UPDATE devices SET removed_at = ?2 WHERE grant_id = ?1 AND removed_at = 0") \
 	X(DEVICE_DELETE, "UPDATE devices SET removed_at = ?2 WHERE id = ?1 AND removed_at = 0") \
-	X(DEVICE_LIST_USER, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.user_id = ?1 AND d.removed_at = 0 ORDER BY d.id") \
-	X(DEVICE_LIST_THREAD, "SELECT " DEVICE_COLS " FROM members m JOIN devices d ON d.user_id = m.user_id JOIN users u ON u.id = d.user_id" \
+	X(DEVICE_LIST_USER, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT " WHERE d.user_id = ?1 AND d.removed_at = 0 ORDER BY d.id") \
+	X(DEVICE_LIST_THREAD, "SELECT " DEVICE_COLS " FROM members m JOIN devices d ON d.user_id = m.user_id JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
 		" WHERE m.thread_id = ?1 AND d.removed_at = 0 ORDER BY d.user_id, d.id") \
 	X(SHARE_THREAD, "SELECT 1 FROM members a JOIN members b ON b.thread_id = a.thread_id WHERE a.user_id = ?1 AND b.user_id = ?2 LIMIT 1") \
 	X(THREAD_INSERT, "INSERT INTO threads(public_id, kind, direct_key, creator, created_at, last_seq, last_activity, app_id) VALUES(?1, ?2, ?3, ?4, ?5, 0, ?5, ?6)") \
@@ -200,6 +210,7 @@ static const char *const migrations[] = {
 	X(APP_DELETE, "DELETE FROM apps WHERE id = ?1") \
 	X(APP_DELETE_TOKENS, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE app_id = ?1 AND revoked_at = 0") \
 	X(APP_DELETE_GRANTS, "UPDATE grants SET revoked_at = ?2 WHERE app_id = ?1 AND revoked_at = 0") \
+	X(APP_DELETE_DEVICES, "UPDATE devices SET removed_at = ?2 WHERE removed_at = 0 AND grant_id IN (SELECT id FROM grants WHERE app_id = ?1)") \
 	X(GRANT_INSERT, "INSERT INTO grants(public_id, app_id, user_id, scopes, details, created_at, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
 	X(GRANT_BY_ID, "SELECT " GRANT_COLS " FROM grants g WHERE g.id = ?1") \
 	X(GRANT_BY_PUBLIC, "SELECT " GRANT_COLS " FROM grants g WHERE g.public_id = ?1 AND g.user_id = ?2") \
@@ -323,6 +334,10 @@ static void read_device(sqlite3_stmt *s, struct store_device *d)
 	col_text(s, 5, d->sign_pk, sizeof(d->sign_pk));
 	col_text(s, 6, d->box_pk, sizeof(d->box_pk));
 	d->created_at = sqlite3_column_int64(s, 7);
+	d->grant_id = sqlite3_column_int64(s, 8);
+	d->app_id = sqlite3_column_int64(s, 9);
+	d->grant_revoked_at = sqlite3_column_int64(s, 10);
+	d->grant_expires_at = sqlite3_column_int64(s, 11);
 }
 
 static void read_thread(sqlite3_stmt *s, struct store_thread *t)
@@ -783,6 +798,7 @@ static enum pst_err sq_device_insert(struct store_conn *c, struct store_device *
 	bind_text(s, 4, d->sign_pk);
 	bind_text(s, 5, d->box_pk);
 	sqlite3_bind_int64(s, 6, d->created_at);
+	sqlite3_bind_int64(s, 7, d->grant_id);
 	rc = st_exec(s);
 	if (rc == PST_E_OK)
 		d->id = sqlite3_last_insert_rowid(c->db);
@@ -817,6 +833,22 @@ static enum pst_err sq_device_by_key(struct store_conn *c, int64_t user, const c
 	sqlite3_reset(s);
 	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
 }
+
+static enum pst_err sq_device_for_grant(struct store_conn *c, int64_t grant, struct store_device *o)
+{
+	sqlite3_stmt *s = st_get(c, S_DEVICE_FOR_GRANT);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, grant);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		read_device(s, o);
+	sqlite3_reset(s);
+	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+}
+
+static enum pst_err sq_devices_remove_grant(struct store_conn *c, int64_t grant, int64_t now) { return exec_ii(c, S_DEVICES_REMOVE_GRANT, grant, now, 0); }
 
 static enum pst_err sq_device_delete(struct store_conn *c, int64_t id)
 {
@@ -1302,6 +1334,8 @@ static enum pst_err sq_app_delete(struct store_conn *c, int64_t id)
 	int64_t now = (int64_t)time(NULL) * 1000;
 	enum pst_err rc = exec_ii(c, S_APP_DELETE_TOKENS, id, now, 0);
 	if (rc == PST_E_OK)
+		rc = exec_ii(c, S_APP_DELETE_DEVICES, id, now, 0);
+	if (rc == PST_E_OK)
 		rc = exec_ii(c, S_APP_DELETE_GRANTS, id, now, 0);
 	if (rc == PST_E_OK)
 		rc = exec_ii(c, S_APP_DELETE, id, 0, 1);
@@ -1379,6 +1413,8 @@ static enum pst_err sq_grant_revoke(struct store_conn *c, int64_t id, int64_t no
 	enum pst_err rc = exec_ii(c, S_GRANT_REVOKE, id, now, 0);
 	if (rc == PST_E_OK)
 		rc = exec_ii(c, S_GRANT_REVOKE_TOKENS, id, now, 0);
+	if (rc == PST_E_OK)
+		rc = exec_ii(c, S_DEVICES_REMOVE_GRANT, id, now, 0);
 	return rc;
 }
 
@@ -1762,6 +1798,8 @@ const struct store_ops store_sqlite_ops = {
 	.device_insert = sq_device_insert,
 	.device_by_public = sq_device_by_public,
 	.device_by_key = sq_device_by_key,
+	.device_for_grant = sq_device_for_grant,
+	.devices_remove_grant = sq_devices_remove_grant,
 	.device_delete = sq_device_delete,
 	.device_list_user = sq_device_list_user,
 	.device_list_thread = sq_device_list_thread,

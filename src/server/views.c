@@ -22,8 +22,25 @@ json_t *view_user(const char *public_id, const char *username)
 
 json_t *view_device(const struct store_device *d)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "device_id", d->public_id, "user_id", d->user_public_id, "name",
-			 d->name, "sign_pk", d->sign_pk, "box_pk", d->box_pk, "created_at", view_time(d->created_at));
+	json_t *v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "device_id", d->public_id, "user_id", d->user_public_id, "name",
+			      d->name, "sign_pk", d->sign_pk, "box_pk", d->box_pk, "created_at", view_time(d->created_at));
+	if (v && d->grant_id) /* a partner app's device, reading for this person within one grant */
+		json_object_set_new(v, "app", json_true());
+	return v;
+}
+
+int view_device_readable(struct req *rq, const struct store_thread *t, const struct store_device *d, int64_t viewer)
+{
+	int state = 0;
+	if (d->grant_id == 0)
+		return 1;
+	/* an app device reads only the app threads of its live grant ... */
+	if (d->grant_revoked_at || d->grant_expires_at <= rq->now || d->app_id != t->app_id ||
+	    rq->ops->grant_thread_check(rq->db, d->grant_id, t->id) != PST_E_OK)
+		return 0;
+	/* ... and, for anyone but the person who granted it, only once they accepted the app */
+	return viewer == d->user_id ||
+	       (rq->ops->app_consent_get(rq->db, t->id, viewer, &state, NULL) == PST_E_OK && state == 1);
 }
 
 json_t *view_message(const struct store_message *m)
@@ -47,9 +64,17 @@ static int member_row(void *arg, const struct store_member *m)
 	return 0;
 }
 
+struct device_walk {
+	struct req *rq;
+	const struct store_thread *t;
+	json_t *arr;
+};
+
 static int device_row(void *arg, const struct store_device *d)
 {
-	json_array_append_new((json_t *)arg, view_device(d));
+	struct device_walk *w = arg;
+	if (view_device_readable(w->rq, w->t, d, w->rq->user.id))
+		json_array_append_new(w->arr, view_device(d));
 	return 0;
 }
 
@@ -64,8 +89,10 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 	if (rc != PST_E_OK)
 		goto out;
 	if (with_devices) {
+		struct device_walk w = {rq, t, NULL};
 		devices = json_array();
-		rc = rq->ops->device_list_thread(rq->db, t->id, device_row, devices);
+		w.arr = devices;
+		rc = rq->ops->device_list_thread(rq->db, t->id, device_row, &w);
 		if (rc != PST_E_OK)
 			goto out;
 	}

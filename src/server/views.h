@@ -16,6 +16,13 @@ json_t *view_device(const struct store_device *d);
 json_t *view_message(const struct store_message *m);
 
 /*
+ * 1 when device d may read thread t as viewer sees it: every person's own device; a partner app's device
+ * only in the app threads of its live grant, and for anyone but the person who granted it only after they
+ * accepted the app. Honest clients encrypt to exactly these devices.
+ */
+int view_device_readable(struct req *rq, const struct store_thread *t, const struct store_device *d, int64_t viewer);
+
+/*
  * The thread as rq's user sees it: kind, members, seqs and unread; with the device list when with_devices.
  * Reads members (and devices) through rq->ops. Returns PST_E_OK with *out owned by the caller.
  */

@@ -542,6 +542,12 @@ PARTNER_EXPECT = {
                                "session": UNAUTH, "client": WRONG_KIND},
     "GET /v1/partner/reports": {"client": 200, "app": WRONG_KIND, "noscope": None, "other_app": WRONG_KIND,
                                 "session": UNAUTH},
+    # The app's E2EE device: signed over the person's pairwise id for *this* app, so another app's token (another
+    # pairwise id) fails the signature. Registered before to-device below (dict order), which needs it.
+    "POST /v1/partner/devices": {"app": 201, "other_app": (400, "invalid_key"), "session": UNAUTH,
+                                 "client": WRONG_KIND},
+    "POST /v1/partner/to-device": {"app": 202, "noscope": (403, "insufficient_scope"),
+                                   "other_app": (400, "invalid_field"), "session": UNAUTH, "client": WRONG_KIND},
 }
 for _v in PARTNER_EXPECT.values():
     _v.setdefault("none", UNAUTH)
@@ -576,7 +582,8 @@ def test_every_partner_route_has_an_expectation():
                             "GET /v1/partner/threads/{id}/messages": "messages:read",
                             "DELETE /v1/partner/threads/{id}/messages/{message_id}": "messages:delete",
                             "GET /v1/partner/reports": "reports:read", "GET /v1/partner/sync": "messages:read",
-                            "GET /v1/partner/events": "messages:read"}[k], f"scope of {k} in `posternd routes`")
+                            "GET /v1/partner/events": "messages:read",
+                            "POST /v1/partner/to-device": "messages:send"}[k], f"scope of {k} in `posternd routes`")
 
 
 def test_partner_routes_are_documented():
@@ -624,7 +631,8 @@ def test_partner_route_matrix():
                    "GET /v1/partner/threads": "messages:read",
                    "GET /v1/partner/threads/{id}/messages": "messages:read",
                    "DELETE /v1/partner/threads/{id}/messages/{message_id}": "messages:delete",
-                   "GET /v1/partner/sync": "messages:read", "GET /v1/partner/events": "messages:read"}
+                   "GET /v1/partner/sync": "messages:read", "GET /v1/partner/events": "messages:read",
+                   "POST /v1/partner/to-device": "messages:send"}
     noscope = {}
     for key, sc in route_scope.items():
         rest = " ".join(x for x in H.USER_SCOPES.split() if x != sc)
@@ -632,6 +640,8 @@ def test_partner_route_matrix():
         eq(set(t["scope"].split()), set(rest.split()), f"narrow grant without {sc}")
         noscope[key] = t["access_token"]
     n = [0]
+    sub = H.post_form(s, "/oauth/introspect", {"token": w.at}, basic=(w.app.client_id, w.app.client_secret)).json["sub"]
+    bob_dev = s.new_device(w.bob)["device_id"]
 
     def instance(key):
         """method, path, body for one call; fresh resources where the call consumes them."""
@@ -641,6 +651,11 @@ def test_partner_route_matrix():
             return method, path, {"to": pb, "item": "m:1", "body": H.b64(b"x"), "client_msg_id": f"mx{n[0]}"}
         if key == "GET /v1/partner/sync":
             return method, f"{path}?timeout=0", None
+        if key == "POST /v1/partner/devices":
+            k = s.keygen(sub)
+            return method, path, {"name": "tunes-app", "sign_pk": k["sign_pk"], "box_pk": k["box_pk"], "sig": k["sig"]}
+        if key == "POST /v1/partner/to-device":
+            return method, path, {"messages": [{"device_id": bob_dev, "thread_id": tid, "body": H.b64(b"sealed")}]}
         if key == "GET /v1/partner/reports":
             return method, f"{path}?period_start={period}", None
         if "{message_id}" in path:
