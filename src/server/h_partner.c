@@ -129,6 +129,35 @@ static enum pst_err app_thread(struct req *rq, const struct store_user *friend_u
 	return rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t);
 }
 
+/*
+ * The person the app names by pairwise id `to`, if the app may send to them: a friend of the person now,
+ * who also uses the app or was picked on the share page. Refusals are logged as attempts.
+ */
+static enum pst_err recipient(struct req *rq, const char *to, struct store_user *friend_user)
+{
+	int64_t friend_id = 0;
+	enum pst_err rc = rq->ops->pairwise_resolve(rq->db, rq->app->id, to, &friend_id);
+	if (rc == PST_E_OK)
+		rc = rq->ops->user_by_id(rq->db, friend_id, friend_user);
+	if (rc == PST_E_NOT_FOUND) {
+		partner_log_attempt(rq, "shares.send", NULL);
+		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
+	}
+	if (rc != PST_E_OK)
+		return rc;
+	if (friend_id == rq->user.id || rq->ops->friend_check(rq->db, rq->user.id, friend_id) != PST_E_OK) {
+		partner_log_attempt(rq, "shares.send", NULL);
+		return req_fail(rq, PST_E_NOT_FRIENDS, "the recipient is not the person's friend");
+	}
+	/* reachable: the friend uses this app too, or the person picked them on the share page */
+	if (rq->ops->grant_live_check(rq->db, rq->app->id, friend_id, NULL, rq->now) != PST_E_OK &&
+	    rq->ops->share_permit_check(rq->db, rq->grant->id, friend_id) != PST_E_OK) {
+		partner_log_attempt(rq, "shares.send", NULL);
+		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
+	}
+	return PST_E_OK;
+}
+
 static int item_ok(const char *s)
 {
 	for (; *s; s++)
@@ -164,25 +193,9 @@ enum pst_err h_partner_share(struct req *rq)
 	/* an app's ids live in their own space, apart from the person's own clients */
 	snprintf(scoped_cmid, sizeof(scoped_cmid), "app%" PRId64 ".%s", rq->app->id, cmid);
 
-	rc = rq->ops->pairwise_resolve(rq->db, rq->app->id, to, &friend_id);
-	if (rc == PST_E_OK)
-		rc = rq->ops->user_by_id(rq->db, friend_id, &friend_user);
-	if (rc == PST_E_NOT_FOUND) {
-		partner_log_attempt(rq, "shares.send", NULL);
-		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
-	}
-	if (rc != PST_E_OK)
+	if ((rc = recipient(rq, to, &friend_user)) != PST_E_OK)
 		return rc;
-	if (friend_id == rq->user.id || rq->ops->friend_check(rq->db, rq->user.id, friend_id) != PST_E_OK) {
-		partner_log_attempt(rq, "shares.send", NULL);
-		return req_fail(rq, PST_E_NOT_FRIENDS, "the recipient is not the person's friend");
-	}
-	/* reachable: the friend uses this app too, or the person picked them on the share page */
-	if (rq->ops->grant_live_check(rq->db, rq->app->id, friend_id, NULL, rq->now) != PST_E_OK &&
-	    rq->ops->share_permit_check(rq->db, rq->grant->id, friend_id) != PST_E_OK) {
-		partner_log_attempt(rq, "shares.send", NULL);
-		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
-	}
+	friend_id = friend_user.id;
 	rc = rq->ops->message_by_client_id(rq->db, rq->user.id, scoped_cmid, &m);
 	if (rc == PST_E_OK) /* a retry: the first answer */
 		return req_reply(rq, 200, json_pack("{s:s,s:s,s:s,s:I,s:o}", "share_id", m.share_public_id, "message_id", m.public_id,
@@ -313,28 +326,36 @@ static int partner_device_row(void *arg, const struct store_device *d)
 	return 0;
 }
 
+static void partner_thread_row_any(struct thread_walk *w, const struct store_thread *t);
+
 static int partner_thread_row(void *arg, const struct store_thread *t)
 {
 	struct thread_walk *w = arg;
+	if (!partner_thread_allowed(w->rq, t->id, t->public_id, "read"))
+		return 0;
+	partner_thread_row_any(w, t);
+	return w->rc != PST_E_OK;
+}
+
+/* One app thread as the app sees it: members (pairwise ids), readers to encrypt to, seqs. */
+static void partner_thread_row_any(struct thread_walk *w, const struct store_thread *t)
+{
 	struct consents c;
 	struct device_walk dw = {w->rq, t, NULL};
 	json_t *members = NULL;
-	if (!partner_thread_allowed(w->rq, t->id, t->public_id, "read"))
-		return 0;
 	w->rc = partner_members(w->rq, t, &c, &members);
 	if (w->rc != PST_E_OK)
-		return 1;
+		return;
 	dw.arr = json_array();
 	w->rc = w->rq->ops->device_list_thread(w->rq->db, t->id, partner_device_row, &dw);
 	if (w->rc != PST_E_OK) {
 		json_decref(members);
 		json_decref(dw.arr);
-		return 1;
+		return;
 	}
 	json_array_append_new(w->arr, json_pack("{s:s,s:o,s:o,s:I,s:o}", "thread_id", t->public_id, "members", members, "devices",
 						dw.arr, "last_seq", (json_int_t)t->last_seq, "last_activity",
 						view_time(t->last_activity)));
-	return 0;
 }
 
 enum pst_err h_partner_threads(struct req *rq)
@@ -592,4 +613,40 @@ enum pst_err h_partner_to_device(struct req *rq)
 	if (rc != PST_E_OK)
 		return rc;
 	return req_reply(rq, 202, json_pack("{s:I}", "accepted", (json_int_t)n));
+}
+
+/*
+ * The app thread with a friend, made now if needed, with its readers: an app that encrypts learns the
+ * thread and whom to encrypt to before its first share.
+ */
+enum pst_err h_partner_thread_open(struct req *rq)
+{
+	struct store_user friend_user;
+	struct store_thread t;
+	struct thread_walk w = {rq, NULL, PST_E_OK};
+	const char *to;
+	enum pst_err rc;
+
+	if ((rc = jsonv_str(rq, "to", 1, STORE_ID_LEN - 1, &to)) != PST_E_OK)
+		return rc;
+	if ((rc = recipient(rq, to, &friend_user)) != PST_E_OK)
+		return rc;
+	if ((rc = app_thread(rq, &friend_user, &t)) != PST_E_OK || (rc = rq->ops->grant_thread_add(rq->db, rq->grant->id, t.id)) != PST_E_OK)
+		return rc;
+	if (!partner_thread_allowed(rq, t.id, t.public_id, "send")) {
+		partner_log_attempt(rq, "threads.open", NULL);
+		return req_fail(rq, PST_E_NOT_FOUND, "no such recipient");
+	}
+	w.arr = json_array();
+	/* the grant may not read (send only): the thread is still shown, as partner_thread_row would */
+	partner_thread_row_any(&w, &t);
+	if (w.rc == PST_E_OK)
+		w.rc = partner_log(rq, "threads.open", t.public_id, NULL, 1);
+	if (w.rc != PST_E_OK || json_array_size(w.arr) != 1) {
+		json_decref(w.arr);
+		return w.rc != PST_E_OK ? w.rc : PST_E_INTERNAL;
+	}
+	rc = req_reply(rq, 200, json_incref(json_array_get(w.arr, 0)));
+	json_decref(w.arr);
+	return rc;
 }

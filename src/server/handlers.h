@@ -68,6 +68,7 @@ enum pst_err h_partner_delete(struct req *rq);
 enum pst_err h_app_consent(struct req *rq);
 enum pst_err h_share_click(struct req *rq);
 enum pst_err h_partner_device(struct req *rq);
+enum pst_err h_partner_thread_open(struct req *rq);
 enum pst_err h_partner_to_device(struct req *rq);
 
 /* h_me.c — grants, access log, account pages, share page, partner reports */

@@ -67,6 +67,7 @@ const struct route route_table[] = {
 	 * logged in the person's access log in the same transaction) */
 	{"GET",    "/v1/partner/friends",                       ROUTE_WRITE, A, "friends:read", 0, h_partner_friends, NULL, "friends who also use the app"},
 	{"POST",   "/v1/partner/shares",                        ROUTE_WRITE, A, "messages:send", J, h_partner_share, NULL, "share an item to a friend"},
+	{"POST",   "/v1/partner/threads",                       ROUTE_WRITE, A, "messages:send", J, h_partner_thread_open, NULL, "the app thread with a friend, and its readers"},
 	{"GET",    "/v1/partner/threads",                       ROUTE_WRITE, A, "messages:read", 0, h_partner_threads, NULL, "the grant's app threads"},
 	{"GET",    "/v1/partner/threads/{id}/messages",         ROUTE_WRITE, A, "messages:read", 0, h_partner_messages, NULL, "read an app thread"},
 	{"DELETE", "/v1/partner/threads/{id}/messages/{message_id}", ROUTE_WRITE, A, "messages:delete", 0, h_partner_delete, NULL, "delete what the app sent"},

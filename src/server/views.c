@@ -67,7 +67,8 @@ static int member_row(void *arg, const struct store_member *m)
 struct device_walk {
 	struct req *rq;
 	const struct store_thread *t;
-	json_t *arr;
+	json_t *arr;     /* readers: what clients encrypt to */
+	json_t *senders; /* app devices that may write here but that this viewer does not encrypt to */
 };
 
 static int device_row(void *arg, const struct store_device *d)
@@ -75,13 +76,15 @@ static int device_row(void *arg, const struct store_device *d)
 	struct device_walk *w = arg;
 	if (view_device_readable(w->rq, w->t, d, w->rq->user.id))
 		json_array_append_new(w->arr, view_device(d));
+	else if (view_device_readable(w->rq, w->t, d, d->user_id)) /* live in this thread, not consented by the viewer */
+		json_array_append_new(w->senders, view_device(d));
 	return 0;
 }
 
 enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_devices, json_t **out)
 {
 	enum pst_err rc;
-	json_t *members = json_array(), *devices = NULL, *obj = NULL;
+	json_t *members = json_array(), *devices = NULL, *obj = NULL, *senders = NULL;
 	int64_t unread = t->last_seq - t->read_seq;
 
 	*out = NULL;
@@ -89,10 +92,15 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 	if (rc != PST_E_OK)
 		goto out;
 	if (with_devices) {
-		struct device_walk w = {rq, t, NULL};
+		struct device_walk w = {rq, t, NULL, NULL};
 		devices = json_array();
 		w.arr = devices;
+		w.senders = json_array();
 		rc = rq->ops->device_list_thread(rq->db, t->id, device_row, &w);
+		if (rc == PST_E_OK && json_array_size(w.senders))
+			senders = w.senders;
+		else
+			json_decref(w.senders);
 		if (rc != PST_E_OK)
 			goto out;
 	}
@@ -107,6 +115,8 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 	}
 	if (devices)
 		json_object_set(obj, "devices", devices);
+	if (senders) /* verify their hand-overs; do not encrypt to them */
+		json_object_set(obj, "app_senders", senders);
 	if (t->app_id) { /* an app thread: say which app and whether it may read what this person writes */
 		struct store_app app;
 		int state = 0;
@@ -135,5 +145,6 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 out:
 	json_decref(members);
 	json_decref(devices);
+	json_decref(senders);
 	return rc;
 }

@@ -95,6 +95,7 @@ EXPECT = {
     "GET /v1/partner/events": {"partner": True},
     "GET /v1/partner/reports": {"partner": True},
     "POST /v1/partner/devices": {"partner": True},
+    "POST /v1/partner/threads": {"partner": True},
     "POST /v1/partner/to-device": {"partner": True},
 
     # The person's side of the partner platform.
@@ -225,7 +226,7 @@ def build(s, w, key, role):
         return "/v1/sync?timeout=0", None, None
     if key == "GET /v1/events":
         return "/v1/events", None, None
-    if key in ("POST /v1/partner/devices", "POST /v1/partner/to-device"):
+    if key in ("POST /v1/partner/devices", "POST /v1/partner/to-device", "POST /v1/partner/threads"):
         return key.split(" ", 1)[1], {}, None
     if key.startswith("GET /v1/partner/") or key.startswith("DELETE /v1/partner/"):
         return re.sub(r"\{[^}]*\}", "x0", key.split(" ", 1)[1]), None, None

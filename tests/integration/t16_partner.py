@@ -544,6 +544,8 @@ PARTNER_EXPECT = {
                                 "session": UNAUTH},
     # The app's E2EE device: signed over the person's pairwise id for *this* app, so another app's token (another
     # pairwise id) fails the signature. Registered before to-device below (dict order), which needs it.
+    "POST /v1/partner/threads": {"app": 200, "noscope": (403, "insufficient_scope"),
+                                 "other_app": ((403, 404), None), "session": UNAUTH, "client": WRONG_KIND},
     "POST /v1/partner/devices": {"app": 201, "other_app": (400, "invalid_key"), "session": UNAUTH,
                                  "client": WRONG_KIND},
     "POST /v1/partner/to-device": {"app": 202, "noscope": (403, "insufficient_scope"),
@@ -583,7 +585,7 @@ def test_every_partner_route_has_an_expectation():
                             "DELETE /v1/partner/threads/{id}/messages/{message_id}": "messages:delete",
                             "GET /v1/partner/reports": "reports:read", "GET /v1/partner/sync": "messages:read",
                             "GET /v1/partner/events": "messages:read",
-                            "POST /v1/partner/to-device": "messages:send"}[k], f"scope of {k} in `posternd routes`")
+                            "POST /v1/partner/to-device": "messages:send", "POST /v1/partner/threads": "messages:send"}[k], f"scope of {k} in `posternd routes`")
 
 
 def test_partner_routes_are_documented():
@@ -632,7 +634,7 @@ def test_partner_route_matrix():
                    "GET /v1/partner/threads/{id}/messages": "messages:read",
                    "DELETE /v1/partner/threads/{id}/messages/{message_id}": "messages:delete",
                    "GET /v1/partner/sync": "messages:read", "GET /v1/partner/events": "messages:read",
-                   "POST /v1/partner/to-device": "messages:send"}
+                   "POST /v1/partner/to-device": "messages:send", "POST /v1/partner/threads": "messages:send"}
     noscope = {}
     for key, sc in route_scope.items():
         rest = " ".join(x for x in H.USER_SCOPES.split() if x != sc)
@@ -654,6 +656,8 @@ def test_partner_route_matrix():
         if key == "POST /v1/partner/devices":
             k = s.keygen(sub)
             return method, path, {"name": "tunes-app", "sign_pk": k["sign_pk"], "box_pk": k["box_pk"], "sig": k["sig"]}
+        if key == "POST /v1/partner/threads":
+            return method, path, {"to": pb}
         if key == "POST /v1/partner/to-device":
             return method, path, {"messages": [{"device_id": bob_dev, "thread_id": tid, "body": H.b64(b"sealed")}]}
         if key == "GET /v1/partner/reports":
