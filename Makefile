@@ -34,7 +34,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run test unit integration bench clean fuzz
-all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern
+all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo
 
 deps:
 	@sh scripts/deps.sh
@@ -57,6 +57,11 @@ $(BUILD)/postern: $(CLI_OBJ) $(BUILD)/libpostern.a
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libpostern.a -o $@ $(LDLIBS)
 
+# examples/partner-demo: a partner app on libpostern (plus libmicrohttpd for its loopback redirect)
+$(BUILD)/partner-demo: examples/partner-demo/partner_demo.c $(BUILD)/libpostern.a include/postern/postern.h
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $< $(BUILD)/libpostern.a -o $@ $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(SERVER_OBJ) $(COMMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
@@ -67,7 +72,7 @@ run: deps $(BUILD)/posternd
 	./$(BUILD)/posternd --data-dir=./var --port=8080
 
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/postern $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/postern $(BUILD)/partner-demo $(UNIT_BIN)
 	@sh scripts/test.sh $(BUILD)
 
 bench: deps $(BUILD)/posternd

@@ -169,6 +169,47 @@ pst_status pst_access_log(pst_client *c, char **json_out);
 pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept);
 pst_status pst_share_open(pst_client *c, const char *thread_id, const char *share_id, pst_message **msg_out);
 
+/* ---- as a partner app ---- */
+
+/*
+ * A client that acts as a partner app for one person, within the grant that person gives it: OAuth 2.0
+ * with PKCE, the app's own end-to-end-encryption device, and the scoped Inbox API. client_secret is NULL
+ * for a public client. State (tokens, keys, sessions) lives in home_dir like a person's client.
+ */
+pst_status pst_app_client_new(const char *server_url, const char *home_dir, const char *client_id, const char *client_secret,
+			      pst_client **out);
+
+/*
+ * The URL to send the person to (authorization code, PKCE S256, a fresh state); the verifier and state are
+ * kept in home_dir until pst_app_finish. scope is space-separated.
+ */
+pst_status pst_app_authorize_url(pst_client *c, const char *redirect_uri, const char *scope, char **url_out);
+
+/*
+ * Complete the authorization with the URL the person came back to: checks state and issuer, redeems the
+ * code, and registers the app's device for the grant. PST_ERR_AUTH when the person declined.
+ */
+pst_status pst_app_finish(pst_client *c, const char *callback_url);
+
+/* Replace the access token using the refresh token (also done automatically once on a 401). */
+pst_status pst_app_refresh(pst_client *c);
+
+/* GET /v1/partner/friends and GET /v1/partner/threads as JSON text. */
+pst_status pst_app_friends(pst_client *c, char **json_out);
+pst_status pst_app_threads(pst_client *c, char **json_out);
+
+/* Share item with the friend known to this app as `to`: text is encrypted to the thread's readers. */
+pst_status pst_app_share(pst_client *c, const char *to, const char *item, const char *text, char **json_out);
+
+/* The messages of one of the grant's threads the app may see, decrypted where its device has the key. */
+pst_status pst_app_read(pst_client *c, const char *thread_id, pst_message **msgs_out, size_t *n_out);
+
+/* Delete a message this app sent for the person. */
+pst_status pst_app_delete(pst_client *c, const char *thread_id, const char *message_id);
+
+/* The app's report for the period starting period_start (client_credentials; confidential clients). */
+pst_status pst_app_report(pst_client *c, const char *period_start, char **json_out);
+
 /* ---- raw API access, for what has no helper yet ---- */
 
 /*

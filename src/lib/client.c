@@ -333,8 +333,8 @@ pst_status pst__store_remove(pst_client *c, const char *name)
 
 pst_status pst__save_session(pst_client *c)
 {
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s}", "server", c->server, "token", c->token, "user_id", c->user_id,
-			      "device_id", c->device_id, "cursor", c->cursor);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "server", c->server, "token", c->token, "user_id", c->user_id,
+			      "device_id", c->device_id, "cursor", c->cursor, "refresh_token", c->refresh, "sub", c->sub);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	pst_status st = text ? pst__store_write(c, "session.json", text, strlen(text), 1) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	if (text) {
@@ -394,6 +394,8 @@ static pst_status load_state(pst_client *c)
 		copy_field(j, "user_id", c->user_id, sizeof(c->user_id));
 		copy_field(j, "device_id", c->device_id, sizeof(c->device_id));
 		copy_field(j, "cursor", c->cursor, sizeof(c->cursor));
+		copy_field(j, "refresh_token", c->refresh, sizeof(c->refresh));
+		copy_field(j, "sub", c->sub, sizeof(c->sub));
 		json_decref(j);
 		sodium_memzero(data, len);
 		free(data);

@@ -35,6 +35,12 @@ struct pst_client {
 	struct proto_device_keys keys;
 	char cursor[32];    /* the event-log cursor this home has processed */
 	char notice[512];   /* a change the person should see (a thread's devices changed), "" when none */
+	/* as a partner app (pst_app_client_new): the OAuth client and the grant's tokens */
+	int app;
+	char client_id[PST__ID_MAX];
+	char client_secret[PST__TOKEN_MAX];
+	char refresh[PST__TOKEN_MAX];
+	char sub[PST__ID_MAX];  /* the person, as this app knows them */
 	CURL *stream;       /* the SSE connection of pst_watch (its own handle: events trigger API calls) */
 };
 
@@ -62,6 +68,12 @@ pst_status pst__save_keys(pst_client *c);
 pst_status pst__process_events(pst_client *c, json_t *events);
 pst_status pst__decrypt_message(pst_client *c, json_t *m, pst_message *out);
 void pst__message_clear(pst_message *m);
+
+/* e2ee.c: encrypt for a thread's readers (sharing/rotating the session); a fresh client_msg_id; keep a
+ * sent text for reading back. */
+pst_status pst__seal_for_thread(pst_client *c, const char *thread_id, const char *text, char **envtext_out);
+pst_status pst__new_cmid(char out[40]);
+pst_status pst__remember_sent(pst_client *c, const char *thread_id, const char *message_id, const char *text);
 
 /* Percent-encode s for a path segment or query value into a malloc'd string (NULL on OOM). */
 char *pst__escape(const char *s);

@@ -223,7 +223,19 @@ static pst_status thread_devices(pst_client *c, const char *thread, json_t **dev
 	*devices = NULL;
 	if (path == NULL)
 		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	st = pst__request(c, "GET", path, NULL, &t);
+	if (c->app) { /* an app sees its threads and their readers through the partner API */
+		json_t *all = NULL, *x;
+		free(path);
+		path = NULL;
+		st = pst__request(c, "GET", "/v1/partner/threads", NULL, &all);
+		json_array_foreach(json_object_get(all, "threads"), i, x)
+			if (t == NULL && strcmp(json_string_value(json_object_get(x, "thread_id")), thread) == 0)
+				t = json_incref(x);
+		json_decref(all);
+		if (st == PST_OK && t == NULL)
+			st = pst__fail(c, PST_ERR_NOT_FOUND, "no such thread among this grant's");
+	} else
+		st = pst__request(c, "GET", path, NULL, &t);
 	free(path);
 	if (st != PST_OK)
 		goto out;
@@ -291,20 +303,29 @@ static pst_status hand_over(pst_client *c, const struct proto_outbound *s, json_
 		json_array_append_new(msgs, json_pack("{s:s,s:s}", "device_id", did, "body", text));
 	}
 	if (json_array_size(msgs)) {
+		if (c->app) { /* an app hands keys only within its grant's threads: each message names the thread */
+			json_t *m;
+			json_array_foreach(msgs, i, m) json_object_set_new(m, "thread_id", json_string(s->thread_id));
+		}
 		body = json_pack("{s:O}", "messages", msgs);
-		st = pst__request(c, "POST", "/v1/to-device", body, NULL);
+		st = pst__request(c, "POST", c->app ? "/v1/partner/to-device" : "/v1/to-device", body, NULL);
 		json_decref(body);
 	}
 	json_decref(msgs);
 	return st;
 }
 
-pst_status pst_send_text(pst_client *c, const char *thread_id, const char *text, char **message_id_out)
+/*
+ * Encrypt text for every device that may read thread_id: this device's session for the thread, replaced
+ * (and handed to every reader) when it must rotate. On success *envtext_out is the base64url envelope for
+ * a message body (malloc'd). The advanced chain is stored before returning: an index is never used twice.
+ */
+pst_status pst__seal_for_thread(pst_client *c, const char *thread_id, const char *text, char **envtext_out)
 {
-	json_t *devices = NULL, *d, *out = NULL, *body = NULL;
+	json_t *devices = NULL, *d;
 	const char **ids = NULL;
 	unsigned char hash[PROTO_HASH_BYTES], *env = NULL, state[PROTO_OUTBOUND_STATE_MAX];
-	char name[96], cmid[40], *envtext = NULL;
+	char name[96], *envtext = NULL;
 	struct proto_outbound s;
 	unsigned char *saved = NULL;
 	size_t saved_len = 0, n = 0, i, env_len = 0, state_len = 0;
@@ -312,16 +333,12 @@ pst_status pst_send_text(pst_client *c, const char *thread_id, const char *text,
 	int fresh = 0;
 	pst_status st;
 
-	if (message_id_out)
-		*message_id_out = NULL;
-	if (c == NULL || !id_ok(thread_id) || text == NULL)
-		return c ? pst__fail(c, PST_ERR_INVALID, "a thread id and a text are required") : PST_ERR_INVALID;
+	*envtext_out = NULL;
 	if (!c->token[0] || !c->have_keys || !c->device_id[0])
-		return pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
+		return pst__fail(c, PST_ERR_AUTH, "not logged in with a registered device");
 	if (strlen(text) > PROTO_PLAINTEXT_MAX)
 		return pst__fail(c, PST_ERR_INVALID, "the text is longer than %u bytes", PROTO_PLAINTEXT_MAX);
 	memset(&s, 0, sizeof(s));
-	c->notice[0] = '\0';
 	if ((st = thread_devices(c, thread_id, &devices, NULL)) != PST_OK)
 		goto out;
 	ids = calloc(json_array_size(devices) + 1, sizeof(*ids));
@@ -365,31 +382,14 @@ pst_status pst_send_text(pst_client *c, const char *thread_id, const char *text,
 		st = pst__fail(c, PST_ERR_CRYPTO, "cannot encrypt");
 		goto out;
 	}
-	/* the advanced chain is stored before anything is sent: an index is never used twice */
 	if (proto_outbound_save(&s, state, sizeof(state), &state_len) != PROTO_E_OK ||
 	    (st = pst__store_write(c, name, state, state_len, 1)) != PST_OK) {
 		st = st != PST_OK ? st : pst__fail(c, PST_ERR_STORE, "cannot store the session");
 		goto out;
 	}
 	b64url_encode(env, env_len, envtext, PROTO_ENVELOPE_MAX * 2);
-	{
-		unsigned char r[12];
-		randombytes_buf(r, sizeof(r));
-		b64url_encode(r, sizeof(r), cmid, sizeof(cmid));
-	}
-	body = json_pack("{s:s,s:s}", "client_msg_id", cmid, "body", envtext);
-	{
-		char *path = thread_path(thread_id, "/messages");
-		st = path ? pst__request(c, "POST", path, body, &out) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
-		free(path);
-	}
-	if (st == PST_OK) {
-		const char *mid = json_string_value(json_object_get(out, "message_id"));
-		if (mid)
-			plain_put(c, thread_id, mid, text);
-		if (message_id_out && mid)
-			*message_id_out = strdup(mid);
-	}
+	*envtext_out = envtext;
+	envtext = NULL;
 out:
 	proto_outbound_wipe(&s);
 	sodium_memzero(state, sizeof(state));
@@ -400,36 +400,111 @@ out:
 	free(env);
 	free(envtext);
 	free(ids);
-	json_decref(body);
-	json_decref(out);
 	json_decref(devices);
 	return st;
 }
 
+pst_status pst__new_cmid(char out[40])
+{
+	unsigned char r[12];
+	randombytes_buf(r, sizeof(r));
+	b64url_encode(r, sizeof(r), out, 40);
+	return PST_OK;
+}
+
+pst_status pst_send_text(pst_client *c, const char *thread_id, const char *text, char **message_id_out)
+{
+	json_t *out = NULL, *body = NULL;
+	char cmid[40], *envtext = NULL, *path = NULL;
+	pst_status st;
+
+	if (message_id_out)
+		*message_id_out = NULL;
+	if (c == NULL || !id_ok(thread_id) || text == NULL)
+		return c ? pst__fail(c, PST_ERR_INVALID, "a thread id and a text are required") : PST_ERR_INVALID;
+	c->notice[0] = '\0';
+	if ((st = pst__seal_for_thread(c, thread_id, text, &envtext)) != PST_OK)
+		goto out;
+	pst__new_cmid(cmid);
+	body = json_pack("{s:s,s:s}", "client_msg_id", cmid, "body", envtext);
+	path = thread_path(thread_id, "/messages");
+	st = path ? pst__request(c, "POST", path, body, &out) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	if (st == PST_OK) {
+		const char *mid = json_string_value(json_object_get(out, "message_id"));
+		if (mid)
+			plain_put(c, thread_id, mid, text);
+		if (message_id_out && mid)
+			*message_id_out = strdup(mid);
+	}
+out:
+	free(path);
+	free(envtext);
+	json_decref(body);
+	json_decref(out);
+	return st;
+}
+
+/* Remember the text of a message this client sent (its key was used once and erased). */
+pst_status pst__remember_sent(pst_client *c, const char *thread_id, const char *message_id, const char *text)
+{
+	return id_ok(thread_id) ? plain_put(c, thread_id, message_id, text) : PST_ERR_INVALID;
+}
+
 /* ---- receiving ---- */
 
-/* The registered signing key of from_device of from_user. */
-static pst_status device_sign_pk(pst_client *c, const char *from_user, const char *from_device, unsigned char pk[PROTO_SIGN_PK_BYTES])
+/* Find from_device in a device list and take its signing key. */
+static int find_sign_pk(json_t *list, const char *from_device, unsigned char pk[PROTO_SIGN_PK_BYTES])
 {
-	char *e = pst__escape(from_user), *path = NULL;
-	json_t *out = NULL, *d;
+	json_t *d;
 	size_t i;
-	pst_status st = PST_ERR_NOT_FOUND;
+	json_array_foreach(list, i, d) {
+		const char *id = json_string_value(json_object_get(d, "device_id"));
+		const char *spk = json_string_value(json_object_get(d, "sign_pk"));
+		if (id && spk && strcmp(id, from_device) == 0 && b64url_decode_exact(spk, strlen(spk), pk, PROTO_SIGN_PK_BYTES) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The registered signing key of from_device: among from_user's devices, or, when the hand-over names its
+ * thread (an app device writing in an app thread), among that thread's readers and app senders; an app
+ * looks among the readers of all its threads.
+ */
+static pst_status device_sign_pk(pst_client *c, const char *from_user, const char *from_device, const char *thread_hint,
+				 unsigned char pk[PROTO_SIGN_PK_BYTES])
+{
+	char *e = NULL, *path = NULL;
+	json_t *out = NULL, *x;
+	size_t i;
+	int found = 0;
+
+	if (c->app) {
+		if (pst__request(c, "GET", "/v1/partner/threads", NULL, &out) == PST_OK)
+			json_array_foreach(json_object_get(out, "threads"), i, x) found |= find_sign_pk(json_object_get(x, "devices"), from_device, pk);
+		json_decref(out);
+		return found ? PST_OK : PST_ERR_NOT_FOUND;
+	}
+	if (thread_hint && id_ok(thread_hint)) {
+		path = thread_path(thread_hint, "");
+		if (path && pst__request(c, "GET", path, NULL, &out) == PST_OK)
+			found = find_sign_pk(json_object_get(out, "devices"), from_device, pk) ||
+				find_sign_pk(json_object_get(out, "app_senders"), from_device, pk);
+		free(path);
+		json_decref(out);
+		return found ? PST_OK : PST_ERR_NOT_FOUND;
+	}
+	e = pst__escape(from_user);
 	if (e && asprintf(&path, "/v1/users/%s/devices", e) < 0)
 		path = NULL;
 	free(e);
 	if (path == NULL)
 		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	if (pst__request(c, "GET", path, NULL, &out) == PST_OK)
-		json_array_foreach(json_object_get(out, "devices"), i, d) {
-			const char *id = json_string_value(json_object_get(d, "device_id"));
-			const char *spk = json_string_value(json_object_get(d, "sign_pk"));
-			if (id && spk && strcmp(id, from_device) == 0 && b64url_decode_exact(spk, strlen(spk), pk, PROTO_SIGN_PK_BYTES) == 0)
-				st = PST_OK;
-		}
+		found = find_sign_pk(json_object_get(out, "devices"), from_device, pk);
 	free(path);
 	json_decref(out);
-	return st;
+	return found ? PST_OK : PST_ERR_NOT_FOUND;
 }
 
 /* A session hand-over from another device: verify it and keep the inbound session. Bad ones are dropped. */
@@ -438,6 +513,7 @@ static void take_handover(pst_client *c, json_t *ev)
 	const char *from_user = json_string_value(json_object_get(ev, "from_user_id"));
 	const char *from_dev = json_string_value(json_object_get(ev, "from_device_id"));
 	const char *body = json_string_value(json_object_get(ev, "body"));
+	const char *thread_hint = json_string_value(json_object_get(ev, "thread_id"));
 	unsigned char sealed[PROTO_HANDOVER_SEALED_MAX], pk[PROTO_SIGN_PK_BYTES];
 	struct proto_inbound *in = NULL;
 	json_t *devices = NULL, *d;
@@ -446,14 +522,16 @@ static void take_handover(pst_client *c, json_t *ev)
 
 	if (from_user == NULL || from_dev == NULL || body == NULL || b64url_decode(body, strlen(body), sealed, sizeof(sealed), &n) != 0)
 		return;
-	if (device_sign_pk(c, from_user, from_dev, pk) != PST_OK || (in = malloc(sizeof(*in))) == NULL)
+	if (device_sign_pk(c, from_user, from_dev, thread_hint, pk) != PST_OK || (in = malloc(sizeof(*in))) == NULL)
 		return;
-	if (proto_handover_open(sealed, n, &c->keys, c->device_id, from_dev, pk, NULL, in) != PROTO_E_OK || !id_ok(in->thread_id))
+	if (proto_handover_open(sealed, n, &c->keys, c->device_id, from_dev, pk, thread_hint, in) != PROTO_E_OK ||
+	    !id_ok(in->thread_id))
 		goto out;
-	/* the sender must be one of the thread's devices now */
-	if (thread_devices(c, in->thread_id, &devices, NULL) != PST_OK)
-		goto out;
-	json_array_foreach(devices, i, d) member |= strcmp(json_string_value(json_object_get(d, "device_id")), from_dev) == 0;
+	/* the sender must write in that thread now: one of its readers, or (named by the hint) an app sender */
+	if (thread_hint)
+		member = 1; /* device_sign_pk found it in that very thread's lists */
+	else if (thread_devices(c, in->thread_id, &devices, NULL) == PST_OK)
+		json_array_foreach(devices, i, d) member |= strcmp(json_string_value(json_object_get(d, "device_id")), from_dev) == 0;
 	if (member)
 		inbound_add(c, in);
 out:
@@ -492,7 +570,8 @@ pst_status pst_sync(pst_client *c)
 		return pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
 	do {
 		json_t *events;
-		snprintf(path, sizeof(path), "/v1/sync?limit=500%s%s", c->cursor[0] ? "&since=" : "", c->cursor);
+		snprintf(path, sizeof(path), "%s?limit=500%s%s", c->app ? "/v1/partner/sync" : "/v1/sync", c->cursor[0] ? "&since=" : "",
+			 c->cursor);
 		st = pst__request(c, "GET", path, NULL, &out);
 		if (st != PST_OK)
 			break;

@@ -669,6 +669,11 @@ static enum pst_err issue(struct req *rq, const struct store_grant *g, const cha
 		auth_token_new_prefixed(AUTH_PREFIX_REFRESH, rt, sizeof(rt), h);
 		rc = rq->ops->token_insert(rq->db, h, &t);
 		json_object_set_new(body, "refresh_token", json_string(rt));
+		{ /* the person, as this app knows them (what an app device's registration signs) */
+			char pw[PARTNER_PAIRWISE_LEN];
+			partner_pairwise(g->app_id, g->user_id, pw);
+			json_object_set_new(body, "sub", json_string(pw));
+		}
 		if (json_array_size(details))
 			json_object_set_new(body, "authorization_details", details);
 		else

@@ -110,8 +110,9 @@ json_t *partner_view_message(int64_t app_id, const struct store_message *m)
 	char pw[PARTNER_PAIRWISE_LEN];
 	json_t *v;
 	partner_pairwise(app_id, m->sender_id, pw);
-	v = json_pack("{s:s,s:s,s:I,s:s,s:s,s:o,s:o,s:b,s:b}", "message_id", m->public_id, "thread_id", m->thread_public_id,
-		      "seq", (json_int_t)m->seq, "sender", pw, "kind", m->kind, "body",
+	v = json_pack("{s:s,s:s,s:I,s:s,s:s?,s:s,s:o,s:o,s:b,s:b}", "message_id", m->public_id, "thread_id", m->thread_public_id,
+		      "seq", (json_int_t)m->seq, "sender", pw, "sender_device_id", m->sender_device ? m->sender_device_public_id : NULL,
+		      "kind", m->kind, "body",
 		      m->body ? json_stringn(m->body, m->body_len) : json_null(), "created_at", view_time(m->created_at), "deleted",
 		      m->deleted_at != 0, "sent_by_this_app", m->app_id == app_id);
 	if (v && m->item[0])

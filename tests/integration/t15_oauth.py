@@ -12,7 +12,7 @@ import urllib.parse
 import harness as H
 from harness import check, eq, expect_keys, expect_status
 
-TOKEN_KEYS = ["access_token", "token_type", "expires_in", "scope", "refresh_token"]
+TOKEN_KEYS = ["access_token", "token_type", "expires_in", "scope", "refresh_token", "sub"]
 RFC6749_ERRORS = {"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
                   "unsupported_grant_type", "invalid_scope", "invalid_authorization_details"}
 _apps = {}
@@ -230,6 +230,9 @@ def test_full_code_flow_like_a_browser():
     eq(t["expires_in"], 600, "expires_in (--access-ttl default 600)")
     eq(set(t["scope"].split()), {"friends:read", "messages:send", "messages:read", "messages:delete"}, "scope")
     check(t["refresh_token"] and t["refresh_token"] != t["access_token"], "refresh token")
+    check(t["sub"].startswith("p_"), f"sub {t['sub']!r} is not the person's pairwise id")
+    intro = H.post_form(s, "/oauth/introspect", {"token": t["access_token"]}, basic=(a.client_id, a.client_secret))
+    eq(intro.json.get("sub"), t["sub"], "the token response's sub is introspection's sub")
     r = s.req("GET", "/v1/partner/threads", token=t["access_token"])
     expect_status(r, 200, "the access token works")
     # the grant is alice's, for 30 days
