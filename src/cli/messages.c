@@ -279,6 +279,8 @@ int cmd_send(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(cli, st, "send to %s", argv[0]);
 		goto out;
 	}
+	if (pst_notice(cli->client)[0]) /* who can read this changed: never silent */
+		fprintf(stderr, "postern: note: %s\n", pst_notice(cli->client));
 	if (cli->json)
 		rc = out_json_done("thread_id", thread_id, "message_id", message_id, NULL);
 	else
@@ -327,6 +329,8 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(cli, st, "read %s", argv[0]);
 		goto out;
 	}
+	if (pst_notice(cli->client)[0]) /* who can read this changed: never silent */
+		fprintf(stderr, "postern: note: %s\n", pst_notice(cli->client));
 	if (cli->json) {
 		if ((list = json_array()) == NULL)
 			goto out;

@@ -199,7 +199,8 @@ def test_removed_device_gets_no_key_for_later_messages():
     second = tempfile.mkdtemp(prefix="postern-cli-bob2-")
     H._tmpdirs.append(second)
     b.run("login", b.name, "--device-name", "tablet", home=second)
-    a.run("send", b.name, "now bob has a tablet")
+    p = a.run("send", b.name, "now bob has a tablet")
+    check("devices that can read" in p.stderr, f"alice is not told that bob's devices changed: {p.stderr!r}")
     check("now bob has a tablet" in b.run("read", a.name, home=second).stdout, "bob's tablet reads new messages")
     who = json.loads(b.run("--json", "whoami", home=second).stdout)
     dev = who["device_id"]
