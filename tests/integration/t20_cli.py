@@ -216,3 +216,31 @@ def test_removed_device_gets_no_key_for_later_messages():
     check(home_has(second, envelope_session_id(msgs[-2]["body"])) or "now bob has a tablet" in out.stdout,
           "the tablet never had the earlier session (test is blind)")
     check(not home_has(second, after), "the removed tablet received the session used after its removal")
+
+
+def test_passphrase_seals_the_key_store():
+    s = H.server()
+    p = Person(s, "sealed")
+    env = dict(os.environ, POSTERN_PASSWORD=p.password, POSTERN_PASSPHRASE="correct horse battery")
+
+    def run(*args, passphrase="correct horse battery"):
+        e = dict(env, POSTERN_PASSPHRASE=passphrase)
+        return subprocess.run([CLI, "--server", f"http://127.0.0.1:{s.port}", "--home", p.home] + list(args),
+                              capture_output=True, text=True, timeout=60, env=e)
+
+    check(run("register", p.name).returncode == 0, "register")
+    r = run("login", p.name)
+    check(r.returncode == 0, f"login with a passphrase: {r.stderr}")
+    r = run("--json", "whoami")
+    check(r.returncode == 0, f"whoami with the passphrase: {r.stderr}")
+    # the session token and the device's secret keys are not readable in the files
+    tok = s.req("POST", "/v1/sessions", {"username": p.name, "password": p.password}).json  # a second session
+    for name in os.listdir(p.home):
+        with open(os.path.join(p.home, name), "rb") as f:
+            data = f.read()
+        check(b"sign_sk" not in data and b"token" not in data, f"{name} holds secrets in the clear")
+        mode = os.stat(os.path.join(p.home, name)).st_mode & 0o777
+        check(mode & 0o077 == 0, f"{name} is readable by others: {oct(mode)}")
+    check(tok.get("token"), "second login")
+    r = run("--json", "whoami", passphrase="wrong passphrase")
+    check(r.returncode != 0, "a wrong passphrase opened the key store")
