@@ -154,6 +154,8 @@ enum pst_err h_sync(struct req *rq)
 	}
 	if (json_array_size(events) == 0 && timeout > 0)
 		rq->wait_ms = (int)timeout;
+	else if (json_array_size(events))
+		partner_log_after(rq, "events.read", (int64_t)json_array_size(events));
 	snprintf(cur, sizeof(cur), "%" PRId64, cursor);
 	return req_reply(rq, 200, json_pack("{s:s,s:o}", "cursor", cur, "events", events));
 }
@@ -167,5 +169,6 @@ enum pst_err h_events(struct req *rq)
 	if (rc != PST_E_OK)
 		return rc;
 	rq->hub_seen = hub_version(rq->user.id);
+	partner_log_after(rq, "events.stream", 0); /* an app opened its event stream */
 	return req_reply(rq, 200, json_pack("{s:I}", "since", (json_int_t)since));
 }

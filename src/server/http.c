@@ -370,8 +370,7 @@ static void job_done(struct dbexec_job *job, enum pst_err rc)
 	}
 	if (rc == PST_E_OK)
 		submit_prune(rq);
-	else
-		submit_attempt(rq);
+	submit_attempt(rq); /* a refused partner call, or a partner read done on a reader */
 	if (rc == PST_E_OK && rq->route->kind == ROUTE_SYNC && rq->wait_ms > 0 && !H.stopping) {
 		int64_t now = timefmt_mono_ms();
 		if (x->deadline == 0)

@@ -77,6 +77,14 @@ void partner_log_attempt(struct req *rq, const char *action, const char *thread_
 	rq->has_attempt = 1;
 }
 
+void partner_log_after(struct req *rq, const char *action, int64_t count)
+{
+	if (rq->cred != CRED_APP)
+		return;
+	fill_entry(rq, &rq->attempt, action, NULL, NULL, count);
+	rq->has_attempt = 1;
+}
+
 int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread_public, const char *action)
 {
 	json_t *details, *d;

@@ -28,6 +28,12 @@ enum pst_err partner_log(struct req *rq, const char *action, const char *thread_
 /* Prepare an access-log entry for a refused call; the HTTP layer writes it in its own transaction. */
 void partner_log_attempt(struct req *rq, const char *action, const char *thread_public);
 
+/*
+ * Prepare an access-log entry for a read that ran on a reader (the app's sync and event stream, which
+ * cannot write): the HTTP layer writes it right after, in a transaction of its own.
+ */
+void partner_log_after(struct req *rq, const char *action, int64_t count);
+
 /* A message as an app sees it: the sender as a pairwise id, never a user id. New reference. */
 json_t *partner_view_message(int64_t app_id, const struct store_message *m);
 

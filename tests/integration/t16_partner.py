@@ -614,6 +614,14 @@ def test_partner_sync_sees_only_the_grants_threads():
     check(sh["message_id"] in text, "partner sync shows the app's share")
     for x in (w.alice.user_id, w.bob.user_id):
         check(x not in text, f"partner sync leaks the user id {x!r}")
+    # the read is in alice's access log (written just after, by the writer)
+    for _ in range(50):
+        log = s.req("GET", "/v1/me/access-log", token=w.alice.token).json["entries"]
+        if any(e["action"] == "events.read" and e["count"] >= 1 for e in log):
+            break
+        time.sleep(0.05)
+    check(any(e["action"] == "events.read" and e["count"] >= 1 for e in log),
+          f"the app's sync is not in alice's access log: {[e['action'] for e in log]}")
 
 
 def test_partner_route_matrix():
