@@ -1,8 +1,11 @@
 /* error.c — lookups into the error table and the JSON error body (see error.h). */
 #include "error.h"
+#include "jsontext.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
 
@@ -42,9 +45,15 @@ char *error_json(enum pst_err e, const char *message)
 	json_t *root = json_pack("{s:{s:s,s:s}}", "error", "code", error_code(e), "message",
 				 message ? message : error_message(e));
 	char *out = NULL;
-	if (root == NULL)
-		return NULL;
-	out = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
+	if (root) {
+		out = jsontext_dump(root, JSON_COMPACT);
+		json_decref(root);
+	}
+	if (out == NULL) { /* JSON could not be built (out of memory): the table's own text needs no escaping */
+		size_t n = strlen(error_code(e)) + strlen(error_message(e)) + 40;
+		out = malloc(n);
+		if (out)
+			snprintf(out, n, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", error_code(e), error_message(e));
+	}
 	return out;
 }

@@ -1,5 +1,6 @@
 /* events.c — event-log appends with wake-up bookkeeping (see events.h). */
 #include "events.h"
+#include "jsontext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ static enum pst_err emit_text(struct req *rq, int64_t user, int64_t device_id, c
 enum pst_err events_emit(struct req *rq, int64_t user, int64_t device_id, const char *type, int64_t ref_id, json_t *data)
 {
 	enum pst_err rc;
-	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	char *text = data ? jsontext_dump(data, JSON_COMPACT) : NULL;
 
 	json_decref(data);
 	if (text == NULL)
@@ -53,7 +54,7 @@ static int collect_member(void *arg, const struct store_member *m)
 enum pst_err events_emit_members(struct req *rq, int64_t thread_id, const char *type, int64_t ref_id, json_t *data)
 {
 	struct member_ids *mi = calloc(1, sizeof(*mi));
-	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	char *text = data ? jsontext_dump(data, JSON_COMPACT) : NULL;
 	enum pst_err rc = PST_E_INTERNAL;
 	int i;
 
@@ -106,7 +107,7 @@ static int contact_thread(void *arg, const struct store_thread *t)
 enum pst_err events_emit_contacts(struct req *rq, const char *type, json_t *data)
 {
 	struct contact_set *cs = calloc(1, sizeof(*cs));
-	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	char *text = data ? jsontext_dump(data, JSON_COMPACT) : NULL;
 	enum pst_err rc = PST_E_INTERNAL;
 	int i;
 

@@ -6,6 +6,7 @@
  * is computed and the connection was resumed, so the next access-handler call queues it.
  */
 #include "http.h"
+#include "jsontext.h"
 
 #include "auth.h"
 #include "dbexec.h"
@@ -101,7 +102,7 @@ static enum MHD_Result queue_error(struct MHD_Connection *conn, enum pst_err e, 
 static enum MHD_Result queue_oauth_error(struct MHD_Connection *conn, int status, const char *desc)
 {
 	json_t *j = json_pack("{s:s,s:s}", "error", "invalid_request", "error_description", desc);
-	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *body = j ? jsontext_dump(j, JSON_COMPACT) : NULL;
 	enum MHD_Result r = queue_json(conn, status, body, 0, 0);
 	free(body);
 	json_decref(j);
@@ -216,7 +217,7 @@ static enum MHD_Result queue_result(struct exchange *x)
 	}
 	status = rq->status ? rq->status : 200;
 	if (status != 204 && rq->resp)
-		text = json_dumps(rq->resp, JSON_COMPACT);
+		text = jsontext_dump(rq->resp, JSON_COMPACT);
 	if (status != 204 && text == NULL)
 		return queue_error(x->conn, PST_E_INTERNAL, NULL, 0, 0);
 	r = queue_json(x->conn, status, text, 0, 0);

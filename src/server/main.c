@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "b64url.h"
 #include "cli.h"
+#include "faultalloc.h"
 #include "config.h"
 #include "dbexec.h"
 #include "http.h"
@@ -101,6 +102,8 @@ int main(int argc, char **argv)
 	if (config_parse_args(&cfg, argc, argv, 1, stderr) != 0)
 		return 2;
 	log_set_level(cfg.log_level);
+	if (faultalloc_init() > 0) /* tests only */
+		log_warn("POSTERN_FAIL_ALLOC_EVERY is set: allocations fail on purpose");
 
 	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
 		log_error("cannot create data directory %s: %s", cfg.data_dir, strerror(errno));
@@ -139,6 +142,7 @@ int main(int argc, char **argv)
 		snprintf(url, sizeof(url), "http://%s:%d", cfg.listen, port);
 		partner_set_issuer(url);
 	}
+	faultalloc_arm();
 	printf("posternd listening on http://%s:%d\n", cfg.listen, port);
 	fflush(stdout);
 	log_info("data in %s, durability %s", cfg.data_dir, cfg.durability == CONFIG_DURABILITY_FULL ? "full" : "normal");

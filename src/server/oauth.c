@@ -12,6 +12,7 @@
  * return PST_E_OK so that a revocation decided while refusing (code replay, refresh reuse) commits.
  */
 #include "handlers.h"
+#include "jsontext.h"
 
 #include "auth.h"
 #include "b64url.h"
@@ -506,7 +507,7 @@ enum pst_err h_oauth_decide(struct req *rq)
 	g.user_id = rq->user.id;
 	snprintf(g.scopes, sizeof(g.scopes), "%s", az.scopes);
 	if (az.details) {
-		char *dt = json_dumps(az.details, JSON_COMPACT | JSON_SORT_KEYS);
+		char *dt = jsontext_dump(az.details, JSON_COMPACT | JSON_SORT_KEYS);
 		snprintf(g.details, sizeof(g.details), "%s", dt ? dt : "[]");
 		free(dt);
 	} else

@@ -7,6 +7,7 @@
  * held (inside the content reader, as MHD requires); MHD_resume_connection is called after releasing it.
  */
 #include "push.h"
+#include "jsontext.h"
 
 #include "dbexec.h"
 #include "handlers.h"
@@ -151,7 +152,7 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 		goto out;
 	}
 	json_array_foreach(arr, i, ev) {
-		char *data = json_dumps(ev, JSON_COMPACT);
+		char *data = jsontext_dump(ev, JSON_COMPACT);
 		if (data == NULL)
 			continue;
 		fprintf(mem, "id: %s\nevent: %s\ndata: %s\n\n", json_string_value(json_object_get(ev, "cursor")),

@@ -1,5 +1,6 @@
 /* reports.c — aggregate, privacy-preserving partner reports (see reports.h). */
 #include "reports.h"
+#include "jsontext.h"
 
 #include "strnum.h"
 
@@ -174,7 +175,7 @@ enum pst_err reports_render(const struct store_ops *ops, struct store_conn *c, c
 				"period_end", end_text, "closed", closed, "privacy", "k", (json_int_t)col.k, "cap_per_person_per_day",
 				(json_int_t)col.cap, "epsilon", col.epsilon, "rows", col.rows, "suppressed_buckets",
 				(json_int_t)col.suppressed);
-		text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+		text = doc ? jsontext_dump(doc, JSON_COMPACT) : NULL;
 		tlen = text ? strlen(text) : 0;
 	}
 	if (text == NULL) {
