@@ -3,6 +3,7 @@
 
 #include "b64url.h"
 #include "error.h"
+#include "jsontext.h"
 #include "pubid.h"
 #include "strnum.h"
 #include "timefmt.h"
@@ -95,12 +96,25 @@ static void error_table_is_consistent(void)
 	free(body);
 }
 
+static void jsontext_whole_or_nothing(void)
+{
+	json_t *j = json_pack("{s:s,s:[i,i],s:{s:b}}", "a", "x\"y", "b", 1, 2, "c", "d", 1);
+	char *t = jsontext_dump(j, JSON_COMPACT | JSON_SORT_KEYS), *ref = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	CHECK(t != NULL && ref != NULL);
+	CHECK_EQ_STR(t, ref);
+	CHECK(jsontext_dump(NULL, 0) == NULL);
+	free(t);
+	free(ref);
+	json_decref(j);
+}
+
 static const struct unit_case cases[] = {
 	{"strnum_accepts_and_rejects", strnum_accepts_and_rejects},
 	{"b64url_round_trip_and_strictness", b64url_round_trip_and_strictness},
 	{"rfc3339_format", rfc3339_format},
 	{"pubids_are_random_and_plausible", pubids_are_random_and_plausible},
 	{"error_table_is_consistent", error_table_is_consistent},
+	{"jsontext_whole_or_nothing", jsontext_whole_or_nothing},
 };
 
 UNIT_MAIN("common", cases)
