@@ -382,6 +382,24 @@ static void read_message(sqlite3_stmt *s, struct store_message *m)
 	col_text(s, 17, m->share_public_id, sizeof(m->share_public_id));
 }
 
+/*
+ * Run a bound query that yields at most one row; the row, if any, goes through read(s, out).
+ * Returns PST_E_OK, PST_E_NOT_FOUND (no row) or PST_E_STORAGE.
+ */
+static enum pst_err row_one(sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, void *out), void *out)
+{
+	int r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		read(s, out);
+	sqlite3_reset(s);
+	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+}
+
+/* The readers above as row_one callbacks. */
+static void rd_user(sqlite3_stmt *s, void *o) { read_user(s, 0, o); }
+static void rd_device(sqlite3_stmt *s, void *o) { read_device(s, o); }
+static void rd_thread(sqlite3_stmt *s, void *o) { read_thread(s, o); }
+
 /* Map a step/exec result: constraint violations are PST_E_CONFLICT, others PST_E_STORAGE. */
 static enum pst_err map_rc(int rc)
 {
@@ -570,18 +588,13 @@ static enum pst_err sq_user_insert(struct store_conn *c, struct store_user *u)
 static enum pst_err user_one(struct store_conn *c, enum stmt_id id, const char *text, int64_t num, struct store_user *out)
 {
 	sqlite3_stmt *s = st_get(c, id);
-	int r;
 	if (s == NULL)
 		return PST_E_STORAGE;
 	if (text)
 		bind_text(s, 1, text);
 	else
 		sqlite3_bind_int64(s, 1, num);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		read_user(s, 0, out);
-	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return row_one(s, rd_user, out);
 }
 
 static enum pst_err sq_user_by_name(struct store_conn *c, const char *n, struct store_user *o) { return user_one(c, S_USER_BY_NAME, n, 0, o); }
@@ -808,44 +821,29 @@ static enum pst_err sq_device_insert(struct store_conn *c, struct store_device *
 static enum pst_err sq_device_by_public(struct store_conn *c, const char *p, struct store_device *o)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_BY_PUBLIC);
-	int r;
 	if (s == NULL)
 		return PST_E_STORAGE;
 	bind_text(s, 1, p);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		read_device(s, o);
-	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return row_one(s, rd_device, o);
 }
 
 static enum pst_err sq_device_by_key(struct store_conn *c, int64_t user, const char *spk, struct store_device *o)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_BY_KEY);
-	int r;
 	if (s == NULL)
 		return PST_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	bind_text(s, 2, spk);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		read_device(s, o);
-	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return row_one(s, rd_device, o);
 }
 
 static enum pst_err sq_device_for_grant(struct store_conn *c, int64_t grant, struct store_device *o)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_FOR_GRANT);
-	int r;
 	if (s == NULL)
 		return PST_E_STORAGE;
 	sqlite3_bind_int64(s, 1, grant);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		read_device(s, o);
-	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return row_one(s, rd_device, o);
 }
 
 static enum pst_err sq_devices_remove_grant(struct store_conn *c, int64_t grant, int64_t now) { return exec_ii(c, S_DEVICES_REMOVE_GRANT, grant, now, 0); }
@@ -919,11 +917,7 @@ static enum pst_err sq_thread_insert(struct store_conn *c, struct store_thread *
 
 static enum pst_err thread_one(sqlite3_stmt *s, struct store_thread *o)
 {
-	int r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		read_thread(s, o);
-	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return row_one(s, rd_thread, o);
 }
 
 static enum pst_err sq_thread_by_direct_key(struct store_conn *c, const char *key, struct store_thread *o)
@@ -1245,13 +1239,7 @@ static void read_grant(sqlite3_stmt *s, struct store_grant *g)
 	g->last_used_at = sqlite3_column_int64(s, 9);
 }
 
-/* Step a one-row query; NOT_FOUND when empty. */
-static int step_one(sqlite3_stmt *s)
-{
-	int r = sqlite3_step(s);
-	return r;
-}
-
+/* Finish a one-row query whose step returned r: reset, and map r (no row: NOT_FOUND). */
 static enum pst_err one_result(sqlite3_stmt *s, int r)
 {
 	sqlite3_reset(s);
@@ -1292,7 +1280,7 @@ static enum pst_err app_one(struct store_conn *c, enum stmt_id id, const char *t
 		bind_text(s, 1, text);
 	else
 		sqlite3_bind_int64(s, 1, num);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		read_app(s, 0, out);
 	return one_result(s, r);
@@ -1368,7 +1356,7 @@ static enum pst_err sq_grant_by_id(struct store_conn *c, int64_t id, struct stor
 	if (s == NULL)
 		return PST_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		read_grant(s, o);
 	return one_result(s, r);
@@ -1382,7 +1370,7 @@ static enum pst_err sq_grant_by_public(struct store_conn *c, const char *p, int6
 		return PST_E_STORAGE;
 	bind_text(s, 1, p);
 	sqlite3_bind_int64(s, 2, user);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		read_grant(s, o);
 	return one_result(s, r);
@@ -1433,7 +1421,7 @@ static enum pst_err sq_grant_live_check(struct store_conn *c, int64_t app, int64
 	else
 		sqlite3_bind_null(s, 3);
 	sqlite3_bind_int64(s, 4, now);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	return one_result(s, r);
 }
 
@@ -1482,7 +1470,7 @@ static enum pst_err sq_code_take(struct store_conn *c, const unsigned char hash[
 	if (s == NULL)
 		return PST_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		o->id = sqlite3_column_int64(s, 0);
 		o->grant_id = sqlite3_column_int64(s, 1);
@@ -1524,7 +1512,7 @@ static enum pst_err sq_token_by_hash(struct store_conn *c, const unsigned char h
 	if (s == NULL)
 		return PST_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		o->id = sqlite3_column_int64(s, 0);
 		o->kind = sqlite3_column_int(s, 1);
@@ -1561,7 +1549,7 @@ static enum pst_err sq_pairwise_resolve(struct store_conn *c, int64_t app, const
 		return PST_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	bind_text(s, 2, pid);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		*user = sqlite3_column_int64(s, 0);
 	return one_result(s, r);
@@ -1593,7 +1581,7 @@ static enum pst_err sq_share_for_recipient(struct store_conn *c, const char *pid
 		return PST_E_STORAGE;
 	bind_text(s, 1, pid);
 	sqlite3_bind_int64(s, 2, recipient);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		*share_id = sqlite3_column_int64(s, 0);
 		*app_id = sqlite3_column_int64(s, 1);
@@ -1644,7 +1632,7 @@ static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int
 		return PST_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	sqlite3_bind_int64(s, 2, user);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		*state = sqlite3_column_int(s, 0);
 		if (since)
@@ -1734,7 +1722,7 @@ static enum pst_err sq_report_get(struct store_conn *c, int64_t app, const char 
 	sqlite3_bind_int64(s, 1, app);
 	bind_text(s, 2, period);
 	bind_text(s, 3, format);
-	r = step_one(s);
+	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		size_t n = (size_t)sqlite3_column_bytes(s, 0);
 		*out = malloc(n + 1);
