@@ -509,6 +509,36 @@ def test_report_k_suppression():
     check(r.json.get("suppressed_buckets", 0) >= 1, f"suppressed_buckets {r.json.get('suppressed_buckets')}")
 
 
+def test_report_with_laplace_noise():
+    # --report-epsilon adds Laplace noise: counts stay whole and non-negative, clicks never exceed recipients,
+    # the report says which epsilon it used, and 40 shares by one person stay capped at --report-cap.
+    with H.Server(["--report-k=1", "--report-epsilon=0.5", "--report-cap=3"]) as s:
+        app = H.create_app(s, "Noisy")
+        w = World(s, app=app)
+        pb = pick(s, app, w.browser, [w.bob])[0]
+        for i in range(4):
+            expect_status(send_share(s, w.at, pb, item="noisy:1", cmid=f"n{i}"), 201, "share")
+        ct = H.client_token(s, app)
+        r = s.req("GET", f"/v1/partner/reports?period_start={current_period_start().isoformat()}", token=ct)
+        expect_status(r, 200, "report")
+        eq(r.json["privacy"]["epsilon"], 0.5, "epsilon in the report")
+        eq(r.json["privacy"]["cap_per_person_per_day"], 3, "cap in the report")
+        for row in r.json["rows"]:
+            for k in ("shares", "senders", "recipients", "clicks"):
+                check(isinstance(row[k], int) and row[k] >= 0, f"{k} = {row[k]!r}")
+            check(row["clicks"] <= row["recipients"], f"clicks {row['clicks']} > recipients {row['recipients']}")
+    with H.Server(["--report-k=1", "--report-cap=3"]) as s:  # no noise: the cap alone, exactly
+        app = H.create_app(s, "Capped")
+        w = World(s, app=app)
+        pb = pick(s, app, w.browser, [w.bob])[0]
+        for i in range(5):
+            expect_status(send_share(s, w.at, pb, item="capped:1", cmid=f"c{i}"), 201, "share")
+        ct = H.client_token(s, app)
+        r = s.req("GET", f"/v1/partner/reports?period_start={current_period_start().isoformat()}", token=ct)
+        rows = [x for x in r.json["rows"] if x["item"] == "capped:1"]
+        eq([x["shares"] for x in rows], [3], "one person's 5 shares counted 3 times with --report-cap=3")
+
+
 # ----------------------------------------------------------------------------------------------------------
 # every partner route against every kind of credential
 #
