@@ -122,6 +122,15 @@ pst_status pst_thread_direct(pst_client *c, const char *user_id, char **thread_i
 /* GET /v1/threads (the inbox) as JSON text. */
 pst_status pst_inbox(pst_client *c, int limit, char **json_out);
 
+/* GET /v1/threads/{id} (members and the devices that may read it) as JSON text. */
+pst_status pst_thread(pst_client *c, const char *thread_id, char **json_out);
+
+/* Move this person's read marker in thread_id forward to seq. */
+pst_status pst_mark_read(pst_client *c, const char *thread_id, int64_t seq);
+
+/* GET /v1/users/{id}/devices (yourself, friends and thread co-members) as JSON text. */
+pst_status pst_user_devices(pst_client *c, const char *user_id, char **json_out);
+
 typedef struct pst_message {
 	char *message_id, *thread_id, *sender_id, *sender_device_id, *kind, *item, *share_id;
 	int64_t seq;

@@ -456,7 +456,7 @@ static void print_fingerprints(const json_t *devices)
 
 int cmd_verify(struct cli *cli, int argc, char **argv)
 {
-	char *user_id = NULL, *theirs_text = NULL, *mine_text = NULL, path[128], my_device[80] = "";
+	char *user_id = NULL, *theirs_text = NULL, *mine_text = NULL, my_device[80] = "";
 	json_t *theirs = NULL, *mine = NULL, *this_device = NULL, *d, *all = NULL;
 	pst_status st;
 	size_t i;
@@ -487,8 +487,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 			rc = cli_error("verify %s: the server gave an odd user id", argv[0]);
 			goto out;
 		}
-		snprintf(path, sizeof(path), "/v1/users/%s/devices", user_id);
-		if ((st = pst_call(cli->client, "GET", path, NULL, &theirs_text)) != PST_OK) {
+		if ((st = pst_user_devices(cli->client, user_id, &theirs_text)) != PST_OK) {
 			rc = cli_fail(cli, st, "list the devices of %s", argv[0]);
 			goto out;
 		}

@@ -3,7 +3,7 @@
  * from a partner app). Encryption and decryption happen inside libpostern; this file picks the thread (a
  * thread id, or the direct thread with a friend by username), puts names on sender ids (from the thread's
  * members and the friend list, cached for the run, with a ceiling) and prints through output.c. It uses only
- * the public API, with pst_call for the two reads that have no helper (a thread's members, marking read).
+ * the public API.
  */
 #include "postern_cli.h"
 
@@ -96,13 +96,12 @@ static void names_load_friends(struct cli *cli, struct names *nm)
 /* Learn the names of a thread's members (GET /v1/threads/{id}). Failures only cost names, so they are ignored. */
 static void names_load_thread(struct cli *cli, struct names *nm, const char *thread_id)
 {
-	char path[128], *text = NULL;
+	char *text = NULL;
 	json_t *v = NULL;
 
 	if (!cli_id_ok(thread_id))
 		return;
-	snprintf(path, sizeof(path), "/v1/threads/%s", thread_id);
-	if (pst_call(cli->client, "GET", path, NULL, &text) == PST_OK && (v = json_loads(text, 0, NULL)) != NULL)
+	if (pst_thread(cli->client, thread_id, &text) == PST_OK && (v = json_loads(text, 0, NULL)) != NULL)
 		names_add_users(nm, json_object_get(v, "members"));
 	json_decref(v);
 	pst_free(text);
@@ -300,14 +299,10 @@ out:
  */
 static void mark_read(struct cli *cli, const char *thread_id, int64_t seq)
 {
-	char path[128], body[48], *ans = NULL;
 	pst_status st;
 
-	snprintf(path, sizeof(path), "/v1/threads/%s/read", thread_id);
-	snprintf(body, sizeof(body), "{\"seq\":%lld}", (long long)seq);
-	if ((st = pst_call(cli->client, "POST", path, body, &ans)) != PST_OK)
+	if ((st = pst_mark_read(cli->client, thread_id, seq)) != PST_OK)
 		cli_fail(cli, st, "warning: mark %s read", thread_id);
-	pst_free(ans);
 }
 
 int cmd_read(struct cli *cli, int argc, char **argv)

@@ -293,3 +293,40 @@ pst_status pst_inbox(pst_client *c, int limit, char **json_out)
 	snprintf(path, sizeof(path), "/v1/threads?limit=%d", limit);
 	return call_text(c, "GET", path, NULL, json_out);
 }
+
+pst_status pst_thread(pst_client *c, const char *thread_id, char **json_out)
+{
+	char *path;
+	pst_status st = check_args(c, thread_id, json_out);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	if ((path = path1("/v1/threads/%s", thread_id)) == NULL)
+		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	st = call_text(c, "GET", path, NULL, json_out);
+	free(path);
+	return st;
+}
+
+pst_status pst_mark_read(pst_client *c, const char *thread_id, int64_t seq)
+{
+	if (seq < 0)
+		return c ? pst__fail(c, PST_ERR_INVALID, "seq must not be negative") : PST_ERR_INVALID;
+	return id_call(c, "POST", "/v1/threads/%s/read", thread_id, json_pack("{s:I}", "seq", (json_int_t)seq));
+}
+
+pst_status pst_user_devices(pst_client *c, const char *user_id, char **json_out)
+{
+	char *path;
+	pst_status st = check_args(c, user_id, json_out);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	if ((path = path1("/v1/users/%s/devices", user_id)) == NULL)
+		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	st = call_text(c, "GET", path, NULL, json_out);
+	free(path);
+	return st;
+}

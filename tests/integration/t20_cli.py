@@ -84,6 +84,11 @@ def test_chat_end_to_end():
     check("hello bob, this is alice" in out and "hi alice!" in out, f"bob's read: {out[:500]}")
     out = texts(a, b.name)
     check("hello bob, this is alice" in out and "hi alice!" in out, f"alice's read: {out[:500]}")
+    # fingerprints: what alice sees of bob's device is what bob sees of his own
+    import re
+    theirs = set(re.findall(r"\d{5} \d{5} \d{5} \d{5} \d{5} \d{5}", a.run("verify", b.name).stdout))
+    mine = set(re.findall(r"\d{5} \d{5} \d{5} \d{5} \d{5} \d{5}", b.run("verify").stdout))
+    check(theirs and theirs & mine, f"fingerprints differ: alice sees {theirs}, bob has {mine}")
     # on the server, bodies are ciphertext
     tid = json.loads(a.run("--json", "inbox").stdout)
     raw = json.dumps(tid)
