@@ -167,6 +167,12 @@ typedef int (*pst_event_cb)(void *arg, const char *type, const char *event_json,
  */
 pst_status pst_watch(pst_client *c, pst_event_cb cb, void *arg, int max_seconds);
 
+/*
+ * Ask a running pst_watch on c to return (within about a second). Async-signal-safe: meant for a SIGINT
+ * handler. The next pst_watch starts fresh.
+ */
+void pst_watch_stop(pst_client *c);
+
 /* Process pending events once (key hand-overs, to-device messages) without waiting. */
 pst_status pst_sync(pst_client *c);
 

@@ -7,6 +7,7 @@
  */
 #include "postern_cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,14 @@ static int on_event(void *arg, const char *type, const char *event_json, const p
 	return 0;
 }
 
+static pst_client *watching; /* for the SIGINT handler */
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	pst_watch_stop(watching); /* async-signal-safe: the watch returns within a second */
+}
+
 int cmd_watch(struct cli *cli, int argc, char **argv)
 {
 	struct watch w = {cli, {0}, {0}, ""};
@@ -501,8 +510,16 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	names_load_friends(cli, &w.people);
 	if (!cli->json)
 		fprintf(stderr, "Watching %s for new messages (Ctrl-C to stop)...\n", cli->server_url);
-	/* Ctrl-C keeps its default action: the library may be blocked reading the stream, and every line has
-	 * already been flushed, so ending the process at once loses nothing. */
+	/* Ctrl-C asks the library to stop; it returns within a second and the client is freed normally */
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		watching = cli->client;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	if ((st = pst_watch(cli->client, on_event, &w, (int)cli->max_seconds)) != PST_OK) {
 		rc = cli_fail(cli, st, "watch");
 		goto out;

@@ -8,6 +8,7 @@
 #include "postern/postern.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -42,6 +43,7 @@ struct pst_client {
 	char refresh[PST__TOKEN_MAX];
 	char sub[PST__ID_MAX];  /* the person, as this app knows them */
 	CURL *stream;       /* the SSE connection of pst_watch (its own handle: events trigger API calls) */
+	volatile sig_atomic_t stop_watch; /* set by pst_watch_stop, from a signal handler */
 };
 
 /* Set the error message (printf-style) and return st. */

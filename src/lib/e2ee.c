@@ -869,6 +869,25 @@ static size_t sse_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	return w->stop ? 0 : n;
 }
 
+void pst_watch_stop(pst_client *c)
+{
+	if (c)
+		c->stop_watch = 1;
+}
+
+/* libcurl calls this about once a second even on an idle stream: the place to notice pst_watch_stop. */
+static int watch_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct watch *w = arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (w->c->stop_watch)
+		w->stop = 1;
+	return w->stop;
+}
+
 pst_status pst_watch(pst_client *c, pst_event_cb cb, void *arg, int max_seconds)
 {
 	struct watch w;
@@ -886,9 +905,10 @@ pst_status pst_watch(pst_client *c, pst_event_cb cb, void *arg, int max_seconds)
 	w.c = c;
 	w.cb = cb;
 	w.arg = arg;
+	c->stop_watch = 0;
 	if ((st = pst_sync(c)) != PST_OK) /* hand-overs that came while away */
 		return st;
-	while (!w.stop) {
+	while (!w.stop && !c->stop_watch) {
 		struct curl_slist *hdrs = NULL;
 		char *url = NULL, auth[160];
 		CURLcode cc;
@@ -913,6 +933,9 @@ pst_status pst_watch(pst_client *c, pst_event_cb cb, void *arg, int max_seconds)
 		curl_easy_setopt(c->stream, CURLOPT_CONNECTTIMEOUT, 10L);
 		curl_easy_setopt(c->stream, CURLOPT_PROTOCOLS_STR, "http,https");
 		/* a stream with no heartbeat for 40 s is dead: the server sends one every 15 s */
+		curl_easy_setopt(c->stream, CURLOPT_XFERINFOFUNCTION, watch_progress);
+		curl_easy_setopt(c->stream, CURLOPT_XFERINFODATA, &w);
+		curl_easy_setopt(c->stream, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(c->stream, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(c->stream, CURLOPT_LOW_SPEED_TIME, 40L);
 		if (deadline)
@@ -940,7 +963,8 @@ pst_status pst_watch(pst_client *c, pst_event_cb cb, void *arg, int max_seconds)
 			st = pst__fail(c, PST_ERR_NETWORK, "the event stream keeps failing: %s", curl_easy_strerror(cc));
 			break;
 		}
-		sleep(failures ? (failures < 5 ? (unsigned)failures : 5u) : 1u);
+		if (!c->stop_watch)
+			sleep(failures ? (failures < 5 ? (unsigned)failures : 5u) : 1u);
 	}
 	free(w.line);
 	free(w.data);

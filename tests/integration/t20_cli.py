@@ -249,3 +249,21 @@ def test_passphrase_seals_the_key_store():
     check(tok.get("token"), "second login")
     r = run("--json", "whoami", passphrase="wrong passphrase")
     check(r.returncode != 0, "a wrong passphrase opened the key store")
+
+
+def test_watch_stops_cleanly_on_sigint():
+    import signal
+    s = H.server()
+    a, b = two_people(s)
+    env = dict(os.environ, POSTERN_PASSWORD=b.password)
+    p = subprocess.Popen([CLI, "--server", f"http://127.0.0.1:{s.port}", "--home", b.home, "watch"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        time.sleep(1.5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=5)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(5)
+    eq(p.returncode, 0, f"watch after Ctrl-C (stderr {err[-200:]!r})")
