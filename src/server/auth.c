@@ -383,3 +383,20 @@ void auth_login_succeeded(const char *username)
 		au.lim[i].count = 0;
 	pthread_mutex_unlock(&au.lim_lock);
 }
+
+enum pst_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out)
+{
+	enum pst_err found, rc;
+	if (auth_login_check(username, &rq->retry_after) != PST_E_OK)
+		return PST_E_RATE_LIMITED;
+	found = rq->ops->user_by_name(rq->db, username, out);
+	if (found != PST_E_OK && found != PST_E_NOT_FOUND)
+		return found;
+	rc = auth_password_verify(found == PST_E_OK ? out->pw_hash : NULL, password);
+	sodium_memzero(out->pw_hash, sizeof(out->pw_hash));
+	if (rc == PST_E_INVALID_CREDENTIALS)
+		auth_login_failed(username);
+	else if (rc == PST_E_OK)
+		auth_login_succeeded(username);
+	return rc;
+}

@@ -82,6 +82,14 @@ enum pst_err auth_password_hash(const char *password, char out[STORE_PWHASH_LEN]
 enum pst_err auth_password_verify(const char *stored, const char *password);
 
 /*
+ * Check a login: the failed-login limit, the user, the password (an unknown user costs the same argon2id
+ * time as a wrong password), and the limiter's count. On success *out is the user (pw_hash wiped).
+ * Returns PST_E_OK, PST_E_RATE_LIMITED (rq->retry_after set), PST_E_INVALID_CREDENTIALS, PST_E_UNAVAILABLE
+ * (no hashing slot), PST_E_STORAGE. Uses rq->ops/rq->db; runs on a reader (prepare step).
+ */
+enum pst_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out);
+
+/*
  * Failed-login limiter keyed by username. auth_login_check returns PST_E_OK or PST_E_RATE_LIMITED with
  * *retry_after seconds. auth_login_failed counts one failure; auth_login_succeeded clears the count.
  * Thread-safe.

@@ -87,24 +87,17 @@ enum pst_err h_session_create_prepare(struct req *rq)
 	const char *username, *password;
 	struct store_user u;
 	struct session_prep *prep;
-	enum pst_err rc, found;
+	enum pst_err rc;
 
 	if ((rc = jsonv_str(rq, "username", 1, 64, &username)) != PST_E_OK)
 		return rc;
 	if ((rc = jsonv_str(rq, "password", 1, 1024, &password)) != PST_E_OK)
 		return rc;
-	if (auth_login_check(username, &rq->retry_after) != PST_E_OK)
+	rc = auth_login(rq, username, password, &u);
+	if (rc == PST_E_RATE_LIMITED)
 		return req_fail(rq, PST_E_RATE_LIMITED, "too many failed logins for this user; retry later");
-	found = rq->ops->user_by_name(rq->db, username, &u);
-	if (found != PST_E_OK && found != PST_E_NOT_FOUND)
-		return found;
-	rc = auth_password_verify(found == PST_E_OK ? u.pw_hash : NULL, password);
-	sodium_memzero(u.pw_hash, sizeof(u.pw_hash));
-	if (rc == PST_E_INVALID_CREDENTIALS)
-		auth_login_failed(username);
 	if (rc != PST_E_OK)
 		return rc;
-	auth_login_succeeded(username);
 	prep = calloc(1, sizeof(*prep));
 	if (prep == NULL)
 		return PST_E_INTERNAL;

@@ -560,24 +560,15 @@ enum pst_err h_oauth_login_prepare(struct req *rq)
 	const char *username = req_form(rq, "username"), *password = req_form(rq, "password");
 	struct store_user u;
 	struct login_prep *prep;
-	enum pst_err found, rc;
+	enum pst_err rc;
 
 	if (username == NULL || password == NULL || strlen(username) > 64 || strlen(password) > 1024)
 		return PST_E_OK; /* the page says so */
-	if (auth_login_check(username, &rq->retry_after) != PST_E_OK)
-		return PST_E_OK;
-	found = rq->ops->user_by_name(rq->db, username, &u);
-	if (found != PST_E_OK && found != PST_E_NOT_FOUND)
-		return found;
-	rc = auth_password_verify(found == PST_E_OK ? u.pw_hash : NULL, password);
-	sodium_memzero(u.pw_hash, sizeof(u.pw_hash));
-	if (rc == PST_E_INVALID_CREDENTIALS) {
-		auth_login_failed(username);
-		return PST_E_OK;
-	}
+	rc = auth_login(rq, username, password, &u);
+	if (rc == PST_E_RATE_LIMITED || rc == PST_E_INVALID_CREDENTIALS)
+		return PST_E_OK; /* no prep: h_oauth_login shows the form again, saying why */
 	if (rc != PST_E_OK)
 		return rc;
-	auth_login_succeeded(username);
 	prep = calloc(1, sizeof(*prep));
 	if (prep == NULL)
 		return PST_E_INTERNAL;
