@@ -340,33 +340,23 @@ static pst_status to_text(pst_client *c, json_t *j, char **json_out)
 	return (j == NULL || *json_out) ? PST_OK : pst__fail(c, PST_ERR_NOMEM, "out of memory");
 }
 
-pst_status pst_app_friends(pst_client *c, char **json_out)
+/* A partner GET whose JSON answer goes back as text. */
+static pst_status app_get_text(pst_client *c, const char *path, char **json_out)
 {
 	json_t *out = NULL;
 	pst_status st = need_app(c);
 	if (st == PST_OK && json_out == NULL)
 		st = PST_ERR_INVALID;
 	if (st == PST_OK)
-		st = app_call(c, "GET", "/v1/partner/friends", NULL, &out);
+		st = app_call(c, "GET", path, NULL, &out);
 	if (st == PST_OK)
 		st = to_text(c, out, json_out);
 	json_decref(out);
 	return st;
 }
 
-pst_status pst_app_threads(pst_client *c, char **json_out)
-{
-	json_t *out = NULL;
-	pst_status st = need_app(c);
-	if (st == PST_OK && json_out == NULL)
-		st = PST_ERR_INVALID;
-	if (st == PST_OK)
-		st = app_call(c, "GET", "/v1/partner/threads", NULL, &out);
-	if (st == PST_OK)
-		st = to_text(c, out, json_out);
-	json_decref(out);
-	return st;
-}
+pst_status pst_app_friends(pst_client *c, char **json_out) { return app_get_text(c, "/v1/partner/friends", json_out); }
+pst_status pst_app_threads(pst_client *c, char **json_out) { return app_get_text(c, "/v1/partner/threads", json_out); }
 
 pst_status pst_app_share(pst_client *c, const char *to, const char *item, const char *text, char **json_out)
 {
