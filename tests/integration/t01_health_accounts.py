@@ -201,3 +201,23 @@ def test_login_rate_limit_unknown_username_same_as_known():
         r = s.req("POST", "/v1/sessions", {"username": ghost, "password": "bad-password"})
         expect_error(r, 429, "rate_limited", "3rd failed login for an unknown username")
         check((r.header("retry-after") or "").strip().isdigit(), "429 without a numeric Retry-After")
+
+
+def test_secrets_never_reach_the_log():
+    # at the most verbose level, a session's token, a password and a message body appear nowhere in the log
+    with H.Server(["--log-level=debug"]) as s:
+        u = s.new_user("secretive")
+        v = s.new_user("other")
+        s.befriend(u, v)
+        tid = s.thread(u, [v])["thread_id"]
+        body = "c2VjcmV0LWJvZHktY2FuYXJ5"  # base64url of "secret-body-canary"
+        s.req("POST", f"/v1/threads/{tid}/messages", {"client_msg_id": "c1", "body": body}, token=u.token)
+        s.req("GET", "/v1/me", token=u.token + "x")                      # a malformed token
+        s.req("POST", "/v1/sessions", {"username": u.username, "password": "wrong-" + u.password})
+        s.req("GET", f"/v1/sync?since=0&timeout=0", token=u.token)
+        s.stop()
+        with open(s.log_path, "rb") as f:
+            log = f.read()
+        check(b"/v1/" in log, "the debug log is empty: the test sees nothing")
+        for secret in (u.token, u.password, body, "secret-body-canary"):
+            check(secret.encode() not in log, f"{secret[:8]}… is in the server log")
