@@ -16,6 +16,7 @@
 #include "log.h"
 #include "push.h"
 #include "routes.h"
+#include "strnum.h"
 #include "timefmt.h"
 
 #include <arpa/inet.h>
@@ -598,15 +599,22 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 		*detail = "too many, too long or repeated query parameters";
 		return PST_E_BAD_REQUEST;
 	}
+	if (hs.transfer_encoding) { /* only plain chunked: anything else is how requests get smuggled */
+		const char *te = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Transfer-Encoding");
+		if (hs.transfer_encoding > 1 || te == NULL || strcasecmp(te, "chunked") != 0) {
+			*detail = "Transfer-Encoding other than a single 'chunked'";
+			return PST_E_BAD_REQUEST;
+		}
+	}
 	cl = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Length");
 	if (cl) {
-		char *end = NULL;
-		unsigned long long n = strtoull(cl, &end, 10);
-		if (end == cl || *end != '\0') {
+		int64_t n = 0;
+		/* digits only: no sign, no space (strtoull would take "+2" and " -1") */
+		if (strnum_parse_cstr(cl, 0, INT64_MAX, &n) != 0 && !(cl[0] == '0' && strspn(cl, "0") == strlen(cl))) {
 			*detail = "bad Content-Length";
 			return PST_E_BAD_REQUEST;
 		}
-		if (n > (unsigned long long)H.cfg->max_request_bytes)
+		if (n > H.cfg->max_request_bytes)
 			return PST_E_TOO_LARGE;
 	}
 	ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
