@@ -12,7 +12,7 @@ SANITIZE ?=
 PKGS     := libmicrohttpd jansson libsodium sqlite3 libcurl
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-               -fno-strict-aliasing -pthread -Iinclude -Isrc/common -Isrc/server -Isrc/lib
+               -fno-strict-aliasing -fvisibility=hidden -pthread -Iinclude -Isrc/common -Isrc/server -Isrc/lib
 ifneq ($(SANITIZE),)
 CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS     += -fsanitize=$(SANITIZE)
@@ -49,9 +49,12 @@ $(BUILD)/posternd: $(BUILD)/src/server/main.o $(SERVER_OBJ) $(COMMON_OBJ)
 	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # libpostern: the client library (public headers in include/postern/), and the postern CLI built on it
+# One relocatable object whose only global symbols are the public API (pst_*): the internals and the
+# generic helpers it carries are made local, so nothing else is exported to a program that links it.
 $(BUILD)/libpostern.a: $(LIB_OBJ) $(COMMON_OBJ)
 	@echo "  AR  $@"
-	@rm -f $@ && ar rcs $@ $^
+	@ld -r -o $(BUILD)/libpostern-all.o $^ && objcopy --localize-hidden $(BUILD)/libpostern-all.o $(BUILD)/libpostern.o
+	@rm -f $@ && ar rcs $@ $(BUILD)/libpostern.o
 
 $(BUILD)/postern: $(CLI_OBJ) $(BUILD)/libpostern.a
 	@echo "  LD  $@"
@@ -72,7 +75,7 @@ run: deps $(BUILD)/posternd
 	./$(BUILD)/posternd --data-dir=./var --port=8080
 
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/postern $(BUILD)/partner-demo $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(UNIT_BIN)
 	@sh scripts/test.sh $(BUILD)
 
 bench: deps $(BUILD)/posternd

@@ -26,6 +26,13 @@ for t in "$build"/tests/test_*; do
 	[ -x "$t" ] || continue
 	"$t" > "$out" 2>&1; cat "$out"; tally "$out"
 done
+# libpostern exports its public API and nothing else (pst_*; internals and helpers are local)
+extra=$(nm -g --defined-only "$build/libpostern.a" 2>/dev/null | awk '$2 ~ /^[TDBR]$/ {print $3}' | grep -v '^pst_')
+if [ -f "$build/libpostern.a" ] && [ -z "$extra" ]; then
+	echo "ok   libpostern.exports_only_pst"; passed=$((passed + 1))
+else
+	echo "FAIL libpostern.exports_only_pst: $(echo $extra | head -c 300)"; failed=$((failed + 1))
+fi
 # tier 2: a short libFuzzer pass over the request-body parsers (make fuzz runs it longer)
 if make --no-print-directory fuzz BUILD="$build" FUZZ_SECONDS="${FUZZ_SECONDS:-8}" > "$out" 2>&1; then
 	echo "ok   fuzz.request_body + fuzz.envelope ($(grep -Eo 'Done [0-9]+ runs' "$out" | tr '\n' ' '))"; passed=$((passed + 1))

@@ -24,6 +24,10 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the library's interface; everything else in it is hidden (built with
+ * -fvisibility=hidden, and libpostern.a keeps only these symbols global). */
+#pragma GCC visibility push(default)
+
 #define PST_VERSION "0.1.0"
 
 typedef enum pst_status {
@@ -232,6 +236,8 @@ pst_status pst_app_report(pst_client *c, const char *period_start, char **json_o
  * answer's JSON text goes to *json_out (NULL for 204). HTTP errors return PST_ERR_HTTP/_AUTH/_NOT_FOUND.
  */
 pst_status pst_call(pst_client *c, const char *method, const char *path, const char *json_body, char **json_out);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
