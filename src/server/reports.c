@@ -2,7 +2,6 @@
 #include "reports.h"
 #include "jsontext.h"
 
-#include "strnum.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -18,14 +17,30 @@
 #define REPORT_PERIOD_DAYS 14
 #define DAY_MS 86400000LL
 
+/* A fixed-width field of n decimal digits (leading zeros allowed, as dates have them); -1 if not digits. */
+static int64_t fixed_digits(const char *s, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 int64_t reports_parse_day(const char *ymd)
 {
 	int64_t y, m, d;
 	struct tm tm;
 	time_t t;
-	if (ymd == NULL || strlen(ymd) != 10 || ymd[4] != '-' || ymd[7] != '-' ||
-	    strnum_parse_i64(ymd, 4, 1970, 9999, &y) != 0 || strnum_parse_i64(ymd + 5, 2, 1, 12, &m) != 0 ||
-	    strnum_parse_i64(ymd + 8, 2, 1, 31, &d) != 0)
+	if (ymd == NULL || strlen(ymd) != 10 || ymd[4] != '-' || ymd[7] != '-')
+		return -1;
+	y = fixed_digits(ymd, 4);
+	m = fixed_digits(ymd + 5, 2);
+	d = fixed_digits(ymd + 8, 2);
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (int)y - 1900;
