@@ -33,7 +33,7 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit integration bench clean fuzz
+.PHONY: all deps run test unit integration bench clean fuzz soak
 all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo
 
 deps:
@@ -83,6 +83,13 @@ bench: deps $(BUILD)/posternd
 
 clean:
 	rm -rf $(BUILD)
+
+# The long versions of what make test runs briefly: many kill -9 rounds during concurrent sends, and the
+# fault-injection runs, over and over (SOAK_ROUNDS, default 25).
+SOAK_ROUNDS ?= 25
+soak: deps $(BUILD)/posternd
+	POSTERN_CRASH_ROUNDS=$(SOAK_ROUNDS) POSTERND=$(BUILD)/posternd python3 tests/integration/run.py t13_crash
+	@i=0; while [ $$i -lt $(SOAK_ROUNDS) ]; do POSTERND=$(BUILD)/posternd python3 tests/integration/run.py t22_faults | tail -n 1 || exit 1; i=$$((i + 1)); done
 
 # libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS (default 60); `make test` runs a short pass.
 FUZZ_SECONDS ?= 60

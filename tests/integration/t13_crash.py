@@ -1,5 +1,6 @@
 """Crash safety: kill -9 while 16+ clients send; after a restart on the same data dir every acknowledged (2xx)
 message is there, with the seq it was given, seqs are 1..N without gaps, and the event log has each once."""
+import os
 import threading
 import time
 
@@ -121,7 +122,7 @@ def test_kill9_during_concurrent_sends():
         owner, senders, tid, dtid = _setup(s)
         all_ths = []
         cur = s
-        for rnd in range(2):
+        for rnd in range(int(os.environ.get("POSTERN_CRASH_ROUNDS", "2"))):  # make soak runs many more
             all_ths += _crash_round(cur, owner, senders, tid, dtid, rnd)
             cur = s.restart()
             owner_token = cur.login(owner)
