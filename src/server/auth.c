@@ -332,25 +332,53 @@ enum pst_err auth_password_verify(const char *stored, const char *password)
 	return (r == 0 && stored != NULL) ? PST_E_OK : PST_E_INVALID_CREDENTIALS;
 }
 
-/* The limiter slot for username: a keyed short hash picks the slot and is the stored key. */
-static int lim_slot(const char *username, unsigned char key[16])
+/*
+ * The limiter: a fixed table of LIMITER_SLOTS entries in groups of LIMITER_WAYS. A username's group comes
+ * from a keyed hash (the key is random per start, so nobody can aim names at one group); within it the
+ * entry holding the username's 16-byte key is used, else a free or expired one, else the one whose window
+ * started first. Two usernames never share a counter.
+ */
+#define LIMITER_WAYS 8
+
+static void lim_key_of(const char *username, unsigned char key[16], unsigned *group)
 {
-	unsigned char h[crypto_generichash_BYTES_MIN];
+	unsigned char h[crypto_generichash_BYTES];
 	crypto_generichash(h, sizeof(h), (const unsigned char *)username, strlen(username), au.lim_key, sizeof(au.lim_key));
 	memcpy(key, h, 16);
-	return (int)(((unsigned)h[0] | (unsigned)h[1] << 8) % LIMITER_SLOTS);
+	*group = (((unsigned)h[16] | (unsigned)h[17] << 8) % (LIMITER_SLOTS / LIMITER_WAYS)) * LIMITER_WAYS;
+}
+
+/* The entry of key in its group (NULL when absent and !create). Caller holds au.lim_lock. */
+static int lim_find(const unsigned char key[16], unsigned group, int64_t now, int create)
+{
+	int i, victim = -1;
+	for (i = 0; i < LIMITER_WAYS; i++)
+		if (memcmp(au.lim[group + (unsigned)i].key, key, 16) == 0)
+			return (int)group + i;
+	if (!create)
+		return -1;
+	for (i = 0; i < LIMITER_WAYS; i++) {
+		int j = (int)group + i;
+		if (au.lim[j].count == 0 || now - au.lim[j].window_start >= au.window_ms)
+			return j; /* free, or its window is over */
+		if (victim < 0 || au.lim[j].window_start < au.lim[victim].window_start)
+			victim = j;
+	}
+	return victim;
 }
 
 enum pst_err auth_login_check(const char *username, int *retry_after)
 {
 	unsigned char key[16];
-	int i = lim_slot(username, key);
+	unsigned group;
 	int64_t now = timefmt_mono_ms();
 	enum pst_err rc = PST_E_OK;
+	int i;
 
+	lim_key_of(username, key, &group);
 	pthread_mutex_lock(&au.lim_lock);
-	if (memcmp(au.lim[i].key, key, 16) == 0 && now - au.lim[i].window_start < au.window_ms &&
-	    au.lim[i].count >= au.fail_limit) {
+	i = lim_find(key, group, now, 0);
+	if (i >= 0 && now - au.lim[i].window_start < au.window_ms && au.lim[i].count >= au.fail_limit) {
 		*retry_after = (int)((au.window_ms - (now - au.lim[i].window_start)) / 1000) + 1;
 		rc = PST_E_RATE_LIMITED;
 	}
@@ -361,10 +389,13 @@ enum pst_err auth_login_check(const char *username, int *retry_after)
 void auth_login_failed(const char *username)
 {
 	unsigned char key[16];
-	int i = lim_slot(username, key);
+	unsigned group;
 	int64_t now = timefmt_mono_ms();
+	int i;
 
+	lim_key_of(username, key, &group);
 	pthread_mutex_lock(&au.lim_lock);
+	i = lim_find(key, group, now, 1);
 	if (memcmp(au.lim[i].key, key, 16) != 0 || now - au.lim[i].window_start >= au.window_ms) {
 		memcpy(au.lim[i].key, key, 16);
 		au.lim[i].window_start = now;
@@ -377,9 +408,13 @@ void auth_login_failed(const char *username)
 void auth_login_succeeded(const char *username)
 {
 	unsigned char key[16];
-	int i = lim_slot(username, key);
+	unsigned group;
+	int i;
+
+	lim_key_of(username, key, &group);
 	pthread_mutex_lock(&au.lim_lock);
-	if (memcmp(au.lim[i].key, key, 16) == 0)
+	i = lim_find(key, group, 0, 0);
+	if (i >= 0)
 		au.lim[i].count = 0;
 	pthread_mutex_unlock(&au.lim_lock);
 }

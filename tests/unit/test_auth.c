@@ -1,0 +1,89 @@
+/* test_auth.c — tokens, CSRF tokens, password hashing and the failed-login limiter. */
+#include "unit.h"
+
+#include "auth.h"
+#include "config.h"
+
+#include <sodium.h>
+
+static void setup(void)
+{
+	struct config cfg;
+	char dir[] = "/tmp/postern-auth-XXXXXX";
+	CHECK(sodium_init() >= 0);
+	CHECK(mkdtemp(dir) != NULL);
+	config_defaults(&cfg);
+	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+	cfg.pwhash_memlimit = 8192;
+	cfg.pwhash_opslimit = 1;
+	cfg.login_fail_limit = 3;
+	CHECK(auth_init(&cfg) == 0);
+}
+
+static void tokens_are_random_and_hashed(void)
+{
+	char a[AUTH_TOKEN_TEXT_LEN + 1], b[AUTH_TOKEN_TEXT_LEN + 1], p[AUTH_PREFIXED_LEN + 1];
+	unsigned char ha[32], hb[32], again[32];
+	setup();
+	auth_token_new(a, ha);
+	auth_token_new(b, hb);
+	CHECK(strlen(a) == AUTH_TOKEN_TEXT_LEN && strcmp(a, b) != 0 && memcmp(ha, hb, 32) != 0);
+	auth_token_hash(a, strlen(a), again);
+	CHECK(memcmp(ha, again, 32) == 0);
+	auth_token_new_prefixed(AUTH_PREFIX_ACCESS, p, sizeof(p), ha);
+	CHECK(strncmp(p, "pa.", 3) == 0 && strlen(p) == AUTH_PREFIXED_LEN);
+}
+
+static void csrf_tokens_belong_to_their_session(void)
+{
+	char t1[AUTH_TOKEN_TEXT_LEN + 1];
+	setup();
+	auth_csrf_token(1, t1);
+	CHECK(auth_csrf_ok(1, t1));
+	CHECK(!auth_csrf_ok(2, t1));
+	CHECK(!auth_csrf_ok(1, NULL));
+	CHECK(!auth_csrf_ok(1, "short"));
+	t1[0] = t1[0] == 'A' ? 'B' : 'A';
+	CHECK(!auth_csrf_ok(1, t1));
+}
+
+static void passwords(void)
+{
+	char h[STORE_PWHASH_LEN];
+	setup();
+	CHECK(auth_password_hash("correct horse", h) == PST_E_OK);
+	CHECK(strncmp(h, "$argon2id$", 10) == 0);
+	CHECK(auth_password_verify(h, "correct horse") == PST_E_OK);
+	CHECK(auth_password_verify(h, "wrong horse") == PST_E_INVALID_CREDENTIALS);
+	CHECK(auth_password_verify(NULL, "anything") == PST_E_INVALID_CREDENTIALS); /* unknown user */
+}
+
+static void failed_login_limiter(void)
+{
+	int retry = 0, i;
+	setup();
+	for (i = 0; i < 3; i++) {
+		CHECK(auth_login_check("victim", &retry) == PST_E_OK);
+		auth_login_failed("victim");
+	}
+	CHECK(auth_login_check("victim", &retry) == PST_E_RATE_LIMITED);
+	CHECK(retry > 0 && retry <= 301);
+	CHECK(auth_login_check("bystander", &retry) == PST_E_OK); /* another name is not limited */
+	for (i = 0; i < 100; i++) { /* others failing do not touch victim's count */
+		char name[32];
+		snprintf(name, sizeof(name), "other%d", i);
+		auth_login_failed(name);
+	}
+	CHECK(auth_login_check("victim", &retry) == PST_E_RATE_LIMITED);
+	auth_login_succeeded("bystander");
+	CHECK(auth_login_check("victim", &retry) == PST_E_RATE_LIMITED);
+}
+
+static const struct unit_case cases[] = {
+	{"tokens_are_random_and_hashed", tokens_are_random_and_hashed},
+	{"csrf_tokens_belong_to_their_session", csrf_tokens_belong_to_their_session},
+	{"passwords", passwords},
+	{"failed_login_limiter", failed_login_limiter},
+};
+
+UNIT_MAIN("auth", cases)
