@@ -12,6 +12,7 @@
 #include "partner.h"
 #include "reports.h"
 #include "routes.h"
+#include "scopes.h"
 #include "strnum.h"
 #include "timefmt.h"
 #include "views.h"
@@ -124,6 +125,40 @@ enum pst_err h_me_grant_revoke(struct req *rq)
 
 /* ---- the access log ---- */
 
+/* The access log's actions in words, for the page (the JSON keeps the codes). */
+static const struct {
+	const char *action, *words;
+} action_words[] = {
+	{"grant.created", "You connected the app"},
+	{"grant.revoked", "You disconnected the app"},
+	{"friends.list", "Listed which of your friends use it"},
+	{"shares.send", "Sent a share for you"},
+	{"threads.list", "Listed its conversations"},
+	{"threads.open", "Opened a conversation for a share"},
+	{"messages.read", "Read messages"},
+	{"messages.delete", "Deleted a message it had sent"},
+	{"events.read", "Received new messages and events"},
+	{"events.stream", "Opened its live connection"},
+	{"devices.register", "Registered its encryption device"},
+	{"keys.share", "Shared its encryption keys with readers"},
+	{"share_page.pick", "You chose friends it may send to"},
+};
+
+static void html_action(struct html *h, const char *action)
+{
+	size_t i;
+	if (strncmp(action, "denied:", 7) == 0) {
+		html_raw(h, "<span class=\"warn\">Refused: </span>");
+		action += 7;
+	}
+	for (i = 0; i < sizeof(action_words) / sizeof(action_words[0]); i++)
+		if (strcmp(action_words[i].action, action) == 0) {
+			html_text(h, action_words[i].words);
+			return;
+		}
+	html_text(h, action);
+}
+
 struct access_walk {
 	json_t *arr;
 	struct html *page;
@@ -134,7 +169,6 @@ struct access_walk {
 static int access_row(void *arg, const struct store_access_entry *e)
 {
 	struct access_walk *w = arg;
-	char when[TIMEFMT_RFC3339_LEN];
 	if (w->got == w->want) {
 		w->got++;
 		return 1;
@@ -148,12 +182,13 @@ static int access_row(void *arg, const struct store_access_entry *e)
 							"message_id", e->message_public_id[0] ? e->message_public_id : NULL, "count",
 							(json_int_t)e->count));
 	if (w->page) {
-		timefmt_rfc3339(e->at, when, sizeof(when));
-		html_raw(w->page, "<tr><td>%s</td><td>", when);
+		html_raw(w->page, "<tr><td>");
+		html_time(w->page, e->at);
+		html_raw(w->page, "</td><td>");
 		html_text(w->page, e->app_name);
 		html_raw(w->page, "</td><td>");
-		html_text(w->page, e->action);
-		html_raw(w->page, "</td><td>");
+		html_action(w->page, e->action);
+		html_raw(w->page, "</td><td class=\"muted\">");
 		html_text(w->page, e->thread_public_id);
 		html_raw(w->page, "</td><td>%lld</td></tr>", (long long)e->count);
 	}
@@ -208,17 +243,37 @@ static void nav(struct html *h, const struct req *rq)
 static int grant_html_row(void *arg, const struct store_grant *g, const struct store_app *a)
 {
 	struct grant_walk *w = arg;
-	char c[TIMEFMT_RFC3339_LEN], u[TIMEFMT_RFC3339_LEN] = "never", e[TIMEFMT_RFC3339_LEN];
 	int active = grant_active(g, w->rq->now);
-	timefmt_rfc3339(g->created_at, c, sizeof(c));
-	if (g->last_used_at)
-		timefmt_rfc3339(g->last_used_at, u, sizeof(u));
-	timefmt_rfc3339(g->expires_at, e, sizeof(e));
+	const char *p;
 	html_raw(w->page, "<tr><td><strong>");
 	html_text(w->page, a->name);
 	html_raw(w->page, "</strong></td><td>");
-	html_text(w->page, g->scopes);
-	html_raw(w->page, "</td><td>%s</td><td>%s</td><td>%s</td><td>", c, u, active ? e : (g->revoked_at ? "revoked" : "expired"));
+	for (p = g->scopes; *p;) { /* each scope in the consent page's words */
+		char word[64];
+		size_t n = strcspn(p, " ");
+		const struct scope_def *d;
+		snprintf(word, sizeof(word), "%.*s", (int)(n < 63 ? n : 63), p);
+		d = scope_find(word);
+		html_raw(w->page, "<div>");
+		html_text(w->page, d ? d->plain : word);
+		html_raw(w->page, "</div>");
+		p += n;
+		if (*p == ' ')
+			p++;
+	}
+	html_raw(w->page, "</td><td>");
+	html_time(w->page, g->created_at);
+	html_raw(w->page, "</td><td>");
+	if (g->last_used_at)
+		html_time(w->page, g->last_used_at);
+	else
+		html_text(w->page, "never");
+	html_raw(w->page, "</td><td>");
+	if (active)
+		html_time(w->page, g->expires_at);
+	else
+		html_text(w->page, g->revoked_at ? "disconnected" : "expired");
+	html_raw(w->page, "</td><td>");
 	if (active) {
 		html_raw(w->page, "<form method=\"post\" action=\"/account/apps/");
 		html_attr(w->page, g->public_id);

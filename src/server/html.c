@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
 
@@ -66,10 +67,10 @@ void html_begin(struct html *h, const char *title)
 	html_raw(h, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
 	html_text(h, title);
-	html_raw(h, "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:2em auto;padding:0 1em;color:#222}"
+	html_raw(h, "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:52em;margin:2em auto;padding:0 1em;color:#222}"
 		    "h1{font-size:1.4em}table{border-collapse:collapse;width:100%%}td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left}"
 		    "button{font:inherit;padding:.4em 1.2em;margin-right:.5em}.muted{color:#666}.warn{color:#a40}"
-		    "fieldset{border:1px solid #ccc;margin:1em 0}</style></head><body>\n");
+		    "fieldset{border:1px solid #ccc;margin:1em 0}td{vertical-align:top}</style></head><body>\n");
 }
 
 char *html_finish(struct html *h)
@@ -81,6 +82,16 @@ char *html_finish(struct html *h)
 		return NULL;
 	}
 	return h->buf;
+}
+
+void html_time(struct html *h, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[32];
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		return;
+	html_text(h, buf);
 }
 
 int html_urlencode(const char *s, char *out, size_t cap)

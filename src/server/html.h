@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HTML_MAX (256u << 10) /* a page larger than this is a bug: html_finish fails */
 
@@ -29,6 +30,9 @@ void html_attr(struct html *h, const char *s);
 
 /* Close the page. Returns the malloc'd document (the caller frees it), or NULL on overflow/OOM. */
 char *html_finish(struct html *h);
+
+/* Append a time (Unix ms) for people: "2026-11-29 05:41 UTC". */
+void html_time(struct html *h, int64_t ms);
 
 /* Percent-encode s for a URL query value into out (cap bytes). Returns 0, -1 if it does not fit. */
 int html_urlencode(const char *s, char *out, size_t cap);
