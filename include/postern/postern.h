@@ -123,6 +123,13 @@ pst_status pst_fingerprint(const char *sign_pk_b64, const char *box_pk_b64, char
 
 /* The direct thread with user_id (created when needed). */
 pst_status pst_thread_direct(pst_client *c, const char *user_id, char **thread_id_out);
+/* A group thread with the given friends (user ids; you are added); *thread_id_out gets its id. */
+pst_status pst_thread_create(pst_client *c, const char *const *user_ids, size_t n, char **thread_id_out);
+
+/* Add a friend to a group thread / remove a member (yourself = leave). The next message rotates keys. */
+pst_status pst_thread_add_member(pst_client *c, const char *thread_id, const char *user_id);
+pst_status pst_thread_remove_member(pst_client *c, const char *thread_id, const char *user_id);
+
 /* GET /v1/threads (the inbox) as JSON text. */
 pst_status pst_inbox(pst_client *c, int limit, char **json_out);
 

@@ -29,6 +29,13 @@ static const struct cli_command devices_subs[] = {
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
+static const struct cli_command group_subs[] = {
+	{"add", 2, 2, cmd_group_add, CLI_NEEDS_SESSION, NULL, "THREAD USER", NULL},
+	{"remove", 2, 2, cmd_group_remove, CLI_NEEDS_SESSION, NULL, "THREAD USER", NULL},
+	{"leave", 1, 1, cmd_group_leave, CLI_NEEDS_SESSION, NULL, "THREAD", NULL},
+	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
 static const struct cli_command apps_subs[] = {
 	{"revoke", 1, 1, cmd_apps_revoke, CLI_NEEDS_SESSION, NULL, "GRANT_ID", NULL},
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
@@ -56,6 +63,12 @@ const struct cli_command cli_commands[] = {
 	{"devices", 0, 0, cmd_devices, CLI_NEEDS_SESSION, devices_subs, "[remove DEVICE_ID]",
 	 "Alone: list your devices (the one you are using is marked).\n"
 	 "  remove DEVICE_ID      remove a device: it stops receiving keys for new messages"},
+	{"group", 0, 255, cmd_group, CLI_NEEDS_SESSION, group_subs, "USER... | add THREAD USER | remove THREAD USER | leave THREAD",
+	 "Conversations with several friends.\n"
+	 "  USER...               start one with these friends (prints its thread id)\n"
+	 "  add THREAD USER       add a friend (they read what is sent from now on)\n"
+	 "  remove THREAD USER    remove a member (the thread's creator only); later messages get new keys\n"
+	 "  leave THREAD          leave it"},
 	{"inbox", 0, 0, cmd_inbox, CLI_NEEDS_SESSION, NULL, "[--limit N]",
 	 "List your conversations, most recent activity first, with the number of unread messages."},
 	{"send", 2, 2, cmd_send, CLI_NEEDS_SESSION, NULL, "USER|THREAD TEXT",

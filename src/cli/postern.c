@@ -365,13 +365,16 @@ static const struct cli_command *pick_row(struct cmdline *cl)
 	const struct cli_command *row = cl->cmd, *sub;
 
 	if (row->subs && cl->nargs > 0) {
-		if ((sub = cli_command_find(row->subs, cl->args[0])) == NULL) {
+		sub = cli_command_find(row->subs, cl->args[0]);
+		if (sub == NULL && row->max_args == 0) { /* a command whose arguments can only be actions */
 			cli_usage(row, "unknown %s action '%s'", row->name, cl->args[0]);
 			return NULL;
 		}
-		row = sub;
-		memmove(cl->args, cl->args + 1, (size_t)(cl->nargs - 1) * sizeof(cl->args[0]));
-		cl->nargs--;
+		if (sub) { /* otherwise the arguments are the command's own (group USER...) */
+			row = sub;
+			memmove(cl->args, cl->args + 1, (size_t)(cl->nargs - 1) * sizeof(cl->args[0]));
+			cl->nargs--;
+		}
 	}
 	if (cl->nargs < row->min_args || cl->nargs > row->max_args) {
 		cli_usage(cl->cmd, "%s%s%s: %s", cl->cmd->name, row == cl->cmd ? "" : " ", row == cl->cmd ? "" : row->name,

@@ -110,6 +110,10 @@ int cmd_read(struct cli *cli, int argc, char **argv);
 int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_delete(struct cli *cli, int argc, char **argv);
 int cmd_open(struct cli *cli, int argc, char **argv);
+int cmd_group(struct cli *cli, int argc, char **argv);
+int cmd_group_add(struct cli *cli, int argc, char **argv);
+int cmd_group_remove(struct cli *cli, int argc, char **argv);
+int cmd_group_leave(struct cli *cli, int argc, char **argv);
 
 /*
  * 1 when s may be put into an API path as an id: 1..64 bytes of [A-Za-z0-9_-]. Ids come from the server and

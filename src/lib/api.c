@@ -330,3 +330,57 @@ pst_status pst_user_devices(pst_client *c, const char *user_id, char **json_out)
 	free(path);
 	return st;
 }
+
+pst_status pst_thread_create(pst_client *c, const char *const *user_ids, size_t n, char **thread_id_out)
+{
+	json_t *members, *body, *out = NULL;
+	size_t i;
+	pst_status st = check_args(c, user_ids, thread_id_out);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	*thread_id_out = NULL;
+	if (n == 0 || n > 255)
+		return pst__fail(c, PST_ERR_INVALID, "a thread has 1 to 255 other members");
+	members = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(members, json_string(user_ids[i] ? user_ids[i] : ""));
+	body = json_pack("{s:o}", "members", members);
+	st = pst__request(c, "POST", "/v1/threads", body, &out);
+	json_decref(body);
+	if (st == PST_OK) {
+		const char *id = json_string_value(json_object_get(out, "thread_id"));
+		*thread_id_out = id ? strdup(id) : NULL;
+		if (*thread_id_out == NULL)
+			st = pst__fail(c, PST_ERR_PROTOCOL, "the server's thread has no id");
+	}
+	json_decref(out);
+	return st;
+}
+
+pst_status pst_thread_add_member(pst_client *c, const char *thread_id, const char *user_id)
+{
+	if (user_id == NULL)
+		return c ? pst__fail(c, PST_ERR_INVALID, "a user id is required") : PST_ERR_INVALID;
+	return id_call(c, "POST", "/v1/threads/%s/members", thread_id, json_pack("{s:s}", "user_id", user_id));
+}
+
+pst_status pst_thread_remove_member(pst_client *c, const char *thread_id, const char *user_id)
+{
+	char *t = NULL, *u = NULL, *path = NULL;
+	pst_status st = check_args(c, thread_id, user_id);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	t = pst__escape(thread_id);
+	u = pst__escape(user_id);
+	if (t == NULL || u == NULL || asprintf(&path, "/v1/threads/%s/members/%s", t, u) < 0)
+		path = NULL;
+	st = path ? call_text(c, "DELETE", path, NULL, NULL) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	free(t);
+	free(u);
+	free(path);
+	return st;
+}
