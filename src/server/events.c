@@ -71,19 +71,31 @@ out:
 }
 
 struct contact_set {
-	int64_t ids[4096];
-	int n;
+	int64_t *ids; /* with repeats until sorted */
+	size_t n, cap;
+	int failed;
 	struct req *rq;
 };
 
 static void contact_add(struct contact_set *cs, int64_t id)
 {
-	int i;
-	for (i = 0; i < cs->n; i++)
-		if (cs->ids[i] == id)
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 64;
+		int64_t *n = cap <= (1u << 22) ? realloc(cs->ids, cap * sizeof(*n)) : NULL;
+		if (n == NULL) {
+			cs->failed = 1;
 			return;
-	if (cs->n < (int)(sizeof(cs->ids) / sizeof(cs->ids[0])))
-		cs->ids[cs->n++] = id;
+		}
+		cs->ids = n;
+		cs->cap = cap;
+	}
+	cs->ids[cs->n++] = id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
 static int contact_friend(void *arg, const struct store_friend *f)
@@ -106,23 +118,28 @@ static int contact_thread(void *arg, const struct store_thread *t)
 
 enum pst_err events_emit_contacts(struct req *rq, const char *type, json_t *data)
 {
-	struct contact_set *cs = calloc(1, sizeof(*cs));
+	struct contact_set cs = {NULL, 0, 0, 0, rq};
 	char *text = data ? jsontext_dump(data, JSON_COMPACT) : NULL;
 	enum pst_err rc = PST_E_INTERNAL;
-	int i;
+	size_t i;
 
 	json_decref(data);
-	if (cs == NULL || text == NULL)
+	if (text == NULL)
 		goto out;
-	cs->rq = rq;
-	contact_add(cs, rq->user.id);
-	rc = rq->ops->friend_list(rq->db, rq->user.id, contact_friend, cs);
+	contact_add(&cs, rq->user.id);
+	rc = rq->ops->friend_list(rq->db, rq->user.id, contact_friend, &cs);
 	if (rc == PST_E_OK)
-		rc = rq->ops->thread_list_for_user(rq->db, rq->user.id, 0, 0, 10000, contact_thread, cs);
-	for (i = 0; rc == PST_E_OK && i < cs->n; i++)
-		rc = emit_text(rq, cs->ids[i], 0, type, 0, text);
+		rc = rq->ops->thread_list_for_user(rq->db, rq->user.id, 0, 0, 10000, contact_thread, &cs);
+	if (rc == PST_E_OK && cs.failed)
+		rc = PST_E_INTERNAL;
+	if (rc != PST_E_OK)
+		goto out;
+	qsort(cs.ids, cs.n, sizeof(cs.ids[0]), cmp_id); /* each contact once */
+	for (i = 0; rc == PST_E_OK && i < cs.n; i++)
+		if (i == 0 || cs.ids[i] != cs.ids[i - 1])
+			rc = emit_text(rq, cs.ids[i], 0, type, 0, text);
 out:
 	free(text);
-	free(cs);
+	free(cs.ids);
 	return rc;
 }
