@@ -411,6 +411,22 @@ static enum pst_err consent_page(struct req *rq, const struct authz *az)
 	return page(rq, 200, &h);
 }
 
+/* 1 when days is one of the comma-separated lifetimes the consent page offers (not a substring of one). */
+static int expiry_offered(const char *list, int64_t days)
+{
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int64_t v = 0;
+		if (strnum_parse_i64(p, n, 1, 3650, &v) == 0 && v == days)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 /* ---- endpoints -------------------------------------------------------------------------------------- */
 
 enum pst_err h_oauth_metadata(struct req *rq)
@@ -498,7 +514,7 @@ enum pst_err h_oauth_decide(struct req *rq)
 		goto out;
 	}
 	/* only a lifetime the page offered */
-	if (days_text == NULL || strnum_parse_cstr(days_text, 1, 3650, &days) != 0 || strstr(rq->cfg->grant_expiries, days_text) == NULL) {
+	if (days_text == NULL || strnum_parse_cstr(days_text, 1, 3650, &days) != 0 || !expiry_offered(rq->cfg->grant_expiries, days)) {
 		rc = error_page(rq, 400, "Choose how long to allow", "Pick one of the offered durations.");
 		goto out;
 	}

@@ -871,3 +871,22 @@ def test_client_secret_basic_is_form_urlencoded():
         hdr = "Basic " + base64.b64encode(f"{cid}:{sec}".encode()).decode()
         r = H.post_form(s, "/oauth/token", {"grant_type": "client_credentials"}, headers={"Authorization": hdr})
         expect_status(r, 200, f"client_secret_basic, {what}")
+
+
+def test_only_an_offered_lifetime_is_accepted():
+    # the consent page offers 1, 30, 90 and 365 days: "3" and "36" (substrings of those) and 7 are refused
+    s = H.server()
+    a = app()
+    alice, b = logged_in(s)
+    for bad in ("3", "36", "7", "0", "-1", "abc", ""):
+        verifier, challenge = H.pkce_pair()
+        r = b.get(H.authorize_path(a, challenge=challenge, state="s1"))
+        f = H.hidden_fields(r.raw.decode())
+        f.update(decision="approve", expiry_days=bad)
+        r = b.post("/oauth/authorize", f)
+        check(r.status == 400 and r.header("location") is None, f"expiry_days={bad!r}: {r.status} {r.header('location')}")
+    verifier, challenge = H.pkce_pair()
+    r = b.get(H.authorize_path(a, challenge=challenge, state="s1"))
+    f = H.hidden_fields(r.raw.decode())
+    f.update(decision="approve", expiry_days="365")
+    expect_status(b.post("/oauth/authorize", f), 303, "365 days is offered")
