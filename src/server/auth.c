@@ -5,6 +5,7 @@
 
 #include "b64url.h"
 #include "routes.h"
+#include "scopes.h"
 #include "timefmt.h"
 
 #include "log.h"
@@ -234,19 +235,6 @@ static enum pst_err resolve_session(struct req *rq, const char *text)
 	return rc == PST_E_NOT_FOUND ? PST_E_UNAUTHORIZED : rc;
 }
 
-/* 1 when the space-separated list has word. */
-static int has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-	const char *p = list;
-	while ((p = strstr(p, word)) != NULL) {
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-		p += n;
-	}
-	return 0;
-}
-
 enum pst_err auth_resolve(struct req *rq)
 {
 	enum pst_err rc = PST_E_OK;
@@ -288,7 +276,7 @@ enum pst_err auth_resolve(struct req *rq)
 	if (rc != PST_E_OK)
 		goto out;
 	rq->cred = kind;
-	if ((kind == CRED_APP || kind == CRED_CLIENT) && rq->route->scope && !has_word(rq->token->scopes, rq->route->scope))
+	if ((kind == CRED_APP || kind == CRED_CLIENT) && rq->route->scope && !scope_has(rq->token->scopes, rq->route->scope))
 		rc = req_fail(rq, PST_E_INSUFFICIENT_SCOPE, "this token's grant does not include %s", rq->route->scope);
 out:
 	if (rc == PST_E_UNAUTHORIZED && rq->www_authenticate[0] == '\0')

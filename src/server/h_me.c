@@ -458,7 +458,7 @@ struct grant_pick {
 static int find_grant(void *arg, const struct store_grant *g, const struct store_app *a)
 {
 	struct grant_pick *p = arg;
-	if (a->id == p->rq->app->id && grant_active(g, p->rq->now) && strstr(g->scopes, "messages:send") && p->grant_id == 0)
+	if (a->id == p->rq->app->id && grant_active(g, p->rq->now) && scope_has(g->scopes, "messages:send") && p->grant_id == 0)
 		p->grant_id = g->id;
 	return 0;
 }
