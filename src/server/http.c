@@ -640,7 +640,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct exchange *x = *con_cls;
 	(void)cls;
-	(void)version;
 
 	if (x == NULL) {
 		const char *detail = NULL;
@@ -654,6 +653,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		x->conn = conn;
 		x->started = timefmt_mono_ms();
 		x->rq->cfg = H.cfg;
+		x->rq->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 		e = intake(x, url, method, &detail);
 		if (e != PST_E_OK) {
 			x->state = X_READY;

@@ -315,7 +315,11 @@ struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const str
 		memcpy(s->buf, hello, sizeof(hello) - 1);
 		s->len = sizeof(hello) - 1;
 	}
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, stream_read, s, stream_free_cb);
+	/* Over HTTP/1.1 the stream is chunked and libmicrohttpd has stream_read fill the connection's own
+	 * write buffer, so the response's block is never used: keep it to a few bytes (it is allocated and
+	 * zeroed for every idle stream). HTTP/1.0 has no chunking and reads through that block. */
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, rq->http10 ? 1024 : 16, stream_read, s,
+						 stream_free_cb);
 	if (resp == NULL) {
 		stream_unref(s);
 		return NULL;

@@ -60,6 +60,7 @@ struct req {
 	char bearer[128];             /* Authorization bearer text ("" when absent); wiped after auth */
 	int bearer_present;           /* an Authorization header was sent */
 	char last_event_id[32];       /* Last-Event-ID header */
+	int http10;                   /* the request came as HTTP/1.0 (no chunked responses) */
 	const struct config *cfg;
 	int64_t now;                  /* wall clock ms at dispatch */
 

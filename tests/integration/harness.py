@@ -353,9 +353,9 @@ class SSE:
     json. next_event(timeout) returns {"id","event","data"(parsed JSON),"raw_data"} or None on timeout;
     heartbeats (comment lines) are counted in self.comments."""
 
-    def __init__(self, port, path="/v1/events", token=None, headers=None, timeout=10):
+    def __init__(self, port, path="/v1/events", token=None, headers=None, timeout=10, version="1.1"):
         self.sock = socket.create_connection((HOST, port), timeout=timeout)
-        lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{port}", "Accept: text/event-stream"]
+        lines = [f"GET {path} HTTP/{version}", f"Host: {HOST}:{port}", "Accept: text/event-stream"]
         if token is not None:
             lines.append(f"Authorization: Bearer {token}")
         for k, v in (headers or {}).items():
@@ -714,8 +714,8 @@ class Server:
     def raw(self, data, timeout=10):
         return raw_request(self.port, data, timeout=timeout)
 
-    def sse(self, token=None, path="/v1/events", headers=None, timeout=10):
-        return SSE(self.port, path=path, token=token, headers=headers, timeout=timeout)
+    def sse(self, token=None, path="/v1/events", headers=None, timeout=10, version="1.1"):
+        return SSE(self.port, path=path, token=token, headers=headers, timeout=timeout, version=version)
 
     def health_ok(self, what="health after the previous request"):
         r = self.req("GET", "/v1/health", timeout=10)

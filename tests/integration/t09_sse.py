@@ -127,6 +127,27 @@ def test_sse_heartbeat():
                                   f"(comments: {st.comments})")
 
 
+def test_sse_large_events_over_http11_and_http10():
+    # HTTP/1.1 streams are chunked and written from the connection's buffer; HTTP/1.0 streams cannot be
+    # chunked and go through the response's own block. Both must carry an event far larger than either.
+    s = H.server()
+    a, b, tid = _pair(s)
+    _, cur = s.sync_all(b)
+    big = bytes((i * 7 + 3) % 256 for i in range(48 * 1024))
+    for version in ("1.1", "1.0"):
+        with _open(s, b, path=f"/v1/events?since={cur}", version=version) as st:
+            eq(st.chunked, version == "1.1", f"HTTP/{version} stream chunked")
+            sent = s.send(a, tid, body=big, cmid="big" + version.replace(".", "_"))
+            ev = _next_of(st, "message.created")
+            m = ev["data"]["message"]
+            eq((m["message_id"], m["body"]), (sent["message_id"], H.b64(big)), f"48 KiB body over HTTP/{version}")
+            cur = ev["id"]
+            small = s.send(a, tid, body=b"after", cmid="small" + version.replace(".", "_"))
+            ev = _next_of(st, "message.created")
+            eq(ev["data"]["message"]["message_id"], small["message_id"], f"next event over HTTP/{version}")
+            cur = ev["id"]
+
+
 def test_sse_two_streams_same_user():
     s = H.server()
     a, b, tid = _pair(s)
