@@ -130,8 +130,12 @@ pst_status pst_thread_create(pst_client *c, const char *const *user_ids, size_t 
 pst_status pst_thread_add_member(pst_client *c, const char *thread_id, const char *user_id);
 pst_status pst_thread_remove_member(pst_client *c, const char *thread_id, const char *user_id);
 
-/* GET /v1/threads (the inbox) as JSON text. */
+/* GET /v1/threads (the inbox) as JSON text: {"threads":[…],"next_cursor":C|null}, newest activity first. */
 pst_status pst_inbox(pst_client *c, int limit, char **json_out);
+
+/* One page of the inbox: cursor is NULL for the first page, else a next_cursor the previous page returned
+ * (the next page starts after it). limit is 1 to 100. */
+pst_status pst_inbox_page(pst_client *c, int limit, const char *cursor, char **json_out);
 
 /* GET /v1/threads/{id} (members and the devices that may read it) as JSON text. */
 pst_status pst_thread(pst_client *c, const char *thread_id, char **json_out);
@@ -191,7 +195,10 @@ pst_status pst_sync(pst_client *c);
 
 pst_status pst_grants(pst_client *c, char **json_out);
 pst_status pst_grant_revoke(pst_client *c, const char *grant_id);
+/* The person's access log as JSON text, {"entries":[…],"next_cursor":C|null}, newest first: the first 200
+ * entries. pst_access_log_page reads one page: cursor NULL or a next_cursor from the page before; limit 1 to 200. */
 pst_status pst_access_log(pst_client *c, char **json_out);
+pst_status pst_access_log_page(pst_client *c, int limit, const char *cursor, char **json_out);
 pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept);
 pst_status pst_share_open(pst_client *c, const char *thread_id, const char *share_id, pst_message **msg_out);
 

@@ -14,6 +14,8 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
+#define ACCESS_LOG_DEFAULT 50 /* entries per page of `access-log` (the server allows 1 to 200) */
+
 /* ---- the table ---- */
 
 static const struct cli_command friends_subs[] = {
@@ -69,7 +71,7 @@ const struct cli_command cli_commands[] = {
 	 "  add THREAD USER       add a friend (they read what is sent from now on)\n"
 	 "  remove THREAD USER    remove a member (the thread's creator only); later messages get new keys\n"
 	 "  leave THREAD          leave it"},
-	{"inbox", 0, 0, cmd_inbox, CLI_NEEDS_SESSION, NULL, "[--limit N]",
+	{"inbox", 0, 0, cmd_inbox, CLI_NEEDS_SESSION, NULL, "[--limit N] [--cursor C]",
 	 "List your conversations, most recent activity first, with the number of unread messages."},
 	{"send", 2, 2, cmd_send, CLI_NEEDS_SESSION, NULL, "USER|THREAD TEXT",
 	 "Encrypt TEXT on this device and send it. USER is a friend's username (the direct conversation with\n"
@@ -91,7 +93,7 @@ const struct cli_command cli_commands[] = {
 	{"apps", 0, 0, cmd_apps, CLI_NEEDS_SESSION, apps_subs, "[revoke GRANT_ID]",
 	 "Alone: list the partner apps you connected, what they may do and until when.\n"
 	 "  revoke GRANT_ID       disconnect an app: every token it holds stops working at once"},
-	{"access-log", 0, 0, cmd_access_log, CLI_NEEDS_SESSION, NULL, "",
+	{"access-log", 0, 0, cmd_access_log, CLI_NEEDS_SESSION, NULL, "[--limit N] [--cursor C]",
 	 "Show what connected apps did with your data: when, which app, what, in which conversation."},
 	{"consent", 2, 2, cmd_consent, CLI_NEEDS_SESSION, NULL, "THREAD accept|decline",
 	 "In a conversation a partner app started, let that app read your messages too (accept), or not."},
@@ -612,7 +614,8 @@ int cmd_access_log(struct cli *cli, int argc, char **argv)
 	int rc = CLI_FAIL;
 
 	(void)argc, (void)argv;
-	if ((st = pst_access_log(cli->client, &text)) != PST_OK) {
+	if ((st = pst_access_log_page(cli->client, cli->limit ? (int)cli->limit : ACCESS_LOG_DEFAULT, cli->cursor, &text)) !=
+	    PST_OK) {
 		rc = cli_fail(cli, st, "read the access log");
 		goto out;
 	}
@@ -633,10 +636,12 @@ int cmd_access_log(struct cli *cli, int argc, char **argv)
 			 out_str(e, "thread_id", ""), json_is_string(json_object_get(e, "message_id")) ? "  message " : "",
 			 out_str(e, "message_id", ""), items);
 	}
-	if (i == 0)
+	if (i == 0 && cli->cursor == NULL)
 		out_line("No app has touched your data.");
+	else if (i == 0)
+		out_line("No older entries.");
 	else if (json_is_string(json_object_get(ans, "next_cursor")))
-		out_line("(older entries not shown)");
+		out_line("Older entries: postern access-log --cursor %s", out_str(ans, "next_cursor", ""));
 	rc = CLI_OK;
 out:
 	json_decref(ans);

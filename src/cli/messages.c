@@ -205,7 +205,7 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 	int rc = CLI_FAIL;
 
 	(void)argc, (void)argv;
-	if ((st = pst_inbox(cli->client, cli->limit ? (int)cli->limit : INBOX_DEFAULT, &text)) != PST_OK) {
+	if ((st = pst_inbox_page(cli->client, cli->limit ? (int)cli->limit : INBOX_DEFAULT, cli->cursor, &text)) != PST_OK) {
 		rc = cli_fail(cli, st, "read the inbox");
 		goto out;
 	}
@@ -219,10 +219,12 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 		snprintf(me, sizeof(me), "%s", pst_user_id(cli->client));
 	json_array_foreach(json_object_get(ans, "threads"), i, t)
 		print_thread(t, me);
-	if (i == 0)
+	if (i == 0 && cli->cursor == NULL)
 		out_line("No conversations yet. Start one with: postern send FRIEND TEXT");
+	else if (i == 0)
+		out_line("No older conversations.");
 	else if (json_is_string(json_object_get(ans, "next_cursor")))
-		out_line("(older conversations not shown)");
+		out_line("Older conversations: postern inbox --cursor %s", out_str(ans, "next_cursor", ""));
 	rc = CLI_OK;
 out:
 	json_decref(ans);

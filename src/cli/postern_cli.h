@@ -25,7 +25,8 @@ struct cli {
 	int json;                /* --json: print JSON instead of the human format */
 	/* options that belong to one command (see the option table in postern.c) */
 	const char *device_name; /* login --device-name; NULL = "postern on HOSTNAME" */
-	long limit;              /* read/inbox --limit; 0 = the command's default */
+	long limit;              /* read/inbox/access-log --limit; 0 = the command's default */
+	const char *cursor;      /* inbox/access-log --cursor: the page after this one; NULL = the first page */
 	long max_seconds;        /* watch --max-seconds; 0 = until interrupted */
 	int show_ids;            /* read --ids */
 };

@@ -180,7 +180,39 @@ SIMPLE_GET(pst_friends, "/v1/friends")
 SIMPLE_GET(pst_friend_requests, "/v1/friends/requests")
 SIMPLE_GET(pst_devices, "/v1/devices")
 SIMPLE_GET(pst_grants, "/v1/me/grants")
-SIMPLE_GET(pst_access_log, "/v1/me/access-log?limit=200")
+
+/* GET base?limit=N[&cursor=C] as JSON text (a page of a listing; the cursor is escaped). */
+static pst_status page_get(pst_client *c, const char *base, int limit, int max, const char *cursor, char **json_out)
+{
+	char *path = NULL, *esc = NULL;
+	pst_status st;
+
+	if (c == NULL || json_out == NULL)
+		return PST_ERR_INVALID;
+	if (limit < 1 || limit > max)
+		return pst__fail(c, PST_ERR_INVALID, max == 100 ? "limit is 1 to 100" : "limit is 1 to 200");
+	if (cursor && (cursor[0] == '\0' || strlen(cursor) > 128))
+		return pst__fail(c, PST_ERR_INVALID, "that is not a cursor this listing gave");
+	if ((st = need_login(c)) != PST_OK)
+		return st;
+	if (cursor && (esc = pst__escape(cursor)) == NULL)
+		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	if (asprintf(&path, "%s?limit=%d%s%s", base, limit, esc ? "&cursor=" : "", esc ? esc : "") < 0) {
+		free(esc);
+		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	}
+	st = call_text(c, "GET", path, NULL, json_out);
+	free(path);
+	free(esc);
+	return st;
+}
+
+pst_status pst_access_log(pst_client *c, char **json_out) { return page_get(c, "/v1/me/access-log", 200, 200, NULL, json_out); }
+
+pst_status pst_access_log_page(pst_client *c, int limit, const char *cursor, char **json_out)
+{
+	return page_get(c, "/v1/me/access-log", limit, 200, cursor, json_out);
+}
 
 pst_status pst_friend_add(pst_client *c, const char *username, char **json_out)
 {
@@ -282,16 +314,11 @@ pst_status pst_thread_direct(pst_client *c, const char *user_id, char **thread_i
 	return st;
 }
 
-pst_status pst_inbox(pst_client *c, int limit, char **json_out)
+pst_status pst_inbox(pst_client *c, int limit, char **json_out) { return page_get(c, "/v1/threads", limit, 100, NULL, json_out); }
+
+pst_status pst_inbox_page(pst_client *c, int limit, const char *cursor, char **json_out)
 {
-	char path[64];
-	pst_status st;
-	if (c == NULL || json_out == NULL || limit < 1 || limit > 100)
-		return c ? pst__fail(c, PST_ERR_INVALID, "limit is 1 to 100") : PST_ERR_INVALID;
-	if ((st = need_login(c)) != PST_OK)
-		return st;
-	snprintf(path, sizeof(path), "/v1/threads?limit=%d", limit);
-	return call_text(c, "GET", path, NULL, json_out);
+	return page_get(c, "/v1/threads", limit, 100, cursor, json_out);
 }
 
 pst_status pst_thread(pst_client *c, const char *thread_id, char **json_out)

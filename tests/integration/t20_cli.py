@@ -266,3 +266,67 @@ def test_watch_stops_cleanly_on_sigint():
             p.kill()
             p.wait(5)
     eq(p.returncode, 0, f"watch after Ctrl-C (stderr {err[-200:]!r})")
+
+
+def _thread_ids(text):
+    import re
+    return re.findall(r"^(t_\S+)", text, re.M)
+
+
+def _next_cursor(text, command):
+    import re
+    m = re.search(rf"postern {command} --cursor (\S+)", text)
+    return m.group(1) if m else None
+
+
+def test_inbox_and_access_log_page_through_everything():
+    # more conversations (and access-log entries) than one page: each page points at the next, and
+    # following the pointers shows every item once.
+    s = H.server()
+    alice = Person(s, "alice")
+    alice.run("register", alice.name)
+    alice.run("login", alice.name)
+    for name in ("bob", "carol", "dave"):
+        f = Person(s, name)
+        f.run("register", f.name)
+        f.run("login", f.name)
+        befriend(alice, f)
+        alice.run("send", f.name, f"hello {name}")
+    every = [t["thread_id"] for t in alice.json("inbox")["threads"]]
+    eq(len(every), 3, "threads in the JSON inbox")
+    seen, cursor, pages = [], None, 0
+    while True:
+        out = alice.run("inbox", "--limit", "2", *(["--cursor", cursor] if cursor else [])).stdout
+        ids = _thread_ids(out)
+        check(ids, f"an inbox page with no thread: {out!r}")
+        seen += ids
+        pages += 1
+        cursor = _next_cursor(out, "inbox")
+        if cursor is None:
+            break
+        check(pages < 5, "the inbox keeps pointing at more pages")
+    eq((pages, seen), (2, every), "inbox pages of 2, followed through --cursor")
+    p = alice.run("inbox", "--cursor", "not-a-cursor", check_ok=False)
+    check(p.returncode != 0 and "cursor" in p.stderr.lower(), f"a bad cursor: exit {p.returncode}, {p.stderr!r}")
+
+    # five partner calls -> five access-log entries
+    app_name = H.rand_name("pager")
+    app = H.create_app(s, name=app_name)
+    user = H.User(alice.name, alice.password, alice.user_id())
+    tok = H.grant_tokens(s, app, user)["access_token"]
+    for _ in range(5):
+        H.expect_status(s.req("GET", "/v1/partner/friends", token=tok), 200, "app lists friends")
+    whole = alice.json("access-log", "--limit", "200")["entries"]
+    check(len(whole) >= 5 and whole[0]["action"] == whole[4]["action"], f"access log: {whole}")
+    lines, cursor, pages = 0, None, 0
+    while True:
+        out = alice.run("access-log", "--limit", "2", *(["--cursor", cursor] if cursor else [])).stdout
+        n = sum(1 for ln in out.splitlines() if app_name in ln)
+        check(n > 0 or cursor is None, f"an access-log page with no entry: {out!r}")
+        lines += n
+        pages += 1
+        cursor = _next_cursor(out, "access-log")
+        if cursor is None:
+            break
+        check(pages < 10, "the access log keeps pointing at more pages")
+    eq((lines, pages), (len(whole), (len(whole) + 1) // 2), "access-log pages of 2 cover the whole log once")
