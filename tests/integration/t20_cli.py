@@ -273,10 +273,21 @@ def _thread_ids(text):
     return re.findall(r"^(t_\S+)", text, re.M)
 
 
-def _next_cursor(text, command):
+def _pages(person, command, items, max_pages):
+    """Run `postern COMMAND --limit 2`, then each `--cursor` the page prints, to the last page. Returns the
+    list of each page's items (items(stdout) -> list)."""
     import re
-    m = re.search(rf"postern {command} --cursor (\S+)", text)
-    return m.group(1) if m else None
+    out_pages, cursor = [], None
+    while True:
+        out = person.run(command, "--limit", "2", *(["--cursor", cursor] if cursor else [])).stdout
+        got = items(out)
+        check(got, f"a {command} page with nothing on it: {out!r}")
+        out_pages.append(got)
+        m = re.search(rf"postern {command} --cursor (\S+)", out)
+        if m is None:
+            return out_pages
+        cursor = m.group(1)
+        check(len(out_pages) < max_pages, f"{command} keeps pointing at more pages")
 
 
 def test_inbox_and_access_log_page_through_everything():
@@ -294,18 +305,8 @@ def test_inbox_and_access_log_page_through_everything():
         alice.run("send", f.name, f"hello {name}")
     every = [t["thread_id"] for t in alice.json("inbox")["threads"]]
     eq(len(every), 3, "threads in the JSON inbox")
-    seen, cursor, pages = [], None, 0
-    while True:
-        out = alice.run("inbox", "--limit", "2", *(["--cursor", cursor] if cursor else [])).stdout
-        ids = _thread_ids(out)
-        check(ids, f"an inbox page with no thread: {out!r}")
-        seen += ids
-        pages += 1
-        cursor = _next_cursor(out, "inbox")
-        if cursor is None:
-            break
-        check(pages < 5, "the inbox keeps pointing at more pages")
-    eq((pages, seen), (2, every), "inbox pages of 2, followed through --cursor")
+    pages = _pages(alice, "inbox", _thread_ids, 5)
+    eq((len(pages), sum(pages, [])), (2, every), "inbox pages of 2, followed through --cursor")
     p = alice.run("inbox", "--cursor", "not-a-cursor", check_ok=False)
     check(p.returncode != 0 and "cursor" in p.stderr.lower(), f"a bad cursor: exit {p.returncode}, {p.stderr!r}")
 
@@ -318,15 +319,6 @@ def test_inbox_and_access_log_page_through_everything():
         H.expect_status(s.req("GET", "/v1/partner/friends", token=tok), 200, "app lists friends")
     whole = alice.json("access-log", "--limit", "200")["entries"]
     check(len(whole) >= 5 and whole[0]["action"] == whole[4]["action"], f"access log: {whole}")
-    lines, cursor, pages = 0, None, 0
-    while True:
-        out = alice.run("access-log", "--limit", "2", *(["--cursor", cursor] if cursor else [])).stdout
-        n = sum(1 for ln in out.splitlines() if app_name in ln)
-        check(n > 0 or cursor is None, f"an access-log page with no entry: {out!r}")
-        lines += n
-        pages += 1
-        cursor = _next_cursor(out, "access-log")
-        if cursor is None:
-            break
-        check(pages < 10, "the access log keeps pointing at more pages")
-    eq((lines, pages), (len(whole), (len(whole) + 1) // 2), "access-log pages of 2 cover the whole log once")
+    pages = _pages(alice, "access-log", lambda out: [ln for ln in out.splitlines() if app_name in ln], 10)
+    eq((len(pages), sum(len(p) for p in pages)), ((len(whole) + 1) // 2, len(whole)),
+       "access-log pages of 2 cover the whole log once")
