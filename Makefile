@@ -70,7 +70,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(SERVER_OBJ) $(COMMON_OBJ) $
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_OBJ) $(LIB_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
-run: deps $(BUILD)/posternd
+# builds everything `make` builds, so the clients the README shows next are there too
+run: deps
+	@$(MAKE) --no-print-directory all
 	@mkdir -p var
 	./$(BUILD)/posternd --data-dir=./var --port=8080
 
