@@ -163,6 +163,11 @@ pst_status pst_send_text(pst_client *c, const char *thread_id, const char *text,
 
 /* The last `limit` messages of a thread (1..200), decrypted where possible, oldest first. */
 pst_status pst_read(pst_client *c, const char *thread_id, int limit, pst_message **msgs_out, size_t *n_out);
+
+/* The same for the `limit` messages just before seq `before_seq` (older history: pass the seq of the oldest
+ * message you have). before_seq 0 means the newest, as pst_read. */
+pst_status pst_read_before(pst_client *c, const char *thread_id, int64_t before_seq, int limit, pst_message **msgs_out,
+			   size_t *n_out);
 void pst_messages_free(pst_message *msgs, size_t n);
 
 pst_status pst_delete_message(pst_client *c, const char *thread_id, const char *message_id);

@@ -78,7 +78,7 @@ const struct cli_command cli_commands[] = {
 	 "them is created when needed; write @USER for a username that starts with \"t_\"); THREAD is a thread id\n"
 	 "(\"t_...\", see inbox). TEXT \"-\" reads the text from standard input. Put `--` before a text that\n"
 	 "starts with \"-\"."},
-	{"read", 1, 1, cmd_read, CLI_NEEDS_SESSION, NULL, "USER|THREAD [--limit N] [--ids]",
+	{"read", 1, 1, cmd_read, CLI_NEEDS_SESSION, NULL, "USER|THREAD [--limit N] [--before SEQ] [--ids]",
 	 "Show the last messages of a conversation, decrypted here, oldest first, and mark them read. A message\n"
 	 "this device has no key for shows as \"[cannot decrypt: no key]\" (it was sent before this device\n"
 	 "existed, or its key has not arrived yet: `postern watch` picks up keys as they come)."},

@@ -316,14 +316,15 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	struct names people = {0};
 	json_t *all = NULL, *list = NULL;
 	pst_status st;
-	int rc = CLI_FAIL;
+	int rc = CLI_FAIL, limit;
 
 	(void)argc;
 	if ((rc = resolve_thread(cli, argv[0], &thread_id)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
 	names_load_thread(cli, &people, thread_id);
-	if ((st = pst_read(cli->client, thread_id, cli->limit ? (int)cli->limit : READ_DEFAULT, &msgs, &n)) != PST_OK) {
+	limit = cli->limit ? (int)cli->limit : READ_DEFAULT;
+	if ((st = pst_read_before(cli->client, thread_id, cli->before, limit, &msgs, &n)) != PST_OK) {
 		rc = cli_fail(cli, st, "read %s", argv[0]);
 		goto out;
 	}
@@ -342,9 +343,11 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			out_message(&msgs[i], names_find(&people, msgs[i].sender_id), OUT_SHARE_HINT | (cli->show_ids ? OUT_ID : 0));
 		if (n == 0)
-			out_line("No messages yet.");
+			out_line(cli->before ? "No older messages." : "No messages yet.");
+		else if (n == (size_t)limit && msgs[0].seq > 1) /* a full page that does not start at the first */
+			out_line("Older messages: postern read %s --before %lld", argv[0], (long long)msgs[0].seq);
 	}
-	if (n > 0)
+	if (n > 0 && cli->before == 0) /* reading old history does not move the read marker */
 		mark_read(cli, thread_id, msgs[n - 1].seq);
 	rc = CLI_OK;
 out:

@@ -50,6 +50,8 @@ static const struct cli_option options[] = {
 	 "the name of this device, on the first login in this home (default: \"postern on HOSTNAME\")"},
 	{"--limit", OPT_LONG, offsetof(struct cli, limit), 1, 200, "read", "N", "show the last N messages (1-200, default 20)"},
 	{"--ids", OPT_FLAG, offsetof(struct cli, show_ids), 0, 0, "read", NULL, "show each message's id (for delete)"},
+	{"--before", OPT_LONG, offsetof(struct cli, before), 1, LONG_MAX, "read", "SEQ",
+	 "show the messages before number SEQ (older history; the page before prints the command)"},
 	{"--limit", OPT_LONG, offsetof(struct cli, limit), 1, 100, "inbox", "N", "show at most N threads (1-100, default 50)"},
 	{"--cursor", OPT_STRING, offsetof(struct cli, cursor), 0, 0, "inbox", "C",
 	 "continue after the page that printed this cursor (older conversations)"},

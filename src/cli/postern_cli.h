@@ -29,6 +29,7 @@ struct cli {
 	const char *cursor;      /* inbox/access-log --cursor: the page after this one; NULL = the first page */
 	long max_seconds;        /* watch --max-seconds; 0 = until interrupted */
 	int show_ids;            /* read --ids */
+	long before;             /* read --before: messages below this seq; 0 = the newest */
 };
 
 /* A command's handler: argv holds exactly the positional arguments after the command (and subcommand) name. */

@@ -671,6 +671,12 @@ out:
 
 pst_status pst_read(pst_client *c, const char *thread_id, int limit, pst_message **msgs_out, size_t *n_out)
 {
+	return pst_read_before(c, thread_id, 0, limit, msgs_out, n_out);
+}
+
+pst_status pst_read_before(pst_client *c, const char *thread_id, int64_t before_seq, int limit, pst_message **msgs_out,
+			   size_t *n_out)
+{
 	json_t *t = NULL, *out = NULL, *devices = NULL, *m, *list;
 	pst_message *msgs = NULL;
 	char suffix[96], *path = NULL;
@@ -681,15 +687,18 @@ pst_status pst_read(pst_client *c, const char *thread_id, int limit, pst_message
 		*msgs_out = NULL;
 	if (n_out)
 		*n_out = 0;
-	if (c == NULL || !id_ok(thread_id) || msgs_out == NULL || n_out == NULL || limit < 1 || limit > 200)
-		return c ? pst__fail(c, PST_ERR_INVALID, "a thread id and a limit of 1 to 200 are required") : PST_ERR_INVALID;
+	if (c == NULL || !id_ok(thread_id) || msgs_out == NULL || n_out == NULL || limit < 1 || limit > 200 ||
+	    before_seq < 0)
+		return c ? pst__fail(c, PST_ERR_INVALID, "a thread id, a limit of 1 to 200 and a seq of 0 or more are required")
+			 : PST_ERR_INVALID;
 	c->notice[0] = '\0';
 	if ((st = pst_sync(c)) != PST_OK) /* take any key hand-overs first */
 		return st;
 	if ((st = thread_devices(c, thread_id, &devices, &t)) != PST_OK)
 		goto out;
-	snprintf(suffix, sizeof(suffix), "/messages?before=%lld&limit=%d",
-		 (long long)json_integer_value(json_object_get(t, "last_seq")) + 1, limit);
+	if (before_seq == 0)
+		before_seq = json_integer_value(json_object_get(t, "last_seq")) + 1;
+	snprintf(suffix, sizeof(suffix), "/messages?before=%lld&limit=%d", (long long)before_seq, limit);
 	if ((path = thread_path(thread_id, suffix)) == NULL) {
 		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
 		goto out;

@@ -4,6 +4,7 @@ guarantees after a change: a removed member and a removed device receive no key 
 import base64
 import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -273,21 +274,22 @@ def _thread_ids(text):
     return re.findall(r"^(t_\S+)", text, re.M)
 
 
-def _pages(person, command, items, max_pages):
-    """Run `postern COMMAND --limit 2`, then each `--cursor` the page prints, to the last page. Returns the
-    list of each page's items (items(stdout) -> list)."""
+def _pages(person, args, items, max_pages, flag="--cursor"):
+    """Run `postern ARGS --limit 2`, then each `FLAG VALUE` the page prints as the command for the next page,
+    to the last page. Returns the list of each page's items (items(stdout) -> list)."""
     import re
-    out_pages, cursor = [], None
+    out_pages, value = [], None
+    command = " ".join(args)
     while True:
-        out = person.run(command, "--limit", "2", *(["--cursor", cursor] if cursor else [])).stdout
+        out = person.run(*args, "--limit", "2", *([flag, value] if value else [])).stdout
         got = items(out)
-        check(got, f"a {command} page with nothing on it: {out!r}")
+        check(got, f"a `{command}` page with nothing on it: {out!r}")
         out_pages.append(got)
-        m = re.search(rf"postern {command} --cursor (\S+)", out)
+        m = re.search(rf"postern {re.escape(command)} {flag} (\S+)", out)
         if m is None:
             return out_pages
-        cursor = m.group(1)
-        check(len(out_pages) < max_pages, f"{command} keeps pointing at more pages")
+        value = m.group(1)
+        check(len(out_pages) < max_pages, f"`{command}` keeps pointing at more pages")
 
 
 def test_inbox_and_access_log_page_through_everything():
@@ -305,7 +307,7 @@ def test_inbox_and_access_log_page_through_everything():
         alice.run("send", f.name, f"hello {name}")
     every = [t["thread_id"] for t in alice.json("inbox")["threads"]]
     eq(len(every), 3, "threads in the JSON inbox")
-    pages = _pages(alice, "inbox", _thread_ids, 5)
+    pages = _pages(alice, ["inbox"], _thread_ids, 5)
     eq((len(pages), sum(pages, [])), (2, every), "inbox pages of 2, followed through --cursor")
     p = alice.run("inbox", "--cursor", "not-a-cursor", check_ok=False)
     check(p.returncode != 0 and "cursor" in p.stderr.lower(), f"a bad cursor: exit {p.returncode}, {p.stderr!r}")
@@ -319,6 +321,17 @@ def test_inbox_and_access_log_page_through_everything():
         H.expect_status(s.req("GET", "/v1/partner/friends", token=tok), 200, "app lists friends")
     whole = alice.json("access-log", "--limit", "200")["entries"]
     check(len(whole) >= 5 and whole[0]["action"] == whole[4]["action"], f"access log: {whole}")
-    pages = _pages(alice, "access-log", lambda out: [ln for ln in out.splitlines() if app_name in ln], 10)
+    pages = _pages(alice, ["access-log"], lambda out: [ln for ln in out.splitlines() if app_name in ln], 10)
     eq((len(pages), sum(len(p) for p in pages)), ((len(whole) + 1) // 2, len(whole)),
        "access-log pages of 2 cover the whole log once")
+
+
+def test_read_pages_back_through_history():
+    s = H.server()
+    a, b = two_people(s)
+    for i in range(1, 6):
+        a.run("send", b.name, f"note number {i}")
+    pages = _pages(b, ["read", a.name], lambda out: re.findall(r"note number (\d)", out), 5, flag="--before")
+    eq(pages, [["4", "5"], ["2", "3"], ["1"]], "read --limit 2, then --before each page's first seq")
+    out = b.run("read", a.name, "--before", "1").stdout
+    check("No older messages." in out, f"read --before 1: {out!r}")
