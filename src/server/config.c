@@ -151,6 +151,6 @@ void config_usage(FILE *out)
 	size_t i;
 	fprintf(out, "usage: posternd [--option=value ...]\n\noptions:\n");
 	for (i = 0; i < sizeof(config_table) / sizeof(config_table[0]); i++)
-		fprintf(out, "  --%-20s %s (default %s)\n", config_table[i].name, config_table[i].help,
-			config_table[i].def);
+		fprintf(out, "  --%-20s %s%s%s%s\n", config_table[i].name, config_table[i].help,
+			config_table[i].def[0] ? " (default " : "", config_table[i].def, config_table[i].def[0] ? ")" : "");
 }

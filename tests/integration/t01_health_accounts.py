@@ -20,6 +20,16 @@ def test_listening_line():
           f"first stdout line is {s.listen_line!r}, want exactly 'posternd listening on http://127.0.0.1:{s.port}'")
 
 
+def test_help_lists_every_option_once_with_its_default():
+    import subprocess
+    p = subprocess.run([H.BIN, "--help"], capture_output=True, text=True, timeout=10)
+    eq(p.returncode, 0, "posternd --help exit status")
+    opts = [ln.split()[0] for ln in p.stdout.splitlines() if ln.startswith("  --")]
+    check(len(opts) >= 20 and len(set(opts)) == len(opts), f"options in --help: {opts}")
+    check("(default )" not in p.stdout, "an option shows an empty '(default )'")
+    check("--port" in opts and "(default 8080)" in p.stdout, "--port and its default in --help")
+
+
 def test_unknown_path_is_404():
     s = H.server()
     expect_error(s.req("GET", "/v1/nope"), 404, "not_found")
