@@ -5,6 +5,7 @@
 #   make test         build and run every test tier; ends with "N passed, N failed"
 #   make bench        the benchmark of BENCHMARKS.md
 #   make SANITIZE=address,undefined test    the same suite under ASan and UBSan
+#   make install      posternd, postern, libpostern.a, its header and libpostern.pc under PREFIX (DESTDIR too)
 
 CC       ?= cc
 BUILD    ?= build$(if $(SANITIZE),-san)
@@ -33,7 +34,12 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit integration bench clean fuzz soak
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+
+.PHONY: all deps run test unit integration bench clean fuzz soak install
 all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo
 
 deps:
@@ -78,13 +84,27 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(UNIT_BIN)
-	@sh scripts/test.sh $(BUILD)
+	@SANITIZE=$(SANITIZE) sh scripts/test.sh $(BUILD)
 
 bench: deps $(BUILD)/posternd
 	@sh bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
+
+# The server, the CLI and the client library for app developers: `pkg-config --cflags --libs libpostern`
+# gives what a program needs (libpostern.a is static, so the shared libraries it calls are in Requires).
+install: all
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(INCLUDEDIR)/postern"
+	install -m 0755 $(BUILD)/posternd $(BUILD)/postern "$(DESTDIR)$(BINDIR)/"
+	install -m 0644 $(BUILD)/libpostern.a "$(DESTDIR)$(LIBDIR)/"
+	install -m 0644 include/postern/postern.h "$(DESTDIR)$(INCLUDEDIR)/postern/"
+	printf '%s\n' "prefix=$(PREFIX)" "libdir=$(patsubst $(PREFIX)%,\$${prefix}%,$(LIBDIR))" \
+		"includedir=$(patsubst $(PREFIX)%,\$${prefix}%,$(INCLUDEDIR))" "" \
+		"Name: libpostern" "Description: Postern client library (end-to-end encryption, partner apps)" \
+		"Version: 0.1.0" "Requires: libsodium jansson libcurl" \
+		"Cflags: -I\$${includedir}" "Libs: -L\$${libdir} -lpostern -pthread" \
+		> "$(DESTDIR)$(LIBDIR)/pkgconfig/libpostern.pc"
 
 # The long versions of what make test runs briefly: many kill -9 rounds during concurrent sends, and the
 # fault-injection runs, over and over (SOAK_ROUNDS, default 25).

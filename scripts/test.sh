@@ -33,6 +33,17 @@ if [ -f "$build/libpostern.a" ] && [ -z "$extra" ]; then
 else
 	echo "FAIL libpostern.exports_only_pst: $(echo $extra | head -c 300)"; failed=$((failed + 1))
 fi
+# make install, then a program built against the installed tree through pkg-config, as an app developer would
+inst=$(mktemp -d)
+if make --no-print-directory install BUILD="$build" SANITIZE="${SANITIZE:-}" PREFIX="$inst" > "$out" 2>&1 &&
+	cc ${SANITIZE:+-fsanitize=$SANITIZE} -o "$inst/hello" tests/install/hello.c \
+		$(PKG_CONFIG_PATH="$inst/lib/pkgconfig" pkg-config --cflags --libs libpostern) >> "$out" 2>&1 &&
+	"$inst/hello" "$inst/home" >> "$out" 2>&1 && [ -x "$inst/bin/posternd" ] && [ -x "$inst/bin/postern" ]; then
+	echo "ok   install.pkg_config_program"; passed=$((passed + 1))
+else
+	tail -n 20 "$out"; echo "FAIL install.pkg_config_program"; failed=$((failed + 1))
+fi
+rm -rf "$inst"
 # tier 2: a short libFuzzer pass over the request-body parsers (make fuzz runs it longer)
 if make --no-print-directory fuzz BUILD="$build" FUZZ_SECONDS="${FUZZ_SECONDS:-8}" > "$out" 2>&1; then
 	echo "ok   fuzz.request_body + fuzz.envelope ($(grep -Eo 'Done [0-9]+ runs' "$out" | tr '\n' ' '))"; passed=$((passed + 1))
