@@ -314,7 +314,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	pst_message *msgs = NULL;
 	size_t n = 0;
 	struct names people = {0};
-	json_t *all = NULL, *list = NULL;
+	json_t *all = NULL, *list = NULL, *older;
 	pst_status st;
 	int rc = CLI_FAIL, limit;
 
@@ -335,7 +335,8 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 			goto out;
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(list, out_message_json(&msgs[i], names_find(&people, msgs[i].sender_id)));
-		if ((all = json_pack("{s:s,s:O}", "thread_id", thread_id, "messages", list)) == NULL)
+		older = n == (size_t)limit && msgs[0].seq > 1 ? json_integer(msgs[0].seq) : json_null();
+		if ((all = json_pack("{s:s,s:O,s:o}", "thread_id", thread_id, "messages", list, "older_before", older)) == NULL)
 			goto out;
 		if ((rc = out_json(all, 0)) != CLI_OK)
 			goto out;

@@ -335,3 +335,8 @@ def test_read_pages_back_through_history():
     eq(pages, [["4", "5"], ["2", "3"], ["1"]], "read --limit 2, then --before each page's first seq")
     out = b.run("read", a.name, "--before", "1").stdout
     check("No older messages." in out, f"read --before 1: {out!r}")
+    j = b.json("read", a.name, "--limit", "2")
+    eq(([m["text"] for m in j["messages"]], j["older_before"]), (["note number 4", "note number 5"], 4),
+       "read --json: the page and where the older one starts")
+    j = b.json("read", a.name, "--limit", "2", "--before", "2")
+    eq(([m["text"] for m in j["messages"]], j["older_before"]), (["note number 1"], None), "the first page")
