@@ -155,6 +155,9 @@ typedef struct pst_message {
 	pst_status decrypt; /* PST_OK, PST_ERR_NO_KEY or PST_ERR_CRYPTO */
 } pst_message;
 
+/* The longest text pst_send_text takes, in bytes (one envelope's plaintext, docs/protocol.md). */
+#define PST_TEXT_MAX 65024u
+
 /*
  * Encrypt text for every device that may read thread_id (sharing or rotating this device's session as
  * needed) and send it. *message_id_out is optional.

@@ -17,7 +17,7 @@
 #define READ_DEFAULT 20
 #define INBOX_DEFAULT 50
 #define NAMES_MAX 4096        /* beyond this, senders show as ids */
-#define SEND_STDIN_MAX 65024u /* one envelope's plaintext (docs/protocol.md); the library has the last word */
+#define SEND_STDIN_MAX PST_TEXT_MAX /* the longest text the library sends */
 
 /* ---- names: user id -> username, for this run ---- */
 
@@ -237,23 +237,24 @@ out:
 /* Read all of standard input (at most SEND_STDIN_MAX bytes, one final newline dropped) into a malloc'd string. */
 static char *read_stdin_text(void)
 {
-	char *buf = malloc(SEND_STDIN_MAX + 2);
+	/* room for the longest text, its final newline and one byte more (to tell "too long") */
+	char *buf = malloc(SEND_STDIN_MAX + 3);
 	size_t n = 0, r;
 
 	if (buf == NULL) {
 		cli_error("out of memory");
 		return NULL;
 	}
-	while (n <= SEND_STDIN_MAX && (r = fread(buf + n, 1, SEND_STDIN_MAX + 1 - n, stdin)) > 0)
+	while (n <= SEND_STDIN_MAX + 1 && (r = fread(buf + n, 1, SEND_STDIN_MAX + 2 - n, stdin)) > 0)
 		n += r;
+	if (n > 0 && buf[n - 1] == '\n') /* the newline that ends the input is not part of the text */
+		n--;
 	if (ferror(stdin) || n > SEND_STDIN_MAX) {
 		cli_error(ferror(stdin) ? "reading the message from standard input failed"
 					: "the message is longer than %u bytes", SEND_STDIN_MAX);
 		free(buf);
 		return NULL;
 	}
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
 	buf[n] = '\0';
 	return buf;
 }

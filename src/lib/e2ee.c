@@ -336,8 +336,9 @@ pst_status pst__seal_for_thread(pst_client *c, const char *thread_id, const char
 	*envtext_out = NULL;
 	if (!c->token[0] || !c->have_keys || !c->device_id[0])
 		return pst__fail(c, PST_ERR_AUTH, "not logged in with a registered device");
-	if (strlen(text) > PROTO_PLAINTEXT_MAX)
-		return pst__fail(c, PST_ERR_INVALID, "the text is longer than %u bytes", PROTO_PLAINTEXT_MAX);
+	_Static_assert(PST_TEXT_MAX == PROTO_PLAINTEXT_MAX, "the public text limit is the envelope's plaintext limit");
+	if (strlen(text) > PST_TEXT_MAX)
+		return pst__fail(c, PST_ERR_INVALID, "the text is longer than %u bytes", PST_TEXT_MAX);
 	memset(&s, 0, sizeof(s));
 	if ((st = thread_devices(c, thread_id, &devices, NULL)) != PST_OK)
 		goto out;

@@ -24,10 +24,10 @@ class Person:
         self.home = tempfile.mkdtemp(prefix=f"postern-cli-{name}-")
         H._tmpdirs.append(self.home)
 
-    def run(self, *args, check_ok=True, timeout=60, home=None):
+    def run(self, *args, check_ok=True, timeout=60, home=None, stdin=None):
         env = dict(os.environ, POSTERN_PASSWORD=self.password)
         p = subprocess.run([CLI, "--server", f"http://127.0.0.1:{self.s.port}", "--home", home or self.home] + list(args),
-                           capture_output=True, text=True, timeout=timeout, env=env)
+                           capture_output=True, text=True, timeout=timeout, env=env, input=stdin)
         if check_ok:
             check(p.returncode == 0, f"postern {' '.join(args)} exited {p.returncode}: {p.stderr.strip()[:400]}")
         return p
@@ -340,3 +340,16 @@ def test_read_pages_back_through_history():
        "read --json: the page and where the older one starts")
     j = b.json("read", a.name, "--limit", "2", "--before", "2")
     eq(([m["text"] for m in j["messages"]], j["older_before"]), (["note number 1"], None), "the first page")
+
+
+def test_longest_text_goes_through_and_one_byte_more_is_refused():
+    # PST_TEXT_MAX (include/postern/postern.h) = 65024 bytes: one envelope's plaintext
+    s = H.server()
+    a, b = two_people(s)
+    longest = ("0123456789abcdef" * 4064)[:65024]
+    a.run("send", b.name, "-", stdin=longest + "\n")
+    got = b.json("read", a.name, "--limit", "1")["messages"]
+    eq((len(got), got[0]["text"] == longest), (1, True), "a 65,024-byte text, read back")
+    p = a.run("send", b.name, "-", stdin=longest + "x", check_ok=False)
+    check(p.returncode != 0 and "65024" in p.stderr, f"65,025 bytes: exit {p.returncode}, {p.stderr.strip()!r}")
+    eq(len(b.json("read", a.name, "--limit", "5")["messages"]), 1, "nothing more was sent")
