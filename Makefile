@@ -76,6 +76,12 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(SERVER_OBJ) $(COMMON_OBJ) $
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_OBJ) $(LIB_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
+# test tools built from the library's internals (tests/tools/), for the integration tests
+$(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $< $(LIB_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+
 # builds everything `make` builds, so the clients the README shows next are there too
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -83,7 +89,8 @@ run: deps
 	./$(BUILD)/posternd --data-dir=./var --port=8080
 
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(UNIT_BIN) \
+		$(BUILD)/tools/raw_send
 	@SANITIZE=$(SANITIZE) sh scripts/test.sh $(BUILD)
 
 bench: deps $(BUILD)/posternd

@@ -371,6 +371,8 @@ pst_status pst_app_share(pst_client *c, const char *to, const char *item, const 
 		return st;
 	if (to == NULL || item == NULL || text == NULL)
 		return pst__fail(c, PST_ERR_INVALID, "a recipient, an item and a text are required");
+	if ((st = pst__text_ok(c, text)) != PST_OK)
+		return st;
 	/* the thread and its readers first: the share is encrypted to exactly them */
 	body = json_pack("{s:s}", "to", to);
 	st = app_call(c, "POST", "/v1/partner/threads", body, &thread);

@@ -71,8 +71,13 @@ pst_status pst__process_events(pst_client *c, json_t *events);
 pst_status pst__decrypt_message(pst_client *c, json_t *m, pst_message *out);
 void pst__message_clear(pst_message *m);
 
+/* e2ee.c: is text one the library sends (PST_TEXT_MAX bytes at most, UTF-8)? PST_OK or PST_ERR_INVALID
+ * with the reason. Every public send checks it before sealing. */
+pst_status pst__text_ok(pst_client *c, const char *text);
+
 /* e2ee.c: encrypt for a thread's readers (sharing/rotating the session); a fresh client_msg_id; keep a
- * sent text for reading back. */
+ * sent text for reading back. pst__seal_for_thread seals any bytes up to the protocol's limit (the tests'
+ * raw_send uses it to play a client that sends text which is not UTF-8). */
 pst_status pst__seal_for_thread(pst_client *c, const char *thread_id, const char *text, char **envtext_out);
 pst_status pst__new_cmid(char out[40]);
 pst_status pst__remember_sent(pst_client *c, const char *thread_id, const char *message_id, const char *text);

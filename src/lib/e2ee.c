@@ -12,6 +12,7 @@
 #include "client_int.h"
 
 #include "b64url.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,15 @@ static pst_status hand_over(pst_client *c, const struct proto_outbound *s, json_
  * (and handed to every reader) when it must rotate. On success *envtext_out is the base64url envelope for
  * a message body (malloc'd). The advanced chain is stored before returning: an index is never used twice.
  */
+pst_status pst__text_ok(pst_client *c, const char *text)
+{
+	if (strlen(text) > PST_TEXT_MAX)
+		return pst__fail(c, PST_ERR_INVALID, "the text is longer than %u bytes", PST_TEXT_MAX);
+	if (!utf8_valid(text, strlen(text)))
+		return pst__fail(c, PST_ERR_INVALID, "the text is not valid UTF-8");
+	return PST_OK;
+}
+
 pst_status pst__seal_for_thread(pst_client *c, const char *thread_id, const char *text, char **envtext_out)
 {
 	json_t *devices = NULL, *d;
@@ -424,7 +434,7 @@ pst_status pst_send_text(pst_client *c, const char *thread_id, const char *text,
 	if (c == NULL || !id_ok(thread_id) || text == NULL)
 		return c ? pst__fail(c, PST_ERR_INVALID, "a thread id and a text are required") : PST_ERR_INVALID;
 	c->notice[0] = '\0';
-	if ((st = pst__seal_for_thread(c, thread_id, text, &envtext)) != PST_OK)
+	if ((st = pst__text_ok(c, text)) != PST_OK || (st = pst__seal_for_thread(c, thread_id, text, &envtext)) != PST_OK)
 		goto out;
 	pst__new_cmid(cmid);
 	body = json_pack("{s:s,s:s}", "client_msg_id", cmid, "body", envtext);
@@ -651,12 +661,14 @@ pst_status pst__decrypt_message(pst_client *c, json_t *m, pst_message *out)
 		goto out;
 	e = proto_decrypt(set.s, set.n, thread, sender_dev, env, env_len, plain, env_len, &plain_len, &which);
 	if (e == PROTO_E_OK) {
-		plain[plain_len] = '\0';
-		out->text = strdup((const char *)plain);
+		/* Another client may have sent bytes that are not UTF-8: repaired, the text is always a valid
+		 * string for the caller and for the cache. The cache is written before the key state: the key
+		 * is erased on disk only once the text it opened is kept (else the next read decrypts again). */
+		out->text = utf8_repair((const char *)plain, plain_len);
 		out->decrypt = PST_OK;
-		inbound_save(c, thread, &set);
-		json_object_set_new(cache, mid, json_string(out->text ? out->text : ""));
-		plain_save(c, thread, cache);
+		if (out->text && json_object_set_new(cache, mid, json_string(out->text)) == 0 &&
+		    plain_save(c, thread, cache) == PST_OK)
+			inbound_save(c, thread, &set);
 	} else if (e == PROTO_E_UNKNOWN_SESSION || e == PROTO_E_BEFORE_SESSION || e == PROTO_E_KEY_DISCARDED)
 		out->decrypt = PST_ERR_NO_KEY;
 out:

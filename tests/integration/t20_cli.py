@@ -353,3 +353,24 @@ def test_longest_text_goes_through_and_one_byte_more_is_refused():
     p = a.run("send", b.name, "-", stdin=longest + "x", check_ok=False)
     check(p.returncode != 0 and "65024" in p.stderr, f"65,025 bytes: exit {p.returncode}, {p.stderr.strip()!r}")
     eq(len(b.json("read", a.name, "--limit", "5")["messages"]), 1, "nothing more was sent")
+
+
+def test_text_that_is_not_utf8():
+    # libpostern will not send it; a client that does (tests/tools/raw_send) gets its bytes repaired on the
+    # receiving side, and the repaired text stays readable: it is kept although its key is gone.
+    s = H.server()
+    a, b = two_people(s)
+    a.run("send", b.name, "first")
+    tid = a.json("inbox")["threads"][0]["thread_id"]
+    p = subprocess.run([CLI, "--server", f"http://127.0.0.1:{s.port}", "--home", a.home, "send", b.name, "-"],
+                       input=b"bad \xff\xfe bytes", capture_output=True, timeout=30,
+                       env=dict(os.environ, POSTERN_PASSWORD=a.password))
+    check(p.returncode != 0 and b"UTF-8" in p.stderr, f"the CLI sent text that is not UTF-8: {p.stdout!r} {p.stderr!r}")
+    raw = os.path.join(os.path.dirname(H.BIN), "tools", "raw_send")
+    r = subprocess.run([raw, f"http://127.0.0.1:{s.port}", a.home, tid, (b"bad \xff\xfe bytes").hex()],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, f"raw_send: {r.stderr!r}")
+    for attempt in ("first read", "second read"):
+        got = b.json("read", a.name, "--limit", "5")["messages"]
+        eq([(m["decrypt"], m["text"]) for m in got], [("ok", "first"), ("ok", "bad \ufffd\ufffd bytes")], attempt)
+    check("bad \ufffd\ufffd bytes" in b.run("read", a.name).stdout, "the human output of the repaired text")

@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include "b64url.h"
+#include "utf8.h"
 #include "error.h"
 #include "jsontext.h"
 #include "pubid.h"
@@ -108,6 +109,64 @@ static void jsontext_whole_or_nothing(void)
 	json_decref(j);
 }
 
+static void utf8_validity_and_repair(void)
+{
+	static const struct {
+		const char *s;
+		int valid;
+		const char *repaired;
+	} v[] = {
+		{"plain ascii", 1, "plain ascii"},
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xb5", 1, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xb5"},
+		{"\xc0\xaf", 0, "\xef\xbf\xbd\xef\xbf\xbd"},                 /* overlong "/" */
+		{"\xe0\x80\xaf", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong, three bytes */
+		{"\xed\xa0\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate U+D800 */
+		{"\xf4\x90\x80\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* U+110000 */
+		{"\xf4\x8f\xbf\xbf", 1, "\xf4\x8f\xbf\xbf"},                 /* U+10FFFF */
+		{"ab\xe2\x82", 0, "ab\xef\xbf\xbd\xef\xbf\xbd"},              /* cut short */
+		{"\xff\xfe x", 0, "\xef\xbf\xbd\xef\xbf\xbd x"},
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char *r = utf8_repair(v[i].s, strlen(v[i].s));
+		CHECK_EQ_INT(utf8_valid(v[i].s, strlen(v[i].s)), v[i].valid);
+		CHECK(r != NULL);
+		CHECK_EQ_STR(r, v[i].repaired);
+		CHECK(utf8_valid(r, strlen(r)));
+		free(r);
+	}
+	/* stops at a NUL byte */
+	{
+		char *r = utf8_repair("ab\0cd", 5);
+		CHECK_EQ_STR(r, "ab");
+		free(r);
+	}
+	/* against jansson's own UTF-8 check, over every 1- and 2-byte string and random longer ones */
+	for (i = 0; i < 256 * 256 + 20000; i++) {
+		unsigned char b[6];
+		size_t len;
+		json_t *js;
+		char *r;
+		if (i < 256 * 256) {
+			b[0] = (unsigned char)(i >> 8), b[1] = (unsigned char)i;
+			len = b[0] == 0 ? 1 : 2; /* keep b[1] reachable: "\0x" is covered by the one-byte strings */
+			if (len == 1)
+				b[0] = b[1];
+		} else {
+			len = 3 + i % 4;
+			for (j = 0; j < len; j++)
+				b[j] = (unsigned char)(0x80 + (rand() % 0x80)) | (unsigned char)((rand() % 4 == 0) ? 0x40 : 0);
+		}
+		js = json_stringn((const char *)b, len);
+		CHECK_EQ_INT(utf8_valid((const char *)b, len), js != NULL);
+		json_decref(js);
+		r = utf8_repair((const char *)b, len);
+		CHECK(r != NULL && utf8_valid(r, strlen(r)));
+		free(r);
+	}
+}
+
 static const struct unit_case cases[] = {
 	{"strnum_accepts_and_rejects", strnum_accepts_and_rejects},
 	{"b64url_round_trip_and_strictness", b64url_round_trip_and_strictness},
@@ -115,6 +174,7 @@ static const struct unit_case cases[] = {
 	{"pubids_are_random_and_plausible", pubids_are_random_and_plausible},
 	{"error_table_is_consistent", error_table_is_consistent},
 	{"jsontext_whole_or_nothing", jsontext_whole_or_nothing},
+	{"utf8_validity_and_repair", utf8_validity_and_repair},
 };
 
 UNIT_MAIN("common", cases)
