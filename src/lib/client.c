@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -217,7 +218,8 @@ pst_status pst__store_write(pst_client *c, const char *name, const void *data, s
 	int fd = -1;
 	pst_status st = PST_OK;
 
-	if (path == NULL || asprintf(&tmp, "%s.tmp", path) < 0) {
+	/* a temporary name of this write's own: another process sharing the home may be writing the same file */
+	if (path == NULL || asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
 		tmp = NULL;
 		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
 		goto out;
@@ -235,17 +237,24 @@ pst_status pst__store_write(pst_client *c, const char *name, const void *data, s
 		w = sealed;
 		wlen = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + (size_t)clen;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
 	if (fd < 0 || write(fd, w, wlen) != (ssize_t)wlen || fsync(fd) != 0 || close(fd) != 0) {
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
-		unlink(tmp);
+			unlink(tmp);
+		}
 		st = pst__fail(c, PST_ERR_STORE, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (rename(tmp, path) != 0) {
 		unlink(tmp);
 		st = pst__fail(c, PST_ERR_STORE, "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* the rename itself must reach the disk: a chain index rolled back by a power cut would be used twice */
+	if ((fd = open(c->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
 	}
 out:
 	free(sealed);
@@ -449,6 +458,33 @@ static pst_status derive_store_key(pst_client *c, const char *passphrase)
 	return PST_OK;
 }
 
+pst_status pst__lock(pst_client *c)
+{
+	char path[4096];
+
+	if (c->lock_depth > 0) {
+		c->lock_depth++;
+		return PST_OK;
+	}
+	if (c->lock_fd < 0) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/lock", c->home) >= sizeof(path))
+			return pst__fail(c, PST_ERR_STORE, "the home directory's path is too long");
+		if ((c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			return pst__fail(c, PST_ERR_STORE, "cannot open %s: %s", path, strerror(errno));
+	}
+	while (flock(c->lock_fd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			return pst__fail(c, PST_ERR_STORE, "cannot lock %s/lock: %s", c->home, strerror(errno));
+	c->lock_depth = 1;
+	return PST_OK;
+}
+
+void pst__unlock(pst_client *c)
+{
+	if (c->lock_depth > 0 && --c->lock_depth == 0)
+		flock(c->lock_fd, LOCK_UN);
+}
+
 pst_status pst_client_new(const char *server_url, const char *home_dir, const char *passphrase, pst_client **out)
 {
 	pst_client *c = NULL;
@@ -463,6 +499,8 @@ pst_status pst_client_new(const char *server_url, const char *home_dir, const ch
 	if (sodium_init() < 0 || proto_init() != PROTO_E_OK || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return PST_ERR_NOMEM;
 	c = calloc(1, sizeof(*c));
+	if (c != NULL)
+		c->lock_fd = -1;
 	if (c == NULL || (c->server = strdup(server_url)) == NULL || (c->home = strdup(home_dir)) == NULL ||
 	    (c->curl = curl_easy_init()) == NULL) {
 		st = PST_ERR_NOMEM;
@@ -496,6 +534,8 @@ void pst_client_free(pst_client *c)
 		curl_easy_cleanup(c->curl);
 	if (c->stream)
 		curl_easy_cleanup(c->stream);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd); /* releases the lock too */
 	proto_device_keys_wipe(&c->keys);
 	free(c->server);
 	free(c->home);

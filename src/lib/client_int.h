@@ -43,6 +43,8 @@ struct pst_client {
 	char refresh[PST__TOKEN_MAX];
 	char sub[PST__ID_MAX];  /* the person, as this app knows them */
 	CURL *stream;       /* the SSE connection of pst_watch (its own handle: events trigger API calls) */
+	int lock_fd;        /* HOME/lock, opened on first use (-1 before) */
+	int lock_depth;     /* pst__lock nesting in this process */
 	volatile sig_atomic_t stop_watch; /* set by pst_watch_stop, from a signal handler */
 };
 
@@ -61,6 +63,15 @@ pst_status pst__request(pst_client *c, const char *method, const char *path, jso
 pst_status pst__store_write(pst_client *c, const char *name, const void *data, size_t len, int secret);
 pst_status pst__store_read(pst_client *c, const char *name, unsigned char **data, size_t *len, int secret);
 pst_status pst__store_remove(pst_client *c, const char *name);
+
+/*
+ * Serialise the key store's read-modify-write cycles between processes sharing a home (`postern watch` in
+ * one terminal while `postern send` runs in another): an exclusive flock on HOME/lock, taken around each
+ * cycle, never while waiting for events. Nested calls in one process only count. pst__lock returns PST_OK
+ * or PST_ERR_STORE; every successful pst__lock is paired with one pst__unlock.
+ */
+pst_status pst__lock(pst_client *c);
+void pst__unlock(pst_client *c);
 
 /* Save/load the session (token, ids) and the device keys. */
 pst_status pst__save_session(pst_client *c);

@@ -191,11 +191,15 @@ static pst_status plain_save(pst_client *c, const char *thread, json_t *cache)
 
 static pst_status plain_put(pst_client *c, const char *thread, const char *message_id, const char *text)
 {
-	json_t *cache = plain_load(c, thread);
-	pst_status st;
+	json_t *cache;
+	pst_status st = pst__lock(c);
+	if (st != PST_OK)
+		return st;
+	cache = plain_load(c, thread);
 	json_object_set_new(cache, message_id, json_string(text));
 	st = plain_save(c, thread, cache);
 	json_decref(cache);
+	pst__unlock(c);
 	return st;
 }
 
@@ -330,7 +334,20 @@ pst_status pst__text_ok(pst_client *c, const char *text)
 	return PST_OK;
 }
 
+static pst_status seal_locked(pst_client *c, const char *thread_id, const char *text, char **envtext_out);
+
 pst_status pst__seal_for_thread(pst_client *c, const char *thread_id, const char *text, char **envtext_out)
+{
+	pst_status st = pst__lock(c); /* the chain is loaded, advanced and stored again: one process at a time */
+	*envtext_out = NULL;
+	if (st != PST_OK)
+		return st;
+	st = seal_locked(c, thread_id, text, envtext_out);
+	pst__unlock(c);
+	return st;
+}
+
+static pst_status seal_locked(pst_client *c, const char *thread_id, const char *text, char **envtext_out)
 {
 	json_t *devices = NULL, *d;
 	const char **ids = NULL;
@@ -558,6 +575,9 @@ pst_status pst__process_events(pst_client *c, json_t *events)
 {
 	json_t *ev;
 	size_t i;
+	pst_status st = pst__lock(c);
+	if (st != PST_OK)
+		return st;
 	json_array_foreach(events, i, ev) {
 		const char *type = json_string_value(json_object_get(ev, "type"));
 		const char *cur = json_string_value(json_object_get(ev, "cursor"));
@@ -566,7 +586,9 @@ pst_status pst__process_events(pst_client *c, json_t *events)
 		if (cur)
 			snprintf(c->cursor, sizeof(c->cursor), "%s", cur);
 	}
-	return pst__save_session(c);
+	st = pst__save_session(c);
+	pst__unlock(c);
+	return st;
 }
 
 pst_status pst_sync(pst_client *c)
@@ -623,7 +645,20 @@ void pst__message_clear(pst_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static void decrypt_locked(pst_client *c, json_t *m, pst_message *out);
+
 pst_status pst__decrypt_message(pst_client *c, json_t *m, pst_message *out)
+{
+	/* the cache and the inbound chains are loaded, changed and stored again: one process at a time (when
+	 * the lock cannot be had, the store itself is unusable and the cycle fails on its own) */
+	int locked = pst__lock(c) == PST_OK;
+	decrypt_locked(c, m, out);
+	if (locked)
+		pst__unlock(c);
+	return PST_OK;
+}
+
+static void decrypt_locked(pst_client *c, json_t *m, pst_message *out)
 {
 	const char *body = json_string_value(json_object_get(m, "body"));
 	const char *thread = json_string_value(json_object_get(m, "thread_id"));
@@ -648,7 +683,7 @@ pst_status pst__decrypt_message(pst_client *c, json_t *m, pst_message *out)
 	out->deleted = json_is_true(json_object_get(m, "deleted"));
 	out->decrypt = PST_OK;
 	if (out->deleted || body == NULL || thread == NULL || mid == NULL || !id_ok(thread))
-		return PST_OK;
+		return;
 	cache = plain_load(c, thread);
 	if (json_is_string(json_object_get(cache, mid))) { /* decrypted before: its key is gone, its text kept */
 		out->text = strdup(json_string_value(json_object_get(cache, mid)));
@@ -679,7 +714,7 @@ out:
 	free(env);
 	inbound_free(&set);
 	json_decref(cache);
-	return PST_OK;
+	return;
 }
 
 pst_status pst_read(pst_client *c, const char *thread_id, int limit, pst_message **msgs_out, size_t *n_out)

@@ -374,3 +374,35 @@ def test_text_that_is_not_utf8():
         got = b.json("read", a.name, "--limit", "5")["messages"]
         eq([(m["decrypt"], m["text"]) for m in got], [("ok", "first"), ("ok", "bad \ufffd\ufffd bytes")], attempt)
     check("bad \ufffd\ufffd bytes" in b.run("read", a.name).stdout, "the human output of the repaired text")
+
+
+def test_processes_sharing_a_home_lose_nothing():
+    # the README's way of using postern: `watch` in one terminal while `send` runs in others, all on one
+    # home. Each changes the key store (chains, the plaintext cache); none may undo another's change.
+    s = H.server()
+    a, b = two_people(s)
+    a.run("send", b.name, "hello")
+    b.run("read", a.name)
+    env = dict(os.environ, POSTERN_PASSWORD=a.password)
+    watch = subprocess.Popen([CLI, "--server", f"http://127.0.0.1:{s.port}", "--home", a.home, "watch",
+                              "--max-seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    try:
+        time.sleep(0.5)
+
+        def sends(person, to, tag):
+            for i in range(8):
+                person.run("send", to, f"{tag} {i}")
+        threads = [threading.Thread(target=sends, args=args) for args in
+                   ((a, b.name, "a1"), (a, b.name, "a2"), (b, a.name, "b1"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        time.sleep(1)
+    finally:
+        watch.terminate()
+        watch.wait(timeout=10)
+    for reader, other in ((a, b), (b, a)):
+        got = reader.json("read", other.name, "--limit", "50")["messages"]
+        bad = [(m["seq"], m["decrypt"]) for m in got if m["decrypt"] != "ok"]
+        eq((len(got), bad), (25, []), f"{reader.name} reads every message")
