@@ -53,6 +53,7 @@ struct exchange {
 	int64_t started;
 	struct MHD_PostProcessor *pp; /* form bodies */
 	int form_bad;                 /* too many or too long fields */
+	int cors;                     /* the route is ROUTE_CORS: every answer carries the CORS headers */
 };
 
 static struct {
@@ -65,6 +66,39 @@ static struct {
 } H;
 
 /* ---- responses ---------------------------------------------------------------------------------------- */
+
+/*
+ * Whether the request this thread is answering is on a ROUTE_CORS route. Set by on_request at each call
+ * (libmicrohttpd queues answers only from inside it, on the connection's thread), read by queue_response.
+ */
+static __thread int answering_cors;
+
+/* MHD_queue_response, plus the CORS headers when the route is open to web origins. Consumes nothing: the
+ * caller still destroys resp. */
+static enum MHD_Result queue_response(struct MHD_Connection *conn, unsigned status, struct MHD_Response *resp)
+{
+	if (answering_cors) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+		MHD_add_response_header(resp, "Access-Control-Expose-Headers", "WWW-Authenticate, Retry-After");
+	}
+	return MHD_queue_response(conn, status, resp);
+}
+
+/* The answer to a CORS preflight (OPTIONS with Access-Control-Request-Method) on a ROUTE_CORS path. */
+static enum MHD_Result queue_preflight(struct MHD_Connection *conn, const char *methods)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result r;
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Access-Control-Allow-Methods", methods);
+	MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+	MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	r = queue_response(conn, MHD_HTTP_NO_CONTENT, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
 
 static enum MHD_Result queue_json(struct MHD_Connection *conn, int status, const char *text, int retry_after, int close)
 {
@@ -86,7 +120,7 @@ static enum MHD_Result queue_json(struct MHD_Connection *conn, int status, const
 	}
 	if (close)
 		MHD_add_response_header(resp, "Connection", "close");
-	r = MHD_queue_response(conn, (unsigned)status, resp);
+	r = queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return r;
 }
@@ -147,7 +181,7 @@ static enum MHD_Result queue_other(struct exchange *x, int status)
 		MHD_add_response_header(resp, "Location", rq->location);
 	if (rq->set_cookie[0])
 		MHD_add_response_header(resp, "Set-Cookie", rq->set_cookie);
-	r = MHD_queue_response(x->conn, (unsigned)status, resp);
+	r = queue_response(x->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return r;
 }
@@ -165,7 +199,7 @@ static enum MHD_Result queue_page_error(struct MHD_Connection *conn, enum pst_er
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Connection", "close");
 	page_headers(resp);
-	r = MHD_queue_response(conn, (unsigned)error_status(e), resp);
+	r = queue_response(conn, (unsigned)error_status(e), resp);
 	MHD_destroy_response(resp);
 	return r;
 }
@@ -196,7 +230,7 @@ static enum MHD_Result queue_result(struct exchange *x)
 				MHD_add_response_header(resp, "Cache-Control", "no-store");
 			if (rq->www_authenticate[0])
 				MHD_add_response_header(resp, "WWW-Authenticate", rq->www_authenticate);
-			r = MHD_queue_response(x->conn, (unsigned)status, resp);
+			r = queue_response(x->conn, (unsigned)status, resp);
 			MHD_destroy_response(resp);
 			return r;
 		}
@@ -208,7 +242,7 @@ static enum MHD_Result queue_result(struct exchange *x)
 		struct MHD_Response *resp = push_stream_response(x->conn, rq);
 		if (resp == NULL)
 			return queue_error(x->conn, PST_E_INTERNAL, NULL, 0, 1);
-		r = MHD_queue_response(x->conn, MHD_HTTP_OK, resp);
+		r = queue_response(x->conn, MHD_HTTP_OK, resp);
 		MHD_destroy_response(resp);
 		/* the stream holds what it needs: an idle connection keeps only the small exchange */
 		req_release(x->rq);
@@ -641,8 +675,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct exchange *x = *con_cls;
 	(void)cls;
 
+	answering_cors = x ? x->cors : 0;
 	if (x == NULL) {
 		const char *detail = NULL;
+		char methods[64];
 		enum pst_err e;
 		x = calloc(1, sizeof(*x));
 		if (x == NULL || (x->rq = calloc(1, sizeof(*x->rq))) == NULL) {
@@ -654,7 +690,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		x->started = timefmt_mono_ms();
 		x->rq->cfg = H.cfg;
 		x->rq->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+		if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0 && routes_cors_methods(url, methods, sizeof(methods)) > 0) {
+			x->cors = answering_cors = 1;
+			x->state = X_READY;
+			x->early_status = 1;
+			return queue_preflight(conn, methods);
+		}
 		e = intake(x, url, method, &detail);
+		if (x->rq->route && (x->rq->route->flags & ROUTE_CORS))
+			x->cors = answering_cors = 1;
 		if (e != PST_E_OK) {
 			x->state = X_READY;
 			x->err = e;

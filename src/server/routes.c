@@ -21,6 +21,7 @@
 #define F ROUTE_FORM_BODY
 #define H ROUTE_HTML
 #define O ROUTE_OAUTH
+#define W ROUTE_CORS
 
 const struct route route_table[] = {
 	/* method  path                                         kind         creds scope flags handler prepare */
@@ -53,28 +54,28 @@ const struct route route_table[] = {
 	{"GET",    "/v1/events",                                ROUTE_SSE,   S, NULL, 0, h_events, NULL, "stream the event log"},
 
 	/* the OAuth 2.0 authorization server */
-	{"GET",    "/.well-known/oauth-authorization-server",   ROUTE_READ,  N, NULL, 0, h_oauth_metadata, NULL, "authorization server metadata (RFC 8414)"},
+	{"GET",    "/.well-known/oauth-authorization-server",   ROUTE_READ,  N, NULL, W, h_oauth_metadata, NULL, "authorization server metadata (RFC 8414)"},
 	{"GET",    "/oauth/authorize",                          ROUTE_READ,  N | C, NULL, H, h_oauth_authorize, NULL, "login, then the consent page"},
 	{"POST",   "/oauth/authorize",                          ROUTE_WRITE, N | C, NULL, F | H, h_oauth_decide, NULL, "approve or deny (CSRF-checked)"},
 	{"POST",   "/oauth/login",                              ROUTE_WRITE, N, NULL, F | H, h_oauth_login, h_oauth_login_prepare, "browser login form"},
-	{"POST",   "/oauth/token",                              ROUTE_WRITE, N, NULL, F | O, h_oauth_token, NULL, "token endpoint"},
-	{"POST",   "/oauth/revoke",                             ROUTE_WRITE, N, NULL, F | O, h_oauth_revoke, NULL, "token revocation (RFC 7009)"},
+	{"POST",   "/oauth/token",                              ROUTE_WRITE, N, NULL, F | O | W, h_oauth_token, NULL, "token endpoint"},
+	{"POST",   "/oauth/revoke",                             ROUTE_WRITE, N, NULL, F | O | W, h_oauth_revoke, NULL, "token revocation (RFC 7009)"},
 	{"POST",   "/oauth/introspect",                         ROUTE_READ,  N, NULL, F | O, h_oauth_introspect, NULL, "token introspection (RFC 7662)"},
 	{"GET",    "/oauth/share",                              ROUTE_READ,  N | C, NULL, H, h_page_share, NULL, "pick friends an app may send to"},
 	{"POST",   "/oauth/share",                              ROUTE_WRITE, N | C, NULL, F | H, h_page_share_post, NULL, "the picks, back to the app"},
 
 	/* the partner Inbox API: an app acting for one person, within one grant (all on the writer: each call is
 	 * logged in the person's access log in the same transaction) */
-	{"GET",    "/v1/partner/friends",                       ROUTE_WRITE, A, "friends:read", 0, h_partner_friends, NULL, "friends who also use the app"},
-	{"POST",   "/v1/partner/shares",                        ROUTE_WRITE, A, "messages:send", J, h_partner_share, NULL, "share an item to a friend"},
-	{"POST",   "/v1/partner/threads",                       ROUTE_WRITE, A, "messages:send", J, h_partner_thread_open, NULL, "the app thread with a friend, and its readers"},
-	{"GET",    "/v1/partner/threads",                       ROUTE_WRITE, A, "messages:read", 0, h_partner_threads, NULL, "the grant's app threads"},
-	{"GET",    "/v1/partner/threads/{id}/messages",         ROUTE_WRITE, A, "messages:read", 0, h_partner_messages, NULL, "read an app thread"},
-	{"DELETE", "/v1/partner/threads/{id}/messages/{message_id}", ROUTE_WRITE, A, "messages:delete", 0, h_partner_delete, NULL, "delete what the app sent"},
-	{"POST",   "/v1/partner/devices",                       ROUTE_WRITE, A, NULL, J, h_partner_device, NULL, "register the app's E2EE device"},
-	{"POST",   "/v1/partner/to-device",                     ROUTE_WRITE, A, "messages:send", J, h_partner_to_device, NULL, "hand session keys to readers"},
-	{"GET",    "/v1/partner/sync",                          ROUTE_SYNC,  A, "messages:read", 0, h_sync, NULL, "long-poll the grant's threads"},
-	{"GET",    "/v1/partner/events",                        ROUTE_SSE,   A, "messages:read", 0, h_events, NULL, "stream the grant's threads"},
+	{"GET",    "/v1/partner/friends",                       ROUTE_WRITE, A, "friends:read", W, h_partner_friends, NULL, "friends who also use the app"},
+	{"POST",   "/v1/partner/shares",                        ROUTE_WRITE, A, "messages:send", J | W, h_partner_share, NULL, "share an item to a friend"},
+	{"POST",   "/v1/partner/threads",                       ROUTE_WRITE, A, "messages:send", J | W, h_partner_thread_open, NULL, "the app thread with a friend, and its readers"},
+	{"GET",    "/v1/partner/threads",                       ROUTE_WRITE, A, "messages:read", W, h_partner_threads, NULL, "the grant's app threads"},
+	{"GET",    "/v1/partner/threads/{id}/messages",         ROUTE_WRITE, A, "messages:read", W, h_partner_messages, NULL, "read an app thread"},
+	{"DELETE", "/v1/partner/threads/{id}/messages/{message_id}", ROUTE_WRITE, A, "messages:delete", W, h_partner_delete, NULL, "delete what the app sent"},
+	{"POST",   "/v1/partner/devices",                       ROUTE_WRITE, A, NULL, J | W, h_partner_device, NULL, "register the app's E2EE device"},
+	{"POST",   "/v1/partner/to-device",                     ROUTE_WRITE, A, "messages:send", J | W, h_partner_to_device, NULL, "hand session keys to readers"},
+	{"GET",    "/v1/partner/sync",                          ROUTE_SYNC,  A, "messages:read", W, h_sync, NULL, "long-poll the grant's threads"},
+	{"GET",    "/v1/partner/events",                        ROUTE_SSE,   A, "messages:read", W, h_events, NULL, "stream the grant's threads"},
 	{"GET",    "/v1/partner/reports",                       ROUTE_WRITE, K, "reports:read", 0, h_partner_reports, NULL, "the app's biweekly report"},
 
 	/* the person's side of the partner platform */
@@ -99,6 +100,7 @@ const int route_count = (int)(sizeof(route_table) / sizeof(route_table[0]));
 #undef F
 #undef H
 #undef O
+#undef W
 
 /* Match one pattern against path; fills params on success. Returns 1 match, 0 no, -1 a segment too long. */
 static int pattern_match(const char *pat, const char *path, struct req *rq)
@@ -156,6 +158,24 @@ const struct route *routes_match(const char *method, const char *path, struct re
 	return NULL;
 }
 
+int routes_cors_methods(const char *path, char *buf, size_t cap)
+{
+	int i, n = 0;
+	size_t len = 0;
+	buf[0] = '\0';
+	for (i = 0; i < route_count; i++) {
+		int w;
+		if (!(route_table[i].flags & ROUTE_CORS) || pattern_match(route_table[i].path, path, NULL) != 1)
+			continue;
+		w = snprintf(buf + len, cap - len, "%s%s", n ? ", " : "", route_table[i].method);
+		if (w < 0 || (size_t)w >= cap - len)
+			break;
+		len += (size_t)w;
+		n++;
+	}
+	return n;
+}
+
 void routes_print_json(FILE *out)
 {
 	static const char *const kinds[] = {"read", "write", "sync", "sse"};
@@ -175,9 +195,9 @@ void routes_print_json(FILE *out)
 			json_array_append_new(creds, json_string("client"));
 		if (r->creds & CRED_COOKIE)
 			json_array_append_new(creds, json_string("cookie"));
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:s?,s:s}", "method", r->method, "path", r->path,
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:s?,s:b,s:s}", "method", r->method, "path", r->path,
 						     "kind", kinds[r->kind], "creds", creds, "scope", r->scope,
-						     "summary", r->summary));
+						     "cors", (r->flags & ROUTE_CORS) != 0, "summary", r->summary));
 	}
 	text = json_dumps(arr, JSON_INDENT(1));
 	if (text)

@@ -21,7 +21,9 @@ enum route_flag {
 	ROUTE_JSON_BODY = 1 << 0, /* requires a JSON object body */
 	ROUTE_FORM_BODY = 1 << 1, /* requires an application/x-www-form-urlencoded body */
 	ROUTE_HTML = 1 << 2,      /* a page for people: errors render as HTML, frame headers always */
-	ROUTE_OAUTH = 1 << 3      /* an OAuth endpoint: request errors in RFC 6749 form ({"error","error_description"}) */
+	ROUTE_OAUTH = 1 << 3,     /* an OAuth endpoint: request errors in RFC 6749 form ({"error","error_description"}) */
+	ROUTE_CORS = 1 << 4       /* for apps in a browser: any origin may call it (credentials are bearer tokens or a
+				   * PKCE verifier, never cookies), CORS headers on every answer, preflight answered */
 };
 
 struct route {
@@ -47,6 +49,12 @@ extern const int route_count;
  * method not), or 400 when a placeholder is too long. Thread-safe.
  */
 const struct route *routes_match(const char *method, const char *path, struct req *rq, int *status);
+
+/*
+ * The methods of the ROUTE_CORS routes whose pattern matches path, as "GET, POST" into buf (capacity cap,
+ * NUL-terminated). Returns how many there are (0: path is not open to web origins). Thread-safe.
+ */
+int routes_cors_methods(const char *path, char *buf, size_t cap);
 
 /* Print the table as a JSON array (for `posternd routes` and the authorization test). */
 void routes_print_json(FILE *out);

@@ -751,3 +751,63 @@ def test_partner_events_end_on_revocation():
                 break
         check(e.closed, "the partner event stream is still open 3 s after the grant was revoked")
         check(time.monotonic() - t0 < 2.5, f"the stream ended {time.monotonic() - t0:.1f}s after revocation")
+
+
+# ---- apps in a browser (CORS) ----
+
+CORS_ROUTES = {("GET", "/.well-known/oauth-authorization-server"), ("POST", "/oauth/token"), ("POST", "/oauth/revoke")}
+
+
+def test_cors_exactly_on_the_routes_browser_apps_use():
+    # Open to every web origin: the OAuth endpoints a public client calls and the Inbox API, whose
+    # credentials are bearer tokens or PKCE, never cookies. Nothing a cookie or a person's session reaches.
+    p = subprocess.run([H.BIN, "routes"], capture_output=True, timeout=15)
+    table = json.loads(p.stdout)
+    want = CORS_ROUTES | {(r["method"], r["path"]) for r in table
+                          if r["path"].startswith("/v1/partner/") and r["path"] != "/v1/partner/reports"}
+    eq({(r["method"], r["path"]) for r in table if r["cors"]}, want, "routes flagged cors")
+    for r in table:
+        if r["cors"]:
+            check("cookie" not in r["creds"] and "session" not in r["creds"],
+                  f"{r['method']} {r['path']} is open to web origins but takes {r['creds']}")
+
+
+def test_cors_preflight_and_answers():
+    s = H.server()
+    w = World(s)
+    origin = {"Origin": "https://tunes.example"}
+
+    def preflight(path, method):
+        return s.req("OPTIONS", path, headers=dict(origin, **{"Access-Control-Request-Method": method,
+                                                             "Access-Control-Request-Headers": "authorization"}))
+    r = preflight("/oauth/token", "POST")
+    eq((r.status, r.header("access-control-allow-origin"), r.header("access-control-allow-methods")),
+       (204, "*", "POST"), "preflight of the token endpoint")
+    check("authorization" in (r.header("access-control-allow-headers") or "").lower(), "Authorization allowed")
+    r = preflight("/v1/partner/threads/t_x/messages/m_y", "DELETE")
+    eq((r.status, r.header("access-control-allow-methods")), (204, "DELETE"), "preflight with placeholders")
+    r = preflight("/v1/partner/threads", "POST")
+    eq(sorted((r.header("access-control-allow-methods") or "").split(", ")), ["GET", "POST"], "both methods")
+    for path in ("/v1/threads", "/v1/me", "/oauth/authorize", "/account/apps", "/v1/partner/reports", "/nope"):
+        r = preflight(path, "GET")
+        check(r.status in (404, 405) and r.header("access-control-allow-origin") is None,
+              f"OPTIONS {path}: {r.status}, ACAO {r.header('access-control-allow-origin')!r}")
+
+    # answers, successes and errors alike, carry the header on CORS routes only
+    r = s.req("GET", "/v1/partner/friends", token=w.at, headers=origin)
+    eq((r.status, r.header("access-control-allow-origin")), (200, "*"), "an app call from a browser")
+    r = s.req("GET", "/v1/partner/friends", headers=origin)
+    eq((r.status, r.header("access-control-allow-origin")), (401, "*"), "a refused app call")
+    check("WWW-Authenticate" in (r.header("access-control-expose-headers") or ""), "WWW-Authenticate exposed")
+    r = H.post_form(s, "/oauth/token", {"grant_type": "refresh_token", "refresh_token": "nope",
+                                        "client_id": w.app.client_id})
+    eq((r.status, r.header("access-control-allow-origin")), (401 if w.app.client_secret else 400, "*"),
+       "a refused token request")
+    with s.sse(token=w.at, path="/v1/partner/events", headers=origin) as st:
+        eq((st.status, st.header("access-control-allow-origin")), (200, "*"), "the app's event stream")
+    r = s.req("GET", "/.well-known/oauth-authorization-server", headers=origin)
+    eq((r.status, r.header("access-control-allow-origin")), (200, "*"), "metadata")
+    r = s.req("GET", "/v1/me", token=w.alice.token, headers=origin)
+    eq((r.status, r.header("access-control-allow-origin")), (200, None), "a person's route stays same-origin")
+    r = w.browser.get("/account/apps")
+    eq((r.status, r.header("access-control-allow-origin")), (200, None), "a page stays same-origin")
