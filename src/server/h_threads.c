@@ -17,7 +17,8 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-#define THREAD_MAX_MEMBERS 256
+/* --thread-max-members (members besides the creator: a thread never has more than that + 1) is at most this */
+#define THREAD_MEMBERS_CAP 1024
 
 static int member_into(void *arg, const struct store_member *m)
 {
@@ -41,7 +42,8 @@ static json_t *thread_event(struct req *rq, const struct store_thread *t)
 enum pst_err h_thread_create(struct req *rq)
 {
 	json_t *members = json_object_get(rq->body, "members"), *item;
-	int64_t ids[THREAD_MAX_MEMBERS];
+	int64_t ids[THREAD_MEMBERS_CAP];
+	int max = (int)rq->cfg->thread_max_members;
 	int n = 0, i, j;
 	size_t k;
 	struct store_thread t = {0};
@@ -49,8 +51,10 @@ enum pst_err h_thread_create(struct req *rq)
 	enum pst_err rc;
 	json_t *view = NULL;
 
-	if (!json_is_array(members) || json_array_size(members) == 0 || json_array_size(members) > THREAD_MAX_MEMBERS)
-		return req_fail(rq, PST_E_INVALID_FIELD, "'members' must be an array of 1 to %d user ids", THREAD_MAX_MEMBERS);
+	if (max > THREAD_MEMBERS_CAP)
+		max = THREAD_MEMBERS_CAP;
+	if (!json_is_array(members) || json_array_size(members) == 0 || json_array_size(members) > (size_t)max)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'members' must be an array of 1 to %d user ids", max);
 	json_array_foreach(members, k, item) {
 		struct store_user u;
 		if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) >= STORE_ID_LEN)
@@ -192,12 +196,20 @@ enum pst_err h_thread_get(struct req *rq)
 	return req_reply(rq, 200, v);
 }
 
+static int count_member(void *arg, const struct store_member *row)
+{
+	(void)row;
+	(*(int *)arg)++;
+	return 0;
+}
+
 enum pst_err h_thread_member_add(struct req *rq)
 {
 	struct store_thread t;
 	struct store_user u;
 	const char *uid;
 	json_t *v = NULL;
+	int members = 0;
 	enum pst_err rc = my_thread(rq, &t);
 
 	if (rc != PST_E_OK)
@@ -206,6 +218,11 @@ enum pst_err h_thread_member_add(struct req *rq)
 		return rc;
 	if (t.kind == STORE_THREAD_DIRECT)
 		return req_fail(rq, PST_E_INVALID_FIELD, "a direct thread has exactly two members; start a group thread");
+	/* the cap of thread creation holds for growth too: each message writes an event per member */
+	if ((rc = rq->ops->member_list(rq->db, t.id, count_member, &members)) != PST_E_OK)
+		return rc;
+	if (members > rq->cfg->thread_max_members)
+		return req_fail(rq, PST_E_CONFLICT, "the thread has %d members, the most a thread may have", members);
 	rc = rq->ops->user_by_public(rq->db, uid, &u);
 	if (rc == PST_E_OK)
 		rc = u.id == rq->user.id ? PST_E_CONFLICT : rq->ops->friend_check(rq->db, rq->user.id, u.id);

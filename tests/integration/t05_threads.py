@@ -227,6 +227,25 @@ def test_add_member():
     expect_error(s.req("POST", f"/v1/threads/{tid}/members", {}, token=a.token), 400, "invalid_field")
 
 
+def test_member_cap_holds_for_creation_and_growth():
+    # --thread-max-members=N: N members besides the creator, when the thread is created and when it grows
+    with H.Server(["--thread-max-members=3"]) as s:
+        a, b, c, d, e = (s.new_user() for _ in range(5))
+        for u in (b, c, d, e):
+            s.befriend(a, u)
+        expect_error(s.req("POST", "/v1/threads", {"members": [b.user_id, c.user_id, d.user_id, e.user_id]},
+                           token=a.token), 400, "invalid_field")
+        tid = s.thread(a, [b, c], expect=201)["thread_id"]
+        expect_status(s.req("POST", f"/v1/threads/{tid}/members", {"user_id": d.user_id}, token=a.token), 200,
+                      "the 4th member (3 besides the creator)")
+        r = s.req("POST", f"/v1/threads/{tid}/members", {"user_id": e.user_id}, token=a.token)
+        expect_error(r, 409, "conflict")
+        eq(len(s.req("GET", f"/v1/threads/{tid}", token=a.token).json["members"]), 4, "members after the refusal")
+        tid2 = s.thread(a, [b, c, d], expect=201)["thread_id"]
+        expect_error(s.req("POST", f"/v1/threads/{tid2}/members", {"user_id": e.user_id}, token=a.token), 409,
+                     "conflict")
+
+
 def test_direct_thread_cannot_grow():
     s = H.server()
     a, b, c = s.new_user(), s.new_user(), s.new_user()
