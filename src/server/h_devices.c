@@ -19,6 +19,14 @@
 
 #define DEVICE_SIG_PREFIX "postern-device-v1:"
 
+/* Counts the person's own live devices (apps' devices are bounded by their grants). */
+static int count_own_device(void *arg, const struct store_device *row)
+{
+	if (row->grant_id == 0)
+		(*(int64_t *)arg)++;
+	return 0;
+}
+
 enum pst_err h_device_create(struct req *rq)
 {
 	const char *name, *sign_pk, *box_pk, *sig;
@@ -26,6 +34,7 @@ enum pst_err h_device_create(struct req *rq)
 	char msg[128];
 	struct store_device d = {0};
 	enum pst_err rc;
+	int64_t own = 0;
 	int n;
 
 	/* keys of any length are read, then refused as invalid_key when they do not decode to the right size */
@@ -53,6 +62,12 @@ enum pst_err h_device_create(struct req *rq)
 		return req_fail(rq, PST_E_CONFLICT, "this signing key is registered with another box key");
 	if (rc != PST_E_NOT_FOUND)
 		return rc;
+	/* a cap: every device is listed with each thread and gets its own copy of every session key */
+	if ((rc = rq->ops->device_list_user(rq->db, rq->user.id, count_own_device, &own)) != PST_E_OK)
+		return rc;
+	if (own >= rq->cfg->max_devices)
+		return req_fail(rq, PST_E_CONFLICT, "you have %lld devices, the most allowed: remove one first",
+				(long long)own);
 	memset(&d, 0, sizeof(d));
 	pubid_new("d", d.public_id, sizeof(d.public_id));
 	d.user_id = rq->user.id;

@@ -113,6 +113,28 @@ def test_delete_device():
                  "deleting twice")
 
 
+def test_device_cap():
+    # --max-devices=N: N live devices per person; registering again is not a new device; removing frees one
+    with H.Server(["--max-devices=2"]) as s:
+        u = s.new_user()
+        k1, k3 = s.keygen(u.user_id), s.keygen(u.user_id)
+
+        def register(k, token, name="dev"):
+            return s.req("POST", "/v1/devices", {"name": name, "sign_pk": k["sign_pk"], "box_pk": k["box_pk"],
+                                                 "sig": k["sig"]}, token=token)
+        dev1 = register(k1, u.token)
+        expect_status(dev1, 201, "first device")
+        s.new_device(u, name="phone", token=s.login(u))
+        third = s.login(u)
+        r = register(k3, third, "tablet")
+        expect_error(r, 409, "conflict")
+        check("remove one" in r.json["error"]["message"], f"the refusal says what to do: {r.json}")
+        eq(len(s.req("GET", "/v1/devices", token=u.token).json["devices"]), 2, "devices after the refusal")
+        expect_status(register(k1, third), 200, "an existing device registering again (a new login)")
+        expect_status(s.req("DELETE", f"/v1/devices/{dev1.json['device_id']}", token=u.token), 204)
+        expect_status(register(k3, s.login(u), "tablet"), 201, "a device after one was removed")
+
+
 def test_cannot_delete_someone_elses_device():
     s = H.server()
     a, b = s.new_user(), s.new_user()
