@@ -54,6 +54,9 @@ const struct cli_command cli_commands[] = {
 	{"logout", 0, 0, cmd_logout, CLI_NEEDS_SESSION, NULL, "",
 	 "End the session on the server and forget the stored token. The device keys stay, so logging in again\n"
 	 "from this home keeps reading old messages."},
+	{"password", 0, 0, cmd_password, CLI_NEEDS_SESSION, NULL, "",
+	 "Change your password: asks for the current one ($POSTERN_PASSWORD) and the new one, twice\n"
+	 "($POSTERN_NEW_PASSWORD). Every other session of your account ends; this one goes on."},
 	{"whoami", 0, 0, cmd_whoami, CLI_NEEDS_SESSION, NULL, "", "Show the user and device of the stored session."},
 	{"friends", 0, 0, cmd_friends, CLI_NEEDS_SESSION, friends_subs,
 	 "[add USER | accept REQUEST_ID | decline REQUEST_ID | remove USER]",
@@ -191,6 +194,32 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
 		return out_json_done(NULL);
 	out_line("Logged out.");
 	return CLI_OK;
+}
+
+int cmd_password(struct cli *cli, int argc, char **argv)
+{
+	char *current = NULL, *fresh = NULL;
+	pst_status st;
+	int rc = CLI_FAIL;
+
+	(void)argc, (void)argv;
+	if ((current = cli_password("Current password: ", 0)) == NULL ||
+	    (fresh = cli_password_from("POSTERN_NEW_PASSWORD", "New password: ", 1)) == NULL)
+		goto out;
+	if ((st = pst_password_change(cli->client, current, fresh)) != PST_OK) {
+		rc = cli_fail(cli, st, "change the password");
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_done(NULL);
+		goto out;
+	}
+	out_line("Password changed. Your other sessions have ended: log in there again.");
+	rc = CLI_OK;
+out:
+	cli_secret_free(current);
+	cli_secret_free(fresh);
+	return rc;
 }
 
 int cmd_whoami(struct cli *cli, int argc, char **argv)

@@ -103,7 +103,7 @@ void cli_help_all(FILE *f)
 	print_options(f, NULL);
 	fprintf(f, "  %-22s %s\n  %-22s %s\n", "--help", "this help; `postern COMMAND --help` explains one command",
 	       "--version", "print the version");
-	fprintf(f, "\nenvironment: POSTERN_SERVER, POSTERN_HOME, POSTERN_PASSWORD (instead of the prompt),\n"
+	fprintf(f, "\nenvironment: POSTERN_SERVER, POSTERN_HOME, POSTERN_PASSWORD, POSTERN_NEW_PASSWORD (instead of the prompts),\n"
 	       "POSTERN_PASSPHRASE (seals the local key store; give the same one every time).\n");
 }
 

@@ -93,6 +93,7 @@ int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_register(struct cli *cli, int argc, char **argv);
 int cmd_login(struct cli *cli, int argc, char **argv);
 int cmd_logout(struct cli *cli, int argc, char **argv);
+int cmd_password(struct cli *cli, int argc, char **argv);
 int cmd_whoami(struct cli *cli, int argc, char **argv);
 int cmd_friends(struct cli *cli, int argc, char **argv);
 int cmd_friends_add(struct cli *cli, int argc, char **argv);
@@ -178,6 +179,8 @@ void out_message(const pst_message *m, const char *sender_name, unsigned flags);
  * Returns a malloc'd string for cli_secret_free, or NULL after printing why (no terminal, mismatch, too long).
  */
 char *cli_password(const char *prompt, int confirm);
+/* The same with another variable than $POSTERN_PASSWORD (the new password of `postern password`). */
+char *cli_password_from(const char *env_name, const char *prompt, int confirm);
 /* Wipe and free a secret from cli_password. NULL is allowed. */
 void cli_secret_free(char *secret);
 

@@ -99,13 +99,18 @@ out:
 
 char *cli_password(const char *prompt, int confirm)
 {
-	const char *env = getenv("POSTERN_PASSWORD");
+	return cli_password_from("POSTERN_PASSWORD", prompt, confirm);
+}
+
+char *cli_password_from(const char *env_name, const char *prompt, int confirm)
+{
+	const char *env = getenv(env_name);
 	char *first = NULL, *again = NULL, *result = NULL;
 	int fd = -1;
 
 	if (env) {
 		if (strlen(env) > PASSWORD_MAX) {
-			cli_error("$POSTERN_PASSWORD is longer than %d bytes", PASSWORD_MAX);
+			cli_error("$%s is longer than %d bytes", env_name, PASSWORD_MAX);
 			goto out;
 		}
 		result = strdup(env);
@@ -114,7 +119,7 @@ char *cli_password(const char *prompt, int confirm)
 		goto out;
 	}
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		cli_error("no terminal to ask the password on: set POSTERN_PASSWORD");
+		cli_error("no terminal to ask the password on: set %s", env_name);
 		goto out;
 	}
 	/* calloc: cli_secret_free wipes up to the first NUL, so a buffer never written must be all zeros */

@@ -164,6 +164,17 @@ pst_status pst_logout(pst_client *c)
 	return st;
 }
 
+pst_status pst_password_change(pst_client *c, const char *current_password, const char *new_password)
+{
+	pst_status st = check_args(c, current_password, new_password);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	return call_text(c, "POST", "/v1/me/password",
+			 json_pack("{s:s,s:s}", "current_password", current_password, "new_password", new_password), NULL);
+}
+
 #define SIMPLE_GET(fn, path)                                             \
 	pst_status fn(pst_client *c, char **json_out)                    \
 	{                                                                \

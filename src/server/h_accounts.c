@@ -1,5 +1,5 @@
 /*
- * h_accounts.c — health, registration, login/logout and "who am I". Password hashing and checking run in
+ * h_accounts.c — health, registration, login/logout, password change and "who am I". Password hashing and checking run in
  * the prepare step (a reader thread, under auth.c's concurrency cap) so the writer never waits on argon2.
  */
 #include "handlers.h"
@@ -125,6 +125,46 @@ enum pst_err h_session_create(struct req *rq)
 						  view_time(s.expires_at)));
 	sodium_memzero(token, sizeof(token));
 	return rc;
+}
+
+/* POST /v1/me/password: the current password is checked (with the failed-login limit) and the new one
+ * hashed on a reader; the writer stores it and ends every other session of the person. */
+enum pst_err h_password_change_prepare(struct req *rq)
+{
+	const char *current, *fresh;
+	struct account_prep *prep;
+	struct store_user u;
+	enum pst_err rc;
+
+	if ((rc = jsonv_str(rq, "current_password", 1, 1024, &current)) != PST_E_OK ||
+	    (rc = jsonv_str(rq, "new_password", 0, 1024, &fresh)) != PST_E_OK)
+		return rc;
+	if (strlen(fresh) < 8)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'new_password' must be at least 8 bytes");
+	rc = auth_login(rq, rq->user.username, current, &u);
+	if (rc == PST_E_RATE_LIMITED)
+		return req_fail(rq, PST_E_RATE_LIMITED, "too many wrong passwords for this user; retry later");
+	if (rc == PST_E_INVALID_CREDENTIALS) /* not 401: the session itself is fine */
+		return req_fail(rq, PST_E_FORBIDDEN, "the current password is wrong");
+	if (rc != PST_E_OK)
+		return rc;
+	if (u.id != rq->user.id)
+		return PST_E_INTERNAL;
+	if ((prep = calloc(1, sizeof(*prep))) == NULL)
+		return PST_E_INTERNAL;
+	rq->prep = prep;
+	return auth_password_hash(fresh, prep->pw_hash);
+}
+
+enum pst_err h_password_change(struct req *rq)
+{
+	struct account_prep *prep = rq->prep;
+	enum pst_err rc = rq->ops->user_set_password(rq->db, rq->user.id, prep->pw_hash);
+	if (rc == PST_E_OK) /* their event streams end at their next check (push.c) */
+		rc = rq->ops->session_delete_others(rq->db, rq->user.id, rq->session.id);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 204, NULL);
 }
 
 enum pst_err h_session_delete(struct req *rq)

@@ -41,6 +41,7 @@ struct stream {
 	/* the identity a fetch runs as (a whole struct req per idle stream would cost kilobytes) */
 	const struct config *cfg;
 	int64_t user_id, device_id;
+	int64_t session_id;        /* a person's stream: it lives only as long as this session (0 for apps) */
 	int cred;
 	struct store_app *app;     /* app streams: copies of the credential, checked again on every fetch */
 	struct store_grant *grant;
@@ -135,6 +136,10 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 	rq->session.device_id = s->device_id;
 	rq->app = s->app;
 	rq->grant = s->grant;
+	if (s->session_id && ops->session_alive(c, s->session_id, rq->now) != PST_E_OK) {
+		rc = PST_E_UNAUTHORIZED; /* logged out, expired, or ended by a password change */
+		goto out;
+	}
 	if (s->grant) { /* an app's stream lives only as long as its grant and token */
 		struct store_grant g;
 		if (ops->grant_by_id(c, s->grant->id, &g) != PST_E_OK || g.revoked_at || g.expires_at <= rq->now ||
@@ -297,6 +302,8 @@ struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const str
 	s->user_id = rq->user.id;
 	s->device_id = rq->session.device_id;
 	s->cred = rq->cred;
+	if (rq->cred == CRED_SESSION)
+		s->session_id = rq->session.id;
 	if (rq->cred == CRED_APP) {
 		s->app = malloc(sizeof(*s->app));
 		s->grant = malloc(sizeof(*s->grant));
@@ -354,8 +361,8 @@ void push_tick(int64_t now)
 		if (!s->gone && now - s->last_write >= reg.heartbeat_ms && s->len == s->off) {
 			resume = append_locked(s, hb, sizeof(hb) - 1);
 			s->last_write = now;
-			if (s->grant && !s->ended)
-				fetch_submit_locked(s); /* re-checks the grant and the token's expiry */
+			if ((s->grant || s->session_id) && !s->ended)
+				fetch_submit_locked(s); /* re-checks the session, or the grant and the token's expiry */
 		}
 		pthread_mutex_unlock(&s->lock);
 		if (resume)

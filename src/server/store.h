@@ -232,11 +232,17 @@ struct store_ops {
 	enum pst_err (*user_by_name)(struct store_conn *c, const char *username, struct store_user *out);
 	enum pst_err (*user_by_public)(struct store_conn *c, const char *public_id, struct store_user *out);
 	enum pst_err (*user_by_id)(struct store_conn *c, int64_t id, struct store_user *out);
+	/* Replace the user's password hash (an argon2id string). */
+	enum pst_err (*user_set_password)(struct store_conn *c, int64_t id, const char *pw_hash);
 
 	/* Sessions, found by the BLAKE2b hash of their token (the token itself is never stored). */
 	enum pst_err (*session_insert)(struct store_conn *c, const unsigned char hash[32], struct store_session *s);
 	enum pst_err (*session_by_hash)(struct store_conn *c, const unsigned char hash[32], struct store_session *out);
 	enum pst_err (*session_delete)(struct store_conn *c, int64_t session_id);
+	/* Every session of user but keep_session_id (0 keeps none): a password change ends the others. */
+	enum pst_err (*session_delete_others)(struct store_conn *c, int64_t user, int64_t keep_session_id);
+	/* OK when the session exists and expires after now, else PST_E_NOT_FOUND (an open stream's check). */
+	enum pst_err (*session_alive)(struct store_conn *c, int64_t session_id, int64_t now);
 	enum pst_err (*session_bind_device)(struct store_conn *c, int64_t session_id, int64_t device_id);
 	/* Sessions bound to device_id lose the binding (device removed). */
 	enum pst_err (*session_unbind_device)(struct store_conn *c, int64_t device_id);

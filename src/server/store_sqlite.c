@@ -146,6 +146,9 @@ static const char *const migrations[] = {
 	X(SESSION_BY_HASH, "SELECT s.id, s.user_id, s.device_id, s.created_at, s.expires_at, COALESCE(d.public_id, '') FROM sessions s" \
 		" LEFT JOIN devices d ON d.id = s.device_id AND d.removed_at = 0 WHERE s.token_hash = ?1") \
 	X(SESSION_DELETE, "DELETE FROM sessions WHERE id = ?1") \
+	X(SESSION_DELETE_OTHERS, "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2") \
+	X(SESSION_ALIVE, "SELECT 1 FROM sessions WHERE id = ?1 AND expires_at > ?2") \
+	X(USER_SET_PASSWORD, "UPDATE users SET pw_hash = ?2 WHERE id = ?1") \
 	X(SESSION_BIND, "UPDATE sessions SET device_id = ?2 WHERE id = ?1") \
 	X(SESSION_UNBIND, "UPDATE sessions SET device_id = 0 WHERE device_id = ?1") \
 	X(FREQ_PAIR, "SELECT id, public_id, from_user, to_user, state, created_at FROM friend_requests WHERE from_user = ?1 AND to_user = ?2") \
@@ -585,6 +588,20 @@ static enum pst_err sq_user_insert(struct store_conn *c, struct store_user *u)
 	return rc;
 }
 
+static enum pst_err sq_user_set_password(struct store_conn *c, int64_t id, const char *pw_hash)
+{
+	sqlite3_stmt *s = st_get(c, S_USER_SET_PASSWORD);
+	enum pst_err rc;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, pw_hash);
+	rc = st_exec(s);
+	if (rc == PST_E_OK && sqlite3_changes(c->db) == 0)
+		rc = PST_E_NOT_FOUND;
+	return rc;
+}
+
 static enum pst_err user_one(struct store_conn *c, enum stmt_id id, const char *text, int64_t num, struct store_user *out)
 {
 	sqlite3_stmt *s = st_get(c, id);
@@ -654,6 +671,23 @@ static enum pst_err exec_ii(struct store_conn *c, enum stmt_id id, int64_t a, in
 }
 
 static enum pst_err sq_session_delete(struct store_conn *c, int64_t id) { return exec_ii(c, S_SESSION_DELETE, id, 0, 0); }
+static enum pst_err sq_session_delete_others(struct store_conn *c, int64_t user, int64_t keep)
+{
+	return exec_ii(c, S_SESSION_DELETE_OTHERS, user, keep, 0);
+}
+
+static enum pst_err sq_session_alive(struct store_conn *c, int64_t id, int64_t now)
+{
+	sqlite3_stmt *s = st_get(c, S_SESSION_ALIVE);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	r = sqlite3_step(s);
+	sqlite3_reset(s);
+	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+}
 static enum pst_err sq_session_bind_device(struct store_conn *c, int64_t sid, int64_t did) { return exec_ii(c, S_SESSION_BIND, sid, did, 0); }
 static enum pst_err sq_session_unbind_device(struct store_conn *c, int64_t did) { return exec_ii(c, S_SESSION_UNBIND, did, 0, 0); }
 
@@ -1765,12 +1799,15 @@ const struct store_ops store_sqlite_ops = {
 	.read_begin = sq_read_begin,
 	.read_end = sq_read_end,
 	.user_insert = sq_user_insert,
+	.user_set_password = sq_user_set_password,
 	.user_by_name = sq_user_by_name,
 	.user_by_public = sq_user_by_public,
 	.user_by_id = sq_user_by_id,
 	.session_insert = sq_session_insert,
 	.session_by_hash = sq_session_by_hash,
 	.session_delete = sq_session_delete,
+	.session_delete_others = sq_session_delete_others,
+	.session_alive = sq_session_alive,
 	.session_bind_device = sq_session_bind_device,
 	.session_unbind_device = sq_session_unbind_device,
 	.freq_get_pair = sq_freq_get_pair,

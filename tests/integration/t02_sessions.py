@@ -93,3 +93,61 @@ def test_sessions_survive_restart():
                           "login after restart")
         finally:
             s2.stop()
+
+
+def test_change_password():
+    s = H.server()
+    u = s.new_user()
+    other = s.login(u)
+    r = s.req("POST", "/v1/me/password", {"current_password": "not it at all", "new_password": "brand-new-pw"},
+              token=u.token)
+    expect_error(r, 403, "forbidden")
+    expect_error(s.req("POST", "/v1/me/password", {"current_password": u.password, "new_password": "short"},
+                       token=u.token), 400, "invalid_field")
+    expect_error(s.req("POST", "/v1/me/password", {"new_password": "brand-new-pw"}, token=u.token), 400,
+                 "invalid_field")
+    expect_status(s.req("GET", "/v1/me", token=other), 200, "refusals change nothing")
+    r = s.req("POST", "/v1/me/password", {"current_password": u.password, "new_password": "brand-new-pw"},
+              token=u.token)
+    expect_status(r, 204)
+    expect_status(s.req("GET", "/v1/me", token=u.token), 200, "the session that changed it goes on")
+    expect_error(s.req("GET", "/v1/me", token=other), 401, "unauthorized")
+    expect_error(s.req("POST", "/v1/sessions", {"username": u.username, "password": u.password}), 401,
+                 "invalid_credentials")
+    expect_status(s.req("POST", "/v1/sessions", {"username": u.username, "password": "brand-new-pw"}), 201,
+                  "login with the new password")
+
+
+def test_wrong_current_passwords_hit_the_login_limit():
+    with H.Server(["--login-fail-limit=3"]) as s:
+        u = s.new_user()
+        for _ in range(3):
+            expect_error(s.req("POST", "/v1/me/password", {"current_password": "wrong-wrong", "new_password":
+                                                           "brand-new-pw"}, token=u.token), 403, "forbidden")
+        r = s.req("POST", "/v1/me/password", {"current_password": u.password, "new_password": "brand-new-pw"},
+                  token=u.token)
+        expect_error(r, 429, "rate_limited")
+
+
+def _stream_ends(st, timeout):
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not st.closed:
+        st.next_event(0.2)
+    return st.closed
+
+
+def test_event_streams_end_with_their_session():
+    # logging out, or a password change elsewhere, ends that session's open event stream
+    with H.Server(["--heartbeat-ms=200"]) as s:
+        u = s.new_user()
+        t_logout, t_other = s.login(u), s.login(u)
+        with s.sse(token=t_logout) as a, s.sse(token=t_other) as b, s.sse(token=u.token) as keep:
+            for st in (a, b, keep):
+                eq(st.status, 200, "stream opened")
+            expect_status(s.req("DELETE", "/v1/sessions/current", token=t_logout), 204)
+            check(_stream_ends(a, 5), "the stream of a logged-out session is still open after 5 s")
+            expect_status(s.req("POST", "/v1/me/password", {"current_password": u.password,
+                                                            "new_password": "brand-new-pw"}, token=u.token), 204)
+            check(_stream_ends(b, 5), "the stream of a session ended by a password change is still open")
+            check(not _stream_ends(keep, 1), "the stream of the session that changed the password ended")

@@ -42,6 +42,7 @@ EXPECT = {
     "POST /v1/sessions": {"public": True, "all": 201},
     "DELETE /v1/sessions/current": {"owner": 204, "friend": 204, "stranger": 204},
     "GET /v1/me": {"owner": 200, "friend": 200, "stranger": 200},
+    "POST /v1/me/password": {"owner": 204, "friend": 204, "stranger": 204},
     "POST /v1/friends/requests": {"owner": 400, "friend": (409, "conflict"), "stranger": 201},
     "GET /v1/friends/requests": {"owner": 200, "friend": 200, "stranger": 200},
     "POST /v1/friends/requests/{request_id}/accept": {"owner": 200, "friend": (404, "not_found"),
@@ -171,6 +172,12 @@ def build(s, w, key, role):
         return "/v1/sessions/current", None, s.login(u)
     if key == "GET /v1/me":
         return "/v1/me", None, None
+    if key == "POST /v1/me/password":
+        # a person changes only their own password, whoever they are to the owner; a user of its own, since
+        # the change ends every other session and the world's users are shared between routes
+        x = s.new_user("pw")
+        return "/v1/me/password", {"current_password": x.password, "new_password": "changed-pw-1"}, \
+            x.token
     if key == "POST /v1/friends/requests":
         return "/v1/friends/requests", {"username": o.username}, None
     if key in ("GET /v1/friends/requests", "GET /v1/friends", "GET /v1/devices", "GET /v1/threads"):

@@ -406,3 +406,25 @@ def test_processes_sharing_a_home_lose_nothing():
         got = reader.json("read", other.name, "--limit", "50")["messages"]
         bad = [(m["seq"], m["decrypt"]) for m in got if m["decrypt"] != "ok"]
         eq((len(got), bad), (25, []), f"{reader.name} reads every message")
+
+
+def test_password_change_from_the_cli():
+    s = H.server()
+    a = Person(s, "alice")
+    a.run("register", a.name)
+    a.run("login", a.name)
+    other_home = tempfile.mkdtemp(prefix="postern-cli-alice2-")
+    H._tmpdirs.append(other_home)
+    a.run("login", a.name, home=other_home)
+    env = dict(os.environ, POSTERN_PASSWORD="wrong password", POSTERN_NEW_PASSWORD="brand-new-pw")
+    base = [CLI, "--server", f"http://127.0.0.1:{s.port}", "--home", a.home, "password"]
+    p = subprocess.run(base, capture_output=True, text=True, timeout=30, env=env)
+    check(p.returncode == 1 and "current password is wrong" in p.stderr, f"wrong current: {p.returncode} {p.stderr!r}")
+    env["POSTERN_PASSWORD"] = a.password
+    p = subprocess.run(base, capture_output=True, text=True, timeout=30, env=env)
+    check(p.returncode == 0 and "Password changed" in p.stdout, f"change: {p.returncode} {p.stdout!r} {p.stderr!r}")
+    a.run("whoami")  # this home's session goes on
+    p = a.run("whoami", home=other_home, check_ok=False)
+    check(p.returncode == 1, f"the other home's session still works: {p.stdout!r}")
+    a.password = "brand-new-pw"
+    a.run("login", a.name, home=other_home)

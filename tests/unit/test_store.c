@@ -65,8 +65,29 @@ static void users_sessions_friends(void)
 		s.expires_at = 2;
 		CHECK(ops->session_insert(c, h, &s) == PST_E_OK);
 		CHECK(ops->session_by_hash(c, h, &s2) == PST_E_OK && s2.user_id == a && s2.device_id == 0);
+		CHECK(ops->session_alive(c, s.id, 1) == PST_E_OK);
+		CHECK(ops->session_alive(c, s.id, 2) == PST_E_NOT_FOUND); /* expired */
 		CHECK(ops->session_delete(c, s.id) == PST_E_OK);
 		CHECK(ops->session_by_hash(c, h, &s2) == PST_E_NOT_FOUND);
+		CHECK(ops->session_alive(c, s.id, 1) == PST_E_NOT_FOUND);
+
+		/* a password change: the new hash, and every other session of the user ends */
+		{
+			struct store_session k = {0}, o = {0}, ob = {0};
+			unsigned char hk[32] = {2}, ho[32] = {3}, hb[32] = {4};
+			k.user_id = o.user_id = a;
+			ob.user_id = bb;
+			k.expires_at = o.expires_at = ob.expires_at = 100;
+			CHECK(ops->session_insert(c, hk, &k) == PST_E_OK && ops->session_insert(c, ho, &o) == PST_E_OK &&
+			      ops->session_insert(c, hb, &ob) == PST_E_OK);
+			CHECK(ops->user_set_password(c, a, "new-hash") == PST_E_OK);
+			CHECK(ops->user_by_id(c, a, &u) == PST_E_OK && strcmp(u.pw_hash, "new-hash") == 0);
+			CHECK(ops->user_set_password(c, 999999, "x") == PST_E_NOT_FOUND);
+			CHECK(ops->session_delete_others(c, a, k.id) == PST_E_OK);
+			CHECK(ops->session_alive(c, k.id, 1) == PST_E_OK);
+			CHECK(ops->session_alive(c, o.id, 1) == PST_E_NOT_FOUND);
+			CHECK(ops->session_alive(c, ob.id, 1) == PST_E_OK); /* another user's */
+		}
 
 		CHECK(ops->friend_check(c, a, bb) == PST_E_NOT_FOUND);
 		CHECK(ops->friend_insert(c, a, bb, 5) == PST_E_OK);
