@@ -90,6 +90,10 @@ pst_status pst_login(pst_client *c, const char *username, const char *password, 
 /* Log out (the server forgets the token) and delete the stored token. */
 pst_status pst_logout(pst_client *c);
 
+/* The same for every session of the account, on every device (a lost or stolen device): all their tokens
+ * stop working. Partner apps' grants are not touched (see pst_grants / pst_grant_revoke). */
+pst_status pst_logout_everywhere(pst_client *c);
+
 /* Change the account's password (new_password: 8 bytes or more). Every other session of the account ends,
  * this one goes on. A wrong current password is PST_ERR_HTTP with pst_http_status 403. */
 pst_status pst_password_change(pst_client *c, const char *current_password, const char *new_password);

@@ -51,9 +51,10 @@ const struct cli_command cli_commands[] = {
 	 "Log in as USER and keep the session in the home directory. The first login in a home directory\n"
 	 "creates this device's encryption keys and registers the device (named NAME) with the server; friends\n"
 	 "can check it with `postern verify`. Password as for register."},
-	{"logout", 0, 0, cmd_logout, CLI_NEEDS_SESSION, NULL, "",
+	{"logout", 0, 0, cmd_logout, CLI_NEEDS_SESSION, NULL, "[--everywhere]",
 	 "End the session on the server and forget the stored token. The device keys stay, so logging in again\n"
-	 "from this home keeps reading old messages."},
+	 "from this home keeps reading old messages. With --everywhere, every session of your account ends, on\n"
+	 "every device (a lost or stolen one): log in again where you still want to be."},
 	{"password", 0, 0, cmd_password, CLI_NEEDS_SESSION, NULL, "",
 	 "Change your password: asks for the current one ($POSTERN_PASSWORD) and the new one, twice\n"
 	 "($POSTERN_NEW_PASSWORD). Every other session of your account ends; this one goes on."},
@@ -188,11 +189,12 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
 	pst_status st;
 
 	(void)argc, (void)argv;
-	if ((st = pst_logout(cli->client)) != PST_OK)
+	st = cli->everywhere ? pst_logout_everywhere(cli->client) : pst_logout(cli->client);
+	if (st != PST_OK)
 		return cli_fail(cli, st, "log out");
 	if (cli->json)
 		return out_json_done(NULL);
-	out_line("Logged out.");
+	out_line(cli->everywhere ? "Logged out everywhere: every session of your account has ended." : "Logged out.");
 	return CLI_OK;
 }
 

@@ -49,6 +49,8 @@ static const struct cli_option options[] = {
 	{"--device-name", OPT_STRING, offsetof(struct cli, device_name), 0, 0, "login", "NAME",
 	 "the name of this device, on the first login in this home (default: \"postern on HOSTNAME\")"},
 	{"--limit", OPT_LONG, offsetof(struct cli, limit), 1, 200, "read", "N", "show the last N messages (1-200, default 20)"},
+	{"--everywhere", OPT_FLAG, offsetof(struct cli, everywhere), 0, 0, "logout", NULL,
+	 "end every session of your account, on every device"},
 	{"--ids", OPT_FLAG, offsetof(struct cli, show_ids), 0, 0, "read", NULL, "show each message's id (for delete)"},
 	{"--before", OPT_LONG, offsetof(struct cli, before), 1, LONG_MAX, "read", "SEQ",
 	 "show the messages before number SEQ (older history; the page before prints the command)"},

@@ -29,6 +29,7 @@ struct cli {
 	const char *cursor;      /* inbox/access-log --cursor: the page after this one; NULL = the first page */
 	long max_seconds;        /* watch --max-seconds; 0 = until interrupted */
 	int show_ids;            /* read --ids */
+	int everywhere;          /* logout --everywhere */
 	long before;             /* read --before: messages below this seq; 0 = the newest */
 };
 

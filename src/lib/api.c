@@ -149,20 +149,23 @@ out:
 	return st;
 }
 
-pst_status pst_logout(pst_client *c)
+static pst_status end_sessions(pst_client *c, const char *path)
 {
 	pst_status st;
 	if (c == NULL)
 		return PST_ERR_INVALID;
 	if ((st = need_login(c)) != PST_OK)
 		return st;
-	st = pst__request(c, "DELETE", "/v1/sessions/current", NULL, NULL);
+	st = pst__request(c, "DELETE", path, NULL, NULL);
 	if (st == PST_OK || st == PST_ERR_AUTH) {
 		sodium_memzero(c->token, sizeof(c->token));
 		st = pst__save_session(c);
 	}
 	return st;
 }
+
+pst_status pst_logout(pst_client *c) { return end_sessions(c, "/v1/sessions/current"); }
+pst_status pst_logout_everywhere(pst_client *c) { return end_sessions(c, "/v1/sessions"); }
 
 pst_status pst_password_change(pst_client *c, const char *current_password, const char *new_password)
 {

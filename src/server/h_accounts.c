@@ -175,6 +175,15 @@ enum pst_err h_session_delete(struct req *rq)
 	return req_reply(rq, 204, NULL);
 }
 
+/* DELETE /v1/sessions: every session of the person ends, this one too (a lost device); app grants stay. */
+enum pst_err h_sessions_delete_all(struct req *rq)
+{
+	enum pst_err rc = rq->ops->session_delete_others(rq->db, rq->user.id, 0);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 204, NULL);
+}
+
 enum pst_err h_me(struct req *rq)
 {
 	json_t *device = rq->session.device_id ? json_string(rq->session.device_public_id) : json_null();

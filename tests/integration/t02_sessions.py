@@ -151,3 +151,17 @@ def test_event_streams_end_with_their_session():
                                                             "new_password": "brand-new-pw"}, token=u.token), 204)
             check(_stream_ends(b, 5), "the stream of a session ended by a password change is still open")
             check(not _stream_ends(keep, 1), "the stream of the session that changed the password ended")
+
+
+def test_logout_everywhere():
+    s = H.server()
+    u, v = s.new_user(), s.new_user()
+    t2 = s.login(u)
+    with s.sse(token=t2) as st:
+        eq(st.status, 200, "stream opened")
+        expect_status(s.req("DELETE", "/v1/sessions", token=u.token), 204)
+        for t in (u.token, t2):
+            expect_error(s.req("GET", "/v1/me", token=t), 401, "unauthorized")
+    expect_status(s.req("GET", "/v1/me", token=v.token), 200, "another person's session")
+    expect_status(s.req("POST", "/v1/sessions", {"username": u.username, "password": u.password}), 201,
+                  "logging in again")

@@ -43,6 +43,7 @@ EXPECT = {
     "DELETE /v1/sessions/current": {"owner": 204, "friend": 204, "stranger": 204},
     "GET /v1/me": {"owner": 200, "friend": 200, "stranger": 200},
     "POST /v1/me/password": {"owner": 204, "friend": 204, "stranger": 204},
+    "DELETE /v1/sessions": {"owner": 204, "friend": 204, "stranger": 204},
     "POST /v1/friends/requests": {"owner": 400, "friend": (409, "conflict"), "stranger": 201},
     "GET /v1/friends/requests": {"owner": 200, "friend": 200, "stranger": 200},
     "POST /v1/friends/requests/{request_id}/accept": {"owner": 200, "friend": (404, "not_found"),
@@ -172,6 +173,8 @@ def build(s, w, key, role):
         return "/v1/sessions/current", None, s.login(u)
     if key == "GET /v1/me":
         return "/v1/me", None, None
+    if key == "DELETE /v1/sessions":  # a user of its own: it ends every session of the account
+        return "/v1/sessions", None, s.new_user("everywhere").token
     if key == "POST /v1/me/password":
         # a person changes only their own password, whoever they are to the owner; a user of its own, since
         # the change ends every other session and the world's users are shared between routes

@@ -428,3 +428,8 @@ def test_password_change_from_the_cli():
     check(p.returncode == 1, f"the other home's session still works: {p.stdout!r}")
     a.password = "brand-new-pw"
     a.run("login", a.name, home=other_home)
+    out = a.run("logout", "--everywhere").stdout
+    check("every session" in out, f"logout --everywhere: {out!r}")
+    for home in (a.home, other_home):
+        p = a.run("whoami", home=home, check_ok=False)
+        check(p.returncode != 0, f"a session survived logout --everywhere: {p.stdout!r}")
