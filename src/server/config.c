@@ -47,6 +47,8 @@ static const struct config_row config_table[] = {
 	{"max-batch", CT_INT, F(max_batch), "256", 1, 4096, "most transactions in one group commit"},
 	{"heartbeat-ms", CT_INT, F(heartbeat_ms), "15000", 100, 15000, "SSE heartbeat interval"},
 	{"to-device-max", CT_INT, F(to_device_max), "256", 1, 4096, "most to-device messages per request"},
+	{"max-pending-requests", CT_INT, F(max_pending_requests), "100", 1, 100000,
+	 "most unanswered friend requests one person may have sent"},
 	{"max-devices", CT_INT, F(max_devices), "32", 1, 1024, "most devices one person may register at once"},
 	{"thread-max-members", CT_INT, F(thread_max_members), "256", 2, 1024,
 	 "most members of a group thread besides its creator (each message writes an event per member)"},

@@ -37,6 +37,7 @@ struct config {
 	int64_t max_batch;         /* most transactions in one group commit */
 	int64_t heartbeat_ms;      /* SSE heartbeat interval */
 	int64_t to_device_max;     /* most to-device messages in one request */
+	int64_t max_pending_requests; /* most unanswered outgoing friend requests of one person */
 	int64_t max_devices;       /* most live devices of one person (apps' devices not counted) */
 	int64_t thread_max_members; /* most members of a group thread besides its creator */
 	char log_level[16];        /* error, warn, info, debug */

@@ -40,6 +40,13 @@ static enum pst_err befriend(struct req *rq, const struct store_friend_request *
 	return rc;
 }
 
+static int count_request(void *arg, const struct store_friend_request *r)
+{
+	(void)r;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
 enum pst_err h_friend_request_create(struct req *rq)
 {
 	const char *username;
@@ -72,6 +79,15 @@ enum pst_err h_friend_request_create(struct req *rq)
 		return req_reply(rq, 200, json_pack("{s:s,s:s,s:o,s:o}", "request_id", r.public_id, "state", "pending",
 						    "user", view_user(other.public_id, other.username), "created_at",
 						    view_time(r.created_at)));
+	if (rc == PST_E_OK || rc == PST_E_NOT_FOUND) { /* a new request: one account cannot ask the whole directory */
+		int64_t pending = 0;
+		enum pst_err lrc = rq->ops->freq_list_pending(rq->db, rq->user.id, 0, count_request, &pending);
+		if (lrc != PST_E_OK)
+			return lrc;
+		if (pending >= rq->cfg->max_pending_requests)
+			return req_fail(rq, PST_E_RATE_LIMITED, "you have %lld unanswered friend requests, the most allowed; "
+					"wait for some to be answered", (long long)pending);
+	}
 	if (rc == PST_E_OK) { /* an old, settled request: ask anew */
 		r.state = STORE_FREQ_PENDING;
 		r.created_at = rq->now;

@@ -140,6 +140,22 @@ def test_decline():
     eq(r.json["state"], "pending", "state of the new request")
 
 
+def test_unanswered_requests_are_capped():
+    with H.Server(["--max-pending-requests=2"]) as s:
+        a, b, c, d = (s.new_user() for _ in range(4))
+        ask = lambda frm, to: s.req("POST", "/v1/friends/requests", {"username": to.username}, token=frm.token)
+        rb = ask(a, b)
+        expect_status(rb, 201)
+        expect_status(ask(a, c), 201)
+        expect_error(ask(a, d), 429, "rate_limited")
+        expect_status(ask(a, b), 200, "asking again is not a new request")
+        expect_status(ask(d, a), 201, "others may still ask a")
+        expect_status(ask(a, d), 200, "answering d's request by asking back is not capped")
+        expect_status(s.req("POST", f"/v1/friends/requests/{rb.json['request_id']}/decline", token=b.token), 200)
+        e = s.new_user()
+        expect_status(ask(a, e), 201, "a declined request frees its place")
+
+
 def test_remove_friend():
     s = H.server()
     a, b, c = s.new_user(), s.new_user(), s.new_user()
