@@ -113,6 +113,8 @@ const char *pst_device_id(const pst_client *c);
 pst_status pst_friend_add(pst_client *c, const char *username, char **json_out);
 pst_status pst_friend_accept(pst_client *c, const char *request_id);
 pst_status pst_friend_decline(pst_client *c, const char *request_id);
+/* Take back a friend request you sent that is still waiting (the other person's list drops it). */
+pst_status pst_friend_withdraw(pst_client *c, const char *request_id);
 pst_status pst_friend_remove(pst_client *c, const char *user_id);
 /* GET /v1/friends and GET /v1/friends/requests, as JSON text. */
 pst_status pst_friends(pst_client *c, char **json_out);

@@ -22,6 +22,7 @@ static const struct cli_command friends_subs[] = {
 	{"add", 1, 1, cmd_friends_add, CLI_NEEDS_SESSION, NULL, "USER", NULL},
 	{"accept", 1, 1, cmd_friends_accept, CLI_NEEDS_SESSION, NULL, "REQUEST_ID", NULL},
 	{"decline", 1, 1, cmd_friends_decline, CLI_NEEDS_SESSION, NULL, "REQUEST_ID", NULL},
+	{"withdraw", 1, 1, cmd_friends_withdraw, CLI_NEEDS_SESSION, NULL, "REQUEST_ID", NULL},
 	{"remove", 1, 1, cmd_friends_remove, CLI_NEEDS_SESSION, NULL, "USER", NULL},
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
@@ -60,11 +61,12 @@ const struct cli_command cli_commands[] = {
 	 "($POSTERN_NEW_PASSWORD). Every other session of your account ends; this one goes on."},
 	{"whoami", 0, 0, cmd_whoami, CLI_NEEDS_SESSION, NULL, "", "Show the user and device of the stored session."},
 	{"friends", 0, 0, cmd_friends, CLI_NEEDS_SESSION, friends_subs,
-	 "[add USER | accept REQUEST_ID | decline REQUEST_ID | remove USER]",
+	 "[add USER | accept REQUEST_ID | decline REQUEST_ID | withdraw REQUEST_ID | remove USER]",
 	 "Alone: list your friends and the friend requests waiting, with their ids.\n"
 	 "  add USER              ask USER to be friends (accepts at once if USER had asked you)\n"
 	 "  accept REQUEST_ID     accept a request someone sent you\n"
 	 "  decline REQUEST_ID    decline it, quietly: the sender is not told\n"
+	 "  withdraw REQUEST_ID   take back a request you sent that is still waiting\n"
 	 "  remove USER           end a friendship"},
 	{"devices", 0, 0, cmd_devices, CLI_NEEDS_SESSION, devices_subs, "[remove DEVICE_ID]",
 	 "Alone: list your devices (the one you are using is marked).\n"
@@ -267,8 +269,8 @@ static void print_requests(const json_t *reqs, const char *heading, int outgoing
 		const char *id = out_str(r, "request_id", "?");
 		out_time(out_str(r, "created_at", NULL), when, sizeof(when));
 		if (outgoing)
-			out_line("  %-20s  %s  %s  (waiting for them)", out_str(json_object_get(r, "user"), "username", "?"), id,
-				 when);
+			out_line("  %-20s  %s  %s  (waiting for them; take it back with: postern friends withdraw %s)",
+				 out_str(json_object_get(r, "user"), "username", "?"), id, when, id);
 		else
 			out_line("  %-20s  %s  %s  (accept with: postern friends accept %s)",
 				 out_str(json_object_get(r, "user"), "username", "?"), id, when, id);
@@ -360,9 +362,10 @@ static const struct {
 } request_answers[] = {
 	{"accept", pst_friend_accept, "accepted", "Accepted", ""},
 	{"decline", pst_friend_decline, "declined", "Declined", " (the sender is not told)"},
+	{"withdraw", pst_friend_withdraw, "withdrawn", "Withdrew", ""},
 };
 
-/* Answer a friend request with request_answers[which]. */
+/* Act on a friend request with request_answers[which]: accept or decline one sent to you, withdraw yours. */
 static int answer_request(struct cli *cli, size_t which, const char *request_id)
 {
 	pst_status st;
@@ -387,6 +390,12 @@ int cmd_friends_decline(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	return answer_request(cli, 1, argv[0]);
+}
+
+int cmd_friends_withdraw(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	return answer_request(cli, 2, argv[0]);
 }
 
 int cmd_friends_remove(struct cli *cli, int argc, char **argv)

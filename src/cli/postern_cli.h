@@ -100,6 +100,7 @@ int cmd_friends(struct cli *cli, int argc, char **argv);
 int cmd_friends_add(struct cli *cli, int argc, char **argv);
 int cmd_friends_accept(struct cli *cli, int argc, char **argv);
 int cmd_friends_decline(struct cli *cli, int argc, char **argv);
+int cmd_friends_withdraw(struct cli *cli, int argc, char **argv);
 int cmd_friends_remove(struct cli *cli, int argc, char **argv);
 int cmd_devices(struct cli *cli, int argc, char **argv);
 int cmd_devices_remove(struct cli *cli, int argc, char **argv);

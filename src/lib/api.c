@@ -260,6 +260,7 @@ static pst_status id_call(pst_client *c, const char *method, const char *fmt, co
 
 pst_status pst_friend_accept(pst_client *c, const char *rid) { return id_call(c, "POST", "/v1/friends/requests/%s/accept", rid, NULL); }
 pst_status pst_friend_decline(pst_client *c, const char *rid) { return id_call(c, "POST", "/v1/friends/requests/%s/decline", rid, NULL); }
+pst_status pst_friend_withdraw(pst_client *c, const char *rid) { return id_call(c, "DELETE", "/v1/friends/requests/%s", rid, NULL); }
 pst_status pst_friend_remove(pst_client *c, const char *uid) { return id_call(c, "DELETE", "/v1/friends/%s", uid, NULL); }
 pst_status pst_device_remove(pst_client *c, const char *did) { return id_call(c, "DELETE", "/v1/devices/%s", did, NULL); }
 pst_status pst_grant_revoke(pst_client *c, const char *gid) { return id_call(c, "DELETE", "/v1/me/grants/%s", gid, NULL); }

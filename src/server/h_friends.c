@@ -168,6 +168,25 @@ enum pst_err h_friend_request_decline(struct req *rq)
 	return rc;
 }
 
+/* DELETE /v1/friends/requests/{id}: the sender takes back a request that is still pending; both sides are
+ * told (the recipient's list drops it). Anything else, someone else's request included, is 404. */
+enum pst_err h_friend_request_withdraw(struct req *rq)
+{
+	struct store_friend_request r;
+	enum pst_err rc = rq->ops->freq_by_public(rq->db, rq->params[0], &r);
+	if (rc == PST_E_OK && (r.from_user != rq->user.id || r.state != STORE_FREQ_PENDING))
+		rc = PST_E_NOT_FOUND;
+	if (rc == PST_E_OK)
+		rc = rq->ops->freq_set_state(rq->db, r.id, STORE_FREQ_WITHDRAWN, r.created_at);
+	if (rc == PST_E_OK)
+		rc = events_emit(rq, r.to_user, 0, "friend.withdrawn", 0, json_pack("{s:s}", "request_id", r.public_id));
+	if (rc == PST_E_OK)
+		rc = events_emit(rq, rq->user.id, 0, "friend.withdrawn", 0, json_pack("{s:s}", "request_id", r.public_id));
+	if (rc == PST_E_OK)
+		rc = req_reply(rq, 204, NULL);
+	return rc;
+}
+
 static int friend_row(void *arg, const struct store_friend *f)
 {
 	json_t *u = view_user(f->user.public_id, f->user.username);

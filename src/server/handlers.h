@@ -26,6 +26,7 @@ enum pst_err h_friend_request_create(struct req *rq);
 enum pst_err h_friend_requests_list(struct req *rq);
 enum pst_err h_friend_request_accept(struct req *rq);
 enum pst_err h_friend_request_decline(struct req *rq);
+enum pst_err h_friend_request_withdraw(struct req *rq);
 enum pst_err h_friends_list(struct req *rq);
 enum pst_err h_friend_delete(struct req *rq);
 

@@ -36,6 +36,7 @@ const struct route route_table[] = {
 	{"GET",    "/v1/friends/requests",                      ROUTE_READ,  S, NULL, 0, h_friend_requests_list, NULL, "pending requests"},
 	{"POST",   "/v1/friends/requests/{id}/accept",          ROUTE_WRITE, S, NULL, 0, h_friend_request_accept, NULL, "accept a request"},
 	{"POST",   "/v1/friends/requests/{id}/decline",         ROUTE_WRITE, S, NULL, 0, h_friend_request_decline, NULL, "decline a request"},
+	{"DELETE", "/v1/friends/requests/{id}",                 ROUTE_WRITE, S, NULL, 0, h_friend_request_withdraw, NULL, "take back a request I sent"},
 	{"GET",    "/v1/friends",                               ROUTE_READ,  S, NULL, 0, h_friends_list, NULL, "list friends"},
 	{"DELETE", "/v1/friends/{user_id}",                     ROUTE_WRITE, S, NULL, 0, h_friend_delete, NULL, "unfriend"},
 	{"POST",   "/v1/devices",                               ROUTE_WRITE, S, NULL, J, h_device_create, NULL, "register a device"},

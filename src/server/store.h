@@ -59,7 +59,7 @@ struct store_session {
 	char device_public_id[STORE_ID_LEN]; /* "" when not bound */
 };
 
-enum store_freq_state { STORE_FREQ_PENDING = 0, STORE_FREQ_ACCEPTED = 1, STORE_FREQ_DECLINED = 2 };
+enum store_freq_state { STORE_FREQ_PENDING = 0, STORE_FREQ_ACCEPTED = 1, STORE_FREQ_DECLINED = 2, STORE_FREQ_WITHDRAWN = 3 };
 
 struct store_friend_request {
 	int64_t id;

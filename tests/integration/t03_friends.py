@@ -156,6 +156,26 @@ def test_unanswered_requests_are_capped():
         expect_status(ask(a, e), 201, "a declined request frees its place")
 
 
+def test_withdraw_request():
+    s = H.server()
+    a, b = s.new_user(), s.new_user()
+    _, cur_b = s.sync_all(b)
+    rid = s.req("POST", "/v1/friends/requests", {"username": b.username}, token=a.token).json["request_id"]
+    expect_error(s.req("DELETE", f"/v1/friends/requests/{rid}", token=b.token), 404, "not_found",
+                 "the recipient cannot withdraw it")
+    expect_status(s.req("DELETE", f"/v1/friends/requests/{rid}", token=a.token), 204)
+    eq(_req_list(s, a), {"incoming": [], "outgoing": []}, "a's requests after withdrawing")
+    eq(_req_list(s, b), {"incoming": [], "outgoing": []}, "b's requests after withdrawing")
+    evs = [e for e in s.sync(b, since=cur_b, timeout=0)["events"] if e["type"].startswith("friend.")]
+    eq([(e["type"], e.get("request_id")) for e in evs], [("friend.request", rid), ("friend.withdrawn", rid)],
+       "b is told of the request and of its withdrawal")
+    expect_error(s.req("POST", f"/v1/friends/requests/{rid}/accept", token=b.token), 404, "not_found",
+                 "accepting a withdrawn request")
+    expect_error(s.req("DELETE", f"/v1/friends/requests/{rid}", token=a.token), 404, "not_found", "twice")
+    r = s.req("POST", "/v1/friends/requests", {"username": b.username}, token=a.token)
+    expect_status(r, 201, "asking again after withdrawing")
+
+
 def test_remove_friend():
     s = H.server()
     a, b, c = s.new_user(), s.new_user(), s.new_user()

@@ -50,6 +50,8 @@ EXPECT = {
                                                       "stranger": (404, "not_found")},
     "POST /v1/friends/requests/{request_id}/decline": {"owner": 200, "friend": (404, "not_found"),
                                                        "stranger": (404, "not_found")},
+    "DELETE /v1/friends/requests/{request_id}": {"owner": 204, "friend": (404, "not_found"),
+                                                 "stranger": (404, "not_found")},
     "GET /v1/friends": {"owner": 200, "friend": 200, "stranger": 200},
     "DELETE /v1/friends/{user_id}": {"owner": (404, "not_found"), "friend": 204, "stranger": (404, "not_found")},
     "POST /v1/devices": {"owner": 201, "friend": 201, "stranger": 201},
@@ -190,6 +192,11 @@ def build(s, w, key, role):
         r = s.req("POST", "/v1/friends/requests", {"username": o.username}, token=x.token)
         H.expect_status(r, 201, "setup: friend request to the owner")
         return f"/v1/friends/requests/{r.json['request_id']}/{key.rsplit('/', 1)[1]}", None, None
+    if key == "DELETE /v1/friends/requests/{request_id}":  # the owner's own request, to someone new
+        x = s.new_user("wd")
+        r = s.req("POST", "/v1/friends/requests", {"username": x.username}, token=o.token)
+        H.expect_status(r, 201, "setup: the owner's friend request")
+        return f"/v1/friends/requests/{r.json['request_id']}", None, None
     if key == "DELETE /v1/friends/{user_id}":
         tok = fresh_friend(s, o).token if role == "friend" else None
         return f"/v1/friends/{o.user_id}", None, tok

@@ -433,3 +433,21 @@ def test_password_change_from_the_cli():
     for home in (a.home, other_home):
         p = a.run("whoami", home=home, check_ok=False)
         check(p.returncode != 0, f"a session survived logout --everywhere: {p.stdout!r}")
+
+
+def test_withdraw_a_friend_request():
+    s = H.server()
+    a, b = Person(s, "alice"), Person(s, "bob")
+    for p in (a, b):
+        p.run("register", p.name)
+        p.run("login", p.name)
+    a.run("friends", "add", b.name)
+    mine = a.json("friends")["outgoing"]
+    eq(len(mine), 1, "alice's waiting request")
+    out = a.run("friends").stdout
+    check(f"postern friends withdraw {mine[0]['request_id']}" in out, f"the hint to withdraw: {out!r}")
+    out = a.run("friends", "withdraw", mine[0]["request_id"]).stdout
+    check("Withdrew" in out, f"withdraw: {out!r}")
+    eq((a.json("friends")["outgoing"], b.json("friends")["incoming"]), ([], []), "no request left on either side")
+    p = b.run("friends", "accept", mine[0]["request_id"], check_ok=False)
+    check(p.returncode != 0, "bob accepted a withdrawn request")
