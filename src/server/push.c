@@ -42,6 +42,7 @@ struct stream {
 	const struct config *cfg;
 	int64_t user_id, device_id;
 	int64_t session_id;        /* a person's stream: it lives only as long as this session (0 for apps) */
+	int check_session;         /* set at each heartbeat: the next fetch looks the session up (not every fetch) */
 	int cred;
 	struct store_app *app;     /* app streams: copies of the credential, checked again on every fetch */
 	struct store_grant *grant;
@@ -111,7 +112,7 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 	json_t *arr = json_array();
 	struct req *rq = NULL;
 	int64_t cursor;
-	int more = 0;
+	int more = 0, check_session;
 	enum pst_err rc;
 	size_t i;
 	json_t *ev;
@@ -121,6 +122,8 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 
 	pthread_mutex_lock(&s->lock);
 	cursor = s->cursor;
+	check_session = s->check_session;
+	s->check_session = 0;
 	pthread_mutex_unlock(&s->lock);
 	rq = calloc(1, sizeof(*rq));
 	if (rq == NULL) {
@@ -136,7 +139,7 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 	rq->session.device_id = s->device_id;
 	rq->app = s->app;
 	rq->grant = s->grant;
-	if (s->session_id && ops->session_alive(c, s->session_id, rq->now) != PST_E_OK) {
+	if (check_session && s->session_id && ops->session_alive(c, s->session_id, rq->now) != PST_E_OK) {
 		rc = PST_E_UNAUTHORIZED; /* logged out, expired, or ended by a password change */
 		goto out;
 	}
@@ -361,8 +364,10 @@ void push_tick(int64_t now)
 		if (!s->gone && now - s->last_write >= reg.heartbeat_ms && s->len == s->off) {
 			resume = append_locked(s, hb, sizeof(hb) - 1);
 			s->last_write = now;
-			if ((s->grant || s->session_id) && !s->ended)
+			if ((s->grant || s->session_id) && !s->ended) {
+				s->check_session = s->session_id != 0;
 				fetch_submit_locked(s); /* re-checks the session, or the grant and the token's expiry */
+			}
 		}
 		pthread_mutex_unlock(&s->lock);
 		if (resume)
