@@ -412,6 +412,12 @@ static void ev_friend_removed(struct watch *w, const json_t *ev, const char *whe
 	out_line("%s  * you and %s are no longer friends", when, name ? name : id);
 }
 
+static void ev_friend_withdrawn(struct watch *w, const json_t *ev, const char *when)
+{
+	(void)w;
+	out_line("%s  * friend request %s was withdrawn", when, out_str(ev, "request_id", "?"));
+}
+
 static void ev_message_deleted(struct watch *w, const json_t *ev, const char *when)
 {
 	(void)w;
@@ -461,7 +467,8 @@ static const struct {
 	void (*print)(struct watch *w, const json_t *ev, const char *when);
 } event_printers[] = {
 	{"friend.request", ev_friend_request},   {"friend.accepted", ev_friend_accepted},
-	{"friend.removed", ev_friend_removed},   {"message.deleted", ev_message_deleted},
+	{"friend.removed", ev_friend_removed},   {"friend.withdrawn", ev_friend_withdrawn},
+	{"message.deleted", ev_message_deleted},
 	{"device.added", ev_device_added},       {"device.removed", ev_device_removed},
 	{"thread.created", ev_thread_created},   {"thread.app_revoked", ev_app_revoked},
 };

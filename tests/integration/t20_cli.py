@@ -446,8 +446,15 @@ def test_withdraw_a_friend_request():
     eq(len(mine), 1, "alice's waiting request")
     out = a.run("friends").stdout
     check(f"postern friends withdraw {mine[0]['request_id']}" in out, f"the hint to withdraw: {out!r}")
+    got = {}
+    watcher = threading.Thread(target=lambda: got.update(p=b.run("watch", "--max-seconds", "4", timeout=30)))
+    watcher.start()
+    time.sleep(1.5)
     out = a.run("friends", "withdraw", mine[0]["request_id"]).stdout
     check("Withdrew" in out, f"withdraw: {out!r}")
+    watcher.join(40)
+    seen = got["p"].stdout if "p" in got else ""
+    check(f"friend request {mine[0]['request_id']} was withdrawn" in seen, f"bob's watch printed: {seen!r}")
     eq((a.json("friends")["outgoing"], b.json("friends")["incoming"]), ([], []), "no request left on either side")
     p = b.run("friends", "accept", mine[0]["request_id"], check_ok=False)
     check(p.returncode != 0, "bob accepted a withdrawn request")
