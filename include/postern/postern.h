@@ -83,7 +83,9 @@ pst_status pst_register(pst_client *c, const char *username, const char *passwor
 
 /*
  * Log in and keep the session token in the home directory; then make sure this device has keys and is
- * registered with the server (first login on this home: a new device named device_name).
+ * registered with the server (first login on this home: a new device named device_name). When the server
+ * refuses a new device (409: the account has as many as it allows), the session is kept without a device:
+ * pst_devices / pst_device_remove work, and logging in again registers this one.
  */
 pst_status pst_login(pst_client *c, const char *username, const char *password, const char *device_name);
 

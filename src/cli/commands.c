@@ -171,6 +171,10 @@ int cmd_login(struct cli *cli, int argc, char **argv)
 		goto out;
 	if ((st = pst_login(cli->client, argv[0], password, device_name)) != PST_OK) {
 		rc = cli_fail(cli, st, "log in as %s", argv[0]);
+		if (pst_logged_in(cli->client) && pst_http_status(cli->client) == 409)
+			fprintf(stderr, "postern: you are logged in here without a device: list yours with `postern devices`,\n"
+					"remove one with `postern devices remove DEVICE_ID`, then run `postern login %s` again\n",
+				argv[0]);
 		goto out;
 	}
 	if (cli->json) {

@@ -142,8 +142,16 @@ pst_status pst_login(pst_client *c, const char *username, const char *password, 
 	}
 	/* registering is how a session becomes bound to its device; the server keeps one row per key set */
 	st = register_device(c, device_name);
-	if (st == PST_OK)
+	if (st == PST_OK) {
 		st = pst__save_session(c);
+	} else if (c->token[0] && c->http_status == 409) {
+		/* refused a new device (the account has as many as the server allows): stay logged in without
+		 * one, so this home can list and remove devices, then log in again to register */
+		char why[sizeof(c->errmsg)];
+		snprintf(why, sizeof(why), "%s", c->errmsg);
+		pst__save_session(c);
+		pst__fail(c, st, "%s", why);
+	}
 out:
 	json_decref(out);
 	return st;

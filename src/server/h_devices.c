@@ -66,8 +66,8 @@ enum pst_err h_device_create(struct req *rq)
 	if ((rc = rq->ops->device_list_user(rq->db, rq->user.id, count_own_device, &own)) != PST_E_OK)
 		return rc;
 	if (own >= rq->cfg->max_devices)
-		return req_fail(rq, PST_E_CONFLICT, "you have %lld devices, the most allowed: remove one first",
-				(long long)own);
+		return req_fail(rq, PST_E_CONFLICT, "you have %lld device%s, the most allowed: remove one first",
+				(long long)own, own == 1 ? "" : "s");
 	memset(&d, 0, sizeof(d));
 	pubid_new("d", d.public_id, sizeof(d.public_id));
 	d.user_id = rq->user.id;

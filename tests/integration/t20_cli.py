@@ -458,3 +458,23 @@ def test_withdraw_a_friend_request():
     eq((a.json("friends")["outgoing"], b.json("friends")["incoming"]), ([], []), "no request left on either side")
     p = b.run("friends", "accept", mine[0]["request_id"], check_ok=False)
     check(p.returncode != 0, "bob accepted a withdrawn request")
+
+
+def test_login_at_the_device_cap_can_make_room():
+    # a person whose account has as many devices as allowed logs in on a new machine: the login keeps the
+    # session without a device, so the person can remove an old device from there and log in again
+    with H.Server(["--max-devices=1"]) as s:
+        a = Person(s, "alice")
+        a.run("register", a.name)
+        a.run("login", a.name)
+        old = a.json("whoami")["device_id"]
+        new_home = tempfile.mkdtemp(prefix="postern-cli-alice-new-")
+        H._tmpdirs.append(new_home)
+        p = a.run("login", a.name, home=new_home, check_ok=False)
+        check(p.returncode == 1 and "postern devices remove" in p.stderr, f"login at the cap: {p.stderr!r}")
+        listed = json.loads(a.run("--json", "devices", home=new_home).stdout)["devices"]
+        eq([d["device_id"] for d in listed], [old], "the devices, listed from the new machine")
+        a.run("devices", "remove", old, home=new_home)
+        a.run("login", a.name, home=new_home)
+        eq(json.loads(a.run("--json", "whoami", home=new_home).stdout)["device_id"] not in (None, old), True,
+           "a new device after making room")
