@@ -5,12 +5,14 @@
 #include "handlers.h"
 
 #include "auth.h"
+#include "b64url.h"
 #include "jsonv.h"
 #include "pubid.h"
 #include "version.h"
 #include "views.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +172,70 @@ enum pst_err h_password_change(struct req *rq)
 enum pst_err h_session_delete(struct req *rq)
 {
 	enum pst_err rc = rq->ops->session_delete(rq->db, rq->session.id);
+	if (rc != PST_E_OK)
+		return rc;
+	return req_reply(rq, 204, NULL);
+}
+
+/* A session's id in the API: "s_" + 16 bytes of a keyed hash of its row id (no column, nothing to guess). */
+#define SESSION_PUBLIC_LEN 26
+static void session_public_id(int64_t id, char out[SESSION_PUBLIC_LEN])
+{
+	unsigned char h[32];
+	uint64_t v = (uint64_t)id;
+	auth_keyed_hash("session-id", &v, sizeof(v), h);
+	memcpy(out, "s_", 2);
+	b64url_encode(h, 16, out + 2, SESSION_PUBLIC_LEN - 2);
+}
+
+struct session_walk {
+	struct req *rq;
+	json_t *arr;              /* listing: the sessions as JSON */
+	const char *want;         /* ending: the public id asked for */
+	int64_t found;            /* ending: its row id, 0 when none */
+};
+
+static int session_row(void *arg, const struct store_session *row)
+{
+	struct session_walk *w = arg;
+	char pid[SESSION_PUBLIC_LEN];
+	json_t *device;
+
+	session_public_id(row->id, pid);
+	if (w->want) {
+		if (strlen(w->want) == strlen(pid) && sodium_memcmp(w->want, pid, strlen(pid)) == 0)
+			w->found = row->id;
+		return w->found != 0;
+	}
+	device = row->device_id ? json_pack("{s:s,s:s}", "device_id", row->device_public_id, "name", row->device_name)
+				: json_null();
+	json_array_append_new(w->arr, json_pack("{s:s,s:o,s:o,s:o,s:b}", "session_id", pid, "device", device,
+						"created_at", view_time(row->created_at), "expires_at",
+						view_time(row->expires_at), "current", row->id == w->rq->session.id));
+	return 0;
+}
+
+/* GET /v1/sessions: where the person is logged in. */
+enum pst_err h_sessions_list(struct req *rq)
+{
+	struct session_walk w = {rq, json_array(), NULL, 0};
+	enum pst_err rc = rq->ops->session_list_user(rq->db, rq->user.id, rq->now, session_row, &w);
+	if (rc != PST_E_OK) {
+		json_decref(w.arr);
+		return rc;
+	}
+	return req_reply(rq, 200, json_pack("{s:o}", "sessions", w.arr));
+}
+
+/* DELETE /v1/sessions/{session_id}: end one of the person's sessions (a lost phone); someone else's is 404. */
+enum pst_err h_session_end(struct req *rq)
+{
+	struct session_walk w = {rq, NULL, rq->params[0], 0};
+	enum pst_err rc = rq->ops->session_list_user(rq->db, rq->user.id, rq->now, session_row, &w);
+	if (rc == PST_E_OK && w.found == 0)
+		rc = PST_E_NOT_FOUND;
+	if (rc == PST_E_OK)
+		rc = rq->ops->session_delete(rq->db, w.found);
 	if (rc != PST_E_OK)
 		return rc;
 	return req_reply(rq, 204, NULL);

@@ -17,6 +17,8 @@ enum pst_err h_session_create_prepare(struct req *rq);
 enum pst_err h_session_create(struct req *rq);
 enum pst_err h_session_delete(struct req *rq);
 enum pst_err h_sessions_delete_all(struct req *rq);
+enum pst_err h_sessions_list(struct req *rq);
+enum pst_err h_session_end(struct req *rq);
 enum pst_err h_password_change_prepare(struct req *rq);
 enum pst_err h_password_change(struct req *rq);
 enum pst_err h_me(struct req *rq);

@@ -30,6 +30,8 @@ const struct route route_table[] = {
 	{"POST",   "/v1/sessions",                              ROUTE_WRITE, N, NULL, J, h_session_create, h_session_create_prepare, "log in"},
 	{"DELETE", "/v1/sessions/current",                      ROUTE_WRITE, S, NULL, 0, h_session_delete, NULL, "log out"},
 	{"DELETE", "/v1/sessions",                              ROUTE_WRITE, S, NULL, 0, h_sessions_delete_all, NULL, "log out everywhere"},
+	{"GET",    "/v1/sessions",                              ROUTE_READ,  S, NULL, 0, h_sessions_list, NULL, "where I am logged in"},
+	{"DELETE", "/v1/sessions/{id}",                         ROUTE_WRITE, S, NULL, 0, h_session_end, NULL, "end one of my sessions"},
 	{"GET",    "/v1/me",                                    ROUTE_READ,  S, NULL, 0, h_me, NULL, "who am I"},
 	{"POST",   "/v1/me/password",                           ROUTE_WRITE, S, NULL, J, h_password_change, h_password_change_prepare, "change the password; other sessions end"},
 	{"POST",   "/v1/friends/requests",                      ROUTE_WRITE, S, NULL, J, h_friend_request_create, NULL, "ask to be friends"},

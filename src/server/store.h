@@ -57,6 +57,7 @@ struct store_session {
 	int64_t id, user_id, device_id; /* device_id 0: not bound */
 	int64_t created_at, expires_at;
 	char device_public_id[STORE_ID_LEN]; /* "" when not bound */
+	char device_name[STORE_NAME_LEN];    /* filled by session_list_user only */
 };
 
 enum store_freq_state { STORE_FREQ_PENDING = 0, STORE_FREQ_ACCEPTED = 1, STORE_FREQ_DECLINED = 2, STORE_FREQ_WITHDRAWN = 3 };
@@ -198,6 +199,7 @@ typedef int (*store_friend_cb)(void *arg, const struct store_friend *row);
 typedef int (*store_device_cb)(void *arg, const struct store_device *row);
 typedef int (*store_thread_cb)(void *arg, const struct store_thread *row);
 typedef int (*store_member_cb)(void *arg, const struct store_member *row);
+typedef int (*store_session_cb)(void *arg, const struct store_session *row);
 typedef int (*store_message_cb)(void *arg, const struct store_message *row);
 typedef int (*store_event_cb)(void *arg, const struct store_event *row);
 typedef int (*store_app_cb)(void *arg, const struct store_app *row);
@@ -243,6 +245,8 @@ struct store_ops {
 	enum pst_err (*session_delete_others)(struct store_conn *c, int64_t user, int64_t keep_session_id);
 	/* OK when the session exists and expires after now, else PST_E_NOT_FOUND (an open stream's check). */
 	enum pst_err (*session_alive)(struct store_conn *c, int64_t session_id, int64_t now);
+	/* The user's sessions that expire after now, oldest first, each with its device's id and name. */
+	enum pst_err (*session_list_user)(struct store_conn *c, int64_t user, int64_t now, store_session_cb cb, void *arg);
 	enum pst_err (*session_bind_device)(struct store_conn *c, int64_t session_id, int64_t device_id);
 	/* Sessions bound to device_id lose the binding (device removed). */
 	enum pst_err (*session_unbind_device)(struct store_conn *c, int64_t device_id);

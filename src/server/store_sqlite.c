@@ -109,6 +109,9 @@ static const char *const migrations[] = {
 	/* 3: partner apps as scoped devices */
 	"ALTER TABLE devices ADD COLUMN grant_id INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX devices_grant ON devices(grant_id) WHERE grant_id <> 0;",
+
+	/* 4: a person's sessions, listed and ended together */
+	"CREATE INDEX sessions_user ON sessions(user_id);",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
@@ -148,6 +151,9 @@ static const char *const migrations[] = {
 	X(SESSION_DELETE, "DELETE FROM sessions WHERE id = ?1") \
 	X(SESSION_DELETE_OTHERS, "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2") \
 	X(SESSION_ALIVE, "SELECT 1 FROM sessions WHERE id = ?1 AND expires_at > ?2") \
+	X(SESSION_LIST, "SELECT s.id, s.user_id, s.device_id, s.created_at, s.expires_at, COALESCE(d.public_id, ''),"  \
+		" COALESCE(d.name, '') FROM sessions s LEFT JOIN devices d ON d.id = s.device_id AND d.removed_at = 0" \
+		" WHERE s.user_id = ?1 AND s.expires_at > ?2 ORDER BY s.id") \
 	X(USER_SET_PASSWORD, "UPDATE users SET pw_hash = ?2 WHERE id = ?1") \
 	X(SESSION_BIND, "UPDATE sessions SET device_id = ?2 WHERE id = ?1") \
 	X(SESSION_UNBIND, "UPDATE sessions SET device_id = 0 WHERE device_id = ?1") \
@@ -674,6 +680,32 @@ static enum pst_err sq_session_delete(struct store_conn *c, int64_t id) { return
 static enum pst_err sq_session_delete_others(struct store_conn *c, int64_t user, int64_t keep)
 {
 	return exec_ii(c, S_SESSION_DELETE_OTHERS, user, keep, 0);
+}
+
+static enum pst_err sq_session_list_user(struct store_conn *c, int64_t user, int64_t now, store_session_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st_get(c, S_SESSION_LIST);
+	struct store_session o;
+	int r, stop = 0;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int64(s, 2, now);
+	while (!stop && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&o, 0, sizeof(o));
+		o.id = sqlite3_column_int64(s, 0);
+		o.user_id = sqlite3_column_int64(s, 1);
+		o.device_id = sqlite3_column_int64(s, 2);
+		o.created_at = sqlite3_column_int64(s, 3);
+		o.expires_at = sqlite3_column_int64(s, 4);
+		col_text(s, 5, o.device_public_id, sizeof(o.device_public_id));
+		col_text(s, 6, o.device_name, sizeof(o.device_name));
+		if (o.device_public_id[0] == '\0')
+			o.device_id = 0;
+		stop = cb(arg, &o);
+	}
+	sqlite3_reset(s);
+	return stop || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
 }
 
 static enum pst_err sq_session_alive(struct store_conn *c, int64_t id, int64_t now)
@@ -1808,6 +1840,7 @@ const struct store_ops store_sqlite_ops = {
 	.session_delete = sq_session_delete,
 	.session_delete_others = sq_session_delete_others,
 	.session_alive = sq_session_alive,
+	.session_list_user = sq_session_list_user,
 	.session_bind_device = sq_session_bind_device,
 	.session_unbind_device = sq_session_unbind_device,
 	.freq_get_pair = sq_freq_get_pair,

@@ -165,3 +165,25 @@ def test_logout_everywhere():
     expect_status(s.req("GET", "/v1/me", token=v.token), 200, "another person's session")
     expect_status(s.req("POST", "/v1/sessions", {"username": u.username, "password": u.password}), 201,
                   "logging in again")
+
+
+def test_list_and_end_sessions():
+    s = H.server()
+    u, v = s.new_user(), s.new_user()
+    s.new_device(u)
+    phone = s.login(u)
+    r = s.req("GET", "/v1/sessions", token=u.token)
+    expect_status(r, 200)
+    rows = r.json["sessions"]
+    eq([x["current"] for x in rows], [True, False], "the current session is marked")
+    eq((rows[0]["device"]["device_id"], rows[1]["device"]), (u.device["device_id"], None), "devices")
+    check(all(x["session_id"].startswith("s_") and len(x["session_id"]) == 24 for x in rows), f"ids: {rows}")
+    eq(s.req("GET", "/v1/sessions", token=phone).json["sessions"][1]["current"], True, "seen from the phone")
+    expect_error(s.req("DELETE", f"/v1/sessions/{rows[1]['session_id']}", token=v.token), 404, "not_found",
+                 "someone else's session")
+    expect_error(s.req("DELETE", "/v1/sessions/s_nope", token=u.token), 404, "not_found")
+    expect_status(s.req("DELETE", f"/v1/sessions/{rows[1]['session_id']}", token=u.token), 204)
+    expect_error(s.req("GET", "/v1/me", token=phone), 401, "unauthorized")
+    eq([x["session_id"] for x in s.req("GET", "/v1/sessions", token=u.token).json["sessions"]],
+       [rows[0]["session_id"]], "sessions after ending the phone's")
+    expect_status(s.req("DELETE", "/v1/sessions/current", token=u.token), 204, "current still means this one")

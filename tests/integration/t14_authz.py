@@ -44,6 +44,8 @@ EXPECT = {
     "GET /v1/me": {"owner": 200, "friend": 200, "stranger": 200},
     "POST /v1/me/password": {"owner": 204, "friend": 204, "stranger": 204},
     "DELETE /v1/sessions": {"owner": 204, "friend": 204, "stranger": 204},
+    "GET /v1/sessions": {"owner": 200, "friend": 200, "stranger": 200},
+    "DELETE /v1/sessions/{session_id}": {"owner": 204, "friend": (404, "not_found"), "stranger": (404, "not_found")},
     "POST /v1/friends/requests": {"owner": 400, "friend": (409, "conflict"), "stranger": 201},
     "GET /v1/friends/requests": {"owner": 200, "friend": 200, "stranger": 200},
     "POST /v1/friends/requests/{request_id}/accept": {"owner": 200, "friend": (404, "not_found"),
@@ -175,6 +177,12 @@ def build(s, w, key, role):
         return "/v1/sessions/current", None, s.login(u)
     if key == "GET /v1/me":
         return "/v1/me", None, None
+    if key == "GET /v1/sessions":
+        return "/v1/sessions", None, None
+    if key == "DELETE /v1/sessions/{session_id}":  # another session of the owner's, ended by the owner
+        t = s.login(o)
+        mine = [x for x in s.req("GET", "/v1/sessions", token=t).json["sessions"] if x["current"]]
+        return f"/v1/sessions/{mine[0]['session_id']}", None, None
     if key == "DELETE /v1/sessions":  # a user of its own: it ends every session of the account
         return "/v1/sessions", None, s.new_user("everywhere").token
     if key == "POST /v1/me/password":

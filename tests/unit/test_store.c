@@ -38,6 +38,12 @@ static int64_t add_user(const struct store_ops *ops, struct store_conn *c, const
 	return u.id;
 }
 
+static int count_session(void *arg, const struct store_session *row)
+{
+	(*(int *)arg)++;
+	return row->expires_at <= 0; /* never: every listed session is live */
+}
+
 static void users_sessions_friends(void)
 {
 	size_t b;
@@ -74,6 +80,7 @@ static void users_sessions_friends(void)
 		/* a password change: the new hash, and every other session of the user ends */
 		{
 			struct store_session k = {0}, o = {0}, ob = {0};
+			int listed = 0, none = 0;
 			unsigned char hk[32] = {2}, ho[32] = {3}, hb[32] = {4};
 			k.user_id = o.user_id = a;
 			ob.user_id = bb;
@@ -83,6 +90,10 @@ static void users_sessions_friends(void)
 			CHECK(ops->user_set_password(c, a, "new-hash") == PST_E_OK);
 			CHECK(ops->user_by_id(c, a, &u) == PST_E_OK && strcmp(u.pw_hash, "new-hash") == 0);
 			CHECK(ops->user_set_password(c, 999999, "x") == PST_E_NOT_FOUND);
+			CHECK(ops->session_list_user(c, a, 1, count_session, &listed) == PST_E_OK);
+			CHECK_EQ_INT(listed, 2); /* k and o; s expired and was deleted; ob is bob's */
+			CHECK(ops->session_list_user(c, a, 100, count_session, &none) == PST_E_OK);
+			CHECK_EQ_INT(none, 0); /* all of them expire at 100 */
 			CHECK(ops->session_delete_others(c, a, k.id) == PST_E_OK);
 			CHECK(ops->session_alive(c, k.id, 1) == PST_E_OK);
 			CHECK(ops->session_alive(c, o.id, 1) == PST_E_NOT_FOUND);
