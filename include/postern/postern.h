@@ -100,6 +100,11 @@ pst_status pst_logout_everywhere(pst_client *c);
  * this one goes on. A wrong current password is PST_ERR_HTTP with pst_http_status 403. */
 pst_status pst_password_change(pst_client *c, const char *current_password, const char *new_password);
 
+/* GET /v1/sessions (where the account is logged in, "current" marking this one) as JSON text; end one of
+ * them by its session_id (a lost phone). */
+pst_status pst_sessions(pst_client *c, char **json_out);
+pst_status pst_session_end(pst_client *c, const char *session_id);
+
 /* 1 when a session token is stored. */
 int pst_logged_in(const pst_client *c);
 

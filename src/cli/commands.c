@@ -27,6 +27,11 @@ static const struct cli_command friends_subs[] = {
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
+static const struct cli_command sessions_subs[] = {
+	{"end", 1, 1, cmd_sessions_end, CLI_NEEDS_SESSION, NULL, "SESSION_ID", NULL},
+	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
 static const struct cli_command devices_subs[] = {
 	{"remove", 1, 1, cmd_devices_remove, CLI_NEEDS_SESSION, NULL, "DEVICE_ID", NULL},
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
@@ -68,6 +73,9 @@ const struct cli_command cli_commands[] = {
 	 "  decline REQUEST_ID    decline it, quietly: the sender is not told\n"
 	 "  withdraw REQUEST_ID   take back a request you sent that is still waiting\n"
 	 "  remove USER           end a friendship"},
+	{"sessions", 0, 0, cmd_sessions, CLI_NEEDS_SESSION, sessions_subs, "[end SESSION_ID]",
+	 "Alone: list where your account is logged in (this session is marked).\n"
+	 "  end SESSION_ID        log that session out (a lost phone); `logout --everywhere` ends them all"},
 	{"devices", 0, 0, cmd_devices, CLI_NEEDS_SESSION, devices_subs, "[remove DEVICE_ID]",
 	 "Alone: list your devices (the one you are using is marked).\n"
 	 "  remove DEVICE_ID      remove a device: it stops receiving keys for new messages"},
@@ -461,6 +469,55 @@ out:
 	json_decref(ans);
 	pst_free(text);
 	return rc;
+}
+
+int cmd_sessions(struct cli *cli, int argc, char **argv)
+{
+	char *text = NULL, when[64], until[64];
+	json_t *ans = NULL, *x;
+	pst_status st;
+	size_t i;
+	int rc = CLI_FAIL;
+
+	(void)argc, (void)argv;
+	if ((st = pst_sessions(cli->client, &text)) != PST_OK) {
+		rc = cli_fail(cli, st, "list sessions");
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_text(text, "sessions");
+		goto out;
+	}
+	if ((ans = out_parse(text, "sessions")) == NULL)
+		goto out;
+	json_array_foreach(json_object_get(ans, "sessions"), i, x) {
+		const json_t *dev = json_object_get(x, "device");
+		out_time(out_str(x, "created_at", NULL), when, sizeof(when));
+		out_time(out_str(x, "expires_at", NULL), until, sizeof(until));
+		out_line("%s  %-24s  since %s, until %s%s", out_str(x, "session_id", "?"),
+			 dev ? out_str(dev, "name", "?") : "(no device)", when, until,
+			 json_is_true(json_object_get(x, "current")) ? "  (this session)" : "");
+	}
+	rc = CLI_OK;
+out:
+	json_decref(ans);
+	pst_free(text);
+	return rc;
+}
+
+int cmd_sessions_end(struct cli *cli, int argc, char **argv)
+{
+	pst_status st;
+
+	(void)argc;
+	if (!cli_id_ok(argv[0]))
+		return cli_bad_arg("'%s' is not a session id (see postern sessions)", argv[0]);
+	if ((st = pst_session_end(cli->client, argv[0])) != PST_OK)
+		return cli_fail(cli, st, "end session %s", argv[0]);
+	if (cli->json)
+		return out_json_done("session_id", argv[0], NULL);
+	out_line("Ended session %s: its token no longer works.", argv[0]);
+	return CLI_OK;
 }
 
 int cmd_devices_remove(struct cli *cli, int argc, char **argv)

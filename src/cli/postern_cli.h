@@ -95,6 +95,8 @@ int cmd_register(struct cli *cli, int argc, char **argv);
 int cmd_login(struct cli *cli, int argc, char **argv);
 int cmd_logout(struct cli *cli, int argc, char **argv);
 int cmd_password(struct cli *cli, int argc, char **argv);
+int cmd_sessions(struct cli *cli, int argc, char **argv);
+int cmd_sessions_end(struct cli *cli, int argc, char **argv);
 int cmd_whoami(struct cli *cli, int argc, char **argv);
 int cmd_friends(struct cli *cli, int argc, char **argv);
 int cmd_friends_add(struct cli *cli, int argc, char **argv);

@@ -201,6 +201,7 @@ SIMPLE_GET(pst_whoami, "/v1/me")
 SIMPLE_GET(pst_friends, "/v1/friends")
 SIMPLE_GET(pst_friend_requests, "/v1/friends/requests")
 SIMPLE_GET(pst_devices, "/v1/devices")
+SIMPLE_GET(pst_sessions, "/v1/sessions")
 SIMPLE_GET(pst_grants, "/v1/me/grants")
 
 /* GET base?limit=N[&cursor=C] as JSON text (a page of a listing; the cursor is escaped). */
@@ -271,6 +272,7 @@ pst_status pst_friend_decline(pst_client *c, const char *rid) { return id_call(c
 pst_status pst_friend_withdraw(pst_client *c, const char *rid) { return id_call(c, "DELETE", "/v1/friends/requests/%s", rid, NULL); }
 pst_status pst_friend_remove(pst_client *c, const char *uid) { return id_call(c, "DELETE", "/v1/friends/%s", uid, NULL); }
 pst_status pst_device_remove(pst_client *c, const char *did) { return id_call(c, "DELETE", "/v1/devices/%s", did, NULL); }
+pst_status pst_session_end(pst_client *c, const char *sid) { return id_call(c, "DELETE", "/v1/sessions/%s", sid, NULL); }
 pst_status pst_grant_revoke(pst_client *c, const char *gid) { return id_call(c, "DELETE", "/v1/me/grants/%s", gid, NULL); }
 
 pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept)

@@ -478,3 +478,22 @@ def test_login_at_the_device_cap_can_make_room():
         a.run("login", a.name, home=new_home)
         eq(json.loads(a.run("--json", "whoami", home=new_home).stdout)["device_id"] not in (None, old), True,
            "a new device after making room")
+
+
+def test_sessions_from_the_cli():
+    s = H.server()
+    a = Person(s, "alice")
+    a.run("register", a.name)
+    a.run("login", a.name)
+    phone = tempfile.mkdtemp(prefix="postern-cli-alice-phone-")
+    H._tmpdirs.append(phone)
+    a.run("login", a.name, "--device-name", "phone", home=phone)
+    rows = a.json("sessions")["sessions"]
+    eq(len(rows), 2, "two sessions")
+    out = a.run("sessions").stdout
+    check("(this session)" in out and "phone" in out, f"postern sessions: {out!r}")
+    other = [r for r in rows if not r["current"]][0]
+    a.run("sessions", "end", other["session_id"])
+    p = a.run("whoami", home=phone, check_ok=False)
+    check(p.returncode != 0, f"the ended session still works: {p.stdout!r}")
+    eq([r["current"] for r in a.json("sessions")["sessions"]], [True], "one session left")
