@@ -435,74 +435,44 @@ out:
 
 /* ---- devices and fingerprints ---- */
 
+static void device_row(const struct cli *cli, const json_t *d)
+{
+	const char *id = out_str(d, "device_id", "?"), *mine = pst_device_id(cli->client);
+	char when[64];
+	out_time(out_str(d, "created_at", NULL), when, sizeof(when));
+	out_line("%s  %-24s  added %s%s", id, out_str(d, "name", "?"), when, mine && strcmp(mine, id) == 0 ? "  (this device)" : "");
+}
+
 int cmd_devices(struct cli *cli, int argc, char **argv)
 {
-	char *text = NULL, when[64];
-	json_t *ans = NULL, *d;
-	const char *mine;
-	pst_status st;
-	size_t i;
-	int rc = CLI_FAIL;
+	static const struct out_listing l = {"list devices", "devices", "devices", device_row,
+					     "No devices registered (log in to register this one).", NULL, NULL};
+	char *text = NULL;
+	pst_status st = pst_devices(cli->client, &text);
 
 	(void)argc, (void)argv;
-	if ((st = pst_devices(cli->client, &text)) != PST_OK) {
-		rc = cli_fail(cli, st, "list devices");
-		goto out;
-	}
-	if (cli->json) {
-		rc = out_json_text(text, "devices");
-		goto out;
-	}
-	if ((ans = out_parse(text, "devices")) == NULL)
-		goto out;
-	mine = pst_device_id(cli->client); /* again: valid only until the next call on the client */
-	json_array_foreach(json_object_get(ans, "devices"), i, d) {
-		const char *id = out_str(d, "device_id", "?");
-		out_time(out_str(d, "created_at", NULL), when, sizeof(when));
-		out_line("%s  %-24s  added %s%s", id, out_str(d, "name", "?"), when,
-			 mine && strcmp(mine, id) == 0 ? "  (this device)" : "");
-	}
-	if (i == 0)
-		out_line("No devices registered (log in to register this one).");
-	rc = CLI_OK;
-out:
-	json_decref(ans);
-	pst_free(text);
-	return rc;
+	return out_listing(cli, st, text, &l);
+}
+
+static void session_row(const struct cli *cli, const json_t *x)
+{
+	const json_t *dev = json_object_get(x, "device");
+	char when[64], until[64];
+	(void)cli;
+	out_time(out_str(x, "created_at", NULL), when, sizeof(when));
+	out_time(out_str(x, "expires_at", NULL), until, sizeof(until));
+	out_line("%s  %-24s  since %s, until %s%s", out_str(x, "session_id", "?"), dev ? out_str(dev, "name", "?") : "(no device)",
+		 when, until, json_is_true(json_object_get(x, "current")) ? "  (this session)" : "");
 }
 
 int cmd_sessions(struct cli *cli, int argc, char **argv)
 {
-	char *text = NULL, when[64], until[64];
-	json_t *ans = NULL, *x;
-	pst_status st;
-	size_t i;
-	int rc = CLI_FAIL;
+	static const struct out_listing l = {"list sessions", "sessions", "sessions", session_row, NULL, NULL, NULL};
+	char *text = NULL;
+	pst_status st = pst_sessions(cli->client, &text);
 
 	(void)argc, (void)argv;
-	if ((st = pst_sessions(cli->client, &text)) != PST_OK) {
-		rc = cli_fail(cli, st, "list sessions");
-		goto out;
-	}
-	if (cli->json) {
-		rc = out_json_text(text, "sessions");
-		goto out;
-	}
-	if ((ans = out_parse(text, "sessions")) == NULL)
-		goto out;
-	json_array_foreach(json_object_get(ans, "sessions"), i, x) {
-		const json_t *dev = json_object_get(x, "device");
-		out_time(out_str(x, "created_at", NULL), when, sizeof(when));
-		out_time(out_str(x, "expires_at", NULL), until, sizeof(until));
-		out_line("%s  %-24s  since %s, until %s%s", out_str(x, "session_id", "?"),
-			 dev ? out_str(dev, "name", "?") : "(no device)", when, until,
-			 json_is_true(json_object_get(x, "current")) ? "  (this session)" : "");
-	}
-	rc = CLI_OK;
-out:
-	json_decref(ans);
-	pst_free(text);
-	return rc;
+	return out_listing(cli, st, text, &l);
 }
 
 int cmd_sessions_end(struct cli *cli, int argc, char **argv)
@@ -652,43 +622,29 @@ out:
 
 /* ---- connected apps ---- */
 
+static void grant_row(const struct cli *cli, const json_t *g)
+{
+	const char *state = json_is_true(json_object_get(g, "active")) ? "active"
+			    : json_is_string(json_object_get(g, "revoked_at")) ? "revoked"
+										: "expired";
+	char until[64], used[64];
+	(void)cli;
+	out_time(out_str(g, "expires_at", NULL), until, sizeof(until));
+	out_time(out_str(g, "last_used_at", NULL), used, sizeof(used));
+	out_line("%s  %-16s  %-7s  until %s  last used %s", out_str(g, "grant_id", "?"),
+		 out_str(json_object_get(g, "app"), "name", "?"), state, until,
+		 json_is_string(json_object_get(g, "last_used_at")) ? used : "never");
+	out_line("      may: %s", out_str(g, "scope", ""));
+}
+
 int cmd_apps(struct cli *cli, int argc, char **argv)
 {
-	char *text = NULL, until[64], used[64];
-	json_t *ans = NULL, *g;
-	pst_status st;
-	size_t i;
-	int rc = CLI_FAIL;
+	static const struct out_listing l = {"list connected apps", "apps", "grants", grant_row, "No connected apps.", NULL, NULL};
+	char *text = NULL;
+	pst_status st = pst_grants(cli->client, &text);
 
 	(void)argc, (void)argv;
-	if ((st = pst_grants(cli->client, &text)) != PST_OK) {
-		rc = cli_fail(cli, st, "list connected apps");
-		goto out;
-	}
-	if (cli->json) {
-		rc = out_json_text(text, "apps");
-		goto out;
-	}
-	if ((ans = out_parse(text, "apps")) == NULL)
-		goto out;
-	json_array_foreach(json_object_get(ans, "grants"), i, g) {
-		const char *state = json_is_true(json_object_get(g, "active")) ? "active"
-				    : json_is_string(json_object_get(g, "revoked_at")) ? "revoked"
-											: "expired";
-		out_time(out_str(g, "expires_at", NULL), until, sizeof(until));
-		out_time(out_str(g, "last_used_at", NULL), used, sizeof(used));
-		out_line("%s  %-16s  %-7s  until %s  last used %s", out_str(g, "grant_id", "?"),
-			 out_str(json_object_get(g, "app"), "name", "?"), state, until,
-			 json_is_string(json_object_get(g, "last_used_at")) ? used : "never");
-		out_line("      may: %s", out_str(g, "scope", ""));
-	}
-	if (i == 0)
-		out_line("No connected apps.");
-	rc = CLI_OK;
-out:
-	json_decref(ans);
-	pst_free(text);
-	return rc;
+	return out_listing(cli, st, text, &l);
 }
 
 int cmd_apps_revoke(struct cli *cli, int argc, char **argv)
@@ -706,48 +662,29 @@ int cmd_apps_revoke(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
+static void access_row(const struct cli *cli, const json_t *e)
+{
+	json_int_t count = json_integer_value(json_object_get(e, "count"));
+	char when[64], items[48] = "";
+	(void)cli;
+	out_time(out_str(e, "at", NULL), when, sizeof(when));
+	if (count > 0)
+		snprintf(items, sizeof(items), "  (%lld item%s)", (long long)count, count == 1 ? "" : "s");
+	out_line("%s  %-16s  %s%s%s%s%s%s", when, out_str(json_object_get(e, "app"), "name", "?"), out_str(e, "action", "?"),
+		 json_is_string(json_object_get(e, "thread_id")) ? "  thread " : "", out_str(e, "thread_id", ""),
+		 json_is_string(json_object_get(e, "message_id")) ? "  message " : "", out_str(e, "message_id", ""), items);
+}
+
 int cmd_access_log(struct cli *cli, int argc, char **argv)
 {
-	char *text = NULL, when[64];
-	json_t *ans = NULL, *e;
-	pst_status st;
-	size_t i;
-	int rc = CLI_FAIL;
+	static const struct out_listing l = {"read the access log", "access-log", "entries", access_row,
+					     "No app has touched your data.", "No older entries.",
+					     "Older entries: postern access-log"};
+	char *text = NULL;
+	pst_status st = pst_access_log_page(cli->client, cli->limit ? (int)cli->limit : ACCESS_LOG_DEFAULT, cli->cursor, &text);
 
 	(void)argc, (void)argv;
-	if ((st = pst_access_log_page(cli->client, cli->limit ? (int)cli->limit : ACCESS_LOG_DEFAULT, cli->cursor, &text)) !=
-	    PST_OK) {
-		rc = cli_fail(cli, st, "read the access log");
-		goto out;
-	}
-	if (cli->json) {
-		rc = out_json_text(text, "access-log");
-		goto out;
-	}
-	if ((ans = out_parse(text, "access-log")) == NULL)
-		goto out;
-	json_array_foreach(json_object_get(ans, "entries"), i, e) {
-		out_time(out_str(e, "at", NULL), when, sizeof(when));
-		json_int_t count = json_integer_value(json_object_get(e, "count"));
-		char items[48] = "";
-		if (count > 0)
-			snprintf(items, sizeof(items), "  (%lld item%s)", (long long)count, count == 1 ? "" : "s");
-		out_line("%s  %-16s  %s%s%s%s%s%s", when, out_str(json_object_get(e, "app"), "name", "?"),
-			 out_str(e, "action", "?"), json_is_string(json_object_get(e, "thread_id")) ? "  thread " : "",
-			 out_str(e, "thread_id", ""), json_is_string(json_object_get(e, "message_id")) ? "  message " : "",
-			 out_str(e, "message_id", ""), items);
-	}
-	if (i == 0 && cli->cursor == NULL)
-		out_line("No app has touched your data.");
-	else if (i == 0)
-		out_line("No older entries.");
-	else if (json_is_string(json_object_get(ans, "next_cursor")))
-		out_line("Older entries: postern access-log --cursor %s", out_str(ans, "next_cursor", ""));
-	rc = CLI_OK;
-out:
-	json_decref(ans);
-	pst_free(text);
-	return rc;
+	return out_listing(cli, st, text, &l);
 }
 
 /* The answers of `consent`. */

@@ -181,10 +181,11 @@ static void member_names(const json_t *thread, const char *me, char *buf, size_t
 }
 
 /* Print one thread of the inbox: id, kind, the other members, unread count, last activity. */
-static void print_thread(const json_t *t, const char *me)
+static void print_thread(const struct cli *cli, const json_t *t)
 {
 	char others[256], unread[32] = "", when[64];
 	const json_t *app = json_object_get(t, "app");
+	const char *me = pst_user_id(cli->client);
 
 	member_names(t, me, others, sizeof(others));
 	if (json_integer_value(json_object_get(t, "unread")) > 0)
@@ -198,38 +199,14 @@ static void print_thread(const json_t *t, const char *me)
 
 int cmd_inbox(struct cli *cli, int argc, char **argv)
 {
-	char *text = NULL, me[80] = "";
-	json_t *ans = NULL, *t;
-	pst_status st;
-	size_t i;
-	int rc = CLI_FAIL;
+	static const struct out_listing l = {"read the inbox", "inbox", "threads", print_thread,
+					     "No conversations yet. Start one with: postern send FRIEND TEXT",
+					     "No older conversations.", "Older conversations: postern inbox"};
+	char *text = NULL;
+	pst_status st = pst_inbox_page(cli->client, cli->limit ? (int)cli->limit : INBOX_DEFAULT, cli->cursor, &text);
 
 	(void)argc, (void)argv;
-	if ((st = pst_inbox_page(cli->client, cli->limit ? (int)cli->limit : INBOX_DEFAULT, cli->cursor, &text)) != PST_OK) {
-		rc = cli_fail(cli, st, "read the inbox");
-		goto out;
-	}
-	if (cli->json) {
-		rc = out_json_text(text, "inbox");
-		goto out;
-	}
-	if ((ans = out_parse(text, "inbox")) == NULL)
-		goto out;
-	if (pst_user_id(cli->client))
-		snprintf(me, sizeof(me), "%s", pst_user_id(cli->client));
-	json_array_foreach(json_object_get(ans, "threads"), i, t)
-		print_thread(t, me);
-	if (i == 0 && cli->cursor == NULL)
-		out_line("No conversations yet. Start one with: postern send FRIEND TEXT");
-	else if (i == 0)
-		out_line("No older conversations.");
-	else if (json_is_string(json_object_get(ans, "next_cursor")))
-		out_line("Older conversations: postern inbox --cursor %s", out_str(ans, "next_cursor", ""));
-	rc = CLI_OK;
-out:
-	json_decref(ans);
-	pst_free(text);
-	return rc;
+	return out_listing(cli, st, text, &l);
 }
 
 /* ---- send ---- */

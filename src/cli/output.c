@@ -109,6 +109,35 @@ int out_json_text(const char *text, const char *what)
 	return rc;
 }
 
+int out_listing(const struct cli *cli, pst_status st, char *text, const struct out_listing *l)
+{
+	json_t *ans = NULL, *item;
+	size_t i = 0;
+	int rc = CLI_FAIL;
+
+	if (st != PST_OK) {
+		rc = cli_fail(cli, st, "%s", l->failure);
+		goto out;
+	}
+	if (cli->json) {
+		rc = out_json_text(text, l->what);
+		goto out;
+	}
+	if ((ans = out_parse(text, l->what)) == NULL)
+		goto out;
+	json_array_foreach(json_object_get(ans, l->key), i, item)
+		l->row(cli, item);
+	if (i == 0 && (cli->cursor == NULL ? l->empty : l->empty_later))
+		out_line("%s", cli->cursor == NULL ? l->empty : l->empty_later);
+	else if (i > 0 && l->more && json_is_string(json_object_get(ans, "next_cursor")))
+		out_line("%s --cursor %s", l->more, out_str(ans, "next_cursor", ""));
+	rc = CLI_OK;
+out:
+	json_decref(ans);
+	pst_free(text);
+	return rc;
+}
+
 int out_json_done(const char *key, ...)
 {
 	json_t *obj = json_pack("{s:b}", "ok", 1);

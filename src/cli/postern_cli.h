@@ -148,6 +148,25 @@ json_t *out_parse(const char *text, const char *what);
 int out_json(const json_t *v, int compact);
 /* Print JSON text from the library as out_json does. Returns CLI_OK or CLI_FAIL (unparseable text). */
 int out_json_text(const char *text, const char *what);
+
+/* How a listing command prints its answer (out_listing). */
+struct out_listing {
+	const char *failure;     /* the error line's words when the call failed ("list devices") */
+	const char *what;        /* names the answer in a parse error ("devices") */
+	const char *key;         /* the answer's array of items ("devices") */
+	void (*row)(const struct cli *cli, const json_t *item); /* prints one item */
+	const char *empty;       /* printed when the first page has no item (NULL: nothing) */
+	const char *empty_later; /* printed when a later page (--cursor) has none (NULL: nothing) */
+	const char *more;        /* paged answers: "Older entries: postern access-log"; with a next_cursor,
+				  * "<more> --cursor C" ends the listing (NULL: not paged) */
+};
+
+/*
+ * The end every listing command shares. st and text come from the library call that fetched the answer;
+ * text is freed here. When st is not PST_OK, prints the failure; with --json, prints text as it came;
+ * otherwise each item through l->row, then the empty or "more" line. Returns CLI_OK or CLI_FAIL.
+ */
+int out_listing(const struct cli *cli, pst_status st, char *text, const struct out_listing *l);
 /* Print {"ok":true} plus the given string pairs (key, value, …, NULL) for --json of commands that return nothing. */
 int out_json_done(const char *key, ...);
 

@@ -27,16 +27,6 @@ static pst_status call_text(pst_client *c, const char *method, const char *path,
 	return st;
 }
 
-/* A path with one escaped id: fmt has one %s. */
-static char *path1(const char *fmt, const char *id)
-{
-	char *e = pst__escape(id), *p = NULL;
-	if (e && asprintf(&p, fmt, e) < 0)
-		p = NULL;
-	free(e);
-	return p;
-}
-
 static pst_status need_login(pst_client *c)
 {
 	return c->token[0] ? PST_OK : pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
@@ -247,7 +237,12 @@ pst_status pst_friend_add(pst_client *c, const char *username, char **json_out)
 	return call_text(c, "POST", "/v1/friends/requests", json_pack("{s:s}", "username", username), json_out);
 }
 
-static pst_status id_call(pst_client *c, const char *method, const char *fmt, const char *id, json_t *body)
+/*
+ * method on fmt with one id put in (escaped), body (taken, may be NULL); the answer's JSON text into
+ * *json_out when json_out is not NULL. Checks the id and that the client is logged in first.
+ */
+static pst_status id_call_text(pst_client *c, const char *method, const char *fmt, const char *id, json_t *body,
+			       char **json_out)
 {
 	char *path;
 	pst_status st = check_args(c, id, id);
@@ -257,14 +252,20 @@ static pst_status id_call(pst_client *c, const char *method, const char *fmt, co
 		json_decref(body);
 		return st;
 	}
-	path = path1(fmt, id);
+	path = pst__path(fmt, id, NULL);
 	if (path == NULL) {
 		json_decref(body);
 		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	}
-	st = call_text(c, method, path, body, NULL);
+	st = call_text(c, method, path, body, json_out);
 	free(path);
 	return st;
+}
+
+/* id_call_text without an answer to keep. */
+static pst_status id_call(pst_client *c, const char *method, const char *fmt, const char *id, json_t *body)
+{
+	return id_call_text(c, method, fmt, id, body, NULL);
 }
 
 pst_status pst_friend_accept(pst_client *c, const char *rid) { return id_call(c, "POST", "/v1/friends/requests/%s/accept", rid, NULL); }
@@ -348,17 +349,8 @@ pst_status pst_inbox_page(pst_client *c, int limit, const char *cursor, char **j
 
 pst_status pst_thread(pst_client *c, const char *thread_id, char **json_out)
 {
-	char *path;
 	pst_status st = check_args(c, thread_id, json_out);
-	if (st == PST_OK)
-		st = need_login(c);
-	if (st != PST_OK)
-		return st;
-	if ((path = path1("/v1/threads/%s", thread_id)) == NULL)
-		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	st = call_text(c, "GET", path, NULL, json_out);
-	free(path);
-	return st;
+	return st == PST_OK ? id_call_text(c, "GET", "/v1/threads/%s", thread_id, NULL, json_out) : st;
 }
 
 pst_status pst_mark_read(pst_client *c, const char *thread_id, int64_t seq)
@@ -370,17 +362,8 @@ pst_status pst_mark_read(pst_client *c, const char *thread_id, int64_t seq)
 
 pst_status pst_user_devices(pst_client *c, const char *user_id, char **json_out)
 {
-	char *path;
 	pst_status st = check_args(c, user_id, json_out);
-	if (st == PST_OK)
-		st = need_login(c);
-	if (st != PST_OK)
-		return st;
-	if ((path = path1("/v1/users/%s/devices", user_id)) == NULL)
-		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	st = call_text(c, "GET", path, NULL, json_out);
-	free(path);
-	return st;
+	return st == PST_OK ? id_call_text(c, "GET", "/v1/users/%s/devices", user_id, NULL, json_out) : st;
 }
 
 pst_status pst_thread_create(pst_client *c, const char *const *user_ids, size_t n, char **thread_id_out)
@@ -420,19 +403,14 @@ pst_status pst_thread_add_member(pst_client *c, const char *thread_id, const cha
 
 pst_status pst_thread_remove_member(pst_client *c, const char *thread_id, const char *user_id)
 {
-	char *t = NULL, *u = NULL, *path = NULL;
+	char *path;
 	pst_status st = check_args(c, thread_id, user_id);
 	if (st == PST_OK)
 		st = need_login(c);
 	if (st != PST_OK)
 		return st;
-	t = pst__escape(thread_id);
-	u = pst__escape(user_id);
-	if (t == NULL || u == NULL || asprintf(&path, "/v1/threads/%s/members/%s", t, u) < 0)
-		path = NULL;
+	path = pst__path("/v1/threads/%s/members/%s", thread_id, user_id);
 	st = path ? call_text(c, "DELETE", path, NULL, NULL) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	free(t);
-	free(u);
 	free(path);
 	return st;
 }

@@ -409,7 +409,7 @@ pst_status pst_app_read(pst_client *c, const char *thread_id, pst_message **msgs
 {
 	json_t *out = NULL, *m, *list;
 	pst_message *msgs = NULL;
-	char *e = NULL, *path = NULL;
+	char *path = NULL;
 	size_t i, n = 0;
 	pst_status st = need_app(c);
 
@@ -423,11 +423,7 @@ pst_status pst_app_read(pst_client *c, const char *thread_id, pst_message **msgs
 		return pst__fail(c, PST_ERR_INVALID, "a thread id is required");
 	if ((st = pst_sync(c)) != PST_OK) /* the keys readers handed to this app's device */
 		return st;
-	e = pst__escape(thread_id);
-	if (e == NULL || asprintf(&path, "/v1/partner/threads/%s/messages?limit=200", e) < 0)
-		path = NULL;
-	free(e);
-	if (path == NULL)
+	if ((path = pst__path("/v1/partner/threads/%s/messages?limit=200", thread_id, NULL)) == NULL)
 		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	st = app_call(c, "GET", path, NULL, &out);
 	free(path);
@@ -456,19 +452,14 @@ out:
 
 pst_status pst_app_delete(pst_client *c, const char *thread_id, const char *message_id)
 {
-	char *et = NULL, *em = NULL, *path = NULL;
+	char *path;
 	pst_status st = need_app(c);
 	if (st != PST_OK)
 		return st;
 	if (thread_id == NULL || message_id == NULL)
 		return pst__fail(c, PST_ERR_INVALID, "a thread id and a message id are required");
-	et = pst__escape(thread_id);
-	em = pst__escape(message_id);
-	if (et == NULL || em == NULL || asprintf(&path, "/v1/partner/threads/%s/messages/%s", et, em) < 0)
-		path = NULL;
+	path = pst__path("/v1/partner/threads/%s/messages/%s", thread_id, message_id);
 	st = path ? app_call(c, "DELETE", path, NULL, NULL) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	free(et);
-	free(em);
 	free(path);
 	return st;
 }
@@ -476,7 +467,7 @@ pst_status pst_app_delete(pst_client *c, const char *thread_id, const char *mess
 pst_status pst_app_report(pst_client *c, const char *period_start, char **json_out)
 {
 	json_t *tok = NULL, *out = NULL;
-	char saved[PST__TOKEN_MAX], *path = NULL, *e = NULL;
+	char saved[PST__TOKEN_MAX], *path = NULL;
 	pst_status st = need_app(c);
 	if (st != PST_OK)
 		return st;
@@ -494,16 +485,13 @@ pst_status pst_app_report(pst_client *c, const char *period_start, char **json_o
 	/* the app's own token, for this one call: the person's grant token stays as it was */
 	snprintf(saved, sizeof(saved), "%s", c->token);
 	snprintf(c->token, sizeof(c->token), "%s", json_string_value(json_object_get(tok, "access_token")));
-	e = pst__escape(period_start);
-	if (e && asprintf(&path, "/v1/partner/reports?period_start=%s", e) < 0)
-		path = NULL;
+	path = pst__path("/v1/partner/reports?period_start=%s", period_start, NULL);
 	st = path ? pst__request(c, "GET", path, NULL, &out) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	snprintf(c->token, sizeof(c->token), "%s", saved);
 	sodium_memzero(saved, sizeof(saved));
 	if (st == PST_OK)
 		st = to_text(c, out, json_out);
 out:
-	free(e);
 	free(path);
 	json_decref(tok);
 	json_decref(out);

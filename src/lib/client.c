@@ -42,24 +42,20 @@ const char *pst_notice(const pst_client *c) { return c ? c->notice : ""; }
 
 char *pst__escape(const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s), o = 0, i;
-	char *out = malloc(3 * n + 1);
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-		    ch == '.' || ch == '~')
-			out[o++] = (char)ch;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
-		}
-	}
-	out[o] = '\0';
+	/* libcurl leaves the RFC 3986 unreserved characters as they are and %-encodes every other byte */
+	char *e = curl_easy_escape(NULL, s, 0), *out = e ? strdup(e) : NULL;
+	curl_free(e);
 	return out;
+}
+
+char *pst__path(const char *fmt, const char *a, const char *b)
+{
+	char *ea = pst__escape(a), *eb = b ? pst__escape(b) : NULL, *p = NULL;
+	if (ea == NULL || (b && eb == NULL) || asprintf(&p, fmt, ea, eb) < 0)
+		p = NULL;
+	free(ea);
+	free(eb);
+	return p;
 }
 
 /* ---- HTTP ---- */

@@ -96,4 +96,8 @@ pst_status pst__remember_sent(pst_client *c, const char *thread_id, const char *
 /* Percent-encode s for a path segment or query value into a malloc'd string (NULL on OOM). */
 char *pst__escape(const char *s);
 
+/* fmt with its %s filled by a, escaped, and its second %s (if any) by b, escaped (b NULL when fmt has one).
+ * A malloc'd string, or NULL when out of memory. */
+char *pst__path(const char *fmt, const char *a, const char *b);
+
 #endif

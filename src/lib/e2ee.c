@@ -502,7 +502,7 @@ static int find_sign_pk(json_t *list, const char *from_device, unsigned char pk[
 static pst_status device_sign_pk(pst_client *c, const char *from_user, const char *from_device, const char *thread_hint,
 				 unsigned char pk[PROTO_SIGN_PK_BYTES])
 {
-	char *e = NULL, *path = NULL;
+	char *path = NULL;
 	json_t *out = NULL, *x;
 	size_t i;
 	int found = 0;
@@ -522,11 +522,7 @@ static pst_status device_sign_pk(pst_client *c, const char *from_user, const cha
 		json_decref(out);
 		return found ? PST_OK : PST_ERR_NOT_FOUND;
 	}
-	e = pst__escape(from_user);
-	if (e && asprintf(&path, "/v1/users/%s/devices", e) < 0)
-		path = NULL;
-	free(e);
-	if (path == NULL)
+	if ((path = pst__path("/v1/users/%s/devices", from_user, NULL)) == NULL)
 		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	if (pst__request(c, "GET", path, NULL, &out) == PST_OK)
 		found = find_sign_pk(json_object_get(out, "devices"), from_device, pk);
@@ -784,15 +780,12 @@ void pst_messages_free(pst_message *msgs, size_t n)
 
 pst_status pst_delete_message(pst_client *c, const char *thread_id, const char *message_id)
 {
-	char *e = NULL, *path = NULL, suffix[160];
+	char *path;
 	pst_status st;
 	if (c == NULL || !id_ok(thread_id) || message_id == NULL || !id_ok(message_id))
 		return c ? pst__fail(c, PST_ERR_INVALID, "a thread id and a message id are required") : PST_ERR_INVALID;
-	e = pst__escape(message_id);
-	snprintf(suffix, sizeof(suffix), "/messages/%s", e ? e : "");
-	path = thread_path(thread_id, suffix);
-	st = path && e ? pst__request(c, "DELETE", path, NULL, NULL) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	free(e);
+	path = pst__path("/v1/threads/%s/messages/%s", thread_id, message_id);
+	st = path ? pst__request(c, "DELETE", path, NULL, NULL) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	free(path);
 	return st;
 }
@@ -801,17 +794,13 @@ pst_status pst_share_open(pst_client *c, const char *thread_id, const char *shar
 {
 	pst_message *msgs = NULL;
 	size_t n = 0, i;
-	char *e, *path = NULL;
+	char *path = NULL;
 	pst_status st;
 	if (msg_out)
 		*msg_out = NULL;
 	if (c == NULL || !id_ok(thread_id) || share_id == NULL || !id_ok(share_id) || msg_out == NULL)
 		return c ? pst__fail(c, PST_ERR_INVALID, "a thread id and a share id are required") : PST_ERR_INVALID;
-	e = pst__escape(share_id);
-	if (e == NULL || asprintf(&path, "/v1/shares/%s/click", e) < 0)
-		path = NULL;
-	free(e);
-	if (path == NULL)
+	if ((path = pst__path("/v1/shares/%s/click", share_id, NULL)) == NULL)
 		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	st = pst__request(c, "POST", path, NULL, NULL);
 	free(path);
