@@ -13,7 +13,7 @@ SANITIZE ?=
 PKGS     := libmicrohttpd jansson libsodium sqlite3 libcurl
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-               -fno-strict-aliasing -fvisibility=hidden -pthread -Iinclude -Isrc/common -Isrc/server -Isrc/lib
+               -fno-strict-aliasing -fvisibility=hidden -pthread -Iinclude -Isrc/common -Isrc/proto -Isrc/server -Isrc/lib
 ifneq ($(SANITIZE),)
 CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS     += -fsanitize=$(SANITIZE)
@@ -25,9 +25,11 @@ LDLIBS     += $(PKG_LIBS) -pthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
 SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+PROTO_SRC  := $(wildcard src/proto/*.c)
 LIB_SRC    := $(wildcard src/lib/*.c)
 CLI_SRC    := $(wildcard src/cli/*.c)
-COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+# the generic helpers and the pure E2EE protocol (src/proto/): linked into posternd and libpostern alike
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(PROTO_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -45,7 +47,7 @@ all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-d
 deps:
 	@sh scripts/deps.sh
 
-$(BUILD)/%.o: %.c $(wildcard src/common/*.h src/server/*.h src/lib/*.h include/postern/*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard src/common/*.h src/proto/*.h src/server/*.h src/lib/*.h include/postern/*.h) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
@@ -122,16 +124,15 @@ soak: deps $(BUILD)/posternd
 
 # libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS (default 60); `make test` runs a short pass.
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := $(COMMON_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
+FUZZ_SRC := $(COMMON_SRC) $(PROTO_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
 $(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wildcard src/common/*.h src/server/*.h)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/server $(PKG_CFLAGS) \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/proto -Isrc/server $(PKG_CFLAGS) \
 		$< $(FUZZ_SRC) -o $@ $(PKG_LIBS) -pthread -lm
 
-PROTO_SRC := $(wildcard src/lib/proto*.c)
-$(BUILD)/fuzz/fuzz_envelope: tests/fuzz/fuzz_envelope.c $(PROTO_SRC) $(COMMON_SRC) $(wildcard src/lib/proto*.h src/common/*.h)
+$(BUILD)/fuzz/fuzz_envelope: tests/fuzz/fuzz_envelope.c $(PROTO_SRC) $(COMMON_SRC) $(wildcard src/proto/*.h src/common/*.h)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/lib $(PKG_CFLAGS) \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/proto $(PKG_CFLAGS) \
 		$< $(PROTO_SRC) $(COMMON_SRC) -o $@ $(PKG_LIBS) -pthread -lm
 
 fuzz: deps $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_envelope

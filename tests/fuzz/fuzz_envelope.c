@@ -1,5 +1,5 @@
 /*
- * fuzz_envelope.c — libFuzzer target for every parser of the E2EE protocol (src/lib/proto*.c): the
+ * fuzz_envelope.c — libFuzzer target for every parser of the E2EE protocol (src/proto/proto*.c): the
  * envelope decoder, the full decrypt path against a fixed inbound session, the session-key payload
  * checker, the sealed hand-over opener, and the outbound and inbound state loaders. Loaded state must
  * save back to the same bytes, and the input used as a plaintext must survive encrypt/decrypt. Any crash,

@@ -1,5 +1,5 @@
 /*
- * test_proto.c — the end-to-end encryption protocol (src/lib/proto*.c) against the fixed vectors of
+ * test_proto.c — the end-to-end encryption protocol (src/proto/proto*.c) against the fixed vectors of
  * tests/vectors/proto_v1.json, which an independent Python implementation of docs/protocol.md produced
  * (tests/vectors/gen_proto_vectors.py), then every rejection rule, the limits and the round trips.
  * Runs from the repository root (the vectors are opened by relative path).

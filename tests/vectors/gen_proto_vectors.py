@@ -3,7 +3,7 @@
 gen_proto_vectors.py -- writes tests/vectors/proto_v1.json, the test vectors of docs/protocol.md.
 
 A second, independent implementation of the byte layouts and key schedule, written from the spec and
-sharing no code with src/lib/proto*.c: Python's hashlib (BLAKE2b, SHA-512) and the `cryptography`
+sharing no code with src/proto/proto*.c: Python's hashlib (BLAKE2b, SHA-512) and the `cryptography`
 package (Ed25519, X25519, ChaCha20-Poly1305). XChaCha20-Poly1305-IETF is built as libsodium defines it:
 HChaCha20 subkey from the first 16 nonce bytes, then RFC 8439 ChaCha20-Poly1305 with the nonce
 00000000 || nonce[16:24]. The C unit tests compare libsodium's results with these numbers, so a layout
