@@ -1,9 +1,11 @@
 /*
- * auth.c — session tokens, password hashing with a concurrency cap, failed-login limiter (see auth.h).
+ * auth.c — session tokens, password hashing with a concurrency cap, and the limits on guessing: failed
+ * logins, identity-backup fetches, approval-code misses (see auth.h; the counting is limiter.c).
  */
 #include "auth.h"
 
 #include "b64url.h"
+#include "limiter.h"
 #include "routes.h"
 #include "scopes.h"
 #include "timefmt.h"
@@ -22,21 +24,12 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-#define LIMITER_SLOTS 4096
-
 static struct {
 	sem_t slots;
 	unsigned long long opslimit;
 	size_t memlimit;
 	char dummy_hash[STORE_PWHASH_LEN];
-	int64_t fail_limit, window_ms;
-	pthread_mutex_t lim_lock;
-	struct {
-		unsigned char key[16];
-		int64_t window_start;
-		int64_t count;
-	} lim[LIMITER_SLOTS];
-	unsigned char lim_key[crypto_shorthash_KEYBYTES];
+	struct limiter *limits[AUTH_LIMIT__COUNT]; /* enum auth_limit */
 	unsigned char server_key[32];
 } au;
 
@@ -74,10 +67,13 @@ int auth_init(const struct config *cfg)
 	sem_init(&au.slots, 0, (unsigned)cfg->pwhash_concurrency);
 	au.opslimit = (unsigned long long)cfg->pwhash_opslimit;
 	au.memlimit = (size_t)cfg->pwhash_memlimit;
-	au.fail_limit = cfg->login_fail_limit;
-	au.window_ms = cfg->login_fail_window_s * 1000;
-	pthread_mutex_init(&au.lim_lock, NULL);
-	randombytes_buf(au.lim_key, sizeof(au.lim_key));
+	au.limits[AUTH_LIMIT_LOGIN] = limiter_new(cfg->login_fail_limit, cfg->login_fail_window_s * 1000);
+	au.limits[AUTH_LIMIT_BACKUP] = limiter_new(cfg->backup_fetch_limit, cfg->backup_fetch_window_s * 1000);
+	au.limits[AUTH_LIMIT_APPROVAL] = limiter_new(cfg->approval_fail_limit, cfg->approval_fail_window_s * 1000);
+	if (au.limits[AUTH_LIMIT_LOGIN] == NULL || au.limits[AUTH_LIMIT_BACKUP] == NULL || au.limits[AUTH_LIMIT_APPROVAL] == NULL) {
+		log_error("out of memory for the rate limiters");
+		return -1;
+	}
 	{
 		unsigned char junk[16];
 		char pw[33];
@@ -159,8 +155,12 @@ enum pst_err auth_client(struct req *rq)
 
 void auth_release(void)
 {
+	int i;
 	sem_destroy(&au.slots);
-	pthread_mutex_destroy(&au.lim_lock);
+	for (i = 0; i < AUTH_LIMIT__COUNT; i++) {
+		limiter_free(au.limits[i]);
+		au.limits[i] = NULL;
+	}
 }
 
 void auth_token_hash(const char *text, size_t len, unsigned char hash[32])
@@ -320,91 +320,29 @@ enum pst_err auth_password_verify(const char *stored, const char *password)
 	return (r == 0 && stored != NULL) ? PST_E_OK : PST_E_INVALID_CREDENTIALS;
 }
 
-/*
- * The limiter: a fixed table of LIMITER_SLOTS entries in groups of LIMITER_WAYS. A username's group comes
- * from a keyed hash (the key is random per start, so nobody can aim names at one group); within it the
- * entry holding the username's 16-byte key is used, else a free or expired one, else the one whose window
- * started first. Two usernames never share a counter.
- */
-#define LIMITER_WAYS 8
-
-static void lim_key_of(const char *username, unsigned char key[16], unsigned *group)
+enum pst_err auth_limit_check(enum auth_limit which, const char *key, int *retry_after)
 {
-	unsigned char h[crypto_generichash_BYTES];
-	crypto_generichash(h, sizeof(h), (const unsigned char *)username, strlen(username), au.lim_key, sizeof(au.lim_key));
-	memcpy(key, h, 16);
-	*group = (((unsigned)h[16] | (unsigned)h[17] << 8) % (LIMITER_SLOTS / LIMITER_WAYS)) * LIMITER_WAYS;
+	return limiter_check(au.limits[which], key, retry_after) == 0 ? PST_E_OK : PST_E_RATE_LIMITED;
 }
 
-/* The entry of key in its group (NULL when absent and !create). Caller holds au.lim_lock. */
-static int lim_find(const unsigned char key[16], unsigned group, int64_t now, int create)
+void auth_limit_hit(enum auth_limit which, const char *key)
 {
-	int i, victim = -1;
-	for (i = 0; i < LIMITER_WAYS; i++)
-		if (memcmp(au.lim[group + (unsigned)i].key, key, 16) == 0)
-			return (int)group + i;
-	if (!create)
-		return -1;
-	for (i = 0; i < LIMITER_WAYS; i++) {
-		int j = (int)group + i;
-		if (au.lim[j].count == 0 || now - au.lim[j].window_start >= au.window_ms)
-			return j; /* free, or its window is over */
-		if (victim < 0 || au.lim[j].window_start < au.lim[victim].window_start)
-			victim = j;
-	}
-	return victim;
+	limiter_hit(au.limits[which], key);
 }
 
 enum pst_err auth_login_check(const char *username, int *retry_after)
 {
-	unsigned char key[16];
-	unsigned group;
-	int64_t now = timefmt_mono_ms();
-	enum pst_err rc = PST_E_OK;
-	int i;
-
-	lim_key_of(username, key, &group);
-	pthread_mutex_lock(&au.lim_lock);
-	i = lim_find(key, group, now, 0);
-	if (i >= 0 && now - au.lim[i].window_start < au.window_ms && au.lim[i].count >= au.fail_limit) {
-		*retry_after = (int)((au.window_ms - (now - au.lim[i].window_start)) / 1000) + 1;
-		rc = PST_E_RATE_LIMITED;
-	}
-	pthread_mutex_unlock(&au.lim_lock);
-	return rc;
+	return auth_limit_check(AUTH_LIMIT_LOGIN, username, retry_after);
 }
 
 void auth_login_failed(const char *username)
 {
-	unsigned char key[16];
-	unsigned group;
-	int64_t now = timefmt_mono_ms();
-	int i;
-
-	lim_key_of(username, key, &group);
-	pthread_mutex_lock(&au.lim_lock);
-	i = lim_find(key, group, now, 1);
-	if (memcmp(au.lim[i].key, key, 16) != 0 || now - au.lim[i].window_start >= au.window_ms) {
-		memcpy(au.lim[i].key, key, 16);
-		au.lim[i].window_start = now;
-		au.lim[i].count = 0;
-	}
-	au.lim[i].count++;
-	pthread_mutex_unlock(&au.lim_lock);
+	limiter_hit(au.limits[AUTH_LIMIT_LOGIN], username);
 }
 
 void auth_login_succeeded(const char *username)
 {
-	unsigned char key[16];
-	unsigned group;
-	int i;
-
-	lim_key_of(username, key, &group);
-	pthread_mutex_lock(&au.lim_lock);
-	i = lim_find(key, group, 0, 0);
-	if (i >= 0)
-		au.lim[i].count = 0;
-	pthread_mutex_unlock(&au.lim_lock);
+	limiter_clear(au.limits[AUTH_LIMIT_LOGIN], username);
 }
 
 enum pst_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out)

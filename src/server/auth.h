@@ -89,8 +89,25 @@ enum pst_err auth_password_verify(const char *stored, const char *password);
  */
 enum pst_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out);
 
+/* The limits on guessing, each counted per key within its window (limiter.c), set from cfg by auth_init. */
+enum auth_limit {
+	AUTH_LIMIT_LOGIN,    /* failed logins per username: --login-fail-limit / --login-fail-window */
+	AUTH_LIMIT_BACKUP,   /* identity-backup fetches per account: --backup-fetch-limit / --backup-fetch-window */
+	AUTH_LIMIT_APPROVAL, /* approval-code misses per account: --approval-fail-limit / --approval-fail-window */
+	AUTH_LIMIT__COUNT
+};
+
 /*
- * Failed-login limiter keyed by username. auth_login_check returns PST_E_OK or PST_E_RATE_LIMITED with
+ * PST_E_OK when key has not reached limit which in its window; PST_E_RATE_LIMITED with *retry_after seconds
+ * otherwise. Counts nothing. Thread-safe.
+ */
+enum pst_err auth_limit_check(enum auth_limit which, const char *key, int *retry_after);
+
+/* Count one event of limit which for key. Thread-safe. */
+void auth_limit_hit(enum auth_limit which, const char *key);
+
+/*
+ * Failed-login limiter keyed by username (AUTH_LIMIT_LOGIN). auth_login_check returns PST_E_OK or PST_E_RATE_LIMITED with
  * *retry_after seconds. auth_login_failed counts one failure; auth_login_succeeded clears the count.
  * Thread-safe.
  */

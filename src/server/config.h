@@ -34,6 +34,10 @@ struct config {
 	int64_t pwhash_opslimit;   /* argon2id passes */
 	int64_t login_fail_limit;  /* failed logins per username per window before 429 */
 	int64_t login_fail_window_s;
+	int64_t backup_fetch_limit; /* identity-backup fetches per account per window before 429 */
+	int64_t backup_fetch_window_s;
+	int64_t approval_fail_limit; /* approval-code misses per account per window before 429 */
+	int64_t approval_fail_window_s;
 	int64_t max_batch;         /* most transactions in one group commit */
 	int64_t heartbeat_ms;      /* SSE heartbeat interval */
 	int64_t to_device_max;     /* most to-device messages in one request */

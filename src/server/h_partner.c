@@ -499,7 +499,8 @@ enum pst_err h_app_consent(struct req *rq)
 		return rc;
 	if (t.app_id == 0 || t.creator == rq->user.id)
 		return req_fail(rq, PST_E_INVALID_FIELD, "only the friend in an app's conversation answers for the app");
-	rc = rq->ops->app_consent_set(rq->db, t.id, rq->user.id, json_is_true(accept) ? APP_CONSENT_ACCEPTED : APP_CONSENT_DECLINED, rq->now);
+	rc = rq->ops->app_consent_set(rq->db, t.id, rq->user.id, json_is_true(accept) ? APP_CONSENT_ACCEPTED : APP_CONSENT_DECLINED, rq->now,
+				      NULL, 0);
 	if (rc == PST_E_OK)
 		rc = events_emit_members(rq, t.id, "thread.app_consent", 0,
 					 json_pack("{s:s,s:s,s:b}", "thread_id", t.public_id, "user_id", rq->user.public_id,

@@ -36,6 +36,11 @@
 #define STORE_URIS_LEN 2048
 #define STORE_SCOPES_LEN 256
 #define STORE_DETAILS_LEN 2048
+#define STORE_SIG_LEN 96       /* a 64-byte signature in base64url = 86 chars */
+#define STORE_SMALL_STMT 512   /* bytes of a fixed-size signed statement (identity, certificate, prekey, ...) */
+#define STORE_BACKUP_LEN 256   /* bytes of an identity backup */
+#define STORE_BOX_LEN 160      /* bytes of an identity box */
+#define STORE_HASH_LEN 32      /* a membership chain head */
 
 struct store;
 struct store_conn;
@@ -87,6 +92,12 @@ struct store_device {
 	int64_t created_at;
 	int64_t grant_id;  /* an app device: the grant it reads for (0: a person's own device) */
 	int64_t app_id, grant_revoked_at, grant_expires_at; /* of that grant */
+	char reg_sig[STORE_SIG_LEN];                  /* the registration signature as uploaded ("" for old rows) */
+	unsigned char cert[STORE_SMALL_STMT];         /* DEVICE_CERT by the account's identity key */
+	size_t cert_len;                              /* 0: not approved */
+	unsigned char identity_box[STORE_BOX_LEN];    /* the identity seed sealed to this device */
+	size_t identity_box_len;                      /* 0: none */
+	int removed;                                  /* app_device_list_user only: a removed device */
 };
 
 enum store_thread_kind { STORE_THREAD_GROUP = 0, STORE_THREAD_DIRECT = 1, STORE_THREAD_APP = 2 };
@@ -99,6 +110,8 @@ struct store_thread {
 	int64_t read_seq;   /* of the member asking, in thread_list_for_user / thread_for_member */
 	int64_t joined_seq; /* of the member asking */
 	int64_t app_id;     /* app threads: the partner app it belongs to, else 0 */
+	int64_t chain_length; /* links in its membership chain (0: a thread without one) */
+	unsigned char chain_head[STORE_HASH_LEN]; /* hash of the newest link (zeros without a chain) */
 };
 
 struct store_member {
@@ -193,6 +206,42 @@ struct store_report_row {
 	int64_t shares, senders, recipients, clicks;
 };
 
+/* ---- signed statements (protocol version 2): kept as uploaded, bytes, never interpreted here ---- */
+
+/* An account's identity key, its self-signed statement and the sealed backup of its seed. */
+struct store_identity {
+	int64_t user_id;
+	unsigned char id_pk[32];
+	unsigned char statement[STORE_SMALL_STMT];
+	size_t statement_len;
+	unsigned char backup[STORE_BACKUP_LEN];
+	size_t backup_len;
+	int64_t created_at, changed_at;
+};
+
+/* One stored statement in a listing; bytes are borrowed, valid during the callback only. */
+struct store_statement {
+	int64_t seq;                        /* chain links: 1, 2, ...; other listings: the row's id */
+	char user_public_id[STORE_ID_LEN];  /* consents: who gave it */
+	int state;                          /* consents: 1 accepted, 2 declined */
+	unsigned char hash[STORE_HASH_LEN]; /* chain links: the link's hash */
+	const unsigned char *bytes;         /* NULL when there is none (a consent given without a statement) */
+	size_t len;
+	int64_t created_at;
+};
+
+enum store_prekey_kind { STORE_PREKEY_ONE_TIME = 1, STORE_PREKEY_SIGNED = 2 };
+
+struct store_prekey {
+	int kind; /* enum store_prekey_kind */
+	int64_t key_id;
+	unsigned char statement[STORE_SMALL_STMT];
+	size_t len;
+};
+
+/* Statements kept on an app device. */
+enum store_app_statement { STORE_APP_AUTH = 1, STORE_APP_REVOKE = 2 };
+
 /* Row callbacks: return 0 to continue, non-zero to stop (the value is returned by the listing). */
 typedef int (*store_friend_request_cb)(void *arg, const struct store_friend_request *row);
 typedef int (*store_friend_cb)(void *arg, const struct store_friend *row);
@@ -206,6 +255,7 @@ typedef int (*store_app_cb)(void *arg, const struct store_app *row);
 typedef int (*store_grant_cb)(void *arg, const struct store_grant *row, const struct store_app *app);
 typedef int (*store_access_cb)(void *arg, const struct store_access_entry *row);
 typedef int (*store_report_cb)(void *arg, const struct store_report_row *row);
+typedef int (*store_statement_cb)(void *arg, const struct store_statement *row);
 
 struct store_ops {
 	const char *name;
@@ -267,7 +317,7 @@ struct store_ops {
 	enum pst_err (*friend_list)(struct store_conn *c, int64_t user, store_friend_cb cb, void *arg);
 
 	/* Devices. device_by_public: PST_E_NOT_FOUND for unknown or removed devices. */
-	enum pst_err (*device_insert)(struct store_conn *c, struct store_device *d); /* sets d->id */
+	enum pst_err (*device_insert)(struct store_conn *c, struct store_device *d); /* sets d->id; stores reg_sig */
 	enum pst_err (*device_by_public)(struct store_conn *c, const char *public_id, struct store_device *out);
 	/* The live app device of a grant (NOT_FOUND if none); remove every device of a grant. */
 	enum pst_err (*device_for_grant)(struct store_conn *c, int64_t grant, struct store_device *out);
@@ -375,8 +425,10 @@ struct store_ops {
 	enum pst_err (*share_count)(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out);
 
 	/* App consent of a member in an app thread: state 1 accepted, 2 declined, with the time it was given
-	 * (*since, optional); NOT_FOUND when undecided. */
-	enum pst_err (*app_consent_set)(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now);
+	 * (*since, optional); NOT_FOUND when undecided. app_consent_set replaces the member's answer, and the
+	 * APP_CONSENT statement with it (stmt NULL: an answer without one). */
+	enum pst_err (*app_consent_set)(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now,
+					const unsigned char *stmt, size_t len);
 	enum pst_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since);
 
 	/* The access log. */
@@ -393,6 +445,67 @@ struct store_ops {
 
 	/* Largest event id ever assigned, in any user's log (0 if none); ids are never reused. */
 	enum pst_err (*event_last_id)(struct store_conn *c, int64_t *out);
+
+	/* ---- signed statements of protocol version 2 (stored as given; the handlers check them) ---- */
+
+	/* The account's identity (NOT_FOUND when it has none). identity_put inserts or replaces every field. */
+	enum pst_err (*identity_get)(struct store_conn *c, int64_t user, struct store_identity *out);
+	enum pst_err (*identity_put)(struct store_conn *c, const struct store_identity *id);
+	/* An identity reset: every certificate, identity box and app authorisation of user's devices goes. */
+	enum pst_err (*identity_drop_signatures)(struct store_conn *c, int64_t user);
+
+	/*
+	 * A live device's certificate, and its identity box when box is not NULL (box NULL keeps the one there).
+	 * NOT_FOUND when the device is unknown or removed.
+	 */
+	enum pst_err (*device_set_cert)(struct store_conn *c, int64_t device, const unsigned char *cert, size_t cert_len,
+					const unsigned char *box, size_t box_len);
+	/* A DEVICE_REVOKE statement of user naming device; listed oldest first. */
+	enum pst_err (*revocation_add)(struct store_conn *c, int64_t user, int64_t device, const unsigned char *stmt, size_t len,
+				       int64_t now);
+	enum pst_err (*revocation_list)(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg);
+
+	/* CONTACT statements of user: appended, counted, listed oldest first. */
+	enum pst_err (*contact_add)(struct store_conn *c, int64_t user, const unsigned char *stmt, size_t len, int64_t now);
+	enum pst_err (*contact_count)(struct store_conn *c, int64_t user, int64_t *out);
+	enum pst_err (*contact_list)(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg);
+
+	/*
+	 * Append a link to thread's membership chain: it becomes link number chain_length + 1 and its hash the
+	 * thread's chain_head, but only while the thread's chain_length is still expect_length (else
+	 * PST_E_CONFLICT: someone changed the members first). NOT_FOUND for an unknown thread.
+	 */
+	enum pst_err (*chain_append)(struct store_conn *c, int64_t thread, int64_t expect_length,
+				     const unsigned char hash[STORE_HASH_LEN], const unsigned char *link, size_t len, int64_t now);
+	/* The thread's links, oldest first (seq, hash, bytes). */
+	enum pst_err (*chain_list)(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg);
+
+	/*
+	 * Prekeys of a device. prekey_put: a STORE_PREKEY_SIGNED one replaces the device's signed prekey; a
+	 * one-time key is added (PST_E_CONFLICT when the device already has an unused one with that key_id).
+	 * prekey_count: unused one-time keys, and the signed key's id (-1 when none). prekey_signed: NOT_FOUND
+	 * when none. prekey_take_one_time: the oldest unused one-time key, deleted as it is returned (NOT_FOUND
+	 * when none left). prekey_delete_device: every prekey of a removed device.
+	 */
+	enum pst_err (*prekey_put)(struct store_conn *c, int64_t device, const struct store_prekey *k, int64_t now);
+	enum pst_err (*prekey_count)(struct store_conn *c, int64_t device, int64_t *one_time, int64_t *signed_key_id);
+	enum pst_err (*prekey_signed)(struct store_conn *c, int64_t device, struct store_prekey *out);
+	enum pst_err (*prekey_take_one_time)(struct store_conn *c, int64_t device, struct store_prekey *out);
+	enum pst_err (*prekey_delete_device)(struct store_conn *c, int64_t device);
+
+	/*
+	 * An app device's authorisation or revocation statement (which: enum store_app_statement), set (replacing)
+	 * and read. app_statement_get: *out is malloc'd (free()), NOT_FOUND when none. The device may be removed.
+	 */
+	enum pst_err (*app_statement_set)(struct store_conn *c, int64_t device, int which, const unsigned char *stmt, size_t len);
+	enum pst_err (*app_statement_get)(struct store_conn *c, int64_t device, int which, unsigned char **out, size_t *len);
+	/*
+	 * The app devices of user, newest first, at most 500: live ones, and removed ones that carry a signed
+	 * revocation (row->removed set), each with its grant's app and times.
+	 */
+	enum pst_err (*app_device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
+	/* Every member's answer to an app thread's app: user, state, the APP_CONSENT statement if one was given. */
+	enum pst_err (*app_consent_list)(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg);
 };
 
 /* The SQLite backend (store_sqlite.c). */

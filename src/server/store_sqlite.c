@@ -10,6 +10,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -112,15 +113,43 @@ static const char *const migrations[] = {
 
 	/* 4: a person's sessions, listed and ended together */
 	"CREATE INDEX sessions_user ON sessions(user_id);",
+
+	/* 5: signed statements (protocol version 2): identity keys, approved devices, revocations, contact keys,
+	 * membership chains, prekeys, app authorisations and consents — kept as clients signed them */
+	"CREATE TABLE identities("
+	"  user_id INTEGER PRIMARY KEY, id_pk BLOB NOT NULL, statement BLOB NOT NULL, backup BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL, changed_at INTEGER NOT NULL);"
+	"ALTER TABLE devices ADD COLUMN reg_sig TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE devices ADD COLUMN cert BLOB;"
+	"ALTER TABLE devices ADD COLUMN identity_box BLOB;"
+	"ALTER TABLE devices ADD COLUMN app_auth BLOB;"
+	"ALTER TABLE devices ADD COLUMN app_revoke BLOB;"
+	"CREATE TABLE device_revocations("
+	"  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, device_id INTEGER NOT NULL, statement BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX device_revocations_user ON device_revocations(user_id, id);"
+	"CREATE TABLE contact_statements("
+	"  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, statement BLOB NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE INDEX contact_statements_user ON contact_statements(user_id, id);"
+	"ALTER TABLE threads ADD COLUMN chain_length INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE threads ADD COLUMN chain_head BLOB;"
+	"CREATE TABLE chain_links("
+	"  id INTEGER PRIMARY KEY, thread_id INTEGER NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL, link BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL, UNIQUE(thread_id, seq));"
+	"CREATE TABLE prekeys("
+	"  id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL, kind INTEGER NOT NULL, key_id INTEGER NOT NULL,"
+	"  statement BLOB NOT NULL, created_at INTEGER NOT NULL, UNIQUE(device_id, kind, key_id));"
+	"ALTER TABLE app_consents ADD COLUMN statement BLOB;",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
 
 #define USER_COLS "u.id, u.public_id, u.username, u.pw_hash, u.created_at"
 #define DEVICE_COLS "d.id, d.public_id, d.user_id, u.public_id, d.name, d.sign_pk, d.box_pk, d.created_at, d.grant_id," \
-	" COALESCE(g.app_id, 0), COALESCE(g.revoked_at, 0), COALESCE(g.expires_at, 0)"
+	" COALESCE(g.app_id, 0), COALESCE(g.revoked_at, 0), COALESCE(g.expires_at, 0), d.reg_sig, d.cert, d.identity_box"
 #define DEVICE_GRANT " LEFT JOIN grants g ON g.id = d.grant_id"
-#define THREAD_COLS "t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, m.read_seq, m.joined_seq, t.app_id"
+#define THREAD_COLS "t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, m.read_seq, m.joined_seq, t.app_id," \
+	" t.chain_length, t.chain_head"
 #define MESSAGE_COLS "g.id, g.public_id, g.thread_id, t.public_id, g.seq, g.sender_id, u.public_id, g.sender_device," \
 	" COALESCE(d.public_id, ''), g.client_msg_id, g.kind, g.body, g.created_at, g.deleted_at, g.app_id, g.grant_id, g.item," \
 	" COALESCE((SELECT public_id FROM shares WHERE message_id = g.id), '')"
@@ -170,7 +199,7 @@ static const char *const migrations[] = {
 	X(FRIEND_DELETE, "DELETE FROM friends WHERE (user_id = ?1 AND friend_id = ?2) OR (user_id = ?2 AND friend_id = ?1)") \
 	X(FRIEND_CHECK, "SELECT 1 FROM friends WHERE user_id = ?1 AND friend_id = ?2") \
 	X(FRIEND_LIST, "SELECT " USER_COLS ", f.since FROM friends f JOIN users u ON u.id = f.friend_id WHERE f.user_id = ?1 ORDER BY u.username") \
-	X(DEVICE_INSERT, "INSERT INTO devices(public_id, user_id, name, sign_pk, box_pk, created_at, grant_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	X(DEVICE_INSERT, "INSERT INTO devices(public_id, user_id, name, sign_pk, box_pk, created_at, grant_id, reg_sig) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
 	X(DEVICE_BY_PUBLIC, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT " WHERE d.public_id = ?1 AND d.removed_at = 0") \
 	X(DEVICE_BY_KEY, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
 		" WHERE d.user_id = ?1 AND d.sign_pk = ?2 AND d.removed_at = 0 AND d.grant_id = 0") \
@@ -183,7 +212,8 @@ static const char *const migrations[] = {
 		" WHERE m.thread_id = ?1 AND d.removed_at = 0 ORDER BY d.user_id, d.id") \
 	X(SHARE_THREAD, "SELECT 1 FROM members a JOIN members b ON b.thread_id = a.thread_id WHERE a.user_id = ?1 AND b.user_id = ?2 LIMIT 1") \
 	X(THREAD_INSERT, "INSERT INTO threads(public_id, kind, direct_key, creator, created_at, last_seq, last_activity, app_id) VALUES(?1, ?2, ?3, ?4, ?5, 0, ?5, ?6)") \
-	X(THREAD_BY_DIRECT, "SELECT t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, 0, 0, t.app_id FROM threads t WHERE t.direct_key = ?1") \
+	X(THREAD_BY_DIRECT, "SELECT t.id, t.public_id, t.kind, t.creator, t.created_at, t.last_seq, t.last_activity, 0, 0, t.app_id," \
+		" t.chain_length, t.chain_head FROM threads t WHERE t.direct_key = ?1") \
 	X(THREAD_FOR_MEMBER, "SELECT " THREAD_COLS " FROM threads t JOIN members m ON m.thread_id = t.id AND m.user_id = ?2 WHERE t.public_id = ?1") \
 	X(THREAD_ID_FOR_MEMBER, "SELECT " THREAD_COLS " FROM threads t JOIN members m ON m.thread_id = t.id AND m.user_id = ?2 WHERE t.id = ?1") \
 	X(THREAD_LIST, "SELECT " THREAD_COLS " FROM members m JOIN threads t ON t.id = m.thread_id WHERE m.user_id = ?1" \
@@ -251,8 +281,8 @@ static const char *const migrations[] = {
 		" AND s.recipient = ?2 AND g.deleted_at = 0") \
 	X(CLICK_INSERT, "INSERT INTO share_clicks(share_id, user_id, at) VALUES(?1, ?2, ?3)") \
 	X(SHARE_COUNT, "SELECT COUNT(*) FROM shares WHERE app_id = ?1 AND created_at >= ?4 AND (?2 = 0 OR sender = ?2) AND (?3 = 0 OR recipient = ?3)") \
-	X(CONSENT_SET, "INSERT INTO app_consents(thread_id, user_id, state, at) VALUES(?1, ?2, ?3, ?4)" \
-		" ON CONFLICT(thread_id, user_id) DO UPDATE SET state = excluded.state, at = excluded.at") \
+	X(CONSENT_SET, "INSERT INTO app_consents(thread_id, user_id, state, at, statement) VALUES(?1, ?2, ?3, ?4, ?5)" \
+		" ON CONFLICT(thread_id, user_id) DO UPDATE SET state = excluded.state, at = excluded.at, statement = excluded.statement") \
 	X(CONSENT_GET, "SELECT state, at FROM app_consents WHERE thread_id = ?1 AND user_id = ?2") \
 	X(ACCESS_INSERT, "INSERT INTO access_log(user_id, app_id, grant_id, action, thread_id, message_id, count, at)" \
 		" VALUES(?1, ?2, ?3, ?4, COALESCE((SELECT id FROM threads WHERE public_id = ?5), 0)," \
@@ -271,7 +301,39 @@ static const char *const migrations[] = {
 	X(REPORT_GET, "SELECT body FROM reports WHERE app_id = ?1 AND period = ?2 AND format = ?3") \
 	X(REPORT_PUT, "INSERT OR IGNORE INTO reports(app_id, period, format, body) VALUES(?1, ?2, ?3, ?4)") \
 	X(EVENT_COUNT_DEV, "SELECT COUNT(*) FROM events WHERE device_id = ?1 AND id <= ?2") \
-	X(EVENT_LAST, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)")
+	X(EVENT_LAST, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)") \
+	X(IDENTITY_GET, "SELECT user_id, id_pk, statement, backup, created_at, changed_at FROM identities WHERE user_id = ?1") \
+	X(IDENTITY_PUT, "INSERT INTO identities(user_id, id_pk, statement, backup, created_at, changed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)" \
+		" ON CONFLICT(user_id) DO UPDATE SET id_pk = excluded.id_pk, statement = excluded.statement, backup = excluded.backup," \
+		" created_at = excluded.created_at, changed_at = excluded.changed_at") \
+	X(IDENTITY_DROP_SIGS, "UPDATE devices SET cert = NULL, identity_box = NULL, app_auth = NULL WHERE user_id = ?1") \
+	X(DEVICE_SET_CERT, "UPDATE devices SET cert = ?2, identity_box = CASE WHEN ?4 THEN ?3 ELSE identity_box END" \
+		" WHERE id = ?1 AND removed_at = 0") \
+	X(REVOCATION_ADD, "INSERT INTO device_revocations(user_id, device_id, statement, created_at) VALUES(?1, ?2, ?3, ?4)") \
+	X(REVOCATION_LIST, "SELECT id, statement, created_at FROM device_revocations WHERE user_id = ?1 ORDER BY id") \
+	X(CONTACT_ADD, "INSERT INTO contact_statements(user_id, statement, created_at) VALUES(?1, ?2, ?3)") \
+	X(CONTACT_COUNT, "SELECT COUNT(*) FROM contact_statements WHERE user_id = ?1") \
+	X(CONTACT_LIST, "SELECT id, statement, created_at FROM contact_statements WHERE user_id = ?1 ORDER BY id") \
+	X(CHAIN_LENGTH, "SELECT chain_length FROM threads WHERE id = ?1") \
+	X(CHAIN_BUMP, "UPDATE threads SET chain_length = chain_length + 1, chain_head = ?3 WHERE id = ?1 AND chain_length = ?2") \
+	X(CHAIN_INSERT, "INSERT INTO chain_links(thread_id, seq, hash, link, created_at) VALUES(?1, ?2, ?3, ?4, ?5)") \
+	X(CHAIN_LIST, "SELECT seq, hash, link, created_at FROM chain_links WHERE thread_id = ?1 ORDER BY seq") \
+	X(PREKEY_DROP_SIGNED, "DELETE FROM prekeys WHERE device_id = ?1 AND kind = 2") \
+	X(PREKEY_INSERT, "INSERT INTO prekeys(device_id, kind, key_id, statement, created_at) VALUES(?1, ?2, ?3, ?4, ?5)") \
+	X(PREKEY_COUNT, "SELECT (SELECT COUNT(*) FROM prekeys WHERE device_id = ?1 AND kind = 1)," \
+		" COALESCE((SELECT key_id FROM prekeys WHERE device_id = ?1 AND kind = 2), -1)") \
+	X(PREKEY_SIGNED, "SELECT id, kind, key_id, statement FROM prekeys WHERE device_id = ?1 AND kind = 2") \
+	X(PREKEY_OLDEST, "SELECT id, kind, key_id, statement FROM prekeys WHERE device_id = ?1 AND kind = 1 ORDER BY id LIMIT 1") \
+	X(PREKEY_DELETE, "DELETE FROM prekeys WHERE id = ?1") \
+	X(PREKEY_DELETE_DEVICE, "DELETE FROM prekeys WHERE device_id = ?1") \
+	X(APP_AUTH_SET, "UPDATE devices SET app_auth = ?2 WHERE id = ?1 AND grant_id <> 0") \
+	X(APP_REVOKE_SET, "UPDATE devices SET app_revoke = ?2 WHERE id = ?1 AND grant_id <> 0") \
+	X(APP_AUTH_GET, "SELECT app_auth FROM devices WHERE id = ?1 AND app_auth IS NOT NULL") \
+	X(APP_REVOKE_GET, "SELECT app_revoke FROM devices WHERE id = ?1 AND app_revoke IS NOT NULL") \
+	X(APP_DEVICE_LIST, "SELECT " DEVICE_COLS ", d.removed_at <> 0 FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
+		" WHERE d.user_id = ?1 AND d.grant_id <> 0 AND (d.removed_at = 0 OR d.app_revoke IS NOT NULL) ORDER BY d.id DESC LIMIT 500") \
+	X(CONSENT_LIST, "SELECT c.user_id, u.public_id, c.state, c.statement, c.at FROM app_consents c JOIN users u ON u.id = c.user_id" \
+		" WHERE c.thread_id = ?1 ORDER BY c.user_id")
 
 enum stmt_id {
 #define STMT_ENUM(name, sql) S_##name,
@@ -324,6 +386,21 @@ static void col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
 	dst[n] = '\0';
 }
 
+/*
+ * Copy blob column i into dst (capacity cap); returns its length, or 0 for NULL or a value longer than cap
+ * (a row this backend wrote always fits: the handlers bound every statement before storing it).
+ */
+static size_t col_blob(sqlite3_stmt *s, int i, unsigned char *dst, size_t cap)
+{
+	const void *b = sqlite3_column_blob(s, i);
+	size_t n = b ? (size_t)sqlite3_column_bytes(s, i) : 0;
+	if (n > cap)
+		return 0;
+	if (n)
+		memcpy(dst, b, n);
+	return n;
+}
+
 static void read_user(sqlite3_stmt *s, int i, struct store_user *u)
 {
 	u->id = sqlite3_column_int64(s, i);
@@ -347,6 +424,10 @@ static void read_device(sqlite3_stmt *s, struct store_device *d)
 	d->app_id = sqlite3_column_int64(s, 9);
 	d->grant_revoked_at = sqlite3_column_int64(s, 10);
 	d->grant_expires_at = sqlite3_column_int64(s, 11);
+	col_text(s, 12, d->reg_sig, sizeof(d->reg_sig));
+	d->cert_len = col_blob(s, 13, d->cert, sizeof(d->cert));
+	d->identity_box_len = col_blob(s, 14, d->identity_box, sizeof(d->identity_box));
+	d->removed = 0;
 }
 
 static void read_thread(sqlite3_stmt *s, struct store_thread *t)
@@ -361,6 +442,9 @@ static void read_thread(sqlite3_stmt *s, struct store_thread *t)
 	t->read_seq = sqlite3_column_int64(s, 7);
 	t->joined_seq = sqlite3_column_int64(s, 8);
 	t->app_id = sqlite3_column_int64(s, 9);
+	t->chain_length = sqlite3_column_int64(s, 10);
+	if (col_blob(s, 11, t->chain_head, sizeof(t->chain_head)) != sizeof(t->chain_head))
+		memset(t->chain_head, 0, sizeof(t->chain_head));
 }
 
 static void read_message(sqlite3_stmt *s, struct store_message *m)
@@ -438,6 +522,68 @@ static enum pst_err st_simple(struct store_conn *c, enum stmt_id id)
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/*
+ * The statement id with its parameters ?1, ?2, ... bound from the arguments as fmt says, one letter each:
+ * 'i' an int64_t, 't' a const char * (NULL binds NULL), 'b' a const unsigned char * and a size_t (NULL binds
+ * NULL). Values are bound SQLITE_STATIC: they must live until the statement is run. NULL on a prepare failure.
+ */
+static sqlite3_stmt *st_bind(struct store_conn *c, enum stmt_id id, const char *fmt, ...)
+{
+	sqlite3_stmt *s = st_get(c, id);
+	va_list ap;
+	int i;
+	if (s == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	for (i = 1; *fmt; fmt++, i++) {
+		if (*fmt == 'i') {
+			sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+		} else if (*fmt == 't') {
+			const char *t = va_arg(ap, const char *);
+			if (t)
+				bind_text(s, i, t);
+			else
+				sqlite3_bind_null(s, i);
+		} else {
+			const unsigned char *b = va_arg(ap, const unsigned char *);
+			size_t n = va_arg(ap, size_t);
+			if (b)
+				sqlite3_bind_blob(s, i, b, (int)n, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(s, i);
+		}
+	}
+	va_end(ap);
+	return s;
+}
+
+/* Run s (from st_bind) expecting no rows; with need_change, a statement that changed nothing is NOT_FOUND. */
+static enum pst_err st_run(struct store_conn *c, sqlite3_stmt *s, int need_change)
+{
+	enum pst_err rc = st_exec(s);
+	if (rc == PST_E_OK && need_change && sqlite3_changes(c->db) == 0)
+		rc = PST_E_NOT_FOUND;
+	return rc;
+}
+
+/* Call cb for each row of s (from st_bind) as read by read(s, row); a non-zero cb stops the listing. */
+static enum pst_err st_each(sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, struct store_statement *row),
+			    store_statement_cb cb, void *arg)
+{
+	int r = SQLITE_DONE;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_statement row;
+		memset(&row, 0, sizeof(row));
+		read(s, &row);
+		if (cb(arg, &row))
+			break;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
 }
 
 /* ---- lifecycle -------------------------------------------------------------------------------------- */
@@ -878,6 +1024,7 @@ static enum pst_err sq_device_insert(struct store_conn *c, struct store_device *
 	bind_text(s, 5, d->box_pk);
 	sqlite3_bind_int64(s, 6, d->created_at);
 	sqlite3_bind_int64(s, 7, d->grant_id);
+	bind_text(s, 8, d->reg_sig);
 	rc = st_exec(s);
 	if (rc == PST_E_OK)
 		d->id = sqlite3_last_insert_rowid(c->db);
@@ -1678,16 +1825,10 @@ static enum pst_err sq_share_count(struct store_conn *c, int64_t app, int64_t se
 	return returning_int(s, out);
 }
 
-static enum pst_err sq_app_consent_set(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now)
+static enum pst_err sq_app_consent_set(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now,
+					const unsigned char *stmt, size_t len)
 {
-	sqlite3_stmt *s = st_get(c, S_CONSENT_SET);
-	if (s == NULL)
-		return PST_E_STORAGE;
-	sqlite3_bind_int64(s, 1, thread);
-	sqlite3_bind_int64(s, 2, user);
-	sqlite3_bind_int(s, 3, state);
-	sqlite3_bind_int64(s, 4, now);
-	return st_exec(s);
+	return st_exec(st_bind(c, S_CONSENT_SET, "iiiib", thread, user, (int64_t)state, now, stmt, len));
 }
 
 static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since)
@@ -1816,6 +1957,237 @@ static enum pst_err sq_report_put(struct store_conn *c, int64_t app, const char 
 	return st_exec(s);
 }
 
+/* ---- signed statements (protocol version 2) --------------------------------------------------------- */
+
+static void rd_identity(sqlite3_stmt *s, void *o)
+{
+	struct store_identity *id = o;
+	unsigned char pk[32];
+	memset(id, 0, sizeof(*id));
+	id->user_id = sqlite3_column_int64(s, 0);
+	if (col_blob(s, 1, pk, sizeof(pk)) == sizeof(pk))
+		memcpy(id->id_pk, pk, sizeof(pk));
+	id->statement_len = col_blob(s, 2, id->statement, sizeof(id->statement));
+	id->backup_len = col_blob(s, 3, id->backup, sizeof(id->backup));
+	id->created_at = sqlite3_column_int64(s, 4);
+	id->changed_at = sqlite3_column_int64(s, 5);
+}
+
+static enum pst_err sq_identity_get(struct store_conn *c, int64_t user, struct store_identity *out)
+{
+	sqlite3_stmt *s = st_bind(c, S_IDENTITY_GET, "i", user);
+	return s ? row_one(s, rd_identity, out) : PST_E_STORAGE;
+}
+
+static enum pst_err sq_identity_put(struct store_conn *c, const struct store_identity *id)
+{
+	return st_exec(st_bind(c, S_IDENTITY_PUT, "ibbbii", id->user_id, id->id_pk, sizeof(id->id_pk), id->statement,
+			       id->statement_len, id->backup, id->backup_len, id->created_at, id->changed_at));
+}
+
+static enum pst_err sq_identity_drop_signatures(struct store_conn *c, int64_t user)
+{
+	return st_exec(st_bind(c, S_IDENTITY_DROP_SIGS, "i", user));
+}
+
+static enum pst_err sq_device_set_cert(struct store_conn *c, int64_t device, const unsigned char *cert, size_t cert_len,
+				       const unsigned char *box, size_t box_len)
+{
+	return st_run(c, st_bind(c, S_DEVICE_SET_CERT, "ibbi", device, cert, cert_len, box, box_len, (int64_t)(box != NULL)), 1);
+}
+
+/* id, statement, created_at */
+static void rd_statement_row(sqlite3_stmt *s, struct store_statement *row)
+{
+	row->seq = sqlite3_column_int64(s, 0);
+	row->bytes = sqlite3_column_blob(s, 1);
+	row->len = (size_t)sqlite3_column_bytes(s, 1);
+	row->created_at = sqlite3_column_int64(s, 2);
+}
+
+static enum pst_err sq_revocation_add(struct store_conn *c, int64_t user, int64_t device, const unsigned char *stmt, size_t len,
+				      int64_t now)
+{
+	return st_exec(st_bind(c, S_REVOCATION_ADD, "iibi", user, device, stmt, len, now));
+}
+
+static enum pst_err sq_revocation_list(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg)
+{
+	return st_each(st_bind(c, S_REVOCATION_LIST, "i", user), rd_statement_row, cb, arg);
+}
+
+static enum pst_err sq_contact_add(struct store_conn *c, int64_t user, const unsigned char *stmt, size_t len, int64_t now)
+{
+	return st_exec(st_bind(c, S_CONTACT_ADD, "ibi", user, stmt, len, now));
+}
+
+static enum pst_err sq_contact_count(struct store_conn *c, int64_t user, int64_t *out)
+{
+	sqlite3_stmt *s = st_bind(c, S_CONTACT_COUNT, "i", user);
+	return s ? returning_int(s, out) : PST_E_STORAGE;
+}
+
+static enum pst_err sq_contact_list(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg)
+{
+	return st_each(st_bind(c, S_CONTACT_LIST, "i", user), rd_statement_row, cb, arg);
+}
+
+static enum pst_err sq_chain_append(struct store_conn *c, int64_t thread, int64_t expect_length,
+				    const unsigned char hash[STORE_HASH_LEN], const unsigned char *link, size_t len, int64_t now)
+{
+	sqlite3_stmt *s = st_bind(c, S_CHAIN_LENGTH, "i", thread);
+	int64_t length = 0;
+	enum pst_err rc = s ? returning_int(s, &length) : PST_E_STORAGE;
+	if (rc == PST_E_OK && length != expect_length)
+		rc = PST_E_CONFLICT;
+	if (rc == PST_E_OK)
+		rc = st_run(c, st_bind(c, S_CHAIN_BUMP, "iib", thread, expect_length, hash, (size_t)STORE_HASH_LEN), 1);
+	if (rc == PST_E_OK)
+		rc = st_exec(st_bind(c, S_CHAIN_INSERT, "iibbi", thread, expect_length + 1, hash, (size_t)STORE_HASH_LEN, link, len, now));
+	return rc;
+}
+
+/* seq, hash, link, created_at */
+static void rd_link(sqlite3_stmt *s, struct store_statement *row)
+{
+	row->seq = sqlite3_column_int64(s, 0);
+	col_blob(s, 1, row->hash, sizeof(row->hash));
+	row->bytes = sqlite3_column_blob(s, 2);
+	row->len = (size_t)sqlite3_column_bytes(s, 2);
+	row->created_at = sqlite3_column_int64(s, 3);
+}
+
+static enum pst_err sq_chain_list(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg)
+{
+	return st_each(st_bind(c, S_CHAIN_LIST, "i", thread), rd_link, cb, arg);
+}
+
+static enum pst_err sq_prekey_put(struct store_conn *c, int64_t device, const struct store_prekey *k, int64_t now)
+{
+	enum pst_err rc = PST_E_OK;
+	if (k->kind == STORE_PREKEY_SIGNED)
+		rc = st_exec(st_bind(c, S_PREKEY_DROP_SIGNED, "i", device));
+	if (rc == PST_E_OK)
+		rc = st_exec(st_bind(c, S_PREKEY_INSERT, "iiibi", device, (int64_t)k->kind, k->key_id, k->statement, k->len, now));
+	return rc;
+}
+
+static enum pst_err sq_prekey_count(struct store_conn *c, int64_t device, int64_t *one_time, int64_t *signed_key_id)
+{
+	sqlite3_stmt *s = st_bind(c, S_PREKEY_COUNT, "i", device);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		*one_time = sqlite3_column_int64(s, 0);
+		*signed_key_id = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW ? PST_E_OK : PST_E_STORAGE;
+}
+
+/* id (into *id), kind, key_id, statement */
+static enum pst_err prekey_one(sqlite3_stmt *s, int64_t *id, struct store_prekey *out)
+{
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		*id = sqlite3_column_int64(s, 0);
+		out->kind = sqlite3_column_int(s, 1);
+		out->key_id = sqlite3_column_int64(s, 2);
+		out->len = col_blob(s, 3, out->statement, sizeof(out->statement));
+	}
+	return one_result(s, r);
+}
+
+static enum pst_err sq_prekey_signed(struct store_conn *c, int64_t device, struct store_prekey *out)
+{
+	int64_t id = 0;
+	return prekey_one(st_bind(c, S_PREKEY_SIGNED, "i", device), &id, out);
+}
+
+static enum pst_err sq_prekey_take_one_time(struct store_conn *c, int64_t device, struct store_prekey *out)
+{
+	int64_t id = 0;
+	enum pst_err rc = prekey_one(st_bind(c, S_PREKEY_OLDEST, "i", device), &id, out);
+	if (rc == PST_E_OK)
+		rc = st_run(c, st_bind(c, S_PREKEY_DELETE, "i", id), 1);
+	return rc;
+}
+
+static enum pst_err sq_prekey_delete_device(struct store_conn *c, int64_t device)
+{
+	return st_exec(st_bind(c, S_PREKEY_DELETE_DEVICE, "i", device));
+}
+
+static enum pst_err sq_app_statement_set(struct store_conn *c, int64_t device, int which, const unsigned char *stmt, size_t len)
+{
+	if (which != STORE_APP_AUTH && which != STORE_APP_REVOKE)
+		return PST_E_INTERNAL;
+	return st_run(c, st_bind(c, which == STORE_APP_AUTH ? S_APP_AUTH_SET : S_APP_REVOKE_SET, "ib", device, stmt, len), 1);
+}
+
+static enum pst_err sq_app_statement_get(struct store_conn *c, int64_t device, int which, unsigned char **out, size_t *len)
+{
+	sqlite3_stmt *s;
+	int r;
+	*out = NULL;
+	*len = 0;
+	if (which != STORE_APP_AUTH && which != STORE_APP_REVOKE)
+		return PST_E_INTERNAL;
+	if ((s = st_bind(c, which == STORE_APP_AUTH ? S_APP_AUTH_GET : S_APP_REVOKE_GET, "i", device)) == NULL)
+		return PST_E_STORAGE;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+		if ((*out = malloc(n ? n : 1)) == NULL) {
+			sqlite3_reset(s);
+			return PST_E_INTERNAL;
+		}
+		if (n)
+			memcpy(*out, sqlite3_column_blob(s, 0), n);
+		*len = n;
+	}
+	return one_result(s, r);
+}
+
+static enum pst_err sq_app_device_list_user(struct store_conn *c, int64_t user, store_device_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st_bind(c, S_APP_DEVICE_LIST, "i", user);
+	int r = SQLITE_DONE;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_device d;
+		read_device(s, &d);
+		d.removed = sqlite3_column_int(s, 15);
+		if (cb(arg, &d))
+			break;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+}
+
+/* user_id, user public id, state, statement, at */
+static void rd_consent(sqlite3_stmt *s, struct store_statement *row)
+{
+	row->seq = sqlite3_column_int64(s, 0);
+	col_text(s, 1, row->user_public_id, sizeof(row->user_public_id));
+	row->state = sqlite3_column_int(s, 2);
+	row->bytes = sqlite3_column_blob(s, 3);
+	row->len = row->bytes ? (size_t)sqlite3_column_bytes(s, 3) : 0;
+	row->created_at = sqlite3_column_int64(s, 4);
+}
+
+static enum pst_err sq_app_consent_list(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg)
+{
+	return st_each(st_bind(c, S_CONSENT_LIST, "i", thread), rd_consent, cb, arg);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1921,4 +2293,24 @@ const struct store_ops store_sqlite_ops = {
 	.report_get = sq_report_get,
 	.report_put = sq_report_put,
 	.event_last_id = sq_event_last_id,
+	.identity_get = sq_identity_get,
+	.identity_put = sq_identity_put,
+	.identity_drop_signatures = sq_identity_drop_signatures,
+	.device_set_cert = sq_device_set_cert,
+	.revocation_add = sq_revocation_add,
+	.revocation_list = sq_revocation_list,
+	.contact_add = sq_contact_add,
+	.contact_count = sq_contact_count,
+	.contact_list = sq_contact_list,
+	.chain_append = sq_chain_append,
+	.chain_list = sq_chain_list,
+	.prekey_put = sq_prekey_put,
+	.prekey_count = sq_prekey_count,
+	.prekey_signed = sq_prekey_signed,
+	.prekey_take_one_time = sq_prekey_take_one_time,
+	.prekey_delete_device = sq_prekey_delete_device,
+	.app_statement_set = sq_app_statement_set,
+	.app_statement_get = sq_app_statement_get,
+	.app_device_list_user = sq_app_device_list_user,
+	.app_consent_list = sq_app_consent_list,
 };

@@ -17,6 +17,8 @@ static void setup(void)
 	cfg.pwhash_memlimit = 8192;
 	cfg.pwhash_opslimit = 1;
 	cfg.login_fail_limit = 3;
+	cfg.backup_fetch_limit = 2;
+	cfg.approval_fail_limit = 1;
 	CHECK(auth_init(&cfg) == 0);
 }
 
@@ -79,11 +81,32 @@ static void failed_login_limiter(void)
 	CHECK(auth_login_check("victim", &retry) == PST_E_RATE_LIMITED);
 }
 
+/* The other limits run on the same mechanism, each with its own counts and limit. */
+static void limits_are_separate(void)
+{
+	int retry = 0;
+	setup();
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == PST_E_OK);
+	auth_limit_hit(AUTH_LIMIT_BACKUP, "u_1");
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == PST_E_OK);
+	auth_limit_hit(AUTH_LIMIT_BACKUP, "u_1");
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == PST_E_RATE_LIMITED);
+	CHECK(retry > 0 && retry <= 901);
+	CHECK(auth_limit_check(AUTH_LIMIT_APPROVAL, "u_1", &retry) == PST_E_OK); /* another limit */
+	CHECK(auth_limit_check(AUTH_LIMIT_LOGIN, "u_1", &retry) == PST_E_OK);
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_2", &retry) == PST_E_OK);  /* another key */
+	auth_limit_hit(AUTH_LIMIT_APPROVAL, "u_2");
+	CHECK(auth_limit_check(AUTH_LIMIT_APPROVAL, "u_2", &retry) == PST_E_RATE_LIMITED);
+	auth_login_succeeded("u_1"); /* a login clears only the login count */
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == PST_E_RATE_LIMITED);
+}
+
 static const struct unit_case cases[] = {
 	{"tokens_are_random_and_hashed", tokens_are_random_and_hashed},
 	{"csrf_tokens_belong_to_their_session", csrf_tokens_belong_to_their_session},
 	{"passwords", passwords},
 	{"failed_login_limiter", failed_login_limiter},
+	{"limits_are_separate", limits_are_separate},
 };
 
 UNIT_MAIN("auth", cases)

@@ -186,6 +186,267 @@ static void threads_messages_events(void)
 	}
 }
 
+/* ---- signed statements (protocol version 2) ---- */
+
+struct collected {
+	int n;
+	int64_t seq[8];
+	size_t len[8];
+	unsigned char first[8]; /* first byte of each statement (0 when none) */
+	int state[8];
+	char user[8][STORE_ID_LEN];
+	int removed[8];
+	char device[8][STORE_ID_LEN];
+};
+
+static int collect_statement(void *arg, const struct store_statement *row)
+{
+	struct collected *k = arg;
+	if (k->n < 8) {
+		k->seq[k->n] = row->seq;
+		k->len[k->n] = row->len;
+		k->first[k->n] = row->bytes ? row->bytes[0] : 0;
+		k->state[k->n] = row->state;
+		snprintf(k->user[k->n], sizeof(k->user[0]), "%s", row->user_public_id);
+	}
+	k->n++;
+	return 0;
+}
+
+static int collect_device(void *arg, const struct store_device *d)
+{
+	struct collected *k = arg;
+	if (k->n < 8) {
+		k->removed[k->n] = d->removed;
+		snprintf(k->device[k->n], sizeof(k->device[0]), "%s", d->public_id);
+	}
+	k->n++;
+	return 0;
+}
+
+static int64_t add_device(const struct store_ops *ops, struct store_conn *c, int64_t user, const char *pid, int64_t grant)
+{
+	struct store_device d = {0};
+	snprintf(d.public_id, sizeof(d.public_id), "%s", pid);
+	d.user_id = user;
+	snprintf(d.name, sizeof(d.name), "dev");
+	snprintf(d.sign_pk, sizeof(d.sign_pk), "spk-%s", pid);
+	snprintf(d.box_pk, sizeof(d.box_pk), "bpk-%s", pid);
+	snprintf(d.reg_sig, sizeof(d.reg_sig), "sig-%s", pid);
+	d.grant_id = grant;
+	CHECK(ops->device_insert(c, &d) == PST_E_OK);
+	return d.id;
+}
+
+static void identities_devices_contacts(void)
+{
+	size_t b;
+	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
+		const struct store_ops *ops = backends[b];
+		struct store *st = open_store(ops);
+		struct store_conn *c = NULL;
+		struct store_identity id = {0}, got;
+		struct store_device d;
+		struct collected k;
+		unsigned char cert[3] = {0x50, 2, 0x21}, box[2] = {0x50, 0x26}, stmt[4] = {0x50, 2, 0x22, 9};
+		int64_t a, bb, d1, d2, n = -1;
+		int i;
+
+		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		a = add_user(ops, c, "alice");
+		bb = add_user(ops, c, "bob");
+
+		/* identity: none, put, replace (every field), per user */
+		CHECK(ops->identity_get(c, a, &got) == PST_E_NOT_FOUND);
+		id.user_id = a;
+		memset(id.id_pk, 7, sizeof(id.id_pk));
+		memcpy(id.statement, "stmt", 4);
+		id.statement_len = 4;
+		memcpy(id.backup, "bk", 2);
+		id.backup_len = 2;
+		id.created_at = id.changed_at = 10;
+		CHECK(ops->identity_put(c, &id) == PST_E_OK);
+		CHECK(ops->identity_get(c, a, &got) == PST_E_OK);
+		CHECK(got.user_id == a && got.id_pk[31] == 7 && got.statement_len == 4 && memcmp(got.statement, "stmt", 4) == 0);
+		CHECK(got.backup_len == 2 && got.created_at == 10 && got.changed_at == 10);
+		memset(id.id_pk, 8, sizeof(id.id_pk));
+		memcpy(id.backup, "new", 3);
+		id.backup_len = 3;
+		id.changed_at = 20;
+		CHECK(ops->identity_put(c, &id) == PST_E_OK);
+		CHECK(ops->identity_get(c, a, &got) == PST_E_OK && got.id_pk[0] == 8 && got.backup_len == 3 && got.changed_at == 20);
+		CHECK(ops->identity_get(c, bb, &got) == PST_E_NOT_FOUND);
+
+		/* devices keep their registration signature; a certificate with or without a box */
+		d1 = add_device(ops, c, a, "d_1", 0);
+		d2 = add_device(ops, c, a, "d_2", 0);
+		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK);
+		CHECK_EQ_STR(d.reg_sig, "sig-d_1");
+		CHECK(d.cert_len == 0 && d.identity_box_len == 0);
+		CHECK(ops->device_set_cert(c, d1, cert, sizeof(cert), box, sizeof(box)) == PST_E_OK);
+		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == PST_E_OK);
+		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK && d.cert_len == 3 && d.cert[2] == 0x21);
+		CHECK(d.identity_box_len == 2 && d.identity_box[1] == 0x26);
+		CHECK(ops->device_set_cert(c, d1, cert, 2, NULL, 0) == PST_E_OK); /* box kept */
+		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK && d.cert_len == 2 && d.identity_box_len == 2);
+		CHECK(ops->device_by_public(c, "d_2", &d) == PST_E_OK && d.cert_len == 3 && d.identity_box_len == 0);
+		/* an identity reset drops every signature of the account's devices */
+		CHECK(ops->identity_drop_signatures(c, a) == PST_E_OK);
+		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK && d.cert_len == 0 && d.identity_box_len == 0);
+		CHECK(ops->device_delete(c, d2) == PST_E_OK);
+		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == PST_E_NOT_FOUND); /* removed */
+		CHECK(ops->device_set_cert(c, 999999, cert, sizeof(cert), NULL, 0) == PST_E_NOT_FOUND);
+
+		/* revocations and contacts: appended, listed oldest first, per user */
+		CHECK(ops->revocation_add(c, a, d2, stmt, sizeof(stmt), 30) == PST_E_OK);
+		stmt[3] = 10;
+		CHECK(ops->revocation_add(c, a, d1, stmt, 3, 31) == PST_E_OK);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->revocation_list(c, a, collect_statement, &k) == PST_E_OK);
+		CHECK(k.n == 2 && k.len[0] == 4 && k.len[1] == 3 && k.seq[0] < k.seq[1]);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->revocation_list(c, bb, collect_statement, &k) == PST_E_OK && k.n == 0);
+		CHECK(ops->contact_count(c, a, &n) == PST_E_OK && n == 0);
+		for (i = 1; i <= 3; i++) {
+			stmt[0] = (unsigned char)i;
+			CHECK(ops->contact_add(c, a, stmt, sizeof(stmt), 40 + i) == PST_E_OK);
+		}
+		CHECK(ops->contact_add(c, bb, stmt, sizeof(stmt), 50) == PST_E_OK);
+		CHECK(ops->contact_count(c, a, &n) == PST_E_OK && n == 3);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->contact_list(c, a, collect_statement, &k) == PST_E_OK);
+		CHECK(k.n == 3 && k.first[0] == 1 && k.first[1] == 2 && k.first[2] == 3);
+		ops->conn_close(c);
+		ops->close(st);
+	}
+}
+
+static void chains_prekeys_apps(void)
+{
+	size_t b;
+	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
+		const struct store_ops *ops = backends[b];
+		struct store *st = open_store(ops);
+		struct store_conn *c = NULL;
+		struct store_thread t = {0}, t2;
+		struct store_app app = {0};
+		struct store_grant g = {0}, g2 = {0};
+		struct store_prekey pk = {0}, out;
+		struct collected k;
+		unsigned char h1[STORE_HASH_LEN], h2[STORE_HASH_LEN], link[5] = {0x50, 2, 0x30, 1, 2}, *bytes = NULL;
+		int64_t a, bb, dev, app_dev, old_dev, gone_dev, one = -1, sig = 0;
+		size_t len = 0;
+		int i;
+
+		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		a = add_user(ops, c, "alice");
+		bb = add_user(ops, c, "bob");
+
+		/* a membership chain: appended only on top of the length the caller saw */
+		snprintf(t.public_id, sizeof(t.public_id), "t_c");
+		t.kind = STORE_THREAD_GROUP;
+		t.creator = a;
+		CHECK(ops->thread_insert(c, &t, NULL) == PST_E_OK);
+		CHECK(ops->member_add(c, t.id, a, 0) == PST_E_OK);
+		CHECK(ops->thread_for_member(c, "t_c", a, &t2) == PST_E_OK && t2.chain_length == 0 && t2.chain_head[0] == 0);
+		memset(h1, 1, sizeof(h1));
+		memset(h2, 2, sizeof(h2));
+		CHECK(ops->chain_append(c, t.id, 0, h1, link, sizeof(link), 5) == PST_E_OK);
+		CHECK(ops->chain_append(c, t.id, 0, h2, link, 3, 6) == PST_E_CONFLICT); /* someone was first */
+		CHECK(ops->chain_append(c, t.id, 1, h2, link, 3, 6) == PST_E_OK);
+		CHECK(ops->chain_append(c, 999999, 0, h2, link, 3, 6) == PST_E_NOT_FOUND);
+		CHECK(ops->thread_for_member(c, "t_c", a, &t2) == PST_E_OK && t2.chain_length == 2 && t2.chain_head[5] == 2);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->chain_list(c, t.id, collect_statement, &k) == PST_E_OK);
+		CHECK(k.n == 2 && k.seq[0] == 1 && k.seq[1] == 2 && k.len[0] == 5 && k.len[1] == 3 && k.first[1] == 0x50);
+
+		/* prekeys: one signed (replaced), one-time keys handed out oldest first, each once */
+		dev = add_device(ops, c, a, "d_p", 0);
+		CHECK(ops->prekey_count(c, dev, &one, &sig) == PST_E_OK && one == 0 && sig == -1);
+		CHECK(ops->prekey_signed(c, dev, &out) == PST_E_NOT_FOUND);
+		CHECK(ops->prekey_take_one_time(c, dev, &out) == PST_E_NOT_FOUND);
+		pk.kind = STORE_PREKEY_SIGNED;
+		pk.key_id = 7;
+		pk.len = 2;
+		pk.statement[0] = 's';
+		CHECK(ops->prekey_put(c, dev, &pk, 1) == PST_E_OK);
+		pk.key_id = 8;
+		CHECK(ops->prekey_put(c, dev, &pk, 1) == PST_E_OK);
+		pk.kind = STORE_PREKEY_ONE_TIME;
+		for (i = 1; i <= 3; i++) {
+			pk.key_id = i;
+			pk.statement[0] = (unsigned char)('0' + i);
+			CHECK(ops->prekey_put(c, dev, &pk, 2) == PST_E_OK);
+		}
+		CHECK(ops->prekey_put(c, dev, &pk, 2) == PST_E_CONFLICT); /* key id 3 again while unused */
+		CHECK(ops->prekey_count(c, dev, &one, &sig) == PST_E_OK && one == 3 && sig == 8);
+		CHECK(ops->prekey_signed(c, dev, &out) == PST_E_OK && out.key_id == 8 && out.kind == STORE_PREKEY_SIGNED && out.len == 2);
+		CHECK(ops->prekey_take_one_time(c, dev, &out) == PST_E_OK && out.key_id == 1 && out.statement[0] == '1');
+		CHECK(ops->prekey_take_one_time(c, dev, &out) == PST_E_OK && out.key_id == 2);
+		CHECK(ops->prekey_count(c, dev, &one, &sig) == PST_E_OK && one == 1 && sig == 8);
+		CHECK(ops->prekey_delete_device(c, dev) == PST_E_OK);
+		CHECK(ops->prekey_count(c, dev, &one, &sig) == PST_E_OK && one == 0 && sig == -1);
+
+		/* app devices: statements kept on them; listed while live, or removed with a signed revocation */
+		snprintf(app.client_id, sizeof(app.client_id), "c_app");
+		snprintf(app.name, sizeof(app.name), "App");
+		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		snprintf(g.public_id, sizeof(g.public_id), "g_1");
+		g.app_id = app.id;
+		g.user_id = a;
+		snprintf(g.details, sizeof(g.details), "[]");
+		g.expires_at = 1000;
+		CHECK(ops->grant_insert(c, &g) == PST_E_OK);
+		g2 = g;
+		snprintf(g2.public_id, sizeof(g2.public_id), "g_2");
+		CHECK(ops->grant_insert(c, &g2) == PST_E_OK);
+		old_dev = add_device(ops, c, a, "d_old", g.id);
+		CHECK(ops->devices_remove_grant(c, g.id, 3) == PST_E_OK); /* replaced, not revoked: not listed */
+		app_dev = add_device(ops, c, a, "d_app", g.id);
+		gone_dev = add_device(ops, c, a, "d_gone", g2.id);
+		CHECK(ops->app_statement_set(c, dev, STORE_APP_AUTH, link, 3) == PST_E_NOT_FOUND); /* a person's device */
+		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == PST_E_NOT_FOUND && bytes == NULL);
+		CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 4) == PST_E_OK);
+		CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 5) == PST_E_OK); /* replaced */
+		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == PST_E_OK && len == 5 && bytes[2] == 0x30);
+		free(bytes);
+		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_REVOKE, &bytes, &len) == PST_E_NOT_FOUND);
+		CHECK(ops->app_statement_set(c, gone_dev, STORE_APP_REVOKE, link, 2) == PST_E_OK);
+		CHECK(ops->grant_revoke(c, g2.id, 9) == PST_E_OK); /* removes gone_dev */
+		CHECK(ops->app_statement_get(c, gone_dev, STORE_APP_REVOKE, &bytes, &len) == PST_E_OK && len == 2);
+		free(bytes);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->app_device_list_user(c, a, collect_device, &k) == PST_E_OK);
+		CHECK(k.n == 2);
+		CHECK_EQ_STR(k.device[0], "d_gone");
+		CHECK(k.removed[0] == 1);
+		CHECK_EQ_STR(k.device[1], "d_app");
+		CHECK(k.removed[1] == 0);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->app_device_list_user(c, bb, collect_device, &k) == PST_E_OK && k.n == 0);
+		/* an identity reset drops app authorisations too */
+		CHECK(ops->identity_drop_signatures(c, a) == PST_E_OK);
+		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == PST_E_NOT_FOUND);
+		(void)old_dev;
+
+		/* consents: the latest answer of each member, with its statement or none */
+		CHECK(ops->app_consent_set(c, t.id, bb, 1, 5, link, 4) == PST_E_OK);
+		CHECK(ops->app_consent_set(c, t.id, a, 2, 6, NULL, 0) == PST_E_OK);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == PST_E_OK && k.n == 2);
+		CHECK_EQ_STR(k.user[0], "u_alice");
+		CHECK(k.state[0] == 2 && k.len[0] == 0 && k.first[0] == 0);
+		CHECK_EQ_STR(k.user[1], "u_bob");
+		CHECK(k.state[1] == 1 && k.len[1] == 4 && k.first[1] == 0x50);
+		CHECK(ops->app_consent_set(c, t.id, bb, 2, 7, NULL, 0) == PST_E_OK); /* a later answer without one */
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == PST_E_OK && k.n == 2 && k.state[1] == 2 && k.len[1] == 0);
+		ops->conn_close(c);
+		ops->close(st);
+	}
+}
+
 static void savepoint_rolls_back_one_request(void)
 {
 	const struct store_ops *ops = backends[0];
@@ -290,6 +551,8 @@ static void group_commit_batches_and_isolates_failures(void)
 static const struct unit_case cases[] = {
 	{"users_sessions_friends", users_sessions_friends},
 	{"threads_messages_events", threads_messages_events},
+	{"identities_devices_contacts", identities_devices_contacts},
+	{"chains_prekeys_apps", chains_prekeys_apps},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 };
