@@ -64,9 +64,10 @@ $(BUILD)/libpostern.a: $(LIB_OBJ) $(COMMON_OBJ)
 	@ld -r -o $(BUILD)/libpostern-all.o $^ && objcopy --localize-hidden $(BUILD)/libpostern-all.o $(BUILD)/libpostern.o
 	@rm -f $@ && ar rcs $@ $(BUILD)/libpostern.o
 
+# the CLI alone also draws QR codes (safety numbers) with libqrencode
 $(BUILD)/postern: $(CLI_OBJ) $(BUILD)/libpostern.a
 	@echo "  LD  $@"
-	@$(CC) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libpostern.a -o $@ $(LDLIBS)
+	@$(CC) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libpostern.a -o $@ $(LDLIBS) $(shell pkg-config --libs libqrencode 2>/dev/null)
 
 # examples/partner-demo: a partner app on libpostern (plus libmicrohttpd for its loopback redirect)
 $(BUILD)/partner-demo: examples/partner-demo/partner_demo.c $(BUILD)/libpostern.a include/postern/postern.h
@@ -84,6 +85,12 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJ) $(COMMON_OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) $< $(LIB_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
+# stmt: signs protocol-2 statements from arguments; needs only the protocol module and the generic helpers
+$(BUILD)/tools/stmt: tests/tools/stmt.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $< $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+
 # builds everything `make` builds, so the clients the README shows next are there too
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -92,7 +99,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(UNIT_BIN) \
-		$(BUILD)/tools/raw_send
+		$(BUILD)/tools/raw_send $(BUILD)/tools/stmt
 	@SANITIZE=$(SANITIZE) sh scripts/test.sh $(BUILD)
 
 bench: deps $(BUILD)/posternd

@@ -41,7 +41,12 @@ typedef enum pst_status {
 	PST_ERR_NOT_FOUND,    /* HTTP 404 */
 	PST_ERR_CRYPTO,       /* a message or key failed to verify or decrypt */
 	PST_ERR_STORE,        /* the local key store could not be read or written */
-	PST_ERR_NO_KEY        /* no session key for a message (sent before this device could read it) */
+	PST_ERR_NO_KEY,       /* no session key for a message (sent before this device could read it) */
+	PST_ERR_IDENTITY,     /* someone's identity key changed (or yours was reset): nothing was sent; see
+			       * pst_errmsg, then pst_contact_accept / pst_contact_verify */
+	PST_ERR_APPROVAL,     /* this device is not approved yet: pst_approval_code, pst_wait_approval, pst_recover */
+	PST_ERR_UNTRUSTED     /* the server's answer could not be verified (a membership history that does not
+			       * extend the one seen before, a statement that does not verify): nothing was sent */
 } pst_status;
 
 typedef struct pst_client pst_client;
@@ -78,7 +83,8 @@ void pst_free(void *p);
 
 /* ---- accounts and sessions ---- */
 
-/* Register username/password; *user_id_out (optional) gets the new id. */
+/* Register username/password; *user_id_out (optional) gets the new id. Does not log in: pst_login next
+ * (whose first login makes the account's identity key and its recovery key). */
 pst_status pst_register(pst_client *c, const char *username, const char *password, char **user_id_out);
 
 /*
@@ -86,8 +92,66 @@ pst_status pst_register(pst_client *c, const char *username, const char *passwor
  * registered with the server (first login on this home: a new device named device_name). When the server
  * refuses a new device (409: the account has as many as it allows), the session is kept without a device:
  * pst_devices / pst_device_remove work, and logging in again registers this one.
+ *
+ * End-to-end trust (docs/protocol.md §12-§14): on the account's first device this makes the identity key,
+ * signs the device, and makes a recovery key that pst_take_recovery_key hands out once. On a further device
+ * it returns PST_ERR_APPROVAL: the session is kept, and the device waits for an approved device of the person
+ * to type its pst_approval_code (pst_device_approve), or for pst_recover with the recovery key.
  */
 pst_status pst_login(pst_client *c, const char *username, const char *password, const char *device_name);
+
+/* ---- identity, device approval, contacts (protocol version 2) ---- */
+
+/*
+ * The recovery key made by the last pst_login (first device) or pst_identity_reset, once: *key_out gets it
+ * ("XXXX-XXXX-…", 9 groups), and the library forgets it. PST_ERR_NOT_FOUND when there is none to show.
+ */
+pst_status pst_take_recovery_key(pst_client *c, char **key_out);
+
+/* This device's approval code ("XXXX-XXXX-XXXX") while it waits for approval, else NULL. Valid until the
+ * next call on c. */
+const char *pst_approval_code(const pst_client *c);
+
+/*
+ * Wait (up to max_seconds; 0 = check once) until another device of the person approved this one, then take
+ * the identity it left and get ready to read and send. PST_OK when approved, PST_ERR_APPROVAL when not yet.
+ */
+pst_status pst_wait_approval(pst_client *c, int max_seconds);
+
+/*
+ * Approve this device with the person's recovery key (as written down; case and dashes forgiven). A typo is
+ * PST_ERR_INVALID; a key that does not open the identity backup is PST_ERR_CRYPTO; too many attempts is
+ * PST_ERR_HTTP with pst_http_status 429.
+ */
+pst_status pst_recover(pst_client *c, const char *recovery_key);
+
+/*
+ * On an approved device: approve the person's new device that shows code. The device's keys are checked
+ * against the code here, not on the server's word. *device_json_out (optional) gets the device approved.
+ * A code no waiting device shows is PST_ERR_NOT_FOUND (the server counts misses: 429 after a few).
+ */
+pst_status pst_device_approve(pst_client *c, const char *code, char **device_json_out);
+
+/*
+ * Reset the account's identity (every device and the recovery key lost, or compromised): a new identity key
+ * and recovery key (*recovery_key_out, shown once), this device signed by it, every other device of the
+ * account unsigned until approved again. Every contact sees an identity change.
+ */
+pst_status pst_identity_reset(pst_client *c, char **recovery_key_out);
+
+/*
+ * What this client knows of user_id's identity, as JSON text: {"user_id","username","id_pk","state":
+ * "new"|"seen"|"verified"|"changed"|"none","safety_number","pinned_id_pk","devices":[verified devices],
+ * "ignored_devices":N}. "changed": the server now shows another key than the one pinned (nothing is sent to
+ * them until pst_contact_accept or, for a verified contact, pst_contact_verify).
+ */
+pst_status pst_contact(pst_client *c, const char *user_id, char **json_out);
+/* Accept user_id's current identity key after a change (refused with PST_ERR_IDENTITY for a verified
+ * contact: verify again instead). Signed by this person's identity key, shared by all their devices. */
+pst_status pst_contact_accept(pst_client *c, const char *user_id);
+/* Mark user_id verified at their current identity key (after comparing the safety number), or, with
+ * verified 0, no longer verified. */
+pst_status pst_contact_verify(pst_client *c, const char *user_id, int verified);
 
 /* Log out (the server forgets the token) and delete the stored token. */
 pst_status pst_logout(pst_client *c);
@@ -170,7 +234,17 @@ typedef struct pst_message {
 	int deleted;
 	char *text;         /* the decrypted text; NULL when deleted or undecryptable */
 	pst_status decrypt; /* PST_OK, PST_ERR_NO_KEY or PST_ERR_CRYPTO */
+	unsigned flags;     /* PST_MSG_* : what the reader's checks found (docs/protocol.md §18) */
+	char *notice;       /* those findings in words, for the person; NULL when none */
 } pst_message;
+
+/* pst_message.flags */
+#define PST_MSG_RELABELLED 1u    /* the server named another sender than the one whose device signed it:
+				  * sender_id is the signer's */
+#define PST_MSG_OUT_OF_ORDER 2u  /* delivered after a later message of the same sender session */
+#define PST_MSG_GAP 4u           /* messages of this sender are missing before this one */
+#define PST_MSG_UNKNOWN_HEAD 8u  /* sent under a member list this client never saw (a split view) */
+#define PST_MSG_UNVERIFIED 16u   /* from a device this client cannot verify (not shown as anyone's) */
 
 /* The longest text pst_send_text takes, in bytes (one envelope's plaintext, docs/protocol.md). */
 #define PST_TEXT_MAX 65024u
@@ -219,7 +293,14 @@ pst_status pst_sync(pst_client *c);
 /* ---- the partner platform, seen by a person ---- */
 
 pst_status pst_grants(pst_client *c, char **json_out);
+/* Disconnect an app: its grant ends, and the person's identity signs the revocation of its device so that
+ * every client stops encrypting to it whatever the server says. */
 pst_status pst_grant_revoke(pst_client *c, const char *grant_id);
+/* The person's app devices waiting for approval or approved, as JSON text ({"devices":[…]}). */
+pst_status pst_app_devices(pst_client *c, char **json_out);
+/* Authorise the app device that shows code (its keys are checked against the code here): the person's
+ * identity signs what the grant allows it. *json_out (optional) gets the device. */
+pst_status pst_app_device_approve(pst_client *c, const char *code, char **json_out);
 /* The person's access log as JSON text, {"entries":[…],"next_cursor":C|null}, newest first: the first 200
  * entries. pst_access_log_page reads one page: cursor NULL or a next_cursor from the page before; limit 1 to 200. */
 pst_status pst_access_log(pst_client *c, char **json_out);
@@ -261,6 +342,10 @@ pst_status pst_app_share(pst_client *c, const char *to, const char *item, const 
 
 /* The messages of one of the grant's threads the app may see, decrypted where its device has the key. */
 pst_status pst_app_read(pst_client *c, const char *thread_id, pst_message **msgs_out, size_t *n_out);
+
+/* The approval code of the app's device for this grant ("XXXX-XXXX-XXXX"): show it to the person, who
+ * approves the device from their own client (postern apps approve CODE). *code_out is malloc'd. */
+pst_status pst_app_approval_code(pst_client *c, char **code_out);
 
 /* Delete a message this app sent for the person. */
 pst_status pst_app_delete(pst_client *c, const char *thread_id, const char *message_id);

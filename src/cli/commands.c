@@ -34,6 +34,12 @@ static const struct cli_command sessions_subs[] = {
 
 static const struct cli_command devices_subs[] = {
 	{"remove", 1, 1, cmd_devices_remove, CLI_NEEDS_SESSION, NULL, "DEVICE_ID", NULL},
+	{"approve", 1, 1, cmd_devices_approve, CLI_NEEDS_SESSION, NULL, "CODE", NULL},
+	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct cli_command identity_subs[] = {
+	{"reset", 0, 0, cmd_identity_reset, CLI_NEEDS_SESSION, NULL, "--yes", NULL},
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -46,17 +52,23 @@ static const struct cli_command group_subs[] = {
 
 static const struct cli_command apps_subs[] = {
 	{"revoke", 1, 1, cmd_apps_revoke, CLI_NEEDS_SESSION, NULL, "GRANT_ID", NULL},
+	{"approve", 1, 1, cmd_apps_approve, CLI_NEEDS_SESSION, NULL, "CODE", NULL},
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
 const struct cli_command cli_commands[] = {
-	{"register", 1, 1, cmd_register, 0, NULL, "USER",
-	 "Create the account USER (3-32 of a-z 0-9 _ . -). The password (8-1024 bytes) is asked twice on the\n"
-	 "terminal without echo, or taken from $POSTERN_PASSWORD. Does not log in: run `postern login USER` next."},
-	{"login", 1, 1, cmd_login, 0, NULL, "USER [--device-name NAME]",
+	{"register", 1, 1, cmd_register, 0, NULL, "USER [--device-name NAME]",
+	 "Create the account USER (3-32 of a-z 0-9 _ . -) and log in here as its first device: this makes your\n"
+	 "identity key (it signs each of your devices, so that nobody, the server included, can add one) and\n"
+	 "shows your recovery key once. Write the recovery key down: with it you can add a device when you have\n"
+	 "none left; without it and without your devices you can only start over with a new identity. The\n"
+	 "password (8-1024 bytes) is asked twice on the terminal without echo, or taken from $POSTERN_PASSWORD."},
+	{"login", 1, 1, cmd_login, 0, NULL, "USER [--device-name NAME] [--wait SECONDS] [--recovery-key]",
 	 "Log in as USER and keep the session in the home directory. The first login in a home directory\n"
-	 "creates this device's encryption keys and registers the device (named NAME) with the server; friends\n"
-	 "can check it with `postern verify`. Password as for register."},
+	 "creates this device's encryption keys and registers the device (named NAME). A new device of an\n"
+	 "account that has others shows a code and waits until you approve it on one of them with\n"
+	 "`postern devices approve CODE`, or approves itself with your recovery key (--recovery-key, from\n"
+	 "$POSTERN_RECOVERY_KEY or asked). Exit code 3: logged in, but this device is not approved yet."},
 	{"logout", 0, 0, cmd_logout, CLI_NEEDS_SESSION, NULL, "[--everywhere]",
 	 "End the session on the server and forget the stored token. The device keys stay, so logging in again\n"
 	 "from this home keeps reading old messages. With --everywhere, every session of your account ends, on\n"
@@ -76,9 +88,16 @@ const struct cli_command cli_commands[] = {
 	{"sessions", 0, 0, cmd_sessions, CLI_NEEDS_SESSION, sessions_subs, "[end SESSION_ID]",
 	 "Alone: list where your account is logged in (this session is marked).\n"
 	 "  end SESSION_ID        log that session out (a lost phone); `logout --everywhere` ends them all"},
-	{"devices", 0, 0, cmd_devices, CLI_NEEDS_SESSION, devices_subs, "[remove DEVICE_ID]",
-	 "Alone: list your devices (the one you are using is marked).\n"
-	 "  remove DEVICE_ID      remove a device: it stops receiving keys for new messages"},
+	{"devices", 0, 0, cmd_devices, CLI_NEEDS_SESSION, devices_subs, "[approve CODE | remove DEVICE_ID]",
+	 "Alone: list your devices (the one you are using is marked; one not approved yet reads nothing).\n"
+	 "  approve CODE          approve your new device that shows CODE: it gets your identity and can read\n"
+	 "  remove DEVICE_ID      remove a device for good: your identity signs its removal, and nobody encrypts\n"
+	 "                        to it again, whatever the server says"},
+	{"identity", 0, 0, cmd_identity, CLI_NEEDS_SESSION, identity_subs, "[reset --yes]",
+	 "Alone: show your identity key and whether this device is approved.\n"
+	 "  reset --yes           make a new identity key and recovery key, when your devices and recovery key\n"
+	 "                        are lost or stolen. Your other devices must be approved again, and every\n"
+	 "                        contact is told that your identity changed (verified ones must verify again)."},
 	{"group", 0, 255, cmd_group, CLI_NEEDS_SESSION, group_subs, "USER... | add THREAD USER | remove THREAD USER | leave THREAD",
 	 "Conversations with several friends.\n"
 	 "  USER...               start one with these friends (prints its thread id)\n"
@@ -101,12 +120,18 @@ const struct cli_command cli_commands[] = {
 	 "new devices and deletions. Runs until Ctrl-C (or N seconds). With --json, one JSON object per line."},
 	{"delete", 2, 2, cmd_delete, CLI_NEEDS_SESSION, NULL, "THREAD MESSAGE_ID",
 	 "Delete a message you sent: its text is erased for everyone (find the id with `postern read --ids`)."},
-	{"verify", 0, 1, cmd_verify, CLI_NEEDS_SESSION, NULL, "[USER]",
-	 "Print the fingerprints of USER's devices and of this device. Compare them with USER in person or on a\n"
-	 "call: if they match, nobody in between (not even the server) can read your conversation."},
-	{"apps", 0, 0, cmd_apps, CLI_NEEDS_SESSION, apps_subs, "[revoke GRANT_ID]",
-	 "Alone: list the partner apps you connected, what they may do and until when.\n"
-	 "  revoke GRANT_ID       disconnect an app: every token it holds stops working at once"},
+	{"verify", 1, 1, cmd_verify, CLI_NEEDS_SESSION, NULL, "USER [--confirm | --unverify | --accept-new-identity] [--qr]",
+	 "Show the safety number of you and USER (60 digits from your two identity keys, the same on both\n"
+	 "sides) and USER's devices. Compare it with USER in person or on a call; if it matches, run it again\n"
+	 "with --confirm: nobody in between, not even the server, can then read your conversations unnoticed, and\n"
+	 "a later change of USER's identity blocks sending until you verify again. When USER's identity changed\n"
+	 "and you had not verified them, --accept-new-identity takes the new key."},
+	{"apps", 0, 0, cmd_apps, CLI_NEEDS_SESSION, apps_subs, "[approve CODE | revoke GRANT_ID]",
+	 "Alone: list the partner apps you connected, what they may do and until when, and their devices.\n"
+	 "  approve CODE          let the app's device that shows CODE read and write where you allowed it\n"
+	 "                        (your identity signs it; until then no client encrypts to it)\n"
+	 "  revoke GRANT_ID       disconnect an app: every token it holds stops working at once, and your\n"
+	 "                        identity signs the revocation of its device"},
 	{"access-log", 0, 0, cmd_access_log, CLI_NEEDS_SESSION, NULL, "[--limit N] [--cursor C]",
 	 "Show what connected apps did with your data: when, which app, what, in which conversation."},
 	{"consent", 2, 2, cmd_consent, CLI_NEEDS_SESSION, NULL, "THREAD accept|decline",
@@ -136,7 +161,7 @@ int cmd_help(struct cli *cli, int argc, char **argv)
 
 int cmd_register(struct cli *cli, int argc, char **argv)
 {
-	char *password = NULL, *user_id = NULL, prompt[96];
+	char *password = NULL, *user_id = NULL, prompt[96], default_name[65];
 	pst_status st;
 	int rc = CLI_FAIL;
 
@@ -148,12 +173,13 @@ int cmd_register(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(cli, st, "register %s", argv[0]);
 		goto out;
 	}
-	if (cli->json) {
-		rc = out_json_done("user_id", user_id, "username", argv[0], NULL);
+	/* the first device of the account: logging in makes the identity key and the recovery key */
+	st = pst_login(cli->client, argv[0], password, cli_device_name(cli, default_name, sizeof(default_name)));
+	if (st != PST_OK) {
+		rc = cli_fail(cli, st, "registered %s, but logging in failed", argv[0]);
 		goto out;
 	}
-	out_line("Registered %s (%s). Log in with: postern login %s", argv[0], user_id ? user_id : "?", argv[0]);
-	rc = CLI_OK;
+	rc = cli_show_recovery_key(cli, argv[0], user_id);
 out:
 	cli_secret_free(password);
 	pst_free(user_id);
@@ -162,27 +188,31 @@ out:
 
 int cmd_login(struct cli *cli, int argc, char **argv)
 {
-	char *password = NULL, prompt[96], default_name[65], host[256] = "";
-	const char *device_name = cli->device_name; /* the server checks its length (1-64 bytes) */
+	char *password = NULL, prompt[96], default_name[65];
+	const char *device_name = cli_device_name(cli, default_name, sizeof(default_name));
 	pst_status st;
 	int rc = CLI_FAIL;
 
 	(void)argc;
-	if (device_name == NULL) {
-		if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
-			snprintf(host, sizeof(host), "unknown host");
-		snprintf(default_name, sizeof(default_name), "postern on %.53s", host);
-		device_name = default_name;
-	}
 	snprintf(prompt, sizeof(prompt), "Password for %.40s: ", argv[0]);
 	if ((password = cli_password(prompt, 0)) == NULL)
 		goto out;
-	if ((st = pst_login(cli->client, argv[0], password, device_name)) != PST_OK) {
+	st = pst_login(cli->client, argv[0], password, device_name);
+	if (st == PST_ERR_APPROVAL) { /* a new device of an account that has others: approve it first */
+		rc = cli_approve_this_device(cli, argv[0]);
+		goto out;
+	}
+	if (st != PST_OK) {
 		rc = cli_fail(cli, st, "log in as %s", argv[0]);
 		if (pst_logged_in(cli->client) && pst_http_status(cli->client) == 409)
 			fprintf(stderr, "postern: you are logged in here without a device: list yours with `postern devices`,\n"
 					"remove one with `postern devices remove DEVICE_ID`, then run `postern login %s` again\n",
 				argv[0]);
+		goto out;
+	}
+	if (pst_approval_code(cli->client) == NULL && cli_has_recovery_key(cli)) {
+		/* the account's first device logging in (registered elsewhere): its identity was made just now */
+		rc = cli_show_recovery_key(cli, argv[0], NULL);
 		goto out;
 	}
 	if (cli->json) {
@@ -440,17 +470,39 @@ static void device_row(const struct cli *cli, const json_t *d)
 	const char *id = out_str(d, "device_id", "?"), *mine = pst_device_id(cli->client);
 	char when[64];
 	out_time(out_str(d, "created_at", NULL), when, sizeof(when));
-	out_line("%s  %-24s  added %s%s", id, out_str(d, "name", "?"), when, mine && strcmp(mine, id) == 0 ? "  (this device)" : "");
+	out_line("%s  %-24s  added %s%s%s", id, out_str(d, "name", "?"), when, mine && strcmp(mine, id) == 0 ? "  (this device)" : "",
+		 json_is_true(json_object_get(d, "approved")) ? "" : "  (not approved: it reads nothing)");
 }
 
+/*
+ * The devices as the server lists them, each marked "approved" when this client verified it (certified by
+ * your identity key: pst_contact on your own account), so the person sees what the server cannot fake.
+ */
 int cmd_devices(struct cli *cli, int argc, char **argv)
 {
 	static const struct out_listing l = {"list devices", "devices", "devices", device_row,
 					     "No devices registered (log in to register this one).", NULL, NULL};
-	char *text = NULL;
+	char *text = NULL, *self = NULL, *marked = NULL;
+	json_t *list = NULL, *me = NULL, *d, *v;
+	size_t i, j;
 	pst_status st = pst_devices(cli->client, &text);
 
 	(void)argc, (void)argv;
+	if (st == PST_OK && pst_user_id(cli->client) && pst_contact(cli->client, pst_user_id(cli->client), &self) == PST_OK &&
+	    (list = json_loads(text, 0, NULL)) != NULL && (me = json_loads(self, 0, NULL)) != NULL) {
+		json_array_foreach(json_object_get(list, "devices"), i, d) {
+			int ok = 0;
+			json_array_foreach(json_object_get(me, "devices"), j, v) ok |= strcmp(out_str(v, "device_id", ""), out_str(d, "device_id", "?")) == 0;
+			json_object_set_new(d, "approved", json_boolean(ok));
+		}
+		if ((marked = json_dumps(list, JSON_COMPACT)) != NULL) {
+			pst_free(text);
+			text = marked;
+		}
+	}
+	pst_free(self);
+	json_decref(list);
+	json_decref(me);
 	return out_listing(cli, st, text, &l);
 }
 
@@ -503,121 +555,6 @@ int cmd_devices_remove(struct cli *cli, int argc, char **argv)
 		return out_json_done("device_id", argv[0], NULL);
 	out_line("Removed device %s.", argv[0]);
 	return CLI_OK;
-}
-
-/*
- * Add a "fingerprint" member to every device object of the array (as pst_fingerprint computes it from the
- * device's sign_pk and box_pk). Returns PST_OK or the first failure.
- */
-static pst_status add_fingerprints(json_t *devices)
-{
-	size_t i;
-	json_t *d;
-	pst_status st = PST_OK;
-
-	json_array_foreach(devices, i, d) {
-		char *fp = NULL;
-		st = pst_fingerprint(out_str(d, "sign_pk", ""), out_str(d, "box_pk", ""), &fp);
-		if (st != PST_OK)
-			break;
-		json_object_set_new(d, "fingerprint", json_string(fp));
-		pst_free(fp);
-	}
-	return st;
-}
-
-/* Print devices with their fingerprints, each under its id, name and date. */
-static void print_fingerprints(const json_t *devices)
-{
-	size_t i;
-	json_t *d;
-	char when[64];
-
-	json_array_foreach(devices, i, d) {
-		out_time(out_str(d, "created_at", NULL), when, sizeof(when));
-		out_line("  %s  %s  (added %s)", out_str(d, "device_id", "?"), out_str(d, "name", "?"), when);
-		out_line("      %s", out_str(d, "fingerprint", "?"));
-	}
-}
-
-int cmd_verify(struct cli *cli, int argc, char **argv)
-{
-	char *user_id = NULL, *theirs_text = NULL, *mine_text = NULL, my_device[80] = "";
-	json_t *theirs = NULL, *mine = NULL, *this_device = NULL, *d, *all = NULL;
-	pst_status st;
-	size_t i;
-	int rc = CLI_FAIL;
-
-	if (pst_device_id(cli->client))
-		snprintf(my_device, sizeof(my_device), "%s", pst_device_id(cli->client));
-	if ((st = pst_devices(cli->client, &mine_text)) != PST_OK) {
-		rc = cli_fail(cli, st, "list this account's devices");
-		goto out;
-	}
-	if ((mine = out_parse(mine_text, "devices")) == NULL)
-		goto out;
-	json_array_foreach(json_object_get(mine, "devices"), i, d) {
-		if (strcmp(out_str(d, "device_id", ""), my_device) == 0) {
-			this_device = json_pack("[O]", d);
-			break;
-		}
-	}
-	if (this_device == NULL && (this_device = json_array()) == NULL)
-		goto out;
-	if (argc == 1) {
-		if ((st = pst_friend_id(cli->client, argv[0], &user_id)) != PST_OK) {
-			rc = cli_fail(cli, st, "find friend %s", argv[0]);
-			goto out;
-		}
-		if (!cli_id_ok(user_id)) {
-			rc = cli_error("verify %s: the server gave an odd user id", argv[0]);
-			goto out;
-		}
-		if ((st = pst_user_devices(cli->client, user_id, &theirs_text)) != PST_OK) {
-			rc = cli_fail(cli, st, "list the devices of %s", argv[0]);
-			goto out;
-		}
-		if ((theirs = out_parse(theirs_text, "devices")) == NULL)
-			goto out;
-		if ((st = add_fingerprints(json_object_get(theirs, "devices"))) != PST_OK) {
-			rc = cli_fail(cli, st, "fingerprint the devices of %s", argv[0]);
-			goto out;
-		}
-	}
-	if ((st = add_fingerprints(this_device)) != PST_OK) {
-		rc = cli_fail(cli, st, "fingerprint this device");
-		goto out;
-	}
-	if (cli->json) {
-		all = json_pack("{s:o*,s:o*}", "this_device", json_incref(json_array_get(this_device, 0)), "user",
-				theirs ? json_pack("{s:s,s:s,s:O}", "username", argv[0], "user_id", user_id, "devices",
-						   json_object_get(theirs, "devices"))
-				       : NULL);
-		rc = all ? out_json(all, 0) : cli_error("verify: out of memory");
-		goto out;
-	}
-	if (theirs) {
-		out_line("%s (%s) has %zu device%s. Compare each fingerprint with %s in person or on a call:", argv[0], user_id,
-			 json_array_size(json_object_get(theirs, "devices")),
-			 json_array_size(json_object_get(theirs, "devices")) == 1 ? "" : "s", argv[0]);
-		print_fingerprints(json_object_get(theirs, "devices"));
-	}
-	if (json_array_size(this_device) == 0) {
-		out_line("This home has no registered device (log in first).");
-	} else {
-		out_line("This device (%s tells you the same for you):", theirs ? argv[0] : "a friend's `postern verify`");
-		print_fingerprints(this_device);
-	}
-	rc = CLI_OK;
-out:
-	json_decref(all);
-	json_decref(this_device);
-	json_decref(mine);
-	json_decref(theirs);
-	pst_free(mine_text);
-	pst_free(theirs_text);
-	pst_free(user_id);
-	return rc;
 }
 
 /* ---- connected apps ---- */

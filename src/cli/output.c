@@ -7,6 +7,8 @@
  */
 #include "postern_cli.h"
 
+#include <qrencode.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,12 +213,26 @@ json_t *out_message_json(const pst_message *m, const char *sender_name)
 {
 	const char *dj, *dh;
 
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} flag_names[] = {
+		{PST_MSG_RELABELLED, "relabelled"}, {PST_MSG_OUT_OF_ORDER, "out_of_order"}, {PST_MSG_GAP, "gap"},
+		{PST_MSG_UNKNOWN_HEAD, "unknown_members"}, {PST_MSG_UNVERIFIED, "unverified"},
+	};
+	json_t *v, *warnings = json_array();
+	size_t i;
+
 	decrypt_state(m->decrypt, &dj, &dh);
-	return json_pack("{s:s?,s:s?,s:I,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:b,s:s?,s:s}", "message_id", m->message_id,
-			 "thread_id", m->thread_id, "seq", (json_int_t)m->seq, "sender_id", m->sender_id, "sender_name",
-			 sender_name, "sender_device_id", m->sender_device_id, "kind", m->kind, "item", m->item,
-			 "share_id", m->share_id, "created_at", m->created_at, "deleted", m->deleted,
-			 "text", m->deleted || m->decrypt != PST_OK ? NULL : m->text, "decrypt", dj);
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (m->flags & flag_names[i].flag)
+			json_array_append_new(warnings, json_string(flag_names[i].name));
+	v = json_pack("{s:s?,s:s?,s:I,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:b,s:s?,s:s,s:o,s:s?}", "message_id", m->message_id,
+		      "thread_id", m->thread_id, "seq", (json_int_t)m->seq, "sender_id", m->sender_id, "sender_name",
+		      sender_name, "sender_device_id", m->sender_device_id, "kind", m->kind, "item", m->item,
+		      "share_id", m->share_id, "created_at", m->created_at, "deleted", m->deleted,
+		      "text", m->deleted || m->decrypt != PST_OK ? NULL : m->text, "decrypt", dj, "warnings", warnings, "notice", m->notice);
+	return v;
 }
 
 void out_message(const pst_message *m, const char *sender_name, unsigned flags)
@@ -246,4 +262,33 @@ void out_message(const pst_message *m, const char *sender_name, unsigned flags)
 		return;
 	put_clean(line, flat ? -1 : 6);
 	free(line);
+	/* what the reader's checks found (a relabelled sender, a gap, a split view): said next to the message */
+	if (m->notice && asprintf(&line, "%s  ! %s", flat ? "" : "    ", m->notice) >= 0) {
+		put_clean(line, flat ? -1 : 6);
+		free(line);
+	}
+}
+
+/*
+ * The text as a QR code on the terminal (libqrencode makes the code; two rows of modules per line with
+ * Unicode half blocks, dark on light, and a quiet zone of two modules so phone cameras can read it).
+ */
+void out_qr(const char *text)
+{
+	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	int x, y, w, q0 = 2;
+	if (q == NULL)
+		return;
+	w = q->width;
+	for (y = -q0; y < w + q0; y += 2) {
+		fputs("    ", stdout);
+		for (x = -q0; x < w + q0; x++) {
+			int top = y >= 0 && y < w && x >= 0 && x < w && (q->data[y * w + x] & 1);
+			int bottom = y + 1 >= 0 && y + 1 < w && x >= 0 && x < w && (q->data[(y + 1) * w + x] & 1);
+			/* light background: a dark module is drawn as blank, a light one as block */
+			fputs(!top && !bottom ? "\xe2\x96\x88" : !top ? "\xe2\x96\x80" : !bottom ? "\xe2\x96\x84" : " ", stdout);
+		}
+		fputc('\n', stdout);
+	}
+	QRcode_free(q);
 }

@@ -62,6 +62,17 @@ static const struct cli_option options[] = {
 	 "continue after the page that printed this cursor (older entries)"},
 	{"--max-seconds", OPT_LONG, offsetof(struct cli, max_seconds), 0, INT_MAX, "watch", "N",
 	 "stop after N seconds (default: until Ctrl-C)"},
+	{"--wait", OPT_LONG, offsetof(struct cli, wait), 0, 86400, "login", "SECONDS",
+	 "on a new device, wait this long for approval (default 300; 0: print the code and stop)"},
+	{"--recovery-key", OPT_FLAG, offsetof(struct cli, recovery), 0, 0, "login", NULL,
+	 "approve this new device with your recovery key ($POSTERN_RECOVERY_KEY, or asked)"},
+	{"--confirm", OPT_FLAG, offsetof(struct cli, confirm), 0, 0, "verify", NULL,
+	 "you compared the safety number with USER and it matched: mark USER verified"},
+	{"--unverify", OPT_FLAG, offsetof(struct cli, unverify), 0, 0, "verify", NULL, "mark USER no longer verified"},
+	{"--accept-new-identity", OPT_FLAG, offsetof(struct cli, accept_new), 0, 0, "verify", NULL,
+	 "accept USER's new identity key after a change (not for a verified contact: verify again)"},
+	{"--qr", OPT_FLAG, offsetof(struct cli, qr), 0, 0, "verify", NULL, "also show the safety number as a QR code"},
+	{"--yes", OPT_FLAG, offsetof(struct cli, yes), 0, 0, "identity", NULL, "yes, reset it (see postern identity --help)"},
 	{NULL, OPT_FLAG, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -143,6 +154,9 @@ static const char *const status_names[] = {
 	[PST_ERR_CRYPTO] = "a key or message failed to verify",
 	[PST_ERR_STORE] = "the local key store cannot be used",
 	[PST_ERR_NO_KEY] = "no key for this message",
+	[PST_ERR_IDENTITY] = "an identity key changed",
+	[PST_ERR_APPROVAL] = "this device is not approved yet",
+	[PST_ERR_UNTRUSTED] = "the server's answer does not verify",
 };
 
 int cli_fail(const struct cli *cli, pst_status st, const char *what, ...)
@@ -165,7 +179,8 @@ int cli_fail(const struct cli *cli, pst_status st, const char *what, ...)
 	else if (st == PST_ERR_STORE)
 		fputs(" (check --home and $POSTERN_PASSPHRASE)", stderr);
 	fputc('\n', stderr);
-	return CLI_FAIL;
+	/* refused to keep the person safe, not broken: scripts can tell (docs/cli.md) */
+	return st == PST_ERR_IDENTITY || st == PST_ERR_UNTRUSTED || st == PST_ERR_APPROVAL ? CLI_REFUSED : CLI_FAIL;
 }
 
 /* "postern: <message>\n" on stderr. */
@@ -396,7 +411,7 @@ static const struct cli_command *pick_row(struct cmdline *cl)
 /* Parse, pick the row, create the client, run the handler; the exit code is the handler's (or 2 for usage). */
 int main(int argc, char **argv)
 {
-	struct cli cli = {0};
+	struct cli cli = {.wait = -1};
 	struct cmdline cl = {0};
 	const struct cli_command *row;
 	char home_buf[4096];

@@ -14,8 +14,10 @@
 
 #include "postern/postern.h"
 
-/* Exit codes: success, a runtime failure (the server, the network, the key store…), a usage error. */
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+/* Exit codes: success, a runtime failure (the server, the network, the key store…), a usage error, and a
+ * refusal that protects the person (an identity changed, the server's answer did not verify, this device
+ * is not approved yet): nothing was sent. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_REFUSED = 3 };
 
 /* One run of the tool: the parsed options and the client. Filled by main, read by the handlers. */
 struct cli {
@@ -31,6 +33,13 @@ struct cli {
 	int show_ids;            /* read --ids */
 	int everywhere;          /* logout --everywhere */
 	long before;             /* read --before: messages below this seq; 0 = the newest */
+	long wait;               /* login --wait: seconds to wait for approval (default 300; 0 = do not wait) */
+	int recovery;            /* login --recovery-key: approve this device with the recovery key */
+	int confirm;             /* verify --confirm: mark verified */
+	int unverify;            /* verify --unverify */
+	int accept_new;          /* verify --accept-new-identity */
+	int qr;                  /* verify --qr: the safety number as a QR code too */
+	int yes;                 /* identity reset --yes: it was meant */
 };
 
 /* A command's handler: argv holds exactly the positional arguments after the command (and subcommand) name. */
@@ -106,6 +115,10 @@ int cmd_friends_withdraw(struct cli *cli, int argc, char **argv);
 int cmd_friends_remove(struct cli *cli, int argc, char **argv);
 int cmd_devices(struct cli *cli, int argc, char **argv);
 int cmd_devices_remove(struct cli *cli, int argc, char **argv);
+int cmd_devices_approve(struct cli *cli, int argc, char **argv);
+int cmd_identity(struct cli *cli, int argc, char **argv);
+int cmd_identity_reset(struct cli *cli, int argc, char **argv);
+int cmd_apps_approve(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_apps(struct cli *cli, int argc, char **argv);
 int cmd_apps_revoke(struct cli *cli, int argc, char **argv);
@@ -121,6 +134,20 @@ int cmd_group(struct cli *cli, int argc, char **argv);
 int cmd_group_add(struct cli *cli, int argc, char **argv);
 int cmd_group_remove(struct cli *cli, int argc, char **argv);
 int cmd_group_leave(struct cli *cli, int argc, char **argv);
+
+/* ---- identity and approval helpers (identity.c) ---- */
+
+/* The device name: --device-name, or "postern on HOSTNAME" written into buf. */
+const char *cli_device_name(const struct cli *cli, char *buf, size_t cap);
+/* 1 when the last call made a recovery key that has not been shown yet. */
+int cli_has_recovery_key(const struct cli *cli);
+/*
+ * Show the recovery key the library made (once), with what to do with it; user_id non-NULL: after
+ * `register` (says the account was made). Returns CLI_OK, or CLI_FAIL when there was none.
+ */
+int cli_show_recovery_key(struct cli *cli, const char *username, const char *user_id);
+/* This device waits for approval: show the code and wait (--wait), or use the recovery key (--recovery-key). */
+int cli_approve_this_device(struct cli *cli, const char *username);
 
 /*
  * 1 when s may be put into an API path as an id: 1..64 bytes of [A-Za-z0-9_-]. Ids come from the server and
@@ -194,6 +221,10 @@ enum {
  * ("[deleted]") and undecryptable ("[cannot decrypt: no key]") messages and shares. flags: OUT_*.
  */
 void out_message(const pst_message *m, const char *sender_name, unsigned flags);
+
+/* Print text (a safety number) as a QR code with Unicode half blocks on stdout. */
+void out_qr(const char *text);
+
 
 /* ---- secrets (prompt.c) ---- */
 

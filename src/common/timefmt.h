@@ -22,4 +22,10 @@ int64_t timefmt_mono_ms(void);
  */
 int timefmt_rfc3339(int64_t ms, char *out, size_t outlen);
 
+/*
+ * Read what timefmt_rfc3339 writes ("YYYY-MM-DDTHH:MM:SS[.mmm]Z", UTC only) into *ms. Returns 0, or -1 for
+ * anything else (another zone, out-of-range fields, trailing bytes). Thread-safe.
+ */
+int timefmt_parse_rfc3339(const char *s, int64_t *ms);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
 
@@ -132,8 +133,9 @@ pst_status pst_login(pst_client *c, const char *username, const char *password, 
 	}
 	/* registering is how a session becomes bound to its device; the server keeps one row per key set */
 	st = register_device(c, device_name);
-	if (st == PST_OK) {
-		st = pst__save_session(c);
+	if (st == PST_OK && (st = pst__save_session(c)) == PST_OK) {
+		/* then the identity: made here (first device), taken from an approval, or waited for */
+		st = pst__identity_ready(c);
 	} else if (c->token[0] && c->http_status == 409) {
 		/* refused a new device (the account has as many as the server allows): stay logged in without
 		 * one, so this home can list and remove devices, then log in again to register */
@@ -272,13 +274,55 @@ pst_status pst_friend_accept(pst_client *c, const char *rid) { return id_call(c,
 pst_status pst_friend_decline(pst_client *c, const char *rid) { return id_call(c, "POST", "/v1/friends/requests/%s/decline", rid, NULL); }
 pst_status pst_friend_withdraw(pst_client *c, const char *rid) { return id_call(c, "DELETE", "/v1/friends/requests/%s", rid, NULL); }
 pst_status pst_friend_remove(pst_client *c, const char *uid) { return id_call(c, "DELETE", "/v1/friends/%s", uid, NULL); }
-pst_status pst_device_remove(pst_client *c, const char *did) { return id_call(c, "DELETE", "/v1/devices/%s", did, NULL); }
 pst_status pst_session_end(pst_client *c, const char *sid) { return id_call(c, "DELETE", "/v1/sessions/%s", sid, NULL); }
-pst_status pst_grant_revoke(pst_client *c, const char *gid) { return id_call(c, "DELETE", "/v1/me/grants/%s", gid, NULL); }
 
-pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept)
+/*
+ * Remove one of this person's devices. With the identity key on this device, the removal is a signed
+ * DEVICE_REVOKE: every client then refuses that device for good, even if the server lists it again.
+ */
+pst_status pst_device_remove(pst_client *c, const char *did)
 {
-	return id_call(c, "POST", "/v1/threads/%s/app-consent", thread_id, json_pack("{s:b}", "accept", accept != 0));
+	json_t *list = NULL, *d, *body = NULL;
+	struct proto_statement *st = NULL;
+	char *text = NULL;
+	size_t i;
+	pst_status rc = check_args(c, did, did);
+
+	if (rc == PST_OK)
+		rc = need_login(c);
+	if (rc != PST_OK)
+		return rc;
+	if (!c->have_identity)
+		return id_call(c, "DELETE", "/v1/devices/%s", did, NULL);
+	if ((rc = pst__request(c, "GET", "/v1/devices", NULL, &list)) != PST_OK)
+		goto out;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	json_array_foreach(json_object_get(list, "devices"), i, d) {
+		const char *spk = json_string_value(json_object_get(d, "sign_pk"));
+		if (strcmp(json_string_value(json_object_get(d, "device_id")) ? json_string_value(json_object_get(d, "device_id")) : "", did) != 0 ||
+		    spk == NULL || b64url_decode_exact(spk, strlen(spk), st->key, sizeof(st->key)) != 0)
+			continue;
+		st->type = PROTO_ST_DEVICE_REVOKE;
+		snprintf(st->device_id, sizeof(st->device_id), "%s", did);
+		st->at_ms = (uint64_t)time(NULL) * 1000u;
+		text = pst__sign_identity(c, st);
+		break;
+	}
+	if (text == NULL) {
+		rc = c->errmsg[0] && st->type ? PST_ERR_CRYPTO : pst__fail(c, PST_ERR_NOT_FOUND, "you have no device %s", did);
+		goto out;
+	}
+	body = json_pack("{s:s}", "statement", text);
+	rc = pst__request(c, "POST", "/v1/device-revocations", body, NULL);
+out:
+	free(text);
+	free(st);
+	json_decref(body);
+	json_decref(list);
+	return rc;
 }
 
 pst_status pst_friend_id(pst_client *c, const char *username, char **user_id_out)
@@ -326,7 +370,12 @@ pst_status pst_thread_direct(pst_client *c, const char *user_id, char **thread_i
 		return st;
 	*thread_id_out = NULL;
 	{
-		json_t *body = json_pack("{s:[s]}", "members", user_id);
+		const char *ids[2] = {c->user_id, user_id};
+		char *link = pst__link_make(c, PROTO_LINK_CREATE, PROTO_THREAD_DIRECT, NULL, ids, 2);
+		json_t *body = link ? json_pack("{s:[s],s:s}", "members", user_id, "link", link) : NULL;
+		free(link);
+		if (body == NULL)
+			return c->errmsg[0] ? PST_ERR_CRYPTO : pst__fail(c, PST_ERR_NOMEM, "out of memory");
 		st = pst__request(c, "POST", "/v1/threads", body, &out);
 		json_decref(body);
 	}
@@ -379,9 +428,40 @@ pst_status pst_thread_create(pst_client *c, const char *const *user_ids, size_t 
 	if (n == 0 || n > 255)
 		return pst__fail(c, PST_ERR_INVALID, "a thread has 1 to 255 other members");
 	members = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(members, json_string(user_ids[i] ? user_ids[i] : ""));
-	body = json_pack("{s:o}", "members", members);
+	{
+		/* the signed first link names everyone, this person first; the thread's id comes from it */
+		const char **ids = calloc(n + 2, sizeof(*ids));
+		char *link = NULL;
+		size_t k = 0;
+		if (ids == NULL) {
+			json_decref(members);
+			return pst__fail(c, PST_ERR_NOMEM, "out of memory");
+		}
+		ids[k++] = c->user_id;
+		for (i = 0; i < n; i++) {
+			size_t j;
+			if (user_ids[i] == NULL || strcmp(user_ids[i], c->user_id) == 0)
+				continue;
+			for (j = 0; j < k && strcmp(ids[j], user_ids[i]) != 0; j++)
+				;
+			if (j == k)
+				ids[k++] = user_ids[i];
+			json_array_append_new(members, json_string(user_ids[i]));
+		}
+		if (k >= 2)
+			link = pst__link_make(c, PROTO_LINK_CREATE, k == 2 ? PROTO_THREAD_DIRECT : PROTO_THREAD_GROUP, NULL, ids, k);
+		free(ids);
+		if (k < 2) {
+			json_decref(members);
+			return pst__fail(c, PST_ERR_INVALID, "a thread has at least one other member");
+		}
+		if (link == NULL) {
+			json_decref(members);
+			return PST_ERR_CRYPTO;
+		}
+		body = json_pack("{s:o,s:s}", "members", members, "link", link);
+		free(link);
+	}
 	st = pst__request(c, "POST", "/v1/threads", body, &out);
 	json_decref(body);
 	if (st == PST_OK) {
@@ -394,23 +474,70 @@ pst_status pst_thread_create(pst_client *c, const char *const *user_ids, size_t 
 	return st;
 }
 
+/*
+ * A signed membership change of thread_id (docs/protocol.md §15): verify the chain as it stands, refuse
+ * when it does not verify, and sign op of user_id on top of its head. *link_out is base64url (malloc'd).
+ */
+static pst_status member_link(pst_client *c, const char *thread_id, unsigned op, const char *user_id, char **link_out)
+{
+	struct pst__people ppl = {NULL, 0};
+	struct pst__thread t;
+	pst_status st;
+	*link_out = NULL;
+	if ((st = pst__thread_load(c, &ppl, thread_id, &t)) != PST_OK)
+		goto out;
+	if (t.chain == NULL || t.chain->length == 0) {
+		st = pst__fail(c, PST_ERR_UNTRUSTED, "%s", t.problem[0] ? t.problem : "this conversation has no signed member list");
+		goto out;
+	}
+	if (t.problem_status == PST_ERR_UNTRUSTED) {
+		st = pst__fail(c, PST_ERR_UNTRUSTED, "%s; nothing was changed", t.problem);
+		goto out;
+	}
+	if ((*link_out = pst__link_make(c, op, t.chain->kind, t.head, &user_id, 1)) == NULL)
+		st = PST_ERR_CRYPTO;
+out:
+	pst__thread_free(&t);
+	pst__people_free(&ppl);
+	return st;
+}
+
 pst_status pst_thread_add_member(pst_client *c, const char *thread_id, const char *user_id)
 {
-	if (user_id == NULL)
-		return c ? pst__fail(c, PST_ERR_INVALID, "a user id is required") : PST_ERR_INVALID;
-	return id_call(c, "POST", "/v1/threads/%s/members", thread_id, json_pack("{s:s}", "user_id", user_id));
+	char *link = NULL;
+	pst_status st = check_args(c, thread_id, user_id);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st == PST_OK)
+		st = member_link(c, thread_id, PROTO_LINK_ADD, user_id, &link);
+	if (st == PST_OK)
+		st = id_call(c, "POST", "/v1/threads/%s/members", thread_id, json_pack("{s:s,s:s}", "user_id", user_id, "link", link));
+	free(link);
+	return st;
 }
 
 pst_status pst_thread_remove_member(pst_client *c, const char *thread_id, const char *user_id)
 {
-	char *path;
+	char *path = NULL, *link = NULL, *esc = NULL, *full = NULL;
 	pst_status st = check_args(c, thread_id, user_id);
 	if (st == PST_OK)
 		st = need_login(c);
+	if (st == PST_OK)
+		st = member_link(c, thread_id, PROTO_LINK_REMOVE, user_id, &link);
 	if (st != PST_OK)
-		return st;
+		goto out;
 	path = pst__path("/v1/threads/%s/members/%s", thread_id, user_id);
-	st = path ? call_text(c, "DELETE", path, NULL, NULL) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	esc = pst__escape(link);
+	if (path == NULL || esc == NULL || asprintf(&full, "%s?link=%s", path, esc) < 0) {
+		full = NULL;
+		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	st = call_text(c, "DELETE", full, NULL, NULL);
+out:
+	free(full);
+	free(esc);
 	free(path);
+	free(link);
 	return st;
 }

@@ -292,6 +292,8 @@ pst_status pst_app_finish(pst_client *c, const char *callback_url)
 		st = pst__store_remove(c, "oauth.json");
 	if (st == PST_OK)
 		st = app_device(c);
+	if (st == PST_OK)
+		st = pst__prekeys_refill(c); /* readers hand their sessions to the app's prekeys */
 out:
 	if (saved) {
 		sodium_memzero(saved, len);
@@ -436,7 +438,7 @@ pst_status pst_app_read(pst_client *c, const char *thread_id, pst_message **msgs
 		goto out;
 	}
 	json_array_foreach(list, i, m) {
-		pst__decrypt_message(c, m, &msgs[n]);
+		pst__decrypt_message(c, NULL, m, &msgs[n]);
 		if (msgs[n].sender_id == NULL && json_string_value(json_object_get(m, "sender")))
 			msgs[n].sender_id = strdup(json_string_value(json_object_get(m, "sender")));
 		n++;
@@ -448,6 +450,24 @@ out:
 	free(msgs);
 	json_decref(out);
 	return st;
+}
+
+pst_status pst_app_approval_code(pst_client *c, char **code_out)
+{
+	char code[PROTO_CODE_LEN];
+	pst_status st = need_app(c);
+	if (st != PST_OK)
+		return st;
+	if (code_out == NULL)
+		return pst__fail(c, PST_ERR_INVALID, "code_out is required");
+	*code_out = NULL;
+	if (!c->have_keys || !c->device_id[0])
+		return pst__fail(c, PST_ERR_INVALID, "the app has no device yet (pst_app_finish registers it)");
+	/* the person's client recomputes it from the keys the server lists (docs/protocol.md §16) */
+	if (proto_approval_code(c->client_id, c->device_id, c->keys.sign_pk, c->keys.box_pk, code, sizeof(code)) != PROTO_E_OK)
+		return pst__fail(c, PST_ERR_CRYPTO, "cannot compute the approval code");
+	*code_out = strdup(code);
+	return *code_out ? PST_OK : pst__fail(c, PST_ERR_NOMEM, "out of memory");
 }
 
 pst_status pst_app_delete(pst_client *c, const char *thread_id, const char *message_id)

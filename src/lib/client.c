@@ -352,7 +352,7 @@ pst_status pst__save_session(pst_client *c)
 
 pst_status pst__save_keys(pst_client *c)
 {
-	char spk[64], ssk[100], bpk[64], bsk[64];
+	char spk[64], ssk[100], bpk[64], bsk[64], ids[64];
 	json_t *j;
 	char *text;
 	pst_status st;
@@ -360,7 +360,14 @@ pst_status pst__save_keys(pst_client *c)
 	b64url_encode(c->keys.sign_sk, sizeof(c->keys.sign_sk), ssk, sizeof(ssk));
 	b64url_encode(c->keys.box_pk, sizeof(c->keys.box_pk), bpk, sizeof(bpk));
 	b64url_encode(c->keys.box_sk, sizeof(c->keys.box_sk), bsk, sizeof(bsk));
-	j = json_pack("{s:s,s:s,s:s,s:s}", "sign_pk", spk, "sign_sk", ssk, "box_pk", bpk, "box_sk", bsk);
+	/* protocol 2: a home of version 1 has no "protocol" and is refused on load (its sessions are v1) */
+	j = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b}", "protocol", PROTO_VERSION, "sign_pk", spk, "sign_sk", ssk, "box_pk", bpk,
+		      "box_sk", bsk, "approved", c->approved);
+	if (j && c->have_identity) {
+		b64url_encode(c->identity.seed, sizeof(c->identity.seed), ids, sizeof(ids));
+		json_object_set_new(j, "id_seed", json_string(ids));
+		sodium_memzero(ids, sizeof(ids));
+	}
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	st = text ? pst__store_write(c, "device.json", text, strlen(text), 1) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	if (text) {
@@ -409,13 +416,25 @@ static pst_status load_state(pst_client *c)
 	st = pst__store_read(c, "device.json", &data, &len, 1);
 	if (st == PST_OK) {
 		j = json_loadb((const char *)data, len, 0, &jerr);
+		int v2 = json_integer_value(json_object_get(j, "protocol")) == PROTO_VERSION;
 		c->have_keys = decode_key(j, "sign_pk", c->keys.sign_pk, sizeof(c->keys.sign_pk)) == 0 &&
 			       decode_key(j, "sign_sk", c->keys.sign_sk, sizeof(c->keys.sign_sk)) == 0 &&
 			       decode_key(j, "box_pk", c->keys.box_pk, sizeof(c->keys.box_pk)) == 0 &&
 			       decode_key(j, "box_sk", c->keys.box_sk, sizeof(c->keys.box_sk)) == 0;
+		c->approved = json_is_true(json_object_get(j, "approved"));
+		if (json_object_get(j, "id_seed")) {
+			c->have_identity = decode_key(j, "id_seed", c->identity.seed, sizeof(c->identity.seed)) == 0 &&
+					   proto_identity_from_seed(&c->identity, c->identity.seed) == PROTO_E_OK;
+			if (!c->have_identity)
+				c->have_keys = 0;
+		}
 		json_decref(j);
 		sodium_memzero(data, len);
 		free(data);
+		if (c->have_keys && !v2)
+			return pst__fail(c, PST_ERR_STORE,
+					 "%s was made by a client of protocol version 1, which this one does not read: use a new --home "
+					 "(and remove the old device from your account)", c->home);
 		if (!c->have_keys)
 			return pst__fail(c, PST_ERR_STORE, "device.json in %s is damaged", c->home);
 	} else if (st != PST_ERR_NOT_FOUND)
@@ -533,6 +552,12 @@ void pst_client_free(pst_client *c)
 	if (c->lock_fd >= 0)
 		close(c->lock_fd); /* releases the lock too */
 	proto_device_keys_wipe(&c->keys);
+	sodium_memzero(&c->identity, sizeof(c->identity));
+	if (c->recovery_text) {
+		sodium_memzero(c->recovery_text, strlen(c->recovery_text));
+		free(c->recovery_text);
+	}
+	json_decref(c->pins);
 	free(c->server);
 	free(c->home);
 	sodium_memzero(c, sizeof(*c));

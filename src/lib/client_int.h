@@ -34,6 +34,12 @@ struct pst_client {
 	/* this device's keys (device.json) */
 	int have_keys;
 	struct proto_device_keys keys;
+	int have_identity;              /* the account's identity key (device.json "id_seed"), once approved */
+	struct proto_identity identity;
+	int approved;                   /* this device carries a certificate by that identity */
+	char approval_code[PROTO_CODE_LEN]; /* while it waits for approval */
+	char *recovery_text;            /* a recovery key made by this client, until pst_take_recovery_key */
+	json_t *pins;                   /* pins.json: {user_id: {"pk","level","at"}}, loaded on first use */
 	char cursor[32];    /* the event-log cursor this home has processed */
 	char notice[512];   /* a change the person should see (a thread's devices changed), "" when none */
 	/* as a partner app (pst_app_client_new): the OAuth client and the grant's tokens */
@@ -77,9 +83,12 @@ void pst__unlock(pst_client *c);
 pst_status pst__save_session(pst_client *c);
 pst_status pst__save_keys(pst_client *c);
 
-/* e2ee.c: process pending events of the log (hand-overs); decrypt one message (JSON from the API). */
+/* e2ee.c: process pending events of the log (hand-overs); take one hand-over event; decrypt one message
+ * (JSON from the API) of thread t, verified already (NULL: loaded here). */
 pst_status pst__process_events(pst_client *c, json_t *events);
-pst_status pst__decrypt_message(pst_client *c, json_t *m, pst_message *out);
+void pst__take_handover(pst_client *c, json_t *ev);
+struct pst__thread;
+pst_status pst__decrypt_message(pst_client *c, const struct pst__thread *t, json_t *m, pst_message *out);
 void pst__message_clear(pst_message *m);
 
 /* e2ee.c: is text one the library sends (PST_TEXT_MAX bytes at most, UTF-8)? PST_OK or PST_ERR_INVALID
@@ -92,6 +101,131 @@ pst_status pst__text_ok(pst_client *c, const char *text);
 pst_status pst__seal_for_thread(pst_client *c, const char *thread_id, const char *text, char **envtext_out);
 pst_status pst__new_cmid(char out[40]);
 pst_status pst__remember_sent(pst_client *c, const char *thread_id, const char *message_id, const char *text);
+
+/* ---- trust (trust.c): identities, pins and devices this client verified itself ---- */
+
+/* A device this client verified: certified by its owner's pinned identity, registration signature good,
+ * not revoked (or, for a partner app's device, authorised by its person: app = 1). */
+struct pst__device {
+	char device_id[PST__ID_MAX + 1];
+	char user_id[PST__ID_MAX + 1];
+	unsigned char sign_pk[PROTO_SIGN_PK_BYTES];
+	unsigned char box_pk[PROTO_BOX_PK_BYTES];
+	int app;
+	char client_id[PST__ID_MAX + 1];
+};
+
+/* What a person's identity looks like to this client. */
+enum pst__id_state {
+	PST__ID_NONE,     /* no identity published (an account that never logged in with protocol 2) */
+	PST__ID_NEW,      /* first seen now, and pinned */
+	PST__ID_SEEN,     /* the pinned key, not verified */
+	PST__ID_VERIFIED, /* the pinned key, verified by comparing safety numbers */
+	PST__ID_CHANGED,  /* the server shows another key than the pinned one */
+};
+
+/* One account as this client verified it (pst__person_load). */
+struct pst__person {
+	char user_id[PST__ID_MAX + 1];
+	char username[PST__ID_MAX + 1];     /* from the signed IDENTITY statement ("" when none) */
+	enum pst__id_state state;
+	int was_verified;                   /* CHANGED from a verified pin: only verifying again lets it through */
+	unsigned char pinned_pk[PROTO_ID_KEY_BYTES]; /* the key devices are checked against */
+	unsigned char served_pk[PROTO_ID_KEY_BYTES]; /* the server's current one */
+	struct pst__device *devices;        /* verified, malloc'd */
+	size_t n_devices;
+	size_t n_ignored;                   /* listed by the server but not verified */
+	json_t *listing;                    /* the server's answer (devices, identity, revocations) */
+};
+
+/* The people one operation looks at, each fetched and verified once (a per-call cache). */
+struct pst__people {
+	struct pst__person *p;
+	size_t n;
+};
+
+/*
+ * The account user_id as this client verifies it, fetched once per people set: its identity statement
+ * checked and pinned on first use (a CONTACT statement signed and stored), its devices kept only when
+ * certified by the pinned key. *out points into ppl (valid until pst__people_free). Errors: network and
+ * server errors, PST_ERR_IDENTITY for this client's own account served with another identity key.
+ */
+pst_status pst__person_get(pst_client *c, struct pst__people *ppl, const char *user_id, struct pst__person **out);
+void pst__people_free(struct pst__people *ppl);
+
+/* Verify one device object of the server's against the identity key id_pk (certificate, registration —
+ * skipped when user_id is NULL —, revocations listed in revocations). Fills *d and returns 1 when it passes. */
+int pst__device_check(json_t *dev, const char *user_id, const unsigned char id_pk[PROTO_ID_KEY_BYTES], json_t *revocations,
+		      struct pst__device *d);
+
+/* Sign a CONTACT statement for (user_id, pk, level), store it on the server and in pins.json. */
+pst_status pst__pin_set(pst_client *c, const char *user_id, const unsigned char pk[PROTO_ID_KEY_BYTES], unsigned level);
+
+/* A partner app's pin (it has no identity to sign with): the first key seen for id is kept in pins.json;
+ * *changed is 1 when pk differs from the one kept. */
+pst_status pst__pin_local(pst_client *c, const char *id, const unsigned char pk[PROTO_ID_KEY_BYTES], int *changed);
+
+/* Sign st with the identity key and base64url it into a malloc'd string (NULL on failure, with errmsg). */
+char *pst__sign_identity(pst_client *c, const struct proto_statement *st);
+/* The same with this device's signing key (links, prekeys). */
+char *pst__sign_device(pst_client *c, const struct proto_statement *st);
+/* Decode base64url text into a malloc'd buffer; NULL when it is not base64url or longer than max. */
+unsigned char *pst__b64_decode(const char *text, size_t max, size_t *len);
+
+/* ---- threads (chain.c): members from the verified chain, readers from verified devices ---- */
+
+struct pst__thread {
+	char thread_id[PST__ID_MAX + 1];
+	int app;                                /* an app thread: no chain, exactly two people */
+	char app_client_id[PST__ID_MAX + 1];
+	struct proto_chain *chain;              /* NULL for app threads (and threads without a chain) */
+	unsigned char (*heads)[PROTO_HEAD_BYTES]; /* every link hash of the verified chain, oldest first */
+	size_t n_heads;
+	unsigned char head[PROTO_HEAD_BYTES];   /* the newest (zeros without a chain) */
+	char (*members)[PST__ID_MAX + 1];
+	size_t n_members;
+	struct pst__device *readers;            /* whom to encrypt to (this device excluded) */
+	size_t n_readers;
+	struct pst__device *senders;            /* whose hand-overs and messages to accept: readers, this
+						 * device, and app devices of the thread authorised by their person */
+	size_t n_senders;
+	json_t *view;                           /* GET /v1/threads/{id} */
+	char problem[300];                      /* why sending is refused ("" when it may send) */
+	pst_status problem_status;              /* PST_ERR_IDENTITY or PST_ERR_UNTRUSTED */
+	char notice[512];                       /* something to tell the person (a change of readers) */
+};
+
+/*
+ * Load thread_id and verify it: its chain (against the pinned head, which then moves on), its members'
+ * identities and devices, app devices' authorisations and consents. Failing to verify does not fail the
+ * call: t->problem says why sending must be refused. Errors: network and server errors, PST_ERR_UNTRUSTED
+ * (a chain that does not extend the pinned one), PST_ERR_NOMEM. Free with pst__thread_free.
+ */
+pst_status pst__thread_load(pst_client *c, struct pst__people *ppl, const char *thread_id, struct pst__thread *t);
+void pst__thread_free(struct pst__thread *t);
+/* Sign a membership link by this device (docs/protocol.md §15): op, kind, prev (NULL for CREATE: zeros),
+ * the ids it names. Returns base64url text (malloc'd), or NULL with the error set. */
+char *pst__link_make(pst_client *c, unsigned op, unsigned kind, const unsigned char prev[PROTO_HEAD_BYTES], const char *const *ids, size_t n);
+
+/* 1 when head is one of t's verified chain heads (or zeros for a thread without a chain). */
+int pst__thread_knows_head(const struct pst__thread *t, const unsigned char head[PROTO_HEAD_BYTES]);
+/* The sender device device_id among t->senders, or NULL. */
+const struct pst__device *pst__thread_sender(const struct pst__thread *t, const char *device_id);
+
+/* ---- prekeys (prekeys.c) ---- */
+
+/* Keep this device's prekeys topped up on the server (a signed one younger than 7 days, 50+ one-time). */
+pst_status pst__prekeys_refill(pst_client *c);
+/* The secret halves of this device's prekeys spk_id and opk_id (0: none); PST_ERR_NOT_FOUND when erased. */
+pst_status pst__prekeys_secret(pst_client *c, uint32_t spk_id, uint32_t opk_id, unsigned char spk_sk[PROTO_PREKEY_BYTES],
+			       unsigned char opk_sk[PROTO_PREKEY_BYTES]);
+/* Erase the secret half of one-time prekey opk_id after use. */
+pst_status pst__prekeys_used(pst_client *c, uint32_t opk_id);
+
+/* ---- identity.c ---- */
+
+/* After login: make the identity (first device), or take an approval (identity box), or report waiting. */
+pst_status pst__identity_ready(pst_client *c);
 
 /* Percent-encode s for a path segment or query value into a malloc'd string (NULL on OOM). */
 char *pst__escape(const char *s);

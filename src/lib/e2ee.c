@@ -1,12 +1,15 @@
 /*
  * e2ee.c — end-to-end encryption in libpostern: sending (sharing or rotating this device's sender-key
  * session for a thread, encrypting, posting), receiving session hand-overs from the event log, decrypting
- * messages, and following the live event stream. The protocol itself (keys, envelopes, chains) is in
- * proto*.c and docs/protocol.md; this file decides when to use it and keeps its state in the key store:
+ * messages and checking them as docs/protocol.md §18 asks (sender, thread, order, membership). Whom to
+ * encrypt to and whose keys to accept come from chain.c and trust.c, never from the server's lists. The
+ * protocol itself is src/proto/; this file decides when to use it and keeps its state in the key store:
  *   out.<thread>    this device's outbound session for the thread
- *   in.<thread>     the inbound sessions received for the thread (length-prefixed, one after another)
- *   plain.<thread>  texts already decrypted, by message id (a message key is used once, then erased)
- *   seen.<thread>   the thread's device set as last seen, to tell the person when it changes
+ *   in.<thread>     the inbound sessions received for the thread, each with the account whose verified
+ *                   device handed it over (length-prefixed records)
+ *   plain.<thread>  texts already decrypted, by message id, with what the checks found (a message key is
+ *                   used once, then erased)
+ *   seen.<thread>   the thread's readers as last seen, to tell the person when they change
  * All of them are secrets, sealed at rest when the client has a passphrase.
  */
 #include "client_int.h"
@@ -49,10 +52,11 @@ static void store_name(char *out, size_t cap, const char *kind, const char *thre
 	snprintf(out, cap, "%s.%s", kind, thread);
 }
 
-/* ---- inbound sessions of a thread ---- */
+/* ---- inbound sessions of a thread, each with its owner ---- */
 
 struct inbound_set {
 	struct proto_inbound *s;
+	char (*owner)[PST__ID_MAX + 1]; /* the account whose verified device handed s[i] over */
 	size_t n;
 };
 
@@ -62,10 +66,26 @@ static void inbound_free(struct inbound_set *set)
 	for (i = 0; i < set->n; i++)
 		proto_inbound_wipe(&set->s[i]);
 	free(set->s);
+	free(set->owner);
 	set->s = NULL;
+	set->owner = NULL;
 	set->n = 0;
 }
 
+static uint32_t get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* Records: u8 owner length, owner, u32 state length, state. A damaged tail is dropped. */
 static pst_status inbound_load(pst_client *c, const char *thread, struct inbound_set *set)
 {
 	char name[96];
@@ -73,29 +93,37 @@ static pst_status inbound_load(pst_client *c, const char *thread, struct inbound
 	size_t len = 0, off = 0;
 	pst_status st;
 
-	set->s = NULL;
-	set->n = 0;
+	memset(set, 0, sizeof(*set));
 	store_name(name, sizeof(name), "in", thread);
 	st = pst__store_read(c, name, &data, &len, 1);
 	if (st == PST_ERR_NOT_FOUND)
 		return PST_OK;
 	if (st != PST_OK)
 		return st;
-	while (off + 4 <= len && set->n < MAX_INBOUND) {
-		uint32_t n = (uint32_t)data[off] << 24 | (uint32_t)data[off + 1] << 16 | (uint32_t)data[off + 2] << 8 | data[off + 3];
+	while (off < len && set->n < MAX_INBOUND) {
+		size_t olen = data[off];
+		uint32_t n;
 		struct proto_inbound *ns;
-		off += 4;
-		if (n > len - off)
+		char(*no)[PST__ID_MAX + 1];
+		if (olen == 0 || olen > PST__ID_MAX || len - off < 1 + olen + 4)
+			break;
+		n = get_u32(data + off + 1 + olen);
+		if (n > len - off - 1 - olen - 4)
 			break;
 		ns = realloc(set->s, (set->n + 1) * sizeof(*ns));
-		if (ns == NULL) {
+		if (ns)
+			set->s = ns;
+		no = ns ? realloc(set->owner, (set->n + 1) * sizeof(*no)) : NULL;
+		if (no == NULL) {
 			st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
 			break;
 		}
-		set->s = ns;
-		if (proto_inbound_load(&set->s[set->n], data + off, n) == PROTO_E_OK)
+		set->owner = no;
+		memcpy(set->owner[set->n], data + off + 1, olen);
+		set->owner[set->n][olen] = '\0';
+		if (proto_inbound_load(&set->s[set->n], data + off + 1 + olen + 4, n) == PROTO_E_OK)
 			set->n++;
-		off += n;
+		off += 1 + olen + 4 + n;
 	}
 	sodium_memzero(data, len);
 	free(data);
@@ -107,20 +135,19 @@ static pst_status inbound_load(pst_client *c, const char *thread, struct inbound
 static pst_status inbound_save(pst_client *c, const char *thread, const struct inbound_set *set)
 {
 	char name[96];
-	unsigned char *buf = malloc(set->n * (PROTO_INBOUND_STATE_MAX + 4) + 1);
+	unsigned char *buf = malloc(set->n * (PROTO_INBOUND_STATE_MAX + 5 + PST__ID_MAX) + 1);
 	size_t off = 0, i;
-	pst_status st = PST_OK;
+	pst_status st;
 	if (buf == NULL)
 		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	for (i = 0; i < set->n; i++) {
-		size_t n = 0;
-		if (proto_inbound_save(&set->s[i], buf + off + 4, PROTO_INBOUND_STATE_MAX, &n) != PROTO_E_OK)
+		size_t n = 0, olen = strlen(set->owner[i]);
+		if (proto_inbound_save(&set->s[i], buf + off + 1 + olen + 4, PROTO_INBOUND_STATE_MAX, &n) != PROTO_E_OK)
 			continue;
-		buf[off] = (unsigned char)(n >> 24);
-		buf[off + 1] = (unsigned char)(n >> 16);
-		buf[off + 2] = (unsigned char)(n >> 8);
-		buf[off + 3] = (unsigned char)n;
-		off += 4 + n;
+		buf[off] = (unsigned char)olen;
+		memcpy(buf + off + 1, set->owner[i], olen);
+		put_u32(buf + off + 1 + olen, (uint32_t)n);
+		off += 1 + olen + 4 + n;
 	}
 	store_name(name, sizeof(name), "in", thread);
 	st = pst__store_write(c, name, buf, off, 1);
@@ -129,8 +156,8 @@ static pst_status inbound_save(pst_client *c, const char *thread, const struct i
 	return st;
 }
 
-/* Add in to the thread's set (replacing a copy of the same session that starts later). */
-static pst_status inbound_add(pst_client *c, const struct proto_inbound *in)
+/* Add in (handed over by owner's device) to the thread's set, replacing a copy of the same session that starts later. */
+static pst_status inbound_add(pst_client *c, const struct proto_inbound *in, const char *owner)
 {
 	struct inbound_set set;
 	size_t i;
@@ -146,19 +173,24 @@ static pst_status inbound_add(pst_client *c, const struct proto_inbound *in)
 			set.s[i] = *in;
 	} else if (set.n < MAX_INBOUND) {
 		struct proto_inbound *ns = realloc(set.s, (set.n + 1) * sizeof(*ns));
-		if (ns == NULL) {
+		char(*no)[PST__ID_MAX + 1] = ns ? realloc(set.owner, (set.n + 1) * sizeof(*no)) : NULL;
+		if (ns)
+			set.s = ns;
+		if (no == NULL) {
 			inbound_free(&set);
 			return pst__fail(c, PST_ERR_NOMEM, "out of memory");
 		}
-		set.s = ns;
-		set.s[set.n++] = *in;
+		set.owner = no;
+		set.s[set.n] = *in;
+		snprintf(set.owner[set.n], PST__ID_MAX + 1, "%s", owner);
+		set.n++;
 	}
 	st = inbound_save(c, in->thread_id, &set);
 	inbound_free(&set);
 	return st;
 }
 
-/* ---- the plaintext cache ---- */
+/* ---- the plaintext cache: message id -> {"t": text, "s": verified sender, "f": flags, "n": notice} ---- */
 
 static json_t *plain_load(pst_client *c, const char *thread)
 {
@@ -196,14 +228,12 @@ static pst_status plain_put(pst_client *c, const char *thread, const char *messa
 	if (st != PST_OK)
 		return st;
 	cache = plain_load(c, thread);
-	json_object_set_new(cache, message_id, json_string(text));
+	json_object_set_new(cache, message_id, json_pack("{s:s,s:s,s:i}", "t", text, "s", c->user_id, "f", 0));
 	st = plain_save(c, thread, cache);
 	json_decref(cache);
 	pst__unlock(c);
 	return st;
 }
-
-/* ---- devices of a thread ---- */
 
 static char *thread_path(const char *thread, const char *suffix)
 {
@@ -214,47 +244,23 @@ static char *thread_path(const char *thread, const char *suffix)
 	return p;
 }
 
-/* The devices that may read thread (from the server), and a notice when the set changed since last seen. */
-static pst_status thread_devices(pst_client *c, const char *thread, json_t **devices, json_t **thread_out)
+/* Tell the person when the readers of a thread change (never silently): compare with seen.<thread>. */
+static void readers_notice(pst_client *c, const struct pst__thread *t)
 {
-	char *path = thread_path(thread, ""), name[96];
-	json_t *t = NULL, *ids = json_array(), *d, *old = NULL;
+	char name[96], *text = NULL;
 	unsigned char *data = NULL;
-	size_t len = 0, i;
+	size_t len = 0, i, j, added = 0, removed = 0;
 	json_error_t jerr;
-	char *text = NULL;
-	pst_status st;
+	json_t *ids = json_array(), *old = NULL, *x, *y;
 
-	*devices = NULL;
-	if (path == NULL)
-		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	if (c->app) { /* an app sees its threads and their readers through the partner API */
-		json_t *all = NULL, *x;
-		free(path);
-		path = NULL;
-		st = pst__request(c, "GET", "/v1/partner/threads", NULL, &all);
-		json_array_foreach(json_object_get(all, "threads"), i, x)
-			if (t == NULL && strcmp(json_string_value(json_object_get(x, "thread_id")), thread) == 0)
-				t = json_incref(x);
-		json_decref(all);
-		if (st == PST_OK && t == NULL)
-			st = pst__fail(c, PST_ERR_NOT_FOUND, "no such thread among this grant's");
-	} else
-		st = pst__request(c, "GET", path, NULL, &t);
-	free(path);
-	if (st != PST_OK)
-		goto out;
-	json_array_foreach(json_object_get(t, "devices"), i, d)
-		json_array_append(ids, json_object_get(d, "device_id"));
-	/* tell the person when the readers of a thread change: never silently */
-	store_name(name, sizeof(name), "seen", thread);
+	for (i = 0; i < t->n_readers; i++)
+		json_array_append_new(ids, json_string(t->readers[i].device_id));
+	store_name(name, sizeof(name), "seen", t->thread_id);
 	if (pst__store_read(c, name, &data, &len, 1) == PST_OK) {
 		old = json_loadb((const char *)data, len, 0, &jerr);
 		free(data);
 	}
 	if (old && !json_equal(old, ids)) {
-		size_t added = 0, removed = 0, j;
-		json_t *x, *y;
 		json_array_foreach(ids, i, x) {
 			int found = 0;
 			json_array_foreach(old, j, y) found |= json_equal(x, y);
@@ -266,65 +272,96 @@ static pst_status thread_devices(pst_client *c, const char *thread, json_t **dev
 			removed += !found;
 		}
 		snprintf(c->notice, sizeof(c->notice),
-			 "the devices that can read thread %s changed: %zu added, %zu removed (compare fingerprints with: postern verify USER)",
-			 thread, added, removed);
+			 "the devices that can read thread %s changed: %zu added, %zu removed (each one approved by its owner's identity key)",
+			 t->thread_id, added, removed);
 	}
-	if (old == NULL || !json_equal(old, ids)) {
-		text = json_dumps(ids, JSON_COMPACT);
-		if (text)
-			pst__store_write(c, name, text, strlen(text), 1);
-	}
-	*devices = json_incref(json_object_get(t, "devices"));
-	if (thread_out)
-		*thread_out = json_incref(t);
-out:
+	if ((old == NULL || !json_equal(old, ids)) && (text = json_dumps(ids, JSON_COMPACT)) != NULL)
+		pst__store_write(c, name, text, strlen(text), 1);
 	free(text);
 	json_decref(old);
 	json_decref(ids);
-	json_decref(t);
-	return st;
 }
 
 /* ---- sending ---- */
 
-/* Share s with every device of the thread but this one, in one to-device request. */
-static pst_status hand_over(pst_client *c, const struct proto_outbound *s, json_t *devices)
+/* Verify a claimed prekey statement of device d: kind, device and signature. 1 when it holds. */
+static int prekey_ok(const char *text, const struct pst__device *d, unsigned kind, struct proto_statement *st)
 {
-	json_t *msgs = json_array(), *d, *body;
-	size_t i;
+	size_t n = 0;
+	unsigned char *bin = pst__b64_decode(text, PROTO_STATEMENT_MAX, &n);
+	int ok = bin && proto_statement_verify(bin, n, PROTO_ST_PREKEY, d->sign_pk, st) == PROTO_E_OK && st->op == kind &&
+		 strcmp(st->device_id, d->device_id) == 0 && st->key_id != 0;
+	free(bin);
+	return ok;
+}
+
+/*
+ * Share s with every reader of t: claim a one-time prekey of each (the server hands each out once), check
+ * the prekeys' signatures with the reader's verified signing key, and send one container per reader in one
+ * to-device request. A reader without a signed prekey gets nothing (and the person is told).
+ */
+static pst_status hand_over(pst_client *c, const struct proto_outbound *s, const struct pst__thread *t)
+{
+	json_t *claim = NULL, *keys, *msgs = json_array(), *devs = json_array(), *body = NULL;
+	struct proto_statement *spk = malloc(sizeof(*spk)), *opk = malloc(sizeof(*opk));
+	size_t i, skipped = 0;
 	pst_status st = PST_OK;
-	json_array_foreach(devices, i, d) {
-		const char *did = json_string_value(json_object_get(d, "device_id"));
-		const char *bpk_t = json_string_value(json_object_get(d, "box_pk"));
-		unsigned char bpk[PROTO_BOX_PK_BYTES], sealed[PROTO_HANDOVER_SEALED_MAX];
+
+	if (spk == NULL || opk == NULL) {
+		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < t->n_readers; i++)
+		json_array_append_new(devs, json_string(t->readers[i].device_id));
+	if (json_array_size(devs) == 0)
+		goto out;
+	body = json_pack("{s:O}", "devices", devs);
+	st = pst__request(c, "POST", c->app ? "/v1/partner/keys/claim" : "/v1/keys/claim", body, &claim);
+	json_decref(body);
+	body = NULL;
+	if (st != PST_OK)
+		goto out;
+	keys = json_object_get(claim, "keys");
+	for (i = 0; i < t->n_readers; i++) {
+		const struct pst__device *d = &t->readers[i];
+		json_t *k = json_object_get(keys, d->device_id);
+		const char *ot = json_string_value(json_object_get(k, "one_time"));
+		unsigned char sealed[PROTO_HANDOVER_SEALED_MAX];
 		char text[PROTO_HANDOVER_SEALED_MAX * 2];
 		size_t n = 0;
-		if (did == NULL || bpk_t == NULL || strcmp(did, c->device_id) == 0)
+		int with_opk;
+		if (!prekey_ok(json_string_value(json_object_get(k, "signed")), d, PROTO_PREKEY_SIGNED, spk)) {
+			skipped++;
 			continue;
-		if (b64url_decode_exact(bpk_t, strlen(bpk_t), bpk, sizeof(bpk)) != 0 ||
-		    proto_handover_seal(s, c->keys.sign_sk, did, bpk, sealed, sizeof(sealed), &n) != PROTO_E_OK)
-			continue; /* a device we cannot seal to gets nothing */
-		b64url_encode(sealed, n, text, sizeof(text));
-		json_array_append_new(msgs, json_pack("{s:s,s:s}", "device_id", did, "body", text));
-	}
-	if (json_array_size(msgs)) {
-		if (c->app) { /* an app hands keys only within its grant's threads: each message names the thread */
-			json_t *m;
-			json_array_foreach(msgs, i, m) json_object_set_new(m, "thread_id", json_string(s->thread_id));
 		}
+		with_opk = ot != NULL && prekey_ok(ot, d, PROTO_PREKEY_ONE_TIME, opk); /* a bad one-time key: the signed one alone */
+		if (proto_handover_seal(s, c->keys.sign_sk, d->device_id, d->box_pk, spk->key_id, spk->key, with_opk ? opk->key_id : 0,
+					with_opk ? opk->key : NULL, sealed, sizeof(sealed), &n) != PROTO_E_OK) {
+			skipped++;
+			continue;
+		}
+		b64url_encode(sealed, n, text, sizeof(text));
+		json_array_append_new(msgs, json_pack("{s:s,s:s}", "device_id", d->device_id, "body", text));
+		if (c->app) /* an app hands keys only within its grant's threads: each message names the thread */
+			json_object_set_new(json_array_get(msgs, json_array_size(msgs) - 1), "thread_id", json_string(s->thread_id));
+	}
+	if (skipped)
+		snprintf(c->notice, sizeof(c->notice), "%zu device%s in thread %s could not get the keys (no prekeys published yet): "
+			 "they cannot read this message", skipped, skipped == 1 ? "" : "s", t->thread_id);
+	if (json_array_size(msgs)) {
 		body = json_pack("{s:O}", "messages", msgs);
 		st = pst__request(c, "POST", c->app ? "/v1/partner/to-device" : "/v1/to-device", body, NULL);
-		json_decref(body);
 	}
+out:
+	free(spk);
+	free(opk);
+	json_decref(claim);
+	json_decref(body);
+	json_decref(devs);
 	json_decref(msgs);
 	return st;
 }
 
-/*
- * Encrypt text for every device that may read thread_id: this device's session for the thread, replaced
- * (and handed to every reader) when it must rotate. On success *envtext_out is the base64url envelope for
- * a message body (malloc'd). The advanced chain is stored before returning: an index is never used twice.
- */
 pst_status pst__text_ok(pst_client *c, const char *text)
 {
 	if (strlen(text) > PST_TEXT_MAX)
@@ -347,9 +384,16 @@ pst_status pst__seal_for_thread(pst_client *c, const char *thread_id, const char
 	return st;
 }
 
+/*
+ * Encrypt text for the verified readers of thread_id: this device's session for the thread, replaced (and
+ * handed to every reader) when it must rotate — 100 messages, 7 days, other readers, or another membership
+ * head. Refused, with nothing sent, when the thread cannot be verified or someone's identity changed. The
+ * advanced chain is stored before returning: an index is never used twice.
+ */
 static pst_status seal_locked(pst_client *c, const char *thread_id, const char *text, char **envtext_out)
 {
-	json_t *devices = NULL, *d;
+	struct pst__people ppl = {NULL, 0};
+	struct pst__thread t;
 	const char **ids = NULL;
 	unsigned char hash[PROTO_HASH_BYTES], *env = NULL, state[PROTO_OUTBOUND_STATE_MAX];
 	char name[96], *envtext = NULL;
@@ -361,44 +405,61 @@ static pst_status seal_locked(pst_client *c, const char *thread_id, const char *
 	pst_status st;
 
 	*envtext_out = NULL;
+	memset(&t, 0, sizeof(t));
+	memset(&s, 0, sizeof(s));
 	if (!c->token[0] || !c->have_keys || !c->device_id[0])
 		return pst__fail(c, PST_ERR_AUTH, "not logged in with a registered device");
+	if (!c->app && !c->approved)
+		return pst__fail(c, PST_ERR_APPROVAL, "this device is not approved yet: approve it from another of your devices (postern devices approve CODE) "
+				       "or with your recovery key");
 	_Static_assert(PST_TEXT_MAX == PROTO_PLAINTEXT_MAX, "the public text limit is the envelope's plaintext limit");
 	if (strlen(text) > PST_TEXT_MAX)
 		return pst__fail(c, PST_ERR_INVALID, "the text is longer than %u bytes", PST_TEXT_MAX);
-	memset(&s, 0, sizeof(s));
-	if ((st = thread_devices(c, thread_id, &devices, NULL)) != PST_OK)
+	if ((st = pst__thread_load(c, &ppl, thread_id, &t)) != PST_OK)
 		goto out;
-	ids = calloc(json_array_size(devices) + 1, sizeof(*ids));
+	if (t.problem[0]) {
+		st = pst__fail(c, t.problem_status, "%s; nothing was sent", t.problem);
+		goto out;
+	}
+	readers_notice(c, &t);
+	ids = calloc(t.n_readers + 1, sizeof(*ids));
 	if (ids == NULL) {
 		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	json_array_foreach(devices, i, d) ids[n++] = json_string_value(json_object_get(d, "device_id"));
+	for (i = 0; i < t.n_readers; i++)
+		ids[n++] = t.readers[i].device_id;
 	if (proto_recipients_hash(ids, n, hash) != PROTO_E_OK) {
 		st = pst__fail(c, PST_ERR_PROTOCOL, "the thread's device list is not valid");
 		goto out;
 	}
-	/* the current session, unless it must rotate (100 messages, 7 days, or the readers changed) */
+	/* the current session, unless it must rotate (100 messages, 7 days, other readers, another member list) */
 	store_name(name, sizeof(name), "out", thread_id);
 	if (pst__store_read(c, name, &saved, &saved_len, 1) != PST_OK || proto_outbound_load(&s, saved, saved_len) != PROTO_E_OK ||
-	    proto_outbound_must_rotate(&s, now_ms(), hash, &reasons) != PROTO_E_OK || reasons != 0) {
+	    proto_outbound_must_rotate(&s, now_ms(), hash, &reasons) != PROTO_E_OK || reasons != 0 ||
+	    sodium_memcmp(s.head, t.head, PROTO_HEAD_BYTES) != 0) {
 		struct proto_inbound *twin = malloc(sizeof(*twin));
 		proto_outbound_wipe(&s);
-		if (twin == NULL || proto_outbound_new(&s, thread_id, c->device_id, hash, now_ms()) != PROTO_E_OK ||
-		    proto_inbound_from_outbound(twin, &s, c->keys.sign_pk) != PROTO_E_OK) {
+		if (twin == NULL || proto_outbound_new(&s, thread_id, c->device_id, hash, now_ms()) != PROTO_E_OK) {
 			free(twin);
 			st = pst__fail(c, PST_ERR_CRYPTO, "cannot start an encryption session");
 			goto out;
 		}
-		st = inbound_add(c, twin); /* so this device reads its own messages */
+		memcpy(s.head, t.head, PROTO_HEAD_BYTES);
+		if (proto_inbound_from_outbound(twin, &s, c->keys.sign_pk) != PROTO_E_OK) {
+			proto_inbound_wipe(twin);
+			free(twin);
+			st = pst__fail(c, PST_ERR_CRYPTO, "cannot start an encryption session");
+			goto out;
+		}
+		st = inbound_add(c, twin, c->app ? (c->sub[0] ? c->sub : "app") : c->user_id); /* so this device reads its own messages */
 		proto_inbound_wipe(twin);
 		free(twin);
 		if (st != PST_OK)
 			goto out;
 		fresh = 1;
 	}
-	if (fresh && (st = hand_over(c, &s, devices)) != PST_OK)
+	if (fresh && (st = hand_over(c, &s, &t)) != PST_OK)
 		goto out;
 	env = malloc(PROTO_ENVELOPE_MAX);
 	envtext = env ? malloc(PROTO_ENVELOPE_MAX * 2) : NULL;
@@ -428,7 +489,8 @@ out:
 	free(env);
 	free(envtext);
 	free(ids);
-	json_decref(devices);
+	pst__thread_free(&t);
+	pst__people_free(&ppl);
 	return st;
 }
 
@@ -480,86 +542,74 @@ pst_status pst__remember_sent(pst_client *c, const char *thread_id, const char *
 
 /* ---- receiving ---- */
 
-/* Find from_device in a device list and take its signing key. */
-static int find_sign_pk(json_t *list, const char *from_device, unsigned char pk[PROTO_SIGN_PK_BYTES])
-{
-	json_t *d;
-	size_t i;
-	json_array_foreach(list, i, d) {
-		const char *id = json_string_value(json_object_get(d, "device_id"));
-		const char *spk = json_string_value(json_object_get(d, "sign_pk"));
-		if (id && spk && strcmp(id, from_device) == 0 && b64url_decode_exact(spk, strlen(spk), pk, PROTO_SIGN_PK_BYTES) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
- * The registered signing key of from_device: among from_user's devices, or, when the hand-over names its
- * thread (an app device writing in an app thread), among that thread's readers and app senders; an app
- * looks among the readers of all its threads.
+ * A session hand-over from another device: open it with this device's prekeys, and keep the inbound
+ * session only when its sender is a device this client verified — one of a member of that thread, certified
+ * by their pinned identity, or an app device its person authorised there. Anything else is dropped.
  */
-static pst_status device_sign_pk(pst_client *c, const char *from_user, const char *from_device, const char *thread_hint,
-				 unsigned char pk[PROTO_SIGN_PK_BYTES])
-{
-	char *path = NULL;
-	json_t *out = NULL, *x;
-	size_t i;
-	int found = 0;
-
-	if (c->app) {
-		if (pst__request(c, "GET", "/v1/partner/threads", NULL, &out) == PST_OK)
-			json_array_foreach(json_object_get(out, "threads"), i, x) found |= find_sign_pk(json_object_get(x, "devices"), from_device, pk);
-		json_decref(out);
-		return found ? PST_OK : PST_ERR_NOT_FOUND;
-	}
-	if (thread_hint && id_ok(thread_hint)) {
-		path = thread_path(thread_hint, "");
-		if (path && pst__request(c, "GET", path, NULL, &out) == PST_OK)
-			found = find_sign_pk(json_object_get(out, "devices"), from_device, pk) ||
-				find_sign_pk(json_object_get(out, "app_senders"), from_device, pk);
-		free(path);
-		json_decref(out);
-		return found ? PST_OK : PST_ERR_NOT_FOUND;
-	}
-	if ((path = pst__path("/v1/users/%s/devices", from_user, NULL)) == NULL)
-		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	if (pst__request(c, "GET", path, NULL, &out) == PST_OK)
-		found = find_sign_pk(json_object_get(out, "devices"), from_device, pk);
-	free(path);
-	json_decref(out);
-	return found ? PST_OK : PST_ERR_NOT_FOUND;
-}
-
-/* A session hand-over from another device: verify it and keep the inbound session. Bad ones are dropped. */
-static void take_handover(pst_client *c, json_t *ev)
+void pst__take_handover(pst_client *c, json_t *ev)
 {
 	const char *from_user = json_string_value(json_object_get(ev, "from_user_id"));
 	const char *from_dev = json_string_value(json_object_get(ev, "from_device_id"));
 	const char *body = json_string_value(json_object_get(ev, "body"));
 	const char *thread_hint = json_string_value(json_object_get(ev, "thread_id"));
-	unsigned char sealed[PROTO_HANDOVER_SEALED_MAX], pk[PROTO_SIGN_PK_BYTES];
+	unsigned char sealed[PROTO_HANDOVER_SEALED_MAX], spk_sk[PROTO_PREKEY_BYTES], opk_sk[PROTO_PREKEY_BYTES];
+	char recipient[PROTO_ID_MAX + 1];
+	struct pst__people ppl = {NULL, 0};
+	struct pst__thread t;
+	struct pst__person *p = NULL;
+	const struct pst__device *sender = NULL;
 	struct proto_inbound *in = NULL;
-	json_t *devices = NULL, *d;
+	uint32_t spk_id = 0, opk_id = 0;
 	size_t n = 0, i;
-	int member = 0;
 
+	memset(&t, 0, sizeof(t));
 	if (from_user == NULL || from_dev == NULL || body == NULL || b64url_decode(body, strlen(body), sealed, sizeof(sealed), &n) != 0)
 		return;
-	if (device_sign_pk(c, from_user, from_dev, thread_hint, pk) != PST_OK || (in = malloc(sizeof(*in))) == NULL)
-		return;
-	if (proto_handover_open(sealed, n, &c->keys, c->device_id, from_dev, pk, thread_hint, in) != PROTO_E_OK ||
+	if (proto_handover_peek(sealed, n, recipient, &spk_id, &opk_id) != PROTO_E_OK || strcmp(recipient, c->device_id) != 0 ||
+	    pst__prekeys_secret(c, spk_id, opk_id, spk_sk, opk_sk) != PST_OK || (in = malloc(sizeof(*in))) == NULL)
+		goto out;
+	/* the signing key to check it with: the sender's verified device (an app's: within the named thread) */
+	if (thread_hint && id_ok(thread_hint)) {
+		if (pst__thread_load(c, &ppl, thread_hint, &t) != PST_OK || (sender = pst__thread_sender(&t, from_dev)) == NULL)
+			goto out;
+	} else if (!c->app && pst__person_get(c, &ppl, from_user, &p) == PST_OK) {
+		for (i = 0; i < p->n_devices && sender == NULL; i++)
+			if (strcmp(p->devices[i].device_id, from_dev) == 0)
+				sender = &p->devices[i];
+	} else if (c->app) { /* an app: the sender must be a verified reader of one of its grant's threads */
+		json_t *all = NULL, *x;
+		if (pst__request(c, "GET", "/v1/partner/threads", NULL, &all) == PST_OK)
+			json_array_foreach(json_object_get(all, "threads"), i, x) {
+				const char *tid = json_string_value(json_object_get(x, "thread_id"));
+				if (sender || tid == NULL || !id_ok(tid))
+					continue;
+				pst__thread_free(&t);
+				if (pst__thread_load(c, &ppl, tid, &t) == PST_OK)
+					sender = pst__thread_sender(&t, from_dev);
+			}
+		json_decref(all);
+	}
+	if (sender == NULL ||
+	    proto_handover_open(sealed, n, &c->keys, spk_sk, opk_id ? opk_sk : NULL, c->device_id, from_dev, sender->sign_pk, thread_hint, in,
+				NULL) != PROTO_E_OK ||
 	    !id_ok(in->thread_id))
 		goto out;
-	/* the sender must write in that thread now: one of its readers, or (named by the hint) an app sender */
-	if (thread_hint)
-		member = 1; /* device_sign_pk found it in that very thread's lists */
-	else if (thread_devices(c, in->thread_id, &devices, NULL) == PST_OK)
-		json_array_foreach(devices, i, d) member |= strcmp(json_string_value(json_object_get(d, "device_id")), from_dev) == 0;
-	if (member)
-		inbound_add(c, in);
+	pst__prekeys_used(c, opk_id); /* erased once used: a copy of this hand-over never opens again */
+	/* the sender must be one of that thread's verified senders now */
+	if (strcmp(t.thread_id, in->thread_id) != 0) {
+		pst__thread_free(&t);
+		if (pst__thread_load(c, &ppl, in->thread_id, &t) != PST_OK)
+			goto out;
+	}
+	if ((sender = pst__thread_sender(&t, from_dev)) == NULL)
+		goto out;
+	inbound_add(c, in, sender->user_id);
 out:
-	json_decref(devices);
+	pst__thread_free(&t);
+	pst__people_free(&ppl);
+	sodium_memzero(spk_sk, sizeof(spk_sk));
+	sodium_memzero(opk_sk, sizeof(opk_sk));
 	if (in) {
 		proto_inbound_wipe(in);
 		free(in);
@@ -571,19 +621,24 @@ pst_status pst__process_events(pst_client *c, json_t *events)
 {
 	json_t *ev;
 	size_t i;
+	int took = 0;
 	pst_status st = pst__lock(c);
 	if (st != PST_OK)
 		return st;
 	json_array_foreach(events, i, ev) {
 		const char *type = json_string_value(json_object_get(ev, "type"));
 		const char *cur = json_string_value(json_object_get(ev, "cursor"));
-		if (type && strcmp(type, "to_device") == 0)
-			take_handover(c, ev);
+		if (type && strcmp(type, "to_device") == 0) {
+			pst__take_handover(c, ev);
+			took = 1;
+		}
 		if (cur)
 			snprintf(c->cursor, sizeof(c->cursor), "%s", cur);
 	}
 	st = pst__save_session(c);
 	pst__unlock(c);
+	if (st == PST_OK && took)
+		pst__prekeys_refill(c); /* one-time keys were used up: leave new ones */
 	return st;
 }
 
@@ -634,6 +689,7 @@ void pst__message_clear(pst_message *m)
 	free(m->item);
 	free(m->share_id);
 	free(m->created_at);
+	free(m->notice);
 	if (m->text) {
 		sodium_memzero(m->text, strlen(m->text));
 		free(m->text);
@@ -641,29 +697,63 @@ void pst__message_clear(pst_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void decrypt_locked(pst_client *c, json_t *m, pst_message *out);
-
-pst_status pst__decrypt_message(pst_client *c, json_t *m, pst_message *out)
+/* Add a sentence to m's notice. */
+static void add_notice(pst_message *m, unsigned flag, const char *text)
 {
+	char *n = NULL;
+	m->flags |= flag;
+	if (asprintf(&n, "%s%s%s", m->notice ? m->notice : "", m->notice ? " " : "", text) < 0)
+		return;
+	free(m->notice);
+	m->notice = n;
+}
+
+/* What the checks found, written into the cached entry and into out. */
+static void apply_findings(pst_message *out, const char *signer, const char *server_sender, unsigned flags, const char *notice)
+{
+	out->flags = flags;
+	if (notice && notice[0])
+		out->notice = strdup(notice);
+	if (signer && signer[0] && (server_sender == NULL || strcmp(signer, server_sender) != 0)) {
+		free(out->sender_id);
+		out->sender_id = strdup(signer); /* the person whose device signed it, whatever the server labels */
+	}
+}
+
+static void decrypt_locked(pst_client *c, const struct pst__thread *t, json_t *m, pst_message *out);
+
+pst_status pst__decrypt_message(pst_client *c, const struct pst__thread *t, json_t *m, pst_message *out)
+{
+	struct pst__people ppl = {NULL, 0};
+	struct pst__thread own;
+	const char *thread = json_string_value(json_object_get(m, "thread_id"));
+	int locked;
+	memset(&own, 0, sizeof(own));
+	if (t == NULL && thread && id_ok(thread) && pst__thread_load(c, &ppl, thread, &own) == PST_OK)
+		t = &own;
 	/* the cache and the inbound chains are loaded, changed and stored again: one process at a time (when
 	 * the lock cannot be had, the store itself is unusable and the cycle fails on its own) */
-	int locked = pst__lock(c) == PST_OK;
-	decrypt_locked(c, m, out);
+	locked = pst__lock(c) == PST_OK;
+	decrypt_locked(c, t, m, out);
 	if (locked)
 		pst__unlock(c);
+	pst__thread_free(&own);
+	pst__people_free(&ppl);
 	return PST_OK;
 }
 
-static void decrypt_locked(pst_client *c, json_t *m, pst_message *out)
+static void decrypt_locked(pst_client *c, const struct pst__thread *t, json_t *m, pst_message *out)
 {
 	const char *body = json_string_value(json_object_get(m, "body"));
 	const char *thread = json_string_value(json_object_get(m, "thread_id"));
 	const char *mid = json_string_value(json_object_get(m, "message_id"));
 	const char *sender_dev = json_string_value(json_object_get(m, "sender_device_id"));
-	struct inbound_set set = {NULL, 0};
+	const char *server_sender = json_string_value(json_object_get(m, "sender_id"));
+	struct inbound_set set = {NULL, NULL, 0};
+	struct proto_envelope info;
 	unsigned char *env = NULL, *plain = NULL;
-	size_t env_len = 0, plain_len = 0, which = 0;
-	json_t *cache = NULL;
+	size_t env_len = 0, plain_len = 0, which = 0, k;
+	json_t *cache = NULL, *hit;
 	int e;
 
 	memset(out, 0, sizeof(*out));
@@ -681,8 +771,11 @@ static void decrypt_locked(pst_client *c, json_t *m, pst_message *out)
 	if (out->deleted || body == NULL || thread == NULL || mid == NULL || !id_ok(thread))
 		return;
 	cache = plain_load(c, thread);
-	if (json_is_string(json_object_get(cache, mid))) { /* decrypted before: its key is gone, its text kept */
-		out->text = strdup(json_string_value(json_object_get(cache, mid)));
+	hit = json_object_get(cache, mid);
+	if (json_is_string(json_object_get(hit, "t"))) { /* decrypted before: its key is gone, its text and findings kept */
+		out->text = strdup(json_string_value(json_object_get(hit, "t")));
+		apply_findings(out, json_string_value(json_object_get(hit, "s")), server_sender, (unsigned)json_integer_value(json_object_get(hit, "f")),
+			       json_string_value(json_object_get(hit, "n")));
 		goto out;
 	}
 	out->decrypt = PST_ERR_CRYPTO;
@@ -690,18 +783,49 @@ static void decrypt_locked(pst_client *c, json_t *m, pst_message *out)
 		goto out;
 	if (inbound_load(c, thread, &set) != PST_OK || (plain = malloc(env_len + 1)) == NULL)
 		goto out;
-	e = proto_decrypt(set.s, set.n, thread, sender_dev, env, env_len, plain, env_len, &plain_len, &which);
+	{
+		/* the index the session had reached before: a lower one now is out of order */
+		struct proto_envelope peek;
+		uint32_t before = 0;
+		int have_before = 0;
+		if (proto_envelope_decode(env, env_len, &peek) == PROTO_E_OK)
+			for (k = 0; k < set.n; k++)
+				if (strcmp(set.s[k].sender_device_id, peek.sender_device_id) == 0 &&
+				    sodium_memcmp(set.s[k].session_id, peek.session_id, PROTO_SESSION_ID_BYTES) == 0) {
+					before = set.s[k].next_index;
+					have_before = set.s[k].next_index > set.s[k].start_index;
+				}
+		e = proto_decrypt(set.s, set.n, thread, sender_dev, env, env_len, plain, env_len, &plain_len, &which, &info);
+		if (e == PROTO_E_OK && have_before && info.index < before)
+			add_notice(out, PST_MSG_OUT_OF_ORDER, "This message arrived after a later one from the same sender (out of order).");
+	}
 	if (e == PROTO_E_OK) {
+		const char *signer = set.owner[which];
+		char line[320];
 		/* Another client may have sent bytes that are not UTF-8: repaired, the text is always a valid
 		 * string for the caller and for the cache. The cache is written before the key state: the key
 		 * is erased on disk only once the text it opened is kept (else the next read decrypts again). */
 		out->text = utf8_repair((const char *)plain, plain_len);
 		out->decrypt = PST_OK;
-		if (out->text && json_object_set_new(cache, mid, json_string(out->text)) == 0 &&
+		if (signer[0] && server_sender && strcmp(signer, server_sender) != 0) {
+			snprintf(line, sizeof(line), "The server labelled this message as sent by %.64s, but it was signed by a device of %.64s.",
+				 server_sender, signer);
+			add_notice(out, PST_MSG_RELABELLED, line);
+		}
+		if (t && !pst__thread_knows_head(t, info.head))
+			add_notice(out, PST_MSG_UNKNOWN_HEAD,
+				   "It was sent under a list of members this device never saw (the server may be showing people different member lists).");
+		apply_findings(out, signer, server_sender, out->flags, NULL);
+		if (out->text &&
+		    json_object_set_new(cache, mid, json_pack("{s:s,s:s,s:i,s:s?}", "t", out->text, "s", signer, "f", (int)out->flags, "n", out->notice)) == 0 &&
 		    plain_save(c, thread, cache) == PST_OK)
 			inbound_save(c, thread, &set);
 	} else if (e == PROTO_E_UNKNOWN_SESSION || e == PROTO_E_BEFORE_SESSION || e == PROTO_E_KEY_DISCARDED)
 		out->decrypt = PST_ERR_NO_KEY;
+	else if (e == PROTO_E_VERSION)
+		add_notice(out, 0, "Sent with protocol version 1, which this client does not read.");
+	else if (e == PROTO_E_WRONG_THREAD)
+		add_notice(out, 0, "This message was written for another conversation: not shown.");
 out:
 	if (plain) {
 		sodium_memzero(plain, env_len + 1);
@@ -710,7 +834,55 @@ out:
 	free(env);
 	inbound_free(&set);
 	json_decref(cache);
-	return;
+}
+
+/*
+ * Gaps (docs/protocol.md §18): within one page, the messages of one sender session carry consecutive
+ * indexes. Indexes skipped between two readable messages of a session, beyond the deleted messages of that
+ * device in between, were dropped or withheld: the later message says how many are missing.
+ */
+static void find_gaps(json_t *list, pst_message *msgs, size_t n)
+{
+	struct proto_envelope *hdr = calloc(n + 1, sizeof(*hdr));
+	unsigned char *env = NULL;
+	int *ok = calloc(n + 1, sizeof(*ok));
+	size_t i, j, k;
+
+	if (hdr == NULL || ok == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const char *body = json_string_value(json_object_get(json_array_get(list, i), "body"));
+		size_t len = 0;
+		if (msgs[i].text == NULL || body == NULL || (env = malloc(strlen(body) + 1)) == NULL)
+			continue;
+		ok[i] = b64url_decode(body, strlen(body), env, strlen(body) + 1, &len) == 0 && proto_envelope_decode(env, len, &hdr[i]) == PROTO_E_OK;
+		free(env);
+		env = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t missing;
+		size_t deleted = 0;
+		char line[320];
+		if (!ok[i])
+			continue;
+		for (j = i; j-- > 0;) /* the previous readable message of the same session */
+			if (ok[j] && strcmp(hdr[j].sender_device_id, hdr[i].sender_device_id) == 0 &&
+			    sodium_memcmp(hdr[j].session_id, hdr[i].session_id, PROTO_SESSION_ID_BYTES) == 0)
+				break;
+		if (j == (size_t)-1 || hdr[i].index <= hdr[j].index + 1)
+			continue;
+		for (k = j + 1; k < i; k++)
+			deleted += msgs[k].deleted && msgs[k].sender_device_id && strcmp(msgs[k].sender_device_id, hdr[i].sender_device_id) == 0;
+		missing = hdr[i].index - hdr[j].index - 1;
+		if (missing <= deleted)
+			continue;
+		snprintf(line, sizeof(line), "%u message%s from %.64s %s missing before this one.", (unsigned)(missing - deleted),
+			 missing - deleted == 1 ? "" : "s", msgs[i].sender_id ? msgs[i].sender_id : "this sender", missing - deleted == 1 ? "is" : "are");
+		add_notice(&msgs[i], PST_MSG_GAP, line);
+	}
+out:
+	free(hdr);
+	free(ok);
 }
 
 pst_status pst_read(pst_client *c, const char *thread_id, int limit, pst_message **msgs_out, size_t *n_out)
@@ -721,12 +893,15 @@ pst_status pst_read(pst_client *c, const char *thread_id, int limit, pst_message
 pst_status pst_read_before(pst_client *c, const char *thread_id, int64_t before_seq, int limit, pst_message **msgs_out,
 			   size_t *n_out)
 {
-	json_t *t = NULL, *out = NULL, *devices = NULL, *m, *list;
+	struct pst__people ppl = {NULL, 0};
+	struct pst__thread t;
+	json_t *out = NULL, *m, *list;
 	pst_message *msgs = NULL;
 	char suffix[96], *path = NULL;
 	size_t i, n = 0;
 	pst_status st;
 
+	memset(&t, 0, sizeof(t));
 	if (msgs_out)
 		*msgs_out = NULL;
 	if (n_out)
@@ -738,10 +913,14 @@ pst_status pst_read_before(pst_client *c, const char *thread_id, int64_t before_
 	c->notice[0] = '\0';
 	if ((st = pst_sync(c)) != PST_OK) /* take any key hand-overs first */
 		return st;
-	if ((st = thread_devices(c, thread_id, &devices, &t)) != PST_OK)
+	if ((st = pst__thread_load(c, &ppl, thread_id, &t)) != PST_OK)
 		goto out;
+	if (t.problem[0])
+		snprintf(c->notice, sizeof(c->notice), "%s", t.problem);
+	else
+		readers_notice(c, &t);
 	if (before_seq == 0)
-		before_seq = json_integer_value(json_object_get(t, "last_seq")) + 1;
+		before_seq = json_integer_value(json_object_get(t.view, "last_seq")) + 1;
 	snprintf(suffix, sizeof(suffix), "/messages?before=%lld&limit=%d", (long long)before_seq, limit);
 	if ((path = thread_path(thread_id, suffix)) == NULL) {
 		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
@@ -755,15 +934,16 @@ pst_status pst_read_before(pst_client *c, const char *thread_id, int64_t before_
 		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	json_array_foreach(list, i, m) pst__decrypt_message(c, m, &msgs[n++]);
+	json_array_foreach(list, i, m) pst__decrypt_message(c, &t, m, &msgs[n++]);
+	find_gaps(list, msgs, n);
 	*msgs_out = msgs;
 	*n_out = n;
 	msgs = NULL;
 out:
 	free(path);
 	free(msgs);
-	json_decref(devices);
-	json_decref(t);
+	pst__thread_free(&t);
+	pst__people_free(&ppl);
 	json_decref(out);
 	return st;
 }
@@ -818,201 +998,4 @@ pst_status pst_share_open(pst_client *c, const char *thread_id, const char *shar
 		}
 	pst_messages_free(msgs, n);
 	return *msg_out ? PST_OK : pst__fail(c, PST_ERR_NOT_FOUND, "that share is not among the thread's last 200 messages");
-}
-
-/* ---- the live stream ---- */
-
-struct watch {
-	pst_client *c;
-	pst_event_cb cb;
-	void *arg;
-	char *line;     /* the line being read */
-	size_t len;
-	char *data;     /* the event's data lines */
-	size_t dlen;
-	char event[48];
-	int stop;
-};
-
-static void dispatch(struct watch *w)
-{
-	json_error_t jerr;
-	json_t *ev = w->data ? json_loadb(w->data, w->dlen, 0, &jerr) : NULL;
-	const char *type = json_string_value(json_object_get(ev, "type"));
-	pst_message msg;
-	int has_msg = 0;
-
-	if (ev == NULL || type == NULL)
-		goto out;
-	if (strcmp(type, "to_device") == 0)
-		take_handover(w->c, ev);
-	if (strcmp(type, "message.created") == 0 && json_is_object(json_object_get(ev, "message"))) {
-		pst__decrypt_message(w->c, json_object_get(ev, "message"), &msg);
-		has_msg = 1;
-	}
-	if (json_string_value(json_object_get(ev, "cursor")))
-		snprintf(w->c->cursor, sizeof(w->c->cursor), "%s", json_string_value(json_object_get(ev, "cursor")));
-	pst__save_session(w->c);
-	if (w->cb && w->cb(w->arg, type, w->data, has_msg ? &msg : NULL))
-		w->stop = 1;
-	if (has_msg)
-		pst__message_clear(&msg);
-out:
-	json_decref(ev);
-	free(w->data);
-	w->data = NULL;
-	w->dlen = 0;
-	w->event[0] = '\0';
-}
-
-/* One SSE line (without its newline). */
-static void sse_line(struct watch *w, const char *line, size_t n)
-{
-	if (n == 0) { /* a blank line ends an event */
-		if (w->data)
-			dispatch(w);
-		return;
-	}
-	if (n >= 5 && memcmp(line, "data:", 5) == 0) {
-		size_t skip = (n > 5 && line[5] == ' ') ? 6 : 5;
-		char *nd = realloc(w->data, w->dlen + (n - skip) + 2);
-		if (nd == NULL)
-			return;
-		if (w->dlen)
-			nd[w->dlen++] = '\n';
-		memcpy(nd + w->dlen, line + skip, n - skip);
-		w->dlen += n - skip;
-		nd[w->dlen] = '\0';
-		w->data = nd;
-	}
-	/* id: and event: are repeated inside the data; comments (":") are heartbeats */
-}
-
-static size_t sse_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct watch *w = arg;
-	size_t n = size * nmemb, i;
-	for (i = 0; i < n && !w->stop; i++) {
-		if (ptr[i] == '\n') {
-			size_t l = w->len;
-			if (l && w->line[l - 1] == '\r')
-				l--;
-			sse_line(w, w->line ? w->line : "", l);
-			w->len = 0;
-			continue;
-		}
-		if (w->len >= (1u << 22))
-			return 0; /* a line over 4 MiB: not a stream from our server */
-		{
-			char *nl = realloc(w->line, w->len + 2);
-			if (nl == NULL)
-				return 0;
-			w->line = nl;
-			w->line[w->len++] = ptr[i];
-			w->line[w->len] = '\0';
-		}
-	}
-	return w->stop ? 0 : n;
-}
-
-void pst_watch_stop(pst_client *c)
-{
-	if (c)
-		c->stop_watch = 1;
-}
-
-/* libcurl calls this about once a second even on an idle stream: the place to notice pst_watch_stop. */
-static int watch_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
-{
-	struct watch *w = arg;
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	if (w->c->stop_watch)
-		w->stop = 1;
-	return w->stop;
-}
-
-pst_status pst_watch(pst_client *c, pst_event_cb cb, void *arg, int max_seconds)
-{
-	struct watch w;
-	time_t deadline = max_seconds > 0 ? time(NULL) + max_seconds : 0;
-	pst_status st = PST_OK;
-	int failures = 0;
-
-	if (c == NULL)
-		return PST_ERR_INVALID;
-	if (!c->token[0])
-		return pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
-	if (c->stream == NULL && (c->stream = curl_easy_init()) == NULL)
-		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	memset(&w, 0, sizeof(w));
-	w.c = c;
-	w.cb = cb;
-	w.arg = arg;
-	c->stop_watch = 0;
-	if ((st = pst_sync(c)) != PST_OK) /* hand-overs that came while away */
-		return st;
-	while (!w.stop && !c->stop_watch) {
-		struct curl_slist *hdrs = NULL;
-		char *url = NULL, auth[160];
-		CURLcode cc;
-		long status = 0, left = deadline ? (long)(deadline - time(NULL)) : 0;
-		if (deadline && left <= 0)
-			break;
-		if (asprintf(&url, "%s/v1/events%s%s", c->server, c->cursor[0] ? "?since=" : "", c->cursor) < 0) {
-			st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
-			break;
-		}
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
-		hdrs = curl_slist_append(hdrs, auth);
-		hdrs = curl_slist_append(hdrs, "Accept: text/event-stream");
-		sodium_memzero(auth, sizeof(auth));
-		curl_easy_reset(c->stream);
-		curl_easy_setopt(c->stream, CURLOPT_URL, url);
-		curl_easy_setopt(c->stream, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(c->stream, CURLOPT_WRITEFUNCTION, sse_write);
-		curl_easy_setopt(c->stream, CURLOPT_WRITEDATA, &w);
-		curl_easy_setopt(c->stream, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c->stream, CURLOPT_TCP_NODELAY, 1L);
-		curl_easy_setopt(c->stream, CURLOPT_CONNECTTIMEOUT, 10L);
-		curl_easy_setopt(c->stream, CURLOPT_PROTOCOLS_STR, "http,https");
-		/* a stream with no heartbeat for 40 s is dead: the server sends one every 15 s */
-		curl_easy_setopt(c->stream, CURLOPT_XFERINFOFUNCTION, watch_progress);
-		curl_easy_setopt(c->stream, CURLOPT_XFERINFODATA, &w);
-		curl_easy_setopt(c->stream, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(c->stream, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(c->stream, CURLOPT_LOW_SPEED_TIME, 40L);
-		if (deadline)
-			curl_easy_setopt(c->stream, CURLOPT_TIMEOUT, left);
-		cc = curl_easy_perform(c->stream);
-		curl_easy_getinfo(c->stream, CURLINFO_RESPONSE_CODE, &status);
-		curl_slist_free_all(hdrs);
-		free(url);
-		w.len = 0;
-		if (w.stop)
-			break;
-		if (status == 401) {
-			st = pst__fail(c, PST_ERR_AUTH, "the session ended (log in again)");
-			break;
-		}
-		if (status >= 400) {
-			st = pst__fail(c, PST_ERR_HTTP, "the event stream was refused (HTTP %ld)", status);
-			break;
-		}
-		if (cc == CURLE_OPERATION_TIMEDOUT && deadline && time(NULL) >= deadline)
-			break;
-		/* dropped: come back from the last cursor, a little later each time */
-		failures = status == 200 ? 0 : failures + 1;
-		if (failures > 30) {
-			st = pst__fail(c, PST_ERR_NETWORK, "the event stream keeps failing: %s", curl_easy_strerror(cc));
-			break;
-		}
-		if (!c->stop_watch)
-			sleep(failures ? (failures < 5 ? (unsigned)failures : 5u) : 1u);
-	}
-	free(w.line);
-	free(w.data);
-	return st;
 }

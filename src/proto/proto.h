@@ -23,7 +23,7 @@
 /* ---- sizes and limits (docs/protocol.md §2) ---- */
 
 #define PROTO_MAGIC 0x50u   /* 'P': first byte of every binary structure of this protocol */
-#define PROTO_VERSION 0x01u /* the only version this code speaks */
+#define PROTO_VERSION 0x02u /* the only version this code speaks (version 1 is refused: PROTO_E_VERSION) */
 
 #define PROTO_ID_MAX 64 /* thread, device and user ids: 1..64 bytes of 0x21..0x7e */
 #define PROTO_SIGN_PK_BYTES 32
@@ -39,16 +39,19 @@
 #define PROTO_TAG_BYTES 16
 #define PROTO_SEAL_BYTES 48 /* crypto_box_SEALBYTES */
 #define PROTO_HASH_BYTES 32 /* recipient-set hash */
+#define PROTO_HEAD_BYTES 32 /* a membership chain head: BLAKE2b-256 of the newest link (§15) */
 
 #define PROTO_INDEX_MAX 0xFFFFFFFEu /* highest message index; 0xFFFFFFFF is never valid */
 #define PROTO_PLAINTEXT_MAX 65024u  /* largest plaintext of one envelope */
 /* Envelope bytes around the plaintext for thread and device ids of tlen and dlen bytes. */
 #define PROTO_ENVELOPE_OVERHEAD(tlen, dlen) \
-	(3u + 1u + (size_t)(tlen) + 1u + (size_t)(dlen) + 16u + 4u + 24u + 4u + 16u + 64u)
-#define PROTO_ENVELOPE_MAX (PROTO_PLAINTEXT_MAX + PROTO_ENVELOPE_OVERHEAD(PROTO_ID_MAX, PROTO_ID_MAX)) /* 65285 */
-/* Signed session-key payload and its sealed form (largest ids). */
-#define PROTO_HANDOVER_PAYLOAD_MAX (3u + 3u * (1u + PROTO_ID_MAX) + 16u + 4u + 32u + 64u) /* 314 */
-#define PROTO_HANDOVER_SEALED_MAX (PROTO_HANDOVER_PAYLOAD_MAX + PROTO_SEAL_BYTES)         /* 362 */
+	(3u + 1u + (size_t)(tlen) + 1u + (size_t)(dlen) + 32u + 16u + 4u + 24u + 4u + 16u + 64u)
+#define PROTO_ENVELOPE_MAX (PROTO_PLAINTEXT_MAX + PROTO_ENVELOPE_OVERHEAD(PROTO_ID_MAX, PROTO_ID_MAX)) /* 65317 */
+/* Signed session-key payload and its sealed form (largest ids): docs/protocol.md §6 and §17. */
+#define PROTO_HANDOVER_PAYLOAD_MAX (3u + 3u * (1u + PROTO_ID_MAX) + 32u + 16u + 4u + 32u + 64u) /* 346 */
+#define PROTO_HANDOVER_HEADER_MAX (3u + 1u + PROTO_ID_MAX + 4u + 4u + 32u + 24u)               /* 136 */
+#define PROTO_HANDOVER_SEALED_MAX (PROTO_HANDOVER_HEADER_MAX + PROTO_HANDOVER_PAYLOAD_MAX + 16u) /* 498 */
+#define PROTO_PREKEY_BYTES 32 /* an X25519 prekey (public or secret) */
 
 #define PROTO_MAX_SKIPPED 2000u /* skipped message keys an inbound session keeps */
 #define PROTO_MAX_JUMP 25000u   /* largest forward jump of one decryption */
@@ -58,7 +61,7 @@
 #define PROTO_RECIPIENTS_MAX 1024u                            /* device ids in one recipient set */
 #define PROTO_FINGERPRINT_LEN 36                              /* "ddddd ddddd ddddd ddddd ddddd ddddd" + NUL */
 
-#define PROTO_OUTBOUND_STATE_MAX (3u + 2u * (1u + PROTO_ID_MAX) + 16u + 32u + 4u + 8u + 32u) /* 225 */
+#define PROTO_OUTBOUND_STATE_MAX (3u + 2u * (1u + PROTO_ID_MAX) + 16u + 32u + 4u + 8u + 32u + 32u) /* 257 */
 #define PROTO_INBOUND_STATE_MAX \
 	(3u + 2u * (1u + PROTO_ID_MAX) + 32u + 16u + 32u + 16u + PROTO_MAX_SKIPPED * 36u) /* 72229 */
 
@@ -83,7 +86,9 @@
 	X(TOO_FAR,         "the message index jumps too far ahead") \
 	X(DECRYPT,         "authenticated decryption failed") \
 	X(EXHAUSTED,       "the outbound session has no index left; rotate") \
-	X(CRYPTO,          "a libsodium call failed")
+	X(CRYPTO,          "a libsodium call failed") \
+	X(CHAIN,           "the membership link does not extend the chain or breaks its rules") \
+	X(WRONG_KEY,       "the recovery key or code does not match")
 
 enum proto_err {
 #define PROTO_ERR_ENUM(name, msg) PROTO_E_##name,
@@ -111,6 +116,8 @@ struct proto_outbound {
 	uint32_t next_index;                            /* index of the next message */
 	int64_t created_at_ms;                          /* caller's clock, Unix ms */
 	unsigned char recipients_hash[PROTO_HASH_BYTES]; /* proto_recipients_hash of the set it was shared with */
+	unsigned char head[PROTO_HEAD_BYTES];           /* the membership chain head it is bound to (the caller
+							 * sets it; proto_outbound_new zeroes it) */
 };
 
 /* One kept message key of an index that was skipped over. */
@@ -138,6 +145,7 @@ struct proto_envelope {
 	unsigned version, type;
 	char thread_id[PROTO_ID_MAX + 1];
 	char sender_device_id[PROTO_ID_MAX + 1];
+	unsigned char head[PROTO_HEAD_BYTES]; /* the membership chain head the sender had verified */
 	unsigned char session_id[PROTO_SESSION_ID_BYTES];
 	uint32_t index;
 	unsigned char nonce[PROTO_NONCE_BYTES];
@@ -263,7 +271,8 @@ int proto_envelope_decode(const unsigned char *env, size_t len, struct proto_env
 /*
  * Verify and decrypt env[0..len), a message the server delivered in thread_id from sender_device_id.
  * sessions[0..n) are the caller's candidate inbound sessions (n may be 0); the one matching the envelope's
- * sender device and session id is used, its index is stored in *which (optional), and on success it
+ * sender device and session id is used, its index is stored in *which (optional), the decoded header
+ * (head, session id, index: for order and membership checks) in *info (optional; ciphertext NULL), and on success it
  * advances (skipped keys kept, used keys erased) — the caller then persists it. Plaintext goes to out
  * (capacity cap, ciphertext_len - 16 bytes needed), its length to *out_len.
  * Errors, with no session changed: PROTO_E_INVALID_ARG, PROTO_E_TOO_LARGE, PROTO_E_MALFORMED,
@@ -273,34 +282,51 @@ int proto_envelope_decode(const unsigned char *env, size_t len, struct proto_env
  */
 int proto_decrypt(struct proto_inbound *sessions, size_t n, const char *thread_id, const char *sender_device_id,
 		  const unsigned char *env, size_t len, unsigned char *out, size_t cap, size_t *out_len,
-		  size_t *which);
+		  size_t *which, struct proto_envelope *info);
 
 /* ---- session hand-over (proto_handover.c) ---- */
 
 /*
- * Share s at its current index with one recipient device: build the signed session-key payload (signed
- * by sign_sk, addressed to recipient_device_id) and seal it to recipient_box_pk with crypto_box_seal.
- * Writes at most PROTO_HANDOVER_SEALED_MAX bytes to out and the length to *out_len; the caller
- * base64url-encodes it for a to-device `body`. Errors: PROTO_E_INVALID_ARG, PROTO_E_BUFFER_TOO_SMALL,
- * PROTO_E_EXHAUSTED, PROTO_E_CRYPTO. The payload is wiped before returning.
+ * Share s at its current index with one recipient device (docs/protocol.md §17): build the signed
+ * session-key payload (signed by sign_sk, addressed to recipient_device_id, bound to s->head) and encrypt it
+ * under a key from a fresh ephemeral X25519 key and the recipient's box key, its signed prekey (spk_id, spk:
+ * required) and one-time prekey (opk_id, opk; 0 and NULL when the recipient had none left). The caller has
+ * verified both prekeys' signatures (PROTO_ST_PREKEY by the recipient device). Writes at most
+ * PROTO_HANDOVER_SEALED_MAX bytes to out. Errors: PROTO_E_INVALID_ARG, PROTO_E_BUFFER_TOO_SMALL,
+ * PROTO_E_EXHAUSTED, PROTO_E_CRYPTO (a low-order key). Secrets are wiped before returning.
  */
 int proto_handover_seal(const struct proto_outbound *s, const unsigned char sign_sk[PROTO_SIGN_SK_BYTES],
 			const char *recipient_device_id, const unsigned char recipient_box_pk[PROTO_BOX_PK_BYTES],
-			unsigned char *out, size_t cap, size_t *out_len);
+			uint32_t spk_id, const unsigned char spk[PROTO_PREKEY_BYTES], uint32_t opk_id,
+			const unsigned char *opk, unsigned char *out, size_t cap, size_t *out_len);
 
 /*
- * Open a sealed hand-over received by this device (me, my_device_id) from expected_sender_device_id,
- * whose registered signing key is expected_sender_sign_pk: unseal, parse, verify the inner signature,
- * check the sender, the recipient and (when expected_thread_id is not NULL) the thread. On success *in is a
- * fresh inbound session starting at the shared index; when expected_thread_id is NULL the caller must
- * check that the sender belongs to in->thread_id. Errors: PROTO_E_INVALID_ARG, PROTO_E_TOO_LARGE,
- * PROTO_E_DECRYPT (not sealed to me), PROTO_E_MALFORMED, PROTO_E_VERSION, PROTO_E_BAD_SIGNATURE,
- * PROTO_E_WRONG_SENDER, PROTO_E_WRONG_RECIPIENT, PROTO_E_WRONG_THREAD; *in is untouched on error.
+ * Read a received container's header without any key: the device it is addressed to and the ids of the
+ * prekeys it used (opk_id 0: none), so the receiver can find their secret halves. Errors: PROTO_E_INVALID_ARG,
+ * PROTO_E_TOO_LARGE, PROTO_E_MALFORMED, PROTO_E_VERSION.
+ */
+int proto_handover_peek(const unsigned char *sealed, size_t len, char recipient[PROTO_ID_MAX + 1], uint32_t *spk_id,
+			uint32_t *opk_id);
+
+/*
+ * Open a hand-over received by this device (me, my_device_id) with the secret halves of the prekeys it
+ * names (opk_sk NULL exactly when its opk_id is 0), from expected_sender_device_id whose certified signing
+ * key is expected_sender_sign_pk: decrypt, parse, verify the inner signature, check the sender, the
+ * recipient and (when expected_thread_id is not NULL) the thread. On success *in is a fresh inbound session
+ * starting at the shared index and head_out (optional) the membership head the sender bound; when
+ * expected_thread_id is NULL the caller must check that the sender belongs to in->thread_id. The caller
+ * then erases the one-time prekey. Errors: PROTO_E_INVALID_ARG, PROTO_E_TOO_LARGE, PROTO_E_DECRYPT (not for
+ * me, or altered), PROTO_E_MALFORMED, PROTO_E_VERSION, PROTO_E_BAD_SIGNATURE, PROTO_E_WRONG_SENDER,
+ * PROTO_E_WRONG_RECIPIENT, PROTO_E_WRONG_THREAD; *in is untouched on error.
  */
 int proto_handover_open(const unsigned char *sealed, size_t len, const struct proto_device_keys *me,
+			const unsigned char spk_sk[PROTO_PREKEY_BYTES], const unsigned char *opk_sk,
 			const char *my_device_id, const char *expected_sender_device_id,
 			const unsigned char expected_sender_sign_pk[PROTO_SIGN_PK_BYTES],
-			const char *expected_thread_id, struct proto_inbound *in);
+			const char *expected_thread_id, struct proto_inbound *in, unsigned char head_out[PROTO_HEAD_BYTES]);
+
+/* A fresh X25519 prekey pair (crypto_box_keypair). The caller wipes sk. */
+int proto_prekey_new(unsigned char pk[PROTO_PREKEY_BYTES], unsigned char sk[PROTO_PREKEY_BYTES]);
 
 /* ---- stored state (proto_state.c). The bytes hold secrets: the key store must seal them at rest. ---- */
 
@@ -329,5 +355,200 @@ int proto_inbound_save(const struct proto_inbound *in, unsigned char *out, size_
  * Errors: PROTO_E_INVALID_ARG, PROTO_E_TOO_LARGE, PROTO_E_MALFORMED, PROTO_E_VERSION; *in untouched then.
  */
 int proto_inbound_load(struct proto_inbound *in, const unsigned char *bytes, size_t len);
+
+/* ==== version 2: identities, signed statements, membership chains, prekeys (docs/protocol.md §12-§18) ==== */
+
+#define PROTO_ID_KEY_BYTES 32       /* an account's identity key (Ed25519 public) */
+#define PROTO_LINK_NONCE_BYTES 16
+#define PROTO_IDS_MAX 1025          /* user ids in one membership link, thread ids in one app authorisation */
+#define PROTO_STATEMENT_MAX (3u + 6u * (1u + PROTO_ID_MAX) + 3u * 32u + 16u + 8u + 8u + 8u + 2u + \
+			     PROTO_IDS_MAX * (1u + PROTO_ID_MAX) + 64u) /* 67151: any signed statement */
+#define PROTO_SAFETY_LEN 72         /* 12 groups of 5 digits, spaces between, NUL */
+#define PROTO_CODE_LEN 15           /* approval code "XXXX-XXXX-XXXX" + NUL (60 bits) */
+#define PROTO_RECOVERY_BYTES 20     /* the secret of a recovery key (160 bits) */
+#define PROTO_RECOVERY_LEN 45       /* 9 groups of 4 base32 characters (the last a check), dashes, NUL */
+#define PROTO_BACKUP_MAX 256        /* an identity backup (type 0x25) */
+#define PROTO_IDENTITY_BOX_MAX (3u + 1u + PROTO_ID_MAX + 32u + PROTO_SEAL_BYTES) /* 148 */
+#define PROTO_BACKUP_OPS_MAX 16u            /* argon2id limits a client accepts from a backup */
+#define PROTO_BACKUP_MEM_MAX (1024u << 20)
+
+/* Statement types (byte 2), each signed by the key the table of docs/protocol.md §13 names. */
+enum proto_statement_type {
+	PROTO_ST_IDENTITY = 0x20,      /* an account's identity key, self-signed */
+	PROTO_ST_DEVICE_CERT = 0x21,   /* identity signs a device's keys */
+	PROTO_ST_DEVICE_REVOKE = 0x22, /* identity removes a device, for good */
+	PROTO_ST_PREKEY = 0x23,        /* a device signs one of its X25519 prekeys */
+	PROTO_ST_CONTACT = 0x24,       /* identity records another account's identity key: seen or verified */
+	PROTO_ST_LINK = 0x30,          /* a device of a member changes a thread's membership */
+	PROTO_ST_APP_AUTH = 0x40,      /* identity lets a partner app's device read and write */
+	PROTO_ST_APP_REVOKE = 0x41,    /* identity ends that */
+	PROTO_ST_APP_CONSENT = 0x42,   /* identity of a friend in an app thread accepts (or declines) the app */
+};
+
+/* Membership link operations and thread kinds (PROTO_ST_LINK). */
+enum { PROTO_LINK_CREATE = 1, PROTO_LINK_ADD = 2, PROTO_LINK_REMOVE = 3 };
+enum { PROTO_THREAD_DIRECT = 1, PROTO_THREAD_GROUP = 2 };
+/* Contact statement levels (PROTO_ST_CONTACT). */
+enum { PROTO_CONTACT_SEEN = 1, PROTO_CONTACT_VERIFIED = 2, PROTO_CONTACT_UNVERIFIED = 3 };
+/* Prekey kinds (PROTO_ST_PREKEY). */
+enum { PROTO_PREKEY_ONE_TIME = 1, PROTO_PREKEY_SIGNED = 2 };
+
+/*
+ * A signed statement, decoded. Which fields a type uses is the layout table of docs/protocol.md §13 (and
+ * of proto_statement.c); the others are zero. Plain data, ~68 KB because of ids[]: allocate it on the heap.
+ */
+struct proto_statement {
+	unsigned type;                          /* enum proto_statement_type */
+	char user_id[PROTO_ID_MAX + 1];         /* IDENTITY: the account; CONTACT: the other account */
+	char username[PROTO_ID_MAX + 1];        /* IDENTITY */
+	char device_id[PROTO_ID_MAX + 1];       /* DEVICE_CERT, DEVICE_REVOKE, PREKEY, APP_AUTH, APP_REVOKE */
+	char thread_id[PROTO_ID_MAX + 1];       /* APP_CONSENT */
+	char client_id[PROTO_ID_MAX + 1];       /* APP_AUTH, APP_REVOKE, APP_CONSENT */
+	char grant_id[PROTO_ID_MAX + 1];        /* APP_AUTH, APP_REVOKE */
+	char actor_user_id[PROTO_ID_MAX + 1];   /* LINK: who makes the change */
+	char actor_device_id[PROTO_ID_MAX + 1]; /* LINK: the device that signs it */
+	unsigned char key[32];  /* IDENTITY: id_pk; DEVICE_CERT, DEVICE_REVOKE, APP_AUTH: sign_pk; PREKEY: the
+				 * X25519 key; CONTACT: the other account's id_pk */
+	unsigned char key2[32]; /* DEVICE_CERT, APP_AUTH: box_pk */
+	unsigned char prev[PROTO_HEAD_BYTES];           /* LINK: hash of the link before (zeros for CREATE) */
+	unsigned char nonce[PROTO_LINK_NONCE_BYTES];    /* LINK: random (makes every thread id unique) */
+	unsigned op;            /* LINK: PROTO_LINK_*; CONTACT: PROTO_CONTACT_*; PREKEY: PROTO_PREKEY_*;
+				 * APP_CONSENT: 1 accept, 0 decline */
+	unsigned kind;          /* LINK: PROTO_THREAD_* */
+	uint32_t key_id;        /* PREKEY */
+	uint64_t at_ms;         /* every type: when it was made (the signer's clock, Unix ms) */
+	uint64_t expires_ms;    /* APP_AUTH */
+	size_t n_ids;           /* LINK: members (CREATE: all, the actor too; ADD/REMOVE: exactly one);
+				 * APP_AUTH: the threads it covers besides the app's own (0..PROTO_IDS_MAX) */
+	char ids[PROTO_IDS_MAX][PROTO_ID_MAX + 1];
+	size_t signed_len;      /* parse: bytes [0, signed_len) are what the signature covers */
+	unsigned char sig[PROTO_SIG_BYTES];
+};
+
+/*
+ * Encode st (its type's fields) and sign it with the 64-byte Ed25519 secret key sk (the identity's or the
+ * device's, per type). Writes at most PROTO_STATEMENT_MAX bytes to out and the length to *out_len.
+ * st->signed_len and st->sig are not read. Errors: PROTO_E_INVALID_ARG (unknown type, a bad id, counts out
+ * of range), PROTO_E_BUFFER_TOO_SMALL.
+ */
+int proto_statement_sign(const struct proto_statement *st, const unsigned char sk[PROTO_SIGN_SK_BYTES],
+			 unsigned char *out, size_t cap, size_t *out_len);
+
+/*
+ * Decode in[0..len) into *st without checking the signature (strict: exact length, valid ids, known
+ * type, counts in range, no trailing bytes). want_type 0 accepts any type, else only that one.
+ * Errors: PROTO_E_INVALID_ARG, PROTO_E_TOO_LARGE, PROTO_E_MALFORMED, PROTO_E_VERSION.
+ */
+int proto_statement_parse(const unsigned char *in, size_t len, unsigned want_type, struct proto_statement *st);
+
+/* proto_statement_parse, then the signature with pk. Adds PROTO_E_BAD_SIGNATURE. */
+int proto_statement_verify(const unsigned char *in, size_t len, unsigned want_type,
+			   const unsigned char pk[PROTO_SIGN_PK_BYTES], struct proto_statement *st);
+
+/* BLAKE2b-256 of in[0..len) (a link's hash, the next link's prev). Returns PROTO_E_OK or _INVALID_ARG. */
+int proto_statement_hash(const unsigned char *in, size_t len, unsigned char out[PROTO_HEAD_BYTES]);
+
+/* The thread id a CREATE link makes: "t_" + base64url(first 16 bytes of its hash). out: PROTO_ID_MAX + 1. */
+int proto_link_thread_id(const unsigned char create_hash[PROTO_HEAD_BYTES], char *out, size_t cap);
+
+/*
+ * A thread's membership as a verified chain computes it. Start with proto_chain_init, then apply the
+ * links in order with proto_chain_apply after checking each link's signature with the actor device's key
+ * (and that the device is the actor's: a certified device of actor_user_id, docs/protocol.md §15).
+ */
+struct proto_chain {
+	char thread_id[PROTO_ID_MAX + 1];   /* from the CREATE link */
+	unsigned kind;                      /* PROTO_THREAD_* */
+	char creator[PROTO_ID_MAX + 1];
+	unsigned char head[PROTO_HEAD_BYTES]; /* hash of the last link applied; zeros before the first */
+	uint32_t length;                    /* links applied */
+	size_t n_members;
+	char members[PROTO_IDS_MAX][PROTO_ID_MAX + 1]; /* in the order they joined */
+	size_t n_ever;                      /* direct threads: the two people of CREATE, who may rejoin */
+	char ever[2][PROTO_ID_MAX + 1];
+};
+
+void proto_chain_init(struct proto_chain *c);
+
+/*
+ * Apply one parsed link (link_hash = proto_statement_hash of its bytes): its prev must be c->head, and its
+ * operation must follow the rules (CREATE first, once: the actor among 2..PROTO_IDS_MAX distinct members,
+ * exactly 2 for a direct thread; ADD: group threads by any member, of someone not a member — and in a
+ * direct thread only one of its two people adding themself back; REMOVE: a member removed by themself, or
+ * by the creator). On success c moves on; on error c is unchanged. Errors: PROTO_E_INVALID_ARG,
+ * PROTO_E_CHAIN.
+ */
+int proto_chain_apply(struct proto_chain *c, const struct proto_statement *link, const unsigned char link_hash[PROTO_HEAD_BYTES]);
+
+/* 1 when user_id is a member of c now, else 0. */
+int proto_chain_is_member(const struct proto_chain *c, const char *user_id);
+
+/*
+ * The safety number of two accounts: 60 decimal digits, 12 groups of 5 separated by spaces, the same
+ * whichever side computes it (each side's 30 digits come from 5,200 iterations of SHA-512 over its
+ * identity key and user id; the smaller half first). out must hold PROTO_SAFETY_LEN bytes.
+ */
+int proto_safety_number(const char *user_a, const unsigned char id_pk_a[PROTO_ID_KEY_BYTES], const char *user_b,
+			const unsigned char id_pk_b[PROTO_ID_KEY_BYTES], char *out, size_t cap);
+
+/*
+ * The approval code a new device shows: 60 bits of BLAKE2b("postern-approval-v2:" || id(user) ||
+ * id(device) || sign_pk || box_pk) as 12 Crockford base32 characters, "XXXX-XXXX-XXXX". It commits to the
+ * new device's keys, so a server cannot offer another device under the same code. out: PROTO_CODE_LEN.
+ */
+int proto_approval_code(const char *user_id, const char *device_id, const unsigned char sign_pk[PROTO_SIGN_PK_BYTES],
+			const unsigned char box_pk[PROTO_BOX_PK_BYTES], char *out, size_t cap);
+
+/*
+ * A code as a person typed it into canonical form (upper case, Crockford's O->0, I/L->1, dashes and
+ * spaces dropped, then regrouped). Returns PROTO_E_OK or PROTO_E_MALFORMED (not 12 such characters).
+ */
+int proto_code_normalize(const char *typed, char *out, size_t cap);
+
+/* ---- identity keys, recovery keys and backups ---- */
+
+/* A fresh identity: a random 32-byte seed and its Ed25519 key pair. Wipe with sodium_memzero. */
+struct proto_identity {
+	unsigned char seed[PROTO_SEED_BYTES];
+	unsigned char pk[PROTO_ID_KEY_BYTES];
+	unsigned char sk[PROTO_SIGN_SK_BYTES];
+};
+int proto_identity_keygen(struct proto_identity *id);
+int proto_identity_from_seed(struct proto_identity *id, const unsigned char seed[PROTO_SEED_BYTES]);
+
+/* A new random recovery secret, and its text form "XXXX-XXXX-…-XXXX" (32 data characters and a 4-character
+ * check). out: PROTO_RECOVERY_LEN. */
+int proto_recovery_new(unsigned char secret[PROTO_RECOVERY_BYTES]);
+int proto_recovery_format(const unsigned char secret[PROTO_RECOVERY_BYTES], char *out, size_t cap);
+/* Parse a typed recovery key (case, dashes and spaces forgiven). PROTO_E_MALFORMED when it is not one
+ * (wrong length, a character outside the alphabet, or the check does not match: a typo). */
+int proto_recovery_parse(const char *typed, unsigned char secret[PROTO_RECOVERY_BYTES]);
+
+/*
+ * The identity backup (type 0x25): the identity seed sealed with XChaCha20-Poly1305 under
+ * argon2id(recovery secret, random salt, ops, mem), bound to user_id and id_pk. The server stores it and
+ * cannot open it. out: PROTO_BACKUP_MAX. Errors: PROTO_E_INVALID_ARG, PROTO_E_BUFFER_TOO_SMALL, PROTO_E_CRYPTO.
+ */
+int proto_backup_seal(const struct proto_identity *id, const char *user_id, const unsigned char secret[PROTO_RECOVERY_BYTES],
+		      uint64_t ops, uint64_t mem, unsigned char *out, size_t cap, size_t *out_len);
+/* Decode a backup without opening it: its user id and identity key (for the server's checks). */
+int proto_backup_peek(const unsigned char *in, size_t len, char user_id[PROTO_ID_MAX + 1], unsigned char id_pk[PROTO_ID_KEY_BYTES]);
+/*
+ * Open a backup with a recovery secret into *id (checking that the seed gives the id_pk it names, and
+ * that it names user_id). Errors: PROTO_E_MALFORMED, PROTO_E_VERSION, PROTO_E_TOO_LARGE (argon2 limits
+ * over PROTO_BACKUP_*_MAX), PROTO_E_WRONG_KEY (the secret does not open it), PROTO_E_CRYPTO.
+ */
+int proto_backup_open(const unsigned char *in, size_t len, const char *user_id, const unsigned char secret[PROTO_RECOVERY_BYTES],
+		      struct proto_identity *id);
+
+/*
+ * The identity seed for a newly approved device of the same account (type 0x26), sealed to its box key
+ * with crypto_box_seal and naming the device. The receiver checks that the seed gives its account's
+ * published identity key. out: PROTO_IDENTITY_BOX_MAX.
+ */
+int proto_identity_box_seal(const struct proto_identity *id, const char *device_id, const unsigned char box_pk[PROTO_BOX_PK_BYTES],
+			    unsigned char *out, size_t cap, size_t *out_len);
+int proto_identity_box_open(const unsigned char *in, size_t len, const struct proto_device_keys *me, const char *my_device_id,
+			    struct proto_identity *id);
 
 #endif

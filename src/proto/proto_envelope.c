@@ -46,6 +46,7 @@ int pst__proto_encrypt_with_nonce(struct proto_outbound *s, const unsigned char 
 	pst__proto_put_u8(&w, PST__PROTO_TYPE_MESSAGE);
 	pst__proto_put_id(&w, s->thread_id);
 	pst__proto_put_id(&w, s->device_id);
+	pst__proto_put(&w, s->head, PROTO_HEAD_BYTES);
 	pst__proto_put(&w, s->session_id, PROTO_SESSION_ID_BYTES);
 	pst__proto_put_u32(&w, s->next_index);
 	pst__proto_put(&w, nonce, PROTO_NONCE_BYTES);
@@ -55,7 +56,8 @@ int pst__proto_encrypt_with_nonce(struct proto_outbound *s, const unsigned char 
 		rc = PROTO_E_BUFFER_TOO_SMALL;
 		goto out;
 	}
-	/* The whole header (version, type, thread, sender device, session, index, nonce, length) is the AD. */
+	/* The whole header (version, type, thread, sender device, membership head, session, index, nonce,
+	 * length) is the AD. */
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + header_len, &clen, plaintext, len, out, header_len, NULL, nonce, mk);
 	w.len += (size_t)clen;
 	crypto_sign_detached(out + w.len, NULL, out, w.len, sign_sk);
@@ -97,6 +99,7 @@ int proto_envelope_decode(const unsigned char *env, size_t len, struct proto_env
 	d.type = PST__PROTO_TYPE_MESSAGE;
 	if (pst__proto_get_id(&r, d.thread_id) != 0 || pst__proto_get_id(&r, d.sender_device_id) != 0)
 		return PROTO_E_MALFORMED;
+	pst__proto_get_bytes(&r, d.head, PROTO_HEAD_BYTES);
 	pst__proto_get_bytes(&r, d.session_id, PROTO_SESSION_ID_BYTES);
 	d.index = pst__proto_get_u32(&r);
 	pst__proto_get_bytes(&r, d.nonce, PROTO_NONCE_BYTES);
@@ -116,7 +119,7 @@ int proto_envelope_decode(const unsigned char *env, size_t len, struct proto_env
 
 int proto_decrypt(struct proto_inbound *sessions, size_t n, const char *thread_id, const char *sender_device_id,
 		  const unsigned char *env, size_t len, unsigned char *out, size_t cap, size_t *out_len,
-		  size_t *which)
+		  size_t *which, struct proto_envelope *info)
 {
 	unsigned char mk[PROTO_MESSAGE_KEY_BYTES];
 	struct proto_envelope e;
@@ -163,6 +166,10 @@ int proto_decrypt(struct proto_inbound *sessions, size_t n, const char *thread_i
 	*out_len = ptlen;
 	if (which != NULL)
 		*which = (size_t)(in - sessions);
+	if (info != NULL) {
+		*info = e;
+		info->ciphertext = NULL; /* points into env, which the caller may free before looking */
+	}
 out:
 	sodium_memzero(mk, sizeof(mk));
 	return rc;

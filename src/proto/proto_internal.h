@@ -18,8 +18,11 @@
 /* Type byte (offset 2) of each structure; docs/protocol.md §2. */
 #define PST__PROTO_TYPE_MESSAGE 0x01u
 #define PST__PROTO_TYPE_SESSION_KEY 0x02u
+#define PST__PROTO_TYPE_HANDOVER 0x03u /* the encrypted container of a session-key payload */
 #define PST__PROTO_TYPE_OUTBOUND_STATE 0x10u
 #define PST__PROTO_TYPE_INBOUND_STATE 0x11u
+#define PST__PROTO_TYPE_BACKUP 0x25u       /* identity backup (proto_identity.c) */
+#define PST__PROTO_TYPE_IDENTITY_BOX 0x26u /* identity seed for an approved device */
 
 /* KDF contexts (exactly crypto_kdf_CONTEXTBYTES = 8 characters) and subkey ids. */
 #define PST__PROTO_KDF_MSG_CTX "pstmsgky"
@@ -195,6 +198,19 @@ int pst__proto_handover_payload(const struct proto_outbound *s, const unsigned c
 int pst__proto_handover_accept(const unsigned char *payload, size_t len, const char *my_device_id,
 			       const char *expected_sender_device_id,
 			       const unsigned char expected_sender_sign_pk[PROTO_SIGN_PK_BYTES],
-			       const char *expected_thread_id, struct proto_inbound *in);
+			       const char *expected_thread_id, struct proto_inbound *in,
+			       unsigned char head_out[PROTO_HEAD_BYTES]);
+
+/* proto_handover_seal with a given ephemeral secret and nonce (deterministic, for the vectors). */
+int pst__proto_handover_seal_with(const struct proto_outbound *s, const unsigned char sign_sk[PROTO_SIGN_SK_BYTES],
+				  const char *recipient_device_id, const unsigned char recipient_box_pk[PROTO_BOX_PK_BYTES],
+				  uint32_t spk_id, const unsigned char spk[PROTO_PREKEY_BYTES], uint32_t opk_id,
+				  const unsigned char *opk, const unsigned char e_sk[32],
+				  const unsigned char nonce[PROTO_NONCE_BYTES], unsigned char *out, size_t cap, size_t *out_len);
+
+/* proto_backup_seal with a given salt (16 bytes) and nonce (deterministic, for the vectors). */
+int pst__proto_backup_seal_with(const struct proto_identity *id, const char *user_id, const unsigned char secret[PROTO_RECOVERY_BYTES],
+				uint64_t ops, uint64_t mem, const unsigned char salt[16], const unsigned char nonce[PROTO_NONCE_BYTES],
+				unsigned char *out, size_t cap, size_t *out_len);
 
 #endif

@@ -74,6 +74,7 @@ int pst__proto_outbound_init(struct proto_outbound *s, const char *thread_id, co
 	memmove(s->recipients_hash, recipients_hash, PROTO_HASH_BYTES);
 	s->next_index = index;
 	s->created_at_ms = now_ms;
+	memset(s->head, 0, sizeof(s->head)); /* the caller binds the session to its thread's head */
 	return PROTO_E_OK;
 }
 

@@ -31,6 +31,7 @@ int proto_outbound_save(const struct proto_outbound *s, unsigned char *out, size
 	pst__proto_put_u32(&w, s->next_index);
 	pst__proto_put_u64(&w, (uint64_t)s->created_at_ms);
 	pst__proto_put(&w, s->recipients_hash, PROTO_HASH_BYTES);
+	pst__proto_put(&w, s->head, PROTO_HEAD_BYTES);
 	if (w.overflow) {
 		sodium_memzero(out, w.len);
 		return PROTO_E_BUFFER_TOO_SMALL;
@@ -61,6 +62,7 @@ int proto_outbound_load(struct proto_outbound *s, const unsigned char *in, size_
 	t.next_index = pst__proto_get_u32(&r);
 	t.created_at_ms = (int64_t)pst__proto_get_u64(&r);
 	pst__proto_get_bytes(&r, t.recipients_hash, PROTO_HASH_BYTES);
+	pst__proto_get_bytes(&r, t.head, PROTO_HEAD_BYTES);
 	if (r.bad || r.off != len) {
 		rc = PROTO_E_MALFORMED;
 		goto out;
