@@ -1,9 +1,15 @@
 /*
  * fuzz_envelope.c — libFuzzer target for every parser of the E2EE protocol (src/proto/proto*.c): the
  * envelope decoder, the full decrypt path against a fixed inbound session, the session-key payload
- * checker, the sealed hand-over opener, and the outbound and inbound state loaders. Loaded state must
- * save back to the same bytes, and the input used as a plaintext must survive encrypt/decrypt. Any crash,
- * sanitizer report or failed property is a bug. Seed corpus: tests/fuzz/corpus/proto_*.bin (the binary vectors of proto_v1.json).
+ * checker, the sealed hand-over (peek and open with fixed prekeys), the outbound and inbound state loaders,
+ * the signed statements, the membership chain after a LINK parses, and the backup and identity-box
+ * decoders. Properties: loaded state saves back to the same bytes; a parsed statement re-encodes to the same
+ * signed bytes; a refused link leaves the chain unchanged and an applied one moves exactly one member; the
+ * input used as a plaintext survives encrypt/decrypt. Any crash, sanitizer report or failed property is a bug.
+ *
+ * The keys, ids and session are those of tests/vectors/proto_v2.json (Alice sends, Bob receives), so the seed
+ * corpus tests/fuzz/corpus/proto_*.bin, which gen_proto_vectors.py writes from the same vectors, reaches past
+ * the signature and AEAD checks. When the vectors change, regenerate both.
  */
 #include "proto.h"
 #include "proto_internal.h"
@@ -15,34 +21,109 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-#define THREAD "t_fuzzThread"
-#define SENDER "d_fuzzSender"
-#define ME "d_fuzzMe"
+#define THREAD "t_OV5-EG5xAHC2JNC41ckJIQ" /* the vectors' thread: from their CREATE link */
+#define SENDER "d_A1iceDev1ce0000000000a"
+#define ME "d_B0bDev1ce000000000000b"
 
 static struct proto_device_keys sender, me;
 static struct proto_outbound base_out;
 static struct proto_inbound base_in, in;
 static unsigned char out[PROTO_ENVELOPE_MAX], state[PROTO_INBOUND_STATE_MAX];
+static unsigned char spk_sk[32], opk_sk[32];
+static struct proto_statement st;
+static struct proto_chain base_group, base_direct, chain, keep;
+static unsigned char stmt[PROTO_STATEMENT_MAX];
+
+static void seq(unsigned char *p, unsigned start, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(start + i);
+}
+
+/* A chain made by u_a with members (group: u_a u_b u_c; direct: u_a u_b), for the links the fuzzer makes. */
+static void base_chain(struct proto_chain *c, unsigned kind)
+{
+	static const char *const members[] = {"u_a", "u_b", "u_c"};
+	unsigned char h[32];
+	size_t i, n = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.type = PROTO_ST_LINK;
+	st.op = PROTO_LINK_CREATE;
+	st.kind = kind;
+	memcpy(st.actor_user_id, "u_a", 4);
+	memcpy(st.actor_device_id, "d_a", 4);
+	st.n_ids = kind == PROTO_THREAD_GROUP ? 3 : 2;
+	for (i = 0; i < st.n_ids; i++)
+		memcpy(st.ids[i], members[i], 4);
+	if (proto_statement_sign(&st, sender.sign_sk, stmt, sizeof(stmt), &n) != PROTO_E_OK ||
+	    proto_statement_hash(stmt, n, h) != PROTO_E_OK)
+		abort();
+	proto_chain_init(c);
+	if (proto_chain_apply(c, &st, h) != PROTO_E_OK)
+		abort();
+}
 
 static void setup(void)
 {
 	static int done;
-	unsigned char seed[32], sid[16], ck[32], h[32];
+	unsigned char s1[32], s2[32], sid[16], ck[32], h[32];
 
 	if (done)
 		return;
 	done = 1;
 	if (proto_init() != PROTO_E_OK)
 		abort();
-	memset(seed, 1, sizeof(seed));
-	memset(sid, 2, sizeof(sid));
-	memset(ck, 3, sizeof(ck));
-	memset(h, 4, sizeof(h));
-	pst__proto_device_keys_from_seeds(&sender, seed, seed);
-	memset(seed, 5, sizeof(seed));
-	pst__proto_device_keys_from_seeds(&me, seed, seed);
+	seq(s1, 0x00, 32);
+	seq(s2, 0x20, 32);
+	pst__proto_device_keys_from_seeds(&sender, s1, s2);
+	seq(s1, 0x40, 32);
+	seq(s2, 0x60, 32);
+	pst__proto_device_keys_from_seeds(&me, s1, s2);
+	seq(spk_sk, 0x31, 32);
+	seq(opk_sk, 0x51, 32);
+	seq(sid, 0xc0, 16);
+	seq(ck, 0xa0, 32);
+	memset(h, 0, sizeof(h));
 	if (pst__proto_outbound_init(&base_out, THREAD, SENDER, sid, ck, 0, h, 0) != PROTO_E_OK ||
 	    proto_inbound_from_outbound(&base_in, &base_out, sender.sign_pk) != PROTO_E_OK)
+		abort();
+	base_chain(&base_group, PROTO_THREAD_GROUP);
+	base_chain(&base_direct, PROTO_THREAD_DIRECT);
+}
+
+/* A parsed LINK against a fresh chain, and against a made-up chain whose head is the link's prev. */
+static void fuzz_chain(const unsigned char *data, size_t size)
+{
+	unsigned char h[32];
+	size_t before;
+	int rc;
+
+	if (proto_statement_hash(data, size, h) != PROTO_E_OK)
+		abort();
+	proto_chain_init(&chain);
+	rc = proto_chain_apply(&chain, &st, h);
+	if (rc == PROTO_E_OK) {
+		if (st.op != PROTO_LINK_CREATE || chain.n_members != st.n_ids || chain.length != 1 || memcmp(chain.head, h, 32) != 0)
+			abort();
+		return;
+	}
+	if (rc != PROTO_E_CHAIN || chain.length != 0)
+		abort();
+	memcpy(&chain, st.kind == PROTO_THREAD_DIRECT ? &base_direct : &base_group, sizeof(chain));
+	memcpy(chain.head, st.prev, 32);
+	memcpy(&keep, &chain, sizeof(chain));
+	before = chain.n_members;
+	rc = proto_chain_apply(&chain, &st, h);
+	if (rc == PROTO_E_CHAIN) {
+		if (memcmp(&chain, &keep, sizeof(chain)) != 0)
+			abort();
+		return;
+	}
+	if (rc != PROTO_E_OK || st.n_ids != 1 || chain.length != 2 ||
+	    (st.op == PROTO_LINK_ADD && (chain.n_members != before + 1 || !proto_chain_is_member(&chain, st.ids[0]))) ||
+	    (st.op == PROTO_LINK_REMOVE && (chain.n_members != before - 1 || proto_chain_is_member(&chain, st.ids[0]))))
 		abort();
 }
 
@@ -50,15 +131,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct proto_envelope e;
 	struct proto_outbound o;
+	struct proto_identity id;
+	char who[PROTO_ID_MAX + 1];
+	unsigned char pk[32], head[32];
+	uint32_t spk_id = 0, opk_id = 0;
 	size_t n = 0, which = 0;
 
 	setup();
 
 	(void)proto_envelope_decode(data, size, &e);
 	memcpy(&in, &base_in, sizeof(in));
-	(void)proto_decrypt(&in, 1, THREAD, SENDER, data, size, out, sizeof(out), &n, &which);
-	(void)pst__proto_handover_accept(data, size, ME, SENDER, sender.sign_pk, NULL, &in);
-	(void)proto_handover_open(data, size, &me, ME, SENDER, sender.sign_pk, THREAD, &in);
+	(void)proto_decrypt(&in, 1, THREAD, SENDER, data, size, out, sizeof(out), &n, &which, &e);
+	(void)pst__proto_handover_accept(data, size, ME, SENDER, sender.sign_pk, NULL, &in, head);
+	if (proto_handover_peek(data, size, who, &spk_id, &opk_id) == PROTO_E_OK)
+		(void)proto_handover_open(data, size, &me, spk_sk, opk_id ? opk_sk : NULL, ME, SENDER, sender.sign_pk, THREAD, &in,
+					  head);
+	(void)proto_backup_peek(data, size, who, pk);
+	(void)proto_identity_box_open(data, size, &me, ME, &id);
+
+	/* a statement that parses encodes back to the same signed bytes */
+	if (proto_statement_parse(data, size, 0, &st) == PROTO_E_OK) {
+		if (proto_statement_sign(&st, sender.sign_sk, stmt, sizeof(stmt), &n) != PROTO_E_OK || n != size ||
+		    st.signed_len != size - PROTO_SIG_BYTES || memcmp(stmt, data, st.signed_len) != 0)
+			abort();
+		if (st.type == PROTO_ST_LINK)
+			fuzz_chain(data, size);
+	}
 
 	/* a state that loads saves back to the same bytes */
 	if (proto_outbound_load(&o, data, size) == PROTO_E_OK) {
@@ -77,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&o, &base_out, sizeof(o));
 		memcpy(&in, &base_in, sizeof(in));
 		if (proto_encrypt(&o, sender.sign_sk, data, size, env, sizeof(env), &en) != PROTO_E_OK ||
-		    proto_decrypt(&in, 1, THREAD, SENDER, env, en, out, sizeof(out), &n, &which) != PROTO_E_OK || n != size ||
+		    proto_decrypt(&in, 1, THREAD, SENDER, env, en, out, sizeof(out), &n, &which, NULL) != PROTO_E_OK || n != size ||
 		    (size > 0 && memcmp(out, data, size) != 0))
 			abort();
 	}
