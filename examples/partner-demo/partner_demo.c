@@ -5,7 +5,10 @@
  * may read (decrypted by its own device), deletes its share, and fetches its aggregate report.
  *
  *   partner-demo [--server URL] [--home DIR] --client-id ID [--client-secret SECRET] COMMAND ...
- *     authorize PORT [SCOPE]     print the URL to open, wait (60 s) for the answer on http://127.0.0.1:PORT/cb
+ *     authorize PORT [SCOPE]     print the URL to open, wait (60 s) for the answer on http://127.0.0.1:PORT/cb;
+ *                                then the app device's approval code, which the person approves from their own
+ *                                client (postern apps approve CODE): until then nobody encrypts to the app
+ *     code                       print that approval code again
  *     friends                    friends who also use the app (JSON)
  *     share TO ITEM TEXT         share ITEM with friend TO (a pairwise id), TEXT encrypted (JSON answer)
  *     threads                    the grant's threads (JSON)
@@ -122,7 +125,16 @@ static int cmd_authorize(pst_client *c, const char *port_text, const char *scope
 		fprintf(stderr, "partner-demo: authorize: %s\n", pst_errmsg(c));
 		goto out;
 	}
-	printf("authorized\n");
+	{
+		/* the person's client signs for the app's device only after checking this code (docs/partner.md) */
+		char *code = NULL;
+		if (pst_app_approval_code(c, &code) != PST_OK) {
+			fprintf(stderr, "partner-demo: authorize: %s\n", pst_errmsg(c));
+			goto out;
+		}
+		printf("authorized\napprove this app's device from your Postern client: postern apps approve %s\n", code);
+		pst_free(code);
+	}
 	rc = 0;
 out:
 	if (d)
@@ -180,7 +192,7 @@ int main(int argc, char **argv)
 	}
 	if (client_id == NULL || i >= argc) {
 		fprintf(stderr, "usage: partner-demo [--server URL] [--home DIR] --client-id ID [--client-secret SECRET] "
-				"authorize PORT [SCOPE] | friends | share TO ITEM TEXT | threads | read THREAD | delete THREAD MESSAGE | report PERIOD\n");
+				"authorize PORT [SCOPE] | code | friends | share TO ITEM TEXT | threads | read THREAD | delete THREAD MESSAGE | report PERIOD\n");
 		return 2;
 	}
 	if (pst_app_client_new(server, home, client_id, secret, &c) != PST_OK) {
@@ -193,6 +205,10 @@ int main(int argc, char **argv)
 		rc = cmd_authorize(c, argv[1], argc >= 3 ? argv[2] : "friends:read messages:send messages:read messages:delete");
 	} else if (strcmp(argv[0], "read") == 0 && argc == 2) {
 		rc = cmd_read(c, argv[1]);
+	} else if (strcmp(argv[0], "code") == 0 && argc == 1) {
+		char *code = NULL;
+		rc = pst_app_approval_code(c, &code) == PST_OK ? (printf("%s\n", code), 0) : (fprintf(stderr, "partner-demo: code: %s\n", pst_errmsg(c)), 1);
+		pst_free(code);
 	} else {
 		/* the JSON-answering commands: call first, then print (argument order is unspecified in C) */
 		pst_status st;

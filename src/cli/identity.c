@@ -145,6 +145,9 @@ int cmd_identity(struct cli *cli, int argc, char **argv)
 	pst_status st;
 
 	(void)argc, (void)argv;
+	st = pst_wait_approval(cli->client, 0); /* an approval that came meanwhile is taken now */
+	if (st != PST_OK && st != PST_ERR_APPROVAL)
+		return cli_fail(cli, st, "read your identity");
 	if ((st = pst_contact(cli->client, pst_user_id(cli->client) ? pst_user_id(cli->client) : "", &text)) != PST_OK)
 		return cli_fail(cli, st, "read your identity");
 	if ((me = out_parse(text, "identity")) == NULL)

@@ -86,7 +86,7 @@ static int add_device(struct pst__device **list, size_t *n, const struct pst__de
 
 /* ---- the chain ---- */
 
-/* Find the device object the chain answer lists for (user, device). */
+/* Find the device object a list holds for (user, device); user "" matches any (a user's own listing). */
 static json_t *chain_device(json_t *devices, const char *user_id, const char *device_id)
 {
 	json_t *d;
@@ -94,7 +94,8 @@ static json_t *chain_device(json_t *devices, const char *user_id, const char *de
 	json_array_foreach(devices, i, d)
 		if (strcmp(json_string_value(json_object_get(d, "device_id")) ? json_string_value(json_object_get(d, "device_id")) : "",
 			   device_id) == 0 &&
-		    strcmp(json_string_value(json_object_get(d, "user_id")) ? json_string_value(json_object_get(d, "user_id")) : "", user_id) == 0)
+		    (!user_id[0] ||
+		     strcmp(json_string_value(json_object_get(d, "user_id")) ? json_string_value(json_object_get(d, "user_id")) : "", user_id) == 0))
 			return d;
 	return NULL;
 }
@@ -121,6 +122,7 @@ static pst_status chain_verify(pst_client *c, struct pst__people *ppl, json_t *a
 	json_array_foreach(links, i, x) {
 		struct pst__person *actor = NULL;
 		struct pst__device dev;
+		json_t *signer;
 		unsigned char *bin, hash[PROTO_HEAD_BYTES];
 		size_t n = 0;
 		int ok;
@@ -138,8 +140,11 @@ static pst_status chain_verify(pst_client *c, struct pst__people *ppl, json_t *a
 			problem(t, PST_ERR_UNTRUSTED, "a change to the members of this conversation names an account the server does not show%s", "");
 			break;
 		}
-		ok = chain_device(devices, st->actor_user_id, st->actor_device_id) &&
-		     pst__device_check(chain_device(devices, st->actor_user_id, st->actor_device_id), actor->user_id, actor->pinned_pk, NULL, &dev) &&
+		/* the signer: among the devices the chain answer lists (removed ones too), else the actor's current ones */
+		signer = chain_device(devices, st->actor_user_id, st->actor_device_id);
+		if (signer == NULL)
+			signer = chain_device(json_object_get(actor->listing, "devices"), "", st->actor_device_id);
+		ok = signer && pst__device_check(signer, actor->user_id, actor->pinned_pk, NULL, &dev) &&
 		     proto_statement_verify(bin, n, PROTO_ST_LINK, dev.sign_pk, st) == PROTO_E_OK && proto_statement_hash(bin, n, hash) == PROTO_E_OK &&
 		     proto_chain_apply(t->chain, st, hash) == PROTO_E_OK;
 		free(bin);

@@ -409,7 +409,7 @@ static pst_status seal_locked(pst_client *c, const char *thread_id, const char *
 	memset(&s, 0, sizeof(s));
 	if (!c->token[0] || !c->have_keys || !c->device_id[0])
 		return pst__fail(c, PST_ERR_AUTH, "not logged in with a registered device");
-	if (!c->app && !c->approved)
+	if (!c->app && !c->approved && pst__identity_ready(c) != PST_OK)
 		return pst__fail(c, PST_ERR_APPROVAL, "this device is not approved yet: approve it from another of your devices (postern devices approve CODE) "
 				       "or with your recovery key");
 	_Static_assert(PST_TEXT_MAX == PROTO_PLAINTEXT_MAX, "the public text limit is the envelope's plaintext limit");
@@ -652,6 +652,12 @@ pst_status pst_sync(pst_client *c)
 		return PST_ERR_INVALID;
 	if (!c->token[0])
 		return pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
+	if (!c->app && c->device_id[0] && !c->approved) {
+		/* approved meanwhile from another device? take the identity it left (else go on, reading nothing) */
+		st = pst__identity_ready(c);
+		if (st != PST_OK && st != PST_ERR_APPROVAL)
+			return st;
+	}
 	do {
 		json_t *events;
 		snprintf(path, sizeof(path), "%s?limit=500%s%s", c->app ? "/v1/partner/sync" : "/v1/sync", c->cursor[0] ? "&since=" : "",

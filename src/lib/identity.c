@@ -194,6 +194,8 @@ static pst_status ready_locked(pst_client *c, const char *username)
 			set_code(c);
 			rc = pst__fail(c, PST_ERR_APPROVAL, "another device made your account's identity first: approve this one from it");
 		}
+		if (rc == PST_OK)
+			rc = pst__prekeys_refill(c);
 		goto out;
 	}
 	if (c->have_identity && sodium_memcmp(c->identity.pk, served, 32) != 0) {

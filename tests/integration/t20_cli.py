@@ -35,6 +35,21 @@ class Person:
     def json(self, *args):
         return json.loads(self.run("--json", *args).stdout)
 
+    def register(self):
+        """Register and log in here as the account's first device; keeps the recovery key it shows once."""
+        out = self.json("register", self.name)
+        check(re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){8}", out.get("recovery_key", "")), f"register shows a recovery key: {out}")
+        self.recovery_key = out["recovery_key"]
+
+    def add_device(self, home, *extra):
+        """Log in on another home, a new device: it shows a code, the first device approves it, as a person would."""
+        p = self.run("--json", "login", self.name, "--wait", "0", *extra, home=home, check_ok=False)
+        check(p.returncode == 3, f"a new device waits for approval (exit 3), got {p.returncode}: {p.stderr!r}")
+        code = json.loads(p.stdout.splitlines()[0])["approval_code"]
+        self.run("devices", "approve", code)
+        out = json.loads(self.run("--json", "identity", home=home).stdout)
+        check(out.get("this_device_approved") is True, f"the new device took its approval: {out}")
+
     def user_id(self):
         return self.json("whoami")["user_id"]
 
@@ -63,7 +78,7 @@ def befriend(a, b):
 def two_people(s):
     a, b = Person(s, "alice"), Person(s, "bob")
     for p in (a, b):
-        p.run("register", p.name)
+        p.register()
         p.run("login", p.name)
     befriend(a, b)
     return a, b
@@ -85,11 +100,11 @@ def test_chat_end_to_end():
     check("hello bob, this is alice" in out and "hi alice!" in out, f"bob's read: {out[:500]}")
     out = texts(a, b.name)
     check("hello bob, this is alice" in out and "hi alice!" in out, f"alice's read: {out[:500]}")
-    # fingerprints: what alice sees of bob's device is what bob sees of his own
-    import re
-    theirs = set(re.findall(r"\d{5} \d{5} \d{5} \d{5} \d{5} \d{5}", a.run("verify", b.name).stdout))
-    mine = set(re.findall(r"\d{5} \d{5} \d{5} \d{5} \d{5} \d{5}", b.run("verify").stdout))
-    check(theirs and theirs & mine, f"fingerprints differ: alice sees {theirs}, bob has {mine}")
+    # the safety number: the same 60 digits on both sides, from the two identity keys
+    seen_by_a, seen_by_b = a.json("verify", b.name), b.json("verify", a.name)
+    check(re.fullmatch(r"\d{5}( \d{5}){11}", seen_by_a.get("safety_number") or ""), f"a safety number: {seen_by_a}")
+    eq(seen_by_a["safety_number"], seen_by_b["safety_number"], "alice's and bob's safety numbers")
+    eq((seen_by_a["state"], len(seen_by_a["devices"])), ("seen", 1), "bob's identity pinned on first contact, his one device verified")
     # on the server, bodies are ciphertext
     tid = json.loads(a.run("--json", "inbox").stdout)
     raw = json.dumps(tid)
@@ -156,10 +171,10 @@ def test_plaintext_canaries_never_reach_the_server():
 
 def envelope_session_id(body_b64):
     env = base64.urlsafe_b64decode(body_b64 + "=" * (-len(body_b64) % 4))
-    check(env[0] == 0x50 and env[1] == 1 and env[2] == 1, "not a v1 message envelope")
+    check(env[0] == 0x50 and env[1] == 2 and env[2] == 1, "not a version 2 message envelope")
     t = env[3]
     d = env[4 + t]
-    return env[5 + t + d: 21 + t + d]
+    return env[37 + t + d: 53 + t + d]  # after the 32-byte membership head (docs/protocol.md §5)
 
 
 def home_has(home, needle):
@@ -174,7 +189,7 @@ def test_removed_member_gets_no_key_for_later_messages():
     s = H.server()
     a, b = two_people(s)
     c = Person(s, "carol")
-    c.run("register", c.name)
+    c.register()
     c.run("login", c.name)
     befriend(a, c)
     # a group thread alice + bob + carol, made with the CLI
@@ -203,7 +218,7 @@ def test_removed_device_gets_no_key_for_later_messages():
     a.run("send", b.name, "to both of bob's devices")
     second = tempfile.mkdtemp(prefix="postern-cli-bob2-")
     H._tmpdirs.append(second)
-    b.run("login", b.name, "--device-name", "tablet", home=second)
+    b.add_device(second, "--device-name", "tablet")
     p = a.run("send", b.name, "now bob has a tablet")
     check("devices that can read" in p.stderr, f"alice is not told that bob's devices changed: {p.stderr!r}")
     check("now bob has a tablet" in b.run("read", a.name, home=second).stdout, "bob's tablet reads new messages")
@@ -297,11 +312,11 @@ def test_inbox_and_access_log_page_through_everything():
     # following the pointers shows every item once.
     s = H.server()
     alice = Person(s, "alice")
-    alice.run("register", alice.name)
+    alice.register()
     alice.run("login", alice.name)
     for name in ("bob", "carol", "dave"):
         f = Person(s, name)
-        f.run("register", f.name)
+        f.register()
         f.run("login", f.name)
         befriend(alice, f)
         alice.run("send", f.name, f"hello {name}")
@@ -411,11 +426,11 @@ def test_processes_sharing_a_home_lose_nothing():
 def test_password_change_from_the_cli():
     s = H.server()
     a = Person(s, "alice")
-    a.run("register", a.name)
+    a.register()
     a.run("login", a.name)
     other_home = tempfile.mkdtemp(prefix="postern-cli-alice2-")
     H._tmpdirs.append(other_home)
-    a.run("login", a.name, home=other_home)
+    a.add_device(other_home)
     env = dict(os.environ, POSTERN_PASSWORD="wrong password", POSTERN_NEW_PASSWORD="brand-new-pw")
     base = [CLI, "--server", f"http://127.0.0.1:{s.port}", "--home", a.home, "password"]
     p = subprocess.run(base, capture_output=True, text=True, timeout=30, env=env)
@@ -439,7 +454,7 @@ def test_withdraw_a_friend_request():
     s = H.server()
     a, b = Person(s, "alice"), Person(s, "bob")
     for p in (a, b):
-        p.run("register", p.name)
+        p.register()
         p.run("login", p.name)
     a.run("friends", "add", b.name)
     mine = a.json("friends")["outgoing"]
@@ -465,7 +480,7 @@ def test_login_at_the_device_cap_can_make_room():
     # session without a device, so the person can remove an old device from there and log in again
     with H.Server(["--max-devices=1"]) as s:
         a = Person(s, "alice")
-        a.run("register", a.name)
+        a.register()
         a.run("login", a.name)
         old = a.json("whoami")["device_id"]
         new_home = tempfile.mkdtemp(prefix="postern-cli-alice-new-")
@@ -475,7 +490,11 @@ def test_login_at_the_device_cap_can_make_room():
         listed = json.loads(a.run("--json", "devices", home=new_home).stdout)["devices"]
         eq([d["device_id"] for d in listed], [old], "the devices, listed from the new machine")
         a.run("devices", "remove", old, home=new_home)
-        a.run("login", a.name, home=new_home)
+        # the only approved device is gone: the new one approves itself with the recovery key written down
+        env = dict(os.environ, POSTERN_PASSWORD=a.password, POSTERN_RECOVERY_KEY=a.recovery_key.lower().replace("-", " "))
+        p = subprocess.run([CLI, "--server", f"http://127.0.0.1:{s.port}", "--home", new_home, "login", a.name, "--recovery-key"],
+                           capture_output=True, text=True, timeout=60, env=env)
+        check(p.returncode == 0 and "approved with your recovery key" in p.stdout, f"recovery: {p.returncode} {p.stdout!r} {p.stderr!r}")
         eq(json.loads(a.run("--json", "whoami", home=new_home).stdout)["device_id"] not in (None, old), True,
            "a new device after making room")
 
@@ -483,11 +502,10 @@ def test_login_at_the_device_cap_can_make_room():
 def test_sessions_from_the_cli():
     s = H.server()
     a = Person(s, "alice")
-    a.run("register", a.name)
-    a.run("login", a.name)
+    a.register()  # registering logs this home in: one session
     phone = tempfile.mkdtemp(prefix="postern-cli-alice-phone-")
     H._tmpdirs.append(phone)
-    a.run("login", a.name, "--device-name", "phone", home=phone)
+    a.add_device(phone, "--device-name", "phone")
     rows = a.json("sessions")["sessions"]
     eq(len(rows), 2, "two sessions")
     out = a.run("sessions").stdout

@@ -118,6 +118,9 @@ def test_story_with_the_cli_and_the_partner_demo():
     # alice authorizes the app; picks bob on the share page
     demo = Demo(s, app)
     b = authorize(s, demo, alice, port)
+    # alice's own client signs for the app's device, once the code the app shows matches (nobody encrypts to it before)
+    code = demo.run("code").stdout.strip()
+    alice.run("apps", "approve", code)
     pid = pick_friend(s, b, app, bob.name)
     # the app shares an encrypted item with bob
     import json
