@@ -2,6 +2,8 @@
  * h_devices.c — devices (a client's end-to-end encryption keys) and to-device messages (how clients hand
  * each other session keys). The server checks that a device's signing key signed its box key for this user
  * and that a to-device message goes only to someone the sender is connected to; the bodies stay opaque.
+ * Key listings carry what clients check before they trust a device (protocol version 2): the account's
+ * identity, each device's certificate and the account's revocations (h_identity.c stores them).
  */
 #include "handlers.h"
 
@@ -75,6 +77,7 @@ enum pst_err h_device_create(struct req *rq)
 	snprintf(d.name, sizeof(d.name), "%s", name);
 	snprintf(d.sign_pk, sizeof(d.sign_pk), "%s", sign_pk);
 	snprintf(d.box_pk, sizeof(d.box_pk), "%s", box_pk);
+	snprintf(d.reg_sig, sizeof(d.reg_sig), "%s", sig);
 	d.created_at = rq->now;
 	rc = rq->ops->device_insert(rq->db, &d);
 	if (rc == PST_E_OK)
@@ -86,29 +89,69 @@ enum pst_err h_device_create(struct req *rq)
 	return rc;
 }
 
+struct device_list {
+	struct req *rq;
+	json_t *arr;
+	int others_too; /* 0: only a person's own devices (app devices read for them inside app threads alone) */
+};
+
 static int device_row(void *arg, const struct store_device *d)
 {
-	json_array_append_new((json_t *)arg, view_device(d));
+	struct device_list *l = arg;
+	json_t *v;
+	if (d->grant_id != 0 && !l->others_too)
+		return 0;
+	if ((v = view_device(d)) == NULL)
+		return 1;
+	/* the asking session's own device: the identity seed an approving device left for it */
+	if (d->id == l->rq->session.device_id && d->identity_box_len)
+		json_object_set_new(v, "identity_box", view_bytes(d->identity_box, d->identity_box_len));
+	json_array_append_new(l->arr, v);
 	return 0;
 }
 
-/* Another person's devices: their own only (app devices read for them inside app threads alone). */
-static int person_device_row(void *arg, const struct store_device *d)
+/*
+ * user's devices as the key listings give them: {"devices", "identity", "revocations"} (plus "user_id" for
+ * GET /v1/users/{id}/devices), with the app devices only when with_apps.
+ */
+static enum pst_err device_listing(struct req *rq, const struct store_user *user, int with_apps, int with_user_id)
 {
-	if (d->grant_id == 0)
-		json_array_append_new((json_t *)arg, view_device(d));
-	return 0;
+	struct device_list l = {rq, json_array(), with_apps};
+	json_t *identity = NULL, *revocations = NULL, *out;
+	enum pst_err rc = l.arr ? rq->ops->device_list_user(rq->db, user->id, device_row, &l) : PST_E_INTERNAL;
+	if (rc == PST_E_OK)
+		rc = view_identity_of(rq, user, &identity);
+	if (rc == PST_E_OK)
+		rc = view_revocations(rq, user->id, &revocations);
+	if (rc != PST_E_OK) {
+		json_decref(l.arr);
+		json_decref(identity);
+		json_decref(revocations);
+		return rc;
+	}
+	out = json_pack("{s:o,s:o,s:o}", "devices", l.arr, "identity", identity, "revocations", revocations);
+	if (out && with_user_id)
+		json_object_set_new(out, "user_id", json_string(user->public_id));
+	return req_reply(rq, 200, out);
 }
 
 enum pst_err h_devices_list(struct req *rq)
 {
-	json_t *arr = json_array();
-	enum pst_err rc = rq->ops->device_list_user(rq->db, rq->user.id, device_row, arr);
-	if (rc != PST_E_OK) {
-		json_decref(arr);
-		return rc;
-	}
-	return req_reply(rq, 200, json_pack("{s:o}", "devices", arr));
+	return device_listing(rq, &rq->user, 1, 0);
+}
+
+enum pst_err devices_remove(struct req *rq, const struct store_device *d)
+{
+	enum pst_err rc = rq->ops->device_delete(rq->db, d->id);
+	if (rc == PST_E_OK)
+		rc = rq->ops->session_unbind_device(rq->db, d->id);
+	if (rc == PST_E_OK)
+		rc = rq->ops->event_prune_to_device(rq->db, d->id, INT64_MAX);
+	if (rc == PST_E_OK)
+		rc = rq->ops->prekey_delete_device(rq->db, d->id);
+	if (rc == PST_E_OK)
+		rc = events_emit_contacts(rq, "device.removed", json_pack("{s:s,s:s}", "user_id", rq->user.public_id, "device_id", d->public_id));
+	return rc;
 }
 
 enum pst_err h_device_delete(struct req *rq)
@@ -118,20 +161,13 @@ enum pst_err h_device_delete(struct req *rq)
 	if (rc == PST_E_OK && d.user_id != rq->user.id)
 		rc = PST_E_NOT_FOUND;
 	if (rc == PST_E_OK)
-		rc = rq->ops->device_delete(rq->db, d.id);
-	if (rc == PST_E_OK)
-		rc = rq->ops->session_unbind_device(rq->db, d.id);
-	if (rc == PST_E_OK)
-		rc = rq->ops->event_prune_to_device(rq->db, d.id, INT64_MAX);
-	if (rc == PST_E_OK)
-		rc = events_emit_contacts(rq, "device.removed", json_pack("{s:s,s:s}", "user_id", rq->user.public_id, "device_id", d.public_id));
+		rc = devices_remove(rq, &d);
 	if (rc == PST_E_OK)
 		rc = req_reply(rq, 204, NULL);
 	return rc;
 }
 
-/* OK when the caller may see other's devices (self, friend, thread co-member), else NOT_FOUND. */
-static enum pst_err may_see_devices(struct req *rq, int64_t other)
+enum pst_err devices_may_see(struct req *rq, int64_t other)
 {
 	enum pst_err rc;
 	if (other == rq->user.id)
@@ -145,19 +181,12 @@ static enum pst_err may_see_devices(struct req *rq, int64_t other)
 enum pst_err h_user_devices(struct req *rq)
 {
 	struct store_user other;
-	json_t *arr;
 	enum pst_err rc = rq->ops->user_by_public(rq->db, rq->params[0], &other);
 	if (rc == PST_E_OK)
-		rc = may_see_devices(rq, other.id);
+		rc = devices_may_see(rq, other.id);
 	if (rc != PST_E_OK)
 		return rc;
-	arr = json_array();
-	rc = rq->ops->device_list_user(rq->db, other.id, other.id == rq->user.id ? device_row : person_device_row, arr);
-	if (rc != PST_E_OK) {
-		json_decref(arr);
-		return rc;
-	}
-	return req_reply(rq, 200, json_pack("{s:s,s:o}", "user_id", other.public_id, "devices", arr));
+	return device_listing(rq, &other, other.id == rq->user.id, 1);
 }
 
 enum pst_err h_to_device(struct req *rq)
@@ -188,7 +217,7 @@ enum pst_err h_to_device(struct req *rq)
 			return req_fail(rq, PST_E_NOT_FOUND, "messages[%zu]: no such device", i);
 		rc = rq->ops->device_by_public(rq->db, json_string_value(jd), &d);
 		if (rc == PST_E_OK)
-			rc = may_see_devices(rq, d.user_id);
+			rc = devices_may_see(rq, d.user_id);
 		if (rc == PST_E_NOT_FOUND)
 			return req_fail(rq, PST_E_NOT_FOUND, "messages[%zu]: no such device", i);
 		if (rc == PST_E_OK)

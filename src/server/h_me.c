@@ -67,57 +67,12 @@ enum pst_err h_me_grants(struct req *rq)
 	return req_reply(rq, 200, json_pack("{s:o}", "grants", w.arr));
 }
 
-struct tell {
-	struct req *rq;
-	const struct store_app *app;
-	enum pst_err rc;
-};
-
-static int tell_thread(void *arg, const struct store_thread *t)
-{
-	struct tell *tl = arg;
-	tl->rc = events_emit_members(tl->rq, t->id, "thread.app_revoked", 0,
-				     json_pack("{s:s,s:s,s:s}", "thread_id", t->public_id, "client_id", tl->app->client_id, "name",
-					       tl->app->name));
-	return tl->rc != PST_E_OK;
-}
-
-/* Revoke grant g of rq's user: every token at once, the other members of its threads told, logged. */
-static enum pst_err revoke_grant(struct req *rq, const struct store_grant *g)
-{
-	struct store_app app;
-	struct tell tl = {rq, &app, PST_E_OK};
-	enum pst_err rc;
-	struct store_grant *saved = rq->grant;
-	struct store_grant copy = *g;
-
-	if (g->revoked_at)
-		return PST_E_OK;
-	rc = rq->ops->app_by_id(rq->db, g->app_id, &app);
-	if (rc == PST_E_OK)
-		rc = rq->ops->grant_revoke(rq->db, g->id, rq->now);
-	if (rc == PST_E_OK)
-		rc = rq->ops->grant_thread_list(rq->db, g->id, tell_thread, &tl, rq->user.id);
-	if (rc == PST_E_OK)
-		rc = tl.rc;
-	if (rc == PST_E_OK) {
-		struct store_app *saved_app = rq->app;
-		rq->grant = &copy;
-		rq->app = &app;
-		rc = partner_log(rq, "grant.revoked", NULL, NULL, 0);
-		rq->grant = saved;
-		rq->app = saved_app;
-	}
-	req_notify(rq, rq->user.id); /* the app's open streams re-check their grant and end */
-	return rc;
-}
-
 enum pst_err h_me_grant_revoke(struct req *rq)
 {
 	struct store_grant g;
 	enum pst_err rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
 	if (rc == PST_E_OK)
-		rc = revoke_grant(rq, &g);
+		rc = partner_grant_revoke(rq, &g);
 	if (rc != PST_E_OK)
 		return rc;
 	return req_reply(rq, 204, NULL);
@@ -141,6 +96,9 @@ static const struct {
 	{"events.stream", "Opened its live connection"},
 	{"devices.register", "Registered its encryption device"},
 	{"keys.share", "Shared its encryption keys with readers"},
+	{"keys.upload", "Uploaded its encryption device's prekeys"},
+	{"keys.claim", "Took readers' prekeys to share its keys with them"},
+	{"keys.count", "Counted its encryption device's prekeys"},
 	{"share_page.pick", "You chose friends it may send to"},
 };
 
@@ -316,7 +274,7 @@ enum pst_err h_page_app_revoke(struct req *rq)
 		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
 	rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
 	if (rc == PST_E_OK)
-		rc = revoke_grant(rq, &g);
+		rc = partner_grant_revoke(rq, &g);
 	if (rc != PST_E_OK)
 		return rc;
 	return req_redirect(rq, 303, "/account/apps");

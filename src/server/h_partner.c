@@ -15,11 +15,13 @@
 #include "partner.h"
 #include "pubid.h"
 #include "scopes.h"
+#include "statement.h"
 #include "views.h"
 
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
@@ -287,11 +289,17 @@ static enum pst_err partner_members(struct req *rq, const struct store_thread *t
 		char pw[PARTNER_PAIRWISE_LEN];
 		struct store_user u;
 		rc = rq->ops->user_by_id(rq->db, c->ids[i], &u);
+		struct store_identity id;
+		enum pst_err irc = PST_E_NOT_FOUND;
 		if (rc == PST_E_OK)
 			rc = partner_pairwise_put(rq, rq->app->id, c->ids[i], pw);
+		if (rc == PST_E_OK && (irc = rq->ops->identity_get(rq->db, c->ids[i], &id)) != PST_E_OK && irc != PST_E_NOT_FOUND)
+			rc = irc;
+		/* identity_pk: so the app can check the certificates of the devices it encrypts to */
 		if (rc == PST_E_OK)
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:b}", "id", pw, "display_name", u.username, "app_can_read",
-							     c->accepted[i]));
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:b,s:o}", "id", pw, "display_name", u.username, "app_can_read",
+							     c->accepted[i], "identity_pk",
+							     irc == PST_E_OK ? view_bytes(id.id_pk, sizeof(id.id_pk)) : json_null()));
 	}
 	if (rc != PST_E_OK) {
 		json_decref(arr);
@@ -311,18 +319,34 @@ struct device_walk {
 	struct req *rq;
 	const struct store_thread *t;
 	json_t *arr;
+	enum pst_err rc;
 };
 
-/* The thread's readers as the person sees them, people named by pairwise ids: whom the app encrypts to. */
+/*
+ * The thread's readers as the person sees them, people named by pairwise ids: whom the app encrypts to,
+ * each with what vouches for it (a person's device: its certificate; an app device: the person's
+ * authorisation), for the app to check as a person's client does.
+ */
 static int partner_device_row(void *arg, const struct store_device *d)
 {
 	struct device_walk *w = arg;
 	char pw[PARTNER_PAIRWISE_LEN];
+	unsigned char *auth = NULL;
+	size_t auth_len = 0;
 	if (!view_device_readable(w->rq, w->t, d, w->rq->user.id))
 		return 0;
+	if (d->grant_id != 0) {
+		w->rc = w->rq->ops->app_statement_get(w->rq->db, d->id, STORE_APP_AUTH, &auth, &auth_len);
+		if (w->rc == PST_E_NOT_FOUND)
+			w->rc = PST_E_OK;
+		if (w->rc != PST_E_OK)
+			return 1;
+	}
 	partner_pairwise(w->rq->app->id, d->user_id, pw);
-	json_array_append_new(w->arr, json_pack("{s:s,s:s,s:s,s:s,s:b}", "device_id", d->public_id, "user", pw, "sign_pk",
-						d->sign_pk, "box_pk", d->box_pk, "app", d->grant_id != 0));
+	json_array_append_new(w->arr, json_pack("{s:s,s:s,s:s,s:s,s:b,s:o,s:o}", "device_id", d->public_id, "user", pw, "sign_pk",
+						d->sign_pk, "box_pk", d->box_pk, "app", d->grant_id != 0, "cert",
+						view_bytes(d->cert, d->cert_len), "authorisation", view_bytes(auth, auth_len)));
+	free(auth);
 	return 0;
 }
 
@@ -341,13 +365,15 @@ static int partner_thread_row(void *arg, const struct store_thread *t)
 static void partner_thread_row_any(struct thread_walk *w, const struct store_thread *t)
 {
 	struct consents c;
-	struct device_walk dw = {w->rq, t, NULL};
+	struct device_walk dw = {w->rq, t, NULL, PST_E_OK};
 	json_t *members = NULL;
 	w->rc = partner_members(w->rq, t, &c, &members);
 	if (w->rc != PST_E_OK)
 		return;
 	dw.arr = json_array();
 	w->rc = w->rq->ops->device_list_thread(w->rq->db, t->id, partner_device_row, &dw);
+	if (w->rc == PST_E_OK)
+		w->rc = dw.rc;
 	if (w->rc != PST_E_OK) {
 		json_decref(members);
 		json_decref(dw.arr);
@@ -486,9 +512,36 @@ enum pst_err h_partner_delete(struct req *rq)
 
 /* ---- first party: app consent and clicks ---- */
 
+/*
+ * The optional "statement" of an app-consent answer: the friend's APP_CONSENT for thread t and its app, with
+ * the same answer, signed by their identity key. PST_E_OK with s->bytes NULL when there is none.
+ */
+static enum pst_err consent_statement(struct req *rq, const struct store_thread *t, int accept, struct statement *s)
+{
+	struct store_identity id;
+	struct store_app app;
+	enum pst_err rc;
+
+	memset(s, 0, sizeof(*s));
+	if (json_object_get(rq->body, "statement") == NULL || json_is_null(json_object_get(rq->body, "statement")))
+		return PST_E_OK;
+	if ((rc = statement_identity(rq, &id)) != PST_E_OK || (rc = rq->ops->app_by_id(rq->db, t->app_id, &app)) != PST_E_OK)
+		return rc == PST_E_NOT_FOUND ? req_fail(rq, PST_E_INVALID_FIELD, "the app of this conversation was deleted") : rc;
+	if ((rc = statement_field(rq, "statement", 0, STORE_SMALL_STMT, PROTO_ST_APP_CONSENT, id.id_pk, s)) != PST_E_OK)
+		return rc;
+	if (strcmp(s->st->thread_id, t->public_id) != 0 || strcmp(s->st->client_id, app.client_id) != 0)
+		rc = req_fail(rq, PST_E_INVALID_KEY, "'statement' must name this conversation and its app");
+	else if (s->st->op != (unsigned)(accept ? 1 : 0))
+		rc = req_fail(rq, PST_E_INVALID_KEY, "'statement' must give the same answer as 'accept'");
+	if (rc != PST_E_OK)
+		statement_release(s);
+	return rc;
+}
+
 enum pst_err h_app_consent(struct req *rq)
 {
 	struct store_thread t;
+	struct statement s = {0};
 	json_t *accept = json_object_get(rq->body, "accept");
 	enum pst_err rc;
 
@@ -499,8 +552,11 @@ enum pst_err h_app_consent(struct req *rq)
 		return rc;
 	if (t.app_id == 0 || t.creator == rq->user.id)
 		return req_fail(rq, PST_E_INVALID_FIELD, "only the friend in an app's conversation answers for the app");
+	if ((rc = consent_statement(rq, &t, json_is_true(accept), &s)) != PST_E_OK)
+		return rc;
 	rc = rq->ops->app_consent_set(rq->db, t.id, rq->user.id, json_is_true(accept) ? APP_CONSENT_ACCEPTED : APP_CONSENT_DECLINED, rq->now,
-				      NULL, 0);
+				      s.bytes, s.len);
+	statement_release(&s);
 	if (rc == PST_E_OK)
 		rc = events_emit_members(rq, t.id, "thread.app_consent", 0,
 					 json_pack("{s:s,s:s,s:b}", "thread_id", t.public_id, "user_id", rq->user.public_id,

@@ -2,10 +2,12 @@
  * h_threads.c — threads (conversations) and their members: create (a direct thread between two people is
  * unique and asking again returns it), the inbox, one thread with the devices that may decrypt it, adding
  * and removing members, and the read marker. A thread the caller is not in answers 404, exactly like one
- * that does not exist.
+ * that does not exist. A thread created with a signed CREATE link has a membership chain (chain.c): its
+ * members then change only with a signed link that extends the chain, in the same transaction.
  */
 #include "handlers.h"
 
+#include "chain.h"
 #include "events.h"
 #include "jsonv.h"
 #include "pubid.h"
@@ -39,22 +41,55 @@ static json_t *thread_event(struct req *rq, const struct store_thread *t)
 			 view_time(t->created_at));
 }
 
+/* Reply with thread t as rq's user sees it now. */
+static enum pst_err reply_thread(struct req *rq, int status, const struct store_thread *t)
+{
+	json_t *view = NULL;
+	enum pst_err rc = view_thread(rq, t, 0, &view);
+	return rc == PST_E_OK ? req_reply(rq, status, view) : rc;
+}
+
+/*
+ * The direct thread of rq's user and other, if it exists (NOT_FOUND otherwise): the caller is back in
+ * if they had left, and it is the answer.
+ */
+static enum pst_err existing_direct(struct req *rq, const char *direct_key, struct store_thread *t)
+{
+	enum pst_err rc = rq->ops->thread_by_direct_key(rq->db, direct_key, t);
+	if (rc != PST_E_OK)
+		return rc;
+	if (rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t) == PST_E_NOT_FOUND) {
+		/* the caller had left: back in, from now on */
+		rc = rq->ops->member_add(rq->db, t->id, rq->user.id, t->last_seq);
+		if (rc == PST_E_OK)
+			rc = events_emit_members(rq, t->id, "thread.member_added", 0,
+						 json_pack("{s:s,s:s}", "thread_id", t->public_id, "user_id", rq->user.public_id));
+		if (rc == PST_E_OK)
+			rc = rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t);
+	}
+	return rc;
+}
+
 enum pst_err h_thread_create(struct req *rq)
 {
 	json_t *members = json_object_get(rq->body, "members"), *item;
 	int64_t ids[THREAD_MEMBERS_CAP];
+	const char *pub[THREAD_MEMBERS_CAP]; /* public ids of ids[], borrowed from rq->body */
 	int max = (int)rq->cfg->thread_max_members;
 	int n = 0, i, j;
 	size_t k;
 	struct store_thread t = {0};
-	char direct_key[64];
+	struct chain_link link = {0};
+	const char *link_text = NULL;
+	char direct_key[64], chain_id[PROTO_ID_MAX + 1];
 	enum pst_err rc;
-	json_t *view = NULL;
 
 	if (max > THREAD_MEMBERS_CAP)
 		max = THREAD_MEMBERS_CAP;
 	if (!json_is_array(members) || json_array_size(members) == 0 || json_array_size(members) > (size_t)max)
 		return req_fail(rq, PST_E_INVALID_FIELD, "'members' must be an array of 1 to %d user ids", max);
+	if ((rc = jsonv_str_opt(rq, "link", 1, SIZE_MAX, &link_text)) != PST_E_OK)
+		return rc;
 	json_array_foreach(members, k, item) {
 		struct store_user u;
 		if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) >= STORE_ID_LEN)
@@ -70,50 +105,63 @@ enum pst_err h_thread_create(struct req *rq)
 			return rc;
 		for (j = 0; j < n && ids[j] != u.id; j++)
 			;
-		if (j == n)
+		if (j == n) {
+			pub[n] = json_string_value(item);
 			ids[n++] = u.id;
+		}
 	}
 	if (n == 0)
 		return req_fail(rq, PST_E_INVALID_FIELD, "a thread needs at least one member besides you");
 	t.kind = n == 1 ? STORE_THREAD_DIRECT : STORE_THREAD_GROUP;
+	if (link_text) { /* protocol 2: the thread's id and first members come from the creator's signed link */
+		if ((rc = chain_read(rq, "link", link_text, PROTO_LINK_CREATE, &link)) != PST_E_OK)
+			return rc;
+		if ((rc = chain_check_create(rq, &link, pub, (size_t)n, chain_id, sizeof(chain_id))) != PST_E_OK)
+			goto out;
+		if (strlen(chain_id) >= sizeof(t.public_id)) {
+			rc = PST_E_INTERNAL;
+			goto out;
+		}
+	}
 	if (t.kind == STORE_THREAD_DIRECT) {
+		/* one direct thread per pair: asking again answers it (a link that came along is not used) */
 		int64_t a = rq->user.id < ids[0] ? rq->user.id : ids[0], b = rq->user.id < ids[0] ? ids[0] : rq->user.id;
 		snprintf(direct_key, sizeof(direct_key), "%" PRId64 ":%" PRId64, a, b);
-		rc = rq->ops->thread_by_direct_key(rq->db, direct_key, &t);
-		if (rc == PST_E_OK) {
-			if (rq->ops->thread_by_id_for_member(rq->db, t.id, rq->user.id, &t) == PST_E_NOT_FOUND) {
-				/* the caller had left: back in, from now on */
-				rc = rq->ops->member_add(rq->db, t.id, rq->user.id, t.last_seq);
-				if (rc == PST_E_OK)
-					rc = events_emit_members(rq, t.id, "thread.member_added",
-								 0, json_pack("{s:s,s:s}", "thread_id", t.public_id, "user_id", rq->user.public_id));
-				if (rc == PST_E_OK)
-					rc = rq->ops->thread_by_id_for_member(rq->db, t.id, rq->user.id, &t);
-				if (rc != PST_E_OK)
-					return rc;
-			}
-			if ((rc = view_thread(rq, &t, 0, &view)) != PST_E_OK)
-				return rc;
-			return req_reply(rq, 200, view);
-		}
+		rc = existing_direct(rq, direct_key, &t);
+		if (rc == PST_E_OK)
+			rc = reply_thread(rq, 200, &t);
 		if (rc != PST_E_NOT_FOUND)
-			return rc;
+			goto out;
+	} else if (link_text) {
+		/* the same link again (a retry) answers the thread it made */
+		rc = rq->ops->thread_for_member(rq->db, chain_id, rq->user.id, &t);
+		if (rc == PST_E_OK)
+			rc = reply_thread(rq, 200, &t);
+		if (rc != PST_E_NOT_FOUND)
+			goto out;
 	}
-	pubid_new("t", t.public_id, sizeof(t.public_id));
+	if (link_text)
+		snprintf(t.public_id, sizeof(t.public_id), "%s", chain_id);
+	else
+		pubid_new("t", t.public_id, sizeof(t.public_id));
 	t.creator = rq->user.id;
 	t.created_at = rq->now;
 	rc = rq->ops->thread_insert(rq->db, &t, t.kind == STORE_THREAD_DIRECT ? direct_key : NULL);
+	if (rc == PST_E_CONFLICT) /* only a link's id can collide: someone else's thread has it */
+		rc = req_fail(rq, PST_E_CONFLICT, "the thread this link makes exists already");
 	if (rc == PST_E_OK)
 		rc = rq->ops->member_add(rq->db, t.id, rq->user.id, 0);
 	for (i = 0; rc == PST_E_OK && i < n; i++)
 		rc = rq->ops->member_add(rq->db, t.id, ids[i], 0);
+	if (rc == PST_E_OK && link_text)
+		rc = chain_append(rq, &t, &link);
 	if (rc == PST_E_OK)
 		rc = events_emit_members(rq, t.id, "thread.created", 0, thread_event(rq, &t));
 	if (rc == PST_E_OK)
-		rc = view_thread(rq, &t, 0, &view);
-	if (rc != PST_E_OK)
-		return rc;
-	return req_reply(rq, 201, view);
+		rc = reply_thread(rq, 201, &t);
+out:
+	chain_link_release(&link);
+	return rc;
 }
 
 struct inbox {
@@ -207,14 +255,15 @@ enum pst_err h_thread_member_add(struct req *rq)
 {
 	struct store_thread t;
 	struct store_user u;
-	const char *uid;
-	json_t *v = NULL;
+	struct chain_link link = {0};
+	const char *uid, *link_text = NULL;
 	int members = 0;
 	enum pst_err rc = my_thread(rq, &t);
 
 	if (rc != PST_E_OK)
 		return rc;
-	if ((rc = jsonv_str(rq, "user_id", 1, STORE_ID_LEN - 1, &uid)) != PST_E_OK)
+	if ((rc = jsonv_str(rq, "user_id", 1, STORE_ID_LEN - 1, &uid)) != PST_E_OK ||
+	    (rc = jsonv_str_opt(rq, "link", 1, SIZE_MAX, &link_text)) != PST_E_OK)
 		return rc;
 	if (t.kind == STORE_THREAD_DIRECT)
 		return req_fail(rq, PST_E_INVALID_FIELD, "a direct thread has exactly two members; start a group thread");
@@ -228,24 +277,31 @@ enum pst_err h_thread_member_add(struct req *rq)
 		rc = u.id == rq->user.id ? PST_E_CONFLICT : rq->ops->friend_check(rq->db, rq->user.id, u.id);
 	if (rc == PST_E_NOT_FOUND)
 		return req_fail(rq, PST_E_NOT_FRIENDS, "that user is not your friend");
-	if (rc == PST_E_OK)
-		rc = rq->ops->member_add(rq->db, t.id, u.id, t.last_seq);
-	if (rc == PST_E_CONFLICT)
-		return req_fail(rq, PST_E_CONFLICT, "already a member");
+	if (rc == PST_E_OK && t.chain_length > 0) { /* a thread with a chain grows only by a signed link */
+		if (link_text == NULL)
+			return req_fail(rq, PST_E_INVALID_FIELD, "this thread has a membership chain: 'link' (an ADD link) is required");
+		if ((rc = chain_read(rq, "link", link_text, PROTO_LINK_ADD, &link)) == PST_E_OK)
+			rc = chain_check_change(rq, &link, &t, u.public_id);
+	}
+	if (rc == PST_E_OK && (rc = rq->ops->member_add(rq->db, t.id, u.id, t.last_seq)) == PST_E_CONFLICT)
+		rc = req_fail(rq, PST_E_CONFLICT, "already a member");
+	if (rc == PST_E_OK && link.s.bytes)
+		rc = chain_append(rq, &t, &link);
 	if (rc == PST_E_OK)
 		rc = events_emit_members(rq, t.id, "thread.member_added", 0,
 					 json_pack("{s:s,s:s}", "thread_id", t.public_id, "user_id", u.public_id));
 	if (rc == PST_E_OK)
-		rc = view_thread(rq, &t, 0, &v);
-	if (rc != PST_E_OK)
-		return rc;
-	return req_reply(rq, 200, v);
+		rc = reply_thread(rq, 200, &t);
+	chain_link_release(&link);
+	return rc;
 }
 
 enum pst_err h_thread_member_remove(struct req *rq)
 {
-	struct store_thread t;
+	struct store_thread t, them;
 	struct store_user u;
+	struct chain_link link = {0};
+	const char *link_text = req_query(rq, "link");
 	json_t *ev;
 	enum pst_err rc = my_thread(rq, &t);
 
@@ -253,8 +309,21 @@ enum pst_err h_thread_member_remove(struct req *rq)
 		rc = rq->ops->user_by_public(rq->db, rq->params[1], &u);
 	if (rc == PST_E_OK && u.id != rq->user.id && t.creator != rq->user.id)
 		rc = PST_E_NOT_FOUND; /* only the creator removes others */
+	if (rc == PST_E_OK)
+		rc = rq->ops->thread_by_id_for_member(rq->db, t.id, u.id, &them); /* not a member: nothing to remove */
 	if (rc != PST_E_OK)
 		return rc;
+	if (t.chain_length > 0) { /* a thread with a chain shrinks only by a signed link */
+		if (link_text == NULL)
+			return req_fail(rq, PST_E_INVALID_FIELD, "this thread has a membership chain: '?link=' (a REMOVE link) is required");
+		if ((rc = chain_read(rq, "link", link_text, PROTO_LINK_REMOVE, &link)) == PST_E_OK)
+			rc = chain_check_change(rq, &link, &t, u.public_id);
+		if (rc == PST_E_OK)
+			rc = chain_append(rq, &t, &link);
+		chain_link_release(&link);
+		if (rc != PST_E_OK)
+			return rc;
+	}
 	ev = json_pack("{s:s,s:s}", "thread_id", t.public_id, "user_id", u.public_id);
 	/* tell everyone, the removed member included, before they are gone */
 	rc = events_emit_members(rq, t.id, "thread.member_removed", 0, json_incref(ev));

@@ -38,6 +38,39 @@ enum pst_err h_devices_list(struct req *rq);
 enum pst_err h_device_delete(struct req *rq);
 enum pst_err h_user_devices(struct req *rq);
 enum pst_err h_to_device(struct req *rq);
+/*
+ * Remove device d of rq's user (DELETE /v1/devices/{id}, a signed revocation): its sessions lose the binding,
+ * its waiting to-device events and prekeys go, and the person's contacts get device.removed. In the
+ * current transaction; returns PST_E_OK or a storage error.
+ */
+enum pst_err devices_remove(struct req *rq, const struct store_device *d);
+/* PST_E_OK when rq's user may see other's devices (self, friend, thread co-member), else PST_E_NOT_FOUND. */
+enum pst_err devices_may_see(struct req *rq, int64_t other);
+
+/* h_identity.c — identity keys, device certificates and approval, revocations, contact statements */
+enum pst_err h_identity_put(struct req *rq);
+enum pst_err h_identity_backup(struct req *rq);
+enum pst_err h_device_cert(struct req *rq);
+enum pst_err h_device_pending(struct req *rq);
+enum pst_err h_device_revocation(struct req *rq);
+enum pst_err h_contact_add(struct req *rq);
+enum pst_err h_contacts_list(struct req *rq);
+
+/* h_keys.c — prekeys: upload, count, claim (a person's devices and partner apps' devices) */
+enum pst_err h_keys_upload(struct req *rq);
+enum pst_err h_keys_count(struct req *rq);
+enum pst_err h_keys_claim(struct req *rq);
+enum pst_err h_partner_keys_upload(struct req *rq);
+enum pst_err h_partner_keys_count(struct req *rq);
+enum pst_err h_partner_keys_claim(struct req *rq);
+
+/* h_chain.c — a thread's membership chain */
+enum pst_err h_thread_chain(struct req *rq);
+
+/* h_app_devices.c — the person's signed authorisations and revocations of partner apps' devices */
+enum pst_err h_app_devices_list(struct req *rq);
+enum pst_err h_app_device_authorise(struct req *rq);
+enum pst_err h_app_device_revoke(struct req *rq);
 
 /* h_threads.c */
 enum pst_err h_thread_create(struct req *rq);

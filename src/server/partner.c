@@ -3,6 +3,7 @@
 
 #include "auth.h"
 #include "b64url.h"
+#include "events.h"
 #include "views.h"
 
 #include <stdio.h>
@@ -219,4 +220,50 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 	json_object_set_new(data, "created_at", view_time(e->created_at));
 	*out = data;
 	return 1;
+}
+
+/* ---- revoking a grant ---- */
+
+struct tell {
+	struct req *rq;
+	const struct store_app *app;
+	enum pst_err rc;
+};
+
+static int tell_thread(void *arg, const struct store_thread *t)
+{
+	struct tell *tl = arg;
+	tl->rc = events_emit_members(tl->rq, t->id, "thread.app_revoked", 0,
+				     json_pack("{s:s,s:s,s:s}", "thread_id", t->public_id, "client_id", tl->app->client_id, "name",
+					       tl->app->name));
+	return tl->rc != PST_E_OK;
+}
+
+enum pst_err partner_grant_revoke(struct req *rq, const struct store_grant *g)
+{
+	struct store_app app;
+	struct tell tl = {rq, &app, PST_E_OK};
+	enum pst_err rc;
+	struct store_grant *saved = rq->grant;
+	struct store_grant copy = *g;
+
+	if (g->revoked_at)
+		return PST_E_OK;
+	rc = rq->ops->app_by_id(rq->db, g->app_id, &app);
+	if (rc == PST_E_OK)
+		rc = rq->ops->grant_revoke(rq->db, g->id, rq->now);
+	if (rc == PST_E_OK)
+		rc = rq->ops->grant_thread_list(rq->db, g->id, tell_thread, &tl, rq->user.id);
+	if (rc == PST_E_OK)
+		rc = tl.rc;
+	if (rc == PST_E_OK) {
+		struct store_app *saved_app = rq->app;
+		rq->grant = &copy;
+		rq->app = &app;
+		rc = partner_log(rq, "grant.revoked", NULL, NULL, 0);
+		rq->grant = saved;
+		rq->app = saved_app;
+	}
+	req_notify(rq, rq->user.id); /* the app's open streams re-check their grant and end */
+	return rc;
 }

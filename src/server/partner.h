@@ -46,4 +46,12 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 /* 1 when the grant of rq (CRED_APP) may use thread: an app thread of this grant, within its details. */
 int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread_public, const char *action);
 
+/*
+ * Revoke grant g of rq's user (the person's DELETE /v1/me/grants/{id}, their page, a signed revocation of
+ * its app device): every token and the app device end at once, the other members of its threads get
+ * thread.app_revoked, and the person's access log says so; the person's streams are woken. A grant
+ * already revoked is left as it is. In the current transaction; PST_E_OK or a storage error.
+ */
+enum pst_err partner_grant_revoke(struct req *rq, const struct store_grant *g);
+
 #endif

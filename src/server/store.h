@@ -97,7 +97,7 @@ struct store_device {
 	size_t cert_len;                              /* 0: not approved */
 	unsigned char identity_box[STORE_BOX_LEN];    /* the identity seed sealed to this device */
 	size_t identity_box_len;                      /* 0: none */
-	int removed;                                  /* app_device_list_user only: a removed device */
+	int removed;                                  /* app_device_list_user, device_by_public_any: removed */
 };
 
 enum store_thread_kind { STORE_THREAD_GROUP = 0, STORE_THREAD_DIRECT = 1, STORE_THREAD_APP = 2 };
@@ -504,6 +504,8 @@ struct store_ops {
 	 * revocation (row->removed set), each with its grant's app and times.
 	 */
 	enum pst_err (*app_device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
+	/* A device by public id, removed ones too (row->removed set): the signer of an old chain link. */
+	enum pst_err (*device_by_public_any)(struct store_conn *c, const char *public_id, struct store_device *out);
 	/* Every member's answer to an app thread's app: user, state, the APP_CONSENT statement if one was given. */
 	enum pst_err (*app_consent_list)(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg);
 };

@@ -201,6 +201,8 @@ static const char *const migrations[] = {
 	X(FRIEND_LIST, "SELECT " USER_COLS ", f.since FROM friends f JOIN users u ON u.id = f.friend_id WHERE f.user_id = ?1 ORDER BY u.username") \
 	X(DEVICE_INSERT, "INSERT INTO devices(public_id, user_id, name, sign_pk, box_pk, created_at, grant_id, reg_sig) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
 	X(DEVICE_BY_PUBLIC, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT " WHERE d.public_id = ?1 AND d.removed_at = 0") \
+	X(DEVICE_BY_PUBLIC_ANY, "SELECT " DEVICE_COLS ", d.removed_at <> 0 FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
+		" WHERE d.public_id = ?1") \
 	X(DEVICE_BY_KEY, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
 		" WHERE d.user_id = ?1 AND d.sign_pk = ?2 AND d.removed_at = 0 AND d.grant_id = 0") \
 	X(DEVICE_FOR_GRANT, "SELECT " DEVICE_COLS " FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
@@ -2155,6 +2157,19 @@ static enum pst_err sq_app_statement_get(struct store_conn *c, int64_t device, i
 	return one_result(s, r);
 }
 
+static void rd_device_any(sqlite3_stmt *s, void *o)
+{
+	struct store_device *d = o;
+	read_device(s, d);
+	d->removed = sqlite3_column_int(s, 15);
+}
+
+static enum pst_err sq_device_by_public_any(struct store_conn *c, const char *public_id, struct store_device *out)
+{
+	sqlite3_stmt *s = st_bind(c, S_DEVICE_BY_PUBLIC_ANY, "t", public_id);
+	return s ? row_one(s, rd_device_any, out) : PST_E_STORAGE;
+}
+
 static enum pst_err sq_app_device_list_user(struct store_conn *c, int64_t user, store_device_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_bind(c, S_APP_DEVICE_LIST, "i", user);
@@ -2312,5 +2327,6 @@ const struct store_ops store_sqlite_ops = {
 	.app_statement_set = sq_app_statement_set,
 	.app_statement_get = sq_app_statement_get,
 	.app_device_list_user = sq_app_device_list_user,
+	.device_by_public_any = sq_device_by_public_any,
 	.app_consent_list = sq_app_consent_list,
 };

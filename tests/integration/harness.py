@@ -41,6 +41,8 @@ SERVER_HARD_LIMIT_S = int(os.environ.get("POSTERN_IT_SERVER_MAX_S", "600"))
 HTTP_TIMEOUT_S = 30
 LOG_DIR = os.environ.get("POSTERN_IT_LOG_DIR") or tempfile.mkdtemp(prefix="postern-it-logs-")
 
+# tests/tools/stmt, next to the server binary: signs protocol-2 statements (identity, certificates, links, ...)
+STMT_BIN = os.environ.get("POSTERN_STMT", os.path.join(os.path.dirname(BIN), "tools", "stmt"))
 BASE_FLAGS = ["--pwhash-memlimit=8192", "--pwhash-opslimit=1", "--log-level=warn"]
 LISTEN_RE = re.compile(r"^posternd listening on http://127\.0\.0\.1:(\d+)$")
 # tolerant form used to find the port (the exact form is checked by t01 test_listening_line)
@@ -550,6 +552,7 @@ class User:
         self.user_id = user_id
         self.token = token
         self.device = None  # dict: device_id, sign_pk, box_pk, sign_sk, name
+        self.identity = None  # protocol 2: {"seed","pk","sk"} of the identity key it published
 
     def ref(self):
         return {"user_id": self.user_id, "username": self.username}
@@ -770,6 +773,44 @@ class Server:
             user.device = dev
         return dev
 
+    # -- protocol version 2: identity keys and signed statements (made with tests/tools/stmt)
+    def publish_identity(self, user, keys=None, reset=None, expect=(200, 201)):
+        """PUT /v1/me/identity for user with a fresh (or the given) identity key; sets user.identity to
+        {"seed","pk","sk"} and returns the response."""
+        keys = keys or json.loads(stmt("keygen"))
+        body = {"statement": stmt("sign", keys["sk"], "identity", f"user_id={user.user_id}",
+                                  f"username={user.username}", f"key={keys['pk']}"),
+                "backup": stmt("backup", keys["seed"], user.user_id)}
+        if reset is not None:
+            body["reset"] = reset
+        r = self.req("PUT", "/v1/me/identity", body, token=user.token)
+        expect_status(r, expect, "publish identity")
+        if r.status in (200, 201):
+            user.identity = keys
+        return r
+
+    def cert(self, user, device):
+        """A DEVICE_CERT of device (a dict with device_id, sign_pk, box_pk) by user's identity key."""
+        return stmt("sign", user.identity["sk"], "cert", f"device_id={device['device_id']}",
+                    f"key={device['sign_pk']}", f"key2={device['box_pk']}")
+
+    def certify(self, user, device, box=True, expect=200):
+        body = {"cert": self.cert(user, device)}
+        if box:
+            body["identity_box"] = stmt("box", user.identity["seed"], device["device_id"], device["box_pk"])
+        r = self.req("PUT", f"/v1/devices/{device['device_id']}/cert", body, token=user.token)
+        expect_status(r, expect, "certify a device")
+        return r
+
+    def link(self, user, op, ids, kind=2, prev=None, device=None):
+        """A membership link by user's device (op: 1 CREATE, 2 ADD, 3 REMOVE; kind: 1 direct, 2 group)."""
+        device = device or user.device
+        args = ["sign", device["sign_sk"], "link", f"op={op}", f"kind={kind}", f"actor_user_id={user.user_id}",
+                f"actor_device_id={device['device_id']}", "ids=" + ",".join(ids)]
+        if prev is not None:
+            args.append(f"prev={prev}")
+        return stmt(*args)
+
     def thread(self, creator, members, expect=(200, 201)):
         r = self.req("POST", "/v1/threads", {"members": [m.user_id for m in members]}, token=creator.token)
         expect_status(r, expect, "create thread")
@@ -822,6 +863,15 @@ class Server:
                 return events, cursor
             events += j["events"]
         raise TestFailure("sync never drained")
+
+
+def stmt(*args):
+    """Run tests/tools/stmt with args; its output (a statement, a hash, an id or a code) without the newline."""
+    if not os.path.exists(STMT_BIN):
+        raise TestFailure(f"{STMT_BIN} does not exist (make {os.path.relpath(STMT_BIN, ROOT)})")
+    p = subprocess.run([STMT_BIN, *args], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0, f"stmt {' '.join(args[:2])} exited {p.returncode}: {p.stderr[-300:]!r}")
+    return p.stdout.strip()
 
 
 def stop_all():

@@ -2,7 +2,8 @@
 import harness as H
 from harness import check, eq, expect_error, expect_id, expect_keys, expect_status, expect_ts
 
-DEVICE_KEYS = ["device_id", "user_id", "name", "sign_pk", "box_pk", "created_at"]
+DEVICE_KEYS = ["device_id", "user_id", "name", "sign_pk", "box_pk", "created_at", "reg_sig", "cert"]
+LISTING_KEYS = ["devices", "identity", "revocations"]  # identity and revocations: protocol 2 (t24)
 
 
 def _flip(text):
@@ -31,7 +32,7 @@ def test_register_device():
     eq(me["device_id"], r.json["device_id"], "the registering session is bound to the device")
     lst = s.req("GET", "/v1/devices", token=u.token)
     expect_status(lst, 200)
-    expect_keys(lst.json, ["devices"], "GET /v1/devices")
+    expect_keys(lst.json, LISTING_KEYS, "GET /v1/devices")
     eq(lst.json["devices"], [r.json], "device list")
 
 
@@ -156,7 +157,7 @@ def test_user_devices_visibility():
     # yourself
     r = s.req("GET", f"/v1/users/{a.user_id}/devices", token=a.token)
     expect_status(r, 200, "own devices")
-    expect_keys(r.json, ["user_id", "devices"], "GET /v1/users/{id}/devices")
+    expect_keys(r.json, ["user_id"] + LISTING_KEYS, "GET /v1/users/{id}/devices")
     eq(r.json["user_id"], a.user_id, "user_id")
     eq([d["device_id"] for d in r.json["devices"]], [da["device_id"]], "own device list")
     for d in r.json["devices"]:

@@ -4,7 +4,8 @@ import time
 import harness as H
 from harness import check, eq, expect_error, expect_id, expect_keys, expect_status, expect_ts
 
-THREAD_KEYS = ["thread_id", "kind", "members", "created_at", "last_seq", "last_activity", "unread", "read_seq"]
+THREAD_KEYS = ["thread_id", "kind", "members", "created_at", "last_seq", "last_activity", "unread", "read_seq",
+               "chain"]  # chain: null without a membership chain (t24 has threads with one)
 
 
 def check_thread(t, what, kind=None, members=None):
@@ -102,7 +103,7 @@ def test_get_thread_with_devices():
     expect_keys(r.json, THREAD_KEYS + ["devices"], "GET /v1/threads/{id}")
     check_thread({k: v for k, v in r.json.items() if k != "devices"}, "thread", kind="direct", members=[a, b])
     for d in r.json["devices"]:
-        expect_keys(d, ["device_id", "user_id", "name", "sign_pk", "box_pk", "created_at"], "thread device")
+        expect_keys(d, ["device_id", "user_id", "name", "sign_pk", "box_pk", "created_at", "reg_sig", "cert"], "thread device")
     got = sorted((d["device_id"], d["user_id"], d["sign_pk"], d["box_pk"]) for d in r.json["devices"])
     want = sorted((d["device_id"], u.user_id, d["sign_pk"], d["box_pk"]) for d, u in
                   [(da, a), (db, b), (db2, b)])

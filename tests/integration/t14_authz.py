@@ -73,6 +73,20 @@ EXPECT = {
     "POST /v1/threads/{id}/read": {"owner": 200, "friend": (404, "not_found"), "stranger": (404, "not_found")},
     "POST /v1/to-device": {"owner": 202, "friend": 202, "stranger": (404, "not_found")},
     "GET /v1/sync": {"owner": 200, "friend": 200, "stranger": 200},
+
+    # Identity keys, signed devices and prekeys (protocol version 2). Each person publishes, fetches and
+    # signs only for themself: someone else's device in a path or a statement is 404.
+    "PUT /v1/me/identity": {"owner": 201, "friend": 201, "stranger": 201},
+    "GET /v1/me/identity/backup": {"owner": 200, "friend": 200, "stranger": 200},
+    "GET /v1/devices/pending": {"owner": 200, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "PUT /v1/devices/{device_id}/cert": {"owner": 200, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "POST /v1/device-revocations": {"owner": 204, "friend": (404, "not_found"), "stranger": (404, "not_found")},
+    "POST /v1/me/contacts": {"owner": 201, "friend": 201, "stranger": 201},
+    "GET /v1/me/contacts": {"owner": 200, "friend": 200, "stranger": 200},
+    "POST /v1/keys": {"owner": 200, "friend": 200, "stranger": 200},
+    "GET /v1/keys": {"owner": 200, "friend": 200, "stranger": 200},
+    "POST /v1/keys/claim": {"owner": 200, "friend": 200, "stranger": (404, "not_found")},
+    "GET /v1/threads/{id}/chain": {"owner": 200, "friend": (404, "not_found"), "stranger": (404, "not_found")},
     "GET /v1/events": {"owner": 200, "friend": 200, "stranger": 200},
 
     # The authorization server and the pages for people: public (a bearer credential means nothing there).
@@ -103,6 +117,9 @@ EXPECT = {
     "POST /v1/partner/devices": {"partner": True},
     "POST /v1/partner/threads": {"partner": True},
     "POST /v1/partner/to-device": {"partner": True},
+    "POST /v1/partner/keys": {"partner": True},
+    "GET /v1/partner/keys": {"partner": True},
+    "POST /v1/partner/keys/claim": {"partner": True},
 
     # The person's side of the partner platform.
     "POST /v1/threads/{id}/app-consent": {"owner": (400, "invalid_field"), "friend": (404, "not_found"),
@@ -113,6 +130,12 @@ EXPECT = {
     "DELETE /v1/me/grants/{id}": {"owner": (404, "not_found"), "friend": (404, "not_found"),
                                   "stranger": (404, "not_found")},
     "GET /v1/me/access-log": {"owner": 200, "friend": 200, "stranger": 200},
+    # App devices signed by the person (t24_identity_api.py runs them against a real app device).
+    "GET /v1/me/app-devices": {"owner": 200, "friend": 200, "stranger": 200},
+    "PUT /v1/me/app-devices/{device_id}/authorisation": {"owner": (404, "not_found"), "friend": (404, "not_found"),
+                                                         "stranger": (404, "not_found")},
+    "POST /v1/me/app-devices/{device_id}/revocation": {"owner": (404, "not_found"), "friend": (404, "not_found"),
+                                                       "stranger": (404, "not_found")},
 }
 
 FORM = "form"  # a builder's body ("form", text) is sent as application/x-www-form-urlencoded
@@ -143,6 +166,13 @@ def world():
     for u in (w.owner, w.friend, w.stranger, w.b, w.d):
         s.new_device(u)
     w.tid = s.thread(w.owner, [w.b, w.d], expect=201)["thread_id"]
+    for u in (w.owner, w.friend, w.stranger):
+        s.publish_identity(u)
+    r = s.req("POST", "/v1/threads", {"members": [w.b.user_id, w.d.user_id],
+                                      "link": s.link(w.owner, 1, [w.owner.user_id, w.b.user_id, w.d.user_id])},
+              token=w.owner.token)
+    H.expect_status(r, 201, "setup: a thread with a membership chain")
+    w.ctid = r.json["thread_id"]
     w.mid = s.send(w.owner, w.tid, cmid="authz-m1")["message_id"]
     t = s.login(w.owner)
     H.expect_status(s.req("DELETE", "/v1/sessions/current", token=t), 204, "logout for the logged_out kind")
@@ -251,7 +281,43 @@ def build(s, w, key, role):
         return "/v1/sync?timeout=0", None, None
     if key == "GET /v1/events":
         return "/v1/events", None, None
-    if key in ("POST /v1/partner/devices", "POST /v1/partner/to-device", "POST /v1/partner/threads"):
+    if key == "PUT /v1/me/identity":  # a user of its own: each publishes only their own, once (201)
+        x = s.new_user("ident")
+        keys = json.loads(H.stmt("keygen"))
+        return "/v1/me/identity", {
+            "statement": H.stmt("sign", keys["sk"], "identity", f"user_id={x.user_id}", f"username={x.username}",
+                                f"key={keys['pk']}"),
+            "backup": H.stmt("backup", keys["seed"], x.user_id)}, x.token
+    if key in ("GET /v1/me/identity/backup", "GET /v1/me/contacts", "GET /v1/keys", "GET /v1/me/app-devices"):
+        return key.split(" ")[1], None, None
+    if key == "GET /v1/devices/pending":  # the code of the owner's device, which nobody approved
+        d = o.device
+        return "/v1/devices/pending?code=" + H.stmt("code", o.user_id, d["device_id"], d["sign_pk"], d["box_pk"]), None, None
+    if key == "PUT /v1/devices/{device_id}/cert":  # the owner's own statement about a new device of theirs
+        dev = s.new_device(o, name="to-approve", token=s.login(o))
+        return f"/v1/devices/{dev['device_id']}/cert", {"cert": s.cert(o, dev)}, None
+    if key == "POST /v1/device-revocations":  # each signs with their own key, about a device of the owner's
+        dev = s.new_device(o, name="to-revoke", token=s.login(o))
+        return "/v1/device-revocations", {"statement": H.stmt("sign", u.identity["sk"], "revoke",
+                                                               f"device_id={dev['device_id']}",
+                                                               f"key={dev['sign_pk']}")}, None
+    if key == "POST /v1/me/contacts":
+        other = w.friend if role == "owner" else o
+        return "/v1/me/contacts", {"statement": H.stmt("sign", u.identity["sk"], "contact", f"user_id={other.user_id}",
+                                                        f"key={other.identity['pk']}", "op=1")}, None
+    if key == "POST /v1/keys":
+        d = u.device
+        return "/v1/keys", {"one_time": [H.stmt("sign", d["sign_sk"], "prekey", f"device_id={d['device_id']}", "op=1",
+                                                f"key_id={int.from_bytes(os.urandom(3), 'big') + 1}",
+                                                f"key={d['box_pk']}")]}, None
+    if key == "POST /v1/keys/claim":
+        return "/v1/keys/claim", {"devices": [o.device["device_id"]]}, None
+    if key == "GET /v1/threads/{id}/chain":
+        return f"/v1/threads/{w.ctid}/chain", None, None
+    if key.startswith("PUT /v1/me/app-devices/") or key.startswith("POST /v1/me/app-devices/"):
+        return re.sub(r"\{[^}]*\}", "d_nosuchdevice", key.split(" ", 1)[1]), {"statement": "UAI"}, None
+    if key in ("POST /v1/partner/devices", "POST /v1/partner/to-device", "POST /v1/partner/threads",
+               "POST /v1/partner/keys", "POST /v1/partner/keys/claim"):
         return key.split(" ", 1)[1], {}, None
     if key.startswith("GET /v1/partner/") or key.startswith("DELETE /v1/partner/"):
         return re.sub(r"\{[^}]*\}", "x0", key.split(" ", 1)[1]), None, None
@@ -423,7 +489,7 @@ def test_table_routes_answer_unauthenticated():
     for r in routes():
         path = re.sub(r"\{[^}]*\}", "x0", r["path"])
         try:
-            resp = do(s, r["method"], path, {} if r["method"] == "POST" else None, None)
+            resp = do(s, r["method"], path, {} if r["method"] in ("POST", "PUT") else None, None)
             if "cookie" in r["creds"] and "none" in r["creds"]:
                 check(resp.status < 500 and resp.status != 405, f"{r['method']} {path}: {resp.status}")
                 continue
@@ -453,7 +519,7 @@ def test_expired_token_every_route():
                 continue
             path = re.sub(r"\{[^}]*\}", "x0", rt["path"])
             try:
-                expect_error(do(s, rt["method"], path, {} if rt["method"] == "POST" else None, tok), 401,
+                expect_error(do(s, rt["method"], path, {} if rt["method"] in ("POST", "PUT") else None, tok), 401,
                              "unauthorized", f"[expired] {rt['method']} {rt['path']}")
             except H.TestFailure as e:
                 problems.append(str(e))

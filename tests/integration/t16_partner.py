@@ -580,6 +580,12 @@ PARTNER_EXPECT = {
                                  "client": WRONG_KIND},
     "POST /v1/partner/to-device": {"app": 202, "noscope": (403, "insufficient_scope"),
                                    "other_app": (400, "invalid_field"), "session": UNAUTH, "client": WRONG_KIND},
+    # Prekeys (protocol 2): uploaded for the grant's own app device (the other app's grant has none), claimed
+    # for readers of the grant's threads only (the other app's grant has no thread with bob).
+    "POST /v1/partner/keys": {"app": 200, "other_app": (400, "invalid_field"), "session": UNAUTH, "client": WRONG_KIND},
+    "GET /v1/partner/keys": {"app": 200, "other_app": (400, "invalid_field"), "session": UNAUTH, "client": WRONG_KIND},
+    "POST /v1/partner/keys/claim": {"app": 200, "noscope": (403, "insufficient_scope"), "other_app": (404, "not_found"),
+                                    "session": UNAUTH, "client": WRONG_KIND},
 }
 for _v in PARTNER_EXPECT.values():
     _v.setdefault("none", UNAUTH)
@@ -615,7 +621,8 @@ def test_every_partner_route_has_an_expectation():
                             "DELETE /v1/partner/threads/{id}/messages/{message_id}": "messages:delete",
                             "GET /v1/partner/reports": "reports:read", "GET /v1/partner/sync": "messages:read",
                             "GET /v1/partner/events": "messages:read",
-                            "POST /v1/partner/to-device": "messages:send", "POST /v1/partner/threads": "messages:send"}[k], f"scope of {k} in `posternd routes`")
+                            "POST /v1/partner/to-device": "messages:send", "POST /v1/partner/threads": "messages:send",
+                            "POST /v1/partner/keys/claim": "messages:send"}[k], f"scope of {k} in `posternd routes`")
 
 
 def test_partner_routes_are_documented():
@@ -672,7 +679,8 @@ def test_partner_route_matrix():
                    "GET /v1/partner/threads/{id}/messages": "messages:read",
                    "DELETE /v1/partner/threads/{id}/messages/{message_id}": "messages:delete",
                    "GET /v1/partner/sync": "messages:read", "GET /v1/partner/events": "messages:read",
-                   "POST /v1/partner/to-device": "messages:send", "POST /v1/partner/threads": "messages:send"}
+                   "POST /v1/partner/to-device": "messages:send", "POST /v1/partner/threads": "messages:send",
+                   "POST /v1/partner/keys/claim": "messages:send"}
     noscope = {}
     for key, sc in route_scope.items():
         rest = " ".join(x for x in H.USER_SCOPES.split() if x != sc)
@@ -698,6 +706,10 @@ def test_partner_route_matrix():
             return method, path, {"to": pb}
         if key == "POST /v1/partner/to-device":
             return method, path, {"messages": [{"device_id": bob_dev, "thread_id": tid, "body": H.b64(b"sealed")}]}
+        if key == "POST /v1/partner/keys":  # nothing new: the counts of the grant's device
+            return method, path, {}
+        if key == "POST /v1/partner/keys/claim":
+            return method, path, {"devices": [bob_dev]}
         if key == "GET /v1/partner/reports":
             return method, f"{path}?period_start={period}", None
         if "{message_id}" in path:

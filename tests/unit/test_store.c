@@ -295,6 +295,11 @@ static void identities_devices_contacts(void)
 		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK && d.cert_len == 0 && d.identity_box_len == 0);
 		CHECK(ops->device_delete(c, d2) == PST_E_OK);
 		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == PST_E_NOT_FOUND); /* removed */
+		CHECK(ops->device_by_public(c, "d_2", &d) == PST_E_NOT_FOUND);
+		CHECK(ops->device_by_public_any(c, "d_2", &d) == PST_E_OK && d.id == d2 && d.removed == 1 && d.cert_len == 0);
+		CHECK(ops->device_by_public_any(c, "d_1", &d) == PST_E_OK && d.id == d1 && d.removed == 0);
+		CHECK_EQ_STR(d.reg_sig, "sig-d_1");
+		CHECK(ops->device_by_public_any(c, "d_none", &d) == PST_E_NOT_FOUND);
 		CHECK(ops->device_set_cert(c, 999999, cert, sizeof(cert), NULL, 0) == PST_E_NOT_FOUND);
 
 		/* revocations and contacts: appended, listed oldest first, per user */
