@@ -29,6 +29,7 @@ void pst__thread_free(struct pst__thread *t)
 	free(t->chain);
 	free(t->heads);
 	free(t->members);
+	free(t->names);
 	free(t->readers);
 	free(t->senders);
 	json_decref(t->view);
@@ -45,6 +46,15 @@ int pst__thread_knows_head(const struct pst__thread *t, const unsigned char head
 		if (sodium_memcmp(t->heads[i], head, PROTO_HEAD_BYTES) == 0)
 			return 1;
 	return 0;
+}
+
+const char *pst__thread_name(const struct pst__thread *t, const char *user_id)
+{
+	size_t i;
+	for (i = 0; t && t->names && i < t->n_members; i++)
+		if (strcmp(t->members[i], user_id) == 0 && t->names[i][0])
+			return t->names[i];
+	return user_id;
 }
 
 const struct pst__device *pst__thread_sender(const struct pst__thread *t, const char *device_id)
@@ -442,6 +452,8 @@ pst_status pst__thread_load(pst_client *c, struct pst__people *ppl, const char *
 			problem(t, PST_ERR_UNTRUSTED, "an app's conversation has exactly two people, you one of them: the server shows otherwise%s", "");
 	}
 	/* readers: every verified device of every member (this one aside) */
+	if ((t->names = calloc(t->n_members + 1, sizeof(*t->names))) == NULL)
+		goto nomem;
 	for (i = 0; i < t->n_members; i++) {
 		struct pst__person *p = NULL;
 		size_t mine = 0;
@@ -451,6 +463,11 @@ pst_status pst__thread_load(pst_client *c, struct pst__people *ppl, const char *
 			rc = PST_OK; /* a member the server no longer shows reads nothing from us */
 			continue;
 		}
+		memcpy(t->names[i], p->username, sizeof(t->names[i]));
+		if (p->n_ignored && strcmp(p->user_id, c->user_id) != 0 && !t->notice[0])
+			snprintf(t->notice, sizeof(t->notice),
+				 "%zu device%s listed for %s %s not approved by their identity key: nothing is encrypted to %s", p->n_ignored,
+				 p->n_ignored == 1 ? "" : "s", name_of(p), p->n_ignored == 1 ? "is" : "are", p->n_ignored == 1 ? "it" : "them");
 		if (p->state == PST__ID_CHANGED)
 			problem(t, PST_ERR_IDENTITY,
 				strcmp(p->user_id, c->user_id) == 0

@@ -183,6 +183,7 @@ struct pst__thread {
 	size_t n_heads;
 	unsigned char head[PROTO_HEAD_BYTES];   /* the newest (zeros without a chain) */
 	char (*members)[PST__ID_MAX + 1];
+	char (*names)[PST__ID_MAX + 1];         /* each member's username from their signed identity ("" unknown) */
 	size_t n_members;
 	struct pst__device *readers;            /* whom to encrypt to (this device excluded) */
 	size_t n_readers;
@@ -209,6 +210,8 @@ char *pst__link_make(pst_client *c, unsigned op, unsigned kind, const unsigned c
 
 /* 1 when head is one of t's verified chain heads (or zeros for a thread without a chain). */
 int pst__thread_knows_head(const struct pst__thread *t, const unsigned char head[PROTO_HEAD_BYTES]);
+/* The username of user_id as its signed identity names it, or user_id itself when unknown. */
+const char *pst__thread_name(const struct pst__thread *t, const char *user_id);
 /* The sender device device_id among t->senders, or NULL. */
 const struct pst__device *pst__thread_sender(const struct pst__thread *t, const char *device_id);
 

@@ -422,6 +422,8 @@ static pst_status seal_locked(pst_client *c, const char *thread_id, const char *
 		goto out;
 	}
 	readers_notice(c, &t);
+	if (!c->notice[0] && t.notice[0])
+		snprintf(c->notice, sizeof(c->notice), "%s", t.notice);
 	ids = calloc(t.n_readers + 1, sizeof(*ids));
 	if (ids == NULL) {
 		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
@@ -815,7 +817,7 @@ static void decrypt_locked(pst_client *c, const struct pst__thread *t, json_t *m
 		out->decrypt = PST_OK;
 		if (signer[0] && server_sender && strcmp(signer, server_sender) != 0) {
 			snprintf(line, sizeof(line), "The server labelled this message as sent by %.64s, but it was signed by a device of %.64s.",
-				 server_sender, signer);
+				 t ? pst__thread_name(t, server_sender) : server_sender, t ? pst__thread_name(t, signer) : signer);
 			add_notice(out, PST_MSG_RELABELLED, line);
 		}
 		if (t && !pst__thread_knows_head(t, info.head))
@@ -847,7 +849,7 @@ out:
  * indexes. Indexes skipped between two readable messages of a session, beyond the deleted messages of that
  * device in between, were dropped or withheld: the later message says how many are missing.
  */
-static void find_gaps(json_t *list, pst_message *msgs, size_t n)
+static void find_gaps(const struct pst__thread *t, json_t *list, pst_message *msgs, size_t n)
 {
 	struct proto_envelope *hdr = calloc(n + 1, sizeof(*hdr));
 	unsigned char *env = NULL;
@@ -867,23 +869,28 @@ static void find_gaps(json_t *list, pst_message *msgs, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t missing;
-		size_t deleted = 0;
+		size_t deleted = 0, prev = (size_t)-1, lo, hi;
 		char line[320];
 		if (!ok[i])
 			continue;
-		for (j = i; j-- > 0;) /* the previous readable message of the same session */
-			if (ok[j] && strcmp(hdr[j].sender_device_id, hdr[i].sender_device_id) == 0 &&
-			    sodium_memcmp(hdr[j].session_id, hdr[i].session_id, PROTO_SESSION_ID_BYTES) == 0)
-				break;
-		if (j == (size_t)-1 || hdr[i].index <= hdr[j].index + 1)
+		/* the message of the same session with the largest index below this one's, wherever it is in the page */
+		for (j = 0; j < n; j++)
+			if (j != i && ok[j] && strcmp(hdr[j].sender_device_id, hdr[i].sender_device_id) == 0 &&
+			    sodium_memcmp(hdr[j].session_id, hdr[i].session_id, PROTO_SESSION_ID_BYTES) == 0 && hdr[j].index < hdr[i].index &&
+			    (prev == (size_t)-1 || hdr[j].index > hdr[prev].index))
+				prev = j;
+		if (prev == (size_t)-1 || hdr[i].index <= hdr[prev].index + 1)
 			continue;
-		for (k = j + 1; k < i; k++)
+		lo = prev < i ? prev : i;
+		hi = prev < i ? i : prev;
+		for (k = lo + 1; k < hi; k++) /* deletions by that device in between account for their indexes */
 			deleted += msgs[k].deleted && msgs[k].sender_device_id && strcmp(msgs[k].sender_device_id, hdr[i].sender_device_id) == 0;
-		missing = hdr[i].index - hdr[j].index - 1;
+		missing = hdr[i].index - hdr[prev].index - 1;
 		if (missing <= deleted)
 			continue;
 		snprintf(line, sizeof(line), "%u message%s from %.64s %s missing before this one.", (unsigned)(missing - deleted),
-			 missing - deleted == 1 ? "" : "s", msgs[i].sender_id ? msgs[i].sender_id : "this sender", missing - deleted == 1 ? "is" : "are");
+			 missing - deleted == 1 ? "" : "s", msgs[i].sender_id ? pst__thread_name(t, msgs[i].sender_id) : "this sender",
+			 missing - deleted == 1 ? "is" : "are");
 		add_notice(&msgs[i], PST_MSG_GAP, line);
 	}
 out:
@@ -925,6 +932,8 @@ pst_status pst_read_before(pst_client *c, const char *thread_id, int64_t before_
 		snprintf(c->notice, sizeof(c->notice), "%s", t.problem);
 	else
 		readers_notice(c, &t);
+	if (!c->notice[0] && t.notice[0])
+		snprintf(c->notice, sizeof(c->notice), "%s", t.notice);
 	if (before_seq == 0)
 		before_seq = json_integer_value(json_object_get(t.view, "last_seq")) + 1;
 	snprintf(suffix, sizeof(suffix), "/messages?before=%lld&limit=%d", (long long)before_seq, limit);
@@ -941,7 +950,7 @@ pst_status pst_read_before(pst_client *c, const char *thread_id, int64_t before_
 		goto out;
 	}
 	json_array_foreach(list, i, m) pst__decrypt_message(c, &t, m, &msgs[n++]);
-	find_gaps(list, msgs, n);
+	find_gaps(&t, list, msgs, n);
 	*msgs_out = msgs;
 	*n_out = n;
 	msgs = NULL;

@@ -49,8 +49,8 @@
 #define PROTO_ENVELOPE_MAX (PROTO_PLAINTEXT_MAX + PROTO_ENVELOPE_OVERHEAD(PROTO_ID_MAX, PROTO_ID_MAX)) /* 65317 */
 /* Signed session-key payload and its sealed form (largest ids): docs/protocol.md §6 and §17. */
 #define PROTO_HANDOVER_PAYLOAD_MAX (3u + 3u * (1u + PROTO_ID_MAX) + 32u + 16u + 4u + 32u + 64u) /* 346 */
-#define PROTO_HANDOVER_HEADER_MAX (3u + 1u + PROTO_ID_MAX + 4u + 4u + 32u + 24u)               /* 136 */
-#define PROTO_HANDOVER_SEALED_MAX (PROTO_HANDOVER_HEADER_MAX + PROTO_HANDOVER_PAYLOAD_MAX + 16u) /* 498 */
+#define PROTO_HANDOVER_HEADER_MAX (3u + 1u + PROTO_ID_MAX + 4u + 4u + 32u + 24u)               /* 132 */
+#define PROTO_HANDOVER_SEALED_MAX (PROTO_HANDOVER_HEADER_MAX + PROTO_HANDOVER_PAYLOAD_MAX + 16u) /* 494 */
 #define PROTO_PREKEY_BYTES 32 /* an X25519 prekey (public or secret) */
 
 #define PROTO_MAX_SKIPPED 2000u /* skipped message keys an inbound session keeps */
@@ -362,7 +362,7 @@ int proto_inbound_load(struct proto_inbound *in, const unsigned char *bytes, siz
 #define PROTO_LINK_NONCE_BYTES 16
 #define PROTO_IDS_MAX 1025          /* user ids in one membership link, thread ids in one app authorisation */
 #define PROTO_STATEMENT_MAX (3u + 6u * (1u + PROTO_ID_MAX) + 3u * 32u + 16u + 8u + 8u + 8u + 2u + \
-			     PROTO_IDS_MAX * (1u + PROTO_ID_MAX) + 64u) /* 67151: any signed statement */
+			     PROTO_IDS_MAX * (1u + PROTO_ID_MAX) + 64u) /* 67220: any signed statement */
 #define PROTO_SAFETY_LEN 72         /* 12 groups of 5 digits, spaces between, NUL */
 #define PROTO_CODE_LEN 15           /* approval code "XXXX-XXXX-XXXX" + NUL (60 bits) */
 #define PROTO_RECOVERY_BYTES 20     /* the secret of a recovery key (160 bits) */

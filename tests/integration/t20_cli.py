@@ -24,9 +24,9 @@ class Person:
         self.home = tempfile.mkdtemp(prefix=f"postern-cli-{name}-")
         H._tmpdirs.append(self.home)
 
-    def run(self, *args, check_ok=True, timeout=60, home=None, stdin=None):
+    def run(self, *args, check_ok=True, timeout=60, home=None, stdin=None, port=None):
         env = dict(os.environ, POSTERN_PASSWORD=self.password)
-        p = subprocess.run([CLI, "--server", f"http://127.0.0.1:{self.s.port}", "--home", home or self.home] + list(args),
+        p = subprocess.run([CLI, "--server", f"http://127.0.0.1:{port or self.s.port}", "--home", home or self.home] + list(args),
                            capture_output=True, text=True, timeout=timeout, env=env, input=stdin)
         if check_ok:
             check(p.returncode == 0, f"postern {' '.join(args)} exited {p.returncode}: {p.stderr.strip()[:400]}")
