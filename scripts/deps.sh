@@ -9,6 +9,12 @@ for p in $need; do
 		missing="$missing $p"
 	fi
 done
+# the malicious-server tests play the attacker with Python's `cryptography` (Ed25519, X25519, ChaCha20):
+# Debian's python3-cryptography when the python3 on PATH lacks it
+if ! python3 -c 'import cryptography.hazmat.primitives.asymmetric.x25519' 2>/dev/null &&
+	! dpkg-query -W -f='${Status}' python3-cryptography 2>/dev/null | grep -q "install ok installed"; then
+	missing="$missing python3-cryptography"
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "deps: installing:$missing"
