@@ -110,25 +110,138 @@ static json_t *chain_device(json_t *devices, const char *user_id, const char *de
 	return NULL;
 }
 
+/* ---- the pinned chain: what this device verified before, kept as its state ---- */
+
+static void b64_into(const unsigned char *bin, size_t n, json_t *arr)
+{
+	char t[64];
+	b64url_encode(bin, n, t, sizeof(t));
+	json_array_append_new(arr, json_string(t));
+}
+
+/* Save t's verified chain (its state and every head) as chain.<thread>. */
+static pst_status chain_save(pst_client *c, const struct pst__thread *t)
+{
+	json_t *j = json_object(), *heads = json_array(), *members = json_array(), *ever = json_array();
+	char name[96], *text = NULL;
+	size_t i;
+	pst_status rc;
+	for (i = 0; i < t->n_heads; i++)
+		b64_into(t->heads[i], PROTO_HEAD_BYTES, heads);
+	for (i = 0; i < t->chain->n_members; i++)
+		json_array_append_new(members, json_string(t->chain->members[i]));
+	for (i = 0; i < t->chain->n_ever; i++)
+		json_array_append_new(ever, json_string(t->chain->ever[i]));
+	json_object_set_new(j, "heads", heads);
+	json_object_set_new(j, "members", members);
+	json_object_set_new(j, "ever", ever);
+	json_object_set_new(j, "kind", json_integer(t->chain->kind));
+	json_object_set_new(j, "creator", json_string(t->chain->creator));
+	json_object_set_new(j, "thread_id", json_string(t->chain->thread_id));
+	snprintf(name, sizeof(name), "chain.%s", t->thread_id);
+	if ((text = json_dumps(j, JSON_COMPACT)) == NULL)
+		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	else
+		rc = pst__store_write(c, name, text, strlen(text), 1);
+	free(text);
+	json_decref(j);
+	return rc;
+}
+
 /*
- * Verify the chain answer into t: every link signed by a device certified by its actor's pinned identity,
- * applied by the rules, ending in a thread whose id is thread_id. A link that does not verify stops the
- * chain there (what follows cannot be trusted): t->problem says so.
+ * Restore the chain state saved for t (0 links when none) and make t->heads room for it plus new_links more.
+ * PST_ERR_STORE when the file is damaged.
+ */
+static pst_status chain_restore(pst_client *c, struct pst__thread *t, size_t new_links)
+{
+	char name[96];
+	unsigned char *data = NULL;
+	size_t len = 0, i;
+	json_error_t jerr;
+	json_t *j = NULL, *x;
+	pst_status rc = PST_OK;
+
+	snprintf(name, sizeof(name), "chain.%s", t->thread_id);
+	if (pst__store_read(c, name, &data, &len, 1) == PST_OK) {
+		j = json_loadb((const char *)data, len, 0, &jerr);
+		free(data);
+	}
+	if ((t->heads = calloc(json_array_size(json_object_get(j, "heads")) + new_links + 1, PROTO_HEAD_BYTES)) == NULL) {
+		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (j == NULL)
+		goto out;
+	if (json_array_size(json_object_get(j, "members")) > PROTO_IDS_MAX ||
+	    json_array_size(json_object_get(j, "ever")) > 2 || !json_is_string(json_object_get(j, "creator"))) {
+		rc = pst__fail(c, PST_ERR_STORE, "%s in the home directory is damaged", name);
+		goto out;
+	}
+	json_array_foreach(json_object_get(j, "heads"), i, x) {
+		const char *h = json_string_value(x);
+		if (h == NULL || b64url_decode_exact(h, strlen(h), t->heads[i], PROTO_HEAD_BYTES) != 0) {
+			rc = pst__fail(c, PST_ERR_STORE, "%s in the home directory is damaged", name);
+			goto out;
+		}
+	}
+	t->n_heads = json_array_size(json_object_get(j, "heads"));
+	json_array_foreach(json_object_get(j, "members"), i, x) snprintf(t->chain->members[i], PROTO_ID_MAX + 1, "%s", json_string_value(x) ? json_string_value(x) : "");
+	t->chain->n_members = json_array_size(json_object_get(j, "members"));
+	json_array_foreach(json_object_get(j, "ever"), i, x) snprintf(t->chain->ever[i], PROTO_ID_MAX + 1, "%s", json_string_value(x) ? json_string_value(x) : "");
+	t->chain->n_ever = json_array_size(json_object_get(j, "ever"));
+	t->chain->kind = (unsigned)json_integer_value(json_object_get(j, "kind"));
+	snprintf(t->chain->creator, sizeof(t->chain->creator), "%s", json_string_value(json_object_get(j, "creator")));
+	snprintf(t->chain->thread_id, sizeof(t->chain->thread_id), "%s",
+		 json_string_value(json_object_get(j, "thread_id")) ? json_string_value(json_object_get(j, "thread_id")) : "");
+	t->chain->length = (uint32_t)t->n_heads;
+	if (t->n_heads)
+		memcpy(t->chain->head, t->heads[t->n_heads - 1], PROTO_HEAD_BYTES);
+out:
+	json_decref(j);
+	return rc;
+}
+
+/*
+ * Verify the chain answer into t. The part this device verified before is not verified again (its signers
+ * may have changed keys since): the server's link at the pinned position must hash to the pinned head —
+ * each link names the hash of the one before, so that one hash covers the whole prefix — and the saved
+ * state continues from there. Every newer link is checked: signed by a device certified by its actor's
+ * pinned identity, and allowed by the rules. A link that does not verify stops the chain there (what
+ * follows cannot be trusted): t->problem says so. A server answer that does not continue the pinned chain
+ * is PST_ERR_UNTRUSTED.
  */
 static pst_status chain_verify(pst_client *c, struct pst__people *ppl, json_t *answer, struct pst__thread *t)
 {
 	json_t *links = json_object_get(answer, "links"), *devices = json_object_get(answer, "devices"), *x;
 	struct proto_statement *st = malloc(sizeof(*st));
-	size_t i;
+	size_t i, pinned;
 	pst_status rc = PST_OK;
 
 	t->chain = malloc(sizeof(*t->chain));
-	t->heads = calloc(json_array_size(links) + 1, PROTO_HEAD_BYTES);
-	if (st == NULL || t->chain == NULL || t->heads == NULL) {
+	if (st == NULL || t->chain == NULL) {
 		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	proto_chain_init(t->chain);
+	if ((rc = chain_restore(c, t, json_array_size(links))) != PST_OK)
+		goto out;
+	pinned = t->n_heads;
+	if (pinned > 0) {
+		size_t n = 0;
+		unsigned char *bin = pinned <= json_array_size(links)
+					     ? pst__b64_decode(json_string_value(json_array_get(links, pinned - 1)), PROTO_STATEMENT_MAX, &n)
+					     : NULL;
+		unsigned char hash[PROTO_HEAD_BYTES];
+		int same = bin && proto_statement_hash(bin, n, hash) == PROTO_E_OK && sodium_memcmp(hash, t->heads[pinned - 1], PROTO_HEAD_BYTES) == 0;
+		free(bin);
+		if (!same) {
+			rc = pst__fail(c, PST_ERR_UNTRUSTED,
+				       "the server shows a history of this conversation's members that does not continue the one this device "
+				       "saw before (%zu changes): it was rewritten or cut; nothing was sent",
+				       pinned);
+			goto out;
+		}
+	}
 	json_array_foreach(links, i, x) {
 		struct pst__person *actor = NULL;
 		struct pst__device dev;
@@ -136,6 +249,8 @@ static pst_status chain_verify(pst_client *c, struct pst__people *ppl, json_t *a
 		unsigned char *bin, hash[PROTO_HEAD_BYTES];
 		size_t n = 0;
 		int ok;
+		if (i < pinned)
+			continue; /* verified before, and covered by the head compared above */
 		if ((bin = pst__b64_decode(json_string_value(x), PROTO_STATEMENT_MAX, &n)) == NULL ||
 		    proto_statement_parse(bin, n, PROTO_ST_LINK, st) != PROTO_E_OK) {
 			free(bin);
@@ -173,61 +288,15 @@ static pst_status chain_verify(pst_client *c, struct pst__people *ppl, json_t *a
 	if (t->chain->length > 0 && strcmp(t->chain->thread_id, t->thread_id) != 0) {
 		problem(t, PST_ERR_UNTRUSTED, "this conversation's member list belongs to another conversation%s", "");
 		t->chain->length = 0;
+		t->chain->n_members = 0;
 		t->n_heads = 0;
+		goto out;
 	}
 	memcpy(t->head, t->chain->head, PROTO_HEAD_BYTES);
+	if (t->n_heads > pinned) /* the pin moves on to what was verified now */
+		rc = chain_save(c, t);
 out:
 	free(st);
-	return rc;
-}
-
-/*
- * The newest head this client verified for the thread must still be in the chain, at its place: the server
- * may hold new links back, never rewrite the history it showed. Then the pin moves to the new head.
- */
-static pst_status chain_pin(pst_client *c, struct pst__thread *t)
-{
-	char name[96], head[64], *text = NULL;
-	unsigned char *data = NULL, pinned[PROTO_HEAD_BYTES];
-	size_t len = 0;
-	json_error_t jerr;
-	json_t *j = NULL;
-	json_int_t length = 0;
-	pst_status rc = PST_OK;
-
-	snprintf(name, sizeof(name), "chain.%s", t->thread_id);
-	if (pst__store_read(c, name, &data, &len, 1) == PST_OK) {
-		j = json_loadb((const char *)data, len, 0, &jerr);
-		free(data);
-		length = json_integer_value(json_object_get(j, "length"));
-		if (length > 0) {
-			const char *h = json_string_value(json_object_get(j, "head"));
-			if (h == NULL || b64url_decode_exact(h, strlen(h), pinned, sizeof(pinned)) != 0) {
-				rc = pst__fail(c, PST_ERR_STORE, "%s in the home directory is damaged", name);
-				goto out;
-			}
-			if ((size_t)length > t->n_heads || sodium_memcmp(t->heads[length - 1], pinned, PROTO_HEAD_BYTES) != 0) {
-				rc = pst__fail(c, PST_ERR_UNTRUSTED,
-					       "the server shows a history of this conversation's members that does not continue the one "
-					       "this device saw before (%lld changes): it was rewritten or cut; nothing was sent",
-					       (long long)length);
-				goto out;
-			}
-		}
-	}
-	if (t->n_heads > (size_t)length) {
-		json_decref(j);
-		b64url_encode(t->heads[t->n_heads - 1], PROTO_HEAD_BYTES, head, sizeof(head));
-		j = json_pack("{s:I,s:s}", "length", (json_int_t)t->n_heads, "head", head);
-		if (j == NULL || (text = json_dumps(j, JSON_COMPACT)) == NULL) {
-			rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		rc = pst__store_write(c, name, text, strlen(text), 1);
-	}
-out:
-	free(text);
-	json_decref(j);
 	return rc;
 }
 
@@ -419,7 +488,7 @@ pst_status pst__thread_load(pst_client *c, struct pst__people *ppl, const char *
 		}
 		if ((rc = pst__request(c, "GET", path, NULL, &answer)) != PST_OK)
 			goto out;
-		if ((rc = chain_verify(c, ppl, answer, t)) != PST_OK || (rc = chain_pin(c, t)) != PST_OK)
+		if ((rc = chain_verify(c, ppl, answer, t)) != PST_OK)
 			goto out;
 		if (t->chain->length == 0)
 			problem(t, PST_ERR_UNTRUSTED,

@@ -32,8 +32,8 @@ class Person:
             check(p.returncode == 0, f"postern {' '.join(args)} exited {p.returncode}: {p.stderr.strip()[:400]}")
         return p
 
-    def json(self, *args):
-        return json.loads(self.run("--json", *args).stdout)
+    def json(self, *args, home=None, port=None):
+        return json.loads(self.run("--json", *args, home=home, port=port).stdout)
 
     def register(self):
         """Register and log in here as the account's first device; keeps the recovery key it shows once."""
