@@ -345,3 +345,50 @@ def test_reordered_and_dropped_messages_are_reported():
           f"number 5: {by_text['number 5']}")
     out = bob.run("read", alice.name).stdout  # and on the screen, from the cache, the same words
     check("is missing before this one" in out and "out of order" in out, f"bob's screen: {out!r}")
+
+
+# ---- partner apps ----
+
+def app_story(s):
+    """alice connects Tunes (partner-demo) and approves its device by code; the app shares with bob."""
+    import t21_partner_demo as D
+    port = D.free_port()
+    app = H.create_app(s, "Tunes", redirect_uris=f"http://127.0.0.1:{port}/cb")
+    alice, bob = people(s, "alice", "bob")
+    demo = D.Demo(s, app)
+    b = D.authorize(s, demo, alice, port)
+    alice.run("apps", "approve", demo.run("code").stdout.strip())
+    pid = D.pick_friend(s, b, app, bob.name)
+    tid = json.loads(demo.run("share", pid, "track:7", "a song for bob").stdout)["thread_id"]
+    check("a song for bob" in bob.run("read", tid).stdout, "bob reads the app's share")
+    return alice, bob, demo, app, tid
+
+
+def test_injected_app_device_gets_no_key():
+    s = H.server()
+    alice, bob, demo, app, tid = app_story(s)
+    bob.run("consent", tid, "accept")
+    rogue = Rogue(s, alice.user_id(), "app")
+    with db(s) as con:  # an app device on alice's grant, keys the server made, "authorised" by a key it made
+        grant = con.execute("SELECT grant_id FROM devices WHERE grant_id<>0 LIMIT 1").fetchone()[0]
+        con.execute("UPDATE devices SET grant_id=?, cert=NULL WHERE id=?", (grant, rogue.row))
+    bob.run("send", tid, "for alice and the app she approved, not for the server")
+    alice.run("send", tid, "alice too")
+    eq(rogue.handovers(), ([], []), "hand-overs to the injected app device")
+    # (the tampered server may now starve the real app device too: refusing service is the one thing it can do)
+    check("for alice and the app she approved" in alice.run("read", tid).stdout, "alice reads bob")
+
+
+def test_forged_consent_does_not_open_the_friends_messages():
+    s = H.server()
+    alice, bob, demo, app, tid = app_story(s)
+    # bob never consented; the server makes up his consent, signed by a key of its own
+    fake = P.SignKey(os.urandom(32))
+    st = P.statement(0x42, P.st_app_consent(tid, app.client_id, 1, int(time.time() * 1000)), fake)
+    with db(s) as con:
+        t = con.execute("SELECT id FROM threads WHERE public_id=?", (tid,)).fetchone()[0]
+        con.execute("INSERT OR REPLACE INTO app_consents(thread_id, user_id, state, at, statement) VALUES (?,?,1,?,?)",
+                    (t, uid(con, bob.user_id()), int(time.time() * 1000), st))
+    bob.run("send", tid, "only alice may read this")
+    out = demo.run("read", tid).stdout
+    check("only alice may read this" not in out, f"the app read bob's message on a forged consent: {out[:400]}")
