@@ -577,11 +577,27 @@ static void grant_row(const struct cli *cli, const json_t *g)
 int cmd_apps(struct cli *cli, int argc, char **argv)
 {
 	static const struct out_listing l = {"list connected apps", "apps", "grants", grant_row, "No connected apps.", NULL, NULL};
-	char *text = NULL;
+	char *text = NULL, *devs = NULL;
+	json_t *list = NULL, *d;
+	size_t i;
 	pst_status st = pst_grants(cli->client, &text);
+	int rc;
 
 	(void)argc, (void)argv;
-	return out_listing(cli, st, text, &l);
+	rc = out_listing(cli, st, text, &l);
+	if (rc != CLI_OK || cli->json)
+		return rc;
+	/* an app's device reads nothing until the person's own client signs for it: say which ones wait */
+	if (pst_app_devices(cli->client, &devs) == PST_OK && (list = json_loads(devs, 0, NULL)) != NULL)
+		json_array_foreach(json_object_get(list, "devices"), i, d) {
+			if (json_is_string(json_object_get(d, "authorisation")) || json_is_string(json_object_get(d, "revocation")))
+				continue;
+			out_line("%s's device %s waits for your approval: check the code %s shows you and run `postern apps approve CODE`",
+				 out_str(d, "app_name", "an app"), out_str(d, "device_id", "?"), out_str(d, "app_name", "the app"));
+		}
+	json_decref(list);
+	pst_free(devs);
+	return rc;
 }
 
 int cmd_apps_revoke(struct cli *cli, int argc, char **argv)
