@@ -444,6 +444,9 @@ int main(int argc, char **argv)
 		st = pst_client_new(cli.server_url, cli.home_dir, passphrase && passphrase[0] ? passphrase : NULL, &cli.client);
 		if (st != PST_OK) {
 			rc = cli_fail(&cli, st, "open the local state in %s", cli.home_dir);
+			if (st == PST_ERR_STORE)
+				fprintf(stderr, "postern: (a home made by a postern older than protocol version 2 cannot be used: "
+						"log in with a new --home)\n");
 			goto out;
 		}
 		if ((row->flags & CLI_NEEDS_SESSION) && !pst_logged_in(cli.client)) {

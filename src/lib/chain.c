@@ -459,7 +459,6 @@ out:
 
 pst_status pst__thread_load(pst_client *c, struct pst__people *ppl, const char *thread_id, struct pst__thread *t)
 {
-	char *path = NULL;
 	json_t *answer = NULL, *x;
 	struct proto_statement *st = NULL;
 	const char *kind;
@@ -470,23 +469,14 @@ pst_status pst__thread_load(pst_client *c, struct pst__people *ppl, const char *
 	snprintf(t->thread_id, sizeof(t->thread_id), "%s", thread_id);
 	if (c->app)
 		return app_side_load(c, thread_id, t);
-	if ((path = pst__path("/v1/threads/%s", thread_id, NULL)) == NULL)
-		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	rc = pst__request(c, "GET", path, NULL, &t->view);
-	free(path);
-	path = NULL;
-	if (rc != PST_OK)
+	if ((rc = pst__request_at(c, "GET", "/v1/threads/%s", thread_id, NULL, NULL, &t->view)) != PST_OK)
 		goto out;
 	kind = json_string_value(json_object_get(t->view, "kind"));
 	t->app = kind && strcmp(kind, "app") == 0;
 	snprintf(t->app_client_id, sizeof(t->app_client_id), "%s",
 		 json_string_value(json_object_get(json_object_get(t->view, "app"), "client_id")) ? json_string_value(json_object_get(json_object_get(t->view, "app"), "client_id")) : "");
 	if (!t->app) {
-		if ((path = pst__path("/v1/threads/%s/chain", thread_id, NULL)) == NULL) {
-			rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if ((rc = pst__request(c, "GET", path, NULL, &answer)) != PST_OK)
+		if ((rc = pst__request_at(c, "GET", "/v1/threads/%s/chain", thread_id, NULL, NULL, &answer)) != PST_OK)
 			goto out;
 		if ((rc = chain_verify(c, ppl, answer, t)) != PST_OK)
 			goto out;

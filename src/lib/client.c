@@ -58,6 +58,14 @@ char *pst__path(const char *fmt, const char *a, const char *b)
 	return p;
 }
 
+pst_status pst__request_at(pst_client *c, const char *method, const char *fmt, const char *a, const char *b, json_t *body, json_t **out)
+{
+	char *path = pst__path(fmt, a, b);
+	pst_status st = path ? pst__request(c, method, path, body, out) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	free(path);
+	return st;
+}
+
 /* ---- HTTP ---- */
 
 struct buf {

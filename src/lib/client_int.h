@@ -65,6 +65,10 @@ pst_status pst__fail(pst_client *c, pst_status st, const char *fmt, ...) __attri
  */
 pst_status pst__request(pst_client *c, const char *method, const char *path, json_t *body, json_t **out);
 
+/* pst__request on fmt with its %s filled by a (and a second %s by b, or NULL), each escaped: the one way
+ * an id reaches a path. Same contract as pst__request, plus PST_ERR_NOMEM. */
+pst_status pst__request_at(pst_client *c, const char *method, const char *fmt, const char *a, const char *b, json_t *body, json_t **out);
+
 /* Key store: read/write a named file of the home directory, sealed when a passphrase is set. */
 pst_status pst__store_write(pst_client *c, const char *name, const void *data, size_t len, int secret);
 pst_status pst__store_read(pst_client *c, const char *name, unsigned char **data, size_t *len, int secret);

@@ -62,7 +62,7 @@ pst_status pst_app_device_approve(pst_client *c, const char *code, char **json_o
 {
 	struct proto_statement *st = NULL;
 	json_t *list = NULL, *d, *found = NULL, *x, *body = NULL;
-	char norm[PROTO_CODE_LEN], got[PROTO_CODE_LEN], *text = NULL, *path = NULL;
+	char norm[PROTO_CODE_LEN], got[PROTO_CODE_LEN], *text = NULL;
 	int64_t expires = 0;
 	size_t i;
 	pst_status rc;
@@ -109,14 +109,10 @@ pst_status pst_app_device_approve(pst_client *c, const char *code, char **json_o
 		goto out;
 	}
 	body = json_pack("{s:s}", "statement", text);
-	if ((path = pst__path("/v1/me/app-devices/%s/authorisation", str(found, "device_id"), NULL)) == NULL) {
-		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = pst__request(c, "PUT", path, body, NULL)) == PST_OK && json_out)
+	if ((rc = pst__request_at(c, "PUT", "/v1/me/app-devices/%s/authorisation", str(found, "device_id"), NULL, body, NULL)) == PST_OK &&
+	    json_out)
 		*json_out = json_dumps(found, JSON_COMPACT);
 out:
-	free(path);
 	free(text);
 	free(st);
 	json_decref(body);
@@ -128,7 +124,7 @@ out:
 static pst_status revoke_device(pst_client *c, json_t *d)
 {
 	struct proto_statement *st = calloc(1, sizeof(*st));
-	char *text = NULL, *path = NULL;
+	char *text = NULL;
 	json_t *body = NULL;
 	pst_status rc;
 	if (st == NULL)
@@ -143,10 +139,8 @@ static pst_status revoke_device(pst_client *c, json_t *d)
 		goto out;
 	}
 	body = json_pack("{s:s}", "statement", text);
-	path = pst__path("/v1/me/app-devices/%s/revocation", str(d, "device_id"), NULL);
-	rc = path ? pst__request(c, "POST", path, body, NULL) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	rc = pst__request_at(c, "POST", "/v1/me/app-devices/%s/revocation", str(d, "device_id"), NULL, body, NULL);
 out:
-	free(path);
 	free(text);
 	free(st);
 	json_decref(body);
@@ -156,7 +150,6 @@ out:
 pst_status pst_grant_revoke(pst_client *c, const char *grant_id)
 {
 	json_t *list = NULL, *d;
-	char *path = NULL;
 	size_t i;
 	int signed_one = 0;
 	pst_status rc;
@@ -174,17 +167,8 @@ pst_status pst_grant_revoke(pst_client *c, const char *grant_id)
 				goto out;
 			signed_one = 1;
 		}
-	if (signed_one) {
-		rc = PST_OK;
-		goto out;
-	}
-	if ((path = pst__path("/v1/me/grants/%s", grant_id, NULL)) == NULL) {
-		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = pst__request(c, "DELETE", path, NULL, NULL);
+	rc = signed_one ? PST_OK : pst__request_at(c, "DELETE", "/v1/me/grants/%s", grant_id, NULL, NULL, NULL);
 out:
-	free(path);
 	json_decref(list);
 	return rc;
 }
@@ -193,7 +177,7 @@ pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept)
 {
 	struct proto_statement *st = NULL;
 	json_t *view = NULL, *body = NULL;
-	char *path = NULL, *text = NULL;
+	char *text = NULL;
 	pst_status rc;
 
 	if (c == NULL || thread_id == NULL)
@@ -202,9 +186,7 @@ pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept)
 		return pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
 	if (!c->have_identity)
 		return pst__fail(c, PST_ERR_APPROVAL, "this device is not approved yet");
-	if ((path = pst__path("/v1/threads/%s", thread_id, NULL)) == NULL)
-		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	if ((rc = pst__request(c, "GET", path, NULL, &view)) != PST_OK)
+	if ((rc = pst__request_at(c, "GET", "/v1/threads/%s", thread_id, NULL, NULL, &view)) != PST_OK)
 		goto out;
 	if (str(json_object_get(view, "app"), "client_id")[0] == '\0') {
 		rc = pst__fail(c, PST_ERR_INVALID, "no app takes part in that conversation");
@@ -225,14 +207,8 @@ pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept)
 		goto out;
 	}
 	body = json_pack("{s:b,s:s}", "accept", accept != 0, "statement", text);
-	free(path);
-	if ((path = pst__path("/v1/threads/%s/app-consent", thread_id, NULL)) == NULL) {
-		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = pst__request(c, "POST", path, body, NULL);
+	rc = pst__request_at(c, "POST", "/v1/threads/%s/app-consent", thread_id, NULL, body, NULL);
 out:
-	free(path);
 	free(text);
 	free(st);
 	json_decref(body);

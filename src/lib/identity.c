@@ -67,7 +67,7 @@ static int served_identity(json_t *answer, const char *user_id, unsigned char pk
 static pst_status certify_self(pst_client *c)
 {
 	struct proto_statement *st = calloc(1, sizeof(*st));
-	char *text = NULL, *path = NULL;
+	char *text = NULL;
 	json_t *body = NULL;
 	pst_status rc;
 	if (st == NULL)
@@ -82,10 +82,8 @@ static pst_status certify_self(pst_client *c)
 		goto out;
 	}
 	body = json_pack("{s:s}", "cert", text);
-	path = pst__path("/v1/devices/%s/cert", c->device_id, NULL);
-	rc = path ? pst__request(c, "PUT", path, body, NULL) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	rc = pst__request_at(c, "PUT", "/v1/devices/%s/cert", c->device_id, NULL, body, NULL);
 out:
-	free(path);
 	free(text);
 	free(st);
 	json_decref(body);
@@ -341,7 +339,7 @@ out:
 
 pst_status pst_device_approve(pst_client *c, const char *code, char **device_json_out)
 {
-	char norm[PROTO_CODE_LEN], again[PROTO_CODE_LEN], *path = NULL, *cert = NULL, *box_t = NULL, q[64];
+	char norm[PROTO_CODE_LEN], again[PROTO_CODE_LEN], *cert = NULL, *box_t = NULL, q[64];
 	struct proto_statement *st = NULL;
 	unsigned char spk[32], bpk[32], reg[PROTO_SIG_BYTES], box[PROTO_IDENTITY_BOX_MAX];
 	json_t *answer = NULL, *dev, *body = NULL;
@@ -395,14 +393,9 @@ pst_status pst_device_approve(pst_client *c, const char *code, char **device_jso
 		goto out;
 	}
 	body = json_pack("{s:s,s:s}", "cert", cert, "identity_box", box_t);
-	if ((path = pst__path("/v1/devices/%s/cert", did, NULL)) == NULL) {
-		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = pst__request(c, "PUT", path, body, NULL)) == PST_OK && device_json_out)
+	if ((rc = pst__request_at(c, "PUT", "/v1/devices/%s/cert", did, NULL, body, NULL)) == PST_OK && device_json_out)
 		*device_json_out = json_dumps(dev, JSON_COMPACT);
 out:
-	free(path);
 	free(cert);
 	free(box_t);
 	free(st);

@@ -327,7 +327,6 @@ out:
 pst_status pst__person_get(pst_client *c, struct pst__people *ppl, const char *user_id, struct pst__person **out)
 {
 	struct pst__person *p, *np;
-	char *path = NULL;
 	pst_status rc;
 	size_t i;
 
@@ -345,11 +344,7 @@ pst_status pst__person_get(pst_client *c, struct pst__people *ppl, const char *u
 	p = &ppl->p[ppl->n];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->user_id, sizeof(p->user_id), "%s", user_id);
-	if ((path = pst__path("/v1/users/%s/devices", user_id, NULL)) == NULL)
-		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
-	rc = pst__request(c, "GET", path, NULL, &p->listing);
-	free(path);
-	if (rc != PST_OK) {
+	if ((rc = pst__request_at(c, "GET", "/v1/users/%s/devices", user_id, NULL, NULL, &p->listing)) != PST_OK) {
 		json_decref(p->listing);
 		return rc;
 	}
