@@ -141,3 +141,13 @@ def test_removed_device_is_signed_away():
     tok = s.req("POST", "/v1/sessions", {"username": bob.name, "password": bob.password}).json["token"]
     got = s.req("GET", f"/v1/users/{alice.user_id()}/devices", token=tok).json
     eq(len(got.get("revocations", [])), 1, "the signed revocation is listed for every client to check")
+
+
+def test_safety_number_as_a_qr_code():
+    s = H.server()
+    alice, bob = C.two_people(s)
+    out = alice.run("verify", bob.name, "--qr").stdout
+    rows = [ln for ln in out.splitlines() if "\u2588" in ln]
+    check(len(rows) >= 12 and len({len(r) for r in rows}) == 1, f"a square block of QR rows: {len(rows)} rows, widths {sorted({len(r) for r in rows})}")
+    number = alice.json("verify", bob.name)["safety_number"]
+    check(number.replace(" ", "")[:5] in out.replace(" ", ""), "the digits are printed too")
