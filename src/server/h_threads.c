@@ -50,23 +50,36 @@ static enum pst_err reply_thread(struct req *rq, int status, const struct store_
 }
 
 /*
- * The direct thread of rq's user and other, if it exists (NOT_FOUND otherwise): the caller is back in
- * if they had left, and it is the answer.
+ * The direct thread with direct_key, if it exists (NOT_FOUND otherwise), as the answer to asking for it
+ * again: the caller is back in if they had left. In a thread with a chain, coming back is a membership
+ * change like any other: link_text must be an ADD link of the caller on the chain's head (the protocol
+ * lets either of a direct thread's two people add themself back); without one it is PST_E_CONFLICT.
  */
-static enum pst_err existing_direct(struct req *rq, const char *direct_key, struct store_thread *t)
+static enum pst_err existing_direct(struct req *rq, const char *direct_key, const char *link_text, struct store_thread *t)
 {
+	struct chain_link link = {0};
 	enum pst_err rc = rq->ops->thread_by_direct_key(rq->db, direct_key, t);
-	if (rc != PST_E_OK)
+	if (rc != PST_E_OK || rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t) != PST_E_NOT_FOUND)
 		return rc;
-	if (rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t) == PST_E_NOT_FOUND) {
-		/* the caller had left: back in, from now on */
-		rc = rq->ops->member_add(rq->db, t->id, rq->user.id, t->last_seq);
+	/* the caller had left: back in, from now on */
+	if (t->chain_length > 0) {
+		if (link_text == NULL)
+			return req_fail(rq, PST_E_CONFLICT, "you left this conversation: coming back takes an ADD link of yourself on its chain");
+		if ((rc = chain_read(rq, "link", link_text, PROTO_LINK_ADD, &link)) != PST_E_OK)
+			return rc;
+		rc = chain_check_change(rq, &link, t, rq->user.public_id);
 		if (rc == PST_E_OK)
-			rc = events_emit_members(rq, t->id, "thread.member_added", 0,
-						 json_pack("{s:s,s:s}", "thread_id", t->public_id, "user_id", rq->user.public_id));
-		if (rc == PST_E_OK)
-			rc = rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t);
+			rc = chain_append(rq, t, &link);
+		chain_link_release(&link);
+		if (rc != PST_E_OK)
+			return rc;
 	}
+	rc = rq->ops->member_add(rq->db, t->id, rq->user.id, t->last_seq);
+	if (rc == PST_E_OK)
+		rc = events_emit_members(rq, t->id, "thread.member_added", 0,
+					 json_pack("{s:s,s:s}", "thread_id", t->public_id, "user_id", rq->user.public_id));
+	if (rc == PST_E_OK)
+		rc = rq->ops->thread_by_id_for_member(rq->db, t->id, rq->user.id, t);
 	return rc;
 }
 
@@ -113,6 +126,16 @@ enum pst_err h_thread_create(struct req *rq)
 	if (n == 0)
 		return req_fail(rq, PST_E_INVALID_FIELD, "a thread needs at least one member besides you");
 	t.kind = n == 1 ? STORE_THREAD_DIRECT : STORE_THREAD_GROUP;
+	if (t.kind == STORE_THREAD_DIRECT) {
+		/* one direct thread per pair: asking again answers it (a CREATE link that came along is not used) */
+		int64_t a = rq->user.id < ids[0] ? rq->user.id : ids[0], b = rq->user.id < ids[0] ? ids[0] : rq->user.id;
+		snprintf(direct_key, sizeof(direct_key), "%" PRId64 ":%" PRId64, a, b);
+		rc = existing_direct(rq, direct_key, link_text, &t);
+		if (rc == PST_E_OK)
+			rc = reply_thread(rq, 200, &t);
+		if (rc != PST_E_NOT_FOUND)
+			goto out;
+	}
 	if (link_text) { /* protocol 2: the thread's id and first members come from the creator's signed link */
 		if ((rc = chain_read(rq, "link", link_text, PROTO_LINK_CREATE, &link)) != PST_E_OK)
 			return rc;
@@ -123,16 +146,7 @@ enum pst_err h_thread_create(struct req *rq)
 			goto out;
 		}
 	}
-	if (t.kind == STORE_THREAD_DIRECT) {
-		/* one direct thread per pair: asking again answers it (a link that came along is not used) */
-		int64_t a = rq->user.id < ids[0] ? rq->user.id : ids[0], b = rq->user.id < ids[0] ? ids[0] : rq->user.id;
-		snprintf(direct_key, sizeof(direct_key), "%" PRId64 ":%" PRId64, a, b);
-		rc = existing_direct(rq, direct_key, &t);
-		if (rc == PST_E_OK)
-			rc = reply_thread(rq, 200, &t);
-		if (rc != PST_E_NOT_FOUND)
-			goto out;
-	} else if (link_text) {
+	if (t.kind != STORE_THREAD_DIRECT && link_text) {
 		/* the same link again (a retry) answers the thread it made */
 		rc = rq->ops->thread_for_member(rq->db, chain_id, rq->user.id, &t);
 		if (rc == PST_E_OK)

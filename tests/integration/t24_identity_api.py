@@ -418,6 +418,24 @@ def test_create_link_refusals_and_direct_threads():
                token=b.token)
     expect_status(r2, 200, "the other side asks for the same direct thread")
     eq(r2.json["thread_id"], r.json["thread_id"], "one direct thread per pair")
+    # coming back to a direct thread with a chain is a signed change too: an ADD link of oneself on its head
+    tid = r.json["thread_id"]
+    head = r.json["chain"]["head"]
+    leave = s.link(b, 3, [b.user_id], kind=1, prev=head)
+    expect_status(s.req("DELETE", f"/v1/threads/{tid}/members/{b.user_id}?link={leave}", token=b.token), 204, "b leaves")
+    head = stmt("hash", leave)
+    expect_error(s.req("POST", "/v1/threads", {"members": [a.user_id]}, token=b.token), 409, "conflict",
+                 "back without a link")
+    expect_error(s.req("POST", "/v1/threads", {"members": [a.user_id], "link": s.link(b, 1, [b.user_id, a.user_id], kind=1)},
+                       token=b.token), 400, "invalid_key", "back with a CREATE link")
+    expect_error(s.req("POST", "/v1/threads", {"members": [a.user_id], "link": s.link(b, 2, [b.user_id], kind=1,
+                                                                                     prev=H.b64(os.urandom(32)))},
+                       token=b.token), 409, "conflict", "back on another head")
+    back = s.link(b, 2, [b.user_id], kind=1, prev=head)
+    r = s.req("POST", "/v1/threads", {"members": [a.user_id], "link": back}, token=b.token)
+    expect_status(r, 200, "back with an ADD link of oneself")
+    eq((r.json["thread_id"], r.json["chain"]), (tid, {"length": 3, "head": stmt("hash", back)}), "the same thread, one link on")
+    eq(sorted(m["user_id"] for m in r.json["members"]), sorted([a.user_id, b.user_id]), "b is a member again")
     # threads without links still work, and have no chain
     r = s.req("POST", "/v1/threads", {"members": [b.user_id, c.user_id]}, token=a.token)
     expect_status(r, 201, "no link")
