@@ -140,6 +140,12 @@ pst_status pst_device_approve(pst_client *c, const char *code, char **device_jso
 pst_status pst_identity_reset(pst_client *c, char **recovery_key_out);
 
 /*
+ * A new recovery key for the same identity (the old one was lost or seen by someone): the server's backup is
+ * replaced, so the old key opens nothing from now on. *recovery_key_out gets the new one (shown once).
+ */
+pst_status pst_recovery_key_new(pst_client *c, char **recovery_key_out);
+
+/*
  * What this client knows of user_id's identity, as JSON text: {"user_id","username","id_pk","state":
  * "new"|"seen"|"verified"|"changed"|"none","safety_number","pinned_id_pk","devices":[verified devices],
  * "ignored_devices":N}. "changed": the server now shows another key than the one pinned (nothing is sent to

@@ -40,6 +40,7 @@ static const struct cli_command devices_subs[] = {
 
 static const struct cli_command identity_subs[] = {
 	{"reset", 0, 0, cmd_identity_reset, CLI_NEEDS_SESSION, NULL, "--yes", NULL},
+	{"recovery-key", 0, 0, cmd_identity_recovery_key, CLI_NEEDS_SESSION, NULL, "", NULL},
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -93,8 +94,9 @@ const struct cli_command cli_commands[] = {
 	 "  approve CODE          approve your new device that shows CODE: it gets your identity and can read\n"
 	 "  remove DEVICE_ID      remove a device for good: your identity signs its removal, and nobody encrypts\n"
 	 "                        to it again, whatever the server says"},
-	{"identity", 0, 0, cmd_identity, CLI_NEEDS_SESSION, identity_subs, "[reset --yes]",
+	{"identity", 0, 0, cmd_identity, CLI_NEEDS_SESSION, identity_subs, "[recovery-key | reset --yes]",
 	 "Alone: show your identity key and whether this device is approved.\n"
+	 "  recovery-key          make a new recovery key (the old one stops working), when it was lost or seen\n"
 	 "  reset --yes           make a new identity key and recovery key, when your devices and recovery key\n"
 	 "                        are lost or stolen. Your other devices must be approved again, and every\n"
 	 "                        contact is told that your identity changed (verified ones must verify again)."},

@@ -204,6 +204,28 @@ int cmd_identity_reset(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+int cmd_identity_recovery_key(struct cli *cli, int argc, char **argv)
+{
+	char *key = NULL;
+	pst_status st;
+	int rc = CLI_OK;
+
+	(void)argc, (void)argv;
+	if ((st = pst_recovery_key_new(cli->client, &key)) != PST_OK)
+		return cli_fail(cli, st, "make a new recovery key");
+	if (cli->json) {
+		rc = out_json_done("recovery_key", key, NULL);
+	} else {
+		out_line("Your new recovery key (shown this once; the old one no longer opens anything):");
+		out_line("%s", "");
+		out_line("    %s", key);
+		out_line("%s", "");
+		out_line("Write it down and keep it somewhere safe, away from this computer.");
+	}
+	cli_secret_free(key);
+	return rc;
+}
+
 /* The words for a contact's identity state. */
 static const struct {
 	const char *state, *words;

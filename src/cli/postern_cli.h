@@ -118,6 +118,7 @@ int cmd_devices_remove(struct cli *cli, int argc, char **argv);
 int cmd_devices_approve(struct cli *cli, int argc, char **argv);
 int cmd_identity(struct cli *cli, int argc, char **argv);
 int cmd_identity_reset(struct cli *cli, int argc, char **argv);
+int cmd_identity_recovery_key(struct cli *cli, int argc, char **argv);
 int cmd_apps_approve(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_apps(struct cli *cli, int argc, char **argv);

@@ -405,6 +405,31 @@ out:
 	return rc;
 }
 
+pst_status pst_recovery_key_new(pst_client *c, char **recovery_key_out)
+{
+	json_t *me = NULL;
+	char username[PST__ID_MAX + 1];
+	pst_status rc;
+
+	if (recovery_key_out)
+		*recovery_key_out = NULL;
+	if (c == NULL || recovery_key_out == NULL)
+		return PST_ERR_INVALID;
+	if (!c->have_identity || !c->approved)
+		return pst__fail(c, PST_ERR_APPROVAL, "this device is not approved: it holds no identity to back up");
+	if ((rc = pst__request(c, "GET", "/v1/me", NULL, &me)) != PST_OK)
+		return rc;
+	snprintf(username, sizeof(username), "%s", json_string_value(json_object_get(me, "username")) ? json_string_value(json_object_get(me, "username")) : "");
+	json_decref(me);
+	if ((rc = pst__lock(c)) != PST_OK)
+		return rc;
+	rc = publish(c, username, 0); /* the same identity with a new backup: the old recovery key stops opening it */
+	pst__unlock(c);
+	if (rc == PST_OK)
+		pst_take_recovery_key(c, recovery_key_out);
+	return rc;
+}
+
 /* After a reset, sign this person's pins again with the new key (the old statements no longer verify). */
 static void repin(pst_client *c, json_t *old_pins)
 {

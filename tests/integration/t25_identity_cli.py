@@ -151,3 +151,19 @@ def test_safety_number_as_a_qr_code():
     check(len(rows) >= 12 and len({len(r) for r in rows}) == 1, f"a square block of QR rows: {len(rows)} rows, widths {sorted({len(r) for r in rows})}")
     number = alice.json("verify", bob.name)["safety_number"]
     check(number.replace(" ", "")[:5] in out.replace(" ", ""), "the digits are printed too")
+
+
+def test_new_recovery_key_replaces_the_old_one():
+    s = H.server()
+    alice = C.Person(s, "alice")
+    alice.register()
+    old = alice.recovery_key
+    new = alice.json("identity", "recovery-key")["recovery_key"]
+    check(re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){8}", new) and new != old, f"a new key: {new!r}")
+    phone = new_home("phone")
+    waiting_device(alice, phone)
+    p = recover(s, alice, phone, old)
+    check(p.returncode == 1 and "does not open your identity backup" in p.stderr, f"the old key after the change: {p.stderr!r}")
+    p = recover(s, alice, phone, new)
+    check(p.returncode == 0, f"the new key: {p.stderr!r}")
+    eq(alice.json("identity", home=phone)["state"], "verified", "the same identity, recovered with the new key")
