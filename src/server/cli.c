@@ -82,6 +82,23 @@ static void print_app(const struct store_app *a)
 	       a->suspended ? "suspended" : "active", when);
 }
 
+/* The report settings in force now, and what they imply; 0, or -1 when they cannot be read. */
+static int print_report_settings(const struct cli_db *db, const struct store_app *a)
+{
+	struct store_report_settings s;
+	char text[400], since[TIMEFMT_RFC3339_LEN] = "";
+	int stored = 0;
+	if (reports_settings_at(db->ops, db->c, a->id, INT64_MAX, &s, &stored) != PST_E_OK) {
+		fprintf(stderr, "posternd: cannot read the report settings of %s\n", a->client_id);
+		return -1;
+	}
+	reports_settings_describe(&s, text, sizeof(text));
+	if (stored)
+		timefmt_rfc3339(s.since, since, sizeof(since));
+	printf("reports:        %s\n                (%s)\n", text, stored ? since : "this version's defaults");
+	return 0;
+}
+
 static int list_row(void *arg, const struct store_app *a)
 {
 	(void)arg;
@@ -93,7 +110,9 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: posternd app create --name NAME --redirect-uri URI [--redirect-uri URI ...] --scopes \"S1 S2\" [--public]\n"
 			"                           [--rate-person N] [--rate-app N] [--rate-recipient N] [--data-dir DIR]\n"
-			"       posternd app list|show|suspend|resume|rotate-secret|delete [CLIENT_ID] [--data-dir DIR]\n");
+			"       posternd app list|show|suspend|resume|rotate-secret|delete [CLIENT_ID] [--data-dir DIR]\n"
+			"       posternd app report-settings CLIENT_ID [--mechanism geometric|none] [--epsilon E] [--delta 1e-N]\n"
+			"                           [--k N] [--cap N] [--data-dir DIR]\n");
 	return 2;
 }
 
@@ -103,12 +122,83 @@ static void new_secret(struct store_app *a, char text[AUTH_PREFIXED_LEN + 2])
 	a->has_secret = 1;
 }
 
+/*
+ * posternd app report-settings CLIENT_ID [--mechanism M] [--epsilon E] [--delta 1e-N] [--k N] [--cap N]:
+ * without options, print the settings in force; with some, store the settings in force with those changed,
+ * from now on — for the period open now and every later one; a closed period keeps the ones it closed with.
+ */
+static int app_report_settings(int argc, char **argv)
+{
+	const char *target = NULL, *dir = "./var", *mechanism = NULL, *epsilon = NULL, *delta = NULL, *k = NULL, *cap = NULL;
+	struct cli_db db = {0};
+	struct store_app a;
+	struct store_report_settings s;
+	char err[160];
+	int i, rc = 1, stored = 0;
+
+	for (i = 3; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char **slot = strcmp(argv[i], "--mechanism") == 0 ? &mechanism : strcmp(argv[i], "--epsilon") == 0 ? &epsilon
+				  : strcmp(argv[i], "--delta") == 0 ? &delta : strcmp(argv[i], "--k") == 0 ? &k
+				  : strcmp(argv[i], "--cap") == 0 ? &cap : strcmp(argv[i], "--data-dir") == 0 ? &dir : NULL;
+		if (slot && v) {
+			*slot = v;
+			i++;
+		} else if (argv[i][0] != '-' && target == NULL)
+			target = argv[i];
+		else {
+			fprintf(stderr, "posternd: unexpected argument '%s'\n", argv[i]);
+			return usage();
+		}
+	}
+	if (target == NULL)
+		return usage();
+	if (db_open(&db, dir) != 0)
+		goto out;
+	if (db.ops->app_by_client_id(db.c, target, &a) != PST_E_OK) {
+		fprintf(stderr, "posternd: no app %s\n", target);
+		goto out;
+	}
+	if (mechanism || epsilon || delta || k || cap) {
+		if (reports_settings_at(db.ops, db.c, a.id, INT64_MAX, &s, &stored) != PST_E_OK) {
+			fprintf(stderr, "posternd: cannot read the report settings of %s\n", a.client_id);
+			goto out;
+		}
+		if (mechanism)
+			snprintf(s.mechanism, sizeof(s.mechanism), "%s", strlen(mechanism) < sizeof(s.mechanism) ? mechanism : "");
+		if ((epsilon && reports_parse_epsilon(epsilon, &s.epsilon_e4) != 0) ||
+		    (delta && reports_parse_delta(delta, &s.delta_exp) != 0) || (k && strnum_parse_cstr(k, 0, INT64_MAX, &s.k) != 0) ||
+		    (cap && strnum_parse_cstr(cap, 0, INT64_MAX, &s.cap) != 0)) {
+			fprintf(stderr, "posternd: --epsilon is a decimal (1, 0.5), --delta is 1e-N, --k and --cap are whole numbers\n");
+			rc = 2;
+			goto out;
+		}
+		if (reports_settings_check(&s, err, sizeof(err)) != 0) {
+			fprintf(stderr, "posternd: %s\n", err);
+			rc = 2;
+			goto out;
+		}
+		s.since = timefmt_now_ms();
+		if (db.ops->report_settings_add(db.c, a.id, &s) != PST_E_OK) {
+			fprintf(stderr, "posternd: could not store the report settings\n");
+			goto out;
+		}
+		printf("%s: new report settings from now on (the open period and later ones; closed periods keep theirs)\n",
+		       a.client_id);
+	}
+	rc = print_report_settings(&db, &a) == 0 ? 0 : 1;
+out:
+	db_close(&db);
+	return rc;
+}
+
 int cli_app(int argc, char **argv)
 {
 	struct config defaults;
 	const char *verb = argc > 2 ? argv[2] : NULL, *name = NULL, *scopes = NULL, *dir = "./var", *target = NULL;
 	json_t *uris = json_array();
 	struct store_app a;
+	struct store_report_settings rs;
 	struct cli_db db = {0};
 	char secret[AUTH_PREFIXED_LEN + 2] = "", normal[STORE_SCOPES_LEN], bad[64];
 	int i, public_client = 0, rc = 1;
@@ -121,6 +211,10 @@ int cli_app(int argc, char **argv)
 	a.rate_recipient = defaults.rate_recipient;
 	if (verb == NULL) {
 		rc = usage();
+		goto out;
+	}
+	if (strcmp(verb, "report-settings") == 0) {
+		rc = app_report_settings(argc, argv);
 		goto out;
 	}
 	for (i = 3; i < argc; i++) {
@@ -206,11 +300,16 @@ int cli_app(int argc, char **argv)
 		if (!public_client)
 			new_secret(&a, secret);
 		a.created_at = timefmt_now_ms();
-		if (db.ops->app_insert(db.c, &a) != PST_E_OK) {
+		reports_settings_default(&rs);
+		rs.since = a.created_at;
+		if (db.ops->begin(db.c) != PST_E_OK || db.ops->app_insert(db.c, &a) != PST_E_OK ||
+		    db.ops->report_settings_add(db.c, a.id, &rs) != PST_E_OK || db.ops->commit(db.c) != PST_E_OK) {
+			db.ops->rollback(db.c);
 			fprintf(stderr, "posternd: could not store the app\n");
 			goto out;
 		}
 		print_app(&a);
+		print_report_settings(&db, &a);
 		if (secret[0])
 			printf("client_secret:  %s\n(shown once: store it now; only its hash is kept)\n", secret);
 		rc = 0;
@@ -230,7 +329,7 @@ int cli_app(int argc, char **argv)
 	}
 	if (strcmp(verb, "show") == 0) {
 		print_app(&a);
-		rc = 0;
+		rc = print_report_settings(&db, &a) == 0 ? 0 : 1;
 	} else if (strcmp(verb, "suspend") == 0 || strcmp(verb, "resume") == 0) {
 		rc = db.ops->app_set_suspended(db.c, a.id, verb[0] == 's') == PST_E_OK ? 0 : 1;
 		if (rc == 0)
@@ -260,16 +359,14 @@ out:
 
 int cli_report(int argc, char **argv)
 {
-	const char *app_id = NULL, *period = NULL, *format = "json", *dir = "./var";
+	const char *app_id = NULL, *period = NULL, *format = "json", *dir = "./var", *type = NULL;
 	struct cli_db db = {0};
 	struct store_app a;
-	struct config cfg;
 	char *out = NULL, err[160] = "";
 	size_t len = 0;
 	int i, rc = 1;
 	enum pst_err e;
 
-	config_defaults(&cfg);
 	for (i = 2; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v && strcmp(argv[i], "--app") == 0)
@@ -280,10 +377,10 @@ int cli_report(int argc, char **argv)
 			format = v;
 		else if (v && strcmp(argv[i], "--data-dir") == 0)
 			dir = v;
-		else if (v && strncmp(argv[i], "--report-", 9) == 0) {
-			char *pair[2] = {argv[i], argv[i + 1]};
-			if (config_parse_args(&cfg, 2, pair, 0, stderr) != 0)
-				return 2;
+		else if (strncmp(argv[i], "--report-", 9) == 0) {
+			fprintf(stderr, "posternd: report settings are stored per app, the same for the API and this command: "
+					"posternd app report-settings CLIENT_ID\n");
+			return 2;
 		} else {
 			fprintf(stderr, "usage: posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv] [--data-dir DIR]\n");
 			return 2;
@@ -302,7 +399,7 @@ int cli_report(int argc, char **argv)
 	}
 	if (db.ops->begin(db.c) != PST_E_OK)
 		goto out;
-	e = reports_render(db.ops, db.c, &cfg, &a, period, format, timefmt_now_ms(), &out, &len, err, sizeof(err));
+	e = reports_render(db.ops, db.c, &a, period, format, timefmt_now_ms(), &out, &len, &type, err, sizeof(err));
 	if (e == PST_E_OK && db.ops->commit(db.c) == PST_E_OK) {
 		fwrite(out, 1, len, stdout);
 		if (len && out[len - 1] != '\n')

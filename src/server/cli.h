@@ -4,7 +4,8 @@
  *   posternd app create --name NAME --redirect-uri URI [--redirect-uri URI…] --scopes "s1 s2" [--public]
  *                       [--rate-person N] [--rate-app N] [--rate-recipient N]
  *   posternd app list | show CLIENT_ID | suspend CLIENT_ID | resume CLIENT_ID | rotate-secret CLIENT_ID | delete CLIENT_ID
- *   posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]
+ *   posternd app report-settings CLIENT_ID [--mechanism geometric|none] [--epsilon E] [--delta 1e-N] [--k N] [--cap N]
+ *   posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   (the same bytes the API serves)
  * Each also takes --data-dir DIR (default ./var). Output goes to stdout, errors to stderr, one line each.
  */
 #ifndef POSTERN_CLI_H

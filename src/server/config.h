@@ -51,9 +51,6 @@ struct config {
 	int64_t code_ttl_s;        /* authorization-code lifetime (≤ 60) */
 	char grant_expiries[64];   /* the choices on the consent page, in days, comma-separated */
 	int64_t grant_expiry_default; /* preselected choice, days */
-	int64_t report_k;          /* suppress report buckets with fewer distinct people */
-	int64_t report_cap;        /* each person's shares counted per day, at most */
-	char report_epsilon[16];   /* Laplace noise epsilon; "0" = no noise */
 	int64_t rate_person;       /* default agreement: shares per hour per (app, person) */
 	int64_t rate_app;          /* shares per hour per app */
 	int64_t rate_recipient;    /* shares per hour per (app, recipient) */

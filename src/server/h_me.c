@@ -497,18 +497,19 @@ enum pst_err h_page_share_post(struct req *rq)
 
 enum pst_err h_partner_reports(struct req *rq)
 {
-	const char *period = req_query(rq, "period_start"), *format = req_query(rq, "format");
+	const char *period = req_query(rq, "period_start"), *format = req_query(rq, "format"), *type = NULL;
 	char *out = NULL, err[160] = "";
 	size_t len = 0;
 	enum pst_err rc;
 	if (period == NULL)
 		return req_fail(rq, PST_E_INVALID_FIELD, "'period_start' is required (YYYY-MM-DD)");
-	rc = reports_render(rq->ops, rq->db, rq->cfg, rq->app, period, format ? format : "json", rq->now, &out, &len, err, sizeof(err));
+	rc = reports_render(rq->ops, rq->db, rq->app, period, format ? format : "json", rq->now, &out, &len, &type, err,
+			    sizeof(err));
 	if (rc != PST_E_OK)
 		return err[0] ? req_fail(rq, rc, "%s", err) : rc;
 	rq->text = out;
 	rq->text_len = len;
-	rq->content_type = format && strcmp(format, "csv") == 0 ? "text/csv; charset=utf-8" : "application/json";
+	rq->content_type = type;
 	rq->status = 200;
 	return PST_E_OK;
 }

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 		config_usage(stdout);
 		printf("\nsubcommands:\n  posternd routes           print the route table as JSON\n"
 		       "  posternd keygen USER_ID   print a device key pair and its registration signature\n"
-		       "  posternd app create|list|show|suspend|resume|rotate-secret|delete ...   manage partner apps\n"
+		       "  posternd app create|list|show|report-settings|suspend|resume|rotate-secret|delete ...   manage partner apps\n"
 		       "  posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   a partner's report\n");
 		return 0;
 	}

@@ -200,10 +200,19 @@ struct store_access_entry {
 	int64_t count, at;
 };
 
+/* One item's exact counts over a report period (report_rows says which shares and opens count). */
 struct store_report_row {
-	int64_t day;            /* days since the Unix epoch (UTC) */
 	char item[STORE_ITEM_LEN];
 	int64_t shares, senders, recipients, clicks;
+};
+
+/* How an app's reports are made from `since` on; reports.c gives the fields their meaning and bounds. */
+struct store_report_settings {
+	int64_t since;           /* ms: the settings of a period are the newest whose since is before its end */
+	char mechanism[16];      /* "geometric" or "none" */
+	int64_t epsilon_e4;      /* epsilon in units of 1/10000 */
+	int64_t delta_exp;       /* delta = 10^-delta_exp */
+	int64_t k, cap;
 };
 
 /* ---- signed statements (protocol version 2): kept as uploaded, bytes, never interpreted here ---- */
@@ -435,11 +444,27 @@ struct store_ops {
 	enum pst_err (*access_insert)(struct store_conn *c, const struct store_access_entry *e);
 	enum pst_err (*access_list)(struct store_conn *c, int64_t user, int64_t before_id, int limit, store_access_cb cb, void *arg);
 
-	/* Report rows for app over [from_ms, to_ms): per UTC day and item, each sender counted at most cap shares
-	 * a day, with distinct senders, distinct recipients and distinct clicking recipients. */
+	/*
+	 * Report rows of app for the period [from_ms, to_ms), one per item, in item order (byte order). Counted:
+	 * the period's shares of the app that are among their sender's first cap of the period (by time, then
+	 * id, across every item) — as shares, distinct senders and distinct recipients — and, as clicks, the
+	 * distinct people who opened a counted share of the item before to_ms, each person in at most cap items
+	 * (the first cap items they opened, by their first open, then item). An item with no counted share has
+	 * no row.
+	 */
 	enum pst_err (*report_rows)(struct store_conn *c, int64_t app, int64_t from_ms, int64_t to_ms, int64_t cap,
 				    store_report_cb cb, void *arg);
-	/* Frozen report bytes: get (NOT_FOUND when none) and put (first put wins). *out is malloc'd. */
+	/*
+	 * Report settings of app, a history that only grows: report_settings_add appends s (s->since included);
+	 * report_settings_at reads the one in force just before at_ms — the newest with since < at_ms, the later
+	 * added when two have the same since — NOT_FOUND when there is none.
+	 */
+	enum pst_err (*report_settings_add)(struct store_conn *c, int64_t app, const struct store_report_settings *s);
+	enum pst_err (*report_settings_at)(struct store_conn *c, int64_t app, int64_t at_ms, struct store_report_settings *out);
+	/*
+	 * Frozen report bytes by (app, period, format): get (NOT_FOUND when none; *out malloc'd and NUL-ended,
+	 * free() it) and put (the first put wins; a later one changes nothing and is not an error).
+	 */
 	enum pst_err (*report_get)(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len);
 	enum pst_err (*report_put)(struct store_conn *c, int64_t app, const char *period, const char *format, const char *body, size_t len);
 

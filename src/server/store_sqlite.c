@@ -140,6 +140,16 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL, kind INTEGER NOT NULL, key_id INTEGER NOT NULL,"
 	"  statement BLOB NOT NULL, created_at INTEGER NOT NULL, UNIQUE(device_id, kind, key_id));"
 	"ALTER TABLE app_consents ADD COLUMN statement BLOB;",
+
+	/* report settings, a history per app that only grows (reports.c, docs/privacy.md): a period's report
+	 * uses the newest whose since is before the period's end. Apps already there get this version's
+	 * defaults (geometric noise, epsilon 1, delta 1e-6, k 10, cap 5) for every period not frozen yet. */
+	"CREATE TABLE report_settings(id INTEGER PRIMARY KEY, app_id INTEGER NOT NULL, since INTEGER NOT NULL,"
+	"  mechanism TEXT NOT NULL, epsilon_e4 INTEGER NOT NULL, delta_exp INTEGER NOT NULL, k INTEGER NOT NULL,"
+	"  cap INTEGER NOT NULL);"
+	"CREATE INDEX report_settings_app ON report_settings(app_id, since);"
+	"INSERT INTO report_settings(app_id, since, mechanism, epsilon_e4, delta_exp, k, cap)"
+	"  SELECT id, 0, 'geometric', 10000, 6, 10, 5 FROM apps;",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
@@ -293,13 +303,19 @@ static const char *const migrations[] = {
 		" COALESCE(t.public_id, ''), COALESCE(m.public_id, ''), l.count, l.at FROM access_log l" \
 		" LEFT JOIN apps a ON a.id = l.app_id LEFT JOIN grants g ON g.id = l.grant_id LEFT JOIN threads t ON t.id = l.thread_id" \
 		" LEFT JOIN messages m ON m.id = l.message_id WHERE l.user_id = ?1 AND (?2 = 0 OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3") \
-	X(REPORT_ROWS, "WITH s AS (SELECT id, sender, recipient, item, created_at / 86400000 AS day," \
-		"  ROW_NUMBER() OVER (PARTITION BY sender, created_at / 86400000 ORDER BY id) AS n" \
-		"  FROM shares WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3)" \
-		" SELECT day, item, COUNT(*), COUNT(DISTINCT sender), COUNT(DISTINCT recipient)," \
-		"  (SELECT COUNT(DISTINCT c.user_id) FROM share_clicks c JOIN s s2 ON s2.id = c.share_id" \
-		"   WHERE s2.day = s.day AND s2.item = s.item AND s2.n <= ?4)" \
-		" FROM s WHERE n <= ?4 GROUP BY day, item ORDER BY day, item") \
+	X(REPORT_ROWS, "WITH k AS (SELECT id, sender, recipient, item FROM (SELECT id, sender, recipient, item," \
+		"   ROW_NUMBER() OVER (PARTITION BY sender ORDER BY created_at, id) AS n" \
+		"   FROM shares WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3) WHERE n <= ?4)," \
+		" o AS (SELECT item, COUNT(*) AS n FROM (SELECT k.item," \
+		"   ROW_NUMBER() OVER (PARTITION BY c.user_id ORDER BY MIN(c.at), k.item) AS n" \
+		"   FROM share_clicks c JOIN k ON k.id = c.share_id WHERE c.at < ?3 GROUP BY c.user_id, k.item)" \
+		"  WHERE n <= ?4 GROUP BY item)" \
+		" SELECT k.item, COUNT(*), COUNT(DISTINCT k.sender), COUNT(DISTINCT k.recipient), COALESCE(MAX(o.n), 0)" \
+		" FROM k LEFT JOIN o ON o.item = k.item GROUP BY k.item ORDER BY k.item") \
+	X(REPORT_SETTINGS_ADD, "INSERT INTO report_settings(app_id, since, mechanism, epsilon_e4, delta_exp, k, cap)" \
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	X(REPORT_SETTINGS_AT, "SELECT since, mechanism, epsilon_e4, delta_exp, k, cap FROM report_settings" \
+		" WHERE app_id = ?1 AND since < ?2 ORDER BY since DESC, id DESC LIMIT 1") \
 	X(REPORT_GET, "SELECT body FROM reports WHERE app_id = ?1 AND period = ?2 AND format = ?3") \
 	X(REPORT_PUT, "INSERT OR IGNORE INTO reports(app_id, period, format, body) VALUES(?1, ?2, ?3, ?4)") \
 	X(EVENT_COUNT_DEV, "SELECT COUNT(*) FROM events WHERE device_id = ?1 AND id <= ?2") \
@@ -1898,27 +1914,46 @@ static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t b
 
 static enum pst_err sq_report_rows(struct store_conn *c, int64_t app, int64_t from, int64_t to, int64_t cap, store_report_cb cb, void *arg)
 {
-	sqlite3_stmt *s = st_get(c, S_REPORT_ROWS);
+	sqlite3_stmt *s = st_bind(c, S_REPORT_ROWS, "iiii", app, from, to, cap);
 	int r;
 	if (s == NULL)
 		return PST_E_STORAGE;
-	sqlite3_bind_int64(s, 1, app);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	sqlite3_bind_int64(s, 4, cap);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_report_row row;
-		row.day = sqlite3_column_int64(s, 0);
-		col_text(s, 1, row.item, sizeof(row.item));
-		row.shares = sqlite3_column_int64(s, 2);
-		row.senders = sqlite3_column_int64(s, 3);
-		row.recipients = sqlite3_column_int64(s, 4);
-		row.clicks = sqlite3_column_int64(s, 5);
+		col_text(s, 0, row.item, sizeof(row.item));
+		row.shares = sqlite3_column_int64(s, 1);
+		row.senders = sqlite3_column_int64(s, 2);
+		row.recipients = sqlite3_column_int64(s, 3);
+		row.clicks = sqlite3_column_int64(s, 4);
 		if (cb(arg, &row))
 			break;
 	}
 	sqlite3_reset(s);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+}
+
+static enum pst_err sq_report_settings_add(struct store_conn *c, int64_t app, const struct store_report_settings *rs)
+{
+	return st_run(c, st_bind(c, S_REPORT_SETTINGS_ADD, "iitiiii", app, rs->since, rs->mechanism, rs->epsilon_e4,
+				  rs->delta_exp, rs->k, rs->cap), 0);
+}
+
+static void rd_report_settings(sqlite3_stmt *s, void *o)
+{
+	struct store_report_settings *rs = o;
+	memset(rs, 0, sizeof(*rs));
+	rs->since = sqlite3_column_int64(s, 0);
+	col_text(s, 1, rs->mechanism, sizeof(rs->mechanism));
+	rs->epsilon_e4 = sqlite3_column_int64(s, 2);
+	rs->delta_exp = sqlite3_column_int64(s, 3);
+	rs->k = sqlite3_column_int64(s, 4);
+	rs->cap = sqlite3_column_int64(s, 5);
+}
+
+static enum pst_err sq_report_settings_at(struct store_conn *c, int64_t app, int64_t at, struct store_report_settings *out)
+{
+	sqlite3_stmt *s = st_bind(c, S_REPORT_SETTINGS_AT, "ii", app, at);
+	return s ? row_one(s, rd_report_settings, out) : PST_E_STORAGE;
 }
 
 static enum pst_err sq_report_get(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len)
@@ -2305,6 +2340,8 @@ const struct store_ops store_sqlite_ops = {
 	.access_insert = sq_access_insert,
 	.access_list = sq_access_list,
 	.report_rows = sq_report_rows,
+	.report_settings_add = sq_report_settings_add,
+	.report_settings_at = sq_report_settings_at,
 	.report_get = sq_report_get,
 	.report_put = sq_report_put,
 	.event_last_id = sq_event_last_id,

@@ -967,6 +967,45 @@ def create_app(srv, name=None, redirect_uris=("https://app.example/cb",), scopes
     return App(m.group(1), sm.group(1) if sm else None, redirect_uris, scopes, public)
 
 
+def report_settings(srv, app, **opts):
+    """`posternd app report-settings CLIENT_ID --k … --cap … --epsilon … --delta … --mechanism …` against srv's
+    data dir (opts: mechanism, epsilon, delta, k, cap); returns what it printed."""
+    argv = [BIN, "app", "report-settings", app.client_id, "--data-dir", srv.data_dir]
+    for k, v in opts.items():
+        argv += [f"--{k}", str(v)]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=15)
+    check(p.returncode == 0, f"posternd app report-settings exited {p.returncode}: {p.stderr[-400:]!r}")
+    return p.stdout
+
+
+REPORT_PERIOD_MS = 14 * 86400000
+
+
+def report_period_start(ms):
+    """The first day ("YYYY-MM-DD") of the 14-day report period holding the time ms (periods start 2024-01-01)."""
+    day = ms // 86400000
+    start = 19723 + (day - 19723) // 14 * 14  # 2024-01-01 is day 19723
+    return time.strftime("%Y-%m-%d", time.gmtime(start * 86400))
+
+
+def report_time_passes(srv, days=14):
+    """As if `days` had passed for reports: every share, open and report-settings change in srv's database is
+    moved that far into the past (the shifted shares land in an earlier period, closed when days >= 14).
+    Frozen reports stay as they are. Returns the period start the most recent share now falls in, or None."""
+    import sqlite3
+    ms = days * 86400000
+    con = sqlite3.connect(os.path.join(srv.data_dir, "postern.db"), timeout=30)
+    try:
+        with con:
+            con.execute("UPDATE shares SET created_at = created_at - ?", (ms,))
+            con.execute("UPDATE share_clicks SET at = at - ?", (ms,))
+            con.execute("UPDATE report_settings SET since = since - ?", (ms,))
+        last = con.execute("SELECT MAX(created_at) FROM shares").fetchone()[0]
+    finally:
+        con.close()
+    return report_period_start(last) if last is not None else None
+
+
 def form_encode(fields):
     """fields: dict or list of pairs (a list may repeat names); a str is sent as it is."""
     if isinstance(fields, str):

@@ -2,7 +2,8 @@
 (examples/partner-demo). alice and bob befriend and chat; alice authorizes the app through the consent page
 (PKCE, a loopback redirect the app listens on); the app shares an encrypted item with bob; bob consents and
 replies; the app reads the reply (decrypted by its own device) and deletes its share; alice revokes; the app
-can neither call the API nor decrypt bob's next message; the app's report shows the counts."""
+can neither call the API nor decrypt bob's next message; the app's report has no counts while its period is
+open, and shows the share once the period has closed."""
 import datetime
 import os
 import socket
@@ -17,7 +18,6 @@ import t20_cli as C
 from harness import check, eq
 
 DEMO = os.environ.get("POSTERN_DEMO", os.path.join(os.path.dirname(H.BIN), "partner-demo"))
-SERVER_FLAGS = ["--report-k=1"]
 
 
 def free_port():
@@ -110,6 +110,7 @@ def test_story_with_the_cli_and_the_partner_demo():
     s = H.server()
     port = free_port()
     app = H.create_app(s, "Tunes", redirect_uris=f"http://127.0.0.1:{port}/cb")
+    H.report_settings(s, app, mechanism="none", k=1)  # exact counts, so that one share shows
     alice, bob = C.two_people(s)
     # they chat
     alice.run("send", bob.name, "hey bob")
@@ -158,8 +159,10 @@ def test_story_with_the_cli_and_the_partner_demo():
     last = envelope_session_id(msgs[-1]["body"])
     check(not C.home_has(demo.home, last), "the revoked app's device holds the session of bob's next message")
     check(C.home_has(demo.home, envelope_session_id(msgs[-2]["body"])), "the app never had bob's earlier session (test is blind)")
-    # the report: the share counted, no person in it
-    rep = demo.run("report", current_period()).stdout
+    # the report: nothing while the period is open; two weeks later the share counted, no person in it
+    r = json.loads(demo.run("report", current_period()).stdout)
+    check(r.get("status") == "open" and "rows" not in r, f"report of the open period: {r}")
+    rep = demo.run("report", H.report_time_passes(s, 14)).stdout
     r = json.loads(rep)
     check(any(row.get("item") == "track:42" and row.get("shares") == 1 for row in r.get("rows", [])), f"report: {rep[:400]}")
     for secret in (alice.name, bob.name, pid, alice.user_id(), bob.user_id()):

@@ -452,6 +452,162 @@ static void chains_prekeys_apps(void)
 	}
 }
 
+/* One item's counts from report_rows, by item. */
+struct report_seen {
+	int n;
+	char item[8][STORE_ITEM_LEN];
+	int64_t v[8][4];
+};
+
+static int collect_report_row(void *arg, const struct store_report_row *r)
+{
+	struct report_seen *k = arg;
+	if (k->n < 8) {
+		snprintf(k->item[k->n], sizeof(k->item[0]), "%s", r->item);
+		k->v[k->n][0] = r->shares;
+		k->v[k->n][1] = r->senders;
+		k->v[k->n][2] = r->recipients;
+		k->v[k->n][3] = r->clicks;
+	}
+	k->n++;
+	return 0;
+}
+
+static int64_t share_at(const struct store_ops *ops, struct store_conn *c, int64_t app, int64_t from, int64_t to,
+			const char *item, int64_t at, int64_t msg)
+{
+	static int n;
+	char pid[32];
+	int64_t id = 0, app_of = 0;
+	snprintf(pid, sizeof(pid), "sh_%d", ++n);
+	CHECK(ops->share_insert(c, pid, app, 1, from, to, 1, msg, item, at) == PST_E_OK);
+	CHECK(ops->share_for_recipient(c, pid, to, &id, &app_of) == PST_E_OK && app_of == app);
+	return id;
+}
+
+static void reports_counts_settings_frozen(void)
+{
+	size_t b;
+	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
+		const struct store_ops *ops = backends[b];
+		struct store *st = open_store(ops);
+		struct store_conn *c = NULL;
+		struct store_thread t = {0};
+		struct store_message m = {0};
+		struct store_app app = {0}, other = {0};
+		struct store_report_settings rs = {0}, got;
+		struct report_seen k;
+		int64_t a, bb, cc, d, e, f, g, ab, ac, ad, ba, bd, fe, ge;
+		char *text = NULL;
+		size_t len = 0;
+
+		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		a = add_user(ops, c, "a");
+		bb = add_user(ops, c, "b");
+		cc = add_user(ops, c, "c");
+		d = add_user(ops, c, "d");
+		e = add_user(ops, c, "e");
+		f = add_user(ops, c, "f");
+		g = add_user(ops, c, "g");
+		snprintf(app.client_id, sizeof(app.client_id), "c_rep");
+		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		other = app;
+		snprintf(other.client_id, sizeof(other.client_id), "c_other");
+		CHECK(ops->app_insert(c, &other) == PST_E_OK);
+		snprintf(t.public_id, sizeof(t.public_id), "t_r");
+		t.creator = a;
+		CHECK(ops->thread_insert(c, &t, NULL) == PST_E_OK);
+		snprintf(m.public_id, sizeof(m.public_id), "m_r");
+		m.thread_id = t.id;
+		m.seq = 1;
+		m.sender_id = a;
+		snprintf(m.client_msg_id, sizeof(m.client_msg_id), "cr");
+		snprintf(m.kind, sizeof(m.kind), "message");
+		m.body = "x";
+		m.body_len = 1;
+		CHECK(ops->message_insert(c, &m) == PST_E_OK);
+
+		/* period [1000, 2000): a shares 4 times (cap 3 counts the first 3 of the period, any item) */
+		ab = share_at(ops, c, app.id, a, bb, "x", 1100, m.id);
+		ac = share_at(ops, c, app.id, a, cc, "x", 1101, m.id);
+		ad = share_at(ops, c, app.id, a, d, "y", 1102, m.id);
+		share_at(ops, c, app.id, a, bb, "z", 1103, m.id);
+		ba = share_at(ops, c, app.id, bb, a, "x", 1200, m.id);
+		bd = share_at(ops, c, app.id, bb, d, "x", 1201, m.id);
+		share_at(ops, c, app.id, cc, a, "y", 999, m.id);    /* before the period */
+		share_at(ops, c, app.id, d, a, "y", 2000, m.id);    /* at its end: the next period */
+		share_at(ops, c, other.id, e, a, "x", 1500, m.id); /* another app */
+		CHECK(ops->click_insert(c, ab, bb, 1500) == PST_E_OK);
+		CHECK(ops->click_insert(c, ba, a, 1300) == PST_E_OK);
+		CHECK(ops->click_insert(c, bd, d, 1450) == PST_E_OK);
+		CHECK(ops->click_insert(c, ad, d, 1400) == PST_E_OK);
+		CHECK(ops->click_insert(c, ac, cc, 2500) == PST_E_OK); /* after the end: not counted */
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->report_rows(c, app.id, 1000, 2000, 3, collect_report_row, &k) == PST_E_OK);
+		CHECK_EQ_INT(k.n, 2);
+		CHECK_EQ_STR(k.item[0], "x");
+		CHECK(k.v[0][0] == 4 && k.v[0][1] == 2 && k.v[0][2] == 4 && k.v[0][3] == 3); /* b, a, d opened x */
+		CHECK_EQ_STR(k.item[1], "y");
+		CHECK(k.v[1][0] == 1 && k.v[1][1] == 1 && k.v[1][2] == 1 && k.v[1][3] == 1);
+		/* cap 1: a's first share (x to b) and b's (x to a) only; d's opens count in one item at most */
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->report_rows(c, app.id, 1000, 2000, 1, collect_report_row, &k) == PST_E_OK);
+		CHECK_EQ_INT(k.n, 1);
+		CHECK(k.v[0][0] == 2 && k.v[0][1] == 2 && k.v[0][2] == 2 && k.v[0][3] == 2);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->report_rows(c, app.id, 1000, 1100, 3, collect_report_row, &k) == PST_E_OK && k.n == 0);
+
+		/* period [3000, 4000): e opens q first, then p; with cap 1 e counts only in q */
+		fe = share_at(ops, c, app.id, f, e, "p", 3100, m.id);
+		ge = share_at(ops, c, app.id, g, e, "q", 3101, m.id);
+		CHECK(ops->click_insert(c, ge, e, 3200) == PST_E_OK);
+		CHECK(ops->click_insert(c, fe, e, 3300) == PST_E_OK);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->report_rows(c, app.id, 3000, 4000, 1, collect_report_row, &k) == PST_E_OK && k.n == 2);
+		CHECK(strcmp(k.item[0], "p") == 0 && k.v[0][3] == 0 && strcmp(k.item[1], "q") == 0 && k.v[1][3] == 1);
+		memset(&k, 0, sizeof(k));
+		CHECK(ops->report_rows(c, app.id, 3000, 4000, 2, collect_report_row, &k) == PST_E_OK && k.n == 2);
+		CHECK(k.v[0][3] == 1 && k.v[1][3] == 1);
+
+		/* settings: a history; the one in force before a time is the newest before it, the later added on a tie */
+		CHECK(ops->report_settings_at(c, app.id, INT64_MAX, &got) == PST_E_NOT_FOUND);
+		snprintf(rs.mechanism, sizeof(rs.mechanism), "geometric");
+		rs.since = 10;
+		rs.epsilon_e4 = 10000;
+		rs.delta_exp = 6;
+		rs.k = 10;
+		rs.cap = 5;
+		CHECK(ops->report_settings_add(c, app.id, &rs) == PST_E_OK);
+		rs.since = 20;
+		snprintf(rs.mechanism, sizeof(rs.mechanism), "none");
+		CHECK(ops->report_settings_add(c, app.id, &rs) == PST_E_OK);
+		rs.k = 7;
+		CHECK(ops->report_settings_add(c, app.id, &rs) == PST_E_OK);
+		CHECK(ops->report_settings_at(c, app.id, 10, &got) == PST_E_NOT_FOUND);
+		CHECK(ops->report_settings_at(c, app.id, 11, &got) == PST_E_OK && got.since == 10 && got.k == 10);
+		CHECK_EQ_STR(got.mechanism, "geometric");
+		CHECK(got.epsilon_e4 == 10000 && got.delta_exp == 6 && got.cap == 5);
+		CHECK(ops->report_settings_at(c, app.id, 20, &got) == PST_E_OK && got.since == 10);
+		CHECK(ops->report_settings_at(c, app.id, 21, &got) == PST_E_OK && got.since == 20 && got.k == 7);
+		CHECK_EQ_STR(got.mechanism, "none");
+		CHECK(ops->report_settings_at(c, other.id, INT64_MAX, &got) == PST_E_NOT_FOUND);
+
+		/* frozen bytes: the first put wins */
+		CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == PST_E_NOT_FOUND && text == NULL);
+		CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"a\":1}", 7) == PST_E_OK);
+		CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"b\":2}", 7) == PST_E_OK);
+		CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == PST_E_OK && len == 7);
+		CHECK_EQ_STR(text, "{\"a\":1}");
+		free(text);
+		text = NULL;
+		CHECK(ops->report_get(c, app.id, "2024-01-01", "csv", &text, &len) == PST_E_NOT_FOUND);
+		CHECK(ops->report_get(c, other.id, "2024-01-01", "json", &text, &len) == PST_E_NOT_FOUND);
+		ops->conn_close(c);
+		ops->close(st);
+	}
+}
+
 static void savepoint_rolls_back_one_request(void)
 {
 	const struct store_ops *ops = backends[0];
@@ -558,6 +714,7 @@ static const struct unit_case cases[] = {
 	{"threads_messages_events", threads_messages_events},
 	{"identities_devices_contacts", identities_devices_contacts},
 	{"chains_prekeys_apps", chains_prekeys_apps},
+	{"reports_counts_settings_frozen", reports_counts_settings_frozen},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 };
