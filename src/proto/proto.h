@@ -551,4 +551,150 @@ int proto_identity_box_seal(const struct proto_identity *id, const char *device_
 int proto_identity_box_open(const unsigned char *in, size_t len, const struct proto_device_keys *me, const char *my_device_id,
 			    struct proto_identity *id);
 
+/* ==== the transparency log (docs/transparency.md): RFC 9162 Merkle trees and C2SP signed notes ==== */
+
+#define PROTO_MERKLE_HASH_BYTES 32 /* SHA-256 */
+#define PROTO_MERKLE_PROOF_MAX 64  /* hashes in any inclusion or consistency proof of a tree under 2^63 leaves */
+#define PROTO_LOG_LEAF_MAX 128     /* a log entry (docs/transparency.md §2) */
+#define PROTO_NOTE_MAX 8192        /* a signed note: checkpoint text plus up to 32 signature lines */
+#define PROTO_NOTE_NAME_MAX 128    /* a key name in a note */
+
+/* Leaf hash (RFC 9162 §2.1.1): SHA-256(0x00 || leaf). Errors: PROTO_E_INVALID_ARG, PROTO_E_TOO_LARGE (len over
+ * PROTO_LOG_LEAF_MAX). */
+int proto_merkle_leaf_hash(const unsigned char *leaf, size_t len, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
+/* Interior node hash: SHA-256(0x01 || left || right). out may be left or right. */
+void proto_merkle_node_hash(const unsigned char left[PROTO_MERKLE_HASH_BYTES], const unsigned char right[PROTO_MERKLE_HASH_BYTES],
+			    unsigned char out[PROTO_MERKLE_HASH_BYTES]);
+
+/*
+ * A source of subtree hashes for building roots and proofs without holding the tree: fn(arg, start, end,
+ * out) writes MTH(D[start:end]) for an aligned power-of-two range (end - start = 2^k, start a multiple of it)
+ * — what a log stores as it appends — and returns 0, or -1 when it cannot (storage error). It is asked only
+ * for ranges inside the tree of the call, at most 64 of them per hash of the result.
+ *
+ * Tree sizes are below 2^63 (PROTO_E_INVALID_ARG otherwise). The proof and root functions leave their
+ * outputs unchanged on error.
+ */
+typedef int (*proto_merkle_subtree_fn)(void *arg, uint64_t start, uint64_t end, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
+
+/* MTH of the first size leaves (RFC 9162 §2.1.1; the empty tree hashes to SHA-256 of nothing). Errors:
+ * PROTO_E_INVALID_ARG, PROTO_E_CRYPTO (fn failed). */
+int proto_merkle_root(uint64_t size, proto_merkle_subtree_fn fn, void *arg, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
+
+/* The inclusion proof of leaf index in the tree of size leaves (RFC 9162 §2.1.3.1), in the RFC's order: the
+ * leaf's sibling first, the root's child last. *n hashes into proof (at most PROTO_MERKLE_PROOF_MAX; 0 for a
+ * tree of one leaf). Errors: PROTO_E_INVALID_ARG (index >= size), PROTO_E_CRYPTO. */
+int proto_merkle_inclusion_proof(uint64_t index, uint64_t size, proto_merkle_subtree_fn fn, void *arg,
+				 unsigned char proof[][PROTO_MERKLE_HASH_BYTES], size_t *n);
+/* The consistency proof from size first to size second (RFC 9162 §2.1.4.1); empty when first == second or
+ * first == 0. Errors: PROTO_E_INVALID_ARG (first > second), PROTO_E_CRYPTO. */
+int proto_merkle_consistency_proof(uint64_t first, uint64_t second, proto_merkle_subtree_fn fn, void *arg,
+				   unsigned char proof[][PROTO_MERKLE_HASH_BYTES], size_t *n);
+
+/* Verify an inclusion proof (RFC 9162 §2.1.3.2). PROTO_E_OK, or PROTO_E_BAD_SIGNATURE when it does not prove
+ * the leaf hash at index in the tree of that size and root (PROTO_E_INVALID_ARG for impossible arguments:
+ * index >= size, NULL). */
+int proto_merkle_verify_inclusion(uint64_t index, uint64_t size, const unsigned char leaf_hash[PROTO_MERKLE_HASH_BYTES],
+				  const unsigned char proof[][PROTO_MERKLE_HASH_BYTES], size_t n,
+				  const unsigned char root[PROTO_MERKLE_HASH_BYTES]);
+/*
+ * Verify a consistency proof between (first, first_root) and (second, second_root) (RFC 9162 §2.1.4.2, which
+ * defines it for 0 < first < second). Outside that range only an empty proof passes: for first == second when
+ * the roots are equal, for first == 0 when first_root is the empty tree's hash. PROTO_E_OK,
+ * PROTO_E_BAD_SIGNATURE, or PROTO_E_INVALID_ARG (first > second, NULL).
+ */
+int proto_merkle_verify_consistency(uint64_t first, uint64_t second, const unsigned char first_root[PROTO_MERKLE_HASH_BYTES],
+				    const unsigned char second_root[PROTO_MERKLE_HASH_BYTES],
+				    const unsigned char proof[][PROTO_MERKLE_HASH_BYTES], size_t n);
+
+/*
+ * The compact range of a log as a client scans it: the hashes of the maximal aligned subtrees covering
+ * [0, size) (at most 64), enough to append leaves and get the root without the rest of the tree.
+ * Plain data: it may be stored and loaded as it is; n must equal the number of 1 bits of size
+ * (PROTO_E_INVALID_ARG otherwise). _append takes a leaf hash (proto_merkle_leaf_hash), PROTO_E_TOO_LARGE at
+ * 2^63 - 1 leaves; _root is MTH of the size leaves appended.
+ */
+struct proto_merkle_frontier {
+	uint64_t size;
+	size_t n;
+	unsigned char hash[64][PROTO_MERKLE_HASH_BYTES]; /* left to right, largest subtree first */
+};
+void proto_merkle_frontier_init(struct proto_merkle_frontier *f);
+int proto_merkle_frontier_append(struct proto_merkle_frontier *f, const unsigned char leaf_hash[PROTO_MERKLE_HASH_BYTES]);
+int proto_merkle_frontier_root(const struct proto_merkle_frontier *f, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
+
+/* ---- C2SP checkpoints and signed notes (https://c2sp.org/tlog-checkpoint, signed-note, tlog-cosignature) ---- */
+
+/*
+ * Note text, as signed-note requires, is valid UTF-8 without control characters but newline; base64 is the
+ * standard padded alphabet (RFC 4648 §4), and only its canonical form is accepted. Output text is
+ * NUL-terminated; on PROTO_E_BUFFER_TOO_SMALL the output buffer is wiped.
+ */
+
+/* A checkpoint body: "<origin>\n<size>\n<base64 root>\n" plus extension lines (each non-empty, ending in "\n"). */
+struct proto_checkpoint {
+	char origin[PROTO_NOTE_NAME_MAX + 1];
+	uint64_t size;
+	unsigned char root[PROTO_MERKLE_HASH_BYTES];
+	char extension[256]; /* the extension lines as they are ("" when none) */
+};
+
+/* Format a checkpoint body into out (NUL-terminated). Errors: PROTO_E_INVALID_ARG, PROTO_E_BUFFER_TOO_SMALL. */
+int proto_checkpoint_format(const struct proto_checkpoint *cp, char *out, size_t cap);
+/* Parse a checkpoint body (strict: non-empty origin, decimal size without leading zeros, standard base64 of 32
+ * bytes, non-empty extension lines, final newline). The body of a note is note[0..body_len) of
+ * proto_note_open. Errors: PROTO_E_MALFORMED, PROTO_E_TOO_LARGE (origin over PROTO_NOTE_NAME_MAX, extension
+ * over 255 bytes, len over PROTO_NOTE_MAX), PROTO_E_INVALID_ARG. */
+int proto_checkpoint_parse(const char *body, size_t len, struct proto_checkpoint *cp);
+
+/*
+ * An Ed25519 note key (C2SP signed-note): its name, key id and public key. The key id is the first 4 bytes
+ * (big-endian) of SHA-256(name || "\n" || type || pk), type being 0x01 for a note signer (signed-note) and
+ * 0x04 for a cosigner (tlog-cosignature, Ed25519 cosignature/v1). The text form of a verifier key is
+ * "<name>+<8 lowercase hex digits of key id>+<base64(type || pk)>"; of a signer key,
+ * "PRIVATE+KEY+<name>+<hex key id>+<base64(type || seed)>" (the form of golang.org/x/mod/sumdb/note). A
+ * name is 1..PROTO_NOTE_NAME_MAX bytes without Unicode spaces or '+'. Parsing checks the key id against the
+ * key. Wipe a signer with sodium_memzero when done. Errors: PROTO_E_INVALID_ARG (a bad name or key
+ * structure), PROTO_E_BUFFER_TOO_SMALL, PROTO_E_MALFORMED, PROTO_E_TOO_LARGE, PROTO_E_CRYPTO.
+ */
+struct proto_note_key {
+	char name[PROTO_NOTE_NAME_MAX + 1];
+	uint32_t id;
+	unsigned char pk[PROTO_SIGN_PK_BYTES];
+	unsigned char sk[PROTO_SIGN_SK_BYTES]; /* zero in a verifier */
+	int is_cosigner;                       /* a witness key: its lines are tlog-cosignature/v1 (timestamped) */
+};
+int proto_note_key_new(const char *name, int is_cosigner, struct proto_note_key *k);
+int proto_note_verifier_format(const struct proto_note_key *k, char *out, size_t cap);
+int proto_note_verifier_parse(const char *text, struct proto_note_key *k);
+int proto_note_signer_format(const struct proto_note_key *k, char *out, size_t cap);
+int proto_note_signer_parse(const char *text, struct proto_note_key *k);
+
+/*
+ * Sign: append "— <name> <base64(key id || signature)>\n" for body. A plain signer signs the body; a
+ * cosigner (tlog-cosignature/v1) signs "cosignature/v1\ntime <timestamp>\n" || body, and its line is
+ * base64(key id || 8-byte big-endian timestamp || signature); it signs only a checkpoint body (the error of
+ * proto_checkpoint_parse otherwise), at a timestamp (POSIX seconds) up to 2^63 - 1. The timestamp is
+ * ignored for a plain signer. note (body, blank line, signature lines) is built in out, which must not
+ * overlap the input. To add a signature to an existing note, pass the note as body_or_note with its
+ * signatures: they are kept, but for an earlier line of the same key, which the new one replaces. Input text
+ * that is not a note with well-formed signature lines is a body and must end in a newline. Errors:
+ * PROTO_E_INVALID_ARG (not a signer), PROTO_E_MALFORMED, PROTO_E_TOO_LARGE (input or note over
+ * PROTO_NOTE_MAX), PROTO_E_BUFFER_TOO_SMALL, PROTO_E_CRYPTO.
+ */
+int proto_note_sign(const char *body_or_note, const struct proto_note_key *k, uint64_t timestamp, char *out, size_t cap);
+
+/*
+ * Open a note: split body and signature lines, and check each signature line whose key (name and id) is
+ * among keys[0..nkeys). *body_len gets the body's length; verified[i] is set to 1 for each key whose
+ * signature verifies, 0 for the others (and, when ts is not NULL, ts[i] its timestamp for a cosigner, else
+ * 0). Lines of unknown keys are ignored (but must be well-formed); a line of a known key that does not verify
+ * is PROTO_E_BAD_SIGNATURE, and so is a note in which no known key's signature verifies (signed-note: such a
+ * note MUST be rejected). A known key with two lines is PROTO_E_MALFORMED. A quorum of cosigners is the
+ * caller's count of verified[]. Outputs are unchanged on error. Errors: PROTO_E_MALFORMED, PROTO_E_TOO_LARGE,
+ * PROTO_E_BAD_SIGNATURE, PROTO_E_INVALID_ARG (NULL, a bad key structure).
+ */
+int proto_note_open(const char *note, size_t len, const struct proto_note_key *keys, size_t nkeys, size_t *body_len,
+		    int *verified, uint64_t *ts);
+
 #endif
