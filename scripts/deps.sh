@@ -2,7 +2,9 @@
 # Install what building and testing Postern needs on Debian 12, and nothing else.
 # As root: apt-get installs what is missing. Otherwise: prints the exact command to run and fails.
 set -eu
-need="build-essential pkg-config libqrencode-dev libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev python3 curl clang libclang-rt-14-dev"
+need="build-essential pkg-config libqrencode-dev libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev python3 curl clang libclang-rt-14-dev nginx"
+# nginx: the framing test (t28) runs posternd behind the nginx configuration of docs/deploy.md, started by the
+# test on 127.0.0.1 with a temporary prefix; nothing uses the system service the package sets up
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -54,11 +54,14 @@ struct exchange {
 	struct MHD_PostProcessor *pp; /* form bodies */
 	int form_bad;                 /* too many or too long fields */
 	int cors;                     /* the route is ROUTE_CORS: every answer carries the CORS headers */
+	size_t target_len;            /* the request-target as it came (on_target), up to a NUL if any */
+	int target_bad;               /* it has a byte outside 0x21-0x7E or an escaped control byte */
 };
 
 static struct {
 	struct MHD_Daemon *daemon;
 	const struct config *cfg;
+	int head_layout;          /* the request-head layout check is on (the libmicrohttpd it was made for) */
 	pthread_t timer;
 	int stopping;
 	pthread_mutex_t park_lock;
@@ -473,37 +476,204 @@ static void *timer_main(void *arg)
 	return NULL;
 }
 
+/* ---- the request head ----------------------------------------------------------------------------------- */
+
+/*
+ * Every request head is checked before anything else looks at it: before the CORS preflight, the route and
+ * every framing decision of posternd's own. A head that fails is answered 400 with `Connection: close`, so
+ * nothing after it on the connection (a body libmicrohttpd framed differently from a proxy, a request hidden
+ * behind a bare CR or a NUL) is ever read as a request.
+ *
+ * The rules (RFC 9110 5.1, 5.5; RFC 9112 2.2, 3, 5): the method and every field name are tokens; a field
+ * value has no control byte but HTAB (no CR, LF, NUL, DEL, ...); the request-target is visible ASCII with no
+ * escaped control byte (%00-%1F, %7F); lines end in CRLF; no line is folded; HTTP/1.1 has exactly one Host.
+ *
+ * libmicrohttpd 0.9.75 hands field values over as C strings, and the sizes it reports are strlen()s taken at
+ * parse time: a NUL inside a value cuts the value there for its own framing (Content-Length "0\0" + digits
+ * reads as 0) and for every lookup. What it does keep is the head, in place, in one buffer: each line's name
+ * and value point into it, with the CR and LF turned into NULs. So a line is where it should be exactly when
+ * it starts two bytes after the previous line's value ends, and the head ends two bytes after the last
+ * line; a NUL inside a line, a bare LF or a folded line (copied elsewhere) shows as a line that is not where
+ * the bytes before it say. The comparison uses only the pointers and sizes libmicrohttpd reports, reads no
+ * byte outside the strings it returned, and is on only for the release it was written against (http_start);
+ * with another release the content rules above still hold, and docs/deploy.md says what a proxy adds.
+ */
+
+/* RFC 9110 5.6.2 tchar. */
+static int is_tchar(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("\"(),/:;<=>?@[\\]{}", c) == NULL;
+}
+
+/* A field value byte: HTAB, SP, VCHAR or obs-text; never another control byte or DEL. */
+static int is_field_byte(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * libmicrohttpd's URI log callback: it runs once per request, on the request-target as it came, before
+ * libmicrohttpd splits off the query and decodes it in place. The exchange starts here (it becomes the
+ * request's con_cls); on_request checks what was recorded. NULL (out of memory) makes on_request close.
+ */
+static void *on_target(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct exchange *x = calloc(1, sizeof(*x));
+	size_t i;
+	(void)cls;
+	(void)conn;
+	if (x == NULL)
+		return NULL;
+	if (uri == NULL) {
+		x->target_bad = 1;
+		return x;
+	}
+	x->target_len = strlen(uri);
+	for (i = 0; i < x->target_len; i++) {
+		unsigned char c = (unsigned char)uri[i];
+		if (c <= 0x20 || c >= 0x7f)
+			x->target_bad = 1;
+		else if (c == '%' && i + 2 < x->target_len && hexval(uri[i + 1]) >= 0 && hexval(uri[i + 2]) >= 0) {
+			int v = hexval(uri[i + 1]) * 16 + hexval(uri[i + 2]);
+			if (v < 0x20 || v == 0x7f)
+				x->target_bad = 1;
+		}
+	}
+	return x;
+}
+
+struct head_walk {
+	const char *next;  /* where the next line must start (layout check), NULL: unchecked */
+	int hosts;         /* Host fields seen */
+	const char *why;   /* the first problem, NULL: none */
+};
+
+static enum MHD_Result head_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+				  size_t value_size)
+{
+	struct head_walk *w = cls;
+	size_t i;
+	(void)kind;
+	if (key_size == 0)
+		w->why = "a header line with an empty name";
+	for (i = 0; i < key_size && w->why == NULL; i++)
+		if (!is_tchar((unsigned char)key[i]))
+			w->why = "a header name with a space, a control byte or a separator in it";
+	for (i = 0; value && i < value_size && w->why == NULL; i++)
+		if (!is_field_byte((unsigned char)value[i]))
+			w->why = "a header value with a control byte in it (CR, LF, NUL, DEL, ...)";
+	if (w->why == NULL && w->next != NULL && key != w->next)
+		w->why = "a header line with a NUL, a bare LF or a folded continuation";
+	if (w->next != NULL)
+		w->next = value ? value + value_size + 2 : NULL;
+	if (key_size == 4 && strncasecmp(key, "Host", 4) == 0)
+		w->hosts++;
+	return w->why ? MHD_NO : MHD_YES;
+}
+
+/* The head of the request on conn, by the rules above. Returns NULL when it is sound, else why not. */
+static const char *head_check(struct exchange *x, const char *url, const char *method, const char *version)
+{
+	struct head_walk w = {NULL, 0, NULL};
+	size_t i, mlen = strlen(method), vlen = strlen(version);
+	const union MHD_ConnectionInfo *size;
+
+	if (x->target_bad)
+		return "the request target has a space, a control byte or a non-ASCII byte in it";
+	for (i = 0; i < mlen; i++)
+		if (!is_tchar((unsigned char)method[i]))
+			return "the method is not a token";
+	if (H.head_layout) {
+		/* METHOD SP TARGET SP VERSION CRLF, the target as on_target saw it */
+		if (url != method + mlen + 1 || version != url + x->target_len + 1)
+			return "a malformed request line (a NUL, or more than one space)";
+		w.next = version + vlen + 2;
+	}
+	MHD_get_connection_values_n(x->conn, MHD_HEADER_KIND, head_field, &w);
+	if (w.why)
+		return w.why;
+	if (H.head_layout) {
+		size = MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+		if (size == NULL || w.next == NULL || method + size->header_size != w.next + 2)
+			return "a header line with a NUL, a bare LF or a folded continuation";
+	}
+	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 ? w.hosts != 1 : w.hosts > 1)
+		return "an HTTP/1.1 request needs exactly one Host header";
+	return NULL;
+}
+
+/* Trailer fields of a chunked body: the same content rules (they arrive after the head). */
+static const char *trailer_check(struct MHD_Connection *conn)
+{
+	struct head_walk w = {NULL, 0, NULL};
+	MHD_get_connection_values_n(conn, MHD_FOOTER_KIND, head_field, &w);
+	return w.why;
+}
+
 /* ---- request intake ----------------------------------------------------------------------------------- */
 
 struct header_scan {
 	int content_length, transfer_encoding;
 };
 
-static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+/* Whether the header named name (a literal) is key of key_size bytes, in any case. */
+#define HEADER_IS(key, key_size, name) ((key_size) == sizeof(name) - 1 && strncasecmp((key), (name), sizeof(name) - 1) == 0)
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				   const char *value, size_t value_size)
 {
 	struct header_scan *hs = cls;
 	(void)kind;
 	(void)value;
-	if (strcasecmp(key, "Content-Length") == 0)
+	(void)value_size;
+	if (HEADER_IS(key, key_size, "Content-Length"))
 		hs->content_length++;
-	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+	else if (HEADER_IS(key, key_size, "Transfer-Encoding"))
 		hs->transfer_encoding++;
 	return MHD_YES;
 }
 
-static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+/* The value of header name (one that head_check let through, so no NUL inside), with its size; NULL when absent. */
+static const char *header_value(struct MHD_Connection *conn, const char *name, size_t *len)
+{
+	const char *v = NULL;
+	size_t n = 0;
+	if (MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND, name, strlen(name), &v, &n) != MHD_YES || v == NULL)
+		return NULL;
+	*len = n;
+	return v;
+}
+
+/* A query parameter, decoded by libmicrohttpd with its size: one with a control byte (an escaped NUL that
+ * strlen would cut) is refused like a repeated one. */
+static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char *key, size_t kl, const char *value,
+				  size_t vl)
 {
 	struct exchange *x = cls;
 	struct req *rq = x->rq;
-	size_t kl = strlen(key), vl = value ? strlen(value) : 0;
 	char *block;
+	size_t j;
 	int i;
 	(void)kind;
+	if (value == NULL)
+		vl = 0;
+	for (j = 0; j < kl; j++)
+		if ((unsigned char)key[j] < 0x20 || key[j] == 0x7f)
+			x->early_status = 400;
+	for (j = 0; j < vl; j++)
+		if ((unsigned char)value[j] < 0x20 || value[j] == 0x7f)
+			x->early_status = 400;
 	for (i = 0; i < rq->nquery; i++)
-		if (strcmp(rq->query[i].key, key) == 0)
+		if (strlen(rq->query[i].key) == kl && memcmp(rq->query[i].key, key, kl) == 0)
 			break;
-	if (rq->nquery >= REQ_MAX_QUERY || kl >= REQ_QUERY_KEY_LEN || vl >= REQ_QUERY_VAL_LEN || i < rq->nquery) {
-		x->early_status = 400; /* too many, too long, or repeated */
+	if (x->early_status || rq->nquery >= REQ_MAX_QUERY || kl >= REQ_QUERY_KEY_LEN || vl >= REQ_QUERY_VAL_LEN ||
+	    i < rq->nquery) {
+		x->early_status = 400; /* a control byte, too many, too long, or repeated */
 		return MHD_NO;
 	}
 	block = malloc(kl + vl + 2);
@@ -511,8 +681,11 @@ static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char
 		x->early_status = 400;
 		return MHD_NO;
 	}
-	memcpy(block, key, kl + 1);
-	memcpy(block + kl + 1, value ? value : "", vl + 1);
+	memcpy(block, key, kl);
+	block[kl] = '\0';
+	if (vl)
+		memcpy(block + kl + 1, value, vl);
+	block[kl + 1 + vl] = '\0';
 	rq->query[rq->nquery].key = block;
 	rq->query[rq->nquery].val = block + kl + 1;
 	rq->nquery++;
@@ -564,15 +737,35 @@ static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char
 	return MHD_YES;
 }
 
+/* Copy the n bytes of v into dst (cap bytes) as a string when they fit and hold no NUL; else leave dst "". */
+static void copy_value(char *dst, size_t cap, const char *v, size_t n)
+{
+	if (v != NULL && n < cap && memchr(v, '\0', n) == NULL) {
+		memcpy(dst, v, n);
+		dst[n] = '\0';
+	}
+}
+
+/* A cookie's value with its size; NULL when absent. */
+static const char *cookie_value(struct MHD_Connection *conn, const char *name, size_t *len)
+{
+	const char *v = NULL;
+	if (MHD_lookup_connection_value_n(conn, MHD_COOKIE_KIND, name, strlen(name), &v, len) != MHD_YES)
+		return NULL;
+	return v;
+}
+
 static void read_credentials(struct exchange *x)
 {
-	const char *cookie = MHD_lookup_connection_value(x->conn, MHD_COOKIE_KIND, "postern_session");
-	const char *login = MHD_lookup_connection_value(x->conn, MHD_COOKIE_KIND, "postern_login");
-	if (login && strlen(login) < sizeof(x->rq->login_cookie))
-		snprintf(x->rq->login_cookie, sizeof(x->rq->login_cookie), "%s", login);
+	size_t cookie_len = 0, login_len = 0, auth_len = 0, lei_len = 0;
+	const char *cookie = cookie_value(x->conn, "postern_session", &cookie_len);
+	const char *login = cookie_value(x->conn, "postern_login", &login_len);
+	const char *auth = header_value(x->conn, "Authorization", &auth_len);
+	const char *lei = header_value(x->conn, "Last-Event-ID", &lei_len);
 	char *pass = NULL, *user = MHD_basic_auth_get_username_password(x->conn, &pass);
-	if (cookie && strlen(cookie) < sizeof(x->rq->cookie))
-		snprintf(x->rq->cookie, sizeof(x->rq->cookie), "%s", cookie);
+
+	copy_value(x->rq->login_cookie, sizeof(x->rq->login_cookie), login, login_len);
+	copy_value(x->rq->cookie, sizeof(x->rq->cookie), cookie, cookie_len);
 	if (user) {
 		if (strlen(user) < sizeof(x->rq->basic_user) && pass && strlen(pass) < sizeof(x->rq->basic_pass)) {
 			x->rq->basic_present = 1;
@@ -588,28 +781,26 @@ static void read_credentials(struct exchange *x)
 		sodium_memzero(pass, strlen(pass));
 		MHD_free(pass);
 	}
-	const char *auth = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Authorization");
-	const char *lei = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Last-Event-ID");
 	if (auth) {
 		x->rq->bearer_present = 1;
-		if (strncasecmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) < sizeof(x->rq->bearer))
-			snprintf(x->rq->bearer, sizeof(x->rq->bearer), "%s", auth + 7);
-		else if (strncasecmp(auth, "Basic ", 6) == 0)
+		if (auth_len >= 7 && strncasecmp(auth, "Bearer ", 7) == 0)
+			copy_value(x->rq->bearer, sizeof(x->rq->bearer), auth + 7, auth_len - 7);
+		else if (auth_len >= 6 && strncasecmp(auth, "Basic ", 6) == 0)
 			x->rq->bearer_present = 0; /* client authentication, not a bearer credential */
 	}
-	if (lei && strlen(lei) < sizeof(x->rq->last_event_id))
-		snprintf(x->rq->last_event_id, sizeof(x->rq->last_event_id), "%s", lei);
+	copy_value(x->rq->last_event_id, sizeof(x->rq->last_event_id), lei, lei_len);
 }
 
 /* First call for a request: checks that need only the headers. Returns an error to send now, or OK. */
 static enum pst_err intake(struct exchange *x, const char *url, const char *method, const char **detail)
 {
 	struct header_scan hs = {0, 0};
-	const char *cl, *ct;
+	const char *cl, *ct, *te;
+	size_t cl_len = 0, ct_len = 0, te_len = 0;
 	int status = 0;
 
 	*detail = NULL;
-	MHD_get_connection_values(x->conn, MHD_HEADER_KIND, scan_header, &hs);
+	MHD_get_connection_values_n(x->conn, MHD_HEADER_KIND, scan_header, &hs);
 	if (hs.content_length > 1) {
 		*detail = "more than one Content-Length header";
 		return PST_E_BAD_REQUEST;
@@ -628,36 +819,37 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 		}
 		return PST_E_NOT_FOUND;
 	}
-	MHD_get_connection_values(x->conn, MHD_GET_ARGUMENT_KIND, scan_query, x);
+	MHD_get_connection_values_n(x->conn, MHD_GET_ARGUMENT_KIND, scan_query, x);
 	if (x->early_status) {
-		*detail = "too many, too long or repeated query parameters";
+		*detail = "too many, too long or repeated query parameters, or one with a control byte";
 		return PST_E_BAD_REQUEST;
 	}
 	if (hs.transfer_encoding) { /* only plain chunked: anything else is how requests get smuggled */
-		const char *te = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Transfer-Encoding");
-		if (hs.transfer_encoding > 1 || te == NULL || strcasecmp(te, "chunked") != 0) {
+		te = header_value(x->conn, "Transfer-Encoding", &te_len);
+		if (hs.transfer_encoding > 1 || te == NULL || !HEADER_IS(te, te_len, "chunked")) {
 			*detail = "Transfer-Encoding other than a single 'chunked'";
 			return PST_E_BAD_REQUEST;
 		}
 	}
-	cl = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Length");
+	cl = header_value(x->conn, "Content-Length", &cl_len);
 	if (cl) {
 		int64_t n = 0;
 		/* digits only: no sign, no space (strtoull would take "+2" and " -1") */
-		if (strnum_parse_cstr(cl, 0, INT64_MAX, &n) != 0 && !(cl[0] == '0' && strspn(cl, "0") == strlen(cl))) {
+		if (strnum_parse_i64(cl, cl_len, 0, INT64_MAX, &n) != 0 && !(cl_len > 0 && strspn(cl, "0") == cl_len)) {
 			*detail = "bad Content-Length";
 			return PST_E_BAD_REQUEST;
 		}
 		if (n > H.cfg->max_request_bytes)
 			return PST_E_TOO_LARGE;
 	}
-	ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
+	ct = header_value(x->conn, "Content-Type", &ct_len);
 	if (x->rq->route->flags & ROUTE_JSON_BODY) {
-		if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] != '\0' && ct[16] != ';'))
+		if (ct == NULL || ct_len < 16 || strncasecmp(ct, "application/json", 16) != 0 || (ct_len > 16 && ct[16] != ';'))
 			return PST_E_UNSUPPORTED_MEDIA;
 	}
 	if (x->rq->route->flags & ROUTE_FORM_BODY) {
-		if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 || (ct[33] != '\0' && ct[33] != ';')) {
+		if (ct == NULL || ct_len < 33 || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
+		    (ct_len > 33 && ct[33] != ';')) {
 			*detail = "the body must be application/x-www-form-urlencoded";
 			return PST_E_UNSUPPORTED_MEDIA;
 		}
@@ -675,21 +867,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct exchange *x = *con_cls;
 	(void)cls;
 
-	answering_cors = x ? x->cors : 0;
-	if (x == NULL) {
+	if (x == NULL) /* on_target had no memory */
+		return MHD_NO;
+	answering_cors = x->cors;
+	if (x->conn == NULL) { /* the first call: the head is in */
 		const char *detail = NULL;
 		char methods[64];
 		enum pst_err e;
-		x = calloc(1, sizeof(*x));
-		if (x == NULL || (x->rq = calloc(1, sizeof(*x->rq))) == NULL) {
-			free(x);
-			return MHD_NO;
-		}
-		*con_cls = x;
 		x->conn = conn;
 		x->started = timefmt_mono_ms();
+		if ((x->rq = calloc(1, sizeof(*x->rq))) == NULL)
+			return MHD_NO;
 		x->rq->cfg = H.cfg;
 		x->rq->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+		if ((detail = head_check(x, url, method, version)) != NULL) {
+			x->state = X_READY;
+			x->early_status = 1;
+			return queue_error(conn, PST_E_BAD_REQUEST, detail, 0, 1);
+		}
 		if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0 && routes_cors_methods(url, methods, sizeof(methods)) > 0) {
 			x->cors = answering_cors = 1;
 			x->state = X_READY;
@@ -742,7 +937,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (x->state == X_RECEIVING) {
 		char err[160] = "";
 		enum pst_err e = PST_E_OK;
-		if (x->body_too_large)
+		const char *bad_trailer = trailer_check(conn);
+		if (bad_trailer) {
+			e = PST_E_BAD_REQUEST;
+			snprintf(err, sizeof(err), "%s (a trailer)", bad_trailer);
+		} else if (x->body_too_large)
 			e = PST_E_TOO_LARGE;
 		else if (x->form_bad) {
 			e = PST_E_BAD_REQUEST;
@@ -761,7 +960,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			x->early_status = 1; /* answered here; nothing more to queue */
 			if (x->rq->route->flags & ROUTE_OAUTH) /* RFC 6749 5.2 */
 				return queue_oauth_error(conn, error_status(e), err[0] ? err : error_message(e));
-			return queue_error(conn, e, err, 0, x->body_too_large);
+			return queue_error(conn, e, err, 0, x->body_too_large || bad_trailer != NULL);
 		}
 		x->state = X_RUNNING;
 		MHD_suspend_connection(conn);
@@ -804,6 +1003,12 @@ int http_start(const struct config *cfg)
 	const union MHD_DaemonInfo *info;
 
 	H.cfg = cfg;
+#if MHD_VERSION == 0x00097500
+	H.head_layout = strcmp(MHD_get_version(), "0.9.75") == 0;
+#endif
+	if (!H.head_layout)
+		log_warn("libmicrohttpd %s: the request-head layout check is written for 0.9.75 and is off;"
+			 " put a proxy in front (docs/deploy.md)", MHD_get_version());
 	pthread_mutex_init(&H.park_lock, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -817,7 +1022,8 @@ int http_start(const struct config *cfg)
 		on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->conn_memory,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_target, NULL,
+		MHD_OPTION_STRICT_FOR_CLIENT, 0, /* Host and spaces in the target: head_check, answered in JSON */
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
 	if (H.daemon == NULL) {
 		log_error("cannot listen on %s:%lld", cfg->listen, (long long)cfg->port);

@@ -2,8 +2,9 @@
  * http.h — the HTTP layer: libmicrohttpd's event loop and the path from a request on the wire to a handler
  * on a database thread and back.
  *
- * Per request: headers are checked (duplicate Content-Length, Content-Length with Transfer-Encoding, body
- * size, media type), the route is matched, the body is collected under a ceiling and parsed, then the
+ * Per request: the head is checked before anything else reads it (tokens, no control byte in a header, CRLF
+ * lines, one Host: 400 and a closed connection otherwise), then the framing (duplicate Content-Length,
+ * Content-Length with Transfer-Encoding, body size, media type), the route is matched, the body is collected under a ceiling and parsed, then the
  * connection is suspended while dbexec runs the handler; the answer is queued when the job is done (for
  * writes: after the group commit). HTTP threads never wait on the database.
  */

@@ -169,7 +169,9 @@ def test_list_threads_limits():
     for q in ["limit=1", "limit=100"]:
         expect_status(s.req("GET", f"/v1/threads?{q}", token=a.token), 200, q)
     for c in ["garbage", "AAAA", "%00", H.b64(b'{"x":1}')]:
-        expect_error(s.req("GET", f"/v1/threads?cursor={c}", token=a.token), 400, "invalid_cursor", f"cursor={c}")
+        # an escaped control byte is refused before the handler (t28): bad_request then
+        expect_error(s.req("GET", f"/v1/threads?cursor={c}", token=a.token), 400,
+                     ("invalid_cursor", "bad_request") if c == "%00" else "invalid_cursor", f"cursor={c}")
 
 
 def test_unread_and_read_marker():
