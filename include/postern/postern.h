@@ -302,6 +302,11 @@ pst_status pst_grants(pst_client *c, char **json_out);
 /* Disconnect an app: its grant ends, and the person's identity signs the revocation of its device so that
  * every client stops encrypting to it whatever the server says. */
 pst_status pst_grant_revoke(pst_client *c, const char *grant_id);
+/* The name the app of grant_id shows for the person (to that app only; every grant of it): alias, 1 to 40
+ * bytes and not the username, or NULL for the default the server makes (never the username, different for
+ * every app). *json_out (optional) gets {"grant_id","app":{"client_id","name"},"alias","chosen"}. A refused
+ * name is PST_ERR_HTTP (400) with the reason in pst_errmsg. */
+pst_status pst_grant_alias(pst_client *c, const char *grant_id, const char *alias, char **json_out);
 /* The person's app devices waiting for approval or approved, as JSON text ({"devices":[…]}). */
 pst_status pst_app_devices(pst_client *c, char **json_out);
 /* Authorise the app device that shows code (its keys are checked against the code here): the person's

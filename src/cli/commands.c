@@ -53,6 +53,8 @@ static const struct cli_command group_subs[] = {
 
 static const struct cli_command apps_subs[] = {
 	{"revoke", 1, 1, cmd_apps_revoke, CLI_NEEDS_SESSION, NULL, "GRANT_ID", NULL},
+	{"alias", 2, 2, cmd_apps_alias, CLI_NEEDS_SESSION, NULL, "GRANT_ID NAME", NULL},
+	{"unalias", 1, 1, cmd_apps_unalias, CLI_NEEDS_SESSION, NULL, "GRANT_ID", NULL},
 	{"approve", 1, 1, cmd_apps_approve, CLI_NEEDS_SESSION, NULL, "CODE", NULL},
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
@@ -128,7 +130,7 @@ const struct cli_command cli_commands[] = {
 	 "with --confirm: nobody in between, not even the server, can then read your conversations unnoticed, and\n"
 	 "a later change of USER's identity blocks sending until you verify again. When USER's identity changed\n"
 	 "and you had not verified them, --accept-new-identity takes the new key."},
-	{"apps", 0, 0, cmd_apps, CLI_NEEDS_SESSION, apps_subs, "[approve CODE | revoke GRANT_ID]",
+	{"apps", 0, 0, cmd_apps, CLI_NEEDS_SESSION, apps_subs, "[approve CODE | revoke GRANT_ID | alias GRANT_ID NAME | unalias GRANT_ID]",
 	 "Alone: list the partner apps you connected, what they may do and until when, and their devices.\n"
 	 "  approve CODE          let the app's device that shows CODE read and write where you allowed it\n"
 	 "                        (your identity signs it; until then no client encrypts to it)\n"
@@ -574,6 +576,8 @@ static void grant_row(const struct cli *cli, const json_t *g)
 		 out_str(json_object_get(g, "app"), "name", "?"), state, until,
 		 json_is_string(json_object_get(g, "last_used_at")) ? used : "never");
 	out_line("      may: %s", out_str(g, "scope", ""));
+	out_line("      knows you as: %s%s", out_str(g, "alias", "?"),
+		 json_is_true(json_object_get(g, "chosen")) ? "" : " (its default; choose one: postern apps alias)");
 }
 
 int cmd_apps(struct cli *cli, int argc, char **argv)
@@ -615,6 +619,42 @@ int cmd_apps_revoke(struct cli *cli, int argc, char **argv)
 		return out_json_done("grant_id", argv[0], NULL);
 	out_line("Disconnected %s: every token of that app for you stopped working.", argv[0]);
 	return CLI_OK;
+}
+
+/* apps alias GRANT_ID NAME / apps unalias GRANT_ID: the name that app shows for you. */
+static int apps_alias(struct cli *cli, const char *grant_id, const char *alias)
+{
+	char *text = NULL;
+	json_t *v;
+	pst_status st;
+
+	if (!cli_id_ok(grant_id))
+		return cli_bad_arg("'%s' is not a grant id (see postern apps)", grant_id);
+	if ((st = pst_grant_alias(cli->client, grant_id, alias, &text)) != PST_OK)
+		return cli_fail(cli, st, "name yourself for %s", grant_id);
+	if (cli->json) {
+		out_line("%s", text);
+		pst_free(text);
+		return CLI_OK;
+	}
+	v = json_loads(text, 0, NULL);
+	out_line("%s now knows you as %s%s.", out_str(json_object_get(v, "app"), "name", "The app"), out_str(v, "alias", "?"),
+		 json_is_true(json_object_get(v, "chosen")) ? "" : " (its default: your username is never shown to apps)");
+	json_decref(v);
+	pst_free(text);
+	return CLI_OK;
+}
+
+int cmd_apps_alias(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	return apps_alias(cli, argv[0], argv[1]);
+}
+
+int cmd_apps_unalias(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	return apps_alias(cli, argv[0], NULL);
 }
 
 static void access_row(const struct cli *cli, const json_t *e)

@@ -2,7 +2,7 @@
  * grants.c — the person's side of partner apps in libpostern (docs/protocol.md §16, docs/partner.md): the
  * app devices of their grants, authorised by a statement their identity key signs once the device's
  * approval code matches (the app shows it); revoking a grant with a signed revocation; and a friend's
- * signed consent, or refusal, for an app in an app thread. The server keeps these statements and cannot
+ * signed consent, or refusal, for an app in an app thread; and the name each app shows for the person. The server keeps these statements and cannot
  * make one; clients decide from them whom to encrypt to (chain.c).
  */
 #include "client_int.h"
@@ -170,6 +170,27 @@ pst_status pst_grant_revoke(pst_client *c, const char *grant_id)
 	rc = signed_one ? PST_OK : pst__request_at(c, "DELETE", "/v1/me/grants/%s", grant_id, NULL, NULL, NULL);
 out:
 	json_decref(list);
+	return rc;
+}
+
+pst_status pst_grant_alias(pst_client *c, const char *grant_id, const char *alias, char **json_out)
+{
+	json_t *body = NULL, *out = NULL;
+	pst_status rc;
+
+	if (json_out)
+		*json_out = NULL;
+	if (c == NULL || grant_id == NULL)
+		return c ? pst__fail(c, PST_ERR_INVALID, "a grant id is required") : PST_ERR_INVALID;
+	if (!c->token[0])
+		return pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
+	if ((body = json_pack("{s:o}", "alias", alias ? json_string(alias) : json_null())) == NULL)
+		return pst__fail(c, PST_ERR_INVALID, "the name must be UTF-8");
+	rc = pst__request_at(c, "PUT", "/v1/me/grants/%s/alias", grant_id, NULL, body, &out);
+	if (rc == PST_OK && json_out && (*json_out = json_dumps(out, JSON_COMPACT)) == NULL)
+		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	json_decref(body);
+	json_decref(out);
 	return rc;
 }
 

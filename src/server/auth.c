@@ -6,6 +6,7 @@
 
 #include "b64url.h"
 #include "limiter.h"
+#include "partner.h"
 #include "routes.h"
 #include "scopes.h"
 #include "timefmt.h"
@@ -263,7 +264,11 @@ enum pst_err auth_resolve(struct req *rq)
 		kind = CRED_CLIENT;
 	else
 		kind = CRED_SESSION;
-	if (!(creds & (unsigned)kind)) { /* not a credential this route takes: answer before any lookup */
+	if (!(creds & (unsigned)kind)) { /* not a credential this route takes */
+		/* an app's token on a route apps may not call (the person's own, say): looked up only so that
+		 * the person's access log shows the attempt */
+		if (kind == CRED_APP && strlen(rq->bearer) == AUTH_PREFIXED_LEN && resolve_partner(rq, STORE_TOKEN_ACCESS) == PST_E_OK)
+			partner_call_refused(rq, PARTNER_REFUSED_ROUTE, NULL);
 		rc = req_fail(rq, PST_E_UNAUTHORIZED, "this credential cannot be used here");
 		goto out;
 	}
@@ -276,8 +281,12 @@ enum pst_err auth_resolve(struct req *rq)
 	if (rc != PST_E_OK)
 		goto out;
 	rq->cred = kind;
-	if ((kind == CRED_APP || kind == CRED_CLIENT) && rq->route->scope && !scope_has(rq->token->scopes, rq->route->scope))
+	partner_call_begin(rq); /* an app's call is one line in the person's access log, whatever comes of it */
+	if ((kind == CRED_APP || kind == CRED_CLIENT) && rq->route->scope && !scope_has(rq->token->scopes, rq->route->scope)) {
+		if (kind == CRED_APP)
+			partner_call_refused(rq, PARTNER_REFUSED_SCOPE, NULL);
 		rc = req_fail(rq, PST_E_INSUFFICIENT_SCOPE, "this token's grant does not include %s", rq->route->scope);
+	}
 out:
 	if (rc == PST_E_UNAUTHORIZED && rq->www_authenticate[0] == '\0')
 		snprintf(rq->www_authenticate, sizeof(rq->www_authenticate), "Bearer realm=\"postern\"");

@@ -27,7 +27,8 @@ void auth_release(void);
  * Resolve rq->bearer against rq->route's accepted credential kinds, using rq->ops/rq->db. On success sets
  * rq->cred (and rq->user/rq->session for sessions). A route that accepts only CRED_NONE ignores any
  * header. Errors: PST_E_UNAUTHORIZED (missing, malformed, unknown, expired); PST_E_STORAGE. Wipes
- * rq->bearer before returning.
+ * rq->bearer before returning. A live partner access token prepares its call's line in the person's access
+ * log (partner.h), refused for scope or for a route that takes no app token included.
  */
 enum pst_err auth_resolve(struct req *rq);
 

@@ -36,6 +36,7 @@ struct grant_walk {
 	json_t *arr;
 	struct html *page;
 	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
+	enum pst_err rc;
 };
 
 static json_t *view_grant(const struct store_grant *g, const struct store_app *a, int64_t now)
@@ -49,17 +50,38 @@ static json_t *view_grant(const struct store_grant *g, const struct store_app *a
 			 g->revoked_at ? view_time(g->revoked_at) : json_null(), "active", grant_active(g, now));
 }
 
+/* The name app shows for the person, as {"alias","chosen"}; NULL on a storage error (w->rc set). */
+static json_t *view_alias(struct req *rq, int64_t app_id, enum pst_err *rc)
+{
+	char alias[PARTNER_ALIAS_LEN];
+	int chosen = 0;
+	*rc = partner_alias(rq, app_id, rq->user.id, alias, &chosen);
+	return *rc == PST_E_OK ? json_pack("{s:s,s:b}", "alias", alias, "chosen", chosen) : NULL;
+}
+
 static int grant_json_row(void *arg, const struct store_grant *g, const struct store_app *a)
 {
 	struct grant_walk *w = arg;
-	json_array_append_new(w->arr, view_grant(g, a, w->rq->now));
+	json_t *v = view_grant(g, a, w->rq->now), *alias = view_alias(w->rq, a->id, &w->rc);
+	if (alias == NULL || v == NULL) {
+		json_decref(v);
+		json_decref(alias);
+		if (w->rc == PST_E_OK)
+			w->rc = PST_E_INTERNAL;
+		return 1;
+	}
+	json_object_update(v, alias); /* "alias", "chosen": what this app calls the person */
+	json_decref(alias);
+	json_array_append_new(w->arr, v);
 	return 0;
 }
 
 enum pst_err h_me_grants(struct req *rq)
 {
-	struct grant_walk w = {rq, json_array(), NULL, ""};
+	struct grant_walk w = {rq, json_array(), NULL, "", PST_E_OK};
 	enum pst_err rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_json_row, &w);
+	if (rc == PST_E_OK)
+		rc = w.rc;
 	if (rc != PST_E_OK) {
 		json_decref(w.arr);
 		return rc;
@@ -78,6 +100,39 @@ enum pst_err h_me_grant_revoke(struct req *rq)
 	return req_reply(rq, 204, NULL);
 }
 
+/*
+ * PUT /v1/me/grants/{id}/alias {"alias": NAME | null}: the name the app of that grant shows for the person
+ * (to every grant of that app); null goes back to the default. Any grant of theirs, live or not: the app
+ * keeps what it learnt, and a new grant of the same app finds the name again.
+ */
+enum pst_err h_me_grant_alias(struct req *rq)
+{
+	struct store_grant g;
+	struct store_app a;
+	json_t *v = json_object_get(rq->body, "alias"), *out;
+	const char *alias = NULL;
+	enum pst_err rc;
+
+	if (v == NULL || (!json_is_null(v) && !json_is_string(v)))
+		return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must be a string, or null for the default");
+	if (json_is_string(v)) {
+		alias = json_string_value(v);
+		if (strlen(alias) != json_string_length(v))
+			return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must not contain control characters");
+		if ((rc = partner_alias_check(rq, alias)) != PST_E_OK)
+			return rc;
+	}
+	if ((rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g)) != PST_E_OK ||
+	    (rc = rq->ops->app_by_id(rq->db, g.app_id, &a)) != PST_E_OK ||
+	    (rc = rq->ops->alias_set(rq->db, g.app_id, rq->user.id, alias)) != PST_E_OK)
+		return rc;
+	if ((out = view_alias(rq, g.app_id, &rc)) == NULL)
+		return rc != PST_E_OK ? rc : PST_E_INTERNAL;
+	json_object_set_new(out, "grant_id", json_string(g.public_id));
+	json_object_set_new(out, "app", json_pack("{s:s,s:s}", "client_id", a.client_id, "name", a.name));
+	return req_reply(rq, 200, out);
+}
+
 /* ---- the access log ---- */
 
 /* The access log's actions in words, for the page (the JSON keeps the codes). */
@@ -86,6 +141,9 @@ static const struct {
 } action_words[] = {
 	{"grant.created", "You connected the app"},
 	{"grant.revoked", "You disconnected the app"},
+	{"grant.revoked.code_replay", "Disconnected: its login code was used twice (someone may have copied it)"},
+	{"grant.revoked.refresh_reuse", "Disconnected: its refresh token was used twice (someone may have copied it)"},
+	{"grant.revoked.by_app", "The app disconnected itself"},
 	{"friends.list", "Listed which of your friends use it"},
 	{"shares.send", "Sent a share for you"},
 	{"threads.list", "Listed its conversations"},
@@ -93,6 +151,8 @@ static const struct {
 	{"messages.read", "Read messages"},
 	{"messages.delete", "Deleted a message it had sent"},
 	{"events.read", "Received new messages and events"},
+	{"events.wait", "Waited for new messages and events"},
+	{"shares.repeat", "Sent a share again (already sent: nothing new)"},
 	{"events.stream", "Opened its live connection"},
 	{"devices.register", "Registered its encryption device"},
 	{"keys.share", "Shared its encryption keys with readers"},
@@ -102,13 +162,27 @@ static const struct {
 	{"share_page.pick", "You chose friends it may send to"},
 };
 
+/* Refused calls: the prefix of their action, in words. */
+static const struct {
+	const char *prefix, *words;
+} refusal_words[] = {
+	{"denied:", "Refused: "},
+	{"denied.scope:", "Refused, you did not allow it: "},
+	{"denied.route:", "Refused, apps may not call your own account's "},
+	{"denied.rate:", "Refused, over its agreed rate: "},
+};
+
 static void html_action(struct html *h, const char *action)
 {
 	size_t i;
-	if (strncmp(action, "denied:", 7) == 0) {
-		html_raw(h, "<span class=\"warn\">Refused: </span>");
-		action += 7;
-	}
+	for (i = 0; i < sizeof(refusal_words) / sizeof(refusal_words[0]); i++)
+		if (strncmp(action, refusal_words[i].prefix, strlen(refusal_words[i].prefix)) == 0) {
+			html_raw(h, "<span class=\"warn\">");
+			html_text(h, refusal_words[i].words);
+			html_raw(h, "</span>");
+			action += strlen(refusal_words[i].prefix);
+			break;
+		}
 	for (i = 0; i < sizeof(action_words) / sizeof(action_words[0]); i++)
 		if (strcmp(action_words[i].action, action) == 0) {
 			html_text(h, action_words[i].words);
@@ -245,7 +319,7 @@ static int grant_html_row(void *arg, const struct store_grant *g, const struct s
 enum pst_err h_page_apps(struct req *rq)
 {
 	struct html h;
-	struct grant_walk w = {rq, NULL, &h, ""};
+	struct grant_walk w = {rq, NULL, &h, "", PST_E_OK};
 	enum pst_err rc;
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, "/account/apps", NULL);
@@ -339,9 +413,12 @@ static enum pst_err share_context(struct req *rq, int from_form, struct store_gr
 	if (cid == NULL || redirect == NULL || strlen(cid) >= STORE_ID_LEN || req_app(rq) == NULL)
 		return PST_E_NOT_FOUND;
 	rc = rq->ops->app_by_client_id(rq->db, cid, rq->app);
-	if (rc != PST_E_OK || rq->app->suspended)
+	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && rq->app->suspended))
 		return PST_E_NOT_FOUND;
-	uris = json_loads(rq->app->redirect_uris, 0, &jerr);
+	if (rc != PST_E_OK) /* a storage failure is no fault of the visitor's */
+		return rc;
+	if ((uris = json_loads(rq->app->redirect_uris, 0, &jerr)) == NULL)
+		return PST_E_INTERNAL; /* stored as valid JSON: only memory runs out here */
 	json_array_foreach(uris, i, v) if (json_is_string(v) && strcmp(json_string_value(v), redirect) == 0) ok = 1;
 	json_decref(uris);
 	if (!ok)
@@ -421,67 +498,70 @@ static int find_grant(void *arg, const struct store_grant *g, const struct store
 	return 0;
 }
 
+/*
+ * The picks come back to the app as "friends=p_a,p_b": each a pairwise id written in full, or the answer is
+ * an error (a storage failure midway answers 5xx and rolls the permits back; it never sends what it has).
+ */
 enum pst_err h_page_share_post(struct req *rq)
 {
 	const char *state = req_form(rq, "state"), *decision = req_form(rq, "decision");
 	struct grant_pick gp = {rq, 0};
-	json_t *ids = json_array();
 	char *list = NULL;
 	size_t listlen = 0;
 	FILE *mem = NULL;
-	int i;
+	int i, picked = 0;
 	enum pst_err rc = share_context(rq, 1, NULL);
 
-	if (rc == PST_E_UNAUTHORIZED) {
-		json_decref(ids);
+	if (rc == PST_E_UNAUTHORIZED)
 		return oauth_login_page(rq, 401, NULL, "Your session ended. Start again from the app.");
-	}
-	if (rc != PST_E_OK) {
-		json_decref(ids);
+	if (rc != PST_E_OK)
 		return rc == PST_E_NOT_FOUND ? req_fail(rq, PST_E_BAD_REQUEST, "unknown app, wrong redirect_uri, or no grant to send shares")
 					     : rc;
-	}
-	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf"))) {
-		json_decref(ids);
+	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
 		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
-	}
 	rc = rq->ops->grant_list_user(rq->db, rq->user.id, find_grant, &gp);
-	mem = open_memstream(&list, &listlen);
-	if (mem == NULL)
+	if (rc == PST_E_OK && (mem = open_memstream(&list, &listlen)) == NULL)
 		rc = PST_E_INTERNAL;
 	for (i = 0; rc == PST_E_OK && decision && strcmp(decision, "share") == 0 && i < rq->nform; i++) {
 		struct store_user u;
 		char pw[PARTNER_PAIRWISE_LEN];
 		if (strncmp(rq->form[i].key, "f_", 2) != 0)
 			continue;
-		if (rq->ops->user_by_public(rq->db, rq->form[i].key + 2, &u) != PST_E_OK ||
-		    rq->ops->friend_check(rq->db, rq->user.id, u.id) != PST_E_OK)
+		rc = rq->ops->user_by_public(rq->db, rq->form[i].key + 2, &u);
+		if (rc == PST_E_OK)
+			rc = rq->ops->friend_check(rq->db, rq->user.id, u.id);
+		if (rc == PST_E_NOT_FOUND || rc == PST_E_NOT_FRIENDS) {
+			rc = PST_E_OK;
 			continue; /* only friends, whatever the form says */
-		rc = rq->ops->share_permit_add(rq->db, gp.grant_id, u.id);
+		}
+		if (rc == PST_E_OK)
+			rc = rq->ops->share_permit_add(rq->db, gp.grant_id, u.id);
 		if (rc == PST_E_OK)
 			rc = partner_pairwise_put(rq, rq->app->id, u.id, pw);
-		if (rc == PST_E_OK)
-			fprintf(mem, "%s%s", json_array_size(ids) ? "," : "", pw);
-		json_array_append_new(ids, json_string(pw));
+		if (rc != PST_E_OK)
+			break; /* pw is no id (the permit failed before it was written): nothing of it is sent */
+		fprintf(mem, "%s%s", picked ? "," : "", pw);
+		picked++;
 	}
-	if (mem)
-		fclose(mem);
-	if (rc == PST_E_OK && json_array_size(ids)) {
+	if (mem && fclose(mem) != 0 && rc == PST_E_OK)
+		rc = PST_E_INTERNAL;
+	if (rc == PST_E_OK && picked) {
 		struct store_grant g;
 		struct store_grant *saved = rq->grant;
 		rc = rq->ops->grant_by_id(rq->db, gp.grant_id, &g);
 		rq->grant = &g;
 		if (rc == PST_E_OK)
-			rc = partner_log(rq, "share_page.pick", NULL, NULL, (int64_t)json_array_size(ids));
+			rc = partner_log(rq, "share_page.pick", NULL, NULL, picked);
 		rq->grant = saved;
 	}
 	if (rc == PST_E_OK) {
 		char enc[4096], encs[1100];
 		const char *redirect = req_form(rq, "redirect_uri");
-		html_urlencode(list ? list : "", enc, sizeof(enc));
 		if (state && html_urlencode(state, encs, sizeof(encs)) != 0)
 			encs[0] = '\0';
-		if (decision && strcmp(decision, "share") == 0)
+		if (html_urlencode(list ? list : "", enc, sizeof(enc)) != 0)
+			rc = PST_E_INTERNAL; /* cannot happen: at most REQ_MAX_FORM ids */
+		else if (decision && strcmp(decision, "share") == 0)
 			rc = req_redirect(rq, 303, "%s%sfriends=%s%s%s", redirect, strchr(redirect, '?') ? "&" : "?", enc,
 					  state ? "&state=" : "", state ? encs : "");
 		else
@@ -489,7 +569,6 @@ enum pst_err h_page_share_post(struct req *rq)
 					  state ? "&state=" : "", state ? encs : "");
 	}
 	free(list);
-	json_decref(ids);
 	return rc;
 }
 

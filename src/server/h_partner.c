@@ -44,13 +44,16 @@ static int partner_friend_row(void *arg, const struct store_friend *f)
 	enum pst_err rc = w->rq->ops->grant_live_check(w->rq->db, w->rq->app->id, f->user.id, NULL, w->rq->now);
 	if (rc == PST_E_NOT_FOUND)
 		return 0; /* has not granted this app: invisible to it */
+	char name[PARTNER_ALIAS_LEN];
 	if (rc == PST_E_OK)
 		rc = partner_pairwise_put(w->rq, w->rq->app->id, f->user.id, pw);
+	if (rc == PST_E_OK) /* never the username: the name this friend chose for this app, or one made for it */
+		rc = partner_alias(w->rq, w->rq->app->id, f->user.id, name, NULL);
 	if (rc != PST_E_OK) {
 		w->rc = rc;
 		return 1;
 	}
-	json_array_append_new(w->arr, json_pack("{s:s,s:s}", "id", pw, "display_name", f->user.username));
+	json_array_append_new(w->arr, json_pack("{s:s,s:s}", "id", pw, "display_name", name));
 	return 0;
 }
 
@@ -80,6 +83,7 @@ static enum pst_err over_limit(struct req *rq, int64_t sender, int64_t recipient
 	rc = rq->ops->share_count(rq->db, rq->app->id, sender, recipient, rq->now - 3600000, &n);
 	if (rc == PST_E_OK && n >= limit) {
 		rq->retry_after = 60;
+		partner_call_refused(rq, PARTNER_REFUSED_RATE, NULL);
 		return req_fail(rq, PST_E_RATE_LIMITED, "over the agreement's limit of %lld shares an hour %s", (long long)limit, what);
 	}
 	return rc;
@@ -199,8 +203,8 @@ enum pst_err h_partner_share(struct req *rq)
 		return rc;
 	friend_id = friend_user.id;
 	rc = rq->ops->message_by_client_id(rq->db, rq->user.id, scoped_cmid, &m);
-	if (rc == PST_E_OK) /* a retry: the first answer */
-		return req_reply(rq, 200, json_pack("{s:s,s:s,s:s,s:I,s:o}", "share_id", m.share_public_id, "message_id", m.public_id,
+	if (rc == PST_E_OK && (rc = partner_log(rq, "shares.repeat", m.thread_public_id, m.public_id, 0)) == PST_E_OK)
+		return req_reply( /* a retry: the first answer, and nothing stored but its line */rq, 200, json_pack("{s:s,s:s,s:s,s:I,s:o}", "share_id", m.share_public_id, "message_id", m.public_id,
 						    "thread_id", m.thread_public_id, "seq", (json_int_t)m.seq, "created_at",
 						    view_time(m.created_at)));
 	if (rc != PST_E_NOT_FOUND)
@@ -288,16 +292,19 @@ static enum pst_err partner_members(struct req *rq, const struct store_thread *t
 	for (i = 0; rc == PST_E_OK && i < (size_t)c->n; i++) {
 		char pw[PARTNER_PAIRWISE_LEN];
 		struct store_user u;
+		char name[PARTNER_ALIAS_LEN];
 		rc = rq->ops->user_by_id(rq->db, c->ids[i], &u);
 		struct store_identity id;
 		enum pst_err irc = PST_E_NOT_FOUND;
 		if (rc == PST_E_OK)
 			rc = partner_pairwise_put(rq, rq->app->id, c->ids[i], pw);
+		if (rc == PST_E_OK)
+			rc = partner_alias(rq, rq->app->id, c->ids[i], name, NULL);
 		if (rc == PST_E_OK && (irc = rq->ops->identity_get(rq->db, c->ids[i], &id)) != PST_E_OK && irc != PST_E_NOT_FOUND)
 			rc = irc;
 		/* identity_pk: so the app can check the certificates of the devices it encrypts to */
 		if (rc == PST_E_OK)
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:b,s:o}", "id", pw, "display_name", u.username, "app_can_read",
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:b,s:o}", "id", pw, "display_name", name, "app_can_read",
 							     c->accepted[i], "identity_pk",
 							     irc == PST_E_OK ? view_bytes(id.id_pk, sizeof(id.id_pk)) : json_null()));
 	}
@@ -487,15 +494,18 @@ enum pst_err h_partner_delete(struct req *rq)
 {
 	struct store_thread t;
 	struct store_message m;
-	enum pst_err rc = grant_thread(rq, "delete", &t);
-	if (rc == PST_E_OK)
-		rc = rq->ops->message_by_public(rq->db, t.id, rq->params[1], &m);
+	enum pst_err rc = grant_thread(rq, "delete", &t); /* a refusal here is logged there */
+	if (rc != PST_E_OK)
+		return rc;
+	rc = rq->ops->message_by_public(rq->db, t.id, rq->params[1], &m);
 	if (rc == PST_E_OK && (m.app_id != rq->app->id || m.sender_id != rq->user.id))
 		rc = PST_E_NOT_FOUND; /* only what this app sent for this person */
 	if (rc == PST_E_NOT_FOUND)
 		partner_log_attempt(rq, "messages.delete", t.public_id);
 	if (rc != PST_E_OK)
 		return rc;
+	if (m.deleted_at != 0 && (rc = partner_log(rq, "messages.delete", t.public_id, m.public_id, 0)) != PST_E_OK)
+		return rc; /* deleted before: nothing to do, and the call is still a line */
 	if (m.deleted_at == 0) {
 		rc = rq->ops->message_erase(rq->db, m.id, rq->now);
 		if (rc == PST_E_OK)
@@ -697,11 +707,13 @@ enum pst_err h_partner_thread_open(struct req *rq)
 	w.arr = json_array();
 	/* the grant may not read (send only): the thread is still shown, as partner_thread_row would */
 	partner_thread_row_any(&w, &t);
+	if (w.rc == PST_E_OK && json_array_size(w.arr) != 1)
+		w.rc = PST_E_INTERNAL;
 	if (w.rc == PST_E_OK)
 		w.rc = partner_log(rq, "threads.open", t.public_id, NULL, 1);
-	if (w.rc != PST_E_OK || json_array_size(w.arr) != 1) {
+	if (w.rc != PST_E_OK) {
 		json_decref(w.arr);
-		return w.rc != PST_E_OK ? w.rc : PST_E_INTERNAL;
+		return w.rc;
 	}
 	rc = req_reply(rq, 200, json_incref(json_array_get(w.arr, 0)));
 	json_decref(w.arr);

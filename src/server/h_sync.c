@@ -139,6 +139,13 @@ enum pst_err h_sync(struct req *rq)
 		return rc;
 	if ((rc = plan_prune(rq, since)) != PST_E_OK)
 		return rc;
+	/* an app's long-poll is run again each time it is woken: its token, grant and app may have ended since
+	 * it was authenticated (a revocation wakes it so that it ends here, at once) */
+	if (rq->cred == CRED_APP && (rc = partner_credential_live(rq->ops, rq->db, rq->token->id, rq->now)) != PST_E_OK) {
+		if (rc == PST_E_UNAUTHORIZED)
+			snprintf(rq->www_authenticate, sizeof(rq->www_authenticate), "Bearer realm=\"postern\", error=\"invalid_token\"");
+		return rc == PST_E_UNAUTHORIZED ? req_fail(rq, rc, "the token, its grant or its app ended") : rc;
+	}
 	/* A fresh snapshot taken after reading the hub version: a commit the snapshot misses bumps the
 	 * version after we read it, so parking with it wakes us at once. */
 	rq->ops->read_end(rq->db);
@@ -152,9 +159,14 @@ enum pst_err h_sync(struct req *rq)
 		json_decref(events);
 		return rc;
 	}
-	if (json_array_size(events) == 0 && timeout > 0)
+	if (json_array_size(events) == 0 && timeout > 0) {
 		rq->wait_ms = (int)timeout;
-	else if (json_array_size(events))
+		/* an app waits no longer than its token lives: the answer comes at its expiry, not after */
+		if (rq->cred == CRED_APP && rq->token->expires_at - rq->now < rq->wait_ms)
+			rq->wait_ms = (int)(rq->token->expires_at - rq->now);
+		/* one line per call: written now that it waits; what a later run returns is not counted */
+		partner_log_after(rq, "events.wait", 0);
+	} else
 		partner_log_after(rq, "events.read", (int64_t)json_array_size(events));
 	snprintf(cur, sizeof(cur), "%" PRId64, cursor);
 	return req_reply(rq, 200, json_pack("{s:s,s:o}", "cursor", cur, "events", events));

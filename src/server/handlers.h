@@ -113,6 +113,7 @@ enum pst_err h_partner_to_device(struct req *rq);
 /* h_me.c — grants, access log, account pages, share page, partner reports */
 enum pst_err h_me_grants(struct req *rq);
 enum pst_err h_me_grant_revoke(struct req *rq);
+enum pst_err h_me_grant_alias(struct req *rq);
 enum pst_err h_me_access_log(struct req *rq);
 enum pst_err h_page_apps(struct req *rq);
 enum pst_err h_page_app_revoke(struct req *rq);

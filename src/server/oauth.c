@@ -3,7 +3,8 @@
  * PKCE S256 only (plain refused), exact redirect-URI matching (any port on loopback for public native
  * clients, RFC 8252), a login form and a consent page with a CSRF token tied to the session cookie, the
  * issuer in every authorization response (RFC 9207), single-use 60-second codes whose replay revokes the
- * grant, refresh tokens rotated on every use whose reuse revokes the grant, client_credentials for the
+ * grant (a code presented by another client, or refused, is not used up), refresh tokens rotated on every
+ * use whose reuse revokes the grant, client_credentials for the
  * app's own endpoints, revocation (RFC 7009), introspection (RFC 7662) and metadata (RFC 8414). A grant
  * narrower than its scopes is carried as RFC 9396 authorization_details of type "postern_threads".
  *
@@ -381,6 +382,18 @@ static enum pst_err consent_page(struct req *rq, const struct authz *az)
 	} else {
 		html_raw(&h, "<p>Only in conversations this app starts for you. It never sees your other messages.</p>");
 	}
+	{ /* what the app will see of people: never a username */
+		char alias[PARTNER_ALIAS_LEN];
+		if (partner_alias(rq, rq->app->id, rq->user.id, alias, NULL) == PST_E_OK) {
+			html_raw(&h, "<p>What it will see: <strong>");
+			html_text(&h, rq->app->name);
+			html_raw(&h, "</strong> knows you as <strong>");
+			html_text(&h, alias);
+			html_raw(&h, "</strong>, and your friends by the names they chose for it, never by their usernames or "
+				     "yours; to it, each person is an id that no other app shares. You can change the name it "
+				     "shows for you under Connected apps (<code>postern apps alias</code>).</p>");
+		}
+	}
 	html_raw(&h, "<p class=\"muted\">The friends you share with are told that the app can read those conversations, "
 		     "and it can read their replies only if they agree. Everything the app does is listed in your access log, "
 		     "and you can disconnect it at any time.</p>");
@@ -702,6 +715,27 @@ static int grant_live(const struct store_grant *g, int64_t now)
 	return g->revoked_at == 0 && g->expires_at > now;
 }
 
+/*
+ * End the grant of grant_id for cause (its code replayed, its refresh token reused, its refresh token
+ * revoked by the app): partner_grant_end, so its streams end and the person's log says why.
+ */
+static enum pst_err grant_end_by_id(struct req *rq, int64_t grant_id, const char *action)
+{
+	struct store_grant g;
+	enum pst_err rc = rq->ops->grant_by_id(rq->db, grant_id, &g);
+	if (rc == PST_E_NOT_FOUND)
+		return PST_E_OK;
+	return rc == PST_E_OK ? partner_grant_end(rq, &g, action) : rc;
+}
+
+static enum pst_err code_replayed(struct req *rq, int64_t grant_id)
+{
+	enum pst_err rc = grant_end_by_id(rq, grant_id, "grant.revoked.code_replay");
+	if (rc != PST_E_OK)
+		return rc;
+	return oauth_error(rq, 400, "invalid_grant", "this code was already used; its grant is revoked");
+}
+
 static enum pst_err grant_authorization_code(struct req *rq)
 {
 	const char *code = req_form(rq, "code"), *verifier = req_form(rq, "code_verifier"), *redirect = req_form(rq, "redirect_uri");
@@ -716,17 +750,14 @@ static enum pst_err grant_authorization_code(struct req *rq)
 	if (!challenge_ok(verifier))
 		return oauth_error(rq, 400, "invalid_grant", "code_verifier must be 43 to 128 unreserved characters");
 	auth_token_hash(code, strlen(code), h);
-	rc = rq->ops->code_take(rq->db, h, rq->now, &c);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && c.app_id != rq->app->id))
+	/* another app's code is not found, and stays good for its own app (RFC 6749 4.1.3) */
+	rc = rq->ops->code_get(rq->db, h, rq->app->id, &c);
+	if (rc == PST_E_NOT_FOUND)
 		return oauth_error(rq, 400, "invalid_grant", "unknown or expired code");
 	if (rc != PST_E_OK)
 		return rc;
-	if (c.used_at) { /* a replay: whatever the first redemption issued dies with the grant */
-		rc = rq->ops->grant_revoke(rq->db, c.grant_id, rq->now);
-		if (rc != PST_E_OK)
-			return rc;
-		return oauth_error(rq, 400, "invalid_grant", "this code was already used; its grant is revoked");
-	}
+	if (c.used_at) /* a replay: whatever the first redemption issued dies with the grant */
+		return code_replayed(rq, c.grant_id);
 	if (c.expires_at <= rq->now)
 		return oauth_error(rq, 400, "invalid_grant", "unknown or expired code");
 	if (strcmp(c.redirect_uri, redirect) != 0)
@@ -740,6 +771,12 @@ static enum pst_err grant_authorization_code(struct req *rq)
 		return rc;
 	if (!grant_live(&g, rq->now))
 		return oauth_error(rq, 400, "invalid_grant", "the grant is no longer valid");
+	/* used up only by a redemption that succeeds: a refused one (wrong verifier or redirect) leaves it */
+	rc = rq->ops->code_use(rq->db, c.id, rq->now);
+	if (rc == PST_E_NOT_FOUND) /* redeemed meanwhile: a replay after all */
+		return code_replayed(rq, c.grant_id);
+	if (rc != PST_E_OK)
+		return rc;
 	return issue(rq, &g, g.scopes);
 }
 
@@ -764,7 +801,7 @@ static enum pst_err grant_refresh_token(struct req *rq)
 		return oauth_error(rq, 400, "invalid_grant", "the refresh token is no longer valid");
 	if (t.used_at || rq->ops->token_use(rq->db, t.id, rq->now) == PST_E_NOT_FOUND) {
 		/* presented twice: someone holds a copy, so the whole grant ends */
-		rc = rq->ops->grant_revoke(rq->db, t.grant_id, rq->now);
+		rc = grant_end_by_id(rq, t.grant_id, "grant.revoked.refresh_reuse");
 		if (rc != PST_E_OK)
 			return rc;
 		return oauth_error(rq, 400, "invalid_grant", "this refresh token was already used; its grant is revoked");
@@ -842,8 +879,18 @@ enum pst_err h_oauth_revoke(struct req *rq)
 	rc = rq->ops->token_by_hash(rq->db, h, &t);
 	if (rc == PST_E_OK && t.app_id == rq->app->id) {
 		/* a refresh token stands for the grant (RFC 7009 2.1): its access tokens go too */
-		rc = t.kind == STORE_TOKEN_REFRESH ? rq->ops->grant_revoke(rq->db, t.grant_id, rq->now)
-						   : rq->ops->token_revoke(rq->db, t.id, rq->now);
+		if (t.kind == STORE_TOKEN_REFRESH)
+			rc = grant_end_by_id(rq, t.grant_id, "grant.revoked.by_app");
+		else
+			rc = rq->ops->token_revoke(rq->db, t.id, rq->now);
+		if (rc == PST_E_OK && t.kind == STORE_TOKEN_ACCESS) { /* its streams re-check it and end */
+			struct store_grant g;
+			rc = rq->ops->grant_by_id(rq->db, t.grant_id, &g);
+			if (rc == PST_E_OK)
+				req_notify(rq, g.user_id);
+			else if (rc == PST_E_NOT_FOUND)
+				rc = PST_E_OK;
+		}
 		if (rc != PST_E_OK)
 			return rc;
 	} else if (rc != PST_E_OK && rc != PST_E_NOT_FOUND)

@@ -1,13 +1,20 @@
-/* partner.c — pairwise ids, access log, issuer (see partner.h). */
+/*
+ * partner.c — what the partner platform's handlers share (see partner.h): pairwise ids and the names apps
+ * show for people, the access log with its one line per partner call, the issuer, what an app may see of
+ * the person's events, whether an app's credential is still good, and ending a grant. Domain logic over the
+ * storage interface: no SQL, no HTTP.
+ */
 #include "partner.h"
 
 #include "auth.h"
 #include "b64url.h"
 #include "events.h"
+#include "routes.h"
 #include "views.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
 
@@ -43,6 +50,36 @@ enum pst_err partner_pairwise_put(struct req *rq, int64_t app_id, int64_t user_i
 	return rq->ops->pairwise_put(rq->db, app_id, user_id, out);
 }
 
+/* ---- the access log ---- */
+
+/* The access-log action of each partner route: the line of a call names what the app did or tried. */
+static const struct {
+	const char *method, *path, *action;
+} call_actions[] = {
+	{"GET", "/v1/partner/friends", "friends.list"},
+	{"POST", "/v1/partner/shares", "shares.send"},
+	{"POST", "/v1/partner/threads", "threads.open"},
+	{"GET", "/v1/partner/threads", "threads.list"},
+	{"GET", "/v1/partner/threads/{id}/messages", "messages.read"},
+	{"DELETE", "/v1/partner/threads/{id}/messages/{message_id}", "messages.delete"},
+	{"POST", "/v1/partner/devices", "devices.register"},
+	{"POST", "/v1/partner/to-device", "keys.share"},
+	{"POST", "/v1/partner/keys", "keys.upload"},
+	{"GET", "/v1/partner/keys", "keys.count"},
+	{"POST", "/v1/partner/keys/claim", "keys.claim"},
+	{"GET", "/v1/partner/sync", "events.read"},
+	{"GET", "/v1/partner/events", "events.stream"},
+};
+
+const char *partner_call_action(const struct route *r)
+{
+	size_t i;
+	for (i = 0; r && i < sizeof(call_actions) / sizeof(call_actions[0]); i++)
+		if (strcmp(call_actions[i].method, r->method) == 0 && strcmp(call_actions[i].path, r->path) == 0)
+			return call_actions[i].action;
+	return NULL;
+}
+
 static void fill_entry(struct req *rq, struct store_access_entry *e, const char *action, const char *thread_public,
 		       const char *message_public, int64_t count)
 {
@@ -65,7 +102,37 @@ enum pst_err partner_log(struct req *rq, const char *action, const char *thread_
 	rc = rq->ops->access_insert(rq->db, &e);
 	if (rc == PST_E_OK && rq->grant)
 		rc = rq->ops->grant_touch(rq->db, rq->grant->id, rq->now);
+	if (rc == PST_E_OK && rq->cred == CRED_APP)
+		rq->has_attempt = 0; /* this call's line is in its own transaction */
 	return rc;
+}
+
+/* The thread a call names in its path, if any (/v1/partner/threads/{id}/...). */
+static const char *call_thread(const struct req *rq)
+{
+	return rq->route && strncmp(rq->route->path, "/v1/partner/threads/{id}", 24) == 0 && rq->nparams > 0 ? rq->params[0] : NULL;
+}
+
+void partner_call_refused(struct req *rq, enum partner_refusal why, const char *thread_public)
+{
+	static const char *const prefix[] = {"denied:", "denied.scope:", "denied.route:", "denied.rate:"};
+	const char *action = partner_call_action(rq->route);
+	char what[40];
+	if (rq->app == NULL || rq->grant == NULL || rq->user.id == 0)
+		return;
+	if (action)
+		snprintf(what, sizeof(what), "%s%s", prefix[why], action);
+	else /* a route apps may not call: say which ("denied.route:GET /threads/{id}"), cut to fit */
+		snprintf(what, sizeof(what), "%s%s %s", prefix[why], rq->route ? rq->route->method : "?",
+			 rq->route ? rq->route->path + (strncmp(rq->route->path, "/v1/", 4) == 0 ? 3 : 0) : "?");
+	fill_entry(rq, &rq->attempt, what, thread_public ? thread_public : call_thread(rq), NULL, 0);
+	rq->has_attempt = 1;
+}
+
+void partner_call_begin(struct req *rq)
+{
+	if (rq->cred == CRED_APP)
+		partner_call_refused(rq, PARTNER_REFUSED, NULL);
 }
 
 void partner_log_attempt(struct req *rq, const char *action, const char *thread_public)
@@ -82,8 +149,69 @@ void partner_log_after(struct req *rq, const char *action, int64_t count)
 {
 	if (rq->cred != CRED_APP)
 		return;
+	/* a long-poll run again after waiting: its line went out when it began to wait (the HTTP layer writes
+	 * a prepared line after each run and clears has_attempt, leaving the entry as it was) */
+	if (!rq->has_attempt && rq->attempt.at != 0)
+		return;
 	fill_entry(rq, &rq->attempt, action, NULL, NULL, count);
 	rq->has_attempt = 1;
+}
+
+enum pst_err partner_credential_live(const struct store_ops *ops, struct store_conn *c, int64_t token_id, int64_t now)
+{
+	struct store_token t;
+	struct store_grant g;
+	struct store_app a;
+	enum pst_err rc = ops->token_by_id(c, token_id, &t);
+	if (rc == PST_E_OK && (t.kind != STORE_TOKEN_ACCESS || t.revoked_at || t.expires_at <= now))
+		rc = PST_E_UNAUTHORIZED;
+	if (rc == PST_E_OK && (rc = ops->grant_by_id(c, t.grant_id, &g)) == PST_E_OK && (g.revoked_at || g.expires_at <= now))
+		rc = PST_E_UNAUTHORIZED;
+	if (rc == PST_E_OK && (rc = ops->app_by_id(c, t.app_id, &a)) == PST_E_OK && a.suspended)
+		rc = PST_E_UNAUTHORIZED;
+	return rc == PST_E_NOT_FOUND ? PST_E_UNAUTHORIZED : rc;
+}
+
+/* ---- the name an app shows for a person ---- */
+
+enum pst_err partner_alias(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_ALIAS_LEN], int *chosen)
+{
+	static const char digits[] = "ABCDEFGHJKMNPQRSTVWXYZ0123456789"; /* 32 of them, no I L O U */
+	int64_t pair[2] = {app_id, user_id};
+	unsigned char h[32];
+	char code[7];
+	size_t i;
+	enum pst_err rc = rq->ops->alias_get(rq->db, app_id, user_id, out, PARTNER_ALIAS_LEN);
+	if (chosen)
+		*chosen = rc == PST_E_OK;
+	if (rc != PST_E_NOT_FOUND)
+		return rc;
+	/* the default: from a keyed hash of the pair, so it tells an app nothing its pairwise id does not */
+	auth_keyed_hash("alias", pair, sizeof(pair), h);
+	for (i = 0; i < 6; i++)
+		code[i] = digits[h[i] & 31];
+	code[6] = '\0';
+	snprintf(out, PARTNER_ALIAS_LEN, "Postern user %s", code);
+	return PST_E_OK;
+}
+
+enum pst_err partner_alias_check(struct req *rq, const char *alias)
+{
+	const unsigned char *p;
+	int visible = 0;
+	if (alias == NULL || alias[0] == '\0' || strlen(alias) > PARTNER_ALIAS_MAX)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must be 1 to %d bytes", PARTNER_ALIAS_MAX);
+	for (p = (const unsigned char *)alias; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must not contain control characters");
+		if (*p != ' ')
+			visible = 1;
+	}
+	if (!visible)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must not be blank");
+	if (strcasecmp(alias, rq->user.username) == 0)
+		return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must not be your username: apps could join what they know of you");
+	return PST_E_OK;
 }
 
 int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread_public, const char *action)
@@ -222,7 +350,7 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 	return 1;
 }
 
-/* ---- revoking a grant ---- */
+/* ---- ending a grant ---- */
 
 struct tell {
 	struct req *rq;
@@ -239,13 +367,12 @@ static int tell_thread(void *arg, const struct store_thread *t)
 	return tl->rc != PST_E_OK;
 }
 
-enum pst_err partner_grant_revoke(struct req *rq, const struct store_grant *g)
+enum pst_err partner_grant_end(struct req *rq, const struct store_grant *g, const char *action)
 {
 	struct store_app app;
 	struct tell tl = {rq, &app, PST_E_OK};
+	struct store_access_entry e;
 	enum pst_err rc;
-	struct store_grant *saved = rq->grant;
-	struct store_grant copy = *g;
 
 	if (g->revoked_at)
 		return PST_E_OK;
@@ -253,17 +380,23 @@ enum pst_err partner_grant_revoke(struct req *rq, const struct store_grant *g)
 	if (rc == PST_E_OK)
 		rc = rq->ops->grant_revoke(rq->db, g->id, rq->now);
 	if (rc == PST_E_OK)
-		rc = rq->ops->grant_thread_list(rq->db, g->id, tell_thread, &tl, rq->user.id);
+		rc = rq->ops->grant_thread_list(rq->db, g->id, tell_thread, &tl, g->user_id);
 	if (rc == PST_E_OK)
 		rc = tl.rc;
-	if (rc == PST_E_OK) {
-		struct store_app *saved_app = rq->app;
-		rq->grant = &copy;
-		rq->app = &app;
-		rc = partner_log(rq, "grant.revoked", NULL, NULL, 0);
-		rq->grant = saved;
-		rq->app = saved_app;
+	if (rc == PST_E_OK) { /* the person's log says why (rq may be the app's, at the token endpoint) */
+		memset(&e, 0, sizeof(e));
+		e.user_id = g->user_id;
+		e.app_id = g->app_id;
+		e.grant_id = g->id;
+		snprintf(e.action, sizeof(e.action), "%s", action);
+		e.at = rq->now;
+		rc = rq->ops->access_insert(rq->db, &e);
 	}
-	req_notify(rq, rq->user.id); /* the app's open streams re-check their grant and end */
+	req_notify(rq, g->user_id); /* the app's open streams and long-polls re-check their credential and end */
 	return rc;
+}
+
+enum pst_err partner_grant_revoke(struct req *rq, const struct store_grant *g)
+{
+	return partner_grant_end(rq, g, "grant.revoked");
 }

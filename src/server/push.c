@@ -9,10 +9,12 @@
 #include "push.h"
 #include "jsontext.h"
 
+#include "appwatch.h"
 #include "dbexec.h"
 #include "handlers.h"
 #include "hub.h"
 #include "log.h"
+#include "partner.h"
 #include "timefmt.h"
 
 #include <inttypes.h>
@@ -46,7 +48,7 @@ struct stream {
 	int cred;
 	struct store_app *app;     /* app streams: copies of the credential, checked again on every fetch */
 	struct store_grant *grant;
-	int64_t token_expires;
+	int64_t token_id, token_expires; /* the access token it was opened with: it ends when that token does */
 	struct hub_waiter waiter;
 	struct dbexec_job job;
 	struct stream *next, *prev; /* registry */
@@ -143,14 +145,11 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 		rc = PST_E_UNAUTHORIZED; /* logged out, expired, or ended by a password change */
 		goto out;
 	}
-	if (s->grant) { /* an app's stream lives only as long as its grant and token */
-		struct store_grant g;
-		if (ops->grant_by_id(c, s->grant->id, &g) != PST_E_OK || g.revoked_at || g.expires_at <= rq->now ||
-		    s->token_expires <= rq->now) {
-			rc = PST_E_UNAUTHORIZED;
-			goto out;
-		}
-	}
+	/* an app's stream lives only as long as its token, its grant and its app: every fetch checks them (a
+	 * revocation wakes the stream, push_tick ends it at the token's expiry, appwatch.c wakes it when an
+	 * operator suspends or deletes the app) */
+	if (s->grant && (rc = partner_credential_live(ops, c, s->token_id, rq->now)) != PST_E_OK)
+		goto out;
 	rc = sync_collect(rq, &cursor, PUSH_FETCH_LIMIT, arr, &more);
 	if (rc != PST_E_OK || json_array_size(arr) == 0)
 		goto out;
@@ -316,6 +315,7 @@ struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const str
 		}
 		*s->app = *rq->app;
 		*s->grant = *rq->grant;
+		s->token_id = rq->token->id;
 		s->token_expires = rq->token->expires_at;
 	}
 	s->cursor = json_integer_value(json_object_get(rq->resp, "since"));
@@ -357,11 +357,19 @@ void push_tick(int64_t now)
 {
 	struct stream *s;
 	static const char hb[] = ": hb\n\n";
+	int64_t wall = timefmt_now_ms();
+	appwatch_tick(now);
 	pthread_mutex_lock(&reg.lock);
 	for (s = reg.head; s; s = s->next) {
 		int resume = 0;
 		pthread_mutex_lock(&s->lock);
-		if (!s->gone && now - s->last_write >= reg.heartbeat_ms && s->len == s->off) {
+		if (s->grant && !s->gone && !s->ended && wall >= s->token_expires) {
+			s->ended = 1; /* the token expired: the stream ends now, idle or not, not at a heartbeat */
+			if (s->suspended) {
+				s->suspended = 0;
+				resume = 1;
+			}
+		} else if (!s->gone && now - s->last_write >= reg.heartbeat_ms && s->len == s->off) {
 			resume = append_locked(s, hb, sizeof(hb) - 1);
 			s->last_write = now;
 			if ((s->grant || s->session_id) && !s->ended) {

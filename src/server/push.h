@@ -5,7 +5,9 @@
  * the connection; a commit that touches the user wakes the stream through the hub, a reader thread fetches
  * the new events after the stream's cursor, and the connection is resumed. A heartbeat comment goes out
  * when nothing was sent for --heartbeat-ms. An idle stream costs one small struct beyond libmicrohttpd's
- * per-connection memory.
+ * per-connection memory. An app's stream (GET /v1/partner/events) ends within a second of its access token's
+ * revocation or its grant's (any cause: each wakes the person's waiters), when its app is suspended or
+ * deleted (appwatch.c), and at the token's expiry exactly (push_tick), idle or not.
  */
 #ifndef POSTERN_PUSH_H
 #define POSTERN_PUSH_H
@@ -24,7 +26,8 @@ void push_init(const struct config *cfg);
  */
 struct MHD_Response *push_stream_response(struct MHD_Connection *conn, const struct req *rq);
 
-/* Send heartbeats that are due. Called about every 250 ms by the HTTP layer's timer. */
+/* Send heartbeats that are due, end app streams whose token expired, and let appwatch.c look for apps
+ * suspended or deleted meanwhile. Called about every 100 ms by the HTTP layer's timer. */
 void push_tick(int64_t now_mono_ms);
 
 /* End every stream (shutdown): each connection gets the end of its stream and closes. */

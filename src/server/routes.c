@@ -104,6 +104,7 @@ const struct route route_table[] = {
 	{"POST",   "/v1/shares/{id}/click",                     ROUTE_WRITE, S, NULL, 0, h_share_click, NULL, "the recipient opened a share"},
 	{"GET",    "/v1/me/grants",                             ROUTE_READ,  S, NULL, 0, h_me_grants, NULL, "connected apps"},
 	{"DELETE", "/v1/me/grants/{id}",                        ROUTE_WRITE, S, NULL, 0, h_me_grant_revoke, NULL, "disconnect an app"},
+	{"PUT",    "/v1/me/grants/{id}/alias",                  ROUTE_WRITE, S, NULL, J, h_me_grant_alias, NULL, "the name this app shows for me"},
 	{"GET",    "/v1/me/access-log",                         ROUTE_READ,  S, NULL, 0, h_me_access_log, NULL, "what apps did"},
 	{"GET",    "/v1/me/app-devices",                        ROUTE_READ,  S, NULL, 0, h_app_devices_list, NULL, "my apps' devices and what I signed for them"},
 	{"PUT",    "/v1/me/app-devices/{id}/authorisation",     ROUTE_WRITE, S, NULL, J, h_app_device_authorise, NULL, "let an app's device read and write (signed)"},

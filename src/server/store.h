@@ -389,6 +389,14 @@ struct store_ops {
 	enum pst_err (*app_set_suspended)(struct store_conn *c, int64_t id, int suspended);
 	enum pst_err (*app_set_secret)(struct store_conn *c, int64_t id, const unsigned char hash[32]);
 	enum pst_err (*app_delete)(struct store_conn *c, int64_t id); /* and everything of it */
+	/* A number that grows whenever an app is suspended, resumed (app_set_suspended) or deleted (app_delete),
+	 * whichever process on this database did it: the server polls it to end the streams of such an app. */
+	enum pst_err (*app_generation)(struct store_conn *c, int64_t *out);
+	/* The name app shows for user, chosen by that person: alias_get copies it into out (cap bytes, cut to
+	 * fit), NOT_FOUND when they chose none (the caller makes the default). alias_set replaces it; alias NULL
+	 * removes it. app_delete removes the app's. */
+	enum pst_err (*alias_get)(struct store_conn *c, int64_t app, int64_t user, char *out, size_t cap);
+	enum pst_err (*alias_set)(struct store_conn *c, int64_t app, int64_t user, const char *alias);
 
 	/* Grants: what one person allowed one app. grant_by_public: the grant if it belongs to user. */
 	enum pst_err (*grant_insert)(struct store_conn *c, struct store_grant *g); /* sets g->id */
@@ -408,14 +416,19 @@ struct store_ops {
 	enum pst_err (*share_permit_add)(struct store_conn *c, int64_t grant, int64_t friend_user);
 	enum pst_err (*share_permit_check)(struct store_conn *c, int64_t grant, int64_t friend_user);
 
-	/* Authorization codes, found by hash. code_take marks it used and returns the row as it was before
-	 * (check used_at to detect a replay). NOT_FOUND for an unknown code. */
+	/* Authorization codes, found by hash. code_get reads the code issued to app, changing nothing (check
+	 * used_at to detect a replay); NOT_FOUND for an unknown code and for another app's, so that presenting
+	 * a code as the wrong client leaves it good for its own (RFC 6749 4.1.3). code_use marks it used once
+	 * the redemption is known to succeed; NOT_FOUND when it already was (the loser of a race). */
 	enum pst_err (*code_insert)(struct store_conn *c, const unsigned char hash[32], const struct store_code *code);
-	enum pst_err (*code_take)(struct store_conn *c, const unsigned char hash[32], int64_t now, struct store_code *out);
+	enum pst_err (*code_get)(struct store_conn *c, const unsigned char hash[32], int64_t app, struct store_code *out);
+	enum pst_err (*code_use)(struct store_conn *c, int64_t id, int64_t now);
 
 	/* OAuth tokens, found by hash. */
 	enum pst_err (*token_insert)(struct store_conn *c, const unsigned char hash[32], struct store_token *t);
 	enum pst_err (*token_by_hash)(struct store_conn *c, const unsigned char hash[32], struct store_token *out);
+	/* The token row of id, whatever its state (NOT_FOUND when none): a stream checks its token is still good. */
+	enum pst_err (*token_by_id)(struct store_conn *c, int64_t id, struct store_token *out);
 	enum pst_err (*token_revoke)(struct store_conn *c, int64_t id, int64_t now);
 	/* Marks a refresh token used; NOT_FOUND if it already was (the loser of a race). */
 	enum pst_err (*token_use)(struct store_conn *c, int64_t id, int64_t now);

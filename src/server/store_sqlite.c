@@ -150,6 +150,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX report_settings_app ON report_settings(app_id, since);"
 	"INSERT INTO report_settings(app_id, since, mechanism, epsilon_e4, delta_exp, k, cap)"
 	"  SELECT id, 0, 'geometric', 10000, 6, 10, 5 FROM apps;",
+
+	/* the name each app shows for a person (chosen by that person; none: a default made per app), and a
+	 * counter that grows whenever an app is suspended, resumed or deleted — by `posternd app` in another
+	 * process too — so that the server ends that app's streams */
+	"CREATE TABLE app_aliases(app_id INTEGER NOT NULL, user_id INTEGER NOT NULL, alias TEXT NOT NULL,"
+	"  PRIMARY KEY(app_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE app_generation(id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);"
+	"INSERT INTO app_generation(id, n) VALUES(1, 0);",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
@@ -257,6 +265,13 @@ static const char *const migrations[] = {
 	X(APP_BY_ID, "SELECT " APP_COLS " FROM apps WHERE id = ?1") \
 	X(APP_LIST, "SELECT " APP_COLS " FROM apps ORDER BY id") \
 	X(APP_SUSPEND, "UPDATE apps SET suspended = ?2 WHERE id = ?1") \
+	X(APP_GENERATION_BUMP, "UPDATE app_generation SET n = n + 1 WHERE id = 1") \
+	X(APP_GENERATION, "SELECT n FROM app_generation WHERE id = 1") \
+	X(APP_DELETE_ALIASES, "DELETE FROM app_aliases WHERE app_id = ?1") \
+	X(ALIAS_GET, "SELECT alias FROM app_aliases WHERE app_id = ?1 AND user_id = ?2") \
+	X(ALIAS_SET, "INSERT INTO app_aliases(app_id, user_id, alias) VALUES(?1, ?2, ?3)" \
+		" ON CONFLICT(app_id, user_id) DO UPDATE SET alias = excluded.alias") \
+	X(ALIAS_DELETE, "DELETE FROM app_aliases WHERE app_id = ?1 AND user_id = ?2") \
 	X(APP_SECRET, "UPDATE apps SET secret_hash = ?2 WHERE id = ?1") \
 	X(APP_DELETE, "DELETE FROM apps WHERE id = ?1") \
 	X(APP_DELETE_TOKENS, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE app_id = ?1 AND revoked_at = 0") \
@@ -279,10 +294,12 @@ static const char *const migrations[] = {
 	X(PERMIT_ADD, "INSERT OR IGNORE INTO share_permits(grant_id, user_id) VALUES(?1, ?2)") \
 	X(PERMIT_CHECK, "SELECT 1 FROM share_permits WHERE grant_id = ?1 AND user_id = ?2") \
 	X(CODE_INSERT, "INSERT INTO oauth_codes(code_hash, grant_id, app_id, redirect_uri, challenge, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-	X(CODE_GET, "SELECT id, grant_id, app_id, redirect_uri, challenge, expires_at, used_at FROM oauth_codes WHERE code_hash = ?1") \
+	X(CODE_GET, "SELECT id, grant_id, app_id, redirect_uri, challenge, expires_at, used_at FROM oauth_codes WHERE code_hash = ?1" \
+		" AND app_id = ?2") \
 	X(CODE_USE, "UPDATE oauth_codes SET used_at = ?2 WHERE id = ?1 AND used_at = 0") \
 	X(TOKEN_INSERT, "INSERT INTO oauth_tokens(token_hash, kind, app_id, grant_id, scopes, created_at, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
 	X(TOKEN_GET, "SELECT id, kind, app_id, grant_id, scopes, created_at, expires_at, revoked_at, used_at FROM oauth_tokens WHERE token_hash = ?1") \
+	X(TOKEN_BY_ID, "SELECT id, kind, app_id, grant_id, scopes, created_at, expires_at, revoked_at, used_at FROM oauth_tokens WHERE id = ?1") \
 	X(TOKEN_REVOKE, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0") \
 	X(TOKEN_USE, "UPDATE oauth_tokens SET used_at = ?2 WHERE id = ?1 AND used_at = 0") \
 	X(PAIRWISE_PUT, "INSERT OR IGNORE INTO pairwise(app_id, pairwise_id, user_id) VALUES(?1, ?2, ?3)") \
@@ -1536,7 +1553,50 @@ static enum pst_err sq_app_list(struct store_conn *c, store_app_cb cb, void *arg
 	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
 }
 
-static enum pst_err sq_app_set_suspended(struct store_conn *c, int64_t id, int sus) { return exec_ii(c, S_APP_SUSPEND, id, sus, 1); }
+static enum pst_err sq_app_set_suspended(struct store_conn *c, int64_t id, int sus)
+{
+	enum pst_err rc = exec_ii(c, S_APP_SUSPEND, id, sus, 1);
+	return rc == PST_E_OK ? exec_ii(c, S_APP_GENERATION_BUMP, 0, 0, 0) : rc;
+}
+
+static enum pst_err sq_app_generation(struct store_conn *c, int64_t *out)
+{
+	sqlite3_stmt *s = st_get(c, S_APP_GENERATION);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	return one_result(s, r);
+}
+
+static enum pst_err sq_alias_get(struct store_conn *c, int64_t app, int64_t user, char *out, size_t cap)
+{
+	sqlite3_stmt *s = st_get(c, S_ALIAS_GET);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	sqlite3_bind_int64(s, 2, user);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		col_text(s, 0, out, cap);
+	return one_result(s, r);
+}
+
+static enum pst_err sq_alias_set(struct store_conn *c, int64_t app, int64_t user, const char *alias)
+{
+	sqlite3_stmt *s;
+	if (alias == NULL)
+		return exec_ii(c, S_ALIAS_DELETE, app, user, 0);
+	if ((s = st_get(c, S_ALIAS_SET)) == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, app);
+	sqlite3_bind_int64(s, 2, user);
+	bind_text(s, 3, alias);
+	return st_exec(s);
+}
 
 static enum pst_err sq_app_set_secret(struct store_conn *c, int64_t id, const unsigned char hash[32])
 {
@@ -1557,7 +1617,11 @@ static enum pst_err sq_app_delete(struct store_conn *c, int64_t id)
 	if (rc == PST_E_OK)
 		rc = exec_ii(c, S_APP_DELETE_GRANTS, id, now, 0);
 	if (rc == PST_E_OK)
+		rc = exec_ii(c, S_APP_DELETE_ALIASES, id, 0, 0);
+	if (rc == PST_E_OK)
 		rc = exec_ii(c, S_APP_DELETE, id, 0, 1);
+	if (rc == PST_E_OK)
+		rc = exec_ii(c, S_APP_GENERATION_BUMP, 0, 0, 0);
 	return rc;
 }
 
@@ -1693,14 +1757,14 @@ static enum pst_err sq_code_insert(struct store_conn *c, const unsigned char has
 	return st_exec(s);
 }
 
-static enum pst_err sq_code_take(struct store_conn *c, const unsigned char hash[32], int64_t now, struct store_code *o)
+static enum pst_err sq_code_get(struct store_conn *c, const unsigned char hash[32], int64_t app, struct store_code *o)
 {
 	sqlite3_stmt *s = st_get(c, S_CODE_GET);
-	enum pst_err rc;
 	int r;
 	if (s == NULL)
 		return PST_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, app);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		o->id = sqlite3_column_int64(s, 0);
@@ -1711,11 +1775,10 @@ static enum pst_err sq_code_take(struct store_conn *c, const unsigned char hash[
 		o->expires_at = sqlite3_column_int64(s, 5);
 		o->used_at = sqlite3_column_int64(s, 6);
 	}
-	rc = one_result(s, r);
-	if (rc == PST_E_OK && o->used_at == 0)
-		rc = exec_ii(c, S_CODE_USE, o->id, now, 0);
-	return rc;
+	return one_result(s, r);
 }
+
+static enum pst_err sq_code_use(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_CODE_USE, id, now, 1); }
 
 static enum pst_err sq_token_insert(struct store_conn *c, const unsigned char hash[32], struct store_token *t)
 {
@@ -1736,14 +1799,9 @@ static enum pst_err sq_token_insert(struct store_conn *c, const unsigned char ha
 	return rc;
 }
 
-static enum pst_err sq_token_by_hash(struct store_conn *c, const unsigned char hash[32], struct store_token *o)
+static enum pst_err token_one(sqlite3_stmt *s, struct store_token *o)
 {
-	sqlite3_stmt *s = st_get(c, S_TOKEN_GET);
-	int r;
-	if (s == NULL)
-		return PST_E_STORAGE;
-	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-	r = sqlite3_step(s);
+	int r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		o->id = sqlite3_column_int64(s, 0);
 		o->kind = sqlite3_column_int(s, 1);
@@ -1756,6 +1814,24 @@ static enum pst_err sq_token_by_hash(struct store_conn *c, const unsigned char h
 		o->used_at = sqlite3_column_int64(s, 8);
 	}
 	return one_result(s, r);
+}
+
+static enum pst_err sq_token_by_hash(struct store_conn *c, const unsigned char hash[32], struct store_token *o)
+{
+	sqlite3_stmt *s = st_get(c, S_TOKEN_GET);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
+	return token_one(s, o);
+}
+
+static enum pst_err sq_token_by_id(struct store_conn *c, int64_t id, struct store_token *o)
+{
+	sqlite3_stmt *s = st_get(c, S_TOKEN_BY_ID);
+	if (s == NULL)
+		return PST_E_STORAGE;
+	sqlite3_bind_int64(s, 1, id);
+	return token_one(s, o);
 }
 
 static enum pst_err sq_token_revoke(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_TOKEN_REVOKE, id, now, 0); }
@@ -2311,6 +2387,9 @@ const struct store_ops store_sqlite_ops = {
 	.app_set_suspended = sq_app_set_suspended,
 	.app_set_secret = sq_app_set_secret,
 	.app_delete = sq_app_delete,
+	.app_generation = sq_app_generation,
+	.alias_get = sq_alias_get,
+	.alias_set = sq_alias_set,
 	.grant_insert = sq_grant_insert,
 	.grant_by_id = sq_grant_by_id,
 	.grant_by_public = sq_grant_by_public,
@@ -2324,9 +2403,11 @@ const struct store_ops store_sqlite_ops = {
 	.share_permit_add = sq_share_permit_add,
 	.share_permit_check = sq_share_permit_check,
 	.code_insert = sq_code_insert,
-	.code_take = sq_code_take,
+	.code_get = sq_code_get,
+	.code_use = sq_code_use,
 	.token_insert = sq_token_insert,
 	.token_by_hash = sq_token_by_hash,
+	.token_by_id = sq_token_by_id,
 	.token_revoke = sq_token_revoke,
 	.token_use = sq_token_use,
 	.pairwise_put = sq_pairwise_put,

@@ -129,6 +129,8 @@ EXPECT = {
     "GET /v1/me/grants": {"owner": 200, "friend": 200, "stranger": 200},
     "DELETE /v1/me/grants/{id}": {"owner": (404, "not_found"), "friend": (404, "not_found"),
                                   "stranger": (404, "not_found")},
+    "PUT /v1/me/grants/{id}/alias": {"owner": (404, "not_found"), "friend": (404, "not_found"),
+                                     "stranger": (404, "not_found")},
     "GET /v1/me/access-log": {"owner": 200, "friend": 200, "stranger": 200},
     # App devices signed by the person (t24_identity_api.py runs them against a real app device).
     "GET /v1/me/app-devices": {"owner": 200, "friend": 200, "stranger": 200},
@@ -332,6 +334,8 @@ def build(s, w, key, role):
         return key.split(" ")[1], None, None
     if key == "DELETE /v1/me/grants/{id}":
         return "/v1/me/grants/g_nosuchgrant", None, None
+    if key == "PUT /v1/me/grants/{id}/alias":
+        return "/v1/me/grants/g_nosuchgrant/alias", {"alias": "Someone"}, None
     if key == "POST /oauth/login":
         return "/oauth/login", (FORM, f"username={o.username}&password=wrong-password"), None
     if key == "POST /account/apps/{id}/revoke":

@@ -608,6 +608,91 @@ static void reports_counts_settings_frozen(void)
 	}
 }
 
+/* Codes (taken only by their own app, used once), tokens by id, the app generation, the names apps show. */
+static void codes_tokens_aliases(void)
+{
+	size_t b;
+	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
+		const struct store_ops *ops = backends[b];
+		struct store *st = open_store(ops);
+		struct store_conn *c = NULL;
+		struct store_app app = {0}, other = {0};
+		struct store_grant g = {0};
+		struct store_code code = {0}, got;
+		struct store_token t = {0}, tg;
+		unsigned char h[32] = {7}, th[32] = {9};
+		char alias[64];
+		int64_t a, gen0 = -1, gen = -1;
+
+		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		a = add_user(ops, c, "alice");
+		snprintf(app.client_id, sizeof(app.client_id), "c_one");
+		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		snprintf(other.client_id, sizeof(other.client_id), "c_two");
+		snprintf(other.redirect_uris, sizeof(other.redirect_uris), "[]");
+		CHECK(ops->app_insert(c, &other) == PST_E_OK);
+		snprintf(g.public_id, sizeof(g.public_id), "g_1");
+		g.app_id = app.id;
+		g.user_id = a;
+		snprintf(g.details, sizeof(g.details), "[]");
+		g.expires_at = 100000;
+		CHECK(ops->grant_insert(c, &g) == PST_E_OK);
+
+		/* a code is found only by its own app, changes nothing until used, and is used once */
+		code.grant_id = g.id;
+		code.app_id = app.id;
+		snprintf(code.redirect_uri, sizeof(code.redirect_uri), "https://a.example/cb");
+		code.expires_at = 60;
+		CHECK(ops->code_insert(c, h, &code) == PST_E_OK);
+		CHECK(ops->code_get(c, h, other.id, &got) == PST_E_NOT_FOUND);
+		CHECK(ops->code_get(c, h, app.id, &got) == PST_E_OK && got.grant_id == g.id && got.used_at == 0);
+		CHECK(ops->code_get(c, h, app.id, &got) == PST_E_OK && got.used_at == 0); /* reading uses nothing up */
+		CHECK(ops->code_use(c, got.id, 5) == PST_E_OK);
+		CHECK(ops->code_use(c, got.id, 6) == PST_E_NOT_FOUND); /* the loser of a race */
+		CHECK(ops->code_get(c, h, app.id, &got) == PST_E_OK && got.used_at == 5);
+		th[1] = 1;
+		CHECK(ops->code_get(c, th, app.id, &got) == PST_E_NOT_FOUND);
+
+		/* tokens by id, in every state */
+		t.kind = STORE_TOKEN_ACCESS;
+		t.app_id = app.id;
+		t.grant_id = g.id;
+		t.expires_at = 50;
+		CHECK(ops->token_insert(c, th, &t) == PST_E_OK);
+		CHECK(ops->token_by_id(c, t.id, &tg) == PST_E_OK && tg.grant_id == g.id && tg.expires_at == 50 && tg.revoked_at == 0);
+		CHECK(ops->token_revoke(c, t.id, 9) == PST_E_OK);
+		CHECK(ops->token_by_id(c, t.id, &tg) == PST_E_OK && tg.revoked_at == 9);
+		CHECK(ops->token_by_id(c, t.id + 100, &tg) == PST_E_NOT_FOUND);
+
+		/* the app generation grows with every suspension, resumption and deletion, and with nothing else */
+		CHECK(ops->app_generation(c, &gen0) == PST_E_OK);
+		CHECK(ops->grant_revoke(c, g.id, 10) == PST_E_OK);
+		CHECK(ops->app_generation(c, &gen) == PST_E_OK && gen == gen0);
+		CHECK(ops->app_set_suspended(c, app.id, 1) == PST_E_OK);
+		CHECK(ops->app_generation(c, &gen) == PST_E_OK && gen == gen0 + 1);
+		CHECK(ops->app_set_suspended(c, app.id, 0) == PST_E_OK);
+		CHECK(ops->app_generation(c, &gen) == PST_E_OK && gen == gen0 + 2);
+
+		/* aliases: per app and person, replaced, removed; an app's go with it */
+		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
+		CHECK(ops->alias_set(c, app.id, a, "Al") == PST_E_OK);
+		CHECK(ops->alias_set(c, other.id, a, "Ally") == PST_E_OK);
+		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_OK);
+		CHECK_EQ_STR(alias, "Al");
+		CHECK(ops->alias_set(c, app.id, a, "Alfred") == PST_E_OK);
+		CHECK(ops->alias_get(c, app.id, a, alias, 4) == PST_E_OK); /* cut to fit */
+		CHECK_EQ_STR(alias, "Alf");
+		CHECK(ops->alias_set(c, app.id, a, NULL) == PST_E_OK);
+		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
+		CHECK(ops->app_delete(c, other.id) == PST_E_OK);
+		CHECK(ops->alias_get(c, other.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
+		CHECK(ops->app_generation(c, &gen) == PST_E_OK && gen == gen0 + 3);
+		ops->conn_close(c);
+		ops->close(st);
+	}
+}
+
 static void savepoint_rolls_back_one_request(void)
 {
 	const struct store_ops *ops = backends[0];
@@ -715,6 +800,7 @@ static const struct unit_case cases[] = {
 	{"identities_devices_contacts", identities_devices_contacts},
 	{"chains_prekeys_apps", chains_prekeys_apps},
 	{"reports_counts_settings_frozen", reports_counts_settings_frozen},
+	{"codes_tokens_aliases", codes_tokens_aliases},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 };
