@@ -198,12 +198,19 @@ static int parse_hex32(const char *p, uint32_t *out)
 
 /*
  * Decode standard padded base64 p[0..n) into out (cap bytes): 0 with *got set, or -1 when it is not
- * canonical base64 of at most cap bytes (libsodium refuses bad padding and nonzero trailing bits).
+ * canonical base64 of at most cap bytes. libsodium refuses bad padding and nonzero trailing bits, but its
+ * decoder (1.0.18) takes bytes from 0x80 up for letters, so the alphabet is checked here first.
  */
 static int b64_decode(const char *p, size_t n, unsigned char *out, size_t cap, size_t *got)
 {
 	const char *end = NULL;
+	size_t i;
 
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='))
+			return -1;
+	}
 	if (sodium_base642bin(out, cap, p, n, NULL, got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 || end != p + n)
 		return -1;
 	return 0;

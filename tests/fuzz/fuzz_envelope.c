@@ -2,14 +2,19 @@
  * fuzz_envelope.c — libFuzzer target for every parser of the E2EE protocol (src/proto/proto*.c): the
  * envelope decoder, the full decrypt path against a fixed inbound session, the session-key payload
  * checker, the sealed hand-over (peek and open with fixed prekeys), the outbound and inbound state loaders,
- * the signed statements, the membership chain after a LINK parses, and the backup and identity-box
- * decoders. Properties: loaded state saves back to the same bytes; a parsed statement re-encodes to the same
- * signed bytes; a refused link leaves the chain unchanged and an applied one moves exactly one member; the
- * input used as a plaintext survives encrypt/decrypt. Any crash, sanitizer report or failed property is a bug.
+ * the signed statements, the membership chain after a LINK parses, the backup and identity-box decoders,
+ * and the transparency log's text (proto_checkpoint_parse, proto_note_open). Properties: loaded state saves
+ * back to the same bytes; a parsed statement re-encodes to the same signed bytes; a refused link leaves the
+ * chain unchanged and an applied one moves exactly one member; the input used as a plaintext survives
+ * encrypt/decrypt; a parsed checkpoint formats back to the same bytes; a note opens only with a known key's
+ * signature, its body ends where a blank line does, and signed again it still opens. Any crash, sanitizer
+ * report or failed property is a bug.
  *
  * The keys, ids and session are those of tests/vectors/proto_v2.json (Alice sends, Bob receives), so the seed
  * corpus tests/fuzz/corpus/proto_*.bin, which gen_proto_vectors.py writes from the same vectors, reaches past
- * the signature and AEAD checks. When the vectors change, regenerate both.
+ * the signature and AEAD checks. When the vectors change, regenerate both. Likewise the note keys are those
+ * of tests/vectors/merkle.json, whose generator (gen_merkle_vectors.py) writes the seeds proto_checkpoint.bin
+ * and proto_note.bin (a checkpoint cosigned by both keys).
  */
 #include "proto.h"
 #include "proto_internal.h"
@@ -24,6 +29,9 @@
 #define THREAD "t_OV5-EG5xAHC2JNC41ckJIQ" /* the vectors' thread: from their CREATE link */
 #define SENDER "d_A1iceDev1ce0000000000a"
 #define ME "d_B0bDev1ce000000000000b"
+/* the log and witness keys of tests/vectors/merkle.json (test keys from fixed seeds) */
+#define LOG_SKEY "PRIVATE+KEY+log.postern.example/test+33c49714+AfQvnndiBHCoMeEmW49Lv8CvEEFU0XMHuJlJm2AaBpnR"
+#define WITNESS_SKEY "PRIVATE+KEY+witness.postern.example/w1+340b56f9+BL7nPfD2xBUm3eo1hey2XkKj+e1EkYpcePnQhqBCTkft"
 
 static struct proto_device_keys sender, me;
 static struct proto_outbound base_out;
@@ -33,6 +41,8 @@ static unsigned char spk_sk[32], opk_sk[32];
 static struct proto_statement st;
 static struct proto_chain base_group, base_direct, chain, keep;
 static unsigned char stmt[PROTO_STATEMENT_MAX];
+static struct proto_note_key note_keys[2]; /* the log's signer, the witness's */
+static char note_in[PROTO_NOTE_MAX + 1], note_out[PROTO_NOTE_MAX + 1];
 
 static void seq(unsigned char *p, unsigned start, size_t n)
 {
@@ -91,6 +101,44 @@ static void setup(void)
 		abort();
 	base_chain(&base_group, PROTO_THREAD_GROUP);
 	base_chain(&base_direct, PROTO_THREAD_DIRECT);
+	if (proto_note_signer_parse(LOG_SKEY, &note_keys[0]) != PROTO_E_OK ||
+	    proto_note_signer_parse(WITNESS_SKEY, &note_keys[1]) != PROTO_E_OK)
+		abort();
+}
+
+/* The transparency log's text: checkpoints and signed notes. */
+static void fuzz_note(const uint8_t *data, size_t size)
+{
+	struct proto_checkpoint cp;
+	const char *text = (const char *)data;
+	size_t body_len = 0, again = 0;
+	int verified[2] = {0, 0};
+	uint64_t ts[2] = {0, 0};
+
+	/* a checkpoint that parses is in its one canonical form */
+	if (proto_checkpoint_parse(text, size, &cp) == PROTO_E_OK) {
+		if (proto_checkpoint_format(&cp, note_out, sizeof(note_out)) != PROTO_E_OK || strlen(note_out) != size ||
+		    memcmp(note_out, data, size) != 0)
+			abort();
+	}
+	/* no note opens without a known key's signature */
+	if (proto_note_open(text, size, note_keys, 0, &body_len, verified, ts) == PROTO_E_OK)
+		abort();
+	if (proto_note_open(text, size, note_keys, 2, &body_len, verified, ts) != PROTO_E_OK)
+		return;
+	if (!(verified[0] || verified[1]) || body_len == 0 || body_len + 2 > size || text[body_len - 1] != '\n' ||
+	    text[body_len] != '\n' || (!verified[1] && ts[1] != 0) || ts[0] != 0 || memchr(data, 0, size) != NULL)
+		abort();
+	if (verified[1] && proto_checkpoint_parse(text, body_len, &cp) != PROTO_E_OK)
+		abort(); /* the witness signs only checkpoints */
+	/* signed again by the log (its line replaced or added), the note still opens, with the same body */
+	memcpy(note_in, data, size);
+	note_in[size] = '\0';
+	if (proto_note_sign(note_in, &note_keys[0], 0, note_out, sizeof(note_out)) != PROTO_E_OK)
+		return; /* too large with the new line */
+	if (proto_note_open(note_out, strlen(note_out), note_keys, 1, &again, verified, NULL) != PROTO_E_OK || again != body_len ||
+	    !verified[0] || memcmp(note_out, data, body_len) != 0)
+		abort();
 }
 
 /* A parsed LINK against a fresh chain, and against a made-up chain whose head is the link's prev. */
@@ -167,6 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (proto_inbound_save(&in, state, sizeof(state), &n) != PROTO_E_OK || n != size || memcmp(state, data, size) != 0)
 			abort();
 	}
+
+	fuzz_note(data, size);
 
 	/* the input as a message survives a round trip */
 	if (size <= PROTO_PLAINTEXT_MAX) {

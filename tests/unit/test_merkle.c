@@ -707,6 +707,9 @@ static void checkpoint_refusals(void)
 		{"o\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuA==\n", PROTO_E_MALFORMED},  /* 31 bytes */
 		{"o\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFUA\n", PROTO_E_MALFORMED},  /* 33 bytes */
 		{"o\n5\n 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", PROTO_E_MALFORMED},
+		/* bytes from 0x80 up, which libsodium 1.0.18's decoder takes for letters (found by fuzz_envelope) */
+		{"o\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hS\xce\xafU=\n", PROTO_E_MALFORMED},
+		{"o\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSu\xc2\x80=\n", PROTO_E_MALFORMED},
 		{"o\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n", PROTO_E_MALFORMED}, /* empty extension line */
 		{"o\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\next\n\n", PROTO_E_MALFORMED},
 		{"o\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\next", PROTO_E_MALFORMED},
@@ -845,6 +848,7 @@ static void key_refusals(void)
 		"example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k=", /* trailing */
 		"example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2kAA==",
 		"example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",  /* type 0x02 */
+		"example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U\xc3\x80", /* not base64 */
 		"example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k\n",
 		"example com+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
 		"PRIVATE+KEY+example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
@@ -1108,6 +1112,7 @@ static void note_refusals(void)
 			{"test M8SX", "testM8SX"},                       /* no space before the signature */
 			{"test M8SX", "test  M8SX"},                     /* two */
 			{"test M8SX", "test !8SX"},                      /* bad base64 */
+			{"test M8SX", "test M8\xc3\x80"},               /* bytes over 0x7f in base64 */
 			{"zhRKKgI=", "zhRKKgI"},                         /* unpadded */
 			{"zhRKKgI=", "zhRKKgJ="},                        /* nonzero trailing bits */
 			{"zhRKKgI=\n", "zhRKKgI= \n"},                   /* trailing space */
