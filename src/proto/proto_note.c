@@ -199,7 +199,8 @@ static int parse_hex32(const char *p, uint32_t *out)
 /*
  * Decode standard padded base64 p[0..n) into out (cap bytes): 0 with *got set, or -1 when it is not
  * canonical base64 of at most cap bytes. libsodium refuses bad padding and nonzero trailing bits, but its
- * decoder (1.0.18) takes bytes from 0x80 up for letters, so the alphabet is checked here first.
+ * decoder (1.0.18) reads some bytes from 0x80 up as base64 digits (0xce as '/'), so the alphabet is checked
+ * here first.
  */
 static int b64_decode(const char *p, size_t n, unsigned char *out, size_t cap, size_t *got)
 {
