@@ -26,8 +26,11 @@ int b64url_encode(const unsigned char *bin, size_t n, char *out, size_t outlen)
 int b64url_decode(const char *text, size_t len, unsigned char *out, size_t outcap, size_t *outlen)
 {
 	const char *end = NULL;
-	size_t got = 0;
+	size_t got = 0, want = 0;
 
+	/* libsodium 1.0.18 reads some bytes from 0x80 up as base64 digits: the alphabet is checked here first */
+	if (b64url_check(text, len, &want) != 0 || want > outcap)
+		return -1;
 	if (sodium_base642bin(out, outcap, text, len, NULL, &got, &end,
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
 		return -1;

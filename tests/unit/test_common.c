@@ -45,6 +45,10 @@ static void b64url_round_trip_and_strictness(void)
 	}
 	CHECK(b64url_decode("aGk=", 4, out, sizeof(out), &n) != 0); /* padding */
 	CHECK(b64url_decode("a+8", 3, out, sizeof(out), &n) != 0);  /* standard alphabet */
+	CHECK(b64url_decode("\xff\xff\xff\xff", 4, out, sizeof(out), &n) != 0); /* libsodium 1.0.18 took these */
+	CHECK(b64url_decode("aGk\xce", 4, out, sizeof(out), &n) != 0);
+	CHECK(b64url_decode_exact("\xce\xce\xce\xce", 4, out, 3) != 0);
+	CHECK(b64url_decode("aGl", 3, out, sizeof(out), &n) != 0);  /* non-canonical trailing bits */
 	CHECK(b64url_check("aGk=", 4, &dl) != 0);
 	CHECK(b64url_check("a", 1, &dl) != 0);                       /* impossible length */
 	CHECK(b64url_check("aGl", 3, &dl) != 0);                     /* non-canonical trailing bits */
