@@ -106,7 +106,7 @@ start_posternd() { # start_posternd NAME [flags...]: sets SPID and SPORT
 	name=$1
 	shift
 	mkdir -p "$W/$name"
-	"$BIN" --port=0 --data-dir="$W/$name/data" --log-level=warn --pwhash-memlimit=8192 --pwhash-opslimit=1 "$@" \
+	"$BIN" --port=0 --data-dir="$W/$name/data" --log-level=warn --pwhash-memlimit=8192 --pwhash-opslimit=1 --register-limit=1000000 "$@" \
 		>"$W/$name/stdout" 2>"$W/$name/stderr" &
 	SPID=$!
 	PIDS="$PIDS $SPID"

@@ -86,6 +86,10 @@ void pst_free(void *p);
 /* Register username/password; *user_id_out (optional) gets the new id. Does not log in: pst_login next
  * (whose first login makes the account's identity key and its recovery key). */
 pst_status pst_register(pst_client *c, const char *username, const char *password, char **user_id_out);
+/* pst_register with an invite code (from the operator's `posternd invite`), for a server that takes new
+ * accounts by invitation only. An unknown, used or expired code is PST_ERR_HTTP with pst_http_status 403. */
+pst_status pst_register_invite(pst_client *c, const char *username, const char *password, const char *invite,
+			       char **user_id_out);
 
 /*
  * Log in and keep the session token in the home directory; then make sure this device has keys and is
@@ -169,6 +173,14 @@ pst_status pst_logout_everywhere(pst_client *c);
 /* Change the account's password (new_password: 8 bytes or more). Every other session of the account ends,
  * this one goes on. A wrong current password is PST_ERR_HTTP with pst_http_status 403. */
 pst_status pst_password_change(pst_client *c, const char *current_password, const char *new_password);
+
+/*
+ * Delete the account for good; the password is asked again (a session alone cannot delete an account). Every
+ * session, device, app grant and token of the account ends, its messages become tombstones for everyone, and
+ * its username stays taken for the server's quarantine (docs/api.md, DELETE /v1/me). This home forgets its
+ * session. A wrong password is PST_ERR_HTTP with pst_http_status 403.
+ */
+pst_status pst_account_delete(pst_client *c, const char *password);
 
 /* GET /v1/sessions (where the account is logged in, "current" marking this one) as JSON text; end one of
  * them by its session_id (a lost phone). */

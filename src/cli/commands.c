@@ -38,6 +38,11 @@ static const struct cli_command devices_subs[] = {
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
+static const struct cli_command account_subs[] = {
+	{"delete", 0, 0, cmd_account_delete, CLI_NEEDS_SESSION, NULL, "", NULL},
+	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
 static const struct cli_command identity_subs[] = {
 	{"reset", 0, 0, cmd_identity_reset, CLI_NEEDS_SESSION, NULL, "--yes", NULL},
 	{"recovery-key", 0, 0, cmd_identity_recovery_key, CLI_NEEDS_SESSION, NULL, "", NULL},
@@ -60,7 +65,7 @@ static const struct cli_command apps_subs[] = {
 };
 
 const struct cli_command cli_commands[] = {
-	{"register", 1, 1, cmd_register, 0, NULL, "USER [--device-name NAME]",
+	{"register", 1, 1, cmd_register, 0, NULL, "USER [--device-name NAME] [--invite CODE]",
 	 "Create the account USER (3-32 of a-z 0-9 _ . -) and log in here as its first device: this makes your\n"
 	 "identity key (it signs each of your devices, so that nobody, the server included, can add one) and\n"
 	 "shows your recovery key once. Write the recovery key down: with it you can add a device when you have\n"
@@ -79,6 +84,10 @@ const struct cli_command cli_commands[] = {
 	{"password", 0, 0, cmd_password, CLI_NEEDS_SESSION, NULL, "",
 	 "Change your password: asks for the current one ($POSTERN_PASSWORD) and the new one, twice\n"
 	 "($POSTERN_NEW_PASSWORD). Every other session of your account ends; this one goes on."},
+	{"account", 0, 0, cmd_account, CLI_NEEDS_SESSION, account_subs, "delete",
+	 "account delete: delete your account for good. Asks for your password ($POSTERN_PASSWORD). Every session,\n"
+	 "device, app grant and token of it ends at once, your messages become tombstones for everyone, your\n"
+	 "friends and conversations lose you, and your username stays taken for the server's quarantine."},
 	{"whoami", 0, 0, cmd_whoami, CLI_NEEDS_SESSION, NULL, "", "Show the user and device of the stored session."},
 	{"friends", 0, 0, cmd_friends, CLI_NEEDS_SESSION, friends_subs,
 	 "[add USER | accept REQUEST_ID | decline REQUEST_ID | withdraw REQUEST_ID | remove USER]",
@@ -173,7 +182,7 @@ int cmd_register(struct cli *cli, int argc, char **argv)
 	snprintf(prompt, sizeof(prompt), "New password for %.40s: ", argv[0]);
 	if ((password = cli_password(prompt, 1)) == NULL)
 		goto out;
-	if ((st = pst_register(cli->client, argv[0], password, &user_id)) != PST_OK) {
+	if ((st = pst_register_invite(cli->client, argv[0], password, cli->invite, &user_id)) != PST_OK) {
 		rc = cli_fail(cli, st, "register %s", argv[0]);
 		goto out;
 	}
@@ -244,6 +253,34 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
 		return out_json_done(NULL);
 	out_line(cli->everywhere ? "Logged out everywhere: every session of your account has ended." : "Logged out.");
 	return CLI_OK;
+}
+
+int cmd_account(struct cli *cli, int argc, char **argv)
+{
+	(void)cli, (void)argc, (void)argv;
+	return cli_usage(cli_command_find(cli_commands, "account"), "say what to do: postern account delete");
+}
+
+int cmd_account_delete(struct cli *cli, int argc, char **argv)
+{
+	char *password = NULL;
+	pst_status st;
+	int rc = CLI_FAIL;
+
+	(void)argc, (void)argv;
+	if ((password = cli_password("Password (to delete your account for good): ", 0)) == NULL)
+		goto out;
+	if ((st = pst_account_delete(cli->client, password)) != PST_OK) {
+		rc = cli_fail(cli, st, "delete the account");
+		goto out;
+	}
+	rc = cli->json ? out_json_done(NULL) : CLI_OK;
+	if (!cli->json)
+		out_line("Your account is deleted: every session, device and app grant of it has ended, and your messages are "
+			 "tombstones. The username stays taken for a while (the server's quarantine).");
+out:
+	cli_secret_free(password);
+	return rc;
 }
 
 int cmd_password(struct cli *cli, int argc, char **argv)

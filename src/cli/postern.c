@@ -73,6 +73,8 @@ static const struct cli_option options[] = {
 	 "accept USER's new identity key after a change (not for a verified contact: verify again)"},
 	{"--qr", OPT_FLAG, offsetof(struct cli, qr), 0, 0, "verify", NULL, "also show the safety number as a QR code"},
 	{"--yes", OPT_FLAG, offsetof(struct cli, yes), 0, 0, "identity", NULL, "yes, reset it (see postern identity --help)"},
+	{"--invite", OPT_STRING, offsetof(struct cli, invite), 0, 0, "register", "CODE",
+	 "an invite code from the server's operator (a server that takes new accounts by invitation)"},
 	{NULL, OPT_FLAG, 0, 0, 0, NULL, NULL, NULL},
 };
 

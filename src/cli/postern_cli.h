@@ -40,6 +40,7 @@ struct cli {
 	int accept_new;          /* verify --accept-new-identity */
 	int qr;                  /* verify --qr: the safety number as a QR code too */
 	int yes;                 /* identity reset --yes: it was meant */
+	const char *invite;      /* register --invite: the operator's invite code */
 };
 
 /* A command's handler: argv holds exactly the positional arguments after the command (and subcommand) name. */
@@ -104,6 +105,8 @@ int cmd_register(struct cli *cli, int argc, char **argv);
 int cmd_login(struct cli *cli, int argc, char **argv);
 int cmd_logout(struct cli *cli, int argc, char **argv);
 int cmd_password(struct cli *cli, int argc, char **argv);
+int cmd_account(struct cli *cli, int argc, char **argv);
+int cmd_account_delete(struct cli *cli, int argc, char **argv);
 int cmd_sessions(struct cli *cli, int argc, char **argv);
 int cmd_sessions_end(struct cli *cli, int argc, char **argv);
 int cmd_whoami(struct cli *cli, int argc, char **argv);

@@ -44,6 +44,12 @@ static pst_status check_args(pst_client *c, const void *a, const void *b)
 
 pst_status pst_register(pst_client *c, const char *username, const char *password, char **user_id_out)
 {
+	return pst_register_invite(c, username, password, NULL, user_id_out);
+}
+
+pst_status pst_register_invite(pst_client *c, const char *username, const char *password, const char *invite,
+			       char **user_id_out)
+{
 	json_t *out = NULL;
 	pst_status st = check_args(c, username, password);
 	if (user_id_out)
@@ -51,7 +57,7 @@ pst_status pst_register(pst_client *c, const char *username, const char *passwor
 	if (st != PST_OK)
 		return st;
 	{
-		json_t *body = json_pack("{s:s,s:s}", "username", username, "password", password);
+		json_t *body = json_pack("{s:s,s:s,s:s?}", "username", username, "password", password, "invite", invite);
 		st = pst__request(c, "POST", "/v1/accounts", body, &out);
 		json_decref(body);
 	}
@@ -166,6 +172,21 @@ static pst_status end_sessions(pst_client *c, const char *path)
 
 pst_status pst_logout(pst_client *c) { return end_sessions(c, "/v1/sessions/current"); }
 pst_status pst_logout_everywhere(pst_client *c) { return end_sessions(c, "/v1/sessions"); }
+
+pst_status pst_account_delete(pst_client *c, const char *password)
+{
+	pst_status st = check_args(c, password, password);
+	if (st == PST_OK)
+		st = need_login(c);
+	if (st != PST_OK)
+		return st;
+	st = call_text(c, "DELETE", "/v1/me", json_pack("{s:s}", "password", password), NULL);
+	if (st == PST_OK) { /* the server ended the session with everything else */
+		sodium_memzero(c->token, sizeof(c->token));
+		st = pst__save_session(c);
+	}
+	return st;
+}
 
 pst_status pst_password_change(pst_client *c, const char *current_password, const char *new_password)
 {

@@ -71,7 +71,9 @@ int auth_init(const struct config *cfg)
 	au.limits[AUTH_LIMIT_LOGIN] = limiter_new(cfg->login_fail_limit, cfg->login_fail_window_s * 1000);
 	au.limits[AUTH_LIMIT_BACKUP] = limiter_new(cfg->backup_fetch_limit, cfg->backup_fetch_window_s * 1000);
 	au.limits[AUTH_LIMIT_APPROVAL] = limiter_new(cfg->approval_fail_limit, cfg->approval_fail_window_s * 1000);
-	if (au.limits[AUTH_LIMIT_LOGIN] == NULL || au.limits[AUTH_LIMIT_BACKUP] == NULL || au.limits[AUTH_LIMIT_APPROVAL] == NULL) {
+	au.limits[AUTH_LIMIT_REGISTER] = limiter_new(cfg->register_limit, cfg->register_window_s * 1000);
+	if (au.limits[AUTH_LIMIT_LOGIN] == NULL || au.limits[AUTH_LIMIT_BACKUP] == NULL || au.limits[AUTH_LIMIT_APPROVAL] == NULL ||
+	    au.limits[AUTH_LIMIT_REGISTER] == NULL) {
 		log_error("out of memory for the rate limiters");
 		return -1;
 	}

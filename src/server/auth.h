@@ -95,6 +95,7 @@ enum auth_limit {
 	AUTH_LIMIT_LOGIN,    /* failed logins per username: --login-fail-limit / --login-fail-window */
 	AUTH_LIMIT_BACKUP,   /* identity-backup fetches per account: --backup-fetch-limit / --backup-fetch-window */
 	AUTH_LIMIT_APPROVAL, /* approval-code misses per account: --approval-fail-limit / --approval-fail-window */
+	AUTH_LIMIT_REGISTER, /* account creations per client address: --register-limit / --register-window */
 	AUTH_LIMIT__COUNT
 };
 

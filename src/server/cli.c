@@ -414,3 +414,55 @@ out:
 	db_close(&db);
 	return rc;
 }
+
+/*
+ * posternd invite [--count N] [--days D] [--data-dir DIR]: N invite codes (default 1), each good for one
+ * account within D days (default 7), for --registration=invite. Only their hashes are stored; the codes are
+ * printed once, one a line.
+ */
+int cli_invite(int argc, char **argv)
+{
+	struct cli_db db = {0};
+	const char *dir = "./var";
+	int64_t count = 1, days = 7, now = timefmt_now_ms(), i;
+	int rc = 1;
+
+	for (i = 2; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (v && strcmp(argv[i], "--count") == 0 && strnum_parse_cstr(v, 1, 1000, &count) == 0)
+			i++;
+		else if (v && strcmp(argv[i], "--days") == 0 && strnum_parse_cstr(v, 1, 365, &days) == 0)
+			i++;
+		else if (v && strcmp(argv[i], "--data-dir") == 0)
+			dir = argv[++i];
+		else {
+			fprintf(stderr, "usage: posternd invite [--count N (1-1000)] [--days D (1-365)] [--data-dir DIR]\n");
+			return 2;
+		}
+	}
+	if (db_open(&db, dir) != 0)
+		goto out;
+	if (db.ops->begin(db.c) != PST_E_OK)
+		goto out;
+	for (i = 0; i < count; i++) {
+		char code[AUTH_TOKEN_TEXT_LEN + 8];
+		unsigned char hash[32];
+		auth_token_new_prefixed("inv.", code, sizeof(code), hash);
+		if (db.ops->invite_insert(db.c, hash, now, now + days * 86400 * 1000) != PST_E_OK) {
+			db.ops->rollback(db.c);
+			fprintf(stderr, "posternd: cannot store the invite codes\n");
+			goto out;
+		}
+		printf("%s\n", code);
+		sodium_memzero(code, sizeof(code));
+	}
+	if (db.ops->commit(db.c) != PST_E_OK) {
+		fprintf(stderr, "posternd: cannot store the invite codes\n");
+		goto out;
+	}
+	fflush(stdout);
+	rc = 0;
+out:
+	db_close(&db);
+	return rc;
+}

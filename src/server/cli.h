@@ -14,5 +14,7 @@
 /* Run the subcommand in argv[1..]; returns the process exit status (0 ok, 1 failure, 2 usage). */
 int cli_app(int argc, char **argv);
 int cli_report(int argc, char **argv);
+/* posternd invite [--count N] [--days D] [--data-dir DIR]: print invite codes (--registration=invite). */
+int cli_invite(int argc, char **argv);
 
 #endif

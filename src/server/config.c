@@ -11,14 +11,14 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-enum config_type { CT_INT, CT_STR, CT_DURABILITY };
+enum config_type { CT_INT, CT_STR, CT_DURABILITY, CT_CHOICE };
 
 struct config_row {
 	const char *name;
 	enum config_type type;
 	size_t offset;
 	size_t size; /* for strings */
-	const char *def;
+	const char *def; /* CT_CHOICE: the choices, '|'-separated, the first the default; the field is an int */
 	int64_t min, max;
 	const char *help;
 };
@@ -44,6 +44,13 @@ static const struct config_row config_table[] = {
 	{"pwhash-opslimit", CT_INT, F(pwhash_opslimit), "2", 1, 10, "argon2id passes"},
 	{"login-fail-limit", CT_INT, F(login_fail_limit), "10", 1, 100000, "failed logins per username per window"},
 	{"login-fail-window", CT_INT, F(login_fail_window_s), "300", 1, 86400, "failed-login window in seconds"},
+	{"registration", CT_CHOICE, F(registration), "open|closed|invite", 0, 0,
+	 "who may create an account: open, closed, or invite (a code from `posternd invite`)"},
+	{"register-limit", CT_INT, F(register_limit), "5", 1, 1000000,
+	 "accounts created (attempts) per client address per window (IPv6: per /64)"},
+	{"register-window", CT_INT, F(register_window_s), "3600", 1, 604800, "account-creation window in seconds"},
+	{"username-quarantine", CT_INT, F(username_quarantine_days), "30", 0, 3650,
+	 "days a deleted account's username stays taken"},
 	{"backup-fetch-limit", CT_INT, F(backup_fetch_limit), "5", 1, 100000,
 	 "identity-backup fetches per account per window (each is one recovery-key attempt)"},
 	{"backup-fetch-window", CT_INT, F(backup_fetch_window_s), "900", 1, 86400, "identity-backup fetch window in seconds"},
@@ -95,6 +102,23 @@ static int config_set(struct config *cfg, const struct config_row *row, const ch
 		}
 		memcpy(base, value, strlen(value) + 1);
 		return 0;
+	case CT_CHOICE: {
+		const char *p = row->def;
+		int index = 0;
+		size_t n = value == row->def ? strcspn(value, "|") : strlen(value); /* config_defaults: the first */
+		while (p && *p) {
+			size_t len = strcspn(p, "|");
+			if (len == n && memcmp(p, value, n) == 0) {
+				*(int *)base = index;
+				return 0;
+			}
+			p += len + (p[len] == '|');
+			index++;
+		}
+		if (err)
+			fprintf(err, "posternd: --%s is one of %s, got '%s'\n", row->name, row->def, value);
+		return -1;
+	}
 	case CT_DURABILITY:
 		if (strcmp(value, "full") == 0)
 			*(int *)base = CONFIG_DURABILITY_FULL;
@@ -159,6 +183,7 @@ void config_usage(FILE *out)
 	size_t i;
 	fprintf(out, "usage: posternd [--option=value ...]\n\noptions:\n");
 	for (i = 0; i < sizeof(config_table) / sizeof(config_table[0]); i++)
-		fprintf(out, "  --%-20s %s%s%s%s\n", config_table[i].name, config_table[i].help,
-			config_table[i].def[0] ? " (default " : "", config_table[i].def, config_table[i].def[0] ? ")" : "");
+		fprintf(out, "  --%-20s %s%s%.*s%s\n", config_table[i].name, config_table[i].help,
+			config_table[i].def[0] ? " (default " : "", (int)strcspn(config_table[i].def, "|"), config_table[i].def,
+			config_table[i].def[0] ? ")" : "");
 }

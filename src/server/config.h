@@ -16,6 +16,9 @@ enum config_durability {
 	CONFIG_DURABILITY_NORMAL = 1 /* no fsync per commit: survives a crash of posternd, not of the machine */
 };
 
+/* --registration: who may create an account (the index of the value in its row's choices) */
+enum config_registration { CONFIG_REGISTRATION_OPEN = 0, CONFIG_REGISTRATION_CLOSED = 1, CONFIG_REGISTRATION_INVITE = 2 };
+
 struct config {
 	char listen[64];           /* IPv4 address to bind */
 	int64_t port;              /* 0 = ephemeral; the chosen port is printed */
@@ -34,6 +37,10 @@ struct config {
 	int64_t pwhash_opslimit;   /* argon2id passes */
 	int64_t login_fail_limit;  /* failed logins per username per window before 429 */
 	int64_t login_fail_window_s;
+	int registration;          /* enum config_registration */
+	int64_t register_limit;    /* account-creation attempts per client address per window before 429 */
+	int64_t register_window_s;
+	int64_t username_quarantine_days; /* a deleted account's username stays taken this long */
 	int64_t backup_fetch_limit; /* identity-backup fetches per account per window before 429 */
 	int64_t backup_fetch_window_s;
 	int64_t approval_fail_limit; /* approval-code misses per account per window before 429 */

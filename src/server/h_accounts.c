@@ -1,6 +1,9 @@
 /*
  * h_accounts.c — health, registration, login/logout, password change and "who am I". Password hashing and checking run in
  * the prepare step (a reader thread, under auth.c's concurrency cap) so the writer never waits on argon2.
+ * Registration follows --registration (open, closed, or invite: a code from `posternd invite`, used up in the
+ * same transaction as the account) and is limited per client address (AUTH_LIMIT_REGISTER) before any hash
+ * is computed. Deleting an account is h_account_delete.c.
  */
 #include "handlers.h"
 
@@ -42,10 +45,14 @@ struct account_prep {
 
 enum pst_err h_account_create_prepare(struct req *rq)
 {
-	const char *username, *password;
+	const char *username, *password, *invite = NULL;
 	struct account_prep *prep;
+	char key[64];
+	int retry = 0;
 	enum pst_err rc;
 
+	if (rq->cfg->registration == CONFIG_REGISTRATION_CLOSED)
+		return req_fail(rq, PST_E_FORBIDDEN, "this server does not take new accounts");
 	if ((rc = jsonv_str(rq, "username", 0, 64, &username)) != PST_E_OK)
 		return rc;
 	if (!username_valid(username))
@@ -54,6 +61,19 @@ enum pst_err h_account_create_prepare(struct req *rq)
 		return rc;
 	if (strlen(password) < 8)
 		return req_fail(rq, PST_E_INVALID_FIELD, "'password' must be at least 8 bytes");
+	if (rq->cfg->registration == CONFIG_REGISTRATION_INVITE) {
+		if ((rc = jsonv_str_opt(rq, "invite", 1, 64, &invite)) != PST_E_OK)
+			return rc;
+		if (invite == NULL)
+			return req_fail(rq, PST_E_FORBIDDEN, "this server takes new accounts by invitation: 'invite' is required");
+	}
+	/* every well-formed attempt counts, taken names too: the limit also bounds probing for usernames */
+	snprintf(key, sizeof(key), "register:%s", rq->client_addr);
+	if (auth_limit_check(AUTH_LIMIT_REGISTER, key, &retry) != PST_E_OK) {
+		rq->retry_after = retry;
+		return req_fail(rq, PST_E_RATE_LIMITED, "too many accounts created from this address; retry later");
+	}
+	auth_limit_hit(AUTH_LIMIT_REGISTER, key);
 	prep = calloc(1, sizeof(*prep));
 	if (prep == NULL)
 		return PST_E_INTERNAL;
@@ -74,6 +94,14 @@ enum pst_err h_account_create(struct req *rq)
 	rc = rq->ops->user_insert(rq->db, &u);
 	if (rc == PST_E_CONFLICT)
 		return PST_E_USERNAME_TAKEN;
+	if (rc == PST_E_OK && rq->cfg->registration == CONFIG_REGISTRATION_INVITE) {
+		const char *code = json_string_value(json_object_get(rq->body, "invite"));
+		unsigned char hash[32];
+		auth_token_hash(code, strlen(code), hash);
+		rc = rq->ops->invite_use(rq->db, hash, u.id, rq->now);
+		if (rc == PST_E_NOT_FOUND) /* the account goes with the rest of this request's savepoint */
+			return req_fail(rq, PST_E_FORBIDDEN, "the invite code is unknown, used or expired");
+	}
 	if (rc != PST_E_OK)
 		return rc;
 	return req_reply(rq, 201, view_user(u.public_id, u.username));

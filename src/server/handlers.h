@@ -21,6 +21,9 @@ enum pst_err h_sessions_list(struct req *rq);
 enum pst_err h_session_end(struct req *rq);
 enum pst_err h_password_change_prepare(struct req *rq);
 enum pst_err h_password_change(struct req *rq);
+/* h_account_delete.c: DELETE /v1/me (the password checked on a reader first). */
+enum pst_err h_account_delete_prepare(struct req *rq);
+enum pst_err h_account_delete(struct req *rq);
 enum pst_err h_me(struct req *rq);
 
 /* h_friends.c */

@@ -61,6 +61,7 @@ struct exchange {
 static struct {
 	struct MHD_Daemon *daemon;
 	const struct config *cfg;
+	int behind_proxy;         /* --public-url names another address: clients' addresses come from X-Forwarded-For */
 	int head_layout;          /* the request-head layout check is on (the libmicrohttpd it was made for) */
 	pthread_t timer;
 	int stopping;
@@ -791,6 +792,67 @@ static void read_credentials(struct exchange *x)
 	copy_value(x->rq->last_event_id, sizeof(x->rq->last_event_id), lei, lei_len);
 }
 
+/* The last X-Forwarded-For value (the one the proxy added), with its size. */
+static enum MHD_Result last_forwarded(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				      const char *value, size_t value_size)
+{
+	const char **out = cls;
+	(void)kind;
+	if (HEADER_IS(key, key_size, "X-Forwarded-For")) {
+		out[0] = value;
+		out[1] = value + value_size;
+	}
+	return MHD_YES;
+}
+
+/*
+ * The client's address into rq->client_addr, for per-address limits: the peer's, or behind a proxy (see
+ * http_start) the last entry of the last X-Forwarded-For header, which is what the proxy saw (docs/deploy.md
+ * has nginx set it); a missing or malformed one falls back to the peer, the proxy itself. An IPv6 address
+ * is cut to its /64 (one host usually holds the whole /64).
+ */
+static void client_address(struct exchange *x)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	unsigned char bin[16];
+	char text[64] = "";
+	int family = 0;
+
+	if (H.behind_proxy) {
+		const char *span[2] = {NULL, NULL};
+		MHD_get_connection_values_n(x->conn, MHD_HEADER_KIND, last_forwarded, span);
+		if (span[0]) {
+			const char *a = span[1];
+			size_t n;
+			while (a > span[0] && a[-1] != ',')
+				a--;
+			while (a < span[1] && (*a == ' ' || *a == '\t'))
+				a++;
+			n = (size_t)(span[1] - a);
+			while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+				n--;
+			if (n > 0 && n < sizeof(text)) {
+				memcpy(text, a, n);
+				text[n] = '\0';
+				family = inet_pton(AF_INET, text, bin) == 1 ? AF_INET : inet_pton(AF_INET6, text, bin) == 1 ? AF_INET6 : 0;
+			}
+		}
+	}
+	if (family == 0 && ci && ci->client_addr) {
+		if (ci->client_addr->sa_family == AF_INET) {
+			memcpy(bin, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, 4);
+			family = AF_INET;
+		} else if (ci->client_addr->sa_family == AF_INET6) {
+			memcpy(bin, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, 16);
+			family = AF_INET6;
+		}
+	}
+	if (family == AF_INET6)
+		memset(bin + 8, 0, 8);
+	if (family == 0 || inet_ntop(family, bin, x->rq->client_addr, sizeof(x->rq->client_addr)) == NULL)
+		snprintf(x->rq->client_addr, sizeof(x->rq->client_addr), "unknown");
+}
+
 /* First call for a request: checks that need only the headers. Returns an error to send now, or OK. */
 static enum pst_err intake(struct exchange *x, const char *url, const char *method, const char **detail)
 {
@@ -858,6 +920,7 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 			return PST_E_BAD_REQUEST;
 	}
 	read_credentials(x);
+	client_address(x);
 	return PST_E_OK;
 }
 
@@ -1006,6 +1069,11 @@ int http_start(const struct config *cfg)
 #if MHD_VERSION == 0x00097500
 	H.head_layout = strcmp(MHD_get_version(), "0.9.75") == 0;
 #endif
+	if (cfg->public_url[0]) { /* a proxy is in front unless the public URL is posternd's own address */
+		char own[96];
+		snprintf(own, sizeof(own), "http://%s:", cfg->listen);
+		H.behind_proxy = strncmp(cfg->public_url, own, strlen(own)) != 0;
+	}
 	if (!H.head_layout)
 		log_warn("libmicrohttpd %s: the request-head layout check is written for 0.9.75 and is off;"
 			 " put a proxy in front (docs/deploy.md)", MHD_get_version());

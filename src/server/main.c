@@ -86,12 +86,15 @@ int main(int argc, char **argv)
 		return cli_app(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return cli_report(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "invite") == 0)
+		return cli_invite(argc, argv);
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		config_usage(stdout);
 		printf("\nsubcommands:\n  posternd routes           print the route table as JSON\n"
 		       "  posternd keygen USER_ID   print a device key pair and its registration signature\n"
 		       "  posternd app create|list|show|report-settings|suspend|resume|rotate-secret|delete ...   manage partner apps\n"
-		       "  posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   a partner's report\n");
+		       "  posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   a partner's report\n"
+		       "  posternd invite [--count N] [--days D] [--data-dir DIR]   invite codes for --registration=invite\n");
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {

@@ -60,6 +60,8 @@ struct req {
 	char bearer[128];             /* Authorization bearer text ("" when absent); wiped after auth */
 	int bearer_present;           /* an Authorization header was sent */
 	char last_event_id[32];       /* Last-Event-ID header */
+	char client_addr[48];         /* the client's address: the last X-Forwarded-For entry when --public-url
+	                                 * says a proxy is in front, else the peer's; IPv6 cut to its /64 */
 	int http10;                   /* the request came as HTTP/1.0 (no chunked responses) */
 	const struct config *cfg;
 	int64_t now;                  /* wall clock ms at dispatch */

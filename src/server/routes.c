@@ -34,6 +34,7 @@ const struct route route_table[] = {
 	{"DELETE", "/v1/sessions/{id}",                         ROUTE_WRITE, S, NULL, 0, h_session_end, NULL, "end one of my sessions"},
 	{"GET",    "/v1/me",                                    ROUTE_READ,  S, NULL, 0, h_me, NULL, "who am I"},
 	{"POST",   "/v1/me/password",                           ROUTE_WRITE, S, NULL, J, h_password_change, h_password_change_prepare, "change the password; other sessions end"},
+	{"DELETE", "/v1/me",                                    ROUTE_WRITE, S, NULL, J, h_account_delete, h_account_delete_prepare, "delete my account (password); everything of it ends"},
 	{"POST",   "/v1/friends/requests",                      ROUTE_WRITE, S, NULL, J, h_friend_request_create, NULL, "ask to be friends"},
 	{"GET",    "/v1/friends/requests",                      ROUTE_READ,  S, NULL, 0, h_friend_requests_list, NULL, "pending requests"},
 	{"POST",   "/v1/friends/requests/{id}/accept",          ROUTE_WRITE, S, NULL, 0, h_friend_request_accept, NULL, "accept a request"},

@@ -288,7 +288,9 @@ struct store_ops {
 	enum pst_err (*read_begin)(struct store_conn *c);
 	enum pst_err (*read_end)(struct store_conn *c);
 
-	/* Users. user_insert: PST_E_CONFLICT when the username exists. Lookups: PST_E_NOT_FOUND. */
+	/* Users. user_insert: PST_E_CONFLICT when the username exists (a deleted account's username is released
+	 * first once its quarantine is over at u->created_at). Lookups: PST_E_NOT_FOUND; by name and by public
+	 * id they find live accounts only, by id deleted ones too. */
 	enum pst_err (*user_insert)(struct store_conn *c, struct store_user *u); /* sets u->id */
 	enum pst_err (*user_by_name)(struct store_conn *c, const char *username, struct store_user *out);
 	enum pst_err (*user_by_public)(struct store_conn *c, const char *public_id, struct store_user *out);
@@ -546,6 +548,27 @@ struct store_ops {
 	enum pst_err (*device_by_public_any)(struct store_conn *c, const char *public_id, struct store_device *out);
 	/* Every member's answer to an app thread's app: user, state, the APP_CONSENT statement if one was given. */
 	enum pst_err (*app_consent_list)(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg);
+
+	/* ---- leaving and joining (h_account_delete.c, h_accounts.c, `posternd invite`) ---- */
+
+	/*
+	 * Delete user's account at now, everything in one go (the caller's transaction): its password (no login
+	 * works), sessions, devices (removed, their certificates, identity boxes, app statements and prekeys gone),
+	 * identity, revocation and contact statements, friendships and friend requests both ways, thread
+	 * memberships, app consents, its event log and the to-device messages it sent that wait in others' logs,
+	 * the bodies and items of every message it sent (tombstones: deleted_at set), every grant with its tokens,
+	 * codes, threads and share permits (permits naming it too), its pairwise ids, its access log, the shares it
+	 * sent with their clicks and the clicks it made. Kept: the user row (its public id names the tombstones)
+	 * with its username, which stays taken until free_at (user_insert frees it after); threads, membership
+	 * chain links, and shares others sent to it. NOT_FOUND when there is no such live account.
+	 */
+	enum pst_err (*account_delete)(struct store_conn *c, int64_t user, int64_t now, int64_t free_at);
+	/* A live account only: OK, or NOT_FOUND for an unknown or deleted one. */
+	enum pst_err (*account_live)(struct store_conn *c, int64_t user);
+	/* Invite codes, stored as the BLAKE2b hash of the code. invite_use marks one used by user at now:
+	 * NOT_FOUND when it is unknown, used or expired (expires_at <= now). */
+	enum pst_err (*invite_insert)(struct store_conn *c, const unsigned char hash[32], int64_t now, int64_t expires_at);
+	enum pst_err (*invite_use)(struct store_conn *c, const unsigned char hash[32], int64_t user, int64_t now);
 };
 
 /* The SQLite backend (store_sqlite.c). */

@@ -158,6 +158,13 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY(app_id, user_id)) WITHOUT ROWID;"
 	"CREATE TABLE app_generation(id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);"
 	"INSERT INTO app_generation(id, n) VALUES(1, 0);",
+
+	/* leaving and joining: a deleted account keeps its row (the tombstones of its messages name it), its
+	 * username held until name_free_at; invite codes for --registration=invite */
+	"ALTER TABLE users ADD COLUMN deleted_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN name_free_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE invites(id INTEGER PRIMARY KEY, code_hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0, used_by INTEGER NOT NULL DEFAULT 0);",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
@@ -189,8 +196,8 @@ static const char *const migrations[] = {
 	X(READ_BEGIN, "BEGIN") \
 	X(READ_END, "COMMIT") \
 	X(USER_INSERT, "INSERT INTO users(public_id, username, pw_hash, created_at) VALUES(?1, ?2, ?3, ?4)") \
-	X(USER_BY_NAME, "SELECT " USER_COLS " FROM users u WHERE u.username = ?1") \
-	X(USER_BY_PUBLIC, "SELECT " USER_COLS " FROM users u WHERE u.public_id = ?1") \
+	X(USER_BY_NAME, "SELECT " USER_COLS " FROM users u WHERE u.username = ?1 AND u.deleted_at = 0") \
+	X(USER_BY_PUBLIC, "SELECT " USER_COLS " FROM users u WHERE u.public_id = ?1 AND u.deleted_at = 0") \
 	X(USER_BY_ID, "SELECT " USER_COLS " FROM users u WHERE u.id = ?1") \
 	X(SESSION_INSERT, "INSERT INTO sessions(token_hash, user_id, device_id, created_at, expires_at) VALUES(?1, ?2, 0, ?3, ?4)") \
 	X(SESSION_BY_HASH, "SELECT s.id, s.user_id, s.device_id, s.created_at, s.expires_at, COALESCE(d.public_id, '') FROM sessions s" \
@@ -368,7 +375,37 @@ static const char *const migrations[] = {
 	X(APP_DEVICE_LIST, "SELECT " DEVICE_COLS ", d.removed_at <> 0 FROM devices d JOIN users u ON u.id = d.user_id" DEVICE_GRANT \
 		" WHERE d.user_id = ?1 AND d.grant_id <> 0 AND (d.removed_at = 0 OR d.app_revoke IS NOT NULL) ORDER BY d.id DESC LIMIT 500") \
 	X(CONSENT_LIST, "SELECT c.user_id, u.public_id, c.state, c.statement, c.at FROM app_consents c JOIN users u ON u.id = c.user_id" \
-		" WHERE c.thread_id = ?1 ORDER BY c.user_id")
+		" WHERE c.thread_id = ?1 ORDER BY c.user_id") \
+	X(USER_FREE_NAME, "UPDATE users SET username = '~' || public_id WHERE username = ?1 AND deleted_at <> 0 AND name_free_at <= ?2") \
+	X(ACCOUNT_LIVE, "SELECT 1 FROM users WHERE id = ?1 AND deleted_at = 0") \
+	X(ACCOUNT_USER, "UPDATE users SET pw_hash = '!', deleted_at = ?2, name_free_at = ?3 WHERE id = ?1 AND deleted_at = 0") \
+	X(ACCOUNT_SESSIONS, "DELETE FROM sessions WHERE user_id = ?1") \
+	X(ACCOUNT_PREKEYS, "DELETE FROM prekeys WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?1)") \
+	X(ACCOUNT_DEVICES, "UPDATE devices SET removed_at = CASE WHEN removed_at = 0 THEN ?2 ELSE removed_at END, cert = NULL," \
+		" identity_box = NULL, app_auth = NULL, app_revoke = NULL WHERE user_id = ?1") \
+	X(ACCOUNT_IDENTITY, "DELETE FROM identities WHERE user_id = ?1") \
+	X(ACCOUNT_REVOCATIONS, "DELETE FROM device_revocations WHERE user_id = ?1") \
+	X(ACCOUNT_CONTACTS, "DELETE FROM contact_statements WHERE user_id = ?1") \
+	X(ACCOUNT_FRIENDS, "DELETE FROM friends WHERE user_id = ?1 OR friend_id = ?1") \
+	X(ACCOUNT_FREQS, "DELETE FROM friend_requests WHERE from_user = ?1 OR to_user = ?1") \
+	X(ACCOUNT_MEMBERS, "DELETE FROM members WHERE user_id = ?1") \
+	X(ACCOUNT_CONSENTS, "DELETE FROM app_consents WHERE user_id = ?1") \
+	X(ACCOUNT_EVENTS, "DELETE FROM events WHERE user_id = ?1") \
+	X(ACCOUNT_TO_DEVICE, "DELETE FROM events WHERE device_id <> 0 AND type = 'to_device'" \
+		" AND json_extract(data, '$.from_user_id') = (SELECT public_id FROM users WHERE id = ?1)") \
+	X(ACCOUNT_MESSAGES, "UPDATE messages SET body = NULL, item = '', deleted_at = CASE WHEN deleted_at = 0 THEN ?2 ELSE deleted_at END" \
+		" WHERE sender_id = ?1") \
+	X(ACCOUNT_TOKENS, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE revoked_at = 0 AND grant_id IN (SELECT id FROM grants WHERE user_id = ?1)") \
+	X(ACCOUNT_CODES, "UPDATE oauth_codes SET used_at = ?2 WHERE used_at = 0 AND grant_id IN (SELECT id FROM grants WHERE user_id = ?1)") \
+	X(ACCOUNT_GRANT_THREADS, "DELETE FROM grant_threads WHERE grant_id IN (SELECT id FROM grants WHERE user_id = ?1)") \
+	X(ACCOUNT_PERMITS, "DELETE FROM share_permits WHERE user_id = ?1 OR grant_id IN (SELECT id FROM grants WHERE user_id = ?1)") \
+	X(ACCOUNT_GRANTS, "UPDATE grants SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at = 0") \
+	X(ACCOUNT_PAIRWISE, "DELETE FROM pairwise WHERE user_id = ?1") \
+	X(ACCOUNT_ACCESS, "DELETE FROM access_log WHERE user_id = ?1") \
+	X(ACCOUNT_CLICKS, "DELETE FROM share_clicks WHERE user_id = ?1 OR share_id IN (SELECT id FROM shares WHERE sender = ?1)") \
+	X(ACCOUNT_SHARES, "DELETE FROM shares WHERE sender = ?1") \
+	X(INVITE_INSERT, "INSERT INTO invites(code_hash, created_at, expires_at) VALUES(?1, ?2, ?3)") \
+	X(INVITE_USE, "UPDATE invites SET used_at = ?3, used_by = ?2 WHERE code_hash = ?1 AND used_at = 0 AND expires_at > ?3")
 
 enum stmt_id {
 #define STMT_ENUM(name, sql) S_##name,
@@ -761,8 +798,12 @@ static enum pst_err sq_read_end(struct store_conn *c)
 
 static enum pst_err sq_user_insert(struct store_conn *c, struct store_user *u)
 {
-	sqlite3_stmt *s = st_get(c, S_USER_INSERT);
-	enum pst_err rc;
+	sqlite3_stmt *s;
+	/* a deleted account's username whose quarantine is over goes first (its row keeps a '~' name) */
+	enum pst_err rc = st_run(c, st_bind(c, S_USER_FREE_NAME, "ti", u->username, u->created_at), 0);
+	if (rc != PST_E_OK)
+		return rc;
+	s = st_get(c, S_USER_INSERT);
 	if (s == NULL)
 		return PST_E_STORAGE;
 	bind_text(s, 1, u->public_id);
@@ -2314,6 +2355,53 @@ static enum pst_err sq_app_consent_list(struct store_conn *c, int64_t thread, st
 	return st_each(st_bind(c, S_CONSENT_LIST, "i", thread), rd_consent, cb, arg);
 }
 
+/* ---- leaving and joining ------------------------------------------------------------------------------ */
+
+static enum pst_err sq_account_delete(struct store_conn *c, int64_t user, int64_t now, int64_t free_at)
+{
+	/* every statement takes ?1 = user, ?2 = now; the user row first: a second deletion finds nothing */
+	static const enum stmt_id steps[] = {
+		S_ACCOUNT_SESSIONS, S_ACCOUNT_PREKEYS, S_ACCOUNT_DEVICES, S_ACCOUNT_IDENTITY, S_ACCOUNT_REVOCATIONS,
+		S_ACCOUNT_CONTACTS, S_ACCOUNT_FRIENDS, S_ACCOUNT_FREQS, S_ACCOUNT_MEMBERS, S_ACCOUNT_CONSENTS,
+		S_ACCOUNT_EVENTS, S_ACCOUNT_TO_DEVICE, S_ACCOUNT_MESSAGES, S_ACCOUNT_TOKENS, S_ACCOUNT_CODES,
+		S_ACCOUNT_GRANT_THREADS, S_ACCOUNT_PERMITS, S_ACCOUNT_GRANTS, S_ACCOUNT_PAIRWISE, S_ACCOUNT_ACCESS,
+		S_ACCOUNT_CLICKS, S_ACCOUNT_SHARES,
+	};
+	size_t i;
+	enum pst_err rc = st_run(c, st_bind(c, S_ACCOUNT_USER, "iii", user, now, free_at), 1);
+	for (i = 0; rc == PST_E_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
+		sqlite3_stmt *s = st_get(c, steps[i]);
+		if (s == NULL)
+			return PST_E_STORAGE;
+		sqlite3_bind_int64(s, 1, user);
+		if (sqlite3_bind_parameter_count(s) >= 2)
+			sqlite3_bind_int64(s, 2, now);
+		rc = st_exec(s);
+	}
+	return rc;
+}
+
+static enum pst_err sq_account_live(struct store_conn *c, int64_t user)
+{
+	sqlite3_stmt *s = st_bind(c, S_ACCOUNT_LIVE, "i", user);
+	int r;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	r = sqlite3_step(s);
+	sqlite3_reset(s);
+	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+}
+
+static enum pst_err sq_invite_insert(struct store_conn *c, const unsigned char hash[32], int64_t now, int64_t expires_at)
+{
+	return st_run(c, st_bind(c, S_INVITE_INSERT, "bii", hash, (size_t)32, now, expires_at), 0);
+}
+
+static enum pst_err sq_invite_use(struct store_conn *c, const unsigned char hash[32], int64_t user, int64_t now)
+{
+	return st_run(c, st_bind(c, S_INVITE_USE, "bii", hash, (size_t)32, user, now), 1);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -2447,4 +2535,8 @@ const struct store_ops store_sqlite_ops = {
 	.app_device_list_user = sq_app_device_list_user,
 	.device_by_public_any = sq_device_by_public_any,
 	.app_consent_list = sq_app_consent_list,
+	.account_delete = sq_account_delete,
+	.account_live = sq_account_live,
+	.invite_insert = sq_invite_insert,
+	.invite_use = sq_invite_use,
 };

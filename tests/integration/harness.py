@@ -43,7 +43,8 @@ LOG_DIR = os.environ.get("POSTERN_IT_LOG_DIR") or tempfile.mkdtemp(prefix="poste
 
 # tests/tools/stmt, next to the server binary: signs protocol-2 statements (identity, certificates, links, ...)
 STMT_BIN = os.environ.get("POSTERN_STMT", os.path.join(os.path.dirname(BIN), "tools", "stmt"))
-BASE_FLAGS = ["--pwhash-memlimit=8192", "--pwhash-opslimit=1", "--log-level=warn"]
+# every test registers its accounts from 127.0.0.1: the per-address limit is t29's to test
+BASE_FLAGS = ["--pwhash-memlimit=8192", "--pwhash-opslimit=1", "--log-level=warn", "--register-limit=1000000"]
 LISTEN_RE = re.compile(r"^posternd listening on http://127\.0\.0\.1:(\d+)$")
 # tolerant form used to find the port (the exact form is checked by t01 test_listening_line)
 LISTEN_PREFIX_RE = re.compile(r"^posternd listening on http://127\.0\.0\.1:(\d+)(?:\s|$)")

@@ -43,6 +43,7 @@ EXPECT = {
     "DELETE /v1/sessions/current": {"owner": 204, "friend": 204, "stranger": 204},
     "GET /v1/me": {"owner": 200, "friend": 200, "stranger": 200},
     "POST /v1/me/password": {"owner": 204, "friend": 204, "stranger": 204},
+    "DELETE /v1/me": {"owner": 204, "friend": 204, "stranger": 204},
     "DELETE /v1/sessions": {"owner": 204, "friend": 204, "stranger": 204},
     "GET /v1/sessions": {"owner": 200, "friend": 200, "stranger": 200},
     "DELETE /v1/sessions/{session_id}": {"owner": 204, "friend": (404, "not_found"), "stranger": (404, "not_found")},
@@ -223,6 +224,9 @@ def build(s, w, key, role):
         x = s.new_user("pw")
         return "/v1/me/password", {"current_password": x.password, "new_password": "changed-pw-1"}, \
             x.token
+    if key == "DELETE /v1/me":  # a person deletes only their own account: a user of its own, with its password
+        x = s.new_user("del")
+        return "/v1/me", {"password": x.password}, x.token
     if key == "POST /v1/friends/requests":
         return "/v1/friends/requests", {"username": o.username}, None
     if key in ("GET /v1/friends/requests", "GET /v1/friends", "GET /v1/devices", "GET /v1/threads"):
@@ -485,6 +489,11 @@ def test_route_creds_match_contract():
     check(not bad, "; ".join(bad))
 
 
+def json_body_of(route):
+    """An empty JSON body for the routes that take one (a DELETE with a body answers 415 without it)."""
+    return {} if route["method"] in ("POST", "PUT") or (route["method"], route["path"]) == ("DELETE", "/v1/me") else None
+
+
 def test_table_routes_answer_unauthenticated():
     # Every route in the table (including any the contract does not list) with no credentials: protected ones
     # say 401 unauthorized before anything else; none may answer 5xx or 405 for its own method.
@@ -493,7 +502,7 @@ def test_table_routes_answer_unauthenticated():
     for r in routes():
         path = re.sub(r"\{[^}]*\}", "x0", r["path"])
         try:
-            resp = do(s, r["method"], path, {} if r["method"] in ("POST", "PUT") else None, None)
+            resp = do(s, r["method"], path, json_body_of(r), None)
             if "cookie" in r["creds"] and "none" in r["creds"]:
                 check(resp.status < 500 and resp.status != 405, f"{r['method']} {path}: {resp.status}")
                 continue
@@ -523,7 +532,7 @@ def test_expired_token_every_route():
                 continue
             path = re.sub(r"\{[^}]*\}", "x0", rt["path"])
             try:
-                expect_error(do(s, rt["method"], path, {} if rt["method"] in ("POST", "PUT") else None, tok), 401,
+                expect_error(do(s, rt["method"], path, json_body_of(rt), tok), 401,
                              "unauthorized", f"[expired] {rt['method']} {rt['path']}")
             except H.TestFailure as e:
                 problems.append(str(e))

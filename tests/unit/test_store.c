@@ -794,6 +794,150 @@ static void group_commit_batches_and_isolates_failures(void)
 	ops->close(st);
 }
 
+static int count_any(void *arg, const void *row)
+{
+	(void)row;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* account_delete: what goes, what stays; the username held until free_at; invites used once, before expiry */
+static void accounts_delete_quarantine_invites(void)
+{
+	size_t b;
+	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
+		const struct store_ops *ops = backends[b];
+		struct store *st = open_store(ops);
+		struct store_conn *c = NULL;
+		struct store_user u, again = {0};
+		struct store_session s = {0}, s2;
+		struct store_thread t = {0};
+		struct store_message m = {0}, m2;
+		struct store_event e = {0};
+		struct store_app app = {0};
+		struct store_grant g = {0}, g2;
+		struct store_token tok = {0}, tok2;
+		struct store_access_entry ae = {0};
+		struct store_friend_request fr = {0};
+		struct store_device d;
+		unsigned char h[32] = {7}, th[32] = {8}, inv[32] = {9}, inv2[32] = {10};
+		int64_t a, bb, dev, user = 0, n = -1;
+		int count = 0;
+
+		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		a = add_user(ops, c, "gone");
+		bb = add_user(ops, c, "stays");
+		s.user_id = a;
+		s.expires_at = 1000;
+		CHECK(ops->session_insert(c, h, &s) == PST_E_OK);
+		dev = add_device(ops, c, a, "d_gone", 0);
+		CHECK(ops->friend_insert(c, a, bb, 1) == PST_E_OK);
+		snprintf(fr.public_id, sizeof(fr.public_id), "r_1");
+		fr.from_user = bb;
+		fr.to_user = a;
+		CHECK(ops->freq_insert(c, &fr) == PST_E_OK);
+		snprintf(t.public_id, sizeof(t.public_id), "t_1");
+		t.creator = a;
+		CHECK(ops->thread_insert(c, &t, NULL) == PST_E_OK);
+		CHECK(ops->member_add(c, t.id, a, 0) == PST_E_OK);
+		CHECK(ops->member_add(c, t.id, bb, 0) == PST_E_OK);
+		snprintf(m.public_id, sizeof(m.public_id), "m_1");
+		m.thread_id = t.id;
+		m.seq = 1;
+		m.sender_id = a;
+		snprintf(m.client_msg_id, sizeof(m.client_msg_id), "c1");
+		snprintf(m.kind, sizeof(m.kind), "message");
+		m.body = "Ym9keQ";
+		m.body_len = 6;
+		CHECK(ops->message_insert(c, &m) == PST_E_OK);
+		e.user_id = a; /* the person's own log */
+		snprintf(e.type, sizeof(e.type), "friend.request");
+		e.data = "{}";
+		CHECK(ops->event_append(c, &e) == PST_E_OK);
+		e.user_id = bb; /* a to-device message the person sent, waiting in the other's log */
+		e.device_id = 5;
+		snprintf(e.type, sizeof(e.type), "to_device");
+		e.data = "{\"from_user_id\":\"u_gone\",\"body\":\"eA\"}";
+		CHECK(ops->event_append(c, &e) == PST_E_OK);
+		e.data = "{\"from_user_id\":\"u_stays\",\"body\":\"eA\"}"; /* someone else's: stays */
+		CHECK(ops->event_append(c, &e) == PST_E_OK);
+		snprintf(app.client_id, sizeof(app.client_id), "c_app");
+		snprintf(app.name, sizeof(app.name), "App");
+		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		snprintf(g.public_id, sizeof(g.public_id), "g_1");
+		g.app_id = app.id;
+		g.user_id = a;
+		snprintf(g.details, sizeof(g.details), "[]");
+		g.expires_at = 1000;
+		CHECK(ops->grant_insert(c, &g) == PST_E_OK);
+		tok.kind = STORE_TOKEN_ACCESS;
+		tok.app_id = app.id;
+		tok.grant_id = g.id;
+		tok.expires_at = 1000;
+		CHECK(ops->token_insert(c, th, &tok) == PST_E_OK);
+		CHECK(ops->pairwise_put(c, app.id, a, "p_gone") == PST_E_OK);
+		ae.user_id = a;
+		ae.app_id = app.id;
+		ae.grant_id = g.id;
+		snprintf(ae.action, sizeof(ae.action), "read");
+		CHECK(ops->access_insert(c, &ae) == PST_E_OK);
+		CHECK(ops->share_insert(c, "s_1", app.id, g.id, a, bb, t.id, m.id, "item", 5) == PST_E_OK);
+		CHECK(ops->share_insert(c, "s_2", app.id, 0, bb, a, t.id, m.id, "item", 5) == PST_E_OK); /* to it: stays */
+
+		CHECK(ops->account_live(c, a) == PST_E_OK);
+		CHECK(ops->account_delete(c, a, 50, 100) == PST_E_OK);
+		CHECK(ops->account_delete(c, a, 60, 100) == PST_E_NOT_FOUND); /* once */
+		CHECK(ops->account_live(c, a) == PST_E_NOT_FOUND);
+		CHECK(ops->account_live(c, bb) == PST_E_OK);
+		CHECK(ops->user_by_name(c, "gone", &u) == PST_E_NOT_FOUND);
+		CHECK(ops->user_by_public(c, "u_gone", &u) == PST_E_NOT_FOUND);
+		CHECK(ops->user_by_id(c, a, &u) == PST_E_OK && strcmp(u.public_id, "u_gone") == 0); /* the row stays */
+		CHECK(ops->session_by_hash(c, h, &s2) == PST_E_NOT_FOUND);
+		CHECK(ops->device_by_public(c, "d_gone", &d) == PST_E_NOT_FOUND);
+		CHECK(ops->device_by_public_any(c, "d_gone", &d) == PST_E_OK && d.removed && d.cert_len == 0 && d.id == dev);
+		CHECK(ops->friend_check(c, bb, a) == PST_E_NOT_FOUND);
+		CHECK(ops->freq_by_public(c, "r_1", &fr) == PST_E_NOT_FOUND);
+		CHECK(ops->thread_for_member(c, "t_1", a, &t) == PST_E_NOT_FOUND);
+		CHECK(ops->thread_for_member(c, "t_1", bb, &t) == PST_E_OK);
+		CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == PST_E_OK && m2.body == NULL && m2.deleted_at == 50 &&
+		      m2.item[0] == '\0');
+		count = 0;
+		CHECK(ops->event_list(c, a, 0, 0, 100, (store_event_cb)count_any, &count) == PST_E_OK && count == 0);
+		count = 0;
+		CHECK(ops->event_list(c, bb, 5, 0, 100, (store_event_cb)count_any, &count) == PST_E_OK && count == 1);
+		CHECK(ops->grant_by_id(c, g.id, &g2) == PST_E_OK && g2.revoked_at == 50);
+		CHECK(ops->token_by_hash(c, th, &tok2) == PST_E_OK && tok2.revoked_at == 50);
+		CHECK(ops->pairwise_resolve(c, app.id, "p_gone", &user) == PST_E_NOT_FOUND);
+		count = 0;
+		CHECK(ops->access_list(c, a, 0, 100, (store_access_cb)count_any, &count) == PST_E_OK && count == 0);
+		CHECK(ops->share_count(c, app.id, a, 0, 0, &n) == PST_E_OK && n == 0);
+		CHECK(ops->share_count(c, app.id, bb, 0, 0, &n) == PST_E_OK && n == 1);
+
+		/* the username: taken until free_at, then a new account may have it (the old row keeps its id) */
+		snprintf(again.public_id, sizeof(again.public_id), "u_new");
+		snprintf(again.username, sizeof(again.username), "gone");
+		snprintf(again.pw_hash, sizeof(again.pw_hash), "x");
+		again.created_at = 99;
+		CHECK(ops->user_insert(c, &again) == PST_E_CONFLICT);
+		again.created_at = 100;
+		CHECK(ops->user_insert(c, &again) == PST_E_OK && again.id != a);
+		CHECK(ops->user_by_name(c, "gone", &u) == PST_E_OK && u.id == again.id);
+		CHECK(ops->user_by_id(c, a, &u) == PST_E_OK && strcmp(u.username, "gone") != 0);
+
+		/* invites: once, before they expire */
+		CHECK(ops->invite_insert(c, inv, 10, 200) == PST_E_OK);
+		CHECK(ops->invite_insert(c, inv, 10, 200) == PST_E_CONFLICT);
+		CHECK(ops->invite_insert(c, inv2, 10, 20) == PST_E_OK);
+		CHECK(ops->invite_use(c, inv2, bb, 20) == PST_E_NOT_FOUND); /* expired */
+		CHECK(ops->invite_use(c, h, bb, 20) == PST_E_NOT_FOUND);    /* unknown */
+		CHECK(ops->invite_use(c, inv, bb, 20) == PST_E_OK);
+		CHECK(ops->invite_use(c, inv, again.id, 21) == PST_E_NOT_FOUND); /* used */
+		ops->conn_close(c);
+		ops->close(st);
+	}
+}
+
 static const struct unit_case cases[] = {
 	{"users_sessions_friends", users_sessions_friends},
 	{"threads_messages_events", threads_messages_events},
@@ -801,6 +945,7 @@ static const struct unit_case cases[] = {
 	{"chains_prekeys_apps", chains_prekeys_apps},
 	{"reports_counts_settings_frozen", reports_counts_settings_frozen},
 	{"codes_tokens_aliases", codes_tokens_aliases},
+	{"accounts_delete_quarantine_invites", accounts_delete_quarantine_invites},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 };
