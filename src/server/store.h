@@ -558,7 +558,7 @@ struct store_ops {
 	 * memberships, app consents, its event log and the to-device messages it sent that wait in others' logs,
 	 * the bodies and items of every message it sent (tombstones: deleted_at set), every grant with its tokens,
 	 * codes, threads and share permits (permits naming it too), its pairwise ids, its access log, the shares it
-	 * sent with their clicks and the clicks it made. Kept: the user row (its public id names the tombstones)
+	 * sent with their clicks and the clicks it made, the names it chose for apps. Kept: the user row (its public id names the tombstones)
 	 * with its username, which stays taken until free_at (user_insert frees it after); threads, membership
 	 * chain links, and shares others sent to it. NOT_FOUND when there is no such live account.
 	 */

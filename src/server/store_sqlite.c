@@ -404,6 +404,7 @@ static const char *const migrations[] = {
 	X(ACCOUNT_ACCESS, "DELETE FROM access_log WHERE user_id = ?1") \
 	X(ACCOUNT_CLICKS, "DELETE FROM share_clicks WHERE user_id = ?1 OR share_id IN (SELECT id FROM shares WHERE sender = ?1)") \
 	X(ACCOUNT_SHARES, "DELETE FROM shares WHERE sender = ?1") \
+	X(ACCOUNT_ALIASES, "DELETE FROM app_aliases WHERE user_id = ?1") \
 	X(INVITE_INSERT, "INSERT INTO invites(code_hash, created_at, expires_at) VALUES(?1, ?2, ?3)") \
 	X(INVITE_USE, "UPDATE invites SET used_at = ?3, used_by = ?2 WHERE code_hash = ?1 AND used_at = 0 AND expires_at > ?3")
 
@@ -2365,7 +2366,7 @@ static enum pst_err sq_account_delete(struct store_conn *c, int64_t user, int64_
 		S_ACCOUNT_CONTACTS, S_ACCOUNT_FRIENDS, S_ACCOUNT_FREQS, S_ACCOUNT_MEMBERS, S_ACCOUNT_CONSENTS,
 		S_ACCOUNT_EVENTS, S_ACCOUNT_TO_DEVICE, S_ACCOUNT_MESSAGES, S_ACCOUNT_TOKENS, S_ACCOUNT_CODES,
 		S_ACCOUNT_GRANT_THREADS, S_ACCOUNT_PERMITS, S_ACCOUNT_GRANTS, S_ACCOUNT_PAIRWISE, S_ACCOUNT_ACCESS,
-		S_ACCOUNT_CLICKS, S_ACCOUNT_SHARES,
+		S_ACCOUNT_CLICKS, S_ACCOUNT_SHARES, S_ACCOUNT_ALIASES,
 	};
 	size_t i;
 	enum pst_err rc = st_run(c, st_bind(c, S_ACCOUNT_USER, "iii", user, now, free_at), 1);
