@@ -884,6 +884,7 @@ static void accounts_delete_quarantine_invites(void)
 		CHECK(ops->access_insert(c, &ae) == PST_E_OK);
 		CHECK(ops->share_insert(c, "s_1", app.id, g.id, a, bb, t.id, m.id, "item", 5) == PST_E_OK);
 		CHECK(ops->share_insert(c, "s_2", app.id, 0, bb, a, t.id, m.id, "item", 5) == PST_E_OK); /* to it: stays */
+		CHECK(ops->alias_set(c, app.id, a, "Sam") == PST_E_OK);
 
 		CHECK(ops->account_live(c, a) == PST_E_OK);
 		CHECK(ops->account_delete(c, a, 50, 100) == PST_E_OK);
@@ -909,6 +910,10 @@ static void accounts_delete_quarantine_invites(void)
 		CHECK(ops->grant_by_id(c, g.id, &g2) == PST_E_OK && g2.revoked_at == 50);
 		CHECK(ops->token_by_hash(c, th, &tok2) == PST_E_OK && tok2.revoked_at == 50);
 		CHECK(ops->pairwise_resolve(c, app.id, "p_gone", &user) == PST_E_NOT_FOUND);
+		{
+			char alias[32];
+			CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
+		}
 		count = 0;
 		CHECK(ops->access_list(c, a, 0, 100, (store_access_cb)count_any, &count) == PST_E_OK && count == 0);
 		CHECK(ops->share_count(c, app.id, a, 0, 0, &n) == PST_E_OK && n == 0);
