@@ -42,7 +42,7 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 
 .PHONY: all deps run test unit integration bench clean fuzz soak install
-all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo
+all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(BUILD)/postern-witness
 
 deps:
 	@sh scripts/deps.sh
@@ -68,6 +68,11 @@ $(BUILD)/libpostern.a: $(LIB_OBJ) $(COMMON_OBJ)
 $(BUILD)/postern: $(CLI_OBJ) $(BUILD)/libpostern.a
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libpostern.a -o $@ $(LDLIBS) $(shell pkg-config --libs libqrencode 2>/dev/null)
+
+# postern-witness: follows a server's transparency log and co-signs consistent checkpoints (docs/transparency.md)
+$(BUILD)/postern-witness: $(BUILD)/src/witness/witness.o $(COMMON_OBJ)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # examples/partner-demo: a partner app on libpostern (plus libmicrohttpd for its loopback redirect)
 $(BUILD)/partner-demo: examples/partner-demo/partner_demo.c $(BUILD)/libpostern.a include/postern/postern.h
@@ -98,12 +103,18 @@ run: deps
 	./$(BUILD)/posternd --data-dir=./var --port=8080
 
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(UNIT_BIN) \
+	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(BUILD)/postern-witness $(UNIT_BIN) \
 		$(BUILD)/tools/raw_send $(BUILD)/tools/stmt
 	@SANITIZE=$(SANITIZE) sh scripts/test.sh $(BUILD)
 
-bench: deps $(BUILD)/posternd
+bench: deps $(BUILD)/posternd $(BUILD)/bench/tlog_bench
 	@sh bench/run.sh $(BUILD)
+
+# the transparency log at a million entries, with the server's own log code (BENCHMARKS.md)
+$(BUILD)/bench/tlog_bench: bench/tlog_bench.c $(SERVER_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $< $(SERVER_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
 clean:
 	rm -rf $(BUILD)
@@ -112,7 +123,7 @@ clean:
 # gives what a program needs (libpostern.a is static, so the shared libraries it calls are in Requires).
 install: all
 	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(INCLUDEDIR)/postern"
-	install -m 0755 $(BUILD)/posternd $(BUILD)/postern "$(DESTDIR)$(BINDIR)/"
+	install -m 0755 $(BUILD)/posternd $(BUILD)/postern $(BUILD)/postern-witness "$(DESTDIR)$(BINDIR)/"
 	install -m 0644 $(BUILD)/libpostern.a "$(DESTDIR)$(LIBDIR)/"
 	install -m 0644 include/postern/postern.h "$(DESTDIR)$(INCLUDEDIR)/postern/"
 	printf '%s\n' "prefix=$(PREFIX)" "libdir=$(patsubst $(PREFIX)%,\$${prefix}%,$(LIBDIR))" \

@@ -376,6 +376,26 @@ pst_status pst_app_delete(pst_client *c, const char *thread_id, const char *mess
 /* The app's report for the period starting period_start (client_credentials; confidential clients). */
 pst_status pst_app_report(pst_client *c, const char *period_start, char **json_out);
 
+/* ---- the transparency log (docs/transparency.md) ---- */
+
+/*
+ * Audit the server's transparency log from the checkpoint this home accepted before to the newest: its
+ * signature (the log key is pinned on first use), its consistency with the old one, every entry since (they
+ * must hash to the checkpoint), and, among them, the changes to this person's account — each identity key,
+ * device approval or removal, and app authorisation must be one the account's devices made. *report_out
+ * (optional) gets {"from_size","size","scanned","yours","alarms":[{"index","at","what"}]}; alarms also set
+ * pst_notice. A log that does not add up is PST_ERR_UNTRUSTED with the reason, and the server's answers are
+ * kept in the home directory as evidence (log-evidence-*.json).
+ */
+pst_status pst_log_verify(pst_client *c, char **report_out);
+
+/*
+ * Require checkpoints co-signed by `required` of these witnesses (C2SP verifier keys, one per line), each
+ * cosignature at most max_age_s old (0: any age). Without witnesses a server could show this client a
+ * history others do not see, or an old one; with them it needs the witnesses' help.
+ */
+pst_status pst_log_witnesses(pst_client *c, const char *keys, int required, int max_age_s);
+
 /* ---- raw API access, for what has no helper yet ---- */
 
 /*

@@ -451,6 +451,8 @@ int main(int argc, char **argv)
 						"log in with a new --home)\n");
 			goto out;
 		}
+		if ((rc = cli_log_witnesses(&cli)) != CLI_OK)
+			goto out;
 		if ((row->flags & CLI_NEEDS_SESSION) && !pst_logged_in(cli.client)) {
 			rc = cli_error("%s: not logged in (log in with: postern login USER)", cl.cmd->name);
 			goto out;

@@ -142,6 +142,11 @@ int cmd_group_add(struct cli *cli, int argc, char **argv);
 int cmd_group_remove(struct cli *cli, int argc, char **argv);
 int cmd_group_leave(struct cli *cli, int argc, char **argv);
 
+/* Hand the witnesses of $POSTERN_LOG_WITNESSES (a file of verifier keys; $POSTERN_LOG_WITNESSES_REQUIRED of them,
+ * all by default, at most $POSTERN_LOG_MAX_AGE seconds old, 3600 by default) to the client (log.c). CLI_OK,
+ * or CLI_FAIL after printing why. */
+int cli_log_witnesses(struct cli *cli);
+
 /* ---- identity and approval helpers (identity.c) ---- */
 
 /* The device name: --device-name, or "postern on HOSTNAME" written into buf. */

@@ -243,11 +243,27 @@ static pst_status page_get(pst_client *c, const char *base, int limit, int max, 
 	return st;
 }
 
-pst_status pst_access_log(pst_client *c, char **json_out) { return page_get(c, "/v1/me/access-log", 200, 200, NULL, json_out); }
+pst_status pst_access_log(pst_client *c, char **json_out) { return pst_access_log_page(c, 200, NULL, json_out); }
 
 pst_status pst_access_log_page(pst_client *c, int limit, const char *cursor, char **json_out)
 {
-	return page_get(c, "/v1/me/access-log", limit, 200, cursor, json_out);
+	json_t *page = NULL;
+	pst_status st = page_get(c, "/v1/me/access-log", limit, 200, cursor, json_out);
+	/* each line the person is shown is checked against the transparency log: "proven" true or false */
+	if (st != PST_OK || *json_out == NULL || (page = json_loads(*json_out, 0, NULL)) == NULL)
+		return st;
+	if ((st = pst__log_mark_access(c, json_object_get(page, "entries"))) == PST_OK) {
+		char *marked = json_dumps(page, JSON_COMPACT | JSON_INDENT(0));
+		if (marked) {
+			free(*json_out);
+			*json_out = marked;
+		}
+	} else {
+		free(*json_out);
+		*json_out = NULL;
+	}
+	json_decref(page);
+	return st;
 }
 
 pst_status pst_friend_add(pst_client *c, const char *username, char **json_out)

@@ -525,8 +525,10 @@ pst_status pst__thread_load(pst_client *c, struct pst__people *ppl, const char *
 		memcpy(t->names[i], p->username, sizeof(t->names[i]));
 		if (p->n_ignored && strcmp(p->user_id, c->user_id) != 0 && !t->notice[0])
 			snprintf(t->notice, sizeof(t->notice),
-				 "%zu device%s listed for %s %s not approved by their identity key: nothing is encrypted to %s", p->n_ignored,
-				 p->n_ignored == 1 ? "" : "s", name_of(p), p->n_ignored == 1 ? "is" : "are", p->n_ignored == 1 ? "it" : "them");
+				 p->unlogged ? "%zu device%s listed for %s %s not approved by their identity key, or not in the server's "
+					       "transparency log: nothing is encrypted to %s"
+					     : "%zu device%s listed for %s %s not approved by their identity key: nothing is encrypted to %s",
+				 p->n_ignored, p->n_ignored == 1 ? "" : "s", name_of(p), p->n_ignored == 1 ? "is" : "are", p->n_ignored == 1 ? "it" : "them");
 		if (p->state == PST__ID_CHANGED)
 			problem(t, PST_ERR_IDENTITY,
 				strcmp(p->user_id, c->user_id) == 0
@@ -534,6 +536,11 @@ pst_status pst__thread_load(pst_client *c, struct pst__people *ppl, const char *
 					  "is no longer approved%s"
 					: "%s's identity key changed: nothing is sent to them until you check it (postern verify USER)",
 				strcmp(p->user_id, c->user_id) == 0 ? "" : name_of(p));
+		if (p->state == PST__ID_NONE && p->unlogged)
+			problem(t, PST_ERR_UNTRUSTED,
+				"%s's identity key is not in the server's transparency log: the server may be showing you a key nobody "
+				"else sees; nothing is sent to them",
+				p->username[0] ? p->username : p->user_id);
 		for (j = 0; j < p->n_devices; j++) {
 			if (strcmp(p->devices[j].device_id, c->device_id) == 0) {
 				if (add_device(&t->senders, &t->n_senders, &p->devices[j]) != 0)

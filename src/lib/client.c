@@ -566,6 +566,7 @@ void pst_client_free(pst_client *c)
 		free(c->recovery_text);
 	}
 	json_decref(c->pins);
+	json_decref(c->proven);
 	free(c->server);
 	free(c->home);
 	sodium_memzero(c, sizeof(*c));

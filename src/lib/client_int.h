@@ -40,6 +40,17 @@ struct pst_client {
 	char approval_code[PROTO_CODE_LEN]; /* while it waits for approval */
 	char *recovery_text;            /* a recovery key made by this client, until pst_take_recovery_key */
 	json_t *pins;                   /* pins.json: {user_id: {"pk","level","at"}}, loaded on first use */
+	/* the transparency log (tlog.c): the checkpoint accepted in this client's life, proofs already checked,
+	 * the person's witnesses */
+	int log_size_known;
+	uint64_t log_size;
+	unsigned char log_root[PROTO_MERKLE_HASH_BYTES];
+	json_t *proven;
+#define PST__WITNESSES_MAX 16
+	struct proto_note_key witnesses[PST__WITNESSES_MAX];
+	size_t n_witnesses;
+	int witnesses_required;
+	int log_max_age_s;
 	char cursor[32];    /* the event-log cursor this home has processed */
 	char notice[512];   /* a change the person should see (a thread's devices changed), "" when none */
 	/* as a partner app (pst_app_client_new): the OAuth client and the grant's tokens */
@@ -139,6 +150,9 @@ struct pst__person {
 	struct pst__device *devices;        /* verified, malloc'd */
 	size_t n_devices;
 	size_t n_ignored;                   /* listed by the server but not verified */
+	int unlogged;                       /* a statement of theirs is missing from the transparency log */
+	unsigned char *stmt;                /* their IDENTITY statement as served (malloc'd), for the log check */
+	size_t stmt_len;
 	json_t *listing;                    /* the server's answer (devices, identity, revocations) */
 };
 
@@ -228,6 +242,23 @@ pst_status pst__prekeys_secret(pst_client *c, uint32_t spk_id, uint32_t opk_id, 
 			       unsigned char opk_sk[PROTO_PREKEY_BYTES]);
 /* Erase the secret half of one-time prekey opk_id after use. */
 pst_status pst__prekeys_used(pst_client *c, uint32_t opk_id);
+
+/* ---- the transparency log (tlog.c) ---- */
+
+/* The newest checkpoint, verified (log key pinned on first use, witnesses, consistency with the last one
+ * accepted, which then moves on); once per client unless fresh. PST_ERR_UNTRUSTED with the reason (and
+ * evidence kept in the home) when the log does not add up. */
+pst_status pst__log_checkpoint(pst_client *c, int fresh, uint64_t *size, unsigned char root[PROTO_MERKLE_HASH_BYTES]);
+/* Prove that entry (a leaf's last 32 bytes) is in the log: PST_OK, PST_ERR_NOT_FOUND, or an error. Remembered. */
+pst_status pst__log_prove(pst_client *c, const unsigned char entry[PROTO_MERKLE_HASH_BYTES]);
+/* The same for a signed statement (its entry is BLAKE2b-256 of its bytes). */
+pst_status pst__log_prove_statement(pst_client *c, const unsigned char *stmt, size_t len);
+/* Mark each access-log entry of the array "proven": true/false (docs/transparency.md §2). */
+pst_status pst__log_mark_access(pst_client *c, json_t *entries);
+/* pst_log_verify at most once a minute (from pst_sync): its alarms land in the notice. */
+pst_status pst__log_monitor_now_and_then(pst_client *c);
+/* An account's label in the log: BLAKE2b-256("postern-log-user:" || user_id). */
+void pst__log_label(const char *user_id, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
 
 /* ---- identity.c ---- */
 

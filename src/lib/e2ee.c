@@ -660,6 +660,12 @@ pst_status pst_sync(pst_client *c)
 		if (st != PST_OK && st != PST_ERR_APPROVAL)
 			return st;
 	}
+	if (!c->app && c->approved && (st = pst__log_monitor_now_and_then(c)) != PST_OK) {
+		if (st != PST_ERR_UNTRUSTED)
+			return st;
+		/* the calls that rely on the log refuse on their own; the person hears why now */
+		snprintf(c->notice, sizeof(c->notice), "%s", c->errmsg);
+	}
 	do {
 		json_t *events;
 		snprintf(path, sizeof(path), "%s?limit=500%s%s", c->app ? "/v1/partner/sync" : "/v1/sync", c->cursor[0] ? "&since=" : "",

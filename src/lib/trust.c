@@ -246,6 +246,7 @@ void pst__people_free(struct pst__people *ppl)
 	size_t i;
 	for (i = 0; i < ppl->n; i++) {
 		free(ppl->p[i].devices);
+		free(ppl->p[i].stmt);
 		json_decref(ppl->p[i].listing);
 	}
 	free(ppl->p);
@@ -274,6 +275,11 @@ static pst_status person_verify(pst_client *c, struct pst__person *p)
 		unsigned char *bin = pst__b64_decode(stmt, PROTO_STATEMENT_MAX, &n);
 		int ok = bin && proto_statement_parse(bin, n, PROTO_ST_IDENTITY, st) == PROTO_E_OK &&
 			 proto_statement_verify(bin, n, PROTO_ST_IDENTITY, st->key, st) == PROTO_E_OK && strcmp(st->user_id, p->user_id) == 0;
+		/* kept for the transparency-log check below, once it is known whether this key would be used */
+		if (ok && (p->stmt = malloc(n)) != NULL) {
+			memcpy(p->stmt, bin, n);
+			p->stmt_len = n;
+		}
 		free(bin);
 		if (!ok)
 			goto out; /* a statement that does not hold is no identity */
@@ -295,15 +301,30 @@ static pst_status person_verify(pst_client *c, struct pst__person *p)
 		if (pin == NULL || !key_of(pin, "pk", p->pinned_pk)) {
 			/* first contact: trust on first use, and say so in a signed pin every device shares */
 			memcpy(p->pinned_pk, p->served_pk, 32);
-			p->state = PST__ID_NEW;
-			if (c->have_identity && (rc = pst__pin_set(c, p->user_id, p->served_pk, PROTO_CONTACT_SEEN)) != PST_OK)
-				goto out;
+			p->state = PST__ID_NEW; /* pinned below, once the log shows the key */
 		} else if (sodium_memcmp(p->pinned_pk, p->served_pk, 32) != 0) {
 			p->state = PST__ID_CHANGED;
 			p->was_verified = json_integer_value(json_object_get(pin, "level")) == 2;
 		} else
 			p->state = json_integer_value(json_object_get(pin, "level")) == 2 ? PST__ID_VERIFIED : PST__ID_SEEN;
 	}
+	/*
+	 * A key this client would use (first seen, or the pinned one) must be in the server's transparency log: one
+	 * the server shows only to some is in no log, and a first contact does not pin it. A changed key is refused
+	 * anyway; whether it is logged decides if it can be accepted (pst_contact_accept).
+	 */
+	if (p->stmt && (rc = pst__log_prove_statement(c, p->stmt, p->stmt_len)) != PST_OK) {
+		if (rc != PST_ERR_NOT_FOUND)
+			goto out;
+		rc = PST_OK;
+		p->unlogged = 1;
+		if (p->state != PST__ID_CHANGED) {
+			p->state = PST__ID_NONE;
+			goto out;
+		}
+	}
+	if (p->state == PST__ID_NEW && c->have_identity && (rc = pst__pin_set(c, p->user_id, p->served_pk, PROTO_CONTACT_SEEN)) != PST_OK)
+		goto out;
 	p->devices = calloc(json_array_size(json_object_get(p->listing, "devices")) + 1, sizeof(*p->devices));
 	if (p->devices == NULL) {
 		rc = pst__fail(c, PST_ERR_NOMEM, "out of memory");
@@ -312,9 +333,20 @@ static pst_status person_verify(pst_client *c, struct pst__person *p)
 	json_array_foreach(json_object_get(p->listing, "devices"), i, d) {
 		if (json_is_true(json_object_get(d, "app")))
 			continue; /* app devices read only where their person authorised them (chain.c) */
-		if (pst__device_check(d, p->user_id, p->pinned_pk, json_object_get(p->listing, "revocations"), &p->devices[p->n_devices]))
-			p->n_devices++;
-		else
+		if (pst__device_check(d, p->user_id, p->pinned_pk, json_object_get(p->listing, "revocations"), &p->devices[p->n_devices])) {
+			/* its certificate must be in the transparency log too: the person's own devices watch it there */
+			size_t n = 0;
+			unsigned char *cert = pst__b64_decode(json_string_value(json_object_get(d, "cert")), PROTO_STATEMENT_MAX, &n);
+			rc = cert ? pst__log_prove_statement(c, cert, n) : PST_ERR_NOT_FOUND;
+			free(cert);
+			if (rc == PST_OK)
+				p->n_devices++;
+			else if (rc == PST_ERR_NOT_FOUND)
+				p->n_ignored++, p->unlogged = 1;
+			else
+				goto out;
+			rc = PST_OK;
+		} else
 			p->n_ignored++;
 	}
 out:
@@ -420,13 +452,18 @@ static pst_status contact_mark(pst_client *c, const char *user_id, unsigned leve
 		return pst__fail(c, PST_ERR_INVALID, "that is your own account");
 	if ((rc = pst__person_get(c, &ppl, user_id, &p)) != PST_OK)
 		goto out;
-	if (p->state == PST__ID_NONE) {
+	if (p->state == PST__ID_NONE && !p->unlogged) {
 		rc = pst__fail(c, PST_ERR_NOT_FOUND, "%s has no identity key yet", user_id);
 		goto out;
 	}
 	if (p->state == PST__ID_CHANGED && p->was_verified && !allow_if_verified) {
 		rc = pst__fail(c, PST_ERR_IDENTITY, "you had verified %s: compare the new safety number with them and verify again",
 			       p->username[0] ? p->username : user_id);
+		goto out;
+	}
+	if (p->unlogged) {
+		rc = pst__fail(c, PST_ERR_UNTRUSTED, "%s's identity key is not in the server's transparency log: the server may be showing you a key "
+			       "nobody else sees; it cannot be accepted", p->username[0] ? p->username : user_id);
 		goto out;
 	}
 	rc = pst__pin_set(c, user_id, p->served_pk, level);

@@ -67,6 +67,8 @@ static const struct config_row config_table[] = {
 	 "most members of a group thread besides its creator (each message writes an event per member)"},
 	{"log-level", CT_STR, F(log_level), "info", 0, 0, "error, warn, info or debug"},
 	{"public-url", CT_STR, F(public_url), "", 0, 0, "base URL people and apps reach (the OAuth issuer); default http://LISTEN:PORT"},
+	{"log-origin", CT_STR, F(log_origin), "", 0, 0, "the transparency log's name in its checkpoints, when its key is made (default: postern-<random>)"},
+	{"log-witnesses", CT_STR, F(log_witnesses), "", 0, 0, "a file of witness verifier keys (one per line) whose cosignatures the log serves"},
 	{"access-ttl", CT_INT, F(access_ttl_s), "600", 5, 86400, "OAuth access-token lifetime in seconds"},
 	{"client-ttl", CT_INT, F(client_ttl_s), "3600", 5, 86400, "client_credentials token lifetime in seconds"},
 	{"code-ttl", CT_INT, F(code_ttl_s), "60", 1, 60, "authorization-code lifetime in seconds"},

@@ -53,6 +53,8 @@ struct config {
 	int64_t thread_max_members; /* most members of a group thread besides its creator */
 	char log_level[16];        /* error, warn, info, debug */
 	char public_url[256];      /* the OAuth issuer; "" = http://LISTEN:PORT */
+	char log_origin[128];      /* the transparency log's origin line, used when its key is first made */
+	char log_witnesses[512];   /* file of witness verifier keys ("" = none) */
 	int64_t access_ttl_s;      /* OAuth access-token lifetime */
 	int64_t client_ttl_s;      /* client_credentials token lifetime */
 	int64_t code_ttl_s;        /* authorization-code lifetime (≤ 60) */

@@ -9,6 +9,7 @@
 
 #include "partner.h"
 #include "statement.h"
+#include "tlog.h"
 #include "views.h"
 
 #include <sodium.h>
@@ -159,6 +160,8 @@ enum pst_err h_app_device_authorise(struct req *rq)
 	if (rc == PST_E_OK)
 		rc = rq->ops->app_statement_set(rq->db, d.id, STORE_APP_AUTH, s.bytes, s.len);
 	if (rc == PST_E_OK)
+		rc = tlog_append_statement(rq->ops, rq->db, rq->user.public_id, s.bytes, s.len, rq->now);
+	if (rc == PST_E_OK)
 		rc = app_device_view(rq, &d, &g, &v);
 	if (rc == PST_E_OK)
 		rc = req_reply(rq, 200, v);
@@ -177,6 +180,8 @@ enum pst_err h_app_device_revoke(struct req *rq)
 		rc = app_statement(rq, PROTO_ST_APP_REVOKE, &d, &g, &app, &s);
 	if (rc == PST_E_OK)
 		rc = rq->ops->app_statement_set(rq->db, d.id, STORE_APP_REVOKE, s.bytes, s.len);
+	if (rc == PST_E_OK)
+		rc = tlog_append_statement(rq->ops, rq->db, rq->user.public_id, s.bytes, s.len, rq->now);
 	if (rc == PST_E_OK) /* as DELETE /v1/me/grants/{id}: the app's tokens and device end now */
 		rc = partner_grant_revoke(rq, &g);
 	if (rc == PST_E_OK)

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "jsonv.h"
 #include "statement.h"
+#include "tlog.h"
 #include "views.h"
 
 #include <sodium.h>
@@ -76,6 +77,8 @@ enum pst_err h_identity_put(struct req *rq)
 	id.created_at = same ? cur.created_at : rq->now;
 	id.changed_at = rq->now;
 	rc = rq->ops->identity_put(rq->db, &id);
+	if (rc == PST_E_OK) /* in the transparency log with the change itself (tlog.c: once per statement) */
+		rc = tlog_append_statement(rq->ops, rq->db, rq->user.public_id, s.bytes, s.len, rq->now);
 	if (rc == PST_E_OK && exists && !same) {
 		/* a reset: nothing the old key signed stands for the account any more */
 		rc = rq->ops->identity_drop_signatures(rq->db, rq->user.id);
@@ -158,6 +161,8 @@ enum pst_err h_device_cert(struct req *rq)
 		goto out;
 	}
 	rc = rq->ops->device_set_cert(rq->db, d.id, s.bytes, s.len, box_text ? box : NULL, box_len);
+	if (rc == PST_E_OK)
+		rc = tlog_append_statement(rq->ops, rq->db, rq->user.public_id, s.bytes, s.len, rq->now);
 	if (rc == PST_E_OK)
 		rc = rq->ops->device_by_public(rq->db, d.public_id, &d);
 	if (rc == PST_E_OK)
@@ -248,6 +253,8 @@ enum pst_err h_device_revocation(struct req *rq)
 	rc = devices_remove(rq, &d);
 	if (rc == PST_E_OK)
 		rc = rq->ops->revocation_add(rq->db, rq->user.id, d.id, s.bytes, s.len, rq->now);
+	if (rc == PST_E_OK)
+		rc = tlog_append_statement(rq->ops, rq->db, rq->user.public_id, s.bytes, s.len, rq->now);
 	if (rc == PST_E_OK)
 		rc = req_reply(rq, 204, NULL);
 out:

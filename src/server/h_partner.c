@@ -16,6 +16,7 @@
 #include "pubid.h"
 #include "scopes.h"
 #include "statement.h"
+#include "tlog.h"
 #include "views.h"
 
 #include <inttypes.h>
@@ -566,6 +567,8 @@ enum pst_err h_app_consent(struct req *rq)
 		return rc;
 	rc = rq->ops->app_consent_set(rq->db, t.id, rq->user.id, json_is_true(accept) ? APP_CONSENT_ACCEPTED : APP_CONSENT_DECLINED, rq->now,
 				      s.bytes, s.len);
+	if (rc == PST_E_OK && s.bytes) /* a signed consent goes to the transparency log under the friend's label */
+		rc = tlog_append_statement(rq->ops, rq->db, rq->user.public_id, s.bytes, s.len, rq->now);
 	statement_release(&s);
 	if (rc == PST_E_OK)
 		rc = events_emit_members(rq, t.id, "thread.app_consent", 0,

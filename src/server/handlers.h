@@ -134,4 +134,12 @@ enum pst_err oauth_login_page(struct req *rq, int status, const char *return_to,
  */
 enum pst_err sync_collect(struct req *rq, int64_t *cursor, int limit, json_t *out, int *more);
 
+/* h_log.c: the transparency log */
+enum pst_err h_log_checkpoint(struct req *rq);
+enum pst_err h_log_inclusion(struct req *rq);
+enum pst_err h_log_consistency(struct req *rq);
+enum pst_err h_log_leaves(struct req *rq);
+enum pst_err h_log_cosignature(struct req *rq);
+enum pst_err h_log_my_key(struct req *rq);
+
 #endif

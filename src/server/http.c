@@ -18,6 +18,7 @@
 #include "routes.h"
 #include "strnum.h"
 #include "timefmt.h"
+#include "tlog.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -350,7 +351,8 @@ struct attempt_job {
 
 static enum pst_err attempt_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
-	return ops->access_insert(c, &((struct attempt_job *)job)->e);
+	enum pst_err rc = ops->access_insert(c, &((struct attempt_job *)job)->e);
+	return rc == PST_E_OK ? tlog_append_access(ops, c, &((struct attempt_job *)job)->e) : rc;
 }
 
 static void submit_attempt(struct req *rq)

@@ -4,6 +4,8 @@
  *   posternd routes            print the route table as JSON
  *   posternd keygen USER_ID    print a fresh device key pair with its registration signature (for tests
  *                              and for scripting against the API without the client library)
+ *   posternd log-key [--data-dir DIR]   print the transparency log's verifier key (made on first use), the
+ *                              text witnesses and clients pin
  */
 #include "auth.h"
 #include "b64url.h"
@@ -18,6 +20,7 @@
 #include "push.h"
 #include "routes.h"
 #include "store.h"
+#include "tlog.h"
 #include "version.h"
 
 #include <errno.h>
@@ -84,6 +87,21 @@ int main(int argc, char **argv)
 		return cmd_keygen(argv[2]);
 	if (argc > 1 && strcmp(argv[1], "app") == 0)
 		return cli_app(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "log-key") == 0) {
+		char keypath[600];
+		config_defaults(&cfg);
+		if (config_parse_args(&cfg, argc, argv, 2, stderr) != 0)
+			return 2;
+		if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "posternd: cannot create %s: %s\n", cfg.data_dir, strerror(errno));
+			return 1;
+		}
+		snprintf(keypath, sizeof(keypath), "%s/log.key", cfg.data_dir);
+		if (tlog_init(keypath, cfg.log_origin, NULL) != PST_E_OK)
+			return 1;
+		printf("%s\n", tlog_verifier());
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return cli_report(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "invite") == 0)
@@ -92,6 +110,7 @@ int main(int argc, char **argv)
 		config_usage(stdout);
 		printf("\nsubcommands:\n  posternd routes           print the route table as JSON\n"
 		       "  posternd keygen USER_ID   print a device key pair and its registration signature\n"
+		       "  posternd log-key [--data-dir DIR]   print the transparency log's verifier key (witnesses and clients pin it)\n"
 		       "  posternd app create|list|show|report-settings|suspend|resume|rotate-secret|delete ...   manage partner apps\n"
 		       "  posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   a partner's report\n"
 		       "  posternd invite [--count N] [--days D] [--data-dir DIR]   invite codes for --registration=invite\n");
@@ -129,6 +148,12 @@ int main(int argc, char **argv)
 
 	if (auth_init(&cfg) != 0)
 		goto out;
+	{
+		char keypath[600];
+		snprintf(keypath, sizeof(keypath), "%s/log.key", cfg.data_dir);
+		if (tlog_init(keypath, cfg.log_origin, cfg.log_witnesses) != PST_E_OK)
+			goto out;
+	}
 	hub_init();
 	push_init(&cfg);
 	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != PST_E_OK) {

@@ -10,6 +10,7 @@
 #include "b64url.h"
 #include "events.h"
 #include "routes.h"
+#include "tlog.h"
 #include "views.h"
 
 #include <stdio.h>
@@ -87,6 +88,8 @@ static void fill_entry(struct req *rq, struct store_access_entry *e, const char 
 	e->user_id = rq->user.id;
 	e->app_id = rq->app ? rq->app->id : 0;
 	e->grant_id = rq->grant ? rq->grant->id : 0;
+	if (rq->grant) /* as the person sees the line: the transparency log commits to that (tlog.c) */
+		snprintf(e->grant_public_id, sizeof(e->grant_public_id), "%s", rq->grant->public_id);
 	snprintf(e->action, sizeof(e->action), "%s", action);
 	snprintf(e->thread_public_id, sizeof(e->thread_public_id), "%s", thread_public ? thread_public : "");
 	snprintf(e->message_public_id, sizeof(e->message_public_id), "%s", message_public ? message_public : "");
@@ -100,6 +103,8 @@ enum pst_err partner_log(struct req *rq, const char *action, const char *thread_
 	enum pst_err rc;
 	fill_entry(rq, &e, action, thread_public, message_public, count);
 	rc = rq->ops->access_insert(rq->db, &e);
+	if (rc == PST_E_OK) /* each line also in the transparency log, as the person's keyed commitment */
+		rc = tlog_append_access(rq->ops, rq->db, &e);
 	if (rc == PST_E_OK && rq->grant)
 		rc = rq->ops->grant_touch(rq->db, rq->grant->id, rq->now);
 	if (rc == PST_E_OK && rq->cred == CRED_APP)
@@ -389,8 +394,11 @@ enum pst_err partner_grant_end(struct req *rq, const struct store_grant *g, cons
 		e.app_id = g->app_id;
 		e.grant_id = g->id;
 		snprintf(e.action, sizeof(e.action), "%s", action);
+		snprintf(e.grant_public_id, sizeof(e.grant_public_id), "%s", g->public_id);
 		e.at = rq->now;
 		rc = rq->ops->access_insert(rq->db, &e);
+		if (rc == PST_E_OK)
+			rc = tlog_append_access(rq->ops, rq->db, &e);
 	}
 	req_notify(rq, g->user_id); /* the app's open streams and long-polls re-check their credential and end */
 	return rc;

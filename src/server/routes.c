@@ -72,6 +72,14 @@ const struct route route_table[] = {
 	{"GET",    "/v1/sync",                                  ROUTE_SYNC,  S, NULL, 0, h_sync, NULL, "long-poll the event log"},
 	{"GET",    "/v1/events",                                ROUTE_SSE,   S, NULL, 0, h_events, NULL, "stream the event log"},
 
+	/* the transparency log (public: it holds hashes and commitments only) */
+	{"GET",    "/v1/log/checkpoint",                        ROUTE_READ,  N, NULL, 0, h_log_checkpoint, NULL, "the log's signed checkpoint"},
+	{"GET",    "/v1/log/proof/inclusion",                   ROUTE_READ,  N, NULL, 0, h_log_inclusion, NULL, "an inclusion proof"},
+	{"GET",    "/v1/log/proof/consistency",                 ROUTE_READ,  N, NULL, 0, h_log_consistency, NULL, "a consistency proof"},
+	{"GET",    "/v1/log/leaves",                            ROUTE_READ,  N, NULL, 0, h_log_leaves, NULL, "raw leaves, for auditors and monitors"},
+	{"POST",   "/v1/log/cosignatures",                      ROUTE_WRITE, N, NULL, J, h_log_cosignature, NULL, "a witness cosigns a checkpoint"},
+	{"GET",    "/v1/me/log-key",                            ROUTE_READ,  S, NULL, 0, h_log_my_key, NULL, "my key to my access-log lines in the log"},
+
 	/* the OAuth 2.0 authorization server */
 	{"GET",    "/.well-known/oauth-authorization-server",   ROUTE_READ,  N, NULL, W, h_oauth_metadata, NULL, "authorization server metadata (RFC 8414)"},
 	{"GET",    "/oauth/authorize",                          ROUTE_READ,  N | C, NULL, H, h_oauth_authorize, NULL, "login, then the consent page"},

@@ -486,6 +486,29 @@ struct store_ops {
 	/* Largest event id ever assigned, in any user's log (0 if none); ids are never reused. */
 	enum pst_err (*event_last_id)(struct store_conn *c, int64_t *out);
 
+	/* ---- the transparency log (tlog.c decides what goes in; docs/transparency.md) ---- */
+
+	/* Number of leaves (the next index). */
+	enum pst_err (*tlog_size)(struct store_conn *c, int64_t *out);
+	/* Store leaf idx (tlog.c appends at the size) with its entry key (what a client looks it up by) and time.
+	 * CONFLICT when idx is taken. */
+	enum pst_err (*tlog_leaf_put)(struct store_conn *c, int64_t idx, const unsigned char *leaf, size_t len,
+				      const unsigned char entry[STORE_HASH_LEN], int64_t at);
+	/* Leaf idx into leaf (cap bytes), its length into *len. NOT_FOUND when there is none. */
+	enum pst_err (*tlog_leaf_get)(struct store_conn *c, int64_t idx, unsigned char *leaf, size_t cap, size_t *len);
+	/* The lowest index below `below` whose entry key is entry. NOT_FOUND when none. */
+	enum pst_err (*tlog_find)(struct store_conn *c, const unsigned char entry[STORE_HASH_LEN], int64_t below, int64_t *idx);
+	/* The hash of the complete subtree of leaves [idx << level, (idx + 1) << level): put once, get. */
+	enum pst_err (*tlog_node_put)(struct store_conn *c, int level, int64_t idx, const unsigned char hash[STORE_HASH_LEN]);
+	enum pst_err (*tlog_node_get)(struct store_conn *c, int level, int64_t idx, unsigned char hash[STORE_HASH_LEN]);
+	/* A witness's cosignature line of the checkpoint of size: put (replacing that witness's), list (row.seq =
+	 * size, row.bytes/len = the line, borrowed). */
+	enum pst_err (*tlog_cosig_put)(struct store_conn *c, int64_t size, const char *witness, const char *line, int64_t at);
+	enum pst_err (*tlog_cosig_list)(struct store_conn *c, int64_t size, store_statement_cb cb, void *arg);
+	/* A person's log key into out: the stored one; when none and fresh is not NULL, fresh is stored first
+	 * (writer only). NOT_FOUND when none and fresh is NULL (or no such user). */
+	enum pst_err (*user_log_key)(struct store_conn *c, int64_t user, const unsigned char *fresh, unsigned char out[STORE_HASH_LEN]);
+
 	/* ---- signed statements of protocol version 2 (stored as given; the handlers check them) ---- */
 
 	/* The account's identity (NOT_FOUND when it has none). identity_put inserts or replaces every field. */

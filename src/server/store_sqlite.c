@@ -165,6 +165,15 @@ static const char *const migrations[] = {
 	"ALTER TABLE users ADD COLUMN name_free_at INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE invites(id INTEGER PRIMARY KEY, code_hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL,"
 	"  expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0, used_by INTEGER NOT NULL DEFAULT 0);",
+
+	/* the transparency log (docs/transparency.md): its leaves, the hashes of its complete subtrees, witness
+	 * cosignatures, and each person's key for the commitments of their access-log lines */
+	"CREATE TABLE tlog_leaves(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, entry BLOB NOT NULL, at INTEGER NOT NULL);"
+	"CREATE INDEX tlog_leaves_entry ON tlog_leaves(entry);"
+	"CREATE TABLE tlog_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+	"CREATE TABLE tlog_cosignatures(size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  PRIMARY KEY(size, witness)) WITHOUT ROWID;"
+	"ALTER TABLE users ADD COLUMN log_key BLOB;",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
@@ -356,6 +365,16 @@ static const char *const migrations[] = {
 	X(CONTACT_ADD, "INSERT INTO contact_statements(user_id, statement, created_at) VALUES(?1, ?2, ?3)") \
 	X(CONTACT_COUNT, "SELECT COUNT(*) FROM contact_statements WHERE user_id = ?1") \
 	X(CONTACT_LIST, "SELECT id, statement, created_at FROM contact_statements WHERE user_id = ?1 ORDER BY id") \
+	X(TLOG_SIZE, "SELECT COALESCE(MAX(idx) + 1, 0) FROM tlog_leaves") \
+	X(TLOG_LEAF_PUT, "INSERT INTO tlog_leaves(idx, leaf, entry, at) VALUES(?1, ?2, ?3, ?4)") \
+	X(TLOG_LEAF_GET, "SELECT leaf FROM tlog_leaves WHERE idx = ?1") \
+	X(TLOG_FIND, "SELECT MIN(idx) FROM tlog_leaves WHERE entry = ?1 AND idx < ?2") \
+	X(TLOG_NODE_PUT, "INSERT INTO tlog_nodes(level, idx, hash) VALUES(?1, ?2, ?3)") \
+	X(TLOG_NODE_GET, "SELECT hash FROM tlog_nodes WHERE level = ?1 AND idx = ?2") \
+	X(TLOG_COSIG_PUT, "INSERT OR REPLACE INTO tlog_cosignatures(size, witness, line, at) VALUES(?1, ?2, ?3, ?4)") \
+	X(TLOG_COSIG_LIST, "SELECT size, line, at FROM tlog_cosignatures WHERE size = ?1 ORDER BY witness") \
+	X(USER_LOG_KEY_GET, "SELECT log_key FROM users WHERE id = ?1") \
+	X(USER_LOG_KEY_SET, "UPDATE users SET log_key = ?2 WHERE id = ?1 AND log_key IS NULL") \
 	X(CHAIN_LENGTH, "SELECT chain_length FROM threads WHERE id = ?1") \
 	X(CHAIN_BUMP, "UPDATE threads SET chain_length = chain_length + 1, chain_head = ?3 WHERE id = ?1 AND chain_length = ?2") \
 	X(CHAIN_INSERT, "INSERT INTO chain_links(thread_id, seq, hash, link, created_at) VALUES(?1, ?2, ?3, ?4, ?5)") \
@@ -2403,6 +2422,100 @@ static enum pst_err sq_invite_use(struct store_conn *c, const unsigned char hash
 	return st_run(c, st_bind(c, S_INVITE_USE, "bii", hash, (size_t)32, user, now), 1);
 }
 
+/* ---- the transparency log ---- */
+
+static enum pst_err sq_tlog_size(struct store_conn *c, int64_t *out)
+{
+	sqlite3_stmt *s = st_get(c, S_TLOG_SIZE);
+	return s ? returning_int(s, out) : PST_E_STORAGE;
+}
+
+static enum pst_err sq_tlog_leaf_put(struct store_conn *c, int64_t idx, const unsigned char *leaf, size_t len,
+				     const unsigned char entry[STORE_HASH_LEN], int64_t at)
+{
+	return st_exec(st_bind(c, S_TLOG_LEAF_PUT, "ibbi", idx, leaf, len, entry, (size_t)STORE_HASH_LEN, at));
+}
+
+/* The first column of the one row of s as a blob into out (cap), its length into *len; NOT_FOUND when no row. */
+static enum pst_err returning_blob(sqlite3_stmt *s, unsigned char *out, size_t cap, size_t *len)
+{
+	int r;
+	enum pst_err rc = PST_E_STORAGE;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_BLOB && (size_t)sqlite3_column_bytes(s, 0) <= cap) {
+		*len = col_blob(s, 0, out, cap);
+		rc = PST_E_OK;
+	} else if (r == SQLITE_DONE || (r == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_NULL))
+		rc = PST_E_NOT_FOUND;
+	sqlite3_reset(s);
+	return rc;
+}
+
+static enum pst_err sq_tlog_leaf_get(struct store_conn *c, int64_t idx, unsigned char *leaf, size_t cap, size_t *len)
+{
+	return returning_blob(st_bind(c, S_TLOG_LEAF_GET, "i", idx), leaf, cap, len);
+}
+
+static enum pst_err sq_tlog_find(struct store_conn *c, const unsigned char entry[STORE_HASH_LEN], int64_t below, int64_t *idx)
+{
+	sqlite3_stmt *s = st_bind(c, S_TLOG_FIND, "bi", entry, (size_t)STORE_HASH_LEN, below);
+	enum pst_err rc;
+	if (s == NULL)
+		return PST_E_STORAGE;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return PST_E_STORAGE;
+	}
+	rc = sqlite3_column_type(s, 0) == SQLITE_NULL ? PST_E_NOT_FOUND : PST_E_OK;
+	*idx = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static enum pst_err sq_tlog_node_put(struct store_conn *c, int level, int64_t idx, const unsigned char hash[STORE_HASH_LEN])
+{
+	return st_exec(st_bind(c, S_TLOG_NODE_PUT, "iib", (int64_t)level, idx, hash, (size_t)STORE_HASH_LEN));
+}
+
+static enum pst_err sq_tlog_node_get(struct store_conn *c, int level, int64_t idx, unsigned char hash[STORE_HASH_LEN])
+{
+	size_t n = 0;
+	enum pst_err rc = returning_blob(st_bind(c, S_TLOG_NODE_GET, "ii", (int64_t)level, idx), hash, STORE_HASH_LEN, &n);
+	return rc == PST_E_OK && n != STORE_HASH_LEN ? PST_E_STORAGE : rc;
+}
+
+static enum pst_err sq_tlog_cosig_put(struct store_conn *c, int64_t size, const char *witness, const char *line, int64_t at)
+{
+	return st_exec(st_bind(c, S_TLOG_COSIG_PUT, "itti", size, witness, line, at));
+}
+
+/* size, line (as bytes), at */
+static void rd_cosig(sqlite3_stmt *s, struct store_statement *row)
+{
+	row->seq = sqlite3_column_int64(s, 0);
+	row->bytes = sqlite3_column_text(s, 1);
+	row->len = (size_t)sqlite3_column_bytes(s, 1);
+	row->created_at = sqlite3_column_int64(s, 2);
+}
+
+static enum pst_err sq_tlog_cosig_list(struct store_conn *c, int64_t size, store_statement_cb cb, void *arg)
+{
+	return st_each(st_bind(c, S_TLOG_COSIG_LIST, "i", size), rd_cosig, cb, arg);
+}
+
+static enum pst_err sq_user_log_key(struct store_conn *c, int64_t user, const unsigned char *fresh, unsigned char out[STORE_HASH_LEN])
+{
+	size_t n = 0;
+	enum pst_err rc = returning_blob(st_bind(c, S_USER_LOG_KEY_GET, "i", user), out, STORE_HASH_LEN, &n);
+	if (rc == PST_E_NOT_FOUND && fresh) {
+		if ((rc = st_exec(st_bind(c, S_USER_LOG_KEY_SET, "ib", user, fresh, (size_t)STORE_HASH_LEN))) == PST_E_OK)
+			rc = returning_blob(st_bind(c, S_USER_LOG_KEY_GET, "i", user), out, STORE_HASH_LEN, &n);
+	}
+	return rc == PST_E_OK && n != STORE_HASH_LEN ? PST_E_STORAGE : rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -2524,6 +2637,15 @@ const struct store_ops store_sqlite_ops = {
 	.contact_add = sq_contact_add,
 	.contact_count = sq_contact_count,
 	.contact_list = sq_contact_list,
+	.tlog_size = sq_tlog_size,
+	.tlog_leaf_put = sq_tlog_leaf_put,
+	.tlog_leaf_get = sq_tlog_leaf_get,
+	.tlog_find = sq_tlog_find,
+	.tlog_node_put = sq_tlog_node_put,
+	.tlog_node_get = sq_tlog_node_get,
+	.tlog_cosig_put = sq_tlog_cosig_put,
+	.tlog_cosig_list = sq_tlog_cosig_list,
+	.user_log_key = sq_user_log_key,
 	.chain_append = sq_chain_append,
 	.chain_list = sq_chain_list,
 	.prekey_put = sq_prekey_put,

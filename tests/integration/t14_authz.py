@@ -38,6 +38,13 @@ ROLES = ("owner", "friend", "stranger")
 # expectation per role: status, or (status, error code), or a tuple of acceptable statuses
 EXPECT = {
     "GET /v1/health": {"public": True, "all": 200},
+    # the transparency log: public (hashes and commitments only); proofs and cosignatures need their arguments
+    "GET /v1/log/checkpoint": {"public": True, "all": 200},
+    "GET /v1/log/proof/inclusion": {"public": True, "all": (400,)},
+    "GET /v1/log/proof/consistency": {"public": True, "all": (400,)},
+    "GET /v1/log/leaves": {"public": True, "all": 200},
+    "POST /v1/log/cosignatures": {"public": True, "all": (400,)},
+    "GET /v1/me/log-key": {"owner": 200, "friend": 200, "stranger": 200},
     "POST /v1/accounts": {"public": True, "all": 201},
     "POST /v1/sessions": {"public": True, "all": 201},
     "DELETE /v1/sessions/current": {"owner": 204, "friend": 204, "stranger": 204},
@@ -202,6 +209,12 @@ def build(s, w, key, role):
     u = user_of(w, role)
     if key == "GET /v1/health":
         return "/v1/health", None, None
+    if key in ("GET /v1/log/checkpoint", "GET /v1/log/leaves", "GET /v1/log/proof/inclusion", "GET /v1/log/proof/consistency"):
+        return key.split(" ")[1], None, None  # (the proofs without their arguments: 400 for everyone)
+    if key == "POST /v1/log/cosignatures":
+        return "/v1/log/cosignatures", {}, None
+    if key == "GET /v1/me/log-key":
+        return "/v1/me/log-key", None, None
     if key == "POST /v1/accounts":
         return "/v1/accounts", {"username": H.rand_name("az"), "password": "password1"}, None
     if key == "POST /v1/sessions":

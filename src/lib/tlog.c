@@ -1,0 +1,580 @@
+/*
+ * tlog.c — libpostern's side of the server's transparency log (docs/transparency.md): the last checkpoint
+ * this home accepted (log.json: the log's key pinned on first use, size, root, the note, where monitoring
+ * got to and the compact range it verified), consistency from it to every newer one, witnesses' cosignatures
+ * when the person asks for them, inclusion proofs for what this client relies on (identity keys and device
+ * certificates before encrypting to them, access-log lines before showing them as proven), and monitoring of
+ * the person's own account: every entry under its label since this device joined must be something the
+ * account's devices made. A log that does not continue what was seen is evidence, kept in the home.
+ */
+#include "client_int.h"
+
+#include "b64url.h"
+#include "timefmt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+#define LEAF_KEY 1
+#define LEAF_ACCESS 2
+#define LEAF_GRANT 3
+#define LABEL_PREFIX "postern-log-user:"
+#define MONITOR_EVERY_MS 60000 /* a sync looks at the log at most this often */
+#define LEAVES_PAGE 1000
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *state_load(pst_client *c)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	json_t *j = NULL;
+	if (pst__store_read(c, "log.json", &data, &len, 1) == PST_OK) {
+		j = json_loadb((const char *)data, len, 0, &jerr);
+		free(data);
+	}
+	return json_is_object(j) ? j : (json_decref(j), json_object());
+}
+
+static pst_status state_save(pst_client *c, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+	pst_status st = text ? pst__store_write(c, "log.json", text, strlen(text), 1) : pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	free(text);
+	return st;
+}
+
+static json_t *b64j(const unsigned char *bin, size_t n)
+{
+	char t[128];
+	b64url_encode(bin, n, t, sizeof(t));
+	return json_string(t);
+}
+
+static int unb64(json_t *v, unsigned char *out, size_t n)
+{
+	const char *t = json_string_value(v);
+	return t && b64url_decode_exact(t, strlen(t), out, n) == 0;
+}
+
+pst_status pst_log_witnesses(pst_client *c, const char *keys, int required, int max_age_s)
+{
+	char line[512];
+	const char *p = keys, *nl;
+	if (c == NULL)
+		return PST_ERR_INVALID;
+	c->n_witnesses = 0;
+	while (p && *p) {
+		size_t n;
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n && n < sizeof(line) && p[0] != '#') {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			if (line[n - 1] == '\r')
+				line[n - 1] = '\0';
+			if (c->n_witnesses == PST__WITNESSES_MAX || proto_note_verifier_parse(line, &c->witnesses[c->n_witnesses]) != PROTO_E_OK)
+				return pst__fail(c, PST_ERR_INVALID, "not a witness key (or more than %d): %.80s", PST__WITNESSES_MAX, line);
+			c->witnesses[c->n_witnesses++].is_cosigner = 1;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	if (required < 0 || (size_t)required > c->n_witnesses)
+		return pst__fail(c, PST_ERR_INVALID, "%d witnesses required, %zu given", required, c->n_witnesses);
+	c->witnesses_required = required;
+	c->log_max_age_s = max_age_s;
+	c->log_size_known = 0; /* the next look checks them */
+	return PST_OK;
+}
+
+void pst__log_label(const char *user_id, unsigned char out[PROTO_MERKLE_HASH_BYTES])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, PROTO_MERKLE_HASH_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)LABEL_PREFIX, sizeof(LABEL_PREFIX) - 1);
+	crypto_generichash_update(&st, (const unsigned char *)user_id, strlen(user_id));
+	crypto_generichash_final(&st, out, PROTO_MERKLE_HASH_BYTES);
+}
+
+/* Keep what the server showed when it does not add up: the two checkpoints and the proof, for evidence. */
+static char *keep_evidence(pst_client *c, json_t *state, const char *note, json_t *proof)
+{
+	char name[64], *text, *path = NULL;
+	json_t *ev = json_pack("{s:s,s:O?,s:s,s:O?,s:I}", "what", "the log does not continue the checkpoint this device accepted before",
+			       "accepted_checkpoint", json_object_get(state, "checkpoint"), "new_checkpoint", note, "consistency_proof", proof,
+			       "seen_at_ms", (json_int_t)now_ms());
+	snprintf(name, sizeof(name), "log-evidence-%lld.json", (long long)now_ms());
+	if (ev && (text = json_dumps(ev, JSON_INDENT(1))) != NULL) {
+		if (pst__store_write(c, name, text, strlen(text), 0) == PST_OK && asprintf(&path, "%s/%s", c->home, name) < 0)
+			path = NULL;
+		free(text);
+	}
+	json_decref(ev);
+	return path;
+}
+
+/*
+ * The newest checkpoint, verified: signed by the pinned log key (pinned now on first use), co-signed by the
+ * required number of the person's witnesses within the allowed age, and consistent with the checkpoint this
+ * home accepted before (which then moves on). *size and root get it. Done once per client lifetime unless
+ * fresh is set. Errors: network ones, PST_ERR_UNTRUSTED (a bad signature, too few witnesses, a stale view,
+ * or a history that does not continue: evidence kept).
+ */
+pst_status pst__log_checkpoint(pst_client *c, int fresh, uint64_t *size, unsigned char root[PROTO_MERKLE_HASH_BYTES])
+{
+	json_t *ans = NULL, *state = NULL, *proof_ans = NULL;
+	struct proto_note_key keys[17];
+	int verified[17] = {0};
+	uint64_t ts[17] = {0};
+	struct proto_checkpoint cp;
+	const char *note, *key_text;
+	size_t nkeys = 1, body_len = 0, i;
+	pst_status st;
+
+	if (c->log_size_known && !fresh) {
+		*size = c->log_size;
+		memcpy(root, c->log_root, PROTO_MERKLE_HASH_BYTES);
+		return PST_OK;
+	}
+	memset(keys, 0, sizeof(keys));
+	if ((st = pst__request(c, "GET", "/v1/log/checkpoint", NULL, &ans)) != PST_OK)
+		goto out;
+	state = state_load(c);
+	note = json_string_value(json_object_get(ans, "checkpoint"));
+	/* the log's key: pinned the first time, never taken from the server again */
+	key_text = json_string_value(json_object_get(state, "log_key"));
+	if (key_text == NULL) {
+		key_text = json_string_value(json_object_get(ans, "log_key"));
+		if (key_text)
+			json_object_set_new(state, "log_key", json_string(key_text));
+	}
+	if (note == NULL || key_text == NULL || proto_note_verifier_parse(key_text, &keys[0]) != PROTO_E_OK) {
+		st = pst__fail(c, PST_ERR_PROTOCOL, "the server gave no transparency-log checkpoint");
+		goto out;
+	}
+	for (i = 0; i < c->n_witnesses && nkeys < 17; i++)
+		keys[nkeys++] = c->witnesses[i];
+	if (proto_note_open(note, strlen(note), keys, nkeys, &body_len, verified, ts) != PROTO_E_OK || !verified[0] ||
+	    proto_checkpoint_parse(note, body_len, &cp) != PROTO_E_OK || strcmp(cp.origin, keys[0].name) != 0) {
+		st = pst__fail(c, PST_ERR_UNTRUSTED, "the server's transparency-log checkpoint is not signed by the log key this device pinned");
+		goto out;
+	}
+	if (c->witnesses_required > 0) {
+		size_t good = 0;
+		for (i = 1; i < nkeys; i++)
+			good += verified[i] && (c->log_max_age_s <= 0 || (int64_t)ts[i] >= now_ms() / 1000 - c->log_max_age_s);
+		if (good < (size_t)c->witnesses_required) {
+			st = pst__fail(c, PST_ERR_UNTRUSTED,
+				       "the server's transparency-log checkpoint carries %zu recent cosignatures of your witnesses, %d required: "
+				       "it may be showing you a history others do not see",
+				       good, c->witnesses_required);
+			goto out;
+		}
+	}
+	{
+		/* consistency with what this home accepted before */
+		uint64_t old = (uint64_t)json_integer_value(json_object_get(state, "size"));
+		unsigned char old_root[PROTO_MERKLE_HASH_BYTES], proof[PROTO_MERKLE_PROOF_MAX][PROTO_MERKLE_HASH_BYTES];
+		int have_old = unb64(json_object_get(state, "root"), old_root, sizeof(old_root));
+		size_t n = 0;
+		json_t *x;
+		char q[96];
+		if (have_old && cp.size < old) {
+			char *ev = keep_evidence(c, state, note, NULL);
+			st = pst__fail(c, PST_ERR_UNTRUSTED,
+				       "the server's transparency log is shorter (%llu entries) than when this device last looked (%llu): it was "
+				       "cut or rewritten (evidence: %s)",
+				       (unsigned long long)cp.size, (unsigned long long)old, ev ? ev : "not saved");
+			free(ev);
+			goto out;
+		}
+		if (have_old && old > 0 && cp.size >= old) {
+			snprintf(q, sizeof(q), "/v1/log/proof/consistency?first=%llu&second=%llu", (unsigned long long)old, (unsigned long long)cp.size);
+			if ((st = pst__request(c, "GET", q, NULL, &proof_ans)) != PST_OK) {
+				if (st == PST_ERR_HTTP || st == PST_ERR_NOT_FOUND) { /* the server cannot back its own checkpoint */
+					char why[sizeof(c->errmsg)], *ev = keep_evidence(c, state, note, NULL);
+					snprintf(why, sizeof(why), "%s", c->errmsg);
+					st = pst__fail(c, PST_ERR_UNTRUSTED,
+						       "the server's transparency log does not continue the history this device saw before: it was "
+						       "rewritten, or it shows different people different histories (it cannot prove %llu entries "
+						       "continue %llu: %.80s; evidence: %s)",
+						       (unsigned long long)cp.size, (unsigned long long)old, why, ev ? ev : "not saved");
+					free(ev);
+				}
+				goto out;
+			}
+			json_array_foreach(json_object_get(proof_ans, "proof"), i, x) if (n < PROTO_MERKLE_PROOF_MAX && unb64(x, proof[n], PROTO_MERKLE_HASH_BYTES)) n++;
+			if (json_array_size(json_object_get(proof_ans, "proof")) != n ||
+			    proto_merkle_verify_consistency(old, cp.size, old_root, cp.root, (const unsigned char(*)[PROTO_MERKLE_HASH_BYTES])proof, n) != PROTO_E_OK) {
+				char *ev = keep_evidence(c, state, note, json_object_get(proof_ans, "proof"));
+				st = pst__fail(c, PST_ERR_UNTRUSTED,
+					       "the server's transparency log does not continue the history this device saw before: it was rewritten, "
+					       "or it shows different people different histories (evidence: %s)",
+					       ev ? ev : "not saved");
+				free(ev);
+				goto out;
+			}
+		}
+		if (!json_object_get(state, "joined_at_size")) /* monitoring starts where this device joined the log */
+			json_object_set_new(state, "joined_at_size", json_integer((json_int_t)cp.size));
+		json_object_set_new(state, "size", json_integer((json_int_t)cp.size));
+		json_object_set_new(state, "root", b64j(cp.root, sizeof(cp.root)));
+		json_object_set_new(state, "checkpoint", json_string(note));
+		if ((st = state_save(c, state)) != PST_OK)
+			goto out;
+	}
+	c->log_size_known = 1;
+	c->log_size = cp.size;
+	memcpy(c->log_root, cp.root, sizeof(cp.root));
+	*size = cp.size;
+	memcpy(root, cp.root, PROTO_MERKLE_HASH_BYTES);
+out:
+	json_decref(ans);
+	json_decref(proof_ans);
+	json_decref(state);
+	return st;
+}
+
+/* Check one inclusion answer for entry against (size, root). 1 when it proves it. */
+static int proves(json_t *ans, const unsigned char entry[PROTO_MERKLE_HASH_BYTES], uint64_t size, const unsigned char root[PROTO_MERKLE_HASH_BYTES])
+{
+	unsigned char leaf[PROTO_LOG_LEAF_MAX + 3], lh[PROTO_MERKLE_HASH_BYTES], proof[PROTO_MERKLE_PROOF_MAX][PROTO_MERKLE_HASH_BYTES];
+	const char *lt = json_string_value(json_object_get(ans, "leaf"));
+	size_t len = 0, n = 0, i;
+	json_t *x;
+	if (lt == NULL || b64url_decode(lt, strlen(lt), leaf, sizeof(leaf), &len) != 0 || len < 10 + PROTO_MERKLE_HASH_BYTES || len > PROTO_LOG_LEAF_MAX ||
+	    leaf[0] != 1 || sodium_memcmp(leaf + len - PROTO_MERKLE_HASH_BYTES, entry, PROTO_MERKLE_HASH_BYTES) != 0)
+		return 0;
+	json_array_foreach(json_object_get(ans, "proof"), i, x) if (n < PROTO_MERKLE_PROOF_MAX && unb64(x, proof[n], PROTO_MERKLE_HASH_BYTES)) n++;
+	if (n != json_array_size(json_object_get(ans, "proof")) || proto_merkle_leaf_hash(leaf, len, lh) != PROTO_E_OK)
+		return 0;
+	return proto_merkle_verify_inclusion((uint64_t)json_integer_value(json_object_get(ans, "index")), size, lh,
+					     (const unsigned char(*)[PROTO_MERKLE_HASH_BYTES])proof, n, root) == PROTO_E_OK;
+}
+
+/*
+ * Is entry (the last 32 bytes of a leaf: a statement's hash, or an access line's commitment) in the log?
+ * A verified inclusion proof against the accepted checkpoint says yes; the answer is remembered (an append-
+ * only log never loses it). An entry made a moment ago may wait for the next checkpoint: one more try a
+ * second later. Returns PST_OK (proven), PST_ERR_NOT_FOUND (not in the log), or a network/trust error.
+ */
+pst_status pst__log_prove(pst_client *c, const unsigned char entry[PROTO_MERKLE_HASH_BYTES])
+{
+	unsigned char root[PROTO_MERKLE_HASH_BYTES];
+	char et[64], q[160];
+	uint64_t size = 0;
+	json_t *state = NULL, *proven, *ans = NULL;
+	int attempt;
+	pst_status st = PST_ERR_NOT_FOUND;
+
+	b64url_encode(entry, PROTO_MERKLE_HASH_BYTES, et, sizeof(et));
+	if (c->proven && json_object_get(c->proven, et))
+		return PST_OK;
+	for (attempt = 0; attempt < 2 && st == PST_ERR_NOT_FOUND; attempt++) {
+		pst_status rc;
+		if (attempt)
+			usleep(1100 * 1000);
+		if ((rc = pst__log_checkpoint(c, attempt > 0, &size, root)) != PST_OK)
+			return rc;
+		snprintf(q, sizeof(q), "/v1/log/proof/inclusion?size=%llu&entry=%s", (unsigned long long)size, et);
+		json_decref(ans);
+		ans = NULL;
+		rc = pst__request(c, "GET", q, NULL, &ans);
+		if (rc == PST_OK)
+			st = proves(ans, entry, size, root) ? PST_OK : PST_ERR_UNTRUSTED;
+		else if (rc != PST_ERR_NOT_FOUND)
+			st = rc;
+	}
+	json_decref(ans);
+	if (st == PST_ERR_UNTRUSTED)
+		return pst__fail(c, st, "the server's proof that an entry is in its transparency log does not verify");
+	if (st != PST_OK)
+		return st;
+	if (c->proven == NULL)
+		c->proven = json_object();
+	json_object_set_new(c->proven, et, json_true());
+	state = state_load(c);
+	proven = json_object_get(state, "proven");
+	if (!json_is_object(proven))
+		json_object_set_new(state, "proven", proven = json_object());
+	json_object_set_new(proven, et, json_true());
+	st = state_save(c, state);
+	json_decref(state);
+	return st;
+}
+
+pst_status pst__log_prove_statement(pst_client *c, const unsigned char *stmt, size_t len)
+{
+	unsigned char h[PROTO_MERKLE_HASH_BYTES];
+	crypto_generichash(h, sizeof(h), stmt, len, NULL, 0);
+	return pst__log_prove(c, h);
+}
+
+/* ---- access-log lines ---- */
+
+/* The person's key for the commitments of their access-log lines (NULL text: none yet). */
+static pst_status my_log_key(pst_client *c, unsigned char key[PROTO_MERKLE_HASH_BYTES], int *have)
+{
+	json_t *ans = NULL;
+	pst_status st = pst__request(c, "GET", "/v1/me/log-key", NULL, &ans);
+	*have = st == PST_OK && unb64(json_object_get(ans, "log_key"), key, PROTO_MERKLE_HASH_BYTES);
+	json_decref(ans);
+	return st;
+}
+
+pst_status pst__log_mark_access(pst_client *c, json_t *entries)
+{
+	unsigned char key[PROTO_MERKLE_HASH_BYTES], entry[PROTO_MERKLE_HASH_BYTES];
+	json_t *e;
+	size_t i;
+	int have = 0;
+	pst_status st;
+
+	if (json_array_size(entries) == 0)
+		return PST_OK;
+	if ((st = my_log_key(c, key, &have)) != PST_OK)
+		return st;
+	json_array_foreach(entries, i, e) {
+		char canon[512];
+		int64_t at = 0;
+		int n;
+		const char *g = json_string_value(json_object_get(e, "grant_id")), *t = json_string_value(json_object_get(e, "thread_id"));
+		const char *m = json_string_value(json_object_get(e, "message_id")), *a = json_string_value(json_object_get(e, "action"));
+		int proven = 0;
+		/* docs/transparency.md §2: the same canonical bytes as the server's, keyed by the person's log key */
+		if (have && a && timefmt_parse_rfc3339(json_string_value(json_object_get(e, "at")), &at) == 0) {
+			n = snprintf(canon, sizeof(canon), "postern-access-v1\n%lld\n%s\n%s\n%s\n%s\n%lld\n", (long long)at, g ? g : "-", a, t ? t : "-",
+				     m ? m : "-", (long long)json_integer_value(json_object_get(e, "count")));
+			if (n > 0 && (size_t)n < sizeof(canon)) {
+				crypto_generichash(entry, sizeof(entry), (const unsigned char *)canon, (size_t)n, key, sizeof(key));
+				st = pst__log_prove(c, entry);
+				if (st == PST_OK)
+					proven = 1;
+				else if (st != PST_ERR_NOT_FOUND)
+					break;
+				st = PST_OK;
+			}
+		}
+		json_object_set_new(e, "proven", json_boolean(proven));
+	}
+	sodium_memzero(key, sizeof(key));
+	return st;
+}
+
+/* ---- monitoring the person's own account ---- */
+
+/*
+ * Every statement hash this person's own identity stands behind: from the server's listing, only those that
+ * verify with the identity key this device holds (its IDENTITY statement itself, and what that key signed:
+ * device certificates and removals, app authorisations and revocations). A statement the server lists, and
+ * logs, under the account but that this key did not sign is what the monitor reports. Plus those remembered
+ * from earlier scans.
+ */
+static pst_status known_mine(pst_client *c, json_t *state, json_t **known_out)
+{
+	json_t *devs = NULL, *apps = NULL, *x, *known = json_object_get(state, "mine");
+	struct proto_statement *st = malloc(sizeof(*st));
+	size_t i;
+	pst_status rc;
+	if (!json_is_object(known))
+		json_object_set_new(state, "mine", known = json_object());
+	if (st == NULL)
+		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
+	if ((rc = pst__request(c, "GET", "/v1/devices", NULL, &devs)) != PST_OK)
+		goto out;
+	if (pst__request(c, "GET", "/v1/me/app-devices", NULL, &apps) != PST_OK)
+		apps = NULL;
+	{
+		/* the listing's statements, hashed into known */
+		json_t *lists[4] = {NULL, NULL, NULL, NULL};
+		size_t li;
+		lists[0] = json_pack("[O?]", json_object_get(json_object_get(devs, "identity"), "statement"));
+		lists[1] = json_array();
+		json_array_foreach(json_object_get(devs, "devices"), i, x) json_array_append(lists[1], json_object_get(x, "cert"));
+		lists[2] = json_incref(json_object_get(devs, "revocations"));
+		lists[3] = json_array();
+		json_array_foreach(json_object_get(apps, "devices"), i, x) {
+			json_array_append(lists[3], json_object_get(x, "authorisation"));
+			json_array_append(lists[3], json_object_get(x, "revocation"));
+		}
+		for (li = 0; li < 4; li++) {
+			json_array_foreach(lists[li], i, x) {
+				size_t n = 0;
+				unsigned char *b = pst__b64_decode(json_string_value(x), PROTO_STATEMENT_MAX, &n);
+				if (b && st && c->have_identity && proto_statement_verify(b, n, 0, c->identity.pk, st) == PROTO_E_OK &&
+				    (st->type != PROTO_ST_IDENTITY || sodium_memcmp(st->key, c->identity.pk, PROTO_ID_KEY_BYTES) == 0)) {
+					unsigned char h[PROTO_MERKLE_HASH_BYTES];
+					char ht[64];
+					crypto_generichash(h, sizeof(h), b, n, NULL, 0);
+					b64url_encode(h, sizeof(h), ht, sizeof(ht));
+					json_object_set_new(known, ht, json_true());
+				}
+				free(b);
+			}
+			json_decref(lists[li]);
+		}
+	}
+	*known_out = known;
+out:
+	free(st);
+	json_decref(devs);
+	json_decref(apps);
+	return rc;
+}
+
+static const char *leaf_words(unsigned stmt_type)
+{
+	switch (stmt_type) {
+	case PROTO_ST_IDENTITY: return "an identity key";
+	case PROTO_ST_DEVICE_CERT: return "a device approval";
+	case PROTO_ST_DEVICE_REVOKE: return "a device removal";
+	case PROTO_ST_APP_AUTH: return "an app authorisation";
+	case PROTO_ST_APP_REVOKE: return "an app revocation";
+	default: return "a statement";
+	}
+}
+
+pst_status pst_log_verify(pst_client *c, char **report_out)
+{
+	unsigned char root[PROTO_MERKLE_HASH_BYTES], label[PROTO_MERKLE_HASH_BYTES], got[PROTO_MERKLE_HASH_BYTES];
+	struct proto_merkle_frontier *f = NULL;
+	json_t *state = NULL, *known = NULL, *alarms = json_array(), *report = NULL, *ans = NULL, *x;
+	uint64_t size = 0, from = 0, joined = 0, pos, mine = 0, scanned = 0;
+	size_t i;
+	pst_status st;
+
+	if (report_out)
+		*report_out = NULL;
+	if (c == NULL)
+		return PST_ERR_INVALID;
+	if (!c->token[0])
+		return pst__fail(c, PST_ERR_AUTH, "not logged in (run: postern login USER)");
+	if ((st = pst__log_checkpoint(c, 1, &size, root)) != PST_OK)
+		goto out;
+	state = state_load(c);
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* the compact range verified so far: scanning continues from it */
+	proto_merkle_frontier_init(f);
+	{
+		json_t *fr = json_object_get(state, "frontier");
+		f->size = (uint64_t)json_integer_value(json_object_get(fr, "size"));
+		json_array_foreach(json_object_get(fr, "hashes"), i, x) if (i < 64 && unb64(x, f->hash[i], PROTO_MERKLE_HASH_BYTES)) f->n = i + 1;
+		if (f->size > size)
+			proto_merkle_frontier_init(f);
+	}
+	from = f->size;
+	joined = (uint64_t)json_integer_value(json_object_get(state, "joined_at_size"));
+	if ((st = known_mine(c, state, &known)) != PST_OK)
+		goto out;
+	pst__log_label(c->user_id, label);
+	for (pos = from; pos < size;) {
+		char q[96];
+		snprintf(q, sizeof(q), "/v1/log/leaves?start=%llu&end=%llu", (unsigned long long)pos,
+			 (unsigned long long)(size - pos > LEAVES_PAGE ? pos + LEAVES_PAGE : size));
+		json_decref(ans);
+		ans = NULL;
+		if ((st = pst__request(c, "GET", q, NULL, &ans)) != PST_OK) {
+			if (st == PST_ERR_HTTP || st == PST_ERR_NOT_FOUND)
+				st = pst__fail(c, PST_ERR_UNTRUSTED,
+					       "the server's transparency log cannot hand out every entry its checkpoint counts (from entry %llu "
+					       "on): entries were removed or rewritten",
+					       (unsigned long long)pos);
+			goto out;
+		}
+		if (json_array_size(json_object_get(ans, "leaves")) == 0) {
+			st = pst__fail(c, PST_ERR_UNTRUSTED, "the server's transparency log has no entry %llu, which its checkpoint counts",
+				       (unsigned long long)pos);
+			goto out;
+		}
+		json_array_foreach(json_object_get(ans, "leaves"), i, x) {
+			unsigned char leaf[PROTO_LOG_LEAF_MAX + 3], lh[PROTO_MERKLE_HASH_BYTES];
+			size_t len = 0;
+			const char *lt = json_string_value(x);
+			if (pos >= size)
+				break;
+			if (lt == NULL || b64url_decode(lt, strlen(lt), leaf, sizeof(leaf), &len) != 0 || len > PROTO_LOG_LEAF_MAX ||
+			    proto_merkle_leaf_hash(leaf, len, lh) != PROTO_E_OK || proto_merkle_frontier_append(f, lh) != PROTO_E_OK) {
+				st = pst__fail(c, PST_ERR_UNTRUSTED, "entry %llu of the server's transparency log is malformed", (unsigned long long)pos);
+				goto out;
+			}
+			/* an identity, device or app statement under this account's label, after this device joined */
+			if (len == 10 + 32 + 1 + 32 && (leaf[1] == LEAF_KEY) && sodium_memcmp(leaf + 10, label, sizeof(label)) == 0) {
+				char ht[64];
+				unsigned type = leaf[42];
+				mine++;
+				b64url_encode(leaf + 43, 32, ht, sizeof(ht));
+				if (type != PROTO_ST_APP_CONSENT && pos >= joined && !json_object_get(known, ht)) {
+					char when[TIMEFMT_RFC3339_LEN] = "";
+					int64_t at = 0;
+					int k;
+					for (k = 0; k < 8; k++)
+						at = at << 8 | leaf[2 + k];
+					timefmt_rfc3339(at, when, sizeof(when));
+					json_array_append_new(alarms, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)pos, "at", when, "what", leaf_words(type)));
+				}
+				json_object_set_new(known, ht, json_true()); /* reported once */
+			}
+			pos++;
+			scanned++;
+		}
+	}
+	/* the scanned leaves are exactly the ones the checkpoint commits to */
+	if (proto_merkle_frontier_root(f, got) != PROTO_E_OK || sodium_memcmp(got, root, sizeof(got)) != 0) {
+		st = pst__fail(c, PST_ERR_UNTRUSTED,
+			       "the entries the server's transparency log hands out do not hash to its signed checkpoint: it hides or rewrites entries");
+		goto out;
+	}
+	{
+		json_t *hashes = json_array();
+		for (i = 0; i < f->n; i++)
+			json_array_append_new(hashes, b64j(f->hash[i], PROTO_MERKLE_HASH_BYTES));
+		json_object_set_new(state, "frontier", json_pack("{s:I,s:o}", "size", (json_int_t)f->size, "hashes", hashes));
+	}
+	json_object_set_new(state, "monitored_at", json_integer(now_ms()));
+	if ((st = state_save(c, state)) != PST_OK)
+		goto out;
+	report = json_pack("{s:I,s:I,s:I,s:I,s:O}", "from_size", (json_int_t)from, "size", (json_int_t)size, "scanned", (json_int_t)scanned,
+			   "yours", (json_int_t)mine, "alarms", alarms);
+	if (json_array_size(alarms)) {
+		snprintf(c->notice, sizeof(c->notice),
+			 "the transparency log holds %zu change%s to your account that none of your devices made (%s at %s): someone with "
+			 "the server's help may be adding a device or changing your identity; run `postern log verify`",
+			 json_array_size(alarms), json_array_size(alarms) == 1 ? "" : "s",
+			 json_string_value(json_object_get(json_array_get(alarms, 0), "what")),
+			 json_string_value(json_object_get(json_array_get(alarms, 0), "at")));
+	}
+	if (report_out && (*report_out = json_dumps(report, JSON_COMPACT)) == NULL)
+		st = pst__fail(c, PST_ERR_NOMEM, "out of memory");
+out:
+	free(f);
+	json_decref(ans);
+	json_decref(alarms);
+	json_decref(report);
+	json_decref(state);
+	return st;
+}
+
+pst_status pst__log_monitor_now_and_then(pst_client *c)
+{
+	json_t *state = state_load(c);
+	int64_t last = json_integer_value(json_object_get(state, "monitored_at"));
+	pst_status st = PST_OK;
+	json_decref(state);
+	if (now_ms() - last >= MONITOR_EVERY_MS)
+		st = pst_log_verify(c, NULL);
+	return st;
+}

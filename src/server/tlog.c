@@ -1,0 +1,401 @@
+/*
+ * tlog.c — the server's transparency log (see tlog.h, docs/transparency.md). Leaves are appended through the
+ * store's primitives in the caller's transaction, so a change and its log entry commit together or not at
+ * all; every complete subtree's hash is stored as it completes, so roots and proofs take O(log n) reads.
+ * The proof maths and the note format are the pure src/proto/ code that clients verify with. This file owns
+ * the log's signing key and the one-a-second checkpoint cache; it knows nothing of HTTP.
+ */
+#include "tlog.h"
+
+#include "log.h"
+#include "proto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "banned.h" /* last: bans footguns in this file only */
+
+#define LEAF_VERSION 1
+#define LABEL_PREFIX "postern-log-user:"
+#define MAX_WITNESSES 16
+
+static struct {
+	int ready;
+	struct proto_note_key key;
+	char verifier[PROTO_NOTE_NAME_MAX + 128];
+	struct proto_note_key witnesses[MAX_WITNESSES];
+	size_t n_witnesses;
+	pthread_mutex_t lock;
+	char *note;        /* the last checkpoint signed (malloc'd), without cosignatures */
+	int64_t note_size;
+	int64_t note_at;   /* when it was signed, ms */
+} signer = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* ---- start-up ---- */
+
+static enum pst_err load_witnesses(const char *path)
+{
+	char line[512];
+	FILE *f;
+	if (path == NULL || path[0] == '\0')
+		return PST_E_OK;
+	if ((f = fopen(path, "r")) == NULL) {
+		log_error("cannot read the witness keys in %s: %s", path, strerror(errno));
+		return PST_E_INTERNAL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (signer.n_witnesses == MAX_WITNESSES || proto_note_verifier_parse(line, &signer.witnesses[signer.n_witnesses]) != PROTO_E_OK) {
+			log_error("%s: not a witness verifier key (or more than %d): %s", path, MAX_WITNESSES, line);
+			fclose(f);
+			return PST_E_INTERNAL;
+		}
+		signer.witnesses[signer.n_witnesses++].is_cosigner = 1;
+	}
+	fclose(f);
+	return PST_E_OK;
+}
+
+enum pst_err tlog_init(const char *path, const char *origin, const char *witnesses_path)
+{
+	char text[512], name[PROTO_NOTE_NAME_MAX + 1];
+	FILE *f;
+	int fd;
+
+	if ((f = fopen(path, "r")) != NULL) {
+		int ok = fgets(text, sizeof(text), f) != NULL;
+		fclose(f);
+		text[strcspn(text, "\r\n")] = '\0';
+		if (!ok || proto_note_signer_parse(text, &signer.key) != PROTO_E_OK) {
+			log_error("%s is not a log signing key", path);
+			return PST_E_INTERNAL;
+		}
+	} else {
+		unsigned char r[4];
+		if (origin == NULL || origin[0] == '\0') {
+			randombytes_buf(r, sizeof(r));
+			snprintf(name, sizeof(name), "postern-%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+			origin = name;
+		}
+		if (proto_note_key_new(origin, 0, &signer.key) != PROTO_E_OK ||
+		    proto_note_signer_format(&signer.key, text, sizeof(text)) != PROTO_E_OK) {
+			log_error("cannot make a log key named %s", origin);
+			return PST_E_INTERNAL;
+		}
+		/* the key is written once, 0600, and never changes: clients pin it */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+			log_error("cannot write the log key %s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return PST_E_INTERNAL;
+		}
+		close(fd);
+	}
+	sodium_memzero(text, sizeof(text));
+	if (proto_note_verifier_format(&signer.key, signer.verifier, sizeof(signer.verifier)) != PROTO_E_OK)
+		return PST_E_INTERNAL;
+	if (load_witnesses(witnesses_path) != PST_E_OK)
+		return PST_E_INTERNAL;
+	signer.ready = 1;
+	return PST_E_OK;
+}
+
+const char *tlog_verifier(void)
+{
+	return signer.verifier;
+}
+
+/* ---- leaves ---- */
+
+void tlog_label(const char *user_public_id, unsigned char out[TLOG_HASH_BYTES])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, TLOG_HASH_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)LABEL_PREFIX, sizeof(LABEL_PREFIX) - 1);
+	crypto_generichash_update(&st, (const unsigned char *)user_public_id, strlen(user_public_id));
+	crypto_generichash_final(&st, out, TLOG_HASH_BYTES);
+}
+
+/* Subtree hashes for the proof maths: an aligned power-of-two range is one stored node. */
+struct subtrees {
+	const struct store_ops *ops;
+	struct store_conn *db;
+};
+
+static int subtree(void *arg, uint64_t start, uint64_t end, unsigned char out[PROTO_MERKLE_HASH_BYTES])
+{
+	struct subtrees *s = arg;
+	int level = 0;
+	while (((uint64_t)1 << level) < end - start)
+		level++;
+	return s->ops->tlog_node_get(s->db, level, (int64_t)(start >> level), out) == PST_E_OK ? 0 : -1;
+}
+
+/*
+ * Append one leaf at the log's size, with the hashes of the subtrees it completes: leaf n closes the
+ * subtree of level l ending at n for every l with 2^l dividing n + 1. A leaf whose entry is already in the
+ * log is not appended again.
+ */
+static enum pst_err append(const struct store_ops *ops, struct store_conn *db, const unsigned char *leaf, size_t len,
+			   const unsigned char entry[TLOG_HASH_BYTES], int64_t at)
+{
+	unsigned char h[PROTO_MERKLE_HASH_BYTES], left[PROTO_MERKLE_HASH_BYTES];
+	int64_t n = 0, found = 0;
+	int level;
+	enum pst_err rc;
+
+	if ((rc = ops->tlog_size(db, &n)) != PST_E_OK)
+		return rc;
+	rc = ops->tlog_find(db, entry, n, &found);
+	if (rc == PST_E_OK)
+		return PST_E_OK; /* logged before: the log holds each entry once */
+	if (rc != PST_E_NOT_FOUND)
+		return rc;
+	if (proto_merkle_leaf_hash(leaf, len, h) != PROTO_E_OK)
+		return PST_E_INTERNAL;
+	if ((rc = ops->tlog_leaf_put(db, n, leaf, len, entry, at)) != PST_E_OK || (rc = ops->tlog_node_put(db, 0, n, h)) != PST_E_OK)
+		return rc;
+	for (level = 1; level < 63 && ((uint64_t)(n + 1) & (((uint64_t)1 << level) - 1)) == 0; level++) {
+		int64_t idx = ((n + 1) >> level) - 1; /* the new node; its children are 2idx and 2idx+1 one level down */
+		if ((rc = ops->tlog_node_get(db, level - 1, 2 * idx, left)) != PST_E_OK)
+			return rc;
+		{
+			unsigned char up[PROTO_MERKLE_HASH_BYTES];
+			proto_merkle_node_hash(left, h, up);
+			memcpy(h, up, sizeof(h));
+		}
+		if ((rc = ops->tlog_node_put(db, level, idx, h)) != PST_E_OK)
+			return rc;
+	}
+	return PST_E_OK;
+}
+
+/* The fixed part of a leaf: version, type, time. */
+static size_t leaf_head(unsigned char *leaf, unsigned type, int64_t at)
+{
+	int i;
+	leaf[0] = LEAF_VERSION;
+	leaf[1] = (unsigned char)type;
+	for (i = 0; i < 8; i++)
+		leaf[2 + i] = (unsigned char)((uint64_t)at >> (56 - 8 * i));
+	return 10;
+}
+
+enum pst_err tlog_append_statement(const struct store_ops *ops, struct store_conn *db, const char *user_public_id,
+				   const unsigned char *stmt, size_t len, int64_t at)
+{
+	unsigned char leaf[TLOG_LEAF_MAX], entry[TLOG_HASH_BYTES];
+	size_t n;
+	if (stmt == NULL || len < 3)
+		return PST_E_INTERNAL;
+	/* 01 01 at | label | statement type | BLAKE2b-256(statement) */
+	n = leaf_head(leaf, TLOG_KEY, at);
+	tlog_label(user_public_id, leaf + n);
+	n += TLOG_HASH_BYTES;
+	leaf[n++] = stmt[2];
+	crypto_generichash(entry, sizeof(entry), stmt, len, NULL, 0);
+	memcpy(leaf + n, entry, sizeof(entry));
+	n += sizeof(entry);
+	return append(ops, db, leaf, n, entry, at);
+}
+
+size_t tlog_access_canonical(const struct store_access_entry *e, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "postern-access-v1\n%lld\n%s\n%s\n%s\n%s\n%lld\n", (long long)e->at, e->grant_public_id[0] ? e->grant_public_id : "-",
+			 e->action, e->thread_public_id[0] ? e->thread_public_id : "-", e->message_public_id[0] ? e->message_public_id : "-",
+			 (long long)e->count);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *db, const struct store_access_entry *e)
+{
+	unsigned char leaf[TLOG_LEAF_MAX], entry[TLOG_HASH_BYTES], key[TLOG_HASH_BYTES], fresh[TLOG_HASH_BYTES];
+	char canon[512];
+	size_t n, clen;
+	enum pst_err rc;
+
+	randombytes_buf(fresh, sizeof(fresh));
+	rc = ops->user_log_key(db, e->user_id, fresh, key);
+	sodium_memzero(fresh, sizeof(fresh));
+	if (rc != PST_E_OK)
+		return rc;
+	if ((clen = tlog_access_canonical(e, canon, sizeof(canon))) == 0)
+		return PST_E_INTERNAL;
+	/* 01 02 at | BLAKE2b-256(key = the person's log key, canonical line): opaque to everyone else */
+	crypto_generichash(entry, sizeof(entry), (const unsigned char *)canon, clen, key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	n = leaf_head(leaf, TLOG_ACCESS, e->at);
+	memcpy(leaf + n, entry, sizeof(entry));
+	n += sizeof(entry);
+	return append(ops, db, leaf, n, entry, e->at);
+}
+
+enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const char *user_public_id, int event,
+			       const char *canonical, size_t len, int64_t at)
+{
+	unsigned char leaf[TLOG_LEAF_MAX], entry[TLOG_HASH_BYTES];
+	size_t n = leaf_head(leaf, TLOG_GRANT, at);
+	/* 01 03 at | label | event | BLAKE2b-256(canonical grant) */
+	tlog_label(user_public_id, leaf + n);
+	n += TLOG_HASH_BYTES;
+	leaf[n++] = (unsigned char)event;
+	crypto_generichash(entry, sizeof(entry), (const unsigned char *)canonical, len, NULL, 0);
+	memcpy(leaf + n, entry, sizeof(entry));
+	n += sizeof(entry);
+	return append(ops, db, leaf, n, entry, at);
+}
+
+/* ---- roots, proofs, checkpoints ---- */
+
+enum pst_err tlog_root(const struct store_ops *ops, struct store_conn *db, int64_t size, unsigned char out[TLOG_HASH_BYTES])
+{
+	struct subtrees s = {ops, db};
+	return size >= 0 && proto_merkle_root((uint64_t)size, subtree, &s, out) == PROTO_E_OK ? PST_E_OK : PST_E_STORAGE;
+}
+
+enum pst_err tlog_inclusion(const struct store_ops *ops, struct store_conn *db, int64_t index, int64_t size,
+			    unsigned char proof[][TLOG_HASH_BYTES], size_t *n)
+{
+	struct subtrees s = {ops, db};
+	if (index < 0 || size <= index)
+		return PST_E_INVALID_FIELD;
+	return proto_merkle_inclusion_proof((uint64_t)index, (uint64_t)size, subtree, &s, proof, n) == PROTO_E_OK ? PST_E_OK : PST_E_STORAGE;
+}
+
+enum pst_err tlog_consistency(const struct store_ops *ops, struct store_conn *db, int64_t first, int64_t second,
+			      unsigned char proof[][TLOG_HASH_BYTES], size_t *n)
+{
+	struct subtrees s = {ops, db};
+	if (first < 0 || second < first)
+		return PST_E_INVALID_FIELD;
+	return proto_merkle_consistency_proof((uint64_t)first, (uint64_t)second, subtree, &s, proof, n) == PROTO_E_OK ? PST_E_OK
+														       : PST_E_STORAGE;
+}
+
+/* The checkpoint body of the tree of size (origin, size, root). */
+static enum pst_err body_at(const struct store_ops *ops, struct store_conn *db, int64_t size, char *out, size_t cap)
+{
+	struct proto_checkpoint cp;
+	enum pst_err rc;
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cp.origin, sizeof(cp.origin), "%s", signer.key.name);
+	cp.size = (uint64_t)size;
+	if ((rc = tlog_root(ops, db, size, cp.root)) != PST_E_OK)
+		return rc;
+	return proto_checkpoint_format(&cp, out, cap) == PROTO_E_OK ? PST_E_OK : PST_E_INTERNAL;
+}
+
+struct cosig_walk {
+	char *buf;
+	size_t len, cap;
+};
+
+static int cosig_row(void *arg, const struct store_statement *row)
+{
+	struct cosig_walk *w = arg;
+	if (row->bytes && w->len + row->len + 1 < w->cap) {
+		memcpy(w->buf + w->len, row->bytes, row->len);
+		w->len += row->len;
+		w->buf[w->len++] = '\n';
+		w->buf[w->len] = '\0';
+	}
+	return 0;
+}
+
+enum pst_err tlog_checkpoint(const struct store_ops *ops, struct store_conn *db, int64_t now_ms, char **note_out, int64_t *size_out)
+{
+	char body[1024], *note = NULL;
+	struct cosig_walk w = {NULL, 0, 0};
+	int64_t size = 0, at;
+	enum pst_err rc;
+
+	*note_out = NULL;
+	if (!signer.ready)
+		return PST_E_INTERNAL;
+	if ((rc = ops->tlog_size(db, &size)) != PST_E_OK)
+		return rc;
+	pthread_mutex_lock(&signer.lock);
+	/* at most one new checkpoint a second: the one of the last second stands in for a grown log */
+	if (signer.note == NULL || (size > signer.note_size && now_ms - signer.note_at >= 1000)) {
+		char *fresh = malloc(PROTO_NOTE_MAX);
+		if (fresh == NULL || (rc = body_at(ops, db, size, body, sizeof(body))) != PST_E_OK ||
+		    proto_note_sign(body, &signer.key, 0, fresh, PROTO_NOTE_MAX) != PROTO_E_OK) {
+			free(fresh);
+			pthread_mutex_unlock(&signer.lock);
+			return rc != PST_E_OK ? rc : PST_E_INTERNAL;
+		}
+		free(signer.note);
+		signer.note = fresh;
+		signer.note_size = size;
+		signer.note_at = now_ms;
+	}
+	note = strdup(signer.note);
+	size = signer.note_size;
+	at = signer.note_at;
+	pthread_mutex_unlock(&signer.lock);
+	(void)at;
+	if (note == NULL)
+		return PST_E_INTERNAL;
+	/* the witnesses' cosignatures of that size follow the log's own signature line */
+	w.cap = strlen(note) + 4096;
+	if ((w.buf = malloc(w.cap)) == NULL) {
+		free(note);
+		return PST_E_INTERNAL;
+	}
+	w.len = strlen(note);
+	memcpy(w.buf, note, w.len + 1);
+	free(note);
+	if ((rc = ops->tlog_cosig_list(db, size, cosig_row, &w)) != PST_E_OK) {
+		free(w.buf);
+		return rc;
+	}
+	*note_out = w.buf;
+	*size_out = size;
+	return PST_E_OK;
+}
+
+enum pst_err tlog_cosignature_add(const struct store_ops *ops, struct store_conn *db, int64_t size, const char *line, int64_t now_ms)
+{
+	char body[1024], *note = NULL;
+	int verified[MAX_WITNESSES] = {0};
+	uint64_t ts[MAX_WITNESSES] = {0};
+	size_t body_len = 0, i, blen;
+	int64_t have = 0;
+	enum pst_err rc;
+
+	if ((rc = ops->tlog_size(db, &have)) != PST_E_OK)
+		return rc;
+	if (size < 0 || size > have)
+		return PST_E_NOT_FOUND;
+	if ((rc = body_at(ops, db, size, body, sizeof(body))) != PST_E_OK)
+		return rc;
+	blen = strlen(body);
+	if (strlen(line) > 512 || strchr(line, '\n'))
+		return PST_E_INVALID_KEY;
+	if ((note = malloc(blen + 1 + strlen(line) + 2)) == NULL)
+		return PST_E_INTERNAL;
+	/* the note as a verifier sees it: body, blank line, this one signature line */
+	memcpy(note, body, blen);
+	note[blen] = '\n';
+	memcpy(note + blen + 1, line, strlen(line));
+	memcpy(note + blen + 1 + strlen(line), "\n", 2);
+	rc = proto_note_open(note, strlen(note), signer.witnesses, signer.n_witnesses, &body_len, verified, ts) == PROTO_E_OK ? PST_E_OK
+															: PST_E_INVALID_KEY;
+	free(note);
+	if (rc != PST_E_OK)
+		return rc;
+	for (i = 0; i < signer.n_witnesses; i++)
+		if (verified[i])
+			return ops->tlog_cosig_put(db, size, signer.witnesses[i].name, line, now_ms);
+	return PST_E_INVALID_KEY; /* a signature by no witness this server knows (proto_note_open refuses those too) */
+}

@@ -1,0 +1,84 @@
+/*
+ * tlog.h — the server's transparency log (docs/transparency.md): one append-only RFC 9162 Merkle log of
+ * every identity key, device certificate and revocation, app authorisation, revocation and consent, grant,
+ * and partner access-log line, appended in the transaction of the change it records; and checkpoints signed
+ * by the log's key in the C2SP signed-note format, co-signed by witnesses. Handlers call the tlog_append_*
+ * functions next to the store operation they log; h_log.c serves checkpoints and proofs.
+ */
+#ifndef POSTERN_TLOG_H
+#define POSTERN_TLOG_H
+
+#include "error.h"
+#include "store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TLOG_HASH_BYTES 32
+#define TLOG_LEAF_MAX 128
+#define TLOG_PROOF_MAX 64 /* hashes in a proof (PROTO_MERKLE_PROOF_MAX) */
+
+/* Leaf types (docs/transparency.md §2): byte 1 of a leaf, after the format version byte 0x01. */
+enum tlog_type { TLOG_KEY = 1, TLOG_ACCESS = 2, TLOG_GRANT = 3 };
+
+/*
+ * Start the log's signer: read the key from path (a C2SP signer key, "PRIVATE+KEY+<origin>+…"), or make one
+ * named origin (when path does not exist; origin NULL: "postern-" and 8 random hex digits) and write it there
+ * (mode 0600). witnesses_path (NULL or "": none) names a file of witness verifier keys, one per line, whose
+ * cosignatures the server accepts and serves. Call once at start-up, before serving. Returns PST_E_OK or
+ * PST_E_INTERNAL (the message is logged).
+ */
+enum pst_err tlog_init(const char *path, const char *origin, const char *witnesses_path);
+
+/* The log's verifier key text ("<origin>+<hex id>+<base64 key>"), for `posternd log-key` and the docs. */
+const char *tlog_verifier(void);
+
+/* An account's label in KEY and GRANT leaves: BLAKE2b-256("postern-log-user:" || user public id). */
+void tlog_label(const char *user_public_id, unsigned char out[TLOG_HASH_BYTES]);
+
+/*
+ * Append a KEY leaf for a signed statement of user_public_id (its type byte taken from the statement), once:
+ * the same statement bytes already in the log add nothing. Writer only, inside the change's transaction.
+ */
+enum pst_err tlog_append_statement(const struct store_ops *ops, struct store_conn *db, const char *user_public_id,
+				   const unsigned char *stmt, size_t len, int64_t at);
+
+/*
+ * Append an ACCESS leaf for an access-log line: its entry is BLAKE2b-256 keyed by the person's log key
+ * (made now when they have none) over the line's canonical bytes (tlog_access_canonical), so that only the
+ * person can tell which lines are theirs. Writer only.
+ */
+enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *db, const struct store_access_entry *e);
+
+/* The canonical bytes of an access-log line (docs/transparency.md §2) into out; returns the length, 0 when too long. */
+size_t tlog_access_canonical(const struct store_access_entry *e, char *out, size_t cap);
+
+/* Append a GRANT leaf: event 1 created, 2 revoked, over the grant's canonical bytes (docs/transparency.md §2). */
+enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const char *user_public_id, int event,
+			       const char *canonical, size_t len, int64_t at);
+
+/* MTH of the first size leaves into out. */
+enum pst_err tlog_root(const struct store_ops *ops, struct store_conn *db, int64_t size, unsigned char out[TLOG_HASH_BYTES]);
+
+/* Inclusion proof of leaf index in the tree of size (at most 64 hashes into proof, *n of them). */
+enum pst_err tlog_inclusion(const struct store_ops *ops, struct store_conn *db, int64_t index, int64_t size,
+			    unsigned char proof[][TLOG_HASH_BYTES], size_t *n);
+/* Consistency proof from first to second. */
+enum pst_err tlog_consistency(const struct store_ops *ops, struct store_conn *db, int64_t first, int64_t second,
+			      unsigned char proof[][TLOG_HASH_BYTES], size_t *n);
+
+/*
+ * The signed checkpoint of the log at its current size (size as read by db), as a C2SP note in a malloc'd
+ * string (*size_out: its tree size), with the cosignatures stored for that size. A new checkpoint is signed
+ * at most once a second: within that second the last one is served even when the log grew. Thread-safe.
+ */
+enum pst_err tlog_checkpoint(const struct store_ops *ops, struct store_conn *db, int64_t now_ms, char **note_out, int64_t *size_out);
+
+/*
+ * Check a witness's cosignature line for the checkpoint of size (rebuilt from the log) and, when it comes
+ * from a configured witness and verifies, store it. PST_E_NOT_FOUND: no checkpoint of that size;
+ * PST_E_INVALID_KEY: it does not verify with any configured witness's key. Writer only.
+ */
+enum pst_err tlog_cosignature_add(const struct store_ops *ops, struct store_conn *db, int64_t size, const char *line, int64_t now_ms);
+
+#endif

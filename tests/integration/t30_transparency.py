@@ -1,0 +1,255 @@
+"""The transparency log (issue 9, docs/transparency.md): checkpoints and proofs checked with an independent
+RFC 9162 implementation (tests/vectors/rfc9162.py, Python standard library) and an independent C2SP note
+verifier; the person's access-log lines proven; and the server as a liar — a rewritten access-log line, a
+deleted entry, a truncated log, an identity key published without an entry, a change to an account its
+devices did not make, a fork shown to one client, and a split view against two witnesses — each caught by
+the postern CLI with its words."""
+import base64
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import harness as H
+import mitm
+import t20_cli as C
+import t23_malicious as M
+from harness import check, eq
+
+sys.path.insert(0, os.path.join(H.ROOT, "tests", "vectors"))
+import rfc9162  # noqa: E402
+import gen_merkle_vectors as N  # noqa: E402  (an independent C2SP note signer/verifier, pure Python)
+
+REFUSED = 3
+WITNESS = os.path.join(os.path.dirname(H.BIN), "postern-witness")
+
+
+def unb64url(t):
+    return base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))
+
+
+def log_key_of(s):
+    """The log's signing key from the server's data directory: (name, seed)."""
+    with open(os.path.join(s.data_dir, "log.key")) as f:
+        _, _, name, _, blob = f.read().strip().split("+", 4)
+    raw = base64.b64decode(blob)
+    check(raw[0] == 1 and len(raw) == 33, "an Ed25519 signer key")
+    return name, raw[1:]
+
+
+def checkpoint(s):
+    cp = s.req("GET", "/v1/log/checkpoint").json
+    body, _, sigs = cp["checkpoint"].partition("\n\n")
+    origin, size, root = body.split("\n")[:3]
+    return cp, origin, int(size), base64.b64decode(root)
+
+
+def some_people(s, n=3):
+    ps = M.people(s, *[f"p{i}" for i in range(n)])
+    for a, b in zip(ps, ps[1:]):
+        a.run("send", b.name, "hello")
+    return ps
+
+
+def test_checkpoint_and_proofs_verify_independently():
+    s = H.server()
+    some_people(s)
+    cp, origin, size, root = checkpoint(s)
+    name, seed = log_key_of(s)
+    eq(origin, name, "the checkpoint's origin is the log key's name")
+    check(N.open_note(cp["checkpoint"], name, 1, N.ed25519_public(seed)), "the checkpoint's signature, checked by the independent verifier")
+    leaves = []
+    while len(leaves) < size:
+        page = s.req("GET", f"/v1/log/leaves?start={len(leaves)}&end={size}").json["leaves"]
+        check(page, "leaves keep coming")
+        leaves += [unb64url(x) for x in page]
+    tree = rfc9162.Tree(leaves)
+    eq(tree.root(size), root, "the independent tree's root over the leaves")
+    for i in range(size):
+        p = s.req("GET", f"/v1/log/proof/inclusion?size={size}&index={i}").json
+        proof = [unb64url(x) for x in p["proof"]]
+        check(rfc9162.verify_inclusion(i, size, rfc9162.leaf_hash(leaves[i]), proof, root), f"inclusion of {i}")
+        if proof:
+            bad = [bytes([proof[0][0] ^ 1]) + proof[0][1:]] + proof[1:]
+            check(not rfc9162.verify_inclusion(i, size, rfc9162.leaf_hash(leaves[i]), bad, root), "a flipped bit is refused")
+    for first in range(1, size):
+        p = s.req("GET", f"/v1/log/proof/consistency?first={first}&second={size}").json
+        proof = [unb64url(x) for x in p["proof"]]
+        check(rfc9162.verify_consistency(first, size, tree.root(first), root, proof), f"consistency {first} -> {size}")
+    H.expect_error(s.req("GET", f"/v1/log/proof/consistency?first={size + 1}&second={size + 1}"), 400, "invalid_field")
+
+
+def test_access_log_lines_are_proven_and_a_rewritten_one_is_not():
+    s = H.server()
+    alice, bob, demo, app, tid = M.app_story(s)
+    out = alice.run("access-log").stdout
+    lines = [ln for ln in out.splitlines() if "[" in ln and "log]" in ln]
+    check(lines and all("[in the log]" in ln for ln in lines), f"every line proven: {out!r}")
+    # ending the grant writes a line too (partner_grant_end): it is logged like the others
+    grants = json.loads(alice.run("--json", "apps").stdout)
+    gid = [g for g in (grants.get("grants") if isinstance(grants, dict) else grants) if g.get("active")][0]["grant_id"]
+    alice.run("apps", "revoke", gid)
+    out = alice.run("access-log").stdout
+    lines = [ln for ln in out.splitlines() if "[" in ln and "log]" in ln]
+    check(any("grant.revoked" in ln for ln in lines) and all("[in the log]" in ln for ln in lines),
+          f"every line proven after the revocation: {out!r}")
+    with M.db(s) as con:  # the server rewrites what the app did
+        con.execute("UPDATE access_log SET action='threads.list' WHERE id=(SELECT MAX(id) FROM access_log WHERE action='shares.send')")
+    out = alice.run("access-log").stdout
+    check(any("threads.list" in ln and "[NOT in the transparency log]" in ln for ln in out.splitlines()), f"the rewritten line: {out!r}")
+
+
+def prefix_checkpoint(s, size):
+    """The checkpoint a server that cut its log to size leaves would sign: the honest root of that prefix."""
+    name, seed = log_key_of(s)
+    leaves = [unb64url(x) for x in s.req("GET", f"/v1/log/leaves?start=0&end={size}").json["leaves"]]
+    body = N.checkpoint_body(name, size, rfc9162.Tree(leaves).root(size))
+    return body + "\n" + N.sign_line(name, 1, seed, body)
+
+
+def serving(note):
+    def rewrite(method, path, status, body):
+        if path.startswith("/v1/log/checkpoint") and isinstance(body, dict):
+            body["checkpoint"] = note
+        return body
+    return rewrite
+
+
+def test_truncated_log_is_caught():
+    with H.Server() as s:  # a private server: this test's tampering must not reach the others
+        alice, bob = M.people(s, "alice", "bob")
+        alice.run("log", "verify")
+        size = checkpoint(s)[2]
+        with mitm.Mitm(s.port, serving(prefix_checkpoint(s, size - 2))) as m:  # the log cut by two entries, re-signed
+            p = alice.run("log", "verify", check_ok=False, port=m.port)
+        eq(p.returncode, REFUSED, f"log verify on a cut log: {p.stderr!r}")
+        check(f"is shorter ({size - 2} entries) than when this device last looked ({size})" in p.stderr, f"the words: {p.stderr!r}")
+        check(glob.glob(os.path.join(alice.home, "log-evidence-*.json")), "the evidence is kept")
+
+
+def test_deleted_entry_is_caught():
+    with H.Server() as s:
+        alice, bob, carol = M.people(s, "alice", "bob", "carol")
+        bob.run("log", "verify")  # bob has accepted a checkpoint that counts every entry so far
+        with M.db(s) as con:  # then an entry in the middle quietly goes
+            size = con.execute("SELECT MAX(idx) + 1 FROM tlog_leaves").fetchone()[0]
+            con.execute("DELETE FROM tlog_leaves WHERE idx = ?", (size // 2,))
+        laptop = tempfile.mkdtemp(prefix="postern-cli-laptop-")
+        H._tmpdirs.append(laptop)
+        bob.add_device(laptop)  # bob's new device audits the log from its start
+        p = bob.run("log", "verify", check_ok=False, home=laptop)
+        eq(p.returncode, REFUSED, f"log verify with an entry gone: {p.stderr!r}")
+        check("cannot hand out every entry its checkpoint counts" in p.stderr, f"the words: {p.stderr!r}")
+
+
+def test_identity_without_an_entry_is_refused():
+    s = H.server()  # (the forged identity is kept out of the log, not put in it: the shared log stays sound)
+    alice, bob, carol = M.people(s, "alice", "bob", "carol")
+    M.forge_identity(s, bob)  # carol has never talked to bob: on first contact she would pin it, but it is not in the log
+    p = carol.run("send", bob.name, "hi bob", check_ok=False)
+    eq(p.returncode, REFUSED, f"carol's first message to bob: {p.stderr!r}")
+    check("identity key is not in the server's transparency log" in p.stderr, f"the words: {p.stderr!r}")
+
+
+def test_change_to_the_account_that_no_device_made_raises_an_alarm():
+    s = H.server()  # (the change is a real, logged API call: the shared log stays sound)
+    alice, bob = M.people(s, "alice", "bob")
+    out = alice.run("log", "verify").stdout
+    check("Every change to your account in the log was made by your devices." in out, f"a quiet log: {out!r}")
+    # someone with alice's password and the server's help resets her identity: the change is in the log, under her label
+    fake = M.P.SignKey(os.urandom(32))
+    tok = s.req("POST", "/v1/sessions", {"username": alice.name, "password": alice.password}).json["token"]
+    stmt = M.P.statement(M.T_IDENTITY, M.P.st_identity(alice.user_id(), alice.name, fake.pk, int(time.time() * 1000)), fake)
+    backup = subprocess.run([os.path.join(os.path.dirname(H.BIN), "tools", "stmt"), "backup", M.b64(fake.seed), alice.user_id()],
+                            capture_output=True, text=True)
+    check(backup.returncode == 0, f"stmt backup: {backup.stderr!r}")
+    body = {"statement": M.b64(stmt), "backup": backup.stdout.strip(), "reset": True}
+    r = s.req("PUT", "/v1/me/identity", body, token=tok)
+    check(r.status in (200, 201), f"the reset through the API: {r.status} {r.raw[:200]!r}")
+    time.sleep(1.1)  # the next checkpoint counts it
+    p = alice.run("log", "verify", check_ok=False)
+    eq(p.returncode, REFUSED, f"log verify after the reset: {p.stdout!r} {p.stderr!r}")
+    check("none of your devices made" in p.stdout and "an identity key" in p.stdout, f"the words: {p.stdout!r}")
+
+
+def forged_checkpoint(s, size_delta=1):
+    """A checkpoint signed by the real log key over a root the server's log does not have: a fork."""
+    name, seed = log_key_of(s)
+    _, origin, size, root = checkpoint(s)
+    fake_root = bytes([root[0] ^ 0x55]) + root[1:]
+    body = N.checkpoint_body(origin, size + size_delta, fake_root)
+    return body + "\n" + N.sign_line(name, 1, seed, body)
+
+
+def test_fork_shown_to_one_client_is_caught():
+    s = H.server()
+    alice, bob = M.people(s, "alice", "bob")
+    bob.run("log", "verify")  # bob accepts the real history
+    note = forged_checkpoint(s)
+    with mitm.Mitm(s.port, serving(note)) as m:
+        p = bob.run("log", "verify", check_ok=False, port=m.port)
+    eq(p.returncode, REFUSED, f"bob against a forked checkpoint: {p.stderr!r}")
+    check("does not continue the history this device saw before" in p.stderr, f"the words: {p.stderr!r}")
+    ev = glob.glob(os.path.join(bob.home, "log-evidence-*.json"))
+    check(ev and json.load(open(ev[0]))["new_checkpoint"] == note, "the forked checkpoint is kept as evidence")
+
+
+def test_split_view_is_caught_by_two_witnesses():
+    wdir = tempfile.mkdtemp(prefix="postern-witnesses-")
+    H._tmpdirs.append(wdir)
+    verifiers = []
+    for w in ("w1", "w2"):
+        r = subprocess.run([WITNESS, "keygen", f"witness-{w}.example"], capture_output=True, text=True, check=True)
+        with open(os.path.join(wdir, f"{w}.key"), "w") as f:
+            f.write(r.stdout)
+        verifiers.append(r.stderr.strip())
+    keys = os.path.join(wdir, "witnesses")
+    with open(keys, "w") as f:
+        f.write("\n".join(verifiers) + "\n")
+    with H.Server([f"--log-witnesses={keys}"]) as s:
+        alice, bob = M.people(s, "alice", "bob")
+        log_key = s.req("GET", "/v1/log/checkpoint").json["log_key"]
+        time.sleep(1.1)
+        for w in ("w1", "w2"):
+            r = subprocess.run([WITNESS, "run", "--log", f"http://127.0.0.1:{s.port}", "--log-key", log_key, "--key",
+                                os.path.join(wdir, f"{w}.key"), "--state", os.path.join(wdir, f"{w}.state"), "--once"],
+                               capture_output=True, text=True, timeout=60)
+            check(r.returncode == 0 and "co-signed" in r.stdout, f"witness {w}: {r.stdout!r} {r.stderr!r}")
+        env = dict(os.environ, POSTERN_PASSWORD=bob.password, POSTERN_LOG_WITNESSES=keys)
+
+        def bob_verify(port):
+            return subprocess.run([C.CLI, "--server", f"http://127.0.0.1:{port}", "--home", bob.home, "log", "verify"],
+                                  capture_output=True, text=True, timeout=60, env=env)
+        p = bob_verify(s.port)
+        check(p.returncode == 0, f"bob with both witnesses on the real log: {p.stdout!r} {p.stderr!r}")
+        note = forged_checkpoint(s, size_delta=0)
+        split = serving(note)
+        with mitm.Mitm(s.port, split) as m:
+            p = bob_verify(m.port)
+        eq(p.returncode, REFUSED, f"bob shown another history: {p.stderr!r}")
+        check("carries 0 recent cosignatures of your witnesses, 2 required" in p.stderr, f"the words: {p.stderr!r}")
+        # and a witness shown the other history refuses to co-sign it
+        with mitm.Mitm(s.port, split) as m:
+            r = subprocess.run([WITNESS, "run", "--log", f"http://127.0.0.1:{m.port}", "--log-key", log_key, "--key",
+                                os.path.join(wdir, "w1.key"), "--state", os.path.join(wdir, "w1.state"), "--once"],
+                               capture_output=True, text=True, timeout=60)
+        check(r.returncode == 3 and "INCONSISTENT" in r.stderr, f"the witness and the other history: {r.returncode} {r.stderr!r}")
+        # the server keeps cosignatures of its configured witnesses only, and only ones that verify
+        r = subprocess.run([WITNESS, "keygen", "witness-w3.example"], capture_output=True, text=True, check=True)
+        with open(os.path.join(wdir, "w3.key"), "w") as f:
+            f.write(r.stdout)
+        r = subprocess.run([WITNESS, "run", "--log", f"http://127.0.0.1:{s.port}", "--log-key", log_key, "--key",
+                            os.path.join(wdir, "w3.key"), "--state", os.path.join(wdir, "w3.state"), "--once"],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode != 0 and "with any witness key this server knows" in r.stderr,
+              f"a witness the server does not know: {r.returncode} {r.stderr!r}")
+        size = s.req("GET", "/v1/log/checkpoint").json["size"]
+        H.expect_error(s.req("POST", "/v1/log/cosignatures", {"size": size, "cosignature": "\u2014 witness-w1.example AAAA"}),
+                       400, "invalid_key")
+        H.expect_error(s.req("POST", "/v1/log/cosignatures", {"size": size + 5, "cosignature": "\u2014 w AAAA"}), 404, "not_found")
+        cps = s.req("GET", "/v1/log/checkpoint").json["checkpoint"]
+        eq(sum(1 for l in cps.split("\n\n", 1)[1].splitlines() if l.startswith("\u2014 witness-")), 2,
+           f"only the two configured witnesses' cosignatures are served: {cps!r}")
