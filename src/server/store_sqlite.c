@@ -397,7 +397,7 @@ static const char *const migrations[] = {
 		" WHERE c.thread_id = ?1 ORDER BY c.user_id") \
 	X(USER_FREE_NAME, "UPDATE users SET username = '~' || public_id WHERE username = ?1 AND deleted_at <> 0 AND name_free_at <= ?2") \
 	X(ACCOUNT_LIVE, "SELECT 1 FROM users WHERE id = ?1 AND deleted_at = 0") \
-	X(ACCOUNT_USER, "UPDATE users SET pw_hash = '!', deleted_at = ?2, name_free_at = ?3 WHERE id = ?1 AND deleted_at = 0") \
+	X(ACCOUNT_USER, "UPDATE users SET pw_hash = '!', log_key = NULL, deleted_at = ?2, name_free_at = ?3 WHERE id = ?1 AND deleted_at = 0") \
 	X(ACCOUNT_SESSIONS, "DELETE FROM sessions WHERE user_id = ?1") \
 	X(ACCOUNT_PREKEYS, "DELETE FROM prekeys WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?1)") \
 	X(ACCOUNT_DEVICES, "UPDATE devices SET removed_at = CASE WHEN removed_at = 0 THEN ?2 ELSE removed_at END, cert = NULL," \

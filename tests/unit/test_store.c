@@ -801,6 +801,64 @@ static int count_any(void *arg, const void *row)
 	return 0;
 }
 
+/* the transparency log's primitives (tlog.c builds the tree on them): leaves at their index, entry lookup
+ * below a size, subtree hashes, cosignatures per size and witness, a person's log key made once */
+static int count_cosig(void *arg, const struct store_statement *row)
+{
+	int *n = arg;
+	(*n)++;
+	return !(row->seq == 4 && row->len == 9 && memcmp(row->bytes, "\xe2\x80\x94 w1 AA", 9) == 0) &&
+	       !(row->seq == 4 && row->len == 9 && memcmp(row->bytes, "\xe2\x80\x94 w2 BB", 9) == 0);
+}
+
+static void transparency_log(void)
+{
+	size_t b;
+	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
+		const struct store_ops *ops = backends[b];
+		struct store *st = open_store(ops);
+		struct store_conn *c = NULL;
+		unsigned char leaf[64], got[64], e1[STORE_HASH_LEN] = {1}, e2[STORE_HASH_LEN] = {2}, e3[STORE_HASH_LEN] = {3};
+		unsigned char h[STORE_HASH_LEN] = {9}, h2[STORE_HASH_LEN], k1[STORE_HASH_LEN] = {4}, k2[STORE_HASH_LEN] = {6};
+		unsigned char key[STORE_HASH_LEN];
+		int64_t n = -1, idx = -1, a;
+		size_t len = 0;
+		int count = 0;
+
+		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		a = add_user(ops, c, "logged");
+		CHECK(ops->tlog_size(c, &n) == PST_E_OK && n == 0);
+		memset(leaf, 0xab, sizeof(leaf));
+		CHECK(ops->tlog_leaf_put(c, 0, leaf, 42, e1, 1000) == PST_E_OK);
+		CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e2, 1001) == PST_E_OK);
+		CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e3, 1002) == PST_E_CONFLICT); /* an index is written once */
+		CHECK(ops->tlog_leaf_put(c, 2, leaf, 10, e1, 1003) == PST_E_OK);      /* (tlog.c never repeats an entry) */
+		CHECK(ops->tlog_size(c, &n) == PST_E_OK && n == 3);
+		CHECK(ops->tlog_leaf_get(c, 1, got, sizeof(got), &len) == PST_E_OK && len == 64 && memcmp(got, leaf, 64) == 0);
+		CHECK(ops->tlog_leaf_get(c, 0, got, 41, &len) != PST_E_OK); /* no room: not cut */
+		CHECK(ops->tlog_leaf_get(c, 3, got, sizeof(got), &len) == PST_E_NOT_FOUND);
+		CHECK(ops->tlog_find(c, e2, 3, &idx) == PST_E_OK && idx == 1);
+		CHECK(ops->tlog_find(c, e2, 1, &idx) == PST_E_NOT_FOUND); /* only below the size asked */
+		CHECK(ops->tlog_find(c, e1, 3, &idx) == PST_E_OK && idx == 0); /* the lowest */
+		CHECK(ops->tlog_find(c, e3, 3, &idx) == PST_E_NOT_FOUND);
+		CHECK(ops->tlog_node_put(c, 1, 0, h) == PST_E_OK);
+		CHECK(ops->tlog_node_get(c, 1, 0, h2) == PST_E_OK && memcmp(h, h2, sizeof(h)) == 0);
+		CHECK(ops->tlog_node_get(c, 0, 1, h2) == PST_E_NOT_FOUND);
+		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 old", 10) == PST_E_OK);
+		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 AA", 11) == PST_E_OK); /* replaced */
+		CHECK(ops->tlog_cosig_put(c, 4, "w2", "\xe2\x80\x94 w2 BB", 12) == PST_E_OK);
+		CHECK(ops->tlog_cosig_put(c, 5, "w1", "\xe2\x80\x94 w1 CC", 13) == PST_E_OK);
+		CHECK(ops->tlog_cosig_list(c, 4, count_cosig, &count) == PST_E_OK && count == 2);
+		CHECK(ops->user_log_key(c, a, NULL, key) == PST_E_NOT_FOUND);
+		CHECK(ops->user_log_key(c, a, k1, key) == PST_E_OK && memcmp(key, k1, sizeof(key)) == 0);
+		CHECK(ops->user_log_key(c, a, k2, key) == PST_E_OK && memcmp(key, k1, sizeof(key)) == 0); /* made once */
+		CHECK(ops->user_log_key(c, a, NULL, key) == PST_E_OK && memcmp(key, k1, sizeof(key)) == 0);
+		CHECK(ops->user_log_key(c, 999999, k2, key) == PST_E_NOT_FOUND);
+		ops->conn_close(c);
+		ops->close(st);
+	}
+}
+
 /* account_delete: what goes, what stays; the username held until free_at; invites used once, before expiry */
 static void accounts_delete_quarantine_invites(void)
 {
@@ -885,10 +943,18 @@ static void accounts_delete_quarantine_invites(void)
 		CHECK(ops->share_insert(c, "s_1", app.id, g.id, a, bb, t.id, m.id, "item", 5) == PST_E_OK);
 		CHECK(ops->share_insert(c, "s_2", app.id, 0, bb, a, t.id, m.id, "item", 5) == PST_E_OK); /* to it: stays */
 		CHECK(ops->alias_set(c, app.id, a, "Sam") == PST_E_OK);
+		{ /* the key of its access-log commitments in the transparency log: given now, erased with the account */
+			unsigned char fresh[STORE_HASH_LEN] = {5}, key[STORE_HASH_LEN];
+			CHECK(ops->user_log_key(c, a, fresh, key) == PST_E_OK);
+		}
 
 		CHECK(ops->account_live(c, a) == PST_E_OK);
 		CHECK(ops->account_delete(c, a, 50, 100) == PST_E_OK);
 		CHECK(ops->account_delete(c, a, 60, 100) == PST_E_NOT_FOUND); /* once */
+		{ /* without its key, the leaves of its access-log lines say nothing about it, even to the operator */
+			unsigned char key[STORE_HASH_LEN];
+			CHECK(ops->user_log_key(c, a, NULL, key) == PST_E_NOT_FOUND);
+		}
 		CHECK(ops->account_live(c, a) == PST_E_NOT_FOUND);
 		CHECK(ops->account_live(c, bb) == PST_E_OK);
 		CHECK(ops->user_by_name(c, "gone", &u) == PST_E_NOT_FOUND);
@@ -950,6 +1016,7 @@ static const struct unit_case cases[] = {
 	{"chains_prekeys_apps", chains_prekeys_apps},
 	{"reports_counts_settings_frozen", reports_counts_settings_frozen},
 	{"codes_tokens_aliases", codes_tokens_aliases},
+	{"transparency_log", transparency_log},
 	{"accounts_delete_quarantine_invites", accounts_delete_quarantine_invites},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
