@@ -15,14 +15,25 @@
 #include "scopes.h"
 #include "strnum.h"
 #include "timefmt.h"
+#include "tlog.h"
 #include "views.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
+
+/* A leaf index as a link to its inclusion proof in the tree of size, or a warning when there is none. */
+static void html_log_index(struct html *h, int64_t idx, int64_t size)
+{
+	if (idx < 0)
+		html_raw(h, "<span class=\"warn\">not in the log</span>");
+	else
+		html_raw(h, "<a href=\"/v1/log/proof/inclusion?index=%" PRId64 "&amp;size=%" PRId64 "\">#%" PRId64 "</a>", idx, size, idx);
+}
 
 /* ---- grants ---- */
 
@@ -31,12 +42,25 @@ static int grant_active(const struct store_grant *g, int64_t now)
 	return g->revoked_at == 0 && g->expires_at > now;
 }
 
+/* An app device of the person's, as the connected-apps page shows it: where its signed authorisation and
+ * revocation are in the transparency log (-1: not there). */
+struct log_device {
+	int64_t grant_id;
+	char name[STORE_NAME_LEN];
+	int64_t auth_idx, revoke_idx;
+};
+
+#define PAGE_LOG_DEVICES 64
+
 struct grant_walk {
 	struct req *rq;
 	json_t *arr;
 	struct html *page;
 	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
 	enum pst_err rc;
+	struct log_device devs[PAGE_LOG_DEVICES];
+	size_t n_devs;
+	int64_t log_size;
 };
 
 static json_t *view_grant(const struct store_grant *g, const struct store_app *a, int64_t now)
@@ -78,7 +102,7 @@ static int grant_json_row(void *arg, const struct store_grant *g, const struct s
 
 enum pst_err h_me_grants(struct req *rq)
 {
-	struct grant_walk w = {rq, json_array(), NULL, "", PST_E_OK};
+	struct grant_walk w = {.rq = rq, .arr = json_array(), .rc = PST_E_OK};
 	enum pst_err rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_json_row, &w);
 	if (rc == PST_E_OK)
 		rc = w.rc;
@@ -196,6 +220,10 @@ struct access_walk {
 	struct html *page;
 	int want, got;
 	int64_t last_id;
+	struct req *rq;    /* the page only: each line's place in the transparency log */
+	unsigned char log_key[TLOG_HASH_BYTES];
+	int have_log_key;
+	int64_t log_size;
 };
 
 static int access_row(void *arg, const struct store_access_entry *e)
@@ -222,7 +250,14 @@ static int access_row(void *arg, const struct store_access_entry *e)
 		html_action(w->page, e->action);
 		html_raw(w->page, "</td><td class=\"muted\">");
 		html_text(w->page, e->thread_public_id);
-		html_raw(w->page, "</td><td>%lld</td></tr>", (long long)e->count);
+		html_raw(w->page, "</td><td>%lld</td><td>", (long long)e->count);
+		{
+			int64_t idx = -1;
+			if (!w->have_log_key || tlog_access_index(w->rq->ops, w->rq->db, w->log_key, e, w->log_size, &idx) != PST_E_OK)
+				idx = -1;
+			html_log_index(w->page, idx, w->log_size);
+		}
+		html_raw(w->page, "</td></tr>");
 	}
 	return 0;
 }
@@ -244,7 +279,7 @@ static enum pst_err access_page(struct req *rq, struct access_walk *w, int64_t *
 
 enum pst_err h_me_access_log(struct req *rq)
 {
-	struct access_walk w = {json_array(), NULL, 0, 0, 0};
+	struct access_walk w = {.arr = json_array()};
 	int64_t next = 0;
 	char buf[24];
 	enum pst_err rc = access_page(rq, &w, &next);
@@ -270,6 +305,73 @@ static void nav(struct html *h, const struct req *rq)
 	html_raw(h, "<p class=\"muted\">Signed in as ");
 	html_text(h, rq->user.username);
 	html_raw(h, " · <a href=\"/account/apps\">Connected apps</a> · <a href=\"/account/access-log\">Access log</a></p>");
+}
+
+static int64_t statement_index(struct req *rq, int64_t device, int which, int64_t size)
+{
+	unsigned char *stmt = NULL;
+	size_t len = 0;
+	int64_t idx = -1;
+	if (rq->ops->app_statement_get(rq->db, device, which, &stmt, &len) == PST_E_OK &&
+	    tlog_statement_index(rq->ops, rq->db, stmt, len, size, &idx) != PST_E_OK)
+		idx = -1;
+	free(stmt);
+	return idx;
+}
+
+static int log_device_row(void *arg, const struct store_device *d)
+{
+	struct grant_walk *w = arg;
+	struct log_device *ld;
+	if (w->n_devs == PAGE_LOG_DEVICES)
+		return 1;
+	ld = &w->devs[w->n_devs++];
+	ld->grant_id = d->grant_id;
+	snprintf(ld->name, sizeof(ld->name), "%s", d->name);
+	ld->auth_idx = d->id; /* the device's row id until the statements are looked up below */
+	ld->revoke_idx = -1;
+	return 0;
+}
+
+/* The person's app devices with the log indexes of their authorisations and revocations. */
+static enum pst_err log_devices_load(struct grant_walk *w)
+{
+	struct req *rq = w->rq;
+	size_t i;
+	enum pst_err rc;
+	if ((rc = rq->ops->tlog_size(rq->db, &w->log_size)) != PST_E_OK ||
+	    (rc = rq->ops->app_device_list_user(rq->db, rq->user.id, log_device_row, w)) != PST_E_OK)
+		return rc;
+	for (i = 0; i < w->n_devs; i++) {
+		int64_t row = w->devs[i].auth_idx;
+		w->devs[i].auth_idx = statement_index(rq, row, STORE_APP_AUTH, w->log_size);
+		w->devs[i].revoke_idx = statement_index(rq, row, STORE_APP_REVOKE, w->log_size);
+	}
+	return PST_E_OK;
+}
+
+/* The "In the transparency log" cell of a grant: each of its devices' signed authorisation and revocation. */
+static void log_devices_html(struct grant_walk *w, int64_t grant_id)
+{
+	size_t i;
+	int any = 0;
+	for (i = 0; i < w->n_devs; i++) {
+		const struct log_device *ld = &w->devs[i];
+		if (ld->grant_id != grant_id)
+			continue;
+		any = 1;
+		html_raw(w->page, "<div>");
+		html_text(w->page, ld->name);
+		html_raw(w->page, ": authorised ");
+		html_log_index(w->page, ld->auth_idx, w->log_size);
+		if (ld->revoke_idx >= 0) {
+			html_raw(w->page, ", revoked ");
+			html_log_index(w->page, ld->revoke_idx, w->log_size);
+		}
+		html_raw(w->page, "</div>");
+	}
+	if (!any)
+		html_text(w->page, "no device authorised to read");
 }
 
 static int grant_html_row(void *arg, const struct store_grant *g, const struct store_app *a)
@@ -306,6 +408,8 @@ static int grant_html_row(void *arg, const struct store_grant *g, const struct s
 	else
 		html_text(w->page, g->revoked_at ? "disconnected" : "expired");
 	html_raw(w->page, "</td><td>");
+	log_devices_html(w, g->id);
+	html_raw(w->page, "</td><td>");
 	if (active) {
 		html_raw(w->page, "<form method=\"post\" action=\"/account/apps/");
 		html_attr(w->page, g->public_id);
@@ -319,7 +423,7 @@ static int grant_html_row(void *arg, const struct store_grant *g, const struct s
 enum pst_err h_page_apps(struct req *rq)
 {
 	struct html h;
-	struct grant_walk w = {rq, NULL, &h, "", PST_E_OK};
+	struct grant_walk w = {.rq = rq, .page = &h, .rc = PST_E_OK};
 	enum pst_err rc;
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, "/account/apps", NULL);
@@ -327,10 +431,17 @@ enum pst_err h_page_apps(struct req *rq)
 	html_begin(&h, "Connected apps");
 	html_raw(&h, "<h1>Connected apps</h1>");
 	nav(&h, rq);
-	html_raw(&h, "<table><tr><th>App</th><th>Allowed</th><th>Granted</th><th>Last used</th><th>Expires</th><th></th></tr>");
-	rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_html_row, &w);
+	html_raw(&h, "<table><tr><th>App</th><th>Allowed</th><th>Granted</th><th>Last used</th><th>Expires</th>"
+		     "<th>Reads with (transparency log)</th><th></th></tr>");
+	rc = log_devices_load(&w);
+	if (rc == PST_E_OK)
+		rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_html_row, &w);
 	html_raw(&h, "</table><p class=\"muted\">Disconnecting an app stops it at once: its tokens stop working, its open "
-		     "connections close, and the people in its conversations are told.</p>");
+		     "connections close, and the people in its conversations are told.</p>"
+		     "<p class=\"muted\">An app reads your messages only on a device your identity key authorised; each "
+		     "authorisation is in the server's transparency log (the number links to its proof). This page is the "
+		     "server's word: your own client checks the proofs, and warns you of any authorisation your devices did "
+		     "not make (<code>postern log verify</code>).</p>");
 	if (rc != PST_E_OK) {
 		free(html_finish(&h));
 		return rc;
@@ -357,17 +468,27 @@ enum pst_err h_page_app_revoke(struct req *rq)
 enum pst_err h_page_access_log(struct req *rq)
 {
 	struct html h;
-	struct access_walk w = {NULL, &h, 0, 0, 0};
+	struct access_walk w = {.page = &h, .rq = rq};
 	int64_t next = 0;
 	enum pst_err rc;
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, "/account/access-log", NULL);
+	if ((rc = rq->ops->tlog_size(rq->db, &w.log_size)) != PST_E_OK)
+		return rc;
+	if ((rc = rq->ops->user_log_key(rq->db, rq->user.id, NULL, w.log_key)) == PST_E_OK)
+		w.have_log_key = 1;
+	else if (rc != PST_E_NOT_FOUND)
+		return rc;
 	html_begin(&h, "Access log");
 	html_raw(&h, "<h1>What apps did with your account</h1>");
 	nav(&h, rq);
-	html_raw(&h, "<table><tr><th>When (UTC)</th><th>App</th><th>Action</th><th>Conversation</th><th>Items</th></tr>");
+	html_raw(&h, "<table><tr><th>When (UTC)</th><th>App</th><th>Action</th><th>Conversation</th><th>Items</th>"
+		     "<th>Transparency log</th></tr>");
 	rc = access_page(rq, &w, &next);
-	html_raw(&h, "</table>");
+	sodium_memzero(w.log_key, sizeof(w.log_key));
+	html_raw(&h, "</table><p class=\"muted\">Each line is also in the server's transparency log, as a commitment "
+		     "only your key opens (the number links to its proof). This page is the server's word: "
+		     "<code>postern access-log</code> checks each line's proof on your own device.</p>");
 	if (next)
 		html_raw(&h, "<p><a href=\"/account/access-log?cursor=%" PRId64 "\">Older entries</a></p>", next);
 	if (rc != PST_E_OK) {

@@ -217,11 +217,21 @@ size_t tlog_access_canonical(const struct store_access_entry *e, char *out, size
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
+/* The entry of an access-log line: BLAKE2b-256(key = the person's log key, canonical line). */
+static enum pst_err access_entry(const unsigned char key[TLOG_HASH_BYTES], const struct store_access_entry *e, unsigned char entry[TLOG_HASH_BYTES])
+{
+	char canon[512];
+	size_t clen = tlog_access_canonical(e, canon, sizeof(canon));
+	if (clen == 0)
+		return PST_E_INTERNAL;
+	crypto_generichash(entry, TLOG_HASH_BYTES, (const unsigned char *)canon, clen, key, TLOG_HASH_BYTES);
+	return PST_E_OK;
+}
+
 enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *db, const struct store_access_entry *e)
 {
 	unsigned char leaf[TLOG_LEAF_MAX], entry[TLOG_HASH_BYTES], key[TLOG_HASH_BYTES], fresh[TLOG_HASH_BYTES];
-	char canon[512];
-	size_t n, clen;
+	size_t n;
 	enum pst_err rc;
 
 	randombytes_buf(fresh, sizeof(fresh));
@@ -229,11 +239,11 @@ enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *
 	sodium_memzero(fresh, sizeof(fresh));
 	if (rc != PST_E_OK)
 		return rc;
-	if ((clen = tlog_access_canonical(e, canon, sizeof(canon))) == 0)
-		return PST_E_INTERNAL;
-	/* 01 02 at | BLAKE2b-256(key = the person's log key, canonical line): opaque to everyone else */
-	crypto_generichash(entry, sizeof(entry), (const unsigned char *)canon, clen, key, sizeof(key));
+	/* 01 02 at | the keyed commitment: opaque to everyone else */
+	rc = access_entry(key, e, entry);
 	sodium_memzero(key, sizeof(key));
+	if (rc != PST_E_OK)
+		return rc;
 	n = leaf_head(leaf, TLOG_ACCESS, e->at);
 	memcpy(leaf + n, entry, sizeof(entry));
 	n += sizeof(entry);
@@ -253,6 +263,22 @@ enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *d
 	memcpy(leaf + n, entry, sizeof(entry));
 	n += sizeof(entry);
 	return append(ops, db, leaf, n, entry, at);
+}
+
+enum pst_err tlog_access_index(const struct store_ops *ops, struct store_conn *db, const unsigned char key[TLOG_HASH_BYTES],
+			       const struct store_access_entry *e, int64_t below, int64_t *idx)
+{
+	unsigned char entry[TLOG_HASH_BYTES];
+	enum pst_err rc = access_entry(key, e, entry);
+	return rc == PST_E_OK ? ops->tlog_find(db, entry, below, idx) : rc;
+}
+
+enum pst_err tlog_statement_index(const struct store_ops *ops, struct store_conn *db, const unsigned char *stmt, size_t len, int64_t below,
+				  int64_t *idx)
+{
+	unsigned char entry[TLOG_HASH_BYTES];
+	crypto_generichash(entry, sizeof(entry), stmt, len, NULL, 0);
+	return ops->tlog_find(db, entry, below, idx);
 }
 
 /* ---- roots, proofs, checkpoints ---- */

@@ -57,6 +57,16 @@ size_t tlog_access_canonical(const struct store_access_entry *e, char *out, size
 enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const char *user_public_id, int event,
 			       const char *canonical, size_t len, int64_t at);
 
+/*
+ * Where a person's access-log line (key: their log key) or a statement is in the first `below` leaves, for
+ * the pages that show it: *idx, or PST_E_NOT_FOUND. Read-only. (A page is the server's word: the person's
+ * own client checks the proof.)
+ */
+enum pst_err tlog_access_index(const struct store_ops *ops, struct store_conn *db, const unsigned char key[TLOG_HASH_BYTES],
+			       const struct store_access_entry *e, int64_t below, int64_t *idx);
+enum pst_err tlog_statement_index(const struct store_ops *ops, struct store_conn *db, const unsigned char *stmt, size_t len, int64_t below,
+				  int64_t *idx);
+
 /* MTH of the first size leaves into out. */
 enum pst_err tlog_root(const struct store_ops *ops, struct store_conn *db, int64_t size, unsigned char out[TLOG_HASH_BYTES]);
 

@@ -6,12 +6,15 @@ devices did not make, a fork shown to one client, and a split view against two w
 the postern CLI with its words."""
 import base64
 import glob
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+import types
 
 import harness as H
 import mitm
@@ -100,6 +103,63 @@ def test_access_log_lines_are_proven_and_a_rewritten_one_is_not():
         con.execute("UPDATE access_log SET action='threads.list' WHERE id=(SELECT MAX(id) FROM access_log WHERE action='shares.send')")
     out = alice.run("access-log").stdout
     check(any("threads.list" in ln and "[NOT in the transparency log]" in ln for ln in out.splitlines()), f"the rewritten line: {out!r}")
+
+
+def all_leaves(s, size):
+    leaves = []
+    while len(leaves) < size:
+        page = s.req("GET", f"/v1/log/leaves?start={len(leaves)}&end={size}").json["leaves"]
+        check(page, "leaves keep coming")
+        leaves += [unb64url(x) for x in page]
+    return leaves
+
+
+def proof_links(page):
+    """(index, size) of each inclusion-proof link of a page, in order."""
+    return [(int(i), int(n)) for i, n in re.findall(r'href="/v1/log/proof/inclusion\?index=(\d+)&amp;size=(\d+)"', page)]
+
+
+def check_links(s, links, what):
+    """Each link's proof verifies with the independent RFC 9162 code against the tree of its size."""
+    check(links, f"{what}: links to proofs")
+    size = links[0][1]
+    tree = rfc9162.Tree(all_leaves(s, size))
+    for i, n in links:
+        eq(n, size, "one size for the page")
+        p = s.req("GET", f"/v1/log/proof/inclusion?index={i}&size={n}").json
+        check(rfc9162.verify_inclusion(i, n, rfc9162.leaf_hash(unb64url(p["leaf"])), [unb64url(x) for x in p["proof"]], tree.root(n)),
+              f"{what}: the proof of #{i}")
+    return tree
+
+
+def test_pages_show_each_line_and_authorisation_in_the_log():
+    s = H.server()
+    alice, bob, demo, app, tid = M.app_story(s)
+    b = H.Browser(s)
+    b.login(types.SimpleNamespace(username=alice.name, password=alice.password))
+    page = b.get("/account/access-log").raw.decode()
+    rows = page.split("<tr>")[2:]
+    check(rows and all(len(proof_links(r)) == 1 for r in rows), f"each access-log row links to its proof: {page[:3000]!r}")
+    check_links(s, proof_links(page), "access-log page")
+    with M.db(s) as con:  # the server rewrites what the app did: the page itself must say the line is not in the log
+        con.execute("UPDATE access_log SET action='threads.list' WHERE id=(SELECT MAX(id) FROM access_log WHERE action='shares.send')")
+    page = b.get("/account/access-log").raw.decode()
+    bad = [r for r in page.split("<tr>")[2:] if "not in the log" in r]
+    check(len(bad) == 1 and "Listed its conversations" in bad[0], f"the rewritten row, and it alone: {bad!r}")
+    # the connected-apps page: the app's device, authorised by alice's identity, with the place of that statement
+    page = b.get("/account/apps").raw.decode()
+    links = proof_links(page)
+    eq(len(links), 1, f"one authorisation on the apps page: {page[:3000]!r}")
+    tree = check_links(s, links, "apps page")
+    with M.db(s) as con:
+        stmt = con.execute("SELECT d.app_auth FROM devices d JOIN users u ON u.id = d.user_id WHERE u.public_id = ? "
+                           "AND d.grant_id <> 0 AND d.app_auth IS NOT NULL", (alice.user_id(),)).fetchall()
+    eq(len(stmt), 1, "alice authorised one app device")
+    stmt = stmt[0][0]
+    leaf = tree.leaves[links[0][0]]
+    eq(leaf[1], 1, "a KEY leaf")
+    eq(leaf[42], 0x40, "of an APP_AUTH statement")
+    eq(leaf[43:], hashlib.blake2b(bytes(stmt), digest_size=32).digest(), "the hash of the authorisation the server keeps")
 
 
 def prefix_checkpoint(s, size):
