@@ -621,9 +621,10 @@ static void grant_row(const struct cli *cli, const json_t *g)
 	(void)cli;
 	out_time(out_str(g, "expires_at", NULL), until, sizeof(until));
 	out_time(out_str(g, "last_used_at", NULL), used, sizeof(used));
-	out_line("%s  %-16s  %-7s  until %s  last used %s", out_str(g, "grant_id", "?"),
+	out_line("%s  %-16s  %-7s  until %s  last used %s  %s", out_str(g, "grant_id", "?"),
 		 out_str(json_object_get(g, "app"), "name", "?"), state, until,
-		 json_is_string(json_object_get(g, "last_used_at")) ? used : "never");
+		 json_is_string(json_object_get(g, "last_used_at")) ? used : "never",
+		 json_is_true(json_object_get(g, "proven")) ? "[in the log]" : "[NOT in the transparency log]");
 	out_line("      may: %s", out_str(g, "scope", ""));
 	out_line("      knows you as: %s%s", out_str(g, "alias", "?"),
 		 json_is_true(json_object_get(g, "chosen")) ? "" : " (its default; choose one: postern apps alias)");

@@ -76,15 +76,17 @@ int cmd_log_verify(struct cli *cli, int argc, char **argv)
 		 (long long)json_integer_value(json_object_get(r, "scanned")), (long long)json_integer_value(json_object_get(r, "from_size")));
 	out_line("  - %lld of them concern your account.", (long long)json_integer_value(json_object_get(r, "yours")));
 	if (json_array_size(json_object_get(r, "alarms")) == 0) {
-		out_line("Every change to your account in the log was made by your devices.");
+		out_line("Every change to your account in the log was made by your devices, and every app connection in it is one");
+		out_line("the server lists for you (postern apps).");
 		rc = CLI_OK;
 		goto out;
 	}
-	out_line("WARNING: the log holds changes to your account that none of your devices made:");
+	out_line("WARNING: the log holds changes to your account that none of your devices made, or that the server hides from you:");
 	json_array_foreach(json_object_get(r, "alarms"), i, a)
 		out_line("  entry %lld, %s: %s", (long long)json_integer_value(json_object_get(a, "index")), out_str(a, "at", "?"), out_str(a, "what", "?"));
-	out_line("Someone with the server's help may be adding a device or changing your identity. Check `postern devices`,");
-	out_line("remove what you do not know, and tell your contacts to verify your safety number again.");
+	out_line("Someone with the server's help may be adding a device, changing your identity or connecting an app for you.");
+	out_line("Check `postern devices` and `postern apps`, remove what you do not know, and tell your contacts to verify");
+	out_line("your safety number again.");
 	rc = CLI_REFUSED;
 out:
 	json_decref(r);

@@ -255,6 +255,9 @@ pst_status pst__log_prove(pst_client *c, const unsigned char entry[PROTO_MERKLE_
 pst_status pst__log_prove_statement(pst_client *c, const unsigned char *stmt, size_t len);
 /* Mark each access-log entry of the array "proven": true/false (docs/transparency.md §2). */
 pst_status pst__log_mark_access(pst_client *c, json_t *entries);
+/* The same for grants as GET /v1/me/grants lists them: "proven" when their creation (and, for an ended one,
+ * its end) is in the log. */
+pst_status pst__log_mark_grants(pst_client *c, json_t *grants);
 /* pst_log_verify at most once a minute (from pst_sync): its alarms land in the notice. */
 pst_status pst__log_monitor_now_and_then(pst_client *c);
 /* An account's label in the log: BLAKE2b-256("postern-log-user:" || user_id). */

@@ -372,6 +372,52 @@ pst_status pst__log_mark_access(pst_client *c, json_t *entries)
 	return st;
 }
 
+/* ---- grants ---- */
+
+/*
+ * The entry of a grant's event (ended: its end, else its creation) as the server logs it, rebuilt from the
+ * grant as listed (docs/transparency.md §2). 0 on success, -1 when the listing lacks a field.
+ */
+static int grant_entry(const json_t *g, int ended, unsigned char entry[PROTO_MERKLE_HASH_BYTES])
+{
+	const char *id = json_string_value(json_object_get(g, "grant_id")), *scope = json_string_value(json_object_get(g, "scope"));
+	const char *client = json_string_value(json_object_get(json_object_get(g, "app"), "client_id"));
+	const char *expires = json_string_value(json_object_get(g, "expires_at"));
+	const char *at = json_string_value(json_object_get(g, ended ? "revoked_at" : "created_at"));
+	char *details = json_dumps(json_object_get(g, "authorization_details"), JSON_COMPACT | JSON_SORT_KEYS), *canon = NULL;
+	int n = -1;
+	if (id && scope && client && expires && at && details)
+		n = asprintf(&canon, "postern-grant-v1\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n", ended ? "ended" : "created", id, client, scope, details,
+			     expires, at);
+	if (n > 0)
+		crypto_generichash(entry, PROTO_MERKLE_HASH_BYTES, (const unsigned char *)canon, (size_t)n, NULL, 0);
+	free(details);
+	free(canon);
+	return n > 0 ? 0 : -1;
+}
+
+pst_status pst__log_mark_grants(pst_client *c, json_t *grants)
+{
+	json_t *g;
+	size_t i;
+	pst_status st = PST_OK;
+	json_array_foreach(grants, i, g) {
+		unsigned char entry[PROTO_MERKLE_HASH_BYTES];
+		int ev, proven = 1;
+		for (ev = 0; ev < 2 && proven; ev++) {
+			if (ev == 1 && !json_is_string(json_object_get(g, "revoked_at")))
+				break;
+			if (grant_entry(g, ev, entry) != 0 || (st = pst__log_prove(c, entry)) == PST_ERR_NOT_FOUND)
+				proven = 0;
+			else if (st != PST_OK)
+				return st;
+			st = PST_OK;
+		}
+		json_object_set_new(g, "proven", json_boolean(proven));
+	}
+	return st;
+}
+
 /* ---- monitoring the person's own account ---- */
 
 /*
@@ -383,7 +429,7 @@ pst_status pst__log_mark_access(pst_client *c, json_t *entries)
  */
 static pst_status known_mine(pst_client *c, json_t *state, json_t **known_out)
 {
-	json_t *devs = NULL, *apps = NULL, *x, *known = json_object_get(state, "mine");
+	json_t *devs = NULL, *apps = NULL, *grants = NULL, *x, *known = json_object_get(state, "mine");
 	struct proto_statement *st = malloc(sizeof(*st));
 	size_t i;
 	pst_status rc;
@@ -395,6 +441,20 @@ static pst_status known_mine(pst_client *c, json_t *state, json_t **known_out)
 		goto out;
 	if (pst__request(c, "GET", "/v1/me/app-devices", NULL, &apps) != PST_OK)
 		apps = NULL;
+	if (pst__request(c, "GET", "/v1/me/grants", NULL, &grants) != PST_OK)
+		grants = NULL;
+	/* the grants the server lists for this person: their creations and ends */
+	json_array_foreach(json_object_get(grants, "grants"), i, x) {
+		int ev;
+		for (ev = 0; ev < 2; ev++) {
+			unsigned char h[PROTO_MERKLE_HASH_BYTES];
+			char ht[64];
+			if (grant_entry(x, ev, h) == 0) {
+				b64url_encode(h, sizeof(h), ht, sizeof(ht));
+				json_object_set_new(known, ht, json_true());
+			}
+		}
+	}
 	{
 		/* the listing's statements, hashed into known */
 		json_t *lists[4] = {NULL, NULL, NULL, NULL};
@@ -430,11 +490,14 @@ out:
 	free(st);
 	json_decref(devs);
 	json_decref(apps);
+	json_decref(grants);
 	return rc;
 }
 
-static const char *leaf_words(unsigned stmt_type)
+static const char *leaf_words(unsigned leaf_type, unsigned stmt_type)
 {
+	if (leaf_type == LEAF_GRANT)
+		return stmt_type == 2 ? "an app's disconnection the server does not show you" : "an app connection the server does not show you";
 	switch (stmt_type) {
 	case PROTO_ST_IDENTITY: return "an identity key";
 	case PROTO_ST_DEVICE_CERT: return "a device approval";
@@ -511,20 +574,20 @@ pst_status pst_log_verify(pst_client *c, char **report_out)
 				st = pst__fail(c, PST_ERR_UNTRUSTED, "entry %llu of the server's transparency log is malformed", (unsigned long long)pos);
 				goto out;
 			}
-			/* an identity, device or app statement under this account's label, after this device joined */
-			if (len == 10 + 32 + 1 + 32 && (leaf[1] == LEAF_KEY) && sodium_memcmp(leaf + 10, label, sizeof(label)) == 0) {
+			/* an identity, device or app statement, or a grant, under this account's label, after this device joined */
+			if (len == 10 + 32 + 1 + 32 && (leaf[1] == LEAF_KEY || leaf[1] == LEAF_GRANT) && sodium_memcmp(leaf + 10, label, sizeof(label)) == 0) {
 				char ht[64];
 				unsigned type = leaf[42];
 				mine++;
 				b64url_encode(leaf + 43, 32, ht, sizeof(ht));
-				if (type != PROTO_ST_APP_CONSENT && pos >= joined && !json_object_get(known, ht)) {
+				if ((leaf[1] == LEAF_GRANT || type != PROTO_ST_APP_CONSENT) && pos >= joined && !json_object_get(known, ht)) {
 					char when[TIMEFMT_RFC3339_LEN] = "";
 					int64_t at = 0;
 					int k;
 					for (k = 0; k < 8; k++)
 						at = at << 8 | leaf[2 + k];
 					timefmt_rfc3339(at, when, sizeof(when));
-					json_array_append_new(alarms, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)pos, "at", when, "what", leaf_words(type)));
+					json_array_append_new(alarms, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)pos, "at", when, "what", leaf_words(leaf[1], type)));
 				}
 				json_object_set_new(known, ht, json_true()); /* reported once */
 			}
@@ -551,8 +614,9 @@ pst_status pst_log_verify(pst_client *c, char **report_out)
 			   "yours", (json_int_t)mine, "alarms", alarms);
 	if (json_array_size(alarms)) {
 		snprintf(c->notice, sizeof(c->notice),
-			 "the transparency log holds %zu change%s to your account that none of your devices made (%s at %s): someone with "
-			 "the server's help may be adding a device or changing your identity; run `postern log verify`",
+			 "the transparency log holds %zu change%s to your account that none of your devices made or that the server hides "
+			 "(%s at %s): someone with the server's help may be adding a device, changing your identity or connecting an app; "
+			 "run `postern log verify`",
 			 json_array_size(alarms), json_array_size(alarms) == 1 ? "" : "s",
 			 json_string_value(json_object_get(json_array_get(alarms, 0), "what")),
 			 json_string_value(json_object_get(json_array_get(alarms, 0), "at")));

@@ -24,6 +24,7 @@
 #include "scopes.h"
 #include "strnum.h"
 #include "timefmt.h"
+#include "tlog.h"
 #include "views.h"
 
 #include <sodium.h>
@@ -544,6 +545,8 @@ enum pst_err h_oauth_decide(struct req *rq)
 	g.created_at = rq->now;
 	g.expires_at = rq->now + days * 86400000LL;
 	rc = rq->ops->grant_insert(rq->db, &g);
+	if (rc == PST_E_OK) /* the grant, its scopes, conversations and expiry, in the transparency log */
+		rc = tlog_append_grant(rq->ops, rq->db, &g, rq->app->client_id, TLOG_GRANT_CREATED);
 	if (rc == PST_E_OK)
 		rc = partner_pairwise_put(rq, rq->app->id, rq->user.id, pw);
 	if (rc == PST_E_OK && az.details) { /* the conversations the person named become this grant's threads */

@@ -384,6 +384,11 @@ enum pst_err partner_grant_end(struct req *rq, const struct store_grant *g, cons
 	rc = rq->ops->app_by_id(rq->db, g->app_id, &app);
 	if (rc == PST_E_OK)
 		rc = rq->ops->grant_revoke(rq->db, g->id, rq->now);
+	if (rc == PST_E_OK) {
+		struct store_grant ended = *g;
+		ended.revoked_at = rq->now;
+		rc = tlog_append_grant(rq->ops, rq->db, &ended, app.client_id, TLOG_GRANT_ENDED);
+	}
 	if (rc == PST_E_OK)
 		rc = rq->ops->grant_thread_list(rq->db, g->id, tell_thread, &tl, g->user_id);
 	if (rc == PST_E_OK)

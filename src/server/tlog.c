@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "proto.h"
+#include "timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -250,13 +251,35 @@ enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *
 	return append(ops, db, leaf, n, entry, e->at);
 }
 
-enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const char *user_public_id, int event,
-			       const char *canonical, size_t len, int64_t at)
+size_t tlog_grant_canonical(const struct store_grant *g, const char *client_id, int event, char *out, size_t cap)
+{
+	char expires[TIMEFMT_RFC3339_LEN], at[TIMEFMT_RFC3339_LEN];
+	int n;
+	/* the times as the API shows them (RFC 3339), so that a client rebuilds these bytes from its grant list */
+	if (timefmt_rfc3339(g->expires_at, expires, sizeof(expires)) != 0 ||
+	    timefmt_rfc3339(event == TLOG_GRANT_ENDED ? g->revoked_at : g->created_at, at, sizeof(at)) != 0)
+		return 0;
+	n = snprintf(out, cap, "postern-grant-v1\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n", event == TLOG_GRANT_ENDED ? "ended" : "created", g->public_id,
+		     client_id, g->scopes, g->details[0] ? g->details : "[]", expires, at);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const struct store_grant *g, const char *client_id,
+			       int event)
 {
 	unsigned char leaf[TLOG_LEAF_MAX], entry[TLOG_HASH_BYTES];
-	size_t n = leaf_head(leaf, TLOG_GRANT, at);
-	/* 01 03 at | label | event | BLAKE2b-256(canonical grant) */
-	tlog_label(user_public_id, leaf + n);
+	char canonical[sizeof(g->details) + 1024];
+	struct store_user u;
+	size_t n, len = tlog_grant_canonical(g, client_id, event, canonical, sizeof(canonical));
+	int64_t at = event == TLOG_GRANT_ENDED ? g->revoked_at : g->created_at;
+	enum pst_err rc;
+	if (len == 0)
+		return PST_E_INTERNAL;
+	if ((rc = ops->user_by_id(db, g->user_id, &u)) != PST_E_OK)
+		return rc;
+	/* 01 03 at | label | event | BLAKE2b-256(canonical grant event) */
+	n = leaf_head(leaf, TLOG_GRANT, at);
+	tlog_label(u.public_id, leaf + n);
 	n += TLOG_HASH_BYTES;
 	leaf[n++] = (unsigned char)event;
 	crypto_generichash(entry, sizeof(entry), (const unsigned char *)canonical, len, NULL, 0);

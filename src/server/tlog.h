@@ -53,9 +53,16 @@ enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *
 /* The canonical bytes of an access-log line (docs/transparency.md §2) into out; returns the length, 0 when too long. */
 size_t tlog_access_canonical(const struct store_access_entry *e, char *out, size_t cap);
 
-/* Append a GRANT leaf: event 1 created, 2 revoked, over the grant's canonical bytes (docs/transparency.md §2). */
-enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const char *user_public_id, int event,
-			       const char *canonical, size_t len, int64_t at);
+/* A grant's events in the log (docs/transparency.md §2). */
+enum tlog_grant_event { TLOG_GRANT_CREATED = 1, TLOG_GRANT_ENDED = 2 };
+
+/* The canonical bytes of a grant event (client_id: its app's) into out; the length, 0 when too long. For
+ * TLOG_GRANT_ENDED, g->revoked_at is the time it ended. */
+size_t tlog_grant_canonical(const struct store_grant *g, const char *client_id, int event, char *out, size_t cap);
+
+/* Append a GRANT leaf for that event, under the label of the grant's person (looked up by g->user_id). */
+enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const struct store_grant *g, const char *client_id,
+			       int event);
 
 /*
  * Where a person's access-log line (key: their log key) or a statement is in the first `below` leaves, for

@@ -162,6 +162,41 @@ def test_pages_show_each_line_and_authorisation_in_the_log():
     eq(leaf[43:], hashlib.blake2b(bytes(stmt), digest_size=32).digest(), "the hash of the authorisation the server keeps")
 
 
+def test_grants_are_logged_and_a_hidden_one_raises_an_alarm():
+    s = H.server()
+    alice, bob, demo, app, tid = M.app_story(s)
+    time.sleep(1.1)  # the next checkpoint counts the grant
+    out = alice.run("apps").stdout
+    rows = [ln for ln in out.splitlines() if ln.startswith("g_")]
+    check(rows and all(ln.endswith("[in the log]") for ln in rows), f"the grant proven: {out!r}")
+    # the grant's leaf is under alice's label, with the creation event
+    _, _, size, _ = checkpoint(s)
+    label = hashlib.blake2b(b"postern-log-user:" + alice.user_id().encode(), digest_size=32).digest()
+    grants = [lf for lf in all_leaves(s, size) if lf[1] == 3 and lf[10:42] == label]
+    eq([lf[42] for lf in grants], [1], "one GRANT leaf, created, under alice's label")
+    out = alice.run("log", "verify").stdout
+    check("Every change to your account in the log was made by your devices" in out, f"a quiet log: {out!r}")
+    # a second grant the server makes for the app and hides from alice's list: in the log, so her client tells her
+    import t21_partner_demo as D
+    port = D.free_port()
+    app2 = H.create_app(s, "Hidden", redirect_uris=f"http://127.0.0.1:{port}/cb")
+    D.authorize(s, D.Demo(s, app2), alice, port)
+    with M.db(s) as con:
+        con.execute("UPDATE grants SET user_id = (SELECT id FROM users WHERE public_id = ?) WHERE app_id = "
+                    "(SELECT id FROM apps WHERE client_id = ?)", (bob.user_id(), app2.client_id))
+    time.sleep(1.1)
+    p = alice.run("log", "verify", check_ok=False)
+    eq(p.returncode, REFUSED, f"log verify with a hidden grant: {p.stdout!r} {p.stderr!r}")
+    check("an app connection the server does not show you" in p.stdout, f"the words: {p.stdout!r}")
+    # and a grant the server lists but never logged is marked so
+    with M.db(s) as con:
+        con.execute("UPDATE grants SET scopes = scopes || ' messages:read' WHERE app_id = (SELECT id FROM apps WHERE client_id = ?)",
+                    (app.client_id,))
+    out = alice.run("apps").stdout
+    check(any(ln.startswith("g_") and ln.endswith("[NOT in the transparency log]") for ln in out.splitlines()),
+          f"a grant whose scopes the server widened: {out!r}")
+
+
 def prefix_checkpoint(s, size):
     """The checkpoint a server that cut its log to size leaves would sign: the honest root of that prefix."""
     name, seed = log_key_of(s)
@@ -218,7 +253,7 @@ def test_change_to_the_account_that_no_device_made_raises_an_alarm():
     s = H.server()  # (the change is a real, logged API call: the shared log stays sound)
     alice, bob = M.people(s, "alice", "bob")
     out = alice.run("log", "verify").stdout
-    check("Every change to your account in the log was made by your devices." in out, f"a quiet log: {out!r}")
+    check("Every change to your account in the log was made by your devices" in out, f"a quiet log: {out!r}")
     # someone with alice's password and the server's help resets her identity: the change is in the log, under her label
     fake = M.P.SignKey(os.urandom(32))
     tok = s.req("POST", "/v1/sessions", {"username": alice.name, "password": alice.password}).json["token"]
