@@ -242,15 +242,15 @@ static int access_row(void *arg, const struct store_access_entry *e)
 							"message_id", e->message_public_id[0] ? e->message_public_id : NULL, "count",
 							(json_int_t)e->count));
 	if (w->page) {
-		html_raw(w->page, "<tr><td>");
+		html_raw(w->page, "<tr><td data-l=\"When\">");
 		html_time(w->page, e->at);
-		html_raw(w->page, "</td><td>");
+		html_raw(w->page, "</td><td data-l=\"App\">");
 		html_text(w->page, e->app_name);
-		html_raw(w->page, "</td><td>");
+		html_raw(w->page, "</td><td data-l=\"Action\">");
 		html_action(w->page, e->action);
-		html_raw(w->page, "</td><td class=\"muted\">");
+		html_raw(w->page, "</td><td class=\"muted\" data-l=\"Conversation\">");
 		html_text(w->page, e->thread_public_id);
-		html_raw(w->page, "</td><td>%lld</td><td>", (long long)e->count);
+		html_raw(w->page, "</td><td data-l=\"Items\">%lld</td><td data-l=\"Transparency log\">", (long long)e->count);
 		{
 			int64_t idx = -1;
 			if (!w->have_log_key || tlog_access_index(w->rq->ops, w->rq->db, w->log_key, e, w->log_size, &idx) != PST_E_OK)
@@ -379,9 +379,9 @@ static int grant_html_row(void *arg, const struct store_grant *g, const struct s
 	struct grant_walk *w = arg;
 	int active = grant_active(g, w->rq->now);
 	const char *p;
-	html_raw(w->page, "<tr><td><strong>");
+	html_raw(w->page, "<tr><td data-l=\"App\"><strong>");
 	html_text(w->page, a->name);
-	html_raw(w->page, "</strong></td><td>");
+	html_raw(w->page, "</strong></td><td data-l=\"Allowed\">");
 	for (p = g->scopes; *p;) { /* each scope in the consent page's words */
 		char word[64];
 		size_t n = strcspn(p, " ");
@@ -395,19 +395,19 @@ static int grant_html_row(void *arg, const struct store_grant *g, const struct s
 		if (*p == ' ')
 			p++;
 	}
-	html_raw(w->page, "</td><td>");
+	html_raw(w->page, "</td><td data-l=\"Granted\">");
 	html_time(w->page, g->created_at);
-	html_raw(w->page, "</td><td>");
+	html_raw(w->page, "</td><td data-l=\"Last used\">");
 	if (g->last_used_at)
 		html_time(w->page, g->last_used_at);
 	else
 		html_text(w->page, "never");
-	html_raw(w->page, "</td><td>");
+	html_raw(w->page, "</td><td data-l=\"Expires\">");
 	if (active)
 		html_time(w->page, g->expires_at);
 	else
 		html_text(w->page, g->revoked_at ? "disconnected" : "expired");
-	html_raw(w->page, "</td><td>");
+	html_raw(w->page, "</td><td data-l=\"Reads with (transparency log)\">");
 	log_devices_html(w, g->id);
 	html_raw(w->page, "</td><td>");
 	if (active) {

@@ -70,7 +70,12 @@ void html_begin(struct html *h, const char *title)
 	html_raw(h, "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:52em;margin:2em auto;padding:0 1em;color:#222}"
 		    "h1{font-size:1.4em}table{border-collapse:collapse;width:100%%}td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left}"
 		    "button{font:inherit;padding:.4em 1.2em;margin-right:.5em}.muted{color:#666}.warn{color:#a40}"
-		    "fieldset{border:1px solid #ccc;margin:1em 0}td{vertical-align:top}</style></head><body>\n");
+		    "fieldset{border:1px solid #ccc;margin:1em 0}td{vertical-align:top;overflow-wrap:break-word}"
+		    /* narrow screens: a table's rows become cards, each cell under its column's name (data-l) */
+		    "@media (max-width:40em){table,tbody,tr,td{display:block;width:auto}tr:has(th){display:none}"
+		    "tr{border-bottom:1px solid #ddd;padding:.4em 0}td{border:0;padding:.1em 0}"
+		    "td:empty{display:none}td[data-l]::before{content:attr(data-l);display:block;font-size:.8em;color:#666}}"
+		    "</style></head><body>\n");
 }
 
 char *html_finish(struct html *h)
