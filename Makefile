@@ -28,6 +28,7 @@ SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
 PROTO_SRC  := $(wildcard src/proto/*.c)
 LIB_SRC    := $(wildcard src/lib/*.c)
 CLI_SRC    := $(wildcard src/cli/*.c)
+WITNESS_SRC := $(wildcard src/witness/*.c)
 # the generic helpers and the pure E2EE protocol (src/proto/): linked into posternd and libpostern alike
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(PROTO_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
@@ -47,7 +48,7 @@ all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-d
 deps:
 	@sh scripts/deps.sh
 
-$(BUILD)/%.o: %.c $(wildcard src/common/*.h src/proto/*.h src/server/*.h src/lib/*.h include/postern/*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard src/common/*.h src/proto/*.h src/server/*.h src/lib/*.h src/witness/*.h include/postern/*.h) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
@@ -70,7 +71,7 @@ $(BUILD)/postern: $(CLI_OBJ) $(BUILD)/libpostern.a
 	@$(CC) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libpostern.a -o $@ $(LDLIBS) $(shell pkg-config --libs libqrencode 2>/dev/null)
 
 # postern-witness: follows a server's transparency log and co-signs consistent checkpoints (docs/transparency.md)
-$(BUILD)/postern-witness: $(BUILD)/src/witness/witness.o $(COMMON_OBJ)
+$(BUILD)/postern-witness: $(WITNESS_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

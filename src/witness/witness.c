@@ -8,10 +8,16 @@
  *
  *   postern-witness keygen NAME > KEYFILE       a new witness key (its verifier key on standard error)
  *   postern-witness run --log URL --log-key VERIFIER --key KEYFILE --state FILE [--once] [--interval S]
+ *   postern-witness serve --log-key VERIFIER --key KEYFILE --state FILE [--listen ADDR] [--port N]
+ *
+ * `run` pulls from a Postern server; `serve` answers c2sp.org/tlog-witness add-checkpoint requests (serve.c).
+ * Both decide through witness_add_checkpoint (core.c), on the same state file.
  *
  * Exit status: 0, 1 a failure (network, a key file), 2 usage, 3 the log is inconsistent (a fork or rewrite).
  */
-#include "proto.h"
+#include "witness.h"
+
+#include "b64url.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -104,51 +110,16 @@ static int read_line_file(const char *path, char *out, size_t cap)
 	return ok ? 0 : -1;
 }
 
-/* The witness's memory: the size and root it last co-signed ("size root-base64"). */
-static int state_read(const char *path, uint64_t *size, unsigned char root[PROTO_MERKLE_HASH_BYTES])
-{
-	char line[256], *sp;
-	size_t n = 0;
-	if (read_line_file(path, line, sizeof(line)) != 0)
-		return 0; /* no state: the first checkpoint is taken as it is */
-	if ((sp = strchr(line, ' ')) == NULL)
-		return -1;
-	*sp = '\0';
-	*size = strtoull(line, NULL, 10);
-	return sodium_base642bin(root, PROTO_MERKLE_HASH_BYTES, sp + 1, strlen(sp + 1), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-			       n == PROTO_MERKLE_HASH_BYTES
-		       ? 1
-		       : -1;
-}
-
-static int state_write(const char *path, uint64_t size, const unsigned char root[PROTO_MERKLE_HASH_BYTES])
-{
-	char tmp[4096], r[64];
-	FILE *f;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	sodium_bin2base64(r, sizeof(r), root, PROTO_MERKLE_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	fprintf(f, "%llu %s\n", (unsigned long long)size, r);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	return rename(tmp, path);
-}
-
 /* One round: fetch, check, co-sign, post. Returns 0 (done or nothing new), 1 a failure, 3 an inconsistent log. */
-static int round_once(CURL *curl, const char *log, const struct proto_note_key *log_key, const struct proto_note_key *me, const char *state_path)
+static int round_once(CURL *curl, const char *log, const struct witness *w)
 {
-	char url[1024], *note_out = NULL, *line = NULL, *body_text = NULL;
+	char url[1024], cosig[1024], why[512], *line = NULL;
 	json_t *ans = NULL, *proof_ans = NULL, *x;
 	struct proto_checkpoint cp;
 	unsigned char old_root[PROTO_MERKLE_HASH_BYTES], proof[PROTO_MERKLE_PROOF_MAX][PROTO_MERKLE_HASH_BYTES];
-	uint64_t old_size = 0;
+	uint64_t old_size = 0, held = 0;
 	size_t body_len = 0, n = 0, i;
-	int verified[1] = {0}, have, rc = 1;
-	uint64_t ts[1];
+	int verified[1] = {0}, have, status, rc = 1;
 	const char *note;
 
 	snprintf(url, sizeof(url), "%s/v1/log/checkpoint", log);
@@ -156,13 +127,13 @@ static int round_once(CURL *curl, const char *log, const struct proto_note_key *
 		fprintf(stderr, "postern-witness: no checkpoint from %s\n", log);
 		goto out;
 	}
-	if (proto_note_open(note, strlen(note), log_key, 1, &body_len, verified, ts) != PROTO_E_OK || !verified[0] ||
-	    proto_checkpoint_parse(note, body_len, &cp) != PROTO_E_OK || strcmp(cp.origin, log_key->name) != 0) {
+	if (proto_note_open(note, strlen(note), &w->log_key, 1, &body_len, verified, NULL) != PROTO_E_OK || !verified[0] ||
+	    proto_checkpoint_parse(note, body_len, &cp) != PROTO_E_OK || strcmp(cp.origin, w->log_key.name) != 0) {
 		fprintf(stderr, "postern-witness: the checkpoint is not signed by the log's key\n");
 		goto out;
 	}
-	if ((have = state_read(state_path, &old_size, old_root)) < 0) {
-		fprintf(stderr, "postern-witness: %s is damaged\n", state_path);
+	if ((have = witness_state_read(w, &old_size, old_root)) < 0) {
+		fprintf(stderr, "postern-witness: %s is damaged\n", w->state_path);
 		goto out;
 	}
 	if (have && cp.size < old_size) {
@@ -171,47 +142,32 @@ static int round_once(CURL *curl, const char *log, const struct proto_note_key *
 		rc = 3;
 		goto out;
 	}
-	if (have && old_size > 0) {
+	if (old_size > 0 && old_size < cp.size) {
 		snprintf(url, sizeof(url), "%s/v1/log/proof/consistency?first=%llu&second=%llu", log, (unsigned long long)old_size,
 			 (unsigned long long)cp.size);
 		if (http(curl, "GET", url, NULL, &proof_ans) != 200)
 			goto out;
 		json_array_foreach(json_object_get(proof_ans, "proof"), i, x) {
 			const char *t = json_string_value(x);
-			size_t got = 0;
-			unsigned char h[PROTO_MERKLE_HASH_BYTES];
-			if (n < PROTO_MERKLE_PROOF_MAX && t &&
-			    sodium_base642bin(h, sizeof(h), t, strlen(t), NULL, &got, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-			    got == sizeof(h))
-				memcpy(proof[n++], h, sizeof(h));
+			if (n < PROTO_MERKLE_PROOF_MAX && t && b64url_decode_exact(t, strlen(t), proof[n], PROTO_MERKLE_HASH_BYTES) == 0)
+				n++;
 		}
-		if (n != json_array_size(json_object_get(proof_ans, "proof")) ||
-		    proto_merkle_verify_consistency(old_size, cp.size, old_root, cp.root, (const unsigned char(*)[PROTO_MERKLE_HASH_BYTES])proof, n) != PROTO_E_OK) {
-			fprintf(stderr, "postern-witness: INCONSISTENT: the checkpoint of %llu entries does not continue the one of %llu it co-signed\n",
-				(unsigned long long)cp.size, (unsigned long long)old_size);
+		if (n != json_array_size(json_object_get(proof_ans, "proof"))) {
+			fprintf(stderr, "postern-witness: the log's consistency proof is malformed\n");
 			rc = 3;
 			goto out;
 		}
 	}
-	/* consistent: co-sign the body, remember it, hand the cosignature to the log */
-	if ((body_text = malloc(body_len + 1)) == NULL || (note_out = malloc(PROTO_NOTE_MAX)) == NULL)
-		goto out;
-	memcpy(body_text, note, body_len);
-	body_text[body_len] = '\0';
-	if (proto_note_sign(body_text, me, (uint64_t)time(NULL), note_out, PROTO_NOTE_MAX) != PROTO_E_OK) {
-		fprintf(stderr, "postern-witness: cannot co-sign\n");
+	status = witness_add_checkpoint(w, note, strlen(note), old_size, (const unsigned char(*)[PROTO_MERKLE_HASH_BYTES])proof, n, &held, cosig,
+					sizeof(cosig), why, sizeof(why));
+	if (status != 200) {
+		fprintf(stderr, "postern-witness: %s\n", why);
+		rc = status == 422 || (status == 409 && held == old_size) ? 3 : 1;
 		goto out;
 	}
-	if (state_write(state_path, cp.size, cp.root) != 0) {
-		fprintf(stderr, "postern-witness: cannot write %s: %s\n", state_path, strerror(errno));
-		goto out;
-	}
-	/* the cosignature is the last line of what proto_note_sign built */
+	cosig[strcspn(cosig, "\n")] = '\0';
 	{
-		char *end = note_out + strlen(note_out) - 1, *start;
-		*end = '\0';
-		start = strrchr(note_out, '\n');
-		json_t *post = json_pack("{s:I,s:s}", "size", (json_int_t)cp.size, "cosignature", start ? start + 1 : note_out);
+		json_t *post = json_pack("{s:I,s:s}", "size", (json_int_t)cp.size, "cosignature", cosig);
 		line = post ? json_dumps(post, JSON_COMPACT) : NULL;
 		json_decref(post);
 	}
@@ -219,9 +175,9 @@ static int round_once(CURL *curl, const char *log, const struct proto_note_key *
 	ans = NULL;
 	snprintf(url, sizeof(url), "%s/v1/log/cosignatures", log);
 	if (line == NULL || http(curl, "POST", url, line, &ans) != 204) {
-		const char *why = json_string_value(json_object_get(json_object_get(ans, "error"), "message"));
+		const char *what = json_string_value(json_object_get(json_object_get(ans, "error"), "message"));
 		fprintf(stderr, "postern-witness: the log did not take the cosignature of size %llu: %s\n", (unsigned long long)cp.size,
-			why ? why : "no answer");
+			what ? what : "no answer");
 		goto out;
 	}
 	printf("co-signed %s at %llu entries\n", cp.origin, (unsigned long long)cp.size);
@@ -229,8 +185,6 @@ static int round_once(CURL *curl, const char *log, const struct proto_note_key *
 	rc = 0;
 out:
 	free(line);
-	free(note_out);
-	free(body_text);
 	json_decref(ans);
 	json_decref(proof_ans);
 	return rc;
@@ -238,21 +192,22 @@ out:
 
 int main(int argc, char **argv)
 {
-	const char *log = NULL, *log_key_text = NULL, *key_path = NULL, *state = NULL;
-	struct proto_note_key log_key, me;
+	const char *log = NULL, *log_key_text = NULL, *key_path = NULL, *state = NULL, *listen_addr = "127.0.0.1";
+	struct witness w;
 	char text[512];
-	long interval = 10;
-	int once = 0, i, rc = 0;
+	long interval = 10, port = 8090;
+	int once = 0, i, rc = 0, serve;
 	CURL *curl;
 
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return 1;
 	if (argc == 3 && strcmp(argv[1], "keygen") == 0)
 		return keygen(argv[2]);
-	for (i = 2; argc > 1 && strcmp(argv[1], "run") == 0 && i < argc; i++) {
-		if (strcmp(argv[i], "--once") == 0)
+	serve = argc > 1 && strcmp(argv[1], "serve") == 0;
+	for (i = 2; argc > 1 && (serve || strcmp(argv[1], "run") == 0) && i < argc; i++) {
+		if (!serve && strcmp(argv[i], "--once") == 0)
 			once = 1;
-		else if (i + 1 < argc && strcmp(argv[i], "--log") == 0)
+		else if (!serve && i + 1 < argc && strcmp(argv[i], "--log") == 0)
 			log = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--log-key") == 0)
 			log_key_text = argv[++i];
@@ -260,35 +215,48 @@ int main(int argc, char **argv)
 			key_path = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--state") == 0)
 			state = argv[++i];
-		else if (i + 1 < argc && strcmp(argv[i], "--interval") == 0)
+		else if (!serve && i + 1 < argc && strcmp(argv[i], "--interval") == 0)
 			interval = strtol(argv[++i], NULL, 10);
+		else if (serve && i + 1 < argc && strcmp(argv[i], "--listen") == 0)
+			listen_addr = argv[++i];
+		else if (serve && i + 1 < argc && strcmp(argv[i], "--port") == 0)
+			port = strtol(argv[++i], NULL, 10);
 		else
 			break;
 	}
-	if (argc < 2 || strcmp(argv[1], "run") != 0 || i < argc || !log || !log_key_text || !key_path || !state || interval < 1) {
+	if (argc < 2 || (!serve && strcmp(argv[1], "run") != 0) || i < argc || (!serve && !log) || !log_key_text || !key_path || !state ||
+	    interval < 1 || port < 0 || port > 65535) {
 		fprintf(stderr, "usage: postern-witness keygen NAME > KEYFILE\n"
-				"       postern-witness run --log URL --log-key VERIFIER --key KEYFILE --state FILE [--once] [--interval S]\n");
+				"       postern-witness run --log URL --log-key VERIFIER --key KEYFILE --state FILE [--once] [--interval S]\n"
+				"       postern-witness serve --log-key VERIFIER --key KEYFILE --state FILE [--listen ADDR] [--port N]\n");
 		return 2;
 	}
-	if (proto_note_verifier_parse(log_key_text, &log_key) != PROTO_E_OK) {
+	memset(&w, 0, sizeof(w));
+	w.state_path = state;
+	if (proto_note_verifier_parse(log_key_text, &w.log_key) != PROTO_E_OK) {
 		fprintf(stderr, "postern-witness: --log-key is not a verifier key\n");
 		return 2;
 	}
-	if (read_line_file(key_path, text, sizeof(text)) != 0 || proto_note_signer_parse(text, &me) != PROTO_E_OK) {
+	if (read_line_file(key_path, text, sizeof(text)) != 0 || proto_note_signer_parse(text, &w.me) != PROTO_E_OK) {
 		fprintf(stderr, "postern-witness: %s is not a witness key (make one with: postern-witness keygen NAME)\n", key_path);
 		return 1;
 	}
 	sodium_memzero(text, sizeof(text));
-	me.is_cosigner = 1;
+	w.me.is_cosigner = 1;
+	if (serve) {
+		rc = witness_serve(&w, listen_addr, (unsigned)port);
+		sodium_memzero(&w.me, sizeof(w.me));
+		return rc;
+	}
 	if ((curl = curl_easy_init()) == NULL)
 		return 1;
 	for (;;) {
-		rc = round_once(curl, log, &log_key, &me, state);
+		rc = round_once(curl, log, &w);
 		if (once || rc == 3)
 			break;
 		sleep((unsigned)interval);
 	}
 	curl_easy_cleanup(curl);
-	sodium_memzero(&me, sizeof(me));
+	sodium_memzero(&w.me, sizeof(w.me));
 	return rc;
 }

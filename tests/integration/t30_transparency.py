@@ -7,6 +7,7 @@ the postern CLI with its words."""
 import base64
 import glob
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -195,6 +196,91 @@ def test_grants_are_logged_and_a_hidden_one_raises_an_alarm():
     out = alice.run("apps").stdout
     check(any(ln.startswith("g_") and ln.endswith("[NOT in the transparency log]") for ln in out.splitlines()),
           f"a grant whose scopes the server widened: {out!r}")
+
+
+class WitnessServer:
+    """postern-witness serve on a free port (stopped on exit)."""
+
+    def __init__(self, log_key, key_path, state):
+        self.p = subprocess.Popen([WITNESS, "serve", "--log-key", log_key, "--key", key_path, "--state", state, "--port", "0"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        check(line.startswith("listening on 127.0.0.1:"), f"postern-witness serve: {line!r}")
+        self.port = int(line.strip().rsplit(":", 1)[1])
+
+    def add(self, body):
+        """POST /add-checkpoint: (status, content type, text)."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request("POST", "/add-checkpoint", body=body.encode())
+        r = c.getresponse()
+        out = (r.status, r.getheader("Content-Type"), r.read().decode())
+        c.close()
+        return out
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.p.terminate()
+        self.p.wait(timeout=30)
+
+
+def std_b64(t):
+    return base64.b64encode(unb64url(t)).decode()
+
+
+def test_tlog_witness_protocol():
+    """postern-witness serve answers c2sp.org/tlog-witness add-checkpoint, status by status."""
+    s = H.server()
+    some_people(s, 2)
+    wdir = tempfile.mkdtemp(prefix="postern-witness-serve-")
+    H._tmpdirs.append(wdir)
+    r = subprocess.run([WITNESS, "keygen", "witness.example/w1"], capture_output=True, text=True, check=True)
+    key_path, state = os.path.join(wdir, "w1.key"), os.path.join(wdir, "w1.state")
+    with open(key_path, "w") as f:
+        f.write(r.stdout)
+    wpk = base64.b64decode(r.stderr.strip().split("+", 2)[2])
+    eq(wpk[0], N.ALG_COSIGNATURE_V1, "a cosigner key")
+    log_key = s.req("GET", "/v1/log/checkpoint").json["log_key"]
+    time.sleep(1.1)
+    cp1, origin, n1, _ = checkpoint(s)
+    with WitnessServer(log_key, key_path, state) as w:
+        eq(w.add("hello\n")[0], 400, "a body without the old size line")
+        eq(w.add(f"old {n1 + 1}\n\n" + cp1["checkpoint"])[0], 400, "an old size above the checkpoint's")
+        eq(w.add("old 01\n\n" + cp1["checkpoint"])[0], 400, "a leading zero")
+        other = cp1["checkpoint"].replace(origin + "\n", "other.example/log\n", 1)
+        eq(w.add("old 0\n\n" + other)[0], 404, "another log's checkpoint")
+        name, seed = log_key_of(s)
+        body = cp1["checkpoint"].split("\n\n")[0] + "\n"
+        forged = body + "\n" + N.sign_line(name, 1, os.urandom(32), body)
+        eq(w.add("old 0\n\n" + forged)[0], 403, "a checkpoint signed by another key of the same name")
+        # the first checkpoint: from 0, no proof
+        st, ctype, text = w.add("old 0\n\n" + cp1["checkpoint"])
+        eq(st, 200, f"the first checkpoint: {text!r}")
+        check(text.startswith("\u2014 witness.example/w1 ") and text.endswith("\n"), f"one cosignature line: {text!r}")
+        _, ts = N.open_note(cp1["checkpoint"] + text, "witness.example/w1", N.ALG_COSIGNATURE_V1, wpk[1:])
+        check(abs(ts - time.time()) < 300, "the cosignature's time is now")
+        st, ctype, text = w.add("old 0\n\n" + cp1["checkpoint"])
+        eq((st, ctype, text), (409, "text/x.tlog.size", f"{n1}\n"), "a stale old size answers the size held")
+        # the log grows: a consistency proof from what the witness holds
+        some_people(s, 2)
+        time.sleep(1.1)
+        cp2, _, n2, _ = checkpoint(s)
+        proof = [std_b64(x) for x in s.req("GET", f"/v1/log/proof/consistency?first={n1}&second={n2}").json["proof"]]
+        bad = [base64.b64encode(bytes([base64.b64decode(proof[0])[0] ^ 1]) + base64.b64decode(proof[0])[1:]).decode()] + proof[1:]
+        eq(w.add(f"old {n1}\n" + "".join(x + "\n" for x in bad) + "\n" + cp2["checkpoint"])[0], 422, "a proof with a flipped bit")
+        eq(w.add(f"old {n1}\n" + "".join(x + "\n" for x in proof) + "{}\n\n".format("AAAA") + cp2["checkpoint"])[0], 400,
+           "a proof line that is not a hash")
+        st, _, text = w.add(f"old {n1}\n" + "".join(x + "\n" for x in proof) + "\n" + cp2["checkpoint"])
+        eq(st, 200, f"the grown log: {text!r}")
+        N.open_note(cp2["checkpoint"] + text, "witness.example/w1", N.ALG_COSIGNATURE_V1, wpk[1:])
+        # a fork of the same size, signed by the real log key: refused, and the witness says why
+        fork = forged_checkpoint(s, size_delta=0)
+        st, _, text = w.add(f"old {n2}\n\n" + fork)
+        check(st == 409 and "INCONSISTENT" in text, f"a second tree of the same size: {st} {text!r}")
+    # what it co-signed survives a restart
+    with WitnessServer(log_key, key_path, state) as w:
+        eq(w.add("old 0\n\n" + cp1["checkpoint"])[2], f"{n2}\n", "the held size after a restart")
 
 
 def prefix_checkpoint(s, size):
