@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/run.sh — the benchmark of BENCHMARKS.md, in one run (about one minute; `make bench` runs it).
+# bench/run.sh — the benchmark of BENCHMARKS.md, in one run (about three minutes; `make bench` runs it).
 #
 #   sh bench/run.sh [BUILD_DIR]        BUILD_DIR holds posternd (default: build)
 #
@@ -12,8 +12,10 @@
 #    5 s send run (strace slows the server, so it does not share the throughput run).
 # 4. SSE delivery latency p50/p99 at half of step 2's rate (bench/sse_latency.c, libcurl).
 # 5. server RSS per idle SSE connection with 5,000 connected (bench/sse_idle.c) on a fresh posternd.
+# 6. the transparency log at BENCH_TLOG_ENTRIES entries (default 1,000,000; bench/tlog_bench.c): append cost,
+#    proof sizes, proof making and verification, against one Ed25519 verification in the same run.
 # Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_IDLE_CONNS (default 5000),
-# BENCH_FSYNC_TOOL=strace (use strace for step 3 even where perf works).
+# BENCH_FSYNC_TOOL=strace (use strace for step 3 even where perf works), BENCH_TLOG_ENTRIES (step 6).
 #
 # As root on Debian 12 it installs what it needs (apt-get); otherwise it prints the command and fails.
 # Every server it starts is stopped on exit (trap), every client runs under `timeout`.
@@ -324,6 +326,17 @@ IDLE_KIB=$(field per_conn_kib "$I")
 echo "  -> $(field established "$I") connections established, $(field closed_during_hold "$I") closed early;" \
 	"($(field rss_after_kib "$I") - $(field rss_before_kib "$I")) KiB / $(field established "$I") = $IDLE_KIB KiB per connection"
 stop "$IDLEPID"
+echo
+
+# ---- 6. the transparency log at scale ------------------------------------------------------------------
+TLOG_N=${BENCH_TLOG_ENTRIES:-1000000}
+echo "== 6. transparency log: $TLOG_N entries with the server's log code (bench/tlog_bench.c) =="
+if [ -x "$build/bench/tlog_bench" ]; then
+	mkdir -p "$W/tlog"
+	timeout 900 "$build/bench/tlog_bench" "$TLOG_N" "$W/tlog" | sed 's/^/  /'
+else
+	echo "  (skipped: build $build/bench/tlog_bench first; make bench does)"
+fi
 echo
 
 # ---- summary -------------------------------------------------------------------------------------------
