@@ -17,13 +17,6 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void pst__thread_free(struct pst__thread *t)
 {
 	free(t->chain);
@@ -360,7 +353,7 @@ static pst_status app_device(pst_client *c, struct pst__people *ppl, struct pst_
 	bin = pst__b64_decode(json_string_value(json_object_get(d, "authorisation")), PROTO_STATEMENT_MAX, &n);
 	ok = bin && proto_statement_verify(bin, n, PROTO_ST_APP_AUTH, p->pinned_pk, st) == PROTO_E_OK && strcmp(st->device_id, did) == 0 &&
 	     sodium_memcmp(st->key, dev.sign_pk, 32) == 0 && sodium_memcmp(st->key2, dev.box_pk, 32) == 0 &&
-	     strcmp(st->client_id, t->app_client_id) == 0 && st->expires_ms > now_ms();
+	     strcmp(st->client_id, t->app_client_id) == 0 && st->expires_ms > pst__now_ms();
 	free(bin);
 	if (ok && st->n_ids > 0) { /* limited to some threads: this one must be among them */
 		int listed = 0;
@@ -604,7 +597,7 @@ char *pst__link_make(pst_client *c, unsigned op, unsigned kind, const unsigned c
 	for (i = 0; i < n; i++)
 		snprintf(st->ids[i], sizeof(st->ids[i]), "%s", ids[i]);
 	st->n_ids = n;
-	st->at_ms = now_ms();
+	st->at_ms = pst__now_ms();
 	text = pst__sign_device(c, st);
 out:
 	free(st);

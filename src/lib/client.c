@@ -20,6 +20,13 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
+uint64_t pst__now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 pst_status pst__fail(pst_client *c, pst_status st, const char *fmt, ...)
 {
 	va_list ap;

@@ -65,6 +65,9 @@ struct pst_client {
 	volatile sig_atomic_t stop_watch; /* set by pst_watch_stop, from a signal handler */
 };
 
+/* The wall clock in milliseconds since the epoch (statements' times, pins, evidence names). */
+uint64_t pst__now_ms(void);
+
 /* Set the error message (printf-style) and return st. */
 pst_status pst__fail(pst_client *c, pst_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -260,8 +263,6 @@ pst_status pst__log_mark_access(pst_client *c, json_t *entries);
 pst_status pst__log_mark_grants(pst_client *c, json_t *grants);
 /* pst_log_verify at most once a minute (from pst_sync): its alarms land in the notice. */
 pst_status pst__log_monitor_now_and_then(pst_client *c);
-/* An account's label in the log: BLAKE2b-256("postern-log-user:" || user_id). */
-void pst__log_label(const char *user_id, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
 
 /* ---- identity.c ---- */
 

@@ -27,13 +27,6 @@
 
 #define MAX_INBOUND 256 /* inbound sessions kept per thread */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Thread ids name files: only ids of the server's alphabet, bounded. */
 static int id_ok(const char *id)
 {
@@ -438,11 +431,11 @@ static pst_status seal_locked(pst_client *c, const char *thread_id, const char *
 	/* the current session, unless it must rotate (100 messages, 7 days, other readers, another member list) */
 	store_name(name, sizeof(name), "out", thread_id);
 	if (pst__store_read(c, name, &saved, &saved_len, 1) != PST_OK || proto_outbound_load(&s, saved, saved_len) != PROTO_E_OK ||
-	    proto_outbound_must_rotate(&s, now_ms(), hash, &reasons) != PROTO_E_OK || reasons != 0 ||
+	    proto_outbound_must_rotate(&s, pst__now_ms(), hash, &reasons) != PROTO_E_OK || reasons != 0 ||
 	    sodium_memcmp(s.head, t.head, PROTO_HEAD_BYTES) != 0) {
 		struct proto_inbound *twin = malloc(sizeof(*twin));
 		proto_outbound_wipe(&s);
-		if (twin == NULL || proto_outbound_new(&s, thread_id, c->device_id, hash, now_ms()) != PROTO_E_OK) {
+		if (twin == NULL || proto_outbound_new(&s, thread_id, c->device_id, hash, pst__now_ms()) != PROTO_E_OK) {
 			free(twin);
 			st = pst__fail(c, PST_ERR_CRYPTO, "cannot start an encryption session");
 			goto out;

@@ -17,13 +17,6 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static const char *str(json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
@@ -103,7 +96,7 @@ pst_status pst_app_device_approve(pst_client *c, const char *code, char **json_o
 			continue;
 		snprintf(st->ids[st->n_ids++], PROTO_ID_MAX + 1, "%s", json_string_value(x));
 	}
-	st->at_ms = now_ms();
+	st->at_ms = pst__now_ms();
 	if ((text = pst__sign_identity(c, st)) == NULL) {
 		rc = PST_ERR_CRYPTO;
 		goto out;
@@ -133,7 +126,7 @@ static pst_status revoke_device(pst_client *c, json_t *d)
 	snprintf(st->client_id, sizeof(st->client_id), "%s", str(d, "client_id"));
 	snprintf(st->grant_id, sizeof(st->grant_id), "%s", str(d, "grant_id"));
 	snprintf(st->device_id, sizeof(st->device_id), "%s", str(d, "device_id"));
-	st->at_ms = now_ms();
+	st->at_ms = pst__now_ms();
 	if ((text = pst__sign_identity(c, st)) == NULL) {
 		rc = PST_ERR_CRYPTO;
 		goto out;
@@ -222,7 +215,7 @@ pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept)
 	snprintf(st->thread_id, sizeof(st->thread_id), "%s", thread_id);
 	snprintf(st->client_id, sizeof(st->client_id), "%s", str(json_object_get(view, "app"), "client_id"));
 	st->op = accept != 0;
-	st->at_ms = now_ms();
+	st->at_ms = pst__now_ms();
 	if ((text = pst__sign_identity(c, st)) == NULL) {
 		rc = PST_ERR_CRYPTO;
 		goto out;

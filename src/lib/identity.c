@@ -17,13 +17,6 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static char *b64(const unsigned char *bin, size_t n)
 {
 	char *t = malloc(b64url_encoded_len(n) + 1);
@@ -76,7 +69,7 @@ static pst_status certify_self(pst_client *c)
 	snprintf(st->device_id, sizeof(st->device_id), "%s", c->device_id);
 	memcpy(st->key, c->keys.sign_pk, 32);
 	memcpy(st->key2, c->keys.box_pk, 32);
-	st->at_ms = now_ms();
+	st->at_ms = pst__now_ms();
 	if ((text = pst__sign_identity(c, st)) == NULL) {
 		rc = PST_ERR_CRYPTO;
 		goto out;
@@ -109,7 +102,7 @@ static pst_status publish(pst_client *c, const char *username, int reset)
 	snprintf(st->user_id, sizeof(st->user_id), "%s", c->user_id);
 	snprintf(st->username, sizeof(st->username), "%s", username);
 	memcpy(st->key, c->identity.pk, 32);
-	st->at_ms = now_ms();
+	st->at_ms = pst__now_ms();
 	proto_recovery_new(secret);
 	if ((stmt = pst__sign_identity(c, st)) == NULL || proto_recovery_format(secret, text_key, sizeof(text_key)) != PROTO_E_OK ||
 	    proto_backup_seal(&c->identity, c->user_id, secret, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
@@ -383,7 +376,7 @@ pst_status pst_device_approve(pst_client *c, const char *code, char **device_jso
 	snprintf(st->device_id, sizeof(st->device_id), "%s", did);
 	memcpy(st->key, spk, 32);
 	memcpy(st->key2, bpk, 32);
-	st->at_ms = now_ms();
+	st->at_ms = pst__now_ms();
 	if ((cert = pst__sign_identity(c, st)) == NULL) {
 		rc = PST_ERR_CRYPTO;
 		goto out;

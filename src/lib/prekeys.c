@@ -22,13 +22,6 @@
 #define SIGNED_ROTATE_MS (7LL * 24 * 3600 * 1000)
 #define SIGNED_KEEP_MS (14LL * 24 * 3600 * 1000)
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static json_t *store_load(pst_client *c)
 {
 	unsigned char *data = NULL;
@@ -75,7 +68,7 @@ static char *prekey_make(pst_client *c, json_t *store, unsigned kind)
 	snprintf(st->device_id, sizeof(st->device_id), "%s", c->device_id);
 	st->op = kind;
 	st->key_id = id;
-	st->at_ms = (uint64_t)now_ms();
+	st->at_ms = (uint64_t)pst__now_ms();
 	proto_prekey_new(st->key, sk);
 	if ((text = pst__sign_device(c, st)) == NULL)
 		goto out;
@@ -83,7 +76,7 @@ static char *prekey_make(pst_client *c, json_t *store, unsigned kind)
 	snprintf(idt, sizeof(idt), "%u", (unsigned)id);
 	json_object_set_new(store, "next_id", json_integer((json_int_t)id + 1));
 	if (kind == PROTO_PREKEY_SIGNED)
-		json_array_append_new(json_object_get(store, "signed"), json_pack("{s:I,s:s,s:I}", "id", (json_int_t)id, "sk", skt, "at", (json_int_t)now_ms()));
+		json_array_append_new(json_object_get(store, "signed"), json_pack("{s:I,s:s,s:I}", "id", (json_int_t)id, "sk", skt, "at", (json_int_t)pst__now_ms()));
 	else
 		json_object_set_new(json_object_get(store, "one_time"), idt, json_string(skt));
 	sodium_memzero(skt, sizeof(skt));
@@ -99,7 +92,7 @@ static void store_prune(json_t *store)
 	json_t *signed_keys = json_object_get(store, "signed"), *one = json_object_get(store, "one_time");
 	size_t i = 0;
 	while (json_array_size(signed_keys) > 1 && i < json_array_size(signed_keys) - 1) {
-		if (now_ms() - json_integer_value(json_object_get(json_array_get(signed_keys, i), "at")) > SIGNED_KEEP_MS)
+		if (pst__now_ms() - json_integer_value(json_object_get(json_array_get(signed_keys, i), "at")) > SIGNED_KEEP_MS)
 			json_array_remove(signed_keys, i);
 		else
 			i++;
@@ -130,7 +123,7 @@ static pst_status refill_locked(pst_client *c)
 	newest_at = newest ? json_integer_value(json_object_get(newest, "at")) : 0;
 	/* a new signed prekey when the server has none we hold, or ours is a week old */
 	if (newest == NULL || json_integer_value(json_object_get(count, "signed_key_id")) != json_integer_value(json_object_get(newest, "id")) ||
-	    now_ms() - newest_at > SIGNED_ROTATE_MS) {
+	    pst__now_ms() - newest_at > SIGNED_ROTATE_MS) {
 		if ((signed_text = prekey_make(c, store, PROTO_PREKEY_SIGNED)) == NULL) {
 			st = PST_ERR_CRYPTO;
 			goto out;

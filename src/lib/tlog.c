@@ -23,16 +23,8 @@
 #define LEAF_KEY 1
 #define LEAF_ACCESS 2
 #define LEAF_GRANT 3
-#define LABEL_PREFIX "postern-log-user:"
 #define MONITOR_EVERY_MS 60000 /* a sync looks at the log at most this often */
 #define LEAVES_PAGE 1000
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static json_t *state_load(pst_client *c)
 {
@@ -98,23 +90,14 @@ pst_status pst_log_witnesses(pst_client *c, const char *keys, int required, int 
 	return PST_OK;
 }
 
-void pst__log_label(const char *user_id, unsigned char out[PROTO_MERKLE_HASH_BYTES])
-{
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, PROTO_MERKLE_HASH_BYTES);
-	crypto_generichash_update(&st, (const unsigned char *)LABEL_PREFIX, sizeof(LABEL_PREFIX) - 1);
-	crypto_generichash_update(&st, (const unsigned char *)user_id, strlen(user_id));
-	crypto_generichash_final(&st, out, PROTO_MERKLE_HASH_BYTES);
-}
-
 /* Keep what the server showed when it does not add up: the two checkpoints and the proof, for evidence. */
 static char *keep_evidence(pst_client *c, json_t *state, const char *note, json_t *proof)
 {
 	char name[64], *text, *path = NULL;
 	json_t *ev = json_pack("{s:s,s:O?,s:s,s:O?,s:I}", "what", "the log does not continue the checkpoint this device accepted before",
 			       "accepted_checkpoint", json_object_get(state, "checkpoint"), "new_checkpoint", note, "consistency_proof", proof,
-			       "seen_at_ms", (json_int_t)now_ms());
-	snprintf(name, sizeof(name), "log-evidence-%lld.json", (long long)now_ms());
+			       "seen_at_ms", (json_int_t)pst__now_ms());
+	snprintf(name, sizeof(name), "log-evidence-%lld.json", (long long)pst__now_ms());
 	if (ev && (text = json_dumps(ev, JSON_INDENT(1))) != NULL) {
 		if (pst__store_write(c, name, text, strlen(text), 0) == PST_OK && asprintf(&path, "%s/%s", c->home, name) < 0)
 			path = NULL;
@@ -173,7 +156,7 @@ pst_status pst__log_checkpoint(pst_client *c, int fresh, uint64_t *size, unsigne
 	if (c->witnesses_required > 0) {
 		size_t good = 0;
 		for (i = 1; i < nkeys; i++)
-			good += verified[i] && (c->log_max_age_s <= 0 || (int64_t)ts[i] >= now_ms() / 1000 - c->log_max_age_s);
+			good += verified[i] && (c->log_max_age_s <= 0 || (int64_t)ts[i] >= (int64_t)(pst__now_ms() / 1000) - c->log_max_age_s);
 		if (good < (size_t)c->witnesses_required) {
 			st = pst__fail(c, PST_ERR_UNTRUSTED,
 				       "the server's transparency-log checkpoint carries %zu recent cosignatures of your witnesses, %d required: "
@@ -346,25 +329,19 @@ pst_status pst__log_mark_access(pst_client *c, json_t *entries)
 	if ((st = my_log_key(c, key, &have)) != PST_OK)
 		return st;
 	json_array_foreach(entries, i, e) {
-		char canon[512];
 		int64_t at = 0;
-		int n;
 		const char *g = json_string_value(json_object_get(e, "grant_id")), *t = json_string_value(json_object_get(e, "thread_id"));
 		const char *m = json_string_value(json_object_get(e, "message_id")), *a = json_string_value(json_object_get(e, "action"));
 		int proven = 0;
-		/* docs/transparency.md §2: the same canonical bytes as the server's, keyed by the person's log key */
-		if (have && a && timefmt_parse_rfc3339(json_string_value(json_object_get(e, "at")), &at) == 0) {
-			n = snprintf(canon, sizeof(canon), "postern-access-v1\n%lld\n%s\n%s\n%s\n%s\n%lld\n", (long long)at, g ? g : "-", a, t ? t : "-",
-				     m ? m : "-", (long long)json_integer_value(json_object_get(e, "count")));
-			if (n > 0 && (size_t)n < sizeof(canon)) {
-				crypto_generichash(entry, sizeof(entry), (const unsigned char *)canon, (size_t)n, key, sizeof(key));
-				st = pst__log_prove(c, entry);
-				if (st == PST_OK)
-					proven = 1;
-				else if (st != PST_ERR_NOT_FOUND)
-					break;
-				st = PST_OK;
-			}
+		/* docs/transparency.md §2: the line as the person is shown it, keyed by their log key */
+		if (have && a && timefmt_parse_rfc3339(json_string_value(json_object_get(e, "at")), &at) == 0 &&
+		    proto_log_access_entry(key, at, g, a, t, m, json_integer_value(json_object_get(e, "count")), entry) == PROTO_E_OK) {
+			st = pst__log_prove(c, entry);
+			if (st == PST_OK)
+				proven = 1;
+			else if (st != PST_ERR_NOT_FOUND)
+				break;
+			st = PST_OK;
 		}
 		json_object_set_new(e, "proven", json_boolean(proven));
 	}
@@ -384,16 +361,13 @@ static int grant_entry(const json_t *g, int ended, unsigned char entry[PROTO_MER
 	const char *client = json_string_value(json_object_get(json_object_get(g, "app"), "client_id"));
 	const char *expires = json_string_value(json_object_get(g, "expires_at"));
 	const char *at = json_string_value(json_object_get(g, ended ? "revoked_at" : "created_at"));
-	char *details = json_dumps(json_object_get(g, "authorization_details"), JSON_COMPACT | JSON_SORT_KEYS), *canon = NULL;
-	int n = -1;
-	if (id && scope && client && expires && at && details)
-		n = asprintf(&canon, "postern-grant-v1\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n", ended ? "ended" : "created", id, client, scope, details,
-			     expires, at);
-	if (n > 0)
-		crypto_generichash(entry, PROTO_MERKLE_HASH_BYTES, (const unsigned char *)canon, (size_t)n, NULL, 0);
+	char *details = json_dumps(json_object_get(g, "authorization_details"), JSON_COMPACT | JSON_SORT_KEYS);
+	int rc = id && scope && client && expires && at && details &&
+			 proto_log_grant_entry(ended, id, client, scope, details, expires, at, entry) == PROTO_E_OK
+		 ? 0
+		 : -1;
 	free(details);
-	free(canon);
-	return n > 0 ? 0 : -1;
+	return rc;
 }
 
 pst_status pst__log_mark_grants(pst_client *c, json_t *grants)
@@ -543,7 +517,7 @@ pst_status pst_log_verify(pst_client *c, char **report_out)
 	joined = (uint64_t)json_integer_value(json_object_get(state, "joined_at_size"));
 	if ((st = known_mine(c, state, &known)) != PST_OK)
 		goto out;
-	pst__log_label(c->user_id, label);
+	proto_log_label(c->user_id, label);
 	for (pos = from; pos < size;) {
 		char q[96];
 		snprintf(q, sizeof(q), "/v1/log/leaves?start=%llu&end=%llu", (unsigned long long)pos,
@@ -607,7 +581,7 @@ pst_status pst_log_verify(pst_client *c, char **report_out)
 			json_array_append_new(hashes, b64j(f->hash[i], PROTO_MERKLE_HASH_BYTES));
 		json_object_set_new(state, "frontier", json_pack("{s:I,s:o}", "size", (json_int_t)f->size, "hashes", hashes));
 	}
-	json_object_set_new(state, "monitored_at", json_integer(now_ms()));
+	json_object_set_new(state, "monitored_at", json_integer(pst__now_ms()));
 	if ((st = state_save(c, state)) != PST_OK)
 		goto out;
 	report = json_pack("{s:I,s:I,s:I,s:I,s:O}", "from_size", (json_int_t)from, "size", (json_int_t)size, "scanned", (json_int_t)scanned,
@@ -638,7 +612,7 @@ pst_status pst__log_monitor_now_and_then(pst_client *c)
 	int64_t last = json_integer_value(json_object_get(state, "monitored_at"));
 	pst_status st = PST_OK;
 	json_decref(state);
-	if (now_ms() - last >= MONITOR_EVERY_MS)
+	if (pst__now_ms() - last >= MONITOR_EVERY_MS)
 		st = pst_log_verify(c, NULL);
 	return st;
 }

@@ -16,13 +16,6 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 unsigned char *pst__b64_decode(const char *text, size_t max, size_t *len)
 {
 	size_t n = text ? strlen(text) : 0;
@@ -156,7 +149,7 @@ pst_status pst__pin_local(pst_client *c, const char *id, const unsigned char pk[
 		return PST_OK;
 	}
 	b64url_encode(pk, 32, pkt, sizeof(pkt));
-	json_object_set_new(c->pins, id, json_pack("{s:s,s:i,s:I}", "pk", pkt, "level", 1, "at", (json_int_t)now_ms()));
+	json_object_set_new(c->pins, id, json_pack("{s:s,s:i,s:I}", "pk", pkt, "level", 1, "at", (json_int_t)pst__now_ms()));
 	if ((dump = json_dumps(c->pins, JSON_COMPACT)) == NULL)
 		return pst__fail(c, PST_ERR_NOMEM, "out of memory");
 	rc = pst__store_write(c, "pins.json", dump, strlen(dump), 1);
@@ -179,7 +172,7 @@ pst_status pst__pin_set(pst_client *c, const char *user_id, const unsigned char 
 	snprintf(st->user_id, sizeof(st->user_id), "%s", user_id);
 	memcpy(st->key, pk, 32);
 	st->op = level;
-	st->at_ms = now_ms();
+	st->at_ms = pst__now_ms();
 	if ((text = pst__sign_identity(c, st)) == NULL) {
 		rc = PST_ERR_APPROVAL;
 		goto out;

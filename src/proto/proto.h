@@ -697,4 +697,29 @@ int proto_note_sign(const char *body_or_note, const struct proto_note_key *k, ui
 int proto_note_open(const char *note, size_t len, const struct proto_note_key *keys, size_t nkeys, size_t *body_len,
 		    int *verified, uint64_t *ts);
 
+/* ---- what the log's entries commit to (proto_log.c; docs/transparency.md §2) ---- */
+
+#define PROTO_LOG_KEY_BYTES 32 /* a person's key to the commitments of their access-log lines */
+
+/* An account's label: BLAKE2b-256("postern-log-user:" || user_id). Errors: PROTO_E_INVALID_ARG. */
+int proto_log_label(const char *user_id, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
+
+/*
+ * The entry of an access-log line: BLAKE2b-256 keyed by the person's log key over
+ * "postern-access-v1\n" at_ms "\n" grant_id "\n" action "\n" thread_id "\n" message_id "\n" count "\n",
+ * numbers in decimal, an absent (NULL or empty) grant, thread or message as "-". Errors: PROTO_E_INVALID_ARG
+ * (NULL key or out, no action).
+ */
+int proto_log_access_entry(const unsigned char key[PROTO_LOG_KEY_BYTES], int64_t at_ms, const char *grant_id, const char *action,
+			   const char *thread_id, const char *message_id, int64_t count, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
+
+/*
+ * The entry of a grant's creation (ended 0) or end: BLAKE2b-256 over "postern-grant-v1\n" ("created" |
+ * "ended") "\n" grant_id "\n" client_id "\n" scope "\n" details "\n" expires_at "\n" at "\n", with details
+ * the grant's authorization_details as compact JSON with sorted keys and the times as the API writes them
+ * (RFC 3339, milliseconds; at: created_at, or revoked_at when ended). Errors: PROTO_E_INVALID_ARG (a NULL).
+ */
+int proto_log_grant_entry(int ended, const char *grant_id, const char *client_id, const char *scope, const char *details,
+			  const char *expires_at, const char *at, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
+
 #endif

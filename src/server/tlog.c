@@ -24,7 +24,6 @@
 #include "banned.h" /* last: bans footguns in this file only */
 
 #define LEAF_VERSION 1
-#define LABEL_PREFIX "postern-log-user:"
 #define MAX_WITNESSES 16
 
 static struct {
@@ -118,15 +117,6 @@ const char *tlog_verifier(void)
 
 /* ---- leaves ---- */
 
-void tlog_label(const char *user_public_id, unsigned char out[TLOG_HASH_BYTES])
-{
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, TLOG_HASH_BYTES);
-	crypto_generichash_update(&st, (const unsigned char *)LABEL_PREFIX, sizeof(LABEL_PREFIX) - 1);
-	crypto_generichash_update(&st, (const unsigned char *)user_public_id, strlen(user_public_id));
-	crypto_generichash_final(&st, out, TLOG_HASH_BYTES);
-}
-
 /* Subtree hashes for the proof maths: an aligned power-of-two range is one stored node. */
 struct subtrees {
 	const struct store_ops *ops;
@@ -201,7 +191,7 @@ enum pst_err tlog_append_statement(const struct store_ops *ops, struct store_con
 		return PST_E_INTERNAL;
 	/* 01 01 at | label | statement type | BLAKE2b-256(statement) */
 	n = leaf_head(leaf, TLOG_KEY, at);
-	tlog_label(user_public_id, leaf + n);
+	proto_log_label(user_public_id, leaf + n);
 	n += TLOG_HASH_BYTES;
 	leaf[n++] = stmt[2];
 	crypto_generichash(entry, sizeof(entry), stmt, len, NULL, 0);
@@ -210,23 +200,13 @@ enum pst_err tlog_append_statement(const struct store_ops *ops, struct store_con
 	return append(ops, db, leaf, n, entry, at);
 }
 
-size_t tlog_access_canonical(const struct store_access_entry *e, char *out, size_t cap)
-{
-	int n = snprintf(out, cap, "postern-access-v1\n%lld\n%s\n%s\n%s\n%s\n%lld\n", (long long)e->at, e->grant_public_id[0] ? e->grant_public_id : "-",
-			 e->action, e->thread_public_id[0] ? e->thread_public_id : "-", e->message_public_id[0] ? e->message_public_id : "-",
-			 (long long)e->count);
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
-}
-
-/* The entry of an access-log line: BLAKE2b-256(key = the person's log key, canonical line). */
+/* The entry of an access-log line (the person's log key, the line as they are shown it). */
 static enum pst_err access_entry(const unsigned char key[TLOG_HASH_BYTES], const struct store_access_entry *e, unsigned char entry[TLOG_HASH_BYTES])
 {
-	char canon[512];
-	size_t clen = tlog_access_canonical(e, canon, sizeof(canon));
-	if (clen == 0)
-		return PST_E_INTERNAL;
-	crypto_generichash(entry, TLOG_HASH_BYTES, (const unsigned char *)canon, clen, key, TLOG_HASH_BYTES);
-	return PST_E_OK;
+	return proto_log_access_entry(key, e->at, e->grant_public_id, e->action, e->thread_public_id, e->message_public_id, e->count,
+				      entry) == PROTO_E_OK
+		       ? PST_E_OK
+		       : PST_E_INTERNAL;
 }
 
 enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *db, const struct store_access_entry *e)
@@ -251,38 +231,27 @@ enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *
 	return append(ops, db, leaf, n, entry, e->at);
 }
 
-size_t tlog_grant_canonical(const struct store_grant *g, const char *client_id, int event, char *out, size_t cap)
-{
-	char expires[TIMEFMT_RFC3339_LEN], at[TIMEFMT_RFC3339_LEN];
-	int n;
-	/* the times as the API shows them (RFC 3339), so that a client rebuilds these bytes from its grant list */
-	if (timefmt_rfc3339(g->expires_at, expires, sizeof(expires)) != 0 ||
-	    timefmt_rfc3339(event == TLOG_GRANT_ENDED ? g->revoked_at : g->created_at, at, sizeof(at)) != 0)
-		return 0;
-	n = snprintf(out, cap, "postern-grant-v1\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n", event == TLOG_GRANT_ENDED ? "ended" : "created", g->public_id,
-		     client_id, g->scopes, g->details[0] ? g->details : "[]", expires, at);
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
-}
-
 enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const struct store_grant *g, const char *client_id,
 			       int event)
 {
 	unsigned char leaf[TLOG_LEAF_MAX], entry[TLOG_HASH_BYTES];
-	char canonical[sizeof(g->details) + 1024];
+	char expires[TIMEFMT_RFC3339_LEN], when[TIMEFMT_RFC3339_LEN];
 	struct store_user u;
-	size_t n, len = tlog_grant_canonical(g, client_id, event, canonical, sizeof(canonical));
+	size_t n;
 	int64_t at = event == TLOG_GRANT_ENDED ? g->revoked_at : g->created_at;
 	enum pst_err rc;
-	if (len == 0)
+	/* the times as the API shows them, so that a client rebuilds the entry from its grant list */
+	if (timefmt_rfc3339(g->expires_at, expires, sizeof(expires)) != 0 || timefmt_rfc3339(at, when, sizeof(when)) != 0 ||
+	    proto_log_grant_entry(event == TLOG_GRANT_ENDED, g->public_id, client_id, g->scopes, g->details[0] ? g->details : "[]", expires,
+				  when, entry) != PROTO_E_OK)
 		return PST_E_INTERNAL;
 	if ((rc = ops->user_by_id(db, g->user_id, &u)) != PST_E_OK)
 		return rc;
-	/* 01 03 at | label | event | BLAKE2b-256(canonical grant event) */
+	/* 01 03 at | label | event | the grant event's entry */
 	n = leaf_head(leaf, TLOG_GRANT, at);
-	tlog_label(u.public_id, leaf + n);
+	proto_log_label(u.public_id, leaf + n);
 	n += TLOG_HASH_BYTES;
 	leaf[n++] = (unsigned char)event;
-	crypto_generichash(entry, sizeof(entry), (const unsigned char *)canonical, len, NULL, 0);
 	memcpy(leaf + n, entry, sizeof(entry));
 	n += sizeof(entry);
 	return append(ops, db, leaf, n, entry, at);

@@ -33,9 +33,6 @@ enum pst_err tlog_init(const char *path, const char *origin, const char *witness
 /* The log's verifier key text ("<origin>+<hex id>+<base64 key>"), for `posternd log-key` and the docs. */
 const char *tlog_verifier(void);
 
-/* An account's label in KEY and GRANT leaves: BLAKE2b-256("postern-log-user:" || user public id). */
-void tlog_label(const char *user_public_id, unsigned char out[TLOG_HASH_BYTES]);
-
 /*
  * Append a KEY leaf for a signed statement of user_public_id (its type byte taken from the statement), once:
  * the same statement bytes already in the log add nothing. Writer only, inside the change's transaction.
@@ -45,22 +42,16 @@ enum pst_err tlog_append_statement(const struct store_ops *ops, struct store_con
 
 /*
  * Append an ACCESS leaf for an access-log line: its entry is BLAKE2b-256 keyed by the person's log key
- * (made now when they have none) over the line's canonical bytes (tlog_access_canonical), so that only the
+ * (made now when they have none) over the line's canonical bytes (proto_log_access_entry), so that only the
  * person can tell which lines are theirs. Writer only.
  */
 enum pst_err tlog_append_access(const struct store_ops *ops, struct store_conn *db, const struct store_access_entry *e);
 
-/* The canonical bytes of an access-log line (docs/transparency.md §2) into out; returns the length, 0 when too long. */
-size_t tlog_access_canonical(const struct store_access_entry *e, char *out, size_t cap);
-
 /* A grant's events in the log (docs/transparency.md §2). */
 enum tlog_grant_event { TLOG_GRANT_CREATED = 1, TLOG_GRANT_ENDED = 2 };
 
-/* The canonical bytes of a grant event (client_id: its app's) into out; the length, 0 when too long. For
- * TLOG_GRANT_ENDED, g->revoked_at is the time it ended. */
-size_t tlog_grant_canonical(const struct store_grant *g, const char *client_id, int event, char *out, size_t cap);
-
-/* Append a GRANT leaf for that event, under the label of the grant's person (looked up by g->user_id). */
+/* Append a GRANT leaf for that event (proto_log_grant_entry; for TLOG_GRANT_ENDED, g->revoked_at is when it
+ * ended), under the label of the grant's person (looked up by g->user_id). Writer only. */
 enum pst_err tlog_append_grant(const struct store_ops *ops, struct store_conn *db, const struct store_grant *g, const char *client_id,
 			       int event);
 

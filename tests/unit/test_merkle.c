@@ -1168,6 +1168,37 @@ static void note_refusals(void)
 	CHECK(body_len == 7 && verified[0] == 7 && verified[1] == 7 && ts[0] == 7 && ts[1] == 7);
 }
 
+/* What the log's entries commit to: checked against Python's hashlib.blake2b over the texts of
+ * docs/transparency.md §2 (the expected values were computed with it, independently of libsodium's API use here). */
+static void log_entries(void)
+{
+	unsigned char key[PROTO_LOG_KEY_BYTES], out[PROTO_MERKLE_HASH_BYTES], want[PROTO_MERKLE_HASH_BYTES];
+	size_t i, n = 0;
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)i;
+	CHECK(proto_log_label("u_alice", out) == PROTO_E_OK);
+	CHECK(sodium_hex2bin(want, sizeof(want), "ad5c3ffa684b6e39e3afac9e4ce36311297964e60824e83eb83300975a020a94", 64, NULL, &n, NULL) == 0);
+	CHECK(memcmp(out, want, sizeof(out)) == 0);
+	/* an absent thread is "-", as is an empty string */
+	CHECK(proto_log_access_entry(key, 1700000000123, "g_abc", "shares.send", NULL, "m_x", 3, out) == PROTO_E_OK);
+	CHECK(sodium_hex2bin(want, sizeof(want), "c5a1d1e7678745053acf074aaa1fffbcaa241d3320ea76e92ac0838cdbed983b", 64, NULL, &n, NULL) == 0);
+	CHECK(memcmp(out, want, sizeof(out)) == 0);
+	CHECK(proto_log_access_entry(key, 1700000000123, "g_abc", "shares.send", "", "m_x", 3, out) == PROTO_E_OK);
+	CHECK(memcmp(out, want, sizeof(out)) == 0);
+	key[0] ^= 1; /* another person's key: another commitment */
+	CHECK(proto_log_access_entry(key, 1700000000123, "g_abc", "shares.send", NULL, "m_x", 3, out) == PROTO_E_OK);
+	CHECK(memcmp(out, want, sizeof(out)) != 0);
+	CHECK(proto_log_access_entry(key, 1, "g", "", NULL, NULL, 0, out) == PROTO_E_INVALID_ARG);
+	CHECK(proto_log_grant_entry(1, "g_abc", "c_app", "friends:read", "[]", "2026-12-29T11:00:00.000Z", "2026-11-29T11:00:00.000Z", out) ==
+	      PROTO_E_OK);
+	CHECK(sodium_hex2bin(want, sizeof(want), "da030744e92bdcba30209b56924f7abd42d454c26ded81646d9e25cd255d0627", 64, NULL, &n, NULL) == 0);
+	CHECK(memcmp(out, want, sizeof(out)) == 0);
+	CHECK(proto_log_grant_entry(0, "g_abc", "c_app", "friends:read", "[]", "2026-12-29T11:00:00.000Z", "2026-11-29T11:00:00.000Z", out) ==
+	      PROTO_E_OK);
+	CHECK(memcmp(out, want, sizeof(out)) != 0); /* created is not ended */
+	CHECK(proto_log_grant_entry(0, "g_abc", NULL, "s", "[]", "x", "y", out) == PROTO_E_INVALID_ARG);
+}
+
 static void note_signing(void)
 {
 	struct fixture fx;
@@ -1262,6 +1293,7 @@ static const struct unit_case cases[] = {
 	{"note_vectors", note_vectors},
 	{"note_refusals", note_refusals},
 	{"note_signing", note_signing},
+	{"log_entries", log_entries},
 };
 
 UNIT_MAIN("merkle", cases)
