@@ -382,12 +382,20 @@ pst_status pst_app_report(pst_client *c, const char *period_start, char **json_o
  * Audit the server's transparency log from the checkpoint this home accepted before to the newest: its
  * signature (the log key is pinned on first use), its consistency with the old one, every entry since (they
  * must hash to the checkpoint), and, among them, the changes to this person's account — each identity key,
- * device approval or removal, and app authorisation must be one the account's devices made. *report_out
- * (optional) gets {"from_size","size","scanned","yours","alarms":[{"index","at","what"}]}; alarms also set
- * pst_notice. A log that does not add up is PST_ERR_UNTRUSTED with the reason, and the server's answers are
- * kept in the home directory as evidence (log-evidence-*.json).
+ * device approval or removal, app authorisation and grant must be one the account's devices made or the
+ * server lists for it. *report_out (optional) gets {"from_size","size","scanned","yours","new_alarms",
+ * "alarms":[{"index","at","what"}]}: alarms are every one not yet acknowledged (pst_log_alarms_clear), found
+ * by this call or an earlier one (a sync runs it at most once a minute); they also set pst_notice. A log
+ * that does not add up is PST_ERR_UNTRUSTED with the reason, and the server's answers are kept in the home
+ * directory as evidence (log-evidence-*.json).
  */
 pst_status pst_log_verify(pst_client *c, char **report_out);
+
+/* How many transparency-log alarms this home holds that the person has not acknowledged (no network). */
+int pst_log_alarm_count(pst_client *c);
+
+/* Acknowledge them all: the person has looked (postern devices, postern apps) and acted. */
+pst_status pst_log_alarms_clear(pst_client *c);
 
 /*
  * Require checkpoints co-signed by `required` of these witnesses (C2SP verifier keys, one per line), each

@@ -45,6 +45,7 @@ static const struct cli_command account_subs[] = {
 
 static const struct cli_command log_subs[] = {
 	{"verify", 0, 0, cmd_log_verify, CLI_NEEDS_SESSION, NULL, "", NULL},
+	{"ack", 0, 0, cmd_log_ack, CLI_NEEDS_SESSION, NULL, "", NULL},
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -152,13 +153,15 @@ const struct cli_command cli_commands[] = {
 	 "                        identity signs the revocation of its device"},
 	{"access-log", 0, 0, cmd_access_log, CLI_NEEDS_SESSION, NULL, "[--limit N] [--cursor C]",
 	 "Show what connected apps did with your data: when, which app, what, in which conversation."},
-	{"log", 0, 0, cmd_log_verify, CLI_NEEDS_SESSION, log_subs, "[verify]",
+	{"log", 0, 0, cmd_log_verify, CLI_NEEDS_SESSION, log_subs, "[verify | ack]",
 	 "The server's transparency log, which holds every identity key, device approval, app authorisation and\n"
 	 "partner access to your data, append-only, so that the server cannot show you one thing and others another.\n"
 	 "  verify                audit it from the last checkpoint this device accepted to the newest: signature,\n"
 	 "                        consistency, every entry since, and the changes to your account (each must be one\n"
 	 "                        your devices made). Set $POSTERN_LOG_WITNESSES to a file of witness keys (and\n"
-	 "                        $POSTERN_LOG_WITNESSES_REQUIRED to how many must co-sign) to require witnesses."},
+	 "                        $POSTERN_LOG_WITNESSES_REQUIRED to how many must co-sign) to require witnesses.\n"
+	 "                        A change found is shown by every verify, and warned of after every command, until:\n"
+	 "  ack                   you have checked `postern devices` and `postern apps` and acted: forget the alarms."},
 	{"consent", 2, 2, cmd_consent, CLI_NEEDS_SESSION, NULL, "THREAD accept|decline",
 	 "In a conversation a partner app started, let that app read your messages too (accept), or not."},
 	{"open", 2, 2, cmd_open, CLI_NEEDS_SESSION, NULL, "THREAD SHARE_ID",
@@ -718,7 +721,9 @@ static void access_row(const struct cli *cli, const json_t *e)
 	out_line("%s  %-16s  %s%s%s%s%s%s%s", when, out_str(json_object_get(e, "app"), "name", "?"), out_str(e, "action", "?"),
 		 json_is_string(json_object_get(e, "thread_id")) ? "  thread " : "", out_str(e, "thread_id", ""),
 		 json_is_string(json_object_get(e, "message_id")) ? "  message " : "", out_str(e, "message_id", ""), items,
-		 json_is_true(json_object_get(e, "proven")) ? "  [in the log]" : "  [NOT in the transparency log]");
+		 json_is_true(json_object_get(e, "proven"))            ? "  [in the log]"
+		 : json_is_string(json_object_get(e, "log_problem")) ? "  [REWRITTEN: logged after newer lines]"
+								    : "  [NOT in the transparency log]");
 }
 
 int cmd_access_log(struct cli *cli, int argc, char **argv)

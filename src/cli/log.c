@@ -81,15 +81,27 @@ int cmd_log_verify(struct cli *cli, int argc, char **argv)
 		rc = CLI_OK;
 		goto out;
 	}
-	out_line("WARNING: the log holds changes to your account that none of your devices made, or that the server hides from you:");
+	out_line("WARNING: the log holds changes to your account that none of your devices made, or that the server hides from you");
+	out_line("(%lld found now; the others earlier and not acknowledged):", (long long)json_integer_value(json_object_get(r, "new_alarms")));
 	json_array_foreach(json_object_get(r, "alarms"), i, a)
 		out_line("  entry %lld, %s: %s", (long long)json_integer_value(json_object_get(a, "index")), out_str(a, "at", "?"), out_str(a, "what", "?"));
 	out_line("Someone with the server's help may be adding a device, changing your identity or connecting an app for you.");
 	out_line("Check `postern devices` and `postern apps`, remove what you do not know, and tell your contacts to verify");
-	out_line("your safety number again.");
+	out_line("your safety number again. Then `postern log ack` stops these warnings.");
 	rc = CLI_REFUSED;
 out:
 	json_decref(r);
 	pst_free(text);
 	return rc;
+}
+
+int cmd_log_ack(struct cli *cli, int argc, char **argv)
+{
+	int n = pst_log_alarm_count(cli->client);
+	pst_status st;
+	(void)argc, (void)argv;
+	if ((st = pst_log_alarms_clear(cli->client)) != PST_OK)
+		return cli_fail(cli, st, "acknowledge the transparency-log alarms");
+	out_line("%d alarm%s acknowledged. `postern log verify` still finds any new change.", n, n == 1 ? "" : "s");
+	return CLI_OK;
 }

@@ -124,6 +124,7 @@ int cmd_identity_reset(struct cli *cli, int argc, char **argv);
 int cmd_identity_recovery_key(struct cli *cli, int argc, char **argv);
 int cmd_apps_approve(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);
+int cmd_log_ack(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_apps(struct cli *cli, int argc, char **argv);
 int cmd_apps_revoke(struct cli *cli, int argc, char **argv);

@@ -354,6 +354,14 @@ static pst_status app_device(pst_client *c, struct pst__people *ppl, struct pst_
 	ok = bin && proto_statement_verify(bin, n, PROTO_ST_APP_AUTH, p->pinned_pk, st) == PROTO_E_OK && strcmp(st->device_id, did) == 0 &&
 	     sodium_memcmp(st->key, dev.sign_pk, 32) == 0 && sodium_memcmp(st->key2, dev.box_pk, 32) == 0 &&
 	     strcmp(st->client_id, t->app_client_id) == 0 && st->expires_ms > pst__now_ms();
+	/* an authorisation the server shows but never logged is one the person's own devices never saw */
+	if (ok && (rc = pst__log_prove_statement(c, uid, bin, n)) != PST_OK) {
+		ok = 0;
+		if (rc != PST_ERR_NOT_FOUND) {
+			free(bin);
+			return rc;
+		}
+	}
 	free(bin);
 	if (ok && st->n_ids > 0) { /* limited to some threads: this one must be among them */
 		int listed = 0;

@@ -252,10 +252,18 @@ pst_status pst__prekeys_used(pst_client *c, uint32_t opk_id);
  * accepted, which then moves on); once per client unless fresh. PST_ERR_UNTRUSTED with the reason (and
  * evidence kept in the home) when the log does not add up. */
 pst_status pst__log_checkpoint(pst_client *c, int fresh, uint64_t *size, unsigned char root[PROTO_MERKLE_HASH_BYTES]);
-/* Prove that entry (a leaf's last 32 bytes) is in the log: PST_OK, PST_ERR_NOT_FOUND, or an error. Remembered. */
-pst_status pst__log_prove(pst_client *c, const unsigned char entry[PROTO_MERKLE_HASH_BYTES]);
-/* The same for a signed statement (its entry is BLAKE2b-256 of its bytes). */
-pst_status pst__log_prove_statement(pst_client *c, const unsigned char *stmt, size_t len);
+/* The leaf an entry must stand in (docs/transparency.md §2): type 1 KEY, 2 ACCESS, 3 GRANT; for KEY and
+ * GRANT the account (its label) and the statement type or grant event. */
+struct pst__log_want {
+	unsigned type;
+	const char *user_id;
+	int kind;
+};
+/* Prove that entry (a leaf's last 32 bytes) is in the log, in a leaf of that shape: PST_OK (with its index
+ * when index is not NULL), PST_ERR_NOT_FOUND, or an error. Remembered (in the home too). */
+pst_status pst__log_prove(pst_client *c, const struct pst__log_want *want, const unsigned char entry[PROTO_MERKLE_HASH_BYTES], uint64_t *index);
+/* The same for a statement of user_id's account (its entry is BLAKE2b-256 of its bytes, its kind its type byte). */
+pst_status pst__log_prove_statement(pst_client *c, const char *user_id, const unsigned char *stmt, size_t len);
 /* Mark each access-log entry of the array "proven": true/false (docs/transparency.md §2). */
 pst_status pst__log_mark_access(pst_client *c, json_t *entries);
 /* The same for grants as GET /v1/me/grants lists them: "proven" when their creation (and, for an ended one,

@@ -76,9 +76,14 @@ pst_status pst_log_witnesses(pst_client *c, const char *keys, int required, int 
 			line[n] = '\0';
 			if (line[n - 1] == '\r')
 				line[n - 1] = '\0';
-			if (c->n_witnesses == PST__WITNESSES_MAX || proto_note_verifier_parse(line, &c->witnesses[c->n_witnesses]) != PROTO_E_OK)
+			struct proto_note_key *k = &c->witnesses[c->n_witnesses];
+			size_t j, dup = 0;
+			if (c->n_witnesses == PST__WITNESSES_MAX || proto_note_verifier_parse(line, k) != PROTO_E_OK)
 				return pst__fail(c, PST_ERR_INVALID, "not a witness key (or more than %d): %.80s", PST__WITNESSES_MAX, line);
-			c->witnesses[c->n_witnesses++].is_cosigner = 1;
+			for (j = 0; j < c->n_witnesses; j++) /* a witness listed twice is one witness, counted once */
+				dup |= strcmp(c->witnesses[j].name, k->name) == 0 || sodium_memcmp(c->witnesses[j].pk, k->pk, sizeof(k->pk)) == 0;
+			if (!dup)
+				c->witnesses[c->n_witnesses++].is_cosigner = 1;
 		}
 		p = nl ? nl + 1 : NULL;
 	}
@@ -114,15 +119,30 @@ static char *keep_evidence(pst_client *c, json_t *state, const char *note, json_
  * fresh is set. Errors: network ones, PST_ERR_UNTRUSTED (a bad signature, too few witnesses, a stale view,
  * or a history that does not continue: evidence kept).
  */
+/* Open a checkpoint note with keys[0] (the log) and the witnesses after it: 0 with *cp and how many witnesses
+ * co-signed it recently enough (*good), -1 when the log's own signature is not there. */
+static int checkpoint_open(const pst_client *c, const char *note, const struct proto_note_key *keys, size_t nkeys, struct proto_checkpoint *cp,
+			   size_t *good)
+{
+	int verified[17] = {0};
+	uint64_t ts[17] = {0};
+	size_t body_len = 0, i;
+	if (nkeys > 17 || proto_note_open(note, strlen(note), keys, nkeys, &body_len, verified, ts) != PROTO_E_OK || !verified[0] ||
+	    proto_checkpoint_parse(note, body_len, cp) != PROTO_E_OK || strcmp(cp->origin, keys[0].name) != 0)
+		return -1;
+	*good = 0;
+	for (i = 1; i < nkeys; i++)
+		*good += verified[i] && (c->log_max_age_s <= 0 || (int64_t)ts[i] >= (int64_t)(pst__now_ms() / 1000) - c->log_max_age_s);
+	return 0;
+}
+
 pst_status pst__log_checkpoint(pst_client *c, int fresh, uint64_t *size, unsigned char root[PROTO_MERKLE_HASH_BYTES])
 {
 	json_t *ans = NULL, *state = NULL, *proof_ans = NULL;
 	struct proto_note_key keys[17];
-	int verified[17] = {0};
-	uint64_t ts[17] = {0};
 	struct proto_checkpoint cp;
 	const char *note, *key_text;
-	size_t nkeys = 1, body_len = 0, i;
+	size_t nkeys = 1, good = 0, i;
 	pst_status st;
 
 	if (c->log_size_known && !fresh) {
@@ -148,15 +168,22 @@ pst_status pst__log_checkpoint(pst_client *c, int fresh, uint64_t *size, unsigne
 	}
 	for (i = 0; i < c->n_witnesses && nkeys < 17; i++)
 		keys[nkeys++] = c->witnesses[i];
-	if (proto_note_open(note, strlen(note), keys, nkeys, &body_len, verified, ts) != PROTO_E_OK || !verified[0] ||
-	    proto_checkpoint_parse(note, body_len, &cp) != PROTO_E_OK || strcmp(cp.origin, keys[0].name) != 0) {
+	if (checkpoint_open(c, note, keys, nkeys, &cp, &good) != 0) {
 		st = pst__fail(c, PST_ERR_UNTRUSTED, "the server's transparency-log checkpoint is not signed by the log key this device pinned");
 		goto out;
 	}
+	if (c->witnesses_required > 0 && good < (size_t)c->witnesses_required) {
+		/* the newest may still wait for the witnesses: the newest they co-signed will do */
+		const char *alt = json_string_value(json_object_get(ans, "cosigned_checkpoint"));
+		struct proto_checkpoint alt_cp;
+		size_t alt_good = 0;
+		if (alt && checkpoint_open(c, alt, keys, nkeys, &alt_cp, &alt_good) == 0 && alt_good >= (size_t)c->witnesses_required) {
+			note = alt;
+			cp = alt_cp;
+			good = alt_good;
+		}
+	}
 	if (c->witnesses_required > 0) {
-		size_t good = 0;
-		for (i = 1; i < nkeys; i++)
-			good += verified[i] && (c->log_max_age_s <= 0 || (int64_t)ts[i] >= (int64_t)(pst__now_ms() / 1000) - c->log_max_age_s);
 		if (good < (size_t)c->witnesses_required) {
 			st = pst__fail(c, PST_ERR_UNTRUSTED,
 				       "the server's transparency-log checkpoint carries %zu recent cosignatures of your witnesses, %d required: "
@@ -229,22 +256,46 @@ out:
 	return st;
 }
 
-/* Check one inclusion answer for entry against (size, root). 1 when it proves it. */
-static int proves(json_t *ans, const unsigned char entry[PROTO_MERKLE_HASH_BYTES], uint64_t size, const unsigned char root[PROTO_MERKLE_HASH_BYTES])
+/*
+ * Does the leaf have exactly the shape of what it must prove (docs/transparency.md §2)? KEY and GRANT leaves:
+ * 75 bytes, the account's label, the statement type or grant event; ACCESS leaves: 42 bytes. An entry that
+ * stands in a leaf of another kind, under another account or as another statement type proves nothing: the
+ * owner's monitor would never see it.
+ */
+static int leaf_is(const unsigned char *leaf, size_t len, const struct pst__log_want *want, const unsigned char entry[PROTO_MERKLE_HASH_BYTES])
+{
+	unsigned char label[PROTO_MERKLE_HASH_BYTES];
+	if (len < 10 + PROTO_MERKLE_HASH_BYTES || leaf[0] != 1 || leaf[1] != want->type ||
+	    sodium_memcmp(leaf + len - PROTO_MERKLE_HASH_BYTES, entry, PROTO_MERKLE_HASH_BYTES) != 0)
+		return 0;
+	if (want->type == LEAF_ACCESS)
+		return len == 10 + PROTO_MERKLE_HASH_BYTES;
+	return len == 10 + 2 * PROTO_MERKLE_HASH_BYTES + 1 && want->user_id && proto_log_label(want->user_id, label) == PROTO_E_OK &&
+	       sodium_memcmp(leaf + 10, label, sizeof(label)) == 0 && leaf[10 + PROTO_MERKLE_HASH_BYTES] == want->kind;
+}
+
+/* Check one inclusion answer for entry against (size, root). 1 when it proves it, with its index; 2 when the
+ * leaf shown is of another shape than the one wanted; 0 when it proves nothing. */
+static int proves(json_t *ans, const struct pst__log_want *want, const unsigned char entry[PROTO_MERKLE_HASH_BYTES], uint64_t size,
+		  const unsigned char root[PROTO_MERKLE_HASH_BYTES], uint64_t *index)
 {
 	unsigned char leaf[PROTO_LOG_LEAF_MAX + 3], lh[PROTO_MERKLE_HASH_BYTES], proof[PROTO_MERKLE_PROOF_MAX][PROTO_MERKLE_HASH_BYTES];
 	const char *lt = json_string_value(json_object_get(ans, "leaf"));
 	size_t len = 0, n = 0, i;
 	json_t *x;
-	if (lt == NULL || b64url_decode(lt, strlen(lt), leaf, sizeof(leaf), &len) != 0 || len < 10 + PROTO_MERKLE_HASH_BYTES || len > PROTO_LOG_LEAF_MAX ||
-	    leaf[0] != 1 || sodium_memcmp(leaf + len - PROTO_MERKLE_HASH_BYTES, entry, PROTO_MERKLE_HASH_BYTES) != 0)
+	if (lt == NULL || b64url_decode(lt, strlen(lt), leaf, sizeof(leaf), &len) != 0 || len > PROTO_LOG_LEAF_MAX ||
+	    !json_is_integer(json_object_get(ans, "index")) || json_integer_value(json_object_get(ans, "index")) < 0)
 		return 0;
+	if (!leaf_is(leaf, len, want, entry))
+		return 2;
+	*index = (uint64_t)json_integer_value(json_object_get(ans, "index"));
 	json_array_foreach(json_object_get(ans, "proof"), i, x) if (n < PROTO_MERKLE_PROOF_MAX && unb64(x, proof[n], PROTO_MERKLE_HASH_BYTES)) n++;
 	if (n != json_array_size(json_object_get(ans, "proof")) || proto_merkle_leaf_hash(leaf, len, lh) != PROTO_E_OK)
 		return 0;
-	return proto_merkle_verify_inclusion((uint64_t)json_integer_value(json_object_get(ans, "index")), size, lh,
-					     (const unsigned char(*)[PROTO_MERKLE_HASH_BYTES])proof, n, root) == PROTO_E_OK;
+	return proto_merkle_verify_inclusion(*index, size, lh, (const unsigned char(*)[PROTO_MERKLE_HASH_BYTES])proof, n, root) == PROTO_E_OK;
 }
+
+#define PROVEN_KEEP 20000 /* proofs remembered in the home; past that, per process only */
 
 /*
  * Is entry (the last 32 bytes of a leaf: a statement's hash, or an access line's commitment) in the log?
@@ -252,18 +303,30 @@ static int proves(json_t *ans, const unsigned char entry[PROTO_MERKLE_HASH_BYTES
  * only log never loses it). An entry made a moment ago may wait for the next checkpoint: one more try a
  * second later. Returns PST_OK (proven), PST_ERR_NOT_FOUND (not in the log), or a network/trust error.
  */
-pst_status pst__log_prove(pst_client *c, const unsigned char entry[PROTO_MERKLE_HASH_BYTES])
+pst_status pst__log_prove(pst_client *c, const struct pst__log_want *want, const unsigned char entry[PROTO_MERKLE_HASH_BYTES], uint64_t *index)
 {
 	unsigned char root[PROTO_MERKLE_HASH_BYTES];
-	char et[64], q[160];
-	uint64_t size = 0;
-	json_t *state = NULL, *proven, *ans = NULL;
-	int attempt;
+	char et[64], key[160], q[160];
+	uint64_t size = 0, idx = 0;
+	json_t *state = NULL, *proven, *ans = NULL, *got;
+	int attempt, shape = 0;
 	pst_status st = PST_ERR_NOT_FOUND;
 
 	b64url_encode(entry, PROTO_MERKLE_HASH_BYTES, et, sizeof(et));
-	if (c->proven && json_object_get(c->proven, et))
+	/* remembered by the shape proven too: the same entry in another kind of leaf is another question */
+	snprintf(key, sizeof(key), "%u:%d:%s:%s", want->type, want->kind, want->user_id ? want->user_id : "", et);
+	if (c->proven == NULL) { /* what earlier runs proved, from the home */
+		state = state_load(c);
+		c->proven = json_object_get(state, "proven");
+		c->proven = json_is_object(c->proven) ? json_incref(c->proven) : json_object();
+		json_decref(state);
+		state = NULL;
+	}
+	if (json_is_integer(got = json_object_get(c->proven, key))) {
+		if (index)
+			*index = (uint64_t)json_integer_value(got);
 		return PST_OK;
+	}
 	for (attempt = 0; attempt < 2 && st == PST_ERR_NOT_FOUND; attempt++) {
 		pst_status rc;
 		if (attempt)
@@ -274,34 +337,45 @@ pst_status pst__log_prove(pst_client *c, const unsigned char entry[PROTO_MERKLE_
 		json_decref(ans);
 		ans = NULL;
 		rc = pst__request(c, "GET", q, NULL, &ans);
-		if (rc == PST_OK)
-			st = proves(ans, entry, size, root) ? PST_OK : PST_ERR_UNTRUSTED;
+		if (rc == PST_OK) {
+			shape = proves(ans, want, entry, size, root, &idx);
+			st = shape == 1 ? PST_OK : PST_ERR_UNTRUSTED;
+		}
 		else if (rc != PST_ERR_NOT_FOUND)
 			st = rc;
 	}
 	json_decref(ans);
+	if (st == PST_ERR_UNTRUSTED && shape == 2)
+		return pst__fail(c, st, "the server's transparency log holds that key or line only as an entry of another kind or another "
+					"account, where the owner's devices do not look for it: it is not taken");
 	if (st == PST_ERR_UNTRUSTED)
 		return pst__fail(c, st, "the server's proof that an entry is in its transparency log does not verify");
 	if (st != PST_OK)
 		return st;
-	if (c->proven == NULL)
-		c->proven = json_object();
-	json_object_set_new(c->proven, et, json_true());
+	if (index)
+		*index = idx;
+	json_object_set_new(c->proven, key, json_integer((json_int_t)idx));
 	state = state_load(c);
 	proven = json_object_get(state, "proven");
 	if (!json_is_object(proven))
 		json_object_set_new(state, "proven", proven = json_object());
-	json_object_set_new(proven, et, json_true());
-	st = state_save(c, state);
+	if (json_object_size(proven) < PROVEN_KEEP) {
+		json_object_set_new(proven, key, json_integer((json_int_t)idx));
+		st = state_save(c, state);
+	}
 	json_decref(state);
 	return st;
 }
 
-pst_status pst__log_prove_statement(pst_client *c, const unsigned char *stmt, size_t len)
+pst_status pst__log_prove_statement(pst_client *c, const char *user_id, const unsigned char *stmt, size_t len)
 {
 	unsigned char h[PROTO_MERKLE_HASH_BYTES];
+	struct pst__log_want want = {LEAF_KEY, user_id, 0};
+	if (stmt == NULL || len < 3)
+		return PST_ERR_NOT_FOUND;
+	want.kind = stmt[2]; /* the statement's type byte */
 	crypto_generichash(h, sizeof(h), stmt, len, NULL, 0);
-	return pst__log_prove(c, h);
+	return pst__log_prove(c, &want, h, NULL);
 }
 
 /* ---- access-log lines ---- */
@@ -322,12 +396,15 @@ pst_status pst__log_mark_access(pst_client *c, json_t *entries)
 	json_t *e;
 	size_t i;
 	int have = 0;
+	uint64_t newer = UINT64_MAX; /* the log index of the newest line above that stood */
 	pst_status st;
 
 	if (json_array_size(entries) == 0)
 		return PST_OK;
 	if ((st = my_log_key(c, key, &have)) != PST_OK)
 		return st;
+	/* newest first, so their entries must come in decreasing log order: a line rewritten and logged again
+	 * after the fact sits after the lines newer than it (equal: the same line twice, logged once) */
 	json_array_foreach(entries, i, e) {
 		int64_t at = 0;
 		const char *g = json_string_value(json_object_get(e, "grant_id")), *t = json_string_value(json_object_get(e, "thread_id"));
@@ -336,9 +413,14 @@ pst_status pst__log_mark_access(pst_client *c, json_t *entries)
 		/* docs/transparency.md §2: the line as the person is shown it, keyed by their log key */
 		if (have && a && timefmt_parse_rfc3339(json_string_value(json_object_get(e, "at")), &at) == 0 &&
 		    proto_log_access_entry(key, at, g, a, t, m, json_integer_value(json_object_get(e, "count")), entry) == PROTO_E_OK) {
-			st = pst__log_prove(c, entry);
-			if (st == PST_OK)
+			static const struct pst__log_want want = {LEAF_ACCESS, NULL, 0};
+			uint64_t idx = 0;
+			st = pst__log_prove(c, &want, entry, &idx);
+			if (st == PST_OK && idx <= newer) {
 				proven = 1;
+				newer = idx;
+			} else if (st == PST_OK)
+				json_object_set_new(e, "log_problem", json_string("logged after newer lines: written again after the fact"));
 			else if (st != PST_ERR_NOT_FOUND)
 				break;
 			st = PST_OK;
@@ -381,7 +463,8 @@ pst_status pst__log_mark_grants(pst_client *c, json_t *grants)
 		for (ev = 0; ev < 2 && proven; ev++) {
 			if (ev == 1 && !json_is_string(json_object_get(g, "revoked_at")))
 				break;
-			if (grant_entry(g, ev, entry) != 0 || (st = pst__log_prove(c, entry)) == PST_ERR_NOT_FOUND)
+			struct pst__log_want want = {LEAF_GRANT, c->user_id, ev + 1};
+			if (grant_entry(g, ev, entry) != 0 || (st = pst__log_prove(c, &want, entry, NULL)) == PST_ERR_NOT_FOUND)
 				proven = 0;
 			else if (st != PST_OK)
 				return st;
@@ -486,7 +569,8 @@ pst_status pst_log_verify(pst_client *c, char **report_out)
 {
 	unsigned char root[PROTO_MERKLE_HASH_BYTES], label[PROTO_MERKLE_HASH_BYTES], got[PROTO_MERKLE_HASH_BYTES];
 	struct proto_merkle_frontier *f = NULL;
-	json_t *state = NULL, *known = NULL, *alarms = json_array(), *report = NULL, *ans = NULL, *x;
+	json_t *state = NULL, *known = NULL, *alarms = json_array(), *report = NULL, *ans = NULL, *x, *pending;
+	size_t new_alarms;
 	uint64_t size = 0, from = 0, joined = 0, pos, mine = 0, scanned = 0;
 	size_t i;
 	pst_status st;
@@ -563,7 +647,12 @@ pst_status pst_log_verify(pst_client *c, char **report_out)
 					timefmt_rfc3339(at, when, sizeof(when));
 					json_array_append_new(alarms, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)pos, "at", when, "what", leaf_words(leaf[1], type)));
 				}
-				json_object_set_new(known, ht, json_true()); /* reported once */
+				json_object_set_new(known, ht, json_true()); /* found once; kept in "alarms" until acknowledged */
+			} else if (len >= 10 + 32 && len <= PROTO_LOG_LEAF_MAX && sodium_memcmp(leaf + 10, label, sizeof(label)) == 0 && pos >= joined) {
+				/* this account's label in a leaf of no shape the log writes: nothing a client would accept, but
+				 * nothing an honest server makes either */
+				json_array_append_new(alarms, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)pos, "at", "", "what",
+									"a malformed entry under your account"));
 			}
 			pos++;
 			scanned++;
@@ -581,11 +670,19 @@ pst_status pst_log_verify(pst_client *c, char **report_out)
 			json_array_append_new(hashes, b64j(f->hash[i], PROTO_MERKLE_HASH_BYTES));
 		json_object_set_new(state, "frontier", json_pack("{s:I,s:o}", "size", (json_int_t)f->size, "hashes", hashes));
 	}
-	json_object_set_new(state, "monitored_at", json_integer(pst__now_ms()));
+	json_object_set_new(state, "monitored_at", json_integer((json_int_t)pst__now_ms()));
+	/* the new alarms join those not yet acknowledged, saved with the scan that found them: none is lost */
+	pending = json_object_get(state, "alarms");
+	if (!json_is_array(pending))
+		json_object_set_new(state, "alarms", pending = json_array());
+	new_alarms = json_array_size(alarms);
+	json_array_extend(pending, alarms);
 	if ((st = state_save(c, state)) != PST_OK)
 		goto out;
-	report = json_pack("{s:I,s:I,s:I,s:I,s:O}", "from_size", (json_int_t)from, "size", (json_int_t)size, "scanned", (json_int_t)scanned,
-			   "yours", (json_int_t)mine, "alarms", alarms);
+	json_decref(alarms);
+	alarms = json_incref(pending);
+	report = json_pack("{s:I,s:I,s:I,s:I,s:I,s:O}", "from_size", (json_int_t)from, "size", (json_int_t)size, "scanned", (json_int_t)scanned,
+			   "yours", (json_int_t)mine, "new_alarms", (json_int_t)new_alarms, "alarms", alarms);
 	if (json_array_size(alarms)) {
 		snprintf(c->notice, sizeof(c->notice),
 			 "the transparency log holds %zu change%s to your account that none of your devices made or that the server hides "
@@ -602,6 +699,31 @@ out:
 	json_decref(ans);
 	json_decref(alarms);
 	json_decref(report);
+	json_decref(state);
+	return st;
+}
+
+int pst_log_alarm_count(pst_client *c)
+{
+	json_t *state;
+	int n;
+	if (c == NULL)
+		return 0;
+	state = state_load(c);
+	n = (int)json_array_size(json_object_get(state, "alarms"));
+	json_decref(state);
+	return n;
+}
+
+pst_status pst_log_alarms_clear(pst_client *c)
+{
+	json_t *state;
+	pst_status st;
+	if (c == NULL)
+		return PST_ERR_INVALID;
+	state = state_load(c);
+	json_object_set_new(state, "alarms", json_array());
+	st = state_save(c, state);
 	json_decref(state);
 	return st;
 }

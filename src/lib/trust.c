@@ -269,7 +269,12 @@ static pst_status person_verify(pst_client *c, struct pst__person *p)
 		int ok = bin && proto_statement_parse(bin, n, PROTO_ST_IDENTITY, st) == PROTO_E_OK &&
 			 proto_statement_verify(bin, n, PROTO_ST_IDENTITY, st->key, st) == PROTO_E_OK && strcmp(st->user_id, p->user_id) == 0;
 		/* kept for the transparency-log check below, once it is known whether this key would be used */
-		if (ok && (p->stmt = malloc(n)) != NULL) {
+		if (ok && (p->stmt = malloc(n)) == NULL) {
+			free(bin);
+			rc = pst__fail(c, PST_ERR_NOMEM, "out of memory"); /* never an identity without its log check */
+			goto out;
+		}
+		if (ok) {
 			memcpy(p->stmt, bin, n);
 			p->stmt_len = n;
 		}
@@ -306,7 +311,7 @@ static pst_status person_verify(pst_client *c, struct pst__person *p)
 	 * the server shows only to some is in no log, and a first contact does not pin it. A changed key is refused
 	 * anyway; whether it is logged decides if it can be accepted (pst_contact_accept).
 	 */
-	if (p->stmt && (rc = pst__log_prove_statement(c, p->stmt, p->stmt_len)) != PST_OK) {
+	if (p->stmt && (rc = pst__log_prove_statement(c, p->user_id, p->stmt, p->stmt_len)) != PST_OK) {
 		if (rc != PST_ERR_NOT_FOUND)
 			goto out;
 		rc = PST_OK;
@@ -330,7 +335,7 @@ static pst_status person_verify(pst_client *c, struct pst__person *p)
 			/* its certificate must be in the transparency log too: the person's own devices watch it there */
 			size_t n = 0;
 			unsigned char *cert = pst__b64_decode(json_string_value(json_object_get(d, "cert")), PROTO_STATEMENT_MAX, &n);
-			rc = cert ? pst__log_prove_statement(c, cert, n) : PST_ERR_NOT_FOUND;
+			rc = cert ? pst__log_prove_statement(c, p->user_id, cert, n) : PST_ERR_NOT_FOUND;
 			free(cert);
 			if (rc == PST_OK)
 				p->n_devices++;

@@ -37,13 +37,19 @@ static json_t *proof_json(unsigned char proof[][TLOG_HASH_BYTES], size_t n)
 
 enum pst_err h_log_checkpoint(struct req *rq)
 {
-	char *note = NULL;
-	int64_t size = 0;
+	char *note = NULL, *cosigned = NULL;
+	int64_t size = 0, cosigned_size = 0;
 	enum pst_err rc = tlog_checkpoint(rq->ops, rq->db, rq->now, &note, &size);
 	if (rc != PST_E_OK)
 		return rc;
-	rc = req_reply(rq, 200, json_pack("{s:s,s:I,s:s}", "checkpoint", note, "size", (json_int_t)size, "log_key", tlog_verifier()));
+	if ((rc = tlog_cosigned_checkpoint(rq->ops, rq->db, &cosigned, &cosigned_size)) != PST_E_OK && rc != PST_E_NOT_FOUND) {
+		free(note);
+		return rc;
+	}
+	rc = req_reply(rq, 200, json_pack("{s:s,s:I,s:s,s:s?}", "checkpoint", note, "size", (json_int_t)size, "log_key", tlog_verifier(),
+					  "cosigned_checkpoint", cosigned));
 	free(note);
+	free(cosigned);
 	return rc;
 }
 
@@ -118,10 +124,10 @@ enum pst_err h_log_leaves(struct req *rq)
 		return rc;
 	if (end < 0 || end > have)
 		end = have;
-	if (end > start + LEAVES_PAGE_MAX)
-		end = start + LEAVES_PAGE_MAX;
 	if (start > end)
 		return req_fail(rq, PST_E_INVALID_FIELD, "'start' is past the end of the log (%lld leaves)", (long long)have);
+	if (end - start > LEAVES_PAGE_MAX) /* (start <= end <= the log's size: no overflow) */
+		end = start + LEAVES_PAGE_MAX;
 	arr = json_array();
 	for (i = start; i < end; i++) {
 		size_t len = 0;

@@ -505,6 +505,8 @@ struct store_ops {
 	 * size, row.bytes/len = the line, borrowed). */
 	enum pst_err (*tlog_cosig_put)(struct store_conn *c, int64_t size, const char *witness, const char *line, int64_t at);
 	enum pst_err (*tlog_cosig_list)(struct store_conn *c, int64_t size, store_statement_cb cb, void *arg);
+	/* The largest size with a cosignature. NOT_FOUND when none. */
+	enum pst_err (*tlog_cosig_latest)(struct store_conn *c, int64_t *size);
 	/* A person's log key into out: the stored one; when none and fresh is not NULL, fresh is stored first
 	 * (writer only). NOT_FOUND when none and fresh is NULL (or no such user). */
 	enum pst_err (*user_log_key)(struct store_conn *c, int64_t user, const unsigned char *fresh, unsigned char out[STORE_HASH_LEN]);

@@ -373,6 +373,7 @@ static const char *const migrations[] = {
 	X(TLOG_NODE_GET, "SELECT hash FROM tlog_nodes WHERE level = ?1 AND idx = ?2") \
 	X(TLOG_COSIG_PUT, "INSERT OR REPLACE INTO tlog_cosignatures(size, witness, line, at) VALUES(?1, ?2, ?3, ?4)") \
 	X(TLOG_COSIG_LIST, "SELECT size, line, at FROM tlog_cosignatures WHERE size = ?1 ORDER BY witness") \
+	X(TLOG_COSIG_LATEST, "SELECT MAX(size) FROM tlog_cosignatures") \
 	X(USER_LOG_KEY_GET, "SELECT log_key FROM users WHERE id = ?1") \
 	X(USER_LOG_KEY_SET, "UPDATE users SET log_key = ?2 WHERE id = ?1 AND log_key IS NULL") \
 	X(CHAIN_LENGTH, "SELECT chain_length FROM threads WHERE id = ?1") \
@@ -2458,9 +2459,9 @@ static enum pst_err sq_tlog_leaf_get(struct store_conn *c, int64_t idx, unsigned
 	return returning_blob(st_bind(c, S_TLOG_LEAF_GET, "i", idx), leaf, cap, len);
 }
 
-static enum pst_err sq_tlog_find(struct store_conn *c, const unsigned char entry[STORE_HASH_LEN], int64_t below, int64_t *idx)
+/* The one row of s: an integer, or NULL (NOT_FOUND): a MIN or MAX over nothing. */
+static enum pst_err returning_int_or_none(sqlite3_stmt *s, int64_t *out)
 {
-	sqlite3_stmt *s = st_bind(c, S_TLOG_FIND, "bi", entry, (size_t)STORE_HASH_LEN, below);
 	enum pst_err rc;
 	if (s == NULL)
 		return PST_E_STORAGE;
@@ -2469,9 +2470,19 @@ static enum pst_err sq_tlog_find(struct store_conn *c, const unsigned char entry
 		return PST_E_STORAGE;
 	}
 	rc = sqlite3_column_type(s, 0) == SQLITE_NULL ? PST_E_NOT_FOUND : PST_E_OK;
-	*idx = sqlite3_column_int64(s, 0);
+	*out = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return rc;
+}
+
+static enum pst_err sq_tlog_cosig_latest(struct store_conn *c, int64_t *size)
+{
+	return returning_int_or_none(st_get(c, S_TLOG_COSIG_LATEST), size);
+}
+
+static enum pst_err sq_tlog_find(struct store_conn *c, const unsigned char entry[STORE_HASH_LEN], int64_t below, int64_t *idx)
+{
+	return returning_int_or_none(st_bind(c, S_TLOG_FIND, "bi", entry, (size_t)STORE_HASH_LEN, below), idx);
 }
 
 static enum pst_err sq_tlog_node_put(struct store_conn *c, int level, int64_t idx, const unsigned char hash[STORE_HASH_LEN])
@@ -2645,6 +2656,7 @@ const struct store_ops store_sqlite_ops = {
 	.tlog_node_get = sq_tlog_node_get,
 	.tlog_cosig_put = sq_tlog_cosig_put,
 	.tlog_cosig_list = sq_tlog_cosig_list,
+	.tlog_cosig_latest = sq_tlog_cosig_latest,
 	.user_log_key = sq_user_log_key,
 	.chain_append = sq_chain_append,
 	.chain_list = sq_chain_list,

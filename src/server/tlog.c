@@ -74,6 +74,8 @@ enum pst_err tlog_init(const char *path, const char *origin, const char *witness
 	if ((f = fopen(path, "r")) != NULL) {
 		int ok = fgets(text, sizeof(text), f) != NULL;
 		fclose(f);
+		if (!ok)
+			text[0] = '\0';
 		text[strcspn(text, "\r\n")] = '\0';
 		if (!ok || proto_note_signer_parse(text, &signer.key) != PROTO_E_OK) {
 			log_error("%s is not a log signing key", path);
@@ -330,11 +332,31 @@ static int cosig_row(void *arg, const struct store_statement *row)
 	return 0;
 }
 
+/* note (malloc'd, taken) with the witnesses' cosignatures of size after the log's own line, into *out. */
+static enum pst_err with_cosignatures(const struct store_ops *ops, struct store_conn *db, int64_t size, char *note, char **out)
+{
+	struct cosig_walk w = {NULL, 0, 0};
+	enum pst_err rc;
+	w.cap = strlen(note) + 4096;
+	if ((w.buf = malloc(w.cap)) == NULL) {
+		free(note);
+		return PST_E_INTERNAL;
+	}
+	w.len = strlen(note);
+	memcpy(w.buf, note, w.len + 1);
+	free(note);
+	if ((rc = ops->tlog_cosig_list(db, size, cosig_row, &w)) != PST_E_OK) {
+		free(w.buf);
+		return rc;
+	}
+	*out = w.buf;
+	return PST_E_OK;
+}
+
 enum pst_err tlog_checkpoint(const struct store_ops *ops, struct store_conn *db, int64_t now_ms, char **note_out, int64_t *size_out)
 {
 	char body[1024], *note = NULL;
-	struct cosig_walk w = {NULL, 0, 0};
-	int64_t size = 0, at;
+	int64_t size = 0;
 	enum pst_err rc;
 
 	*note_out = NULL;
@@ -359,27 +381,33 @@ enum pst_err tlog_checkpoint(const struct store_ops *ops, struct store_conn *db,
 	}
 	note = strdup(signer.note);
 	size = signer.note_size;
-	at = signer.note_at;
 	pthread_mutex_unlock(&signer.lock);
-	(void)at;
 	if (note == NULL)
 		return PST_E_INTERNAL;
-	/* the witnesses' cosignatures of that size follow the log's own signature line */
-	w.cap = strlen(note) + 4096;
-	if ((w.buf = malloc(w.cap)) == NULL) {
-		free(note);
-		return PST_E_INTERNAL;
-	}
-	w.len = strlen(note);
-	memcpy(w.buf, note, w.len + 1);
-	free(note);
-	if ((rc = ops->tlog_cosig_list(db, size, cosig_row, &w)) != PST_E_OK) {
-		free(w.buf);
-		return rc;
-	}
-	*note_out = w.buf;
 	*size_out = size;
-	return PST_E_OK;
+	return with_cosignatures(ops, db, size, note, note_out);
+}
+
+enum pst_err tlog_cosigned_checkpoint(const struct store_ops *ops, struct store_conn *db, char **note_out, int64_t *size_out)
+{
+	char body[1024], *note;
+	int64_t size = 0;
+	enum pst_err rc;
+
+	*note_out = NULL;
+	if (!signer.ready)
+		return PST_E_INTERNAL;
+	if ((rc = ops->tlog_cosig_latest(db, &size)) != PST_E_OK)
+		return rc;
+	/* Ed25519 is deterministic: signing that size's body again gives the very note the witnesses saw */
+	if ((note = malloc(PROTO_NOTE_MAX)) == NULL)
+		return PST_E_INTERNAL;
+	if ((rc = body_at(ops, db, size, body, sizeof(body))) != PST_E_OK || proto_note_sign(body, &signer.key, 0, note, PROTO_NOTE_MAX) != PROTO_E_OK) {
+		free(note);
+		return rc != PST_E_OK ? rc : PST_E_INTERNAL;
+	}
+	*size_out = size;
+	return with_cosignatures(ops, db, size, note, note_out);
 }
 
 enum pst_err tlog_cosignature_add(const struct store_ops *ops, struct store_conn *db, int64_t size, const char *line, int64_t now_ms)

@@ -82,6 +82,10 @@ enum pst_err tlog_consistency(const struct store_ops *ops, struct store_conn *db
  */
 enum pst_err tlog_checkpoint(const struct store_ops *ops, struct store_conn *db, int64_t now_ms, char **note_out, int64_t *size_out);
 
+/* The newest checkpoint witnesses co-signed (the log's signature, then theirs; malloc'd) and its size:
+ * clients that require witnesses use it while the newest waits for them. PST_E_NOT_FOUND when none. */
+enum pst_err tlog_cosigned_checkpoint(const struct store_ops *ops, struct store_conn *db, char **note_out, int64_t *size_out);
+
 /*
  * Check a witness's cosignature line for the checkpoint of size (rebuilt from the log) and, when it comes
  * from a configured witness and verifies, store it. PST_E_NOT_FOUND: no checkpoint of that size;

@@ -2,6 +2,9 @@
 #include "witness.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/file.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -43,11 +46,23 @@ int witness_state_read(const struct witness *w, uint64_t *size, unsigned char ro
 	return 1;
 }
 
+/* The directory of path synced, so that a rename in it survives a power cut. */
+static int sync_dir_of(const char *path)
+{
+	char copy[4096];
+	int fd, rc;
+	if ((size_t)snprintf(copy, sizeof(copy), "%s", path) >= sizeof(copy) || (fd = open(dirname(copy), O_RDONLY | O_DIRECTORY)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 static int state_write(const struct witness *w, uint64_t size, const unsigned char root[PROTO_MERKLE_HASH_BYTES])
 {
 	char tmp[4096], hex[2 * PROTO_MERKLE_HASH_BYTES + 1];
 	FILE *f;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", w->state_path) >= sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", w->state_path, (long)getpid()) >= sizeof(tmp))
 		return -1;
 	sodium_bin2hex(hex, sizeof(hex), root, PROTO_MERKLE_HASH_BYTES);
 	if ((f = fopen(tmp, "w")) == NULL)
@@ -57,9 +72,26 @@ static int state_write(const struct witness *w, uint64_t size, const unsigned ch
 		fclose(f);
 		return -1;
 	}
-	if (fclose(f) != 0)
+	if (fclose(f) != 0 || rename(tmp, w->state_path) != 0) {
+		unlink(tmp);
 		return -1;
-	return rename(tmp, w->state_path);
+	}
+	return sync_dir_of(w->state_path);
+}
+
+/* The witness's lock: one decision at a time across processes (a `run` and a `serve` on one state). */
+static int lock_state(const struct witness *w)
+{
+	char path[4096];
+	int fd;
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock", w->state_path) >= sizeof(path) ||
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	if (flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int answer(int status, char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -72,9 +104,8 @@ static int answer(int status, char *why, size_t cap, const char *fmt, ...)
 	return status;
 }
 
-int witness_add_checkpoint(const struct witness *w, const char *note, size_t len, uint64_t old_size,
-			   const unsigned char proof[][PROTO_MERKLE_HASH_BYTES], size_t n, uint64_t *held, char *cosig, size_t cap,
-			   char *why, size_t why_cap)
+static int decide(const struct witness *w, const char *note, size_t len, uint64_t old_size, const unsigned char proof[][PROTO_MERKLE_HASH_BYTES],
+		  size_t n, uint64_t *held, char *cosig, size_t cap, char *why, size_t why_cap)
 {
 	struct proto_checkpoint cp;
 	unsigned char held_root[PROTO_MERKLE_HASH_BYTES];
@@ -149,5 +180,19 @@ int witness_add_checkpoint(const struct witness *w, const char *note, size_t len
 out:
 	free(body);
 	free(signed_note);
+	return status;
+}
+
+int witness_add_checkpoint(const struct witness *w, const char *note, size_t len, uint64_t old_size,
+			   const unsigned char proof[][PROTO_MERKLE_HASH_BYTES], size_t n, uint64_t *held, char *cosig, size_t cap,
+			   char *why, size_t why_cap)
+{
+	int fd = lock_state(w), status;
+	*held = 0;
+	if (fd < 0)
+		return answer(500, why, why_cap, "cannot lock %s.lock: %s", w->state_path, strerror(errno));
+	/* reading what is held, deciding and writing the new state are one step for every process */
+	status = decide(w, note, len, old_size, proof, n, held, cosig, cap, why, why_cap);
+	close(fd); /* (the lock goes with it) */
 	return status;
 }

@@ -34,8 +34,9 @@ int witness_state_read(const struct witness *w, uint64_t *size, unsigned char ro
  *   same size with another root; 422 the proof does not verify; 500 the state cannot be read or written;
  *   200 co-signed: the state is written (synced) first, then the cosignature line (with its newline) is put
  *   in cosig (cap bytes).
- * A caller that serves several requests at once must hold one lock across this call (check and update are
- * one step). why (cap why_cap) gets a sentence for anything but 200.
+ * Reading what is held, deciding and writing the new state are one step: the call holds an exclusive lock on
+ * "<state_path>.lock" throughout, so a `run` and a `serve` (or two of either) may share one state file. why
+ * (cap why_cap) gets a sentence for anything but 200.
  */
 int witness_add_checkpoint(const struct witness *w, const char *note, size_t len, uint64_t old_size,
 			   const unsigned char proof[][PROTO_MERKLE_HASH_BYTES], size_t n, uint64_t *held, char *cosig, size_t cap,

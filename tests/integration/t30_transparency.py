@@ -5,6 +5,7 @@ deleted entry, a truncated log, an identity key published without an entry, a ch
 devices did not make, a fork shown to one client, and a split view against two witnesses — each caught by
 the postern CLI with its words."""
 import base64
+import fcntl
 import glob
 import hashlib
 import http.client
@@ -14,6 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import types
 
@@ -278,9 +280,149 @@ def test_tlog_witness_protocol():
         fork = forged_checkpoint(s, size_delta=0)
         st, _, text = w.add(f"old {n2}\n\n" + fork)
         check(st == 409 and "INCONSISTENT" in text, f"a second tree of the same size: {st} {text!r}")
-    # what it co-signed survives a restart
+    # what it co-signed survives a restart; and a decision waits for the state's lock (another witness process)
     with WitnessServer(log_key, key_path, state) as w:
-        eq(w.add("old 0\n\n" + cp1["checkpoint"])[2], f"{n2}\n", "the held size after a restart")
+        with open(state + ".lock", "a") as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)
+            got = []
+            t = threading.Thread(target=lambda: got.append(w.add("old 0\n\n" + cp1["checkpoint"])))
+            t.start()
+            t.join(1.5)
+            check(t.is_alive() and not got, "no answer while another process holds the witness's lock")
+            fcntl.flock(lk, fcntl.LOCK_UN)
+            t.join(30)
+        eq(got and got[0][2], f"{n2}\n", "the held size after a restart, once the lock is free")
+
+
+def append_leaf(con, leaf):
+    """Append one leaf to the server's log the way the server would (subtree hashes too): the log stays
+    consistent, so only the leaf's shape can give the forgery away."""
+    n = con.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM tlog_leaves").fetchone()[0]
+    h = hashlib.sha256(b"\x00" + leaf).digest()
+    con.execute("INSERT INTO tlog_leaves(idx, leaf, entry, at) VALUES(?,?,?,?)", (n, leaf, leaf[-32:], int(time.time() * 1000)))
+    con.execute("INSERT INTO tlog_nodes(level, idx, hash) VALUES(0,?,?)", (n, h))
+    level = 1
+    while (n + 1) % (1 << level) == 0:
+        idx = ((n + 1) >> level) - 1
+        left = con.execute("SELECT hash FROM tlog_nodes WHERE level=? AND idx=?", (level - 1, 2 * idx)).fetchone()[0]
+        h = hashlib.sha256(b"\x01" + left + h).digest()
+        con.execute("INSERT INTO tlog_nodes(level, idx, hash) VALUES(?,?,?)", (level, idx, h))
+        level += 1
+    return n
+
+
+def label_of(user_id):
+    return hashlib.blake2b(b"postern-log-user:" + user_id.encode(), digest_size=32).digest()
+
+
+def now_bytes():
+    return int(time.time() * 1000).to_bytes(8, "big")
+
+
+def test_a_key_logged_in_a_leaf_of_another_shape_proves_nothing():
+    """A forged identity whose hash the server puts in the log, but not where the owner's monitor looks: as
+    another statement type under the owner's label, as an access line, under another account's label."""
+    s = H.server()
+    bob, carol, dave = M.people(s, "bob", "carol", "dave")
+    carol.run("send", bob.name, "hello bob")  # carol pins bob's real key
+    bob.run("log", "verify")  # bob's device watches the log from here on
+    shapes = {
+        "another statement type under bob's label": lambda e: b"\x01\x01" + now_bytes() + label_of(bob.user_id()) + bytes([0x42]) + e,
+        "an access line": lambda e: b"\x01\x02" + now_bytes() + e,
+        "another account's label": lambda e: b"\x01\x01" + now_bytes() + label_of(carol.user_id()) + bytes([0x01]) + e,
+    }
+    for what, shape in shapes.items():
+        M.forge_identity(s, bob)
+        with M.db(s) as con:
+            stmt = bytes(con.execute("SELECT statement FROM identities WHERE user_id=?", (M.uid(con, bob.user_id()),)).fetchone()[0])
+            append_leaf(con, shape(hashlib.blake2b(stmt, digest_size=32).digest()))
+        time.sleep(1.1)
+        # dave has never seen bob: a first contact takes a key only once the log holds it as bob's identity
+        p = dave.run("send", bob.name, "to whom?", check_ok=False)
+        eq(p.returncode, REFUSED, f"{what}: dave sends to the forged key: {p.stdout!r} {p.stderr!r}")
+        check("only as an entry of another kind or another account" in p.stderr, f"{what}: the words: {p.stderr!r}")
+    # a malformed leaf under bob's label is itself an alarm for bob
+    with M.db(s) as con:
+        append_leaf(con, b"\x01\x02" + now_bytes() + label_of(bob.user_id()))
+    time.sleep(1.1)
+    p = bob.run("log", "verify", check_ok=False)
+    eq(p.returncode, REFUSED, f"bob's monitor: {p.stdout!r}")
+    check("a malformed entry under your account" in p.stdout, f"the words: {p.stdout!r}")
+
+
+def test_an_alarm_stays_until_acknowledged():
+    s = H.server()
+    alice, bob = M.people(s, "alice", "bob")
+    alice.run("log", "verify")
+    home_log = os.path.join(alice.home, "log.json")
+    fake = M.P.SignKey(os.urandom(32))
+    tok = s.req("POST", "/v1/sessions", {"username": alice.name, "password": alice.password}).json["token"]
+    stmt = M.P.statement(M.T_IDENTITY, M.P.st_identity(alice.user_id(), alice.name, fake.pk, int(time.time() * 1000)), fake)
+    backup = subprocess.run([os.path.join(os.path.dirname(H.BIN), "tools", "stmt"), "backup", M.b64(fake.seed), alice.user_id()],
+                            capture_output=True, text=True, check=True)
+    r = s.req("PUT", "/v1/me/identity", {"statement": M.b64(stmt), "backup": backup.stdout.strip(), "reset": True}, token=tok)
+    check(r.status in (200, 201), f"the reset: {r.status}")
+    time.sleep(1.1)
+    # a sync finds it (watch monitors the log, at most once a minute: make that minute past)
+    state = json.load(open(home_log))
+    state["monitored_at"] = 0
+    json.dump(state, open(home_log, "w"))
+    p = alice.run("watch", "--max-seconds", "2", check_ok=False)
+    check("WARNING: the transparency log holds 1 change to your account" in p.stderr, f"watch: {p.stderr!r}")
+    p = alice.run("inbox", check_ok=False)
+    check("run `postern log verify`" in p.stderr, f"every command repeats it: {p.stderr!r}")
+    for _ in range(2):
+        p = alice.run("log", "verify", check_ok=False)
+        eq(p.returncode, REFUSED, f"log verify still shows it: {p.stdout!r}")
+        check("an identity key" in p.stdout and "(0 found now" in p.stdout, f"the words: {p.stdout!r}")
+    p = alice.run("log", "ack")
+    check("1 alarm acknowledged" in p.stdout, f"ack: {p.stdout!r}")
+    p = alice.run("log", "verify", check_ok=False)
+    eq(p.returncode, 0, f"after the acknowledgement: {p.stdout!r}")
+    check("WARNING" not in alice.run("inbox").stderr, "no more warnings")
+
+
+def test_an_access_line_rewritten_and_logged_again_is_caught():
+    """The server holds the person's log key, so it can log a rewritten line anew; the new leaf comes after
+    the leaves of newer lines, and the client says so."""
+    s = H.server()
+    alice, bob, demo, app, tid = M.app_story(s)
+    demo.run("friends", check_ok=False)  # a newer line, logged before the rewrite below
+    entries = json.loads(alice.run("--json", "access-log").stdout)["entries"]
+    line = [e for e in entries if e.get("action") == "shares.send"][-1]
+    with M.db(s) as con:
+        row = con.execute("SELECT id, at FROM access_log WHERE action='shares.send' ORDER BY id DESC LIMIT 1").fetchone()
+        key = bytes(con.execute("SELECT log_key FROM users WHERE public_id=?", (alice.user_id(),)).fetchone()[0])
+        con.execute("UPDATE access_log SET action='threads.list' WHERE id=?", (row[0],))
+        canon = "postern-access-v1\n%d\n%s\n%s\n%s\n%s\n%d\n" % (row[1], line.get("grant_id") or "-", "threads.list",
+                                                                    line.get("thread_id") or "-", line.get("message_id") or "-",
+                                                                    line.get("count") or 0)
+        append_leaf(con, b"\x01\x02" + row[1].to_bytes(8, "big") + hashlib.blake2b(canon.encode(), digest_size=32, key=key).digest())
+    time.sleep(1.1)
+    out = alice.run("access-log").stdout
+    bad = [ln for ln in out.splitlines() if "threads.list" in ln and "t_" in ln]
+    check(bad and all("[REWRITTEN: logged after newer lines]" in ln for ln in bad), f"the rewritten line: {out!r}")
+
+
+def test_an_app_authorisation_the_log_does_not_hold_opens_nothing():
+    """The server shows an app device with a real authorisation of alice's that it removed from the log's
+    view: friends must not encrypt to it."""
+    s = H.server()
+    alice, bob, demo, app, tid = M.app_story(s)
+    bob.run("consent", tid, "accept")
+    with M.db(s) as con:  # the log forgets the authorisation (the leaf's entry no longer matches)
+        stmt = con.execute("SELECT d.app_auth FROM devices d JOIN users u ON u.id = d.user_id WHERE u.public_id = ? "
+                           "AND d.grant_id <> 0 AND d.app_auth IS NOT NULL", (alice.user_id(),)).fetchone()[0]
+        e = hashlib.blake2b(bytes(stmt), digest_size=32).digest()
+        con.execute("UPDATE tlog_leaves SET entry = ? WHERE entry = ?", (os.urandom(32), e))
+    # bob's device forgets what it proved (as a device that never saw the authorisation would be)
+    bob_log = os.path.join(bob.home, "log.json")
+    state = json.load(open(bob_log))
+    state.pop("proven", None)
+    json.dump(state, open(bob_log, "w"))
+    bob.run("send", tid, "for alice only", check_ok=False)
+    text = demo.run("read", tid, check_ok=False).stdout
+    check("for alice only" not in text, f"the app reads what bob sent after its authorisation left the log: {text!r}")
 
 
 def prefix_checkpoint(s, size):
@@ -295,6 +437,7 @@ def serving(note):
     def rewrite(method, path, status, body):
         if path.startswith("/v1/log/checkpoint") and isinstance(body, dict):
             body["checkpoint"] = note
+            body.pop("cosigned_checkpoint", None)  # (the other history has no witnessed checkpoint to offer)
         return body
     return rewrite
 
@@ -406,6 +549,13 @@ def test_split_view_is_caught_by_two_witnesses():
                                   capture_output=True, text=True, timeout=60, env=env)
         p = bob_verify(s.port)
         check(p.returncode == 0, f"bob with both witnesses on the real log: {p.stdout!r} {p.stderr!r}")
+        # the log grows before the witnesses' next round: the newest they co-signed still serves
+        M.people(s, "carol")
+        time.sleep(1.1)
+        cp = s.req("GET", "/v1/log/checkpoint").json
+        check(cp["cosigned_checkpoint"] and cp["cosigned_checkpoint"] != cp["checkpoint"], f"two checkpoints: {cp}")
+        p = bob_verify(s.port)
+        check(p.returncode == 0, f"bob while the newest checkpoint waits for the witnesses: {p.stdout!r} {p.stderr!r}")
         note = forged_checkpoint(s, size_delta=0)
         split = serving(note)
         with mitm.Mitm(s.port, split) as m:
@@ -431,6 +581,6 @@ def test_split_view_is_caught_by_two_witnesses():
         H.expect_error(s.req("POST", "/v1/log/cosignatures", {"size": size, "cosignature": "\u2014 witness-w1.example AAAA"}),
                        400, "invalid_key")
         H.expect_error(s.req("POST", "/v1/log/cosignatures", {"size": size + 5, "cosignature": "\u2014 w AAAA"}), 404, "not_found")
-        cps = s.req("GET", "/v1/log/checkpoint").json["checkpoint"]
+        cps = s.req("GET", "/v1/log/checkpoint").json["cosigned_checkpoint"]
         eq(sum(1 for l in cps.split("\n\n", 1)[1].splitlines() if l.startswith("\u2014 witness-")), 2,
            f"only the two configured witnesses' cosignatures are served: {cps!r}")

@@ -844,11 +844,13 @@ static void transparency_log(void)
 		CHECK(ops->tlog_node_put(c, 1, 0, h) == PST_E_OK);
 		CHECK(ops->tlog_node_get(c, 1, 0, h2) == PST_E_OK && memcmp(h, h2, sizeof(h)) == 0);
 		CHECK(ops->tlog_node_get(c, 0, 1, h2) == PST_E_NOT_FOUND);
+		CHECK(ops->tlog_cosig_latest(c, &n) == PST_E_NOT_FOUND);
 		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 old", 10) == PST_E_OK);
 		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 AA", 11) == PST_E_OK); /* replaced */
 		CHECK(ops->tlog_cosig_put(c, 4, "w2", "\xe2\x80\x94 w2 BB", 12) == PST_E_OK);
 		CHECK(ops->tlog_cosig_put(c, 5, "w1", "\xe2\x80\x94 w1 CC", 13) == PST_E_OK);
 		CHECK(ops->tlog_cosig_list(c, 4, count_cosig, &count) == PST_E_OK && count == 2);
+		CHECK(ops->tlog_cosig_latest(c, &n) == PST_E_OK && n == 5);
 		CHECK(ops->user_log_key(c, a, NULL, key) == PST_E_NOT_FOUND);
 		CHECK(ops->user_log_key(c, a, k1, key) == PST_E_OK && memcmp(key, k1, sizeof(key)) == 0);
 		CHECK(ops->user_log_key(c, a, k2, key) == PST_E_OK && memcmp(key, k1, sizeof(key)) == 0); /* made once */
