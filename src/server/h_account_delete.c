@@ -100,6 +100,8 @@ enum pst_err h_account_delete(struct req *rq)
 	if (rc == PST_E_OK)
 		rc = rq->ops->account_delete(rq->db, rq->user.id, rq->now,
 					     rq->now + rq->cfg->username_quarantine_days * 86400 * 1000);
+	if (rc == PST_E_OK)
+		rq->sessions_ended = rq->user.id; /* the person's own streams end once this is durable */
 	free(friends.ids);
 	free(friends.public_ids);
 	free(threads.ids);

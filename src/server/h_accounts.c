@@ -190,10 +190,11 @@ enum pst_err h_password_change(struct req *rq)
 {
 	struct account_prep *prep = rq->prep;
 	enum pst_err rc = rq->ops->user_set_password(rq->db, rq->user.id, prep->pw_hash);
-	if (rc == PST_E_OK) /* their event streams end at their next check (push.c) */
+	if (rc == PST_E_OK)
 		rc = rq->ops->session_delete_others(rq->db, rq->user.id, rq->session.id);
 	if (rc != PST_E_OK)
 		return rc;
+	rq->sessions_ended = rq->user.id; /* their event streams end once this is durable (push.c) */
 	return req_reply(rq, 204, NULL);
 }
 
@@ -202,6 +203,7 @@ enum pst_err h_session_delete(struct req *rq)
 	enum pst_err rc = rq->ops->session_delete(rq->db, rq->session.id);
 	if (rc != PST_E_OK)
 		return rc;
+	rq->sessions_ended = rq->user.id;
 	return req_reply(rq, 204, NULL);
 }
 
@@ -266,6 +268,7 @@ enum pst_err h_session_end(struct req *rq)
 		rc = rq->ops->session_delete(rq->db, w.found);
 	if (rc != PST_E_OK)
 		return rc;
+	rq->sessions_ended = rq->user.id;
 	return req_reply(rq, 204, NULL);
 }
 
@@ -275,6 +278,7 @@ enum pst_err h_sessions_delete_all(struct req *rq)
 	enum pst_err rc = rq->ops->session_delete_others(rq->db, rq->user.id, 0);
 	if (rc != PST_E_OK)
 		return rc;
+	rq->sessions_ended = rq->user.id;
 	return req_reply(rq, 204, NULL);
 }
 

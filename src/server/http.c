@@ -286,6 +286,7 @@ static enum pst_err job_run(struct dbexec_job *job, const struct store_ops *ops,
 	rq->db = c;
 	rq->now = timefmt_now_ms();
 	rq->nnotify = 0;
+	rq->sessions_ended = 0;
 	rq->notify_overflow = 0;
 	rq->errmsg[0] = '\0';
 	if (!x->authed) {
@@ -409,6 +410,8 @@ static void job_done(struct dbexec_job *job, enum pst_err rc)
 			hub_notify_all();
 		else if (rq->nnotify)
 			hub_notify(rq->notify, rq->nnotify);
+		if (rq->sessions_ended) /* now durable: the person's own streams look their session up at once */
+			push_sessions_ended(rq->sessions_ended);
 	}
 	if (rc == PST_E_OK)
 		submit_prune(rq);

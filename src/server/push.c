@@ -384,6 +384,21 @@ void push_tick(int64_t now)
 	pthread_mutex_unlock(&reg.lock);
 }
 
+void push_sessions_ended(int64_t user_id)
+{
+	struct stream *s;
+	pthread_mutex_lock(&reg.lock);
+	for (s = reg.head; s; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		if (s->session_id && s->waiter.user_id == user_id && !s->gone && !s->ended) {
+			s->check_session = 1;
+			fetch_submit_locked(s);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&reg.lock);
+}
+
 void push_close_all(void)
 {
 	struct stream *s;

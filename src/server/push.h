@@ -33,6 +33,10 @@ void push_tick(int64_t now_mono_ms);
 /* End every stream (shutdown): each connection gets the end of its stream and closes. */
 void push_close_all(void);
 
+/* The sessions of user ended (committed): each of that person's streams looks its session up now and ends
+ * when it is gone, instead of at its next heartbeat. */
+void push_sessions_ended(int64_t user_id);
+
 /* Number of open streams. */
 int push_count(void);
 

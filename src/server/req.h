@@ -94,6 +94,7 @@ struct req {
 	int64_t *notify;              /* users whose event log grew; woken after commit (malloc'd) */
 	int nnotify, notify_cap;
 	int notify_overflow;          /* more than REQ_MAX_NOTIFY: wake everyone */
+	int64_t sessions_ended;       /* a user whose sessions this write ended: their streams re-check after commit */
 	int wait_ms;                  /* sync only: nothing to send, park for this long */
 	uint64_t hub_seen;            /* sync only: hub version read before the event query */
 	int64_t prune_device, prune_upto; /* sync only: to-device events to delete once delivered */
