@@ -402,7 +402,7 @@ static const char *const migrations[] = {
 	X(ACCOUNT_SESSIONS, "DELETE FROM sessions WHERE user_id = ?1") \
 	X(ACCOUNT_PREKEYS, "DELETE FROM prekeys WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?1)") \
 	X(ACCOUNT_DEVICES, "UPDATE devices SET removed_at = CASE WHEN removed_at = 0 THEN ?2 ELSE removed_at END, cert = NULL," \
-		" identity_box = NULL, app_auth = NULL, app_revoke = NULL WHERE user_id = ?1") \
+		" identity_box = NULL, app_auth = NULL, app_revoke = NULL, name = '' WHERE user_id = ?1") \
 	X(ACCOUNT_IDENTITY, "DELETE FROM identities WHERE user_id = ?1") \
 	X(ACCOUNT_REVOCATIONS, "DELETE FROM device_revocations WHERE user_id = ?1") \
 	X(ACCOUNT_CONTACTS, "DELETE FROM contact_statements WHERE user_id = ?1") \

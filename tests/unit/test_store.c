@@ -965,6 +965,7 @@ static void accounts_delete_quarantine_invites(void)
 		CHECK(ops->session_by_hash(c, h, &s2) == PST_E_NOT_FOUND);
 		CHECK(ops->device_by_public(c, "d_gone", &d) == PST_E_NOT_FOUND);
 		CHECK(ops->device_by_public_any(c, "d_gone", &d) == PST_E_OK && d.removed && d.cert_len == 0 && d.id == dev);
+		CHECK(d.name[0] == '\0'); /* the name the person gave it ("alice's phone") goes too */
 		CHECK(ops->friend_check(c, bb, a) == PST_E_NOT_FOUND);
 		CHECK(ops->freq_by_public(c, "r_1", &fr) == PST_E_NOT_FOUND);
 		CHECK(ops->thread_for_member(c, "t_1", a, &t) == PST_E_NOT_FOUND);
