@@ -274,6 +274,24 @@ out:
 	return st;
 }
 
+json_t *pst__store_json(pst_client *c, const char *name)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	json_t *j = NULL;
+	if (pst__store_read(c, name, &data, &len, 1) == PST_OK) {
+		j = json_loadb((const char *)data, len, 0, &jerr);
+		sodium_memzero(data, len);
+		free(data);
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		j = json_object();
+	}
+	return j;
+}
+
 pst_status pst__store_read(pst_client *c, const char *name, unsigned char **data, size_t *len, int secret)
 {
 	char *path = store_path(c, name);

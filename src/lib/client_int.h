@@ -86,6 +86,9 @@ pst_status pst__request_at(pst_client *c, const char *method, const char *fmt, c
 /* Key store: read/write a named file of the home directory, sealed when a passphrase is set. */
 pst_status pst__store_write(pst_client *c, const char *name, const void *data, size_t len, int secret);
 pst_status pst__store_read(pst_client *c, const char *name, unsigned char **data, size_t *len, int secret);
+/* A secret JSON file of the home as an object (new reference): what it holds, or an empty object when it is
+ * missing, unreadable or not an object. The bytes read are wiped. */
+json_t *pst__store_json(pst_client *c, const char *name);
 pst_status pst__store_remove(pst_client *c, const char *name);
 
 /*

@@ -24,16 +24,8 @@
 
 static json_t *store_load(pst_client *c)
 {
-	unsigned char *data = NULL;
-	size_t len = 0;
-	json_error_t jerr;
-	json_t *j = NULL;
-	if (pst__store_read(c, "prekeys.json", &data, &len, 1) == PST_OK) {
-		j = json_loadb((const char *)data, len, 0, &jerr);
-		sodium_memzero(data, len);
-		free(data);
-	}
-	if (!json_is_object(j)) {
+	json_t *j = pst__store_json(c, "prekeys.json");
+	if (json_object_size(j) == 0) {
 		json_decref(j);
 		j = json_pack("{s:i,s:[],s:{}}", "next_id", 1, "signed", "one_time");
 	}

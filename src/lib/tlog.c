@@ -26,18 +26,7 @@
 #define MONITOR_EVERY_MS 60000 /* a sync looks at the log at most this often */
 #define LEAVES_PAGE 1000
 
-static json_t *state_load(pst_client *c)
-{
-	unsigned char *data = NULL;
-	size_t len = 0;
-	json_error_t jerr;
-	json_t *j = NULL;
-	if (pst__store_read(c, "log.json", &data, &len, 1) == PST_OK) {
-		j = json_loadb((const char *)data, len, 0, &jerr);
-		free(data);
-	}
-	return json_is_object(j) ? j : (json_decref(j), json_object());
-}
+static json_t *state_load(pst_client *c) { return pst__store_json(c, "log.json"); }
 
 static pst_status state_save(pst_client *c, json_t *j)
 {

@@ -89,23 +89,14 @@ static int key_of(json_t *obj, const char *name, unsigned char out[32])
  */
 static pst_status pins_load(pst_client *c)
 {
-	unsigned char *data = NULL;
-	size_t len = 0, i;
-	json_error_t jerr;
+	size_t i;
 	json_t *out = NULL, *x;
 	struct proto_statement *st = NULL;
 	pst_status st_rc;
 
 	if (c->pins)
 		return PST_OK;
-	if (pst__store_read(c, "pins.json", &data, &len, 1) == PST_OK) {
-		c->pins = json_loadb((const char *)data, len, 0, &jerr);
-		free(data);
-	}
-	if (!json_is_object(c->pins)) {
-		json_decref(c->pins);
-		c->pins = json_object();
-	}
+	c->pins = pst__store_json(c, "pins.json");
 	if (!c->have_identity)
 		return PST_OK;
 	if ((st_rc = pst__request(c, "GET", "/v1/me/contacts", NULL, &out)) != PST_OK) {
