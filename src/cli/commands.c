@@ -712,18 +712,23 @@ int cmd_apps_unalias(struct cli *cli, int argc, char **argv)
 
 static void access_row(const struct cli *cli, const json_t *e)
 {
-	json_int_t count = json_integer_value(json_object_get(e, "count"));
-	char when[64], items[48] = "";
+	json_int_t count = json_integer_value(json_object_get(e, "count")), missing = json_integer_value(json_object_get(e, "missing_above"));
+	char when[64], items[48] = "", mark[160];
 	(void)cli;
 	out_time(out_str(e, "at", NULL), when, sizeof(when));
 	if (count > 0)
 		snprintf(items, sizeof(items), "  (%lld item%s)", (long long)count, count == 1 ? "" : "s");
+	if (missing > 0) /* numbered lines just above this one are gone */
+		out_line("  [%lld line%s missing here: dropped from what the server shows]", (long long)missing, missing == 1 ? "" : "s");
+	if (json_is_true(json_object_get(e, "proven")))
+		snprintf(mark, sizeof(mark), "  [in the log]");
+	else if (json_is_string(json_object_get(e, "log_problem")))
+		snprintf(mark, sizeof(mark), "  [REWRITTEN: %s]", out_str(e, "log_problem", ""));
+	else
+		snprintf(mark, sizeof(mark), "  [NOT in the transparency log]");
 	out_line("%s  %-16s  %s%s%s%s%s%s%s", when, out_str(json_object_get(e, "app"), "name", "?"), out_str(e, "action", "?"),
 		 json_is_string(json_object_get(e, "thread_id")) ? "  thread " : "", out_str(e, "thread_id", ""),
-		 json_is_string(json_object_get(e, "message_id")) ? "  message " : "", out_str(e, "message_id", ""), items,
-		 json_is_true(json_object_get(e, "proven"))            ? "  [in the log]"
-		 : json_is_string(json_object_get(e, "log_problem")) ? "  [REWRITTEN: logged after newer lines]"
-								    : "  [NOT in the transparency log]");
+		 json_is_string(json_object_get(e, "message_id")) ? "  message " : "", out_str(e, "message_id", ""), items, mark);
 }
 
 int cmd_access_log(struct cli *cli, int argc, char **argv)
@@ -732,10 +737,20 @@ int cmd_access_log(struct cli *cli, int argc, char **argv)
 					     "No app has touched your data.", "No older entries.",
 					     "Older entries: postern access-log"};
 	char *text = NULL;
+	json_t *page;
 	pst_status st = pst_access_log_page(cli->client, cli->limit ? (int)cli->limit : ACCESS_LOG_DEFAULT, cli->cursor, &text);
+	int rc;
 
 	(void)argc, (void)argv;
-	return out_listing(cli, st, text, &l);
+	/* lines this device was shown that the server no longer shows at all: said, and exit 3 */
+	page = st == PST_OK && text ? json_loads(text, 0, NULL) : NULL;
+	if (json_is_string(json_object_get(page, "log_problem")))
+		fprintf(stderr, "postern: WARNING: %s: the server dropped them from your access log\n", out_str(page, "log_problem", ""));
+	rc = out_listing(cli, st, text, &l);
+	if (rc == CLI_OK && json_is_string(json_object_get(page, "log_problem")))
+		rc = CLI_REFUSED;
+	json_decref(page);
+	return rc;
 }
 
 /* The answers of `consent`. */

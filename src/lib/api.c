@@ -245,16 +245,16 @@ static pst_status page_get(pst_client *c, const char *base, int limit, int max, 
 pst_status pst_access_log(pst_client *c, char **json_out) { return pst_access_log_page(c, 200, NULL, json_out); }
 
 /*
- * Each item of the array `key` in the answer *json_out (st: how it was fetched) checked against the
- * transparency log by mark, which sets "proven" true or false on each; *json_out replaced by the marked
+ * The answer *json_out (st: how it was fetched; newest: the first page of a listing) checked against the
+ * transparency log by mark, which sets "proven" true or false on each item; *json_out replaced by the marked
  * text, or freed and NULL when marking failed.
  */
-static pst_status log_marked(pst_client *c, pst_status st, char **json_out, const char *key, pst_status (*mark)(pst_client *, json_t *))
+static pst_status log_marked(pst_client *c, pst_status st, char **json_out, int newest, pst_status (*mark)(pst_client *, json_t *, int))
 {
 	json_t *page = NULL;
 	if (st != PST_OK || *json_out == NULL || (page = json_loads(*json_out, 0, NULL)) == NULL)
 		return st;
-	if ((st = mark(c, json_object_get(page, key))) == PST_OK) {
+	if ((st = mark(c, page, newest)) == PST_OK) {
 		char *marked = json_dumps(page, JSON_COMPACT | JSON_INDENT(0));
 		if (marked) {
 			free(*json_out);
@@ -271,7 +271,7 @@ static pst_status log_marked(pst_client *c, pst_status st, char **json_out, cons
 pst_status pst_access_log_page(pst_client *c, int limit, const char *cursor, char **json_out)
 {
 	/* each line the person is shown is checked against the transparency log */
-	return log_marked(c, page_get(c, "/v1/me/access-log", limit, 200, cursor, json_out), json_out, "entries", pst__log_mark_access);
+	return log_marked(c, page_get(c, "/v1/me/access-log", limit, 200, cursor, json_out), json_out, cursor == NULL, pst__log_mark_access);
 }
 
 pst_status pst_grants(pst_client *c, char **json_out)
@@ -282,7 +282,7 @@ pst_status pst_grants(pst_client *c, char **json_out)
 	if ((st = need_login(c)) != PST_OK)
 		return st;
 	/* each grant's creation (and end) is checked against the transparency log */
-	return log_marked(c, call_text(c, "GET", "/v1/me/grants", NULL, json_out), json_out, "grants", pst__log_mark_grants);
+	return log_marked(c, call_text(c, "GET", "/v1/me/grants", NULL, json_out), json_out, 1, pst__log_mark_grants);
 }
 
 pst_status pst_friend_add(pst_client *c, const char *username, char **json_out)

@@ -267,11 +267,13 @@ struct pst__log_want {
 pst_status pst__log_prove(pst_client *c, const struct pst__log_want *want, const unsigned char entry[PROTO_MERKLE_HASH_BYTES], uint64_t *index);
 /* The same for a statement of user_id's account (its entry is BLAKE2b-256 of its bytes, its kind its type byte). */
 pst_status pst__log_prove_statement(pst_client *c, const char *user_id, const unsigned char *stmt, size_t len);
-/* Mark each access-log entry of the array "proven": true/false (docs/transparency.md §2). */
-pst_status pst__log_mark_access(pst_client *c, json_t *entries);
+/* Mark each entry of an access-log page "proven": true/false, with "log_problem" when it was written again
+ * and "missing_above" (how many) when numbered lines above it are gone; a newest page (newest) whose top line
+ * is older than one this device was shown gets "log_problem" on the page (docs/transparency.md §2). */
+pst_status pst__log_mark_access(pst_client *c, json_t *page, int newest);
 /* The same for grants as GET /v1/me/grants lists them: "proven" when their creation (and, for an ended one,
  * its end) is in the log. */
-pst_status pst__log_mark_grants(pst_client *c, json_t *grants);
+pst_status pst__log_mark_grants(pst_client *c, json_t *page, int newest);
 /* pst_log_verify at most once a minute (from pst_sync): its alarms land in the notice. */
 pst_status pst__log_monitor_now_and_then(pst_client *c);
 

@@ -12,6 +12,7 @@
 #include "b64url.h"
 #include "timefmt.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,44 +380,112 @@ static pst_status my_log_key(pst_client *c, unsigned char key[PROTO_MERKLE_HASH_
 	return st;
 }
 
-pst_status pst__log_mark_access(pst_client *c, json_t *entries)
+#define SEEN_KEEP 2000 /* the numbered lines whose commitments this home remembers (the newest) */
+
+/* Drop the oldest remembered lines past SEEN_KEEP. */
+static void seen_trim(json_t *seen)
+{
+	while (json_object_size(seen) > SEEN_KEEP) {
+		const char *k, *oldest = NULL;
+		json_t *v;
+		long long low = LLONG_MAX;
+		json_object_foreach(seen, k, v) {
+			long long n = strtoll(k, NULL, 10);
+			(void)v;
+			if (n < low) {
+				low = n;
+				oldest = k;
+			}
+		}
+		if (oldest == NULL)
+			break;
+		json_object_del(seen, oldest);
+	}
+}
+
+pst_status pst__log_mark_access(pst_client *c, json_t *page, int newest)
 {
 	unsigned char key[PROTO_MERKLE_HASH_BYTES], entry[PROTO_MERKLE_HASH_BYTES];
-	json_t *e;
+	json_t *entries = json_object_get(page, "entries"), *e, *state = NULL, *seen;
 	size_t i;
-	int have = 0;
+	int have = 0, changed = 0;
 	uint64_t newer = UINT64_MAX; /* the log index of the newest line above that stood */
+	int64_t above = 0;            /* the number of the line above (0: none numbered yet) */
 	pst_status st;
 
 	if (json_array_size(entries) == 0)
 		return PST_OK;
 	if ((st = my_log_key(c, key, &have)) != PST_OK)
 		return st;
-	/* newest first, so their entries must come in decreasing log order: a line rewritten and logged again
-	 * after the fact sits after the lines newer than it (equal: the same line twice, logged once) */
+	state = state_load(c);
+	seen = json_object_get(state, "access_seen");
+	if (!json_is_object(seen))
+		json_object_set_new(state, "access_seen", seen = json_object());
+	/* the newest page begins at the newest line: one this device saw that is gone is a line dropped */
+	if (newest) {
+		int64_t top = json_integer_value(json_object_get(json_array_get(entries, 0), "seq"));
+		int64_t highest = json_integer_value(json_object_get(state, "access_highest"));
+		if (top < highest) {
+			json_object_set_new(page, "log_problem", json_sprintf("the newest %lld line%s this device was shown before %s gone",
+									   (long long)(highest - top), highest - top == 1 ? "" : "s",
+									   highest - top == 1 ? "is" : "are"));
+		}
+	}
+	/*
+	 * Newest first, so their entries must come in decreasing log order (a line rewritten and logged again after
+	 * the fact sits after the lines newer than it; equal: the same line twice, logged once), and the numbered
+	 * ones must count down by one (a gap is a line dropped); a number this device saw with another commitment
+	 * is a line written again.
+	 */
 	json_array_foreach(entries, i, e) {
-		int64_t at = 0;
+		int64_t at = 0, seq = json_integer_value(json_object_get(e, "seq"));
 		const char *g = json_string_value(json_object_get(e, "grant_id")), *t = json_string_value(json_object_get(e, "thread_id"));
 		const char *m = json_string_value(json_object_get(e, "message_id")), *a = json_string_value(json_object_get(e, "action"));
+		char seq_text[24], et[64];
+		const char *problem = NULL, *was;
 		int proven = 0;
+		snprintf(seq_text, sizeof(seq_text), "%lld", (long long)seq);
+		if (seq > 0 && above > 0 && seq >= above)
+			problem = "numbered out of order";
+		else if (seq > 0 && above > 0 && seq != above - 1) /* the line itself may stand: the ones above it are gone */
+			json_object_set_new(e, "missing_above", json_integer(above - 1 - seq));
+		if (seq > 0)
+			above = seq;
 		/* docs/transparency.md §2: the line as the person is shown it, keyed by their log key */
-		if (have && a && timefmt_parse_rfc3339(json_string_value(json_object_get(e, "at")), &at) == 0 &&
-		    proto_log_access_entry(key, at, g, a, t, m, json_integer_value(json_object_get(e, "count")), entry) == PROTO_E_OK) {
+		if (have && a && seq >= 0 && timefmt_parse_rfc3339(json_string_value(json_object_get(e, "at")), &at) == 0 &&
+		    proto_log_access_entry(key, seq, at, g, a, t, m, json_integer_value(json_object_get(e, "count")), entry) == PROTO_E_OK) {
 			static const struct pst__log_want want = {LEAF_ACCESS, NULL, 0};
 			uint64_t idx = 0;
+			b64url_encode(entry, sizeof(entry), et, sizeof(et));
+			was = seq > 0 ? json_string_value(json_object_get(seen, seq_text)) : NULL;
 			st = pst__log_prove(c, &want, entry, &idx);
-			if (st == PST_OK && idx <= newer) {
+			if (was && strcmp(was, et) != 0)
+				problem = "changed since this device showed it: written again";
+			else if (st == PST_OK && idx > newer)
+				problem = "logged after newer lines: written again after the fact";
+			if (st == PST_OK && problem == NULL) {
 				proven = 1;
 				newer = idx;
-			} else if (st == PST_OK)
-				json_object_set_new(e, "log_problem", json_string("logged after newer lines: written again after the fact"));
-			else if (st != PST_ERR_NOT_FOUND)
+				if (seq > 0 && !was) {
+					json_object_set_new(seen, seq_text, json_string(et));
+					changed = 1;
+					if (seq > json_integer_value(json_object_get(state, "access_highest")))
+						json_object_set_new(state, "access_highest", json_integer(seq));
+				}
+			} else if (st != PST_OK && st != PST_ERR_NOT_FOUND)
 				break;
 			st = PST_OK;
 		}
+		if (problem)
+			json_object_set_new(e, "log_problem", json_string(problem));
 		json_object_set_new(e, "proven", json_boolean(proven));
 	}
 	sodium_memzero(key, sizeof(key));
+	if (st == PST_OK && changed) {
+		seen_trim(seen);
+		st = state_save(c, state);
+	}
+	json_decref(state);
 	return st;
 }
 
@@ -441,8 +510,10 @@ static int grant_entry(const json_t *g, int ended, unsigned char entry[PROTO_MER
 	return rc;
 }
 
-pst_status pst__log_mark_grants(pst_client *c, json_t *grants)
+pst_status pst__log_mark_grants(pst_client *c, json_t *page, int newest)
 {
+	json_t *grants = json_object_get(page, "grants");
+	(void)newest; /* one page: every grant */
 	json_t *g;
 	size_t i;
 	pst_status st = PST_OK;

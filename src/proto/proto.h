@@ -706,11 +706,12 @@ int proto_log_label(const char *user_id, unsigned char out[PROTO_MERKLE_HASH_BYT
 
 /*
  * The entry of an access-log line: BLAKE2b-256 keyed by the person's log key over
- * "postern-access-v1\n" at_ms "\n" grant_id "\n" action "\n" thread_id "\n" message_id "\n" count "\n",
- * numbers in decimal, an absent (NULL or empty) grant, thread or message as "-". Errors: PROTO_E_INVALID_ARG
- * (NULL key or out, no action).
+ * "postern-access-v2\n" seq "\n" at_ms "\n" grant_id "\n" action "\n" thread_id "\n" message_id "\n" count "\n"
+ * for a numbered line (seq > 0: the person's line number), or, for a line from before numbering (seq 0), the
+ * same without the seq line and with "postern-access-v1"; numbers in decimal, an absent (NULL or empty) grant,
+ * thread or message as "-". Errors: PROTO_E_INVALID_ARG (NULL key or out, no action, seq < 0).
  */
-int proto_log_access_entry(const unsigned char key[PROTO_LOG_KEY_BYTES], int64_t at_ms, const char *grant_id, const char *action,
+int proto_log_access_entry(const unsigned char key[PROTO_LOG_KEY_BYTES], int64_t seq, int64_t at_ms, const char *grant_id, const char *action,
 			   const char *thread_id, const char *message_id, int64_t count, unsigned char out[PROTO_MERKLE_HASH_BYTES]);
 
 /*

@@ -43,14 +43,18 @@ int proto_log_label(const char *user_id, unsigned char out[PROTO_MERKLE_HASH_BYT
 	return PROTO_E_OK;
 }
 
-int proto_log_access_entry(const unsigned char key[PROTO_LOG_KEY_BYTES], int64_t at_ms, const char *grant_id, const char *action,
+int proto_log_access_entry(const unsigned char key[PROTO_LOG_KEY_BYTES], int64_t seq, int64_t at_ms, const char *grant_id, const char *action,
 			   const char *thread_id, const char *message_id, int64_t count, unsigned char out[PROTO_MERKLE_HASH_BYTES])
 {
 	crypto_generichash_state st;
-	if (key == NULL || action == NULL || action[0] == '\0' || out == NULL)
+	if (key == NULL || action == NULL || action[0] == '\0' || out == NULL || seq < 0)
 		return PROTO_E_INVALID_ARG;
 	crypto_generichash_init(&st, key, PROTO_LOG_KEY_BYTES, PROTO_MERKLE_HASH_BYTES);
-	field(&st, "postern-access-v1", 0);
+	if (seq > 0) { /* a numbered line */
+		field(&st, "postern-access-v2", 0);
+		number(&st, seq);
+	} else
+		field(&st, "postern-access-v1", 0);
 	number(&st, at_ms);
 	field(&st, grant_id, 1);
 	field(&st, action, 0);

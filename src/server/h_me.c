@@ -236,11 +236,11 @@ static int access_row(void *arg, const struct store_access_entry *e)
 	w->got++;
 	w->last_id = e->id;
 	if (w->arr)
-		json_array_append_new(w->arr, json_pack("{s:o,s:{s:s},s:s?,s:s,s:s?,s:s?,s:I}", "at", view_time(e->at), "app", "name",
-							e->app_name, "grant_id", e->grant_public_id[0] ? e->grant_public_id : NULL,
-							"action", e->action, "thread_id", e->thread_public_id[0] ? e->thread_public_id : NULL,
-							"message_id", e->message_public_id[0] ? e->message_public_id : NULL, "count",
-							(json_int_t)e->count));
+		json_array_append_new(w->arr, json_pack("{s:I,s:o,s:{s:s},s:s?,s:s,s:s?,s:s?,s:I}", "seq", (json_int_t)e->seq, "at",
+							view_time(e->at), "app", "name", e->app_name, "grant_id",
+							e->grant_public_id[0] ? e->grant_public_id : NULL, "action", e->action, "thread_id",
+							e->thread_public_id[0] ? e->thread_public_id : NULL, "message_id",
+							e->message_public_id[0] ? e->message_public_id : NULL, "count", (json_int_t)e->count));
 	if (w->page) {
 		html_raw(w->page, "<tr><td data-l=\"When\">");
 		html_time(w->page, e->at);

@@ -198,6 +198,7 @@ struct store_access_entry {
 	char thread_public_id[STORE_ID_LEN];
 	char message_public_id[STORE_ID_LEN];
 	int64_t count, at;
+	int64_t seq; /* the person's line number, 1, 2, 3... (set by access_insert; 0: a line from before numbering) */
 };
 
 /* One item's exact counts over a report period (report_rows says which shares and opens count). */
@@ -456,7 +457,7 @@ struct store_ops {
 	enum pst_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since);
 
 	/* The access log. */
-	enum pst_err (*access_insert)(struct store_conn *c, const struct store_access_entry *e);
+	enum pst_err (*access_insert)(struct store_conn *c, struct store_access_entry *e);
 	enum pst_err (*access_list)(struct store_conn *c, int64_t user, int64_t before_id, int limit, store_access_cb cb, void *arg);
 
 	/*

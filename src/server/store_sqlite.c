@@ -174,6 +174,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE tlog_cosignatures(size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, at INTEGER NOT NULL,"
 	"  PRIMARY KEY(size, witness)) WITHOUT ROWID;"
 	"ALTER TABLE users ADD COLUMN log_key BLOB;",
+
+	/* each person's access-log lines numbered 1, 2, 3...: the number is in the line's commitment, so a client
+	 * sees a line dropped (a gap) or a line it saw before written again (docs/transparency.md); older lines 0 */
+	"ALTER TABLE access_log ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX access_log_seq ON access_log(user_id, seq);",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
@@ -329,11 +334,12 @@ static const char *const migrations[] = {
 	X(CONSENT_SET, "INSERT INTO app_consents(thread_id, user_id, state, at, statement) VALUES(?1, ?2, ?3, ?4, ?5)" \
 		" ON CONFLICT(thread_id, user_id) DO UPDATE SET state = excluded.state, at = excluded.at, statement = excluded.statement") \
 	X(CONSENT_GET, "SELECT state, at FROM app_consents WHERE thread_id = ?1 AND user_id = ?2") \
-	X(ACCESS_INSERT, "INSERT INTO access_log(user_id, app_id, grant_id, action, thread_id, message_id, count, at)" \
+	X(ACCESS_INSERT, "INSERT INTO access_log(user_id, app_id, grant_id, action, thread_id, message_id, count, at, seq)" \
 		" VALUES(?1, ?2, ?3, ?4, COALESCE((SELECT id FROM threads WHERE public_id = ?5), 0)," \
-		" COALESCE((SELECT id FROM messages WHERE public_id = ?6), 0), ?7, ?8)") \
+		" COALESCE((SELECT id FROM messages WHERE public_id = ?6), 0), ?7, ?8," \
+		" COALESCE((SELECT MAX(seq) FROM access_log WHERE user_id = ?1), 0) + 1) RETURNING seq") \
 	X(ACCESS_LIST, "SELECT l.id, l.user_id, l.app_id, l.grant_id, COALESCE(a.name, ''), COALESCE(g.public_id, ''), l.action," \
-		" COALESCE(t.public_id, ''), COALESCE(m.public_id, ''), l.count, l.at FROM access_log l" \
+		" COALESCE(t.public_id, ''), COALESCE(m.public_id, ''), l.count, l.at, l.seq FROM access_log l" \
 		" LEFT JOIN apps a ON a.id = l.app_id LEFT JOIN grants g ON g.id = l.grant_id LEFT JOIN threads t ON t.id = l.thread_id" \
 		" LEFT JOIN messages m ON m.id = l.message_id WHERE l.user_id = ?1 AND (?2 = 0 OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3") \
 	X(REPORT_ROWS, "WITH k AS (SELECT id, sender, recipient, item FROM (SELECT id, sender, recipient, item," \
@@ -2004,7 +2010,7 @@ static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int
 	return one_result(s, r);
 }
 
-static enum pst_err sq_access_insert(struct store_conn *c, const struct store_access_entry *e)
+static enum pst_err sq_access_insert(struct store_conn *c, struct store_access_entry *e)
 {
 	sqlite3_stmt *s = st_get(c, S_ACCESS_INSERT);
 	if (s == NULL)
@@ -2017,7 +2023,7 @@ static enum pst_err sq_access_insert(struct store_conn *c, const struct store_ac
 	bind_text(s, 6, e->message_public_id);
 	sqlite3_bind_int64(s, 7, e->count);
 	sqlite3_bind_int64(s, 8, e->at);
-	return st_exec(s);
+	return returning_int(s, &e->seq);
 }
 
 static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t before, int limit, store_access_cb cb, void *arg)
@@ -2043,6 +2049,7 @@ static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t b
 		col_text(s, 8, e.message_public_id, sizeof(e.message_public_id));
 		e.count = sqlite3_column_int64(s, 9);
 		e.at = sqlite3_column_int64(s, 10);
+		e.seq = sqlite3_column_int64(s, 11);
 		if (cb(arg, &e))
 			break;
 	}

@@ -205,7 +205,7 @@ enum pst_err tlog_append_statement(const struct store_ops *ops, struct store_con
 /* The entry of an access-log line (the person's log key, the line as they are shown it). */
 static enum pst_err access_entry(const unsigned char key[TLOG_HASH_BYTES], const struct store_access_entry *e, unsigned char entry[TLOG_HASH_BYTES])
 {
-	return proto_log_access_entry(key, e->at, e->grant_public_id, e->action, e->thread_public_id, e->message_public_id, e->count,
+	return proto_log_access_entry(key, e->seq, e->at, e->grant_public_id, e->action, e->thread_public_id, e->message_public_id, e->count,
 				      entry) == PROTO_E_OK
 		       ? PST_E_OK
 		       : PST_E_INTERNAL;

@@ -105,7 +105,8 @@ def test_access_log_lines_are_proven_and_a_rewritten_one_is_not():
     with M.db(s) as con:  # the server rewrites what the app did
         con.execute("UPDATE access_log SET action='threads.list' WHERE id=(SELECT MAX(id) FROM access_log WHERE action='shares.send')")
     out = alice.run("access-log").stdout
-    check(any("threads.list" in ln and "[NOT in the transparency log]" in ln for ln in out.splitlines()), f"the rewritten line: {out!r}")
+    check(any("threads.list" in ln and ("[NOT in the transparency log]" in ln or "[REWRITTEN:" in ln) for ln in out.splitlines()),
+          f"the rewritten line: {out!r}")
 
 
 def all_leaves(s, size):
@@ -394,14 +395,43 @@ def test_an_access_line_rewritten_and_logged_again_is_caught():
         row = con.execute("SELECT id, at FROM access_log WHERE action='shares.send' ORDER BY id DESC LIMIT 1").fetchone()
         key = bytes(con.execute("SELECT log_key FROM users WHERE public_id=?", (alice.user_id(),)).fetchone()[0])
         con.execute("UPDATE access_log SET action='threads.list' WHERE id=?", (row[0],))
-        canon = "postern-access-v1\n%d\n%s\n%s\n%s\n%s\n%d\n" % (row[1], line.get("grant_id") or "-", "threads.list",
-                                                                    line.get("thread_id") or "-", line.get("message_id") or "-",
-                                                                    line.get("count") or 0)
+        canon = "postern-access-v2\n%d\n%d\n%s\n%s\n%s\n%s\n%d\n" % (line["seq"], row[1], line.get("grant_id") or "-", "threads.list",
+                                                                          line.get("thread_id") or "-", line.get("message_id") or "-",
+                                                                          line.get("count") or 0)
         append_leaf(con, b"\x01\x02" + row[1].to_bytes(8, "big") + hashlib.blake2b(canon.encode(), digest_size=32, key=key).digest())
     time.sleep(1.1)
     out = alice.run("access-log").stdout
     bad = [ln for ln in out.splitlines() if "threads.list" in ln and "t_" in ln]
-    check(bad and all("[REWRITTEN: logged after newer lines]" in ln for ln in bad), f"the rewritten line: {out!r}")
+    check(bad and all("[REWRITTEN: changed since this device showed it" in ln for ln in bad), f"the rewritten line: {out!r}")
+    # a device that had not seen the original (its memory of the lines cleared) still sees the new leaf out of order
+    state = json.load(open(os.path.join(alice.home, "log.json")))
+    state.pop("access_seen", None)
+    state.pop("access_highest", None)
+    json.dump(state, open(os.path.join(alice.home, "log.json"), "w"))
+    out = alice.run("access-log").stdout
+    bad = [ln for ln in out.splitlines() if "threads.list" in ln and "t_" in ln]
+    check(bad and all("[REWRITTEN: logged after newer lines" in ln for ln in bad), f"the rewritten line, not seen before: {out!r}")
+
+
+def test_dropped_access_lines_are_caught():
+    """Each person's lines are numbered in their commitments: a line taken out of the middle leaves a gap, and
+    the newest lines a device was shown cannot disappear unnoticed."""
+    s = H.server()
+    alice, bob, demo, app, tid = M.app_story(s)
+    entries = json.loads(alice.run("--json", "access-log").stdout)["entries"]
+    seqs = [e["seq"] for e in entries]
+    eq(seqs, list(range(len(seqs), 0, -1)), "the lines are numbered from 1, newest first")
+    with M.db(s) as con:  # a line from the middle goes
+        con.execute("DELETE FROM access_log WHERE seq = ? AND user_id = (SELECT id FROM users WHERE public_id = ?)",
+                    (seqs[len(seqs) // 2], alice.user_id()))
+    out = alice.run("access-log").stdout
+    check("[1 line missing here: dropped from what the server shows]" in out, f"the gap: {out!r}")
+    with M.db(s) as con:  # and the newest
+        con.execute("DELETE FROM access_log WHERE seq = ? AND user_id = (SELECT id FROM users WHERE public_id = ?)",
+                    (seqs[0], alice.user_id()))
+    p = alice.run("access-log", check_ok=False)
+    eq(p.returncode, REFUSED, f"the newest line gone: {p.stdout!r} {p.stderr!r}")
+    check("the newest 1 line this device was shown before is gone" in p.stderr, f"the words: {p.stderr!r}")
 
 
 def test_an_app_authorisation_the_log_does_not_hold_opens_nothing():

@@ -1180,15 +1180,20 @@ static void log_entries(void)
 	CHECK(sodium_hex2bin(want, sizeof(want), "ad5c3ffa684b6e39e3afac9e4ce36311297964e60824e83eb83300975a020a94", 64, NULL, &n, NULL) == 0);
 	CHECK(memcmp(out, want, sizeof(out)) == 0);
 	/* an absent thread is "-", as is an empty string */
-	CHECK(proto_log_access_entry(key, 1700000000123, "g_abc", "shares.send", NULL, "m_x", 3, out) == PROTO_E_OK);
+	CHECK(proto_log_access_entry(key, 0, 1700000000123, "g_abc", "shares.send", NULL, "m_x", 3, out) == PROTO_E_OK);
 	CHECK(sodium_hex2bin(want, sizeof(want), "c5a1d1e7678745053acf074aaa1fffbcaa241d3320ea76e92ac0838cdbed983b", 64, NULL, &n, NULL) == 0);
 	CHECK(memcmp(out, want, sizeof(out)) == 0);
-	CHECK(proto_log_access_entry(key, 1700000000123, "g_abc", "shares.send", "", "m_x", 3, out) == PROTO_E_OK);
+	CHECK(proto_log_access_entry(key, 0, 1700000000123, "g_abc", "shares.send", "", "m_x", 3, out) == PROTO_E_OK);
 	CHECK(memcmp(out, want, sizeof(out)) == 0);
+	/* a numbered line: its number is committed to */
+	CHECK(proto_log_access_entry(key, 7, 1700000000123, "g_abc", "shares.send", NULL, "m_x", 3, out) == PROTO_E_OK);
+	CHECK(sodium_hex2bin(want, sizeof(want), "79c09123a500be2cfd7fcd895c78c67871cf3001da45d3d05b4c5ca51552a721", 64, NULL, &n, NULL) == 0);
+	CHECK(memcmp(out, want, sizeof(out)) == 0);
+	CHECK(proto_log_access_entry(key, -1, 1700000000123, "g_abc", "shares.send", NULL, "m_x", 3, out) == PROTO_E_INVALID_ARG);
 	key[0] ^= 1; /* another person's key: another commitment */
-	CHECK(proto_log_access_entry(key, 1700000000123, "g_abc", "shares.send", NULL, "m_x", 3, out) == PROTO_E_OK);
+	CHECK(proto_log_access_entry(key, 0, 1700000000123, "g_abc", "shares.send", NULL, "m_x", 3, out) == PROTO_E_OK);
 	CHECK(memcmp(out, want, sizeof(out)) != 0);
-	CHECK(proto_log_access_entry(key, 1, "g", "", NULL, NULL, 0, out) == PROTO_E_INVALID_ARG);
+	CHECK(proto_log_access_entry(key, 0, 1, "g", "", NULL, NULL, 0, out) == PROTO_E_INVALID_ARG);
 	CHECK(proto_log_grant_entry(1, "g_abc", "c_app", "friends:read", "[]", "2026-12-29T11:00:00.000Z", "2026-11-29T11:00:00.000Z", out) ==
 	      PROTO_E_OK);
 	CHECK(sodium_hex2bin(want, sizeof(want), "da030744e92bdcba30209b56924f7abd42d454c26ded81646d9e25cd255d0627", 64, NULL, &n, NULL) == 0);
