@@ -419,7 +419,7 @@ int main(int argc, char **argv)
 	char home_buf[4096];
 	const char *passphrase;
 	pst_status st;
-	int rc;
+	int rc, alarms;
 
 	if ((rc = parse_cmdline(argc, argv, &cli, &cl)) != CLI_OK)
 		goto out;
@@ -460,10 +460,10 @@ int main(int argc, char **argv)
 	}
 	rc = row->handler(&cli, cl.nargs, cl.args);
 	/* a change to the account that none of its devices made is said after every command until acknowledged */
-	if (cli.client && row->handler != cmd_log_verify && row->handler != cmd_log_ack && pst_log_alarm_count(cli.client) > 0)
+	if (cli.client && row->handler != cmd_log_verify && row->handler != cmd_log_ack && (alarms = pst_log_alarm_count(cli.client)) > 0)
 		fprintf(stderr, "postern: WARNING: the transparency log holds %d change%s to your account that none of your devices "
 				"made or that the server hides: run `postern log verify`\n",
-			pst_log_alarm_count(cli.client), pst_log_alarm_count(cli.client) == 1 ? "" : "s");
+			alarms, alarms == 1 ? "" : "s");
 out:
 	pst_client_free(cli.client);
 	if (fflush(stdout) != 0 && rc == CLI_OK)

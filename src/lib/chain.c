@@ -342,12 +342,7 @@ static pst_status app_device(pst_client *c, struct pst__people *ppl, struct pst_
 	if ((rc = pst__person_get(c, ppl, uid, &p)) != PST_OK || p->state == PST__ID_NONE || p->state == PST__ID_CHANGED)
 		return rc;
 	memset(&dev, 0, sizeof(dev));
-	if (b64url_decode_exact(json_string_value(json_object_get(d, "sign_pk")) ? json_string_value(json_object_get(d, "sign_pk")) : "",
-				json_string_value(json_object_get(d, "sign_pk")) ? strlen(json_string_value(json_object_get(d, "sign_pk"))) : 0,
-				dev.sign_pk, 32) != 0 ||
-	    b64url_decode_exact(json_string_value(json_object_get(d, "box_pk")) ? json_string_value(json_object_get(d, "box_pk")) : "",
-				json_string_value(json_object_get(d, "box_pk")) ? strlen(json_string_value(json_object_get(d, "box_pk"))) : 0,
-				dev.box_pk, 32) != 0)
+	if (!pst__json_key32(d, "sign_pk", dev.sign_pk) || !pst__json_key32(d, "box_pk", dev.box_pk))
 		return PST_OK;
 	/* the person's identity authorised exactly this device, for this app, until now at least */
 	bin = pst__b64_decode(json_string_value(json_object_get(d, "authorisation")), PROTO_STATEMENT_MAX, &n);

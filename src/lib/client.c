@@ -274,6 +274,12 @@ out:
 	return st;
 }
 
+int pst__json_key32(const json_t *obj, const char *name, unsigned char out[32])
+{
+	const char *t = json_string_value(json_object_get(obj, name));
+	return t && b64url_decode_exact(t, strlen(t), out, 32) == 0;
+}
+
 json_t *pst__store_json(pst_client *c, const char *name)
 {
 	unsigned char *data = NULL;
@@ -578,6 +584,8 @@ void pst_client_free(pst_client *c)
 {
 	if (c == NULL)
 		return;
+	if (c->home)
+		pst__log_save_proven(c); /* the proofs this client made that no listing wrote yet (the store key still set) */
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	if (c->stream)
@@ -592,6 +600,7 @@ void pst_client_free(pst_client *c)
 	}
 	json_decref(c->pins);
 	json_decref(c->proven);
+	json_decref(c->proven_new);
 	free(c->server);
 	free(c->home);
 	sodium_memzero(c, sizeof(*c));

@@ -46,6 +46,7 @@ struct pst_client {
 	uint64_t log_size;
 	unsigned char log_root[PROTO_MERKLE_HASH_BYTES];
 	json_t *proven;
+	json_t *proven_new;                 /* proofs not yet written to log.json (pst__log_save_proven) */
 #define PST__WITNESSES_MAX 16
 	struct proto_note_key witnesses[PST__WITNESSES_MAX];
 	size_t n_witnesses;
@@ -89,6 +90,9 @@ pst_status pst__store_read(pst_client *c, const char *name, unsigned char **data
 /* A secret JSON file of the home as an object (new reference): what it holds, or an empty object when it is
  * missing, unreadable or not an object. The bytes read are wiped. */
 json_t *pst__store_json(pst_client *c, const char *name);
+/* obj's field name, a 32-byte key in base64url, into out: 1, or 0 (out untouched or partly written) when it
+ * is missing or not exactly 32 bytes. */
+int pst__json_key32(const json_t *obj, const char *name, unsigned char out[32]);
 pst_status pst__store_remove(pst_client *c, const char *name);
 
 /*
@@ -267,6 +271,9 @@ struct pst__log_want {
 pst_status pst__log_prove(pst_client *c, const struct pst__log_want *want, const unsigned char entry[PROTO_MERKLE_HASH_BYTES], uint64_t *index);
 /* The same for a statement of user_id's account (its entry is BLAKE2b-256 of its bytes, its kind its type byte). */
 pst_status pst__log_prove_statement(pst_client *c, const char *user_id, const unsigned char *stmt, size_t len);
+/* Write the proofs made since the last call to log.json (one write for a whole listing; from pst_client_free
+ * too). A proof not written is only proven again later. */
+pst_status pst__log_save_proven(pst_client *c);
 /* Mark each entry of an access-log page "proven": true/false, with "log_problem" when it was written again
  * and "missing_above" (how many) when numbered lines above it are gone; a newest page (newest) whose top line
  * is older than one this device was shown gets "log_problem" on the page (docs/transparency.md §2). */

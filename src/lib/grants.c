@@ -23,16 +23,11 @@ static const char *str(json_t *o, const char *key)
 	return v ? v : "";
 }
 
-static int key32(json_t *o, const char *name, unsigned char out[32])
-{
-	return b64url_decode_exact(str(o, name), strlen(str(o, name)), out, 32) == 0;
-}
-
 /* The approval code an app device shows: as a person's device's, with the app's client id in place of a user id. */
 static int app_code(json_t *dev, char out[PROTO_CODE_LEN])
 {
 	unsigned char spk[32], bpk[32];
-	return key32(dev, "sign_pk", spk) && key32(dev, "box_pk", bpk) &&
+	return pst__json_key32(dev, "sign_pk", spk) && pst__json_key32(dev, "box_pk", bpk) &&
 	       proto_approval_code(str(dev, "client_id"), str(dev, "device_id"), spk, bpk, out, PROTO_CODE_LEN) == PROTO_E_OK;
 }
 
@@ -84,8 +79,8 @@ pst_status pst_app_device_approve(pst_client *c, const char *code, char **json_o
 	snprintf(st->client_id, sizeof(st->client_id), "%s", str(found, "client_id"));
 	snprintf(st->grant_id, sizeof(st->grant_id), "%s", str(found, "grant_id"));
 	snprintf(st->device_id, sizeof(st->device_id), "%s", str(found, "device_id"));
-	key32(found, "sign_pk", st->key);
-	key32(found, "box_pk", st->key2);
+	pst__json_key32(found, "sign_pk", st->key);
+	pst__json_key32(found, "box_pk", st->key2);
 	if (timefmt_parse_rfc3339(str(found, "expires_at"), &expires) != 0 || expires <= 0) {
 		rc = pst__fail(c, PST_ERR_PROTOCOL, "the grant has no valid expiry");
 		goto out;

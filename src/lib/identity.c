@@ -359,10 +359,7 @@ pst_status pst_device_approve(pst_client *c, const char *code, char **device_jso
 	t = json_string_value(json_object_get(dev, "reg_sig"));
 	/* the server's word is not taken: the keys it gave must make the code the person read on the new device */
 	if (did == NULL || strlen(did) > PST__ID_MAX ||
-	    b64url_decode_exact(json_string_value(json_object_get(dev, "sign_pk")) ? json_string_value(json_object_get(dev, "sign_pk")) : "",
-				json_string_value(json_object_get(dev, "sign_pk")) ? strlen(json_string_value(json_object_get(dev, "sign_pk"))) : 0, spk, 32) != 0 ||
-	    b64url_decode_exact(json_string_value(json_object_get(dev, "box_pk")) ? json_string_value(json_object_get(dev, "box_pk")) : "",
-				json_string_value(json_object_get(dev, "box_pk")) ? strlen(json_string_value(json_object_get(dev, "box_pk"))) : 0, bpk, 32) != 0 ||
+	    !pst__json_key32(dev, "sign_pk", spk) || !pst__json_key32(dev, "box_pk", bpk) ||
 	    proto_approval_code(c->user_id, did, spk, bpk, again, sizeof(again)) != PROTO_E_OK || strcmp(again, norm) != 0 || t == NULL ||
 	    b64url_decode_exact(t, strlen(t), reg, sizeof(reg)) != 0 || proto_device_verify_registration(spk, bpk, c->user_id, reg) != PROTO_E_OK) {
 		rc = pst__fail(c, PST_ERR_UNTRUSTED, "the server answered code %s with a device whose keys do not make that code: not approved", norm);

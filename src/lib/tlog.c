@@ -298,7 +298,7 @@ pst_status pst__log_prove(pst_client *c, const struct pst__log_want *want, const
 	unsigned char root[PROTO_MERKLE_HASH_BYTES];
 	char et[64], key[160], q[160];
 	uint64_t size = 0, idx = 0;
-	json_t *state = NULL, *proven, *ans = NULL, *got;
+	json_t *state = NULL, *ans = NULL, *got;
 	int attempt, shape = 0;
 	pst_status st = PST_ERR_NOT_FOUND;
 
@@ -345,15 +345,27 @@ pst_status pst__log_prove(pst_client *c, const struct pst__log_want *want, const
 	if (index)
 		*index = idx;
 	json_object_set_new(c->proven, key, json_integer((json_int_t)idx));
+	if (c->proven_new == NULL)
+		c->proven_new = json_object();
+	json_object_set_new(c->proven_new, key, json_integer((json_int_t)idx));
+	return PST_OK;
+}
+
+pst_status pst__log_save_proven(pst_client *c)
+{
+	json_t *state, *proven, *v;
+	const char *k;
+	pst_status st = PST_OK;
+	if (c == NULL || json_object_size(c->proven_new) == 0)
+		return PST_OK;
 	state = state_load(c);
 	proven = json_object_get(state, "proven");
 	if (!json_is_object(proven))
 		json_object_set_new(state, "proven", proven = json_object());
-	if (json_object_size(proven) < PROVEN_KEEP) {
-		json_object_set_new(proven, key, json_integer((json_int_t)idx));
-		st = state_save(c, state);
-	}
+	json_object_foreach(c->proven_new, k, v) if (json_object_size(proven) < PROVEN_KEEP) json_object_set(proven, k, v);
+	st = state_save(c, state);
 	json_decref(state);
+	json_object_clear(c->proven_new);
 	return st;
 }
 
@@ -486,7 +498,8 @@ pst_status pst__log_mark_access(pst_client *c, json_t *page, int newest)
 		st = state_save(c, state);
 	}
 	json_decref(state);
-	return st;
+	/* after the save above (its state was read before these proofs): one write for the page's proofs */
+	return st == PST_OK ? pst__log_save_proven(c) : st;
 }
 
 /* ---- grants ---- */
@@ -532,7 +545,7 @@ pst_status pst__log_mark_grants(pst_client *c, json_t *page, int newest)
 		}
 		json_object_set_new(g, "proven", json_boolean(proven));
 	}
-	return st;
+	return st == PST_OK ? pst__log_save_proven(c) : st;
 }
 
 /* ---- monitoring the person's own account ---- */

@@ -76,12 +76,6 @@ static int statement_ok(const char *text, unsigned want, const unsigned char *pk
 
 /* ---- pins ---- */
 
-static int key_of(json_t *obj, const char *name, unsigned char out[32])
-{
-	const char *t = json_string_value(json_object_get(obj, name));
-	return t && b64url_decode_exact(t, strlen(t), out, 32) == 0;
-}
-
 /*
  * Load pins.json, then merge the CONTACT statements this person's identity signed on any device (the server
  * keeps them): for each account the newest statement wins, by its time. A statement the server made up
@@ -135,7 +129,7 @@ pst_status pst__pin_local(pst_client *c, const char *id, const unsigned char pk[
 	if ((rc = pins_load(c)) != PST_OK)
 		return rc;
 	pin = json_object_get(c->pins, id);
-	if (pin && key_of(pin, "pk", have)) {
+	if (pin && pst__json_key32(pin, "pk", have)) {
 		*changed = sodium_memcmp(have, pk, 32) != 0;
 		return PST_OK;
 	}
@@ -201,7 +195,7 @@ int pst__device_check(json_t *dev, const char *user_id, const unsigned char id_p
 	int ok = 0;
 
 	memset(d, 0, sizeof(*d));
-	if (st == NULL || did == NULL || strlen(did) > PST__ID_MAX || !key_of(dev, "sign_pk", d->sign_pk) || !key_of(dev, "box_pk", d->box_pk))
+	if (st == NULL || did == NULL || strlen(did) > PST__ID_MAX || !pst__json_key32(dev, "sign_pk", d->sign_pk) || !pst__json_key32(dev, "box_pk", d->box_pk))
 		goto out;
 	/* the certificate: this device, these two keys, under the pinned identity */
 	if (!statement_ok(json_string_value(json_object_get(dev, "cert")), PROTO_ST_DEVICE_CERT, id_pk, st) ||
@@ -287,7 +281,7 @@ static pst_status person_verify(pst_client *c, struct pst__person *p)
 		if ((rc = pins_load(c)) != PST_OK)
 			goto out;
 		pin = json_object_get(c->pins, p->user_id);
-		if (pin == NULL || !key_of(pin, "pk", p->pinned_pk)) {
+		if (pin == NULL || !pst__json_key32(pin, "pk", p->pinned_pk)) {
 			/* first contact: trust on first use, and say so in a signed pin every device shares */
 			memcpy(p->pinned_pk, p->served_pk, 32);
 			p->state = PST__ID_NEW; /* pinned below, once the log shows the key */
