@@ -34,6 +34,10 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(PROTO_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# the web client (web/), bundled and embedded into posternd: scripts/web_build.sh, scripts/web_embed.py
+WEB_IN     := $(shell find web/src web/static -type f 2>/dev/null) $(wildcard web/package-lock.json)
+WEB_OBJ    := $(BUILD)/web/assets.o
+SERVER_OBJ += $(WEB_OBJ)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -50,6 +54,14 @@ deps:
 
 $(BUILD)/%.o: %.c $(wildcard src/common/*.h src/proto/*.h src/server/*.h src/lib/*.h src/witness/*.h include/postern/*.h) Makefile
 	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/web/assets.c: $(WEB_IN) scripts/web_build.sh scripts/web_embed.py
+	@echo "  WEB $@"
+	@sh scripts/web_build.sh $(BUILD)/web
+
+$(BUILD)/web/assets.o: $(BUILD)/web/assets.c src/server/webapp.h
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
@@ -143,7 +155,7 @@ soak: deps $(BUILD)/posternd
 
 # libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS (default 60); `make test` runs a short pass.
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := $(COMMON_SRC) $(PROTO_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
+FUZZ_SRC := $(COMMON_SRC) $(PROTO_SRC) $(filter-out src/server/main.c,$(SERVER_SRC)) $(BUILD)/web/assets.c
 $(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wildcard src/common/*.h src/server/*.h)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/proto -Isrc/server $(PKG_CFLAGS) \

@@ -9,6 +9,10 @@
 
 #include "req.h"
 
+/* webapp.c — the web client: GET / (the page) and GET /assets/{name} (its files) */
+enum pst_err h_web_index(struct req *rq);
+enum pst_err h_web_asset(struct req *rq);
+
 /* h_accounts.c — health, accounts, sessions, me */
 enum pst_err h_health(struct req *rq);
 enum pst_err h_account_create_prepare(struct req *rq);

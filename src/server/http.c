@@ -19,6 +19,7 @@
 #include "strnum.h"
 #include "timefmt.h"
 #include "tlog.h"
+#include "webapp.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -191,6 +192,29 @@ static enum MHD_Result queue_other(struct exchange *x, int status)
 	return r;
 }
 
+/* A file of the web client (webapp.h): static bytes, its own policy; hashed names are cached for good. */
+static enum MHD_Result queue_asset(struct exchange *x)
+{
+	const struct web_asset *a = x->rq->asset;
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+
+	resp = MHD_create_response_from_buffer((size_t)(a->end - a->start), (void *)a->start, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", a->content_type);
+	MHD_add_response_header(resp, "Cache-Control", a->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+	MHD_add_response_header(resp, "Content-Security-Policy", WEBAPP_CSP);
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+	r = queue_response(x->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
 /* A request-level refusal on a page for people: the JSON error, with the pages' frame headers. */
 static enum MHD_Result queue_page_error(struct MHD_Connection *conn, enum pst_err e, const char *msg)
 {
@@ -241,6 +265,8 @@ static enum MHD_Result queue_result(struct exchange *x)
 		}
 		return queue_error(x->conn, x->err, rq->errmsg, rq->retry_after, 0);
 	}
+	if (rq->asset)
+		return queue_asset(x);
 	if (rq->html || rq->text || rq->location)
 		return queue_other(x, rq->status ? rq->status : 200);
 	if (rq->route->kind == ROUTE_SSE) {

@@ -24,6 +24,7 @@
 #define REQ_MAX_NOTIFY 4096
 
 struct route;
+struct web_asset;
 
 /* Credential kinds a request can present; a route lists the kinds it accepts (bit mask). */
 enum cred_kind {
@@ -84,6 +85,7 @@ struct req {
 	char *text;                   /* another body (malloc'd), sent with content_type */
 	size_t text_len;
 	const char *content_type;     /* for text */
+	const struct web_asset *asset; /* a file of the web client instead (webapp.h; static, not owned) */
 	char *location;               /* redirect target (malloc'd; NULL for none) */
 	char set_cookie[256];         /* Set-Cookie value ("" for none) */
 	char www_authenticate[160];   /* WWW-Authenticate value ("" for none) */

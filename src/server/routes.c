@@ -25,6 +25,8 @@
 
 const struct route route_table[] = {
 	/* method  path                                         kind         creds scope flags handler prepare */
+	{"GET",    "/",                                         ROUTE_READ,  N, NULL, 0, h_web_index, NULL, "the web client"},
+	{"GET",    "/assets/{name}",                            ROUTE_READ,  N, NULL, 0, h_web_asset, NULL, "the web client's scripts and styles"},
 	{"GET",    "/v1/health",                                ROUTE_READ,  N, NULL, 0, h_health, NULL, "server status"},
 	{"POST",   "/v1/accounts",                              ROUTE_WRITE, N, NULL, J, h_account_create, h_account_create_prepare, "register"},
 	{"POST",   "/v1/sessions",                              ROUTE_WRITE, N, NULL, J, h_session_create, h_session_create_prepare, "log in"},

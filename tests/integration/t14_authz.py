@@ -37,6 +37,8 @@ ROLES = ("owner", "friend", "stranger")
 
 # expectation per role: status, or (status, error code), or a tuple of acceptable statuses
 EXPECT = {
+    "GET /": {"public": True, "all": 200},  # the web client's page
+    "GET /assets/{name}": {"public": True, "all": 404},  # (a name the build does not have)
     "GET /v1/health": {"public": True, "all": 200},
     # the transparency log: public (hashes and commitments only); proofs and cosignatures need their arguments
     "GET /v1/log/checkpoint": {"public": True, "all": 200},
@@ -209,6 +211,10 @@ def build(s, w, key, role):
     u = user_of(w, role)
     if key == "GET /v1/health":
         return "/v1/health", None, None
+    if key == "GET /":
+        return "/", None, None
+    if key == "GET /assets/{name}":
+        return "/assets/nosuch.0000000000000000.js", None, None
     if key in ("GET /v1/log/checkpoint", "GET /v1/log/leaves", "GET /v1/log/proof/inclusion", "GET /v1/log/proof/consistency"):
         return key.split(" ")[1], None, None  # (the proofs without their arguments: 400 for everyone)
     if key == "POST /v1/log/cosignatures":
@@ -463,7 +469,7 @@ def test_route_table_shape():
         check(isinstance(r, dict), f"route entry {r!r} is not an object")
         check({"method", "path", "creds", "scope", "kind"} <= set(r), f"route entry {r!r} lacks keys")
         check(r["method"] in ("GET", "POST", "PUT", "PATCH", "DELETE"), f"route method {r['method']!r}")
-        check(isinstance(r["path"], str) and r["path"].startswith(("/v1/", "/oauth/", "/account/", "/.well-known/")),
+        check(isinstance(r["path"], str) and r["path"].startswith(("/v1/", "/oauth/", "/account/", "/.well-known/", "/assets/")) or r["path"] == "/",
               f"route path {r['path']!r}")
         check(isinstance(r["creds"], list) and r["creds"] and all(isinstance(c, str) for c in r["creds"]),
               f"route creds {r['creds']!r}")
