@@ -1,0 +1,228 @@
+// settings.js — the person's settings: devices (approve a new one by its code, remove one), where they are
+// signed in, connected apps grouped by app (disconnect removes every grant of the app after saying what
+// stops), the access log (what apps did, with conversation names, a filter by app, local times), and
+// security (transparency-log alarms, signing out everywhere). Also a group's members (add, leave).
+import { h, mount, toast, confirmDialog, timeEl } from '../dom.js';
+import * as engine from '../engine.js';
+
+const TABS = [['devices', 'Devices'], ['sessions', 'Sessions'], ['apps', 'Connected apps'], ['access-log', 'Access log'], ['security', 'Security']];
+
+/** The settings page on tab (or a group's members when tab is "thread"). */
+export function settingsView(tab, arg) {
+  if (tab === 'thread') return membersView(arg);
+  const panel = h('div', { class: 'stack', id: 'settings-panel', role: 'tabpanel', 'aria-labelledby': `tab-${tab}` });
+  const tabs = h('nav', { class: 'row', 'aria-label': 'Settings sections' }, TABS.map(([k, label]) =>
+    h('a', { id: `tab-${k}`, class: k === tab ? 'button primary' : 'button', href: `#/settings/${k}`, 'aria-current': k === tab ? 'page' : null }, label)));
+  const el = h('section', { class: 'pageview', 'aria-labelledby': 'settings-title' },
+    h('header', null, h('a', { class: 'button back', href: '#/', 'aria-label': 'Back to conversations' }, '‹'),
+      h('h2', { id: 'settings-title', class: 'grow' }, 'Settings')),
+    h('div', { class: 'body' }, h('div', { class: 'page stack' }, tabs, panel)));
+  const render = { devices, sessions, apps, 'access-log': accessLog, security }[tab] || devices;
+  render(panel).catch((e) => mount(panel, h('p', { class: 'notice error', role: 'alert' }, e.message)));
+  return { el };
+}
+
+async function devices(panel) {
+  const list = await engine.devices();
+  const code = h('input', { id: 'approve-code', type: 'text', autocomplete: 'off', spellcheck: 'false', required: true });
+  const form = h('form', { class: 'card stack', 'aria-labelledby': 'approve-title' },
+    h('h2', { id: 'approve-title' }, 'Approve a new device'),
+    h('p', { class: 'muted small' }, 'A device you just signed in on shows a code. Check it is yours, then enter the code here: your identity key signs it, and your contacts can check the signature.'),
+    h('label', { for: 'approve-code' }, 'Approval code'),
+    h('div', { class: 'row' }, h('div', { class: 'grow' }, code), h('button', { type: 'submit', class: 'primary' }, 'Approve')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await engine.deviceApprove(code.value.trim());
+      toast('Device approved.');
+      devices(panel);
+    } catch (ex) {
+      toast(`Not approved: ${ex.message}`);
+    }
+  });
+  const mine = engine.deviceId();
+  mount(panel, form, h('section', { class: 'card', 'aria-labelledby': 'dev-title' },
+    h('h2', { id: 'dev-title' }, 'Your devices'),
+    h('ul', { class: 'list' }, list.map((d) => h('li', null,
+      h('span', { class: 'grow' }, h('strong', null, d.name || 'A device'), d.device_id === mine ? h('span', { class: 'tag' }, ' this browser') : null,
+        h('br'), h('span', { class: 'muted small' }, d.cert ? 'Approved' : 'Waiting for approval', ' · added ', timeEl(d.created_at))),
+      d.device_id === mine ? null : h('button', { type: 'button', class: 'danger', onclick: () => removeDevice(d) }, 'Remove'))))));
+  async function removeDevice(d) {
+    if (!await confirmDialog({ title: `Remove “${d.name}”?`, body: 'It is signed out and can no longer read new messages. Your identity signs the removal, so your contacts stop encrypting to it.', confirm: 'Remove', danger: true })) return;
+    try { await engine.deviceRemove(d.device_id); toast('Device removed.'); devices(panel); } catch (e) { toast(e.message); }
+  }
+}
+
+async function sessions(panel) {
+  const list = await engine.sessions();
+  mount(panel, h('section', { class: 'card', 'aria-labelledby': 'ses-title' },
+    h('h2', { id: 'ses-title' }, 'Where you are signed in'),
+    h('ul', { class: 'list' }, list.map((s) => h('li', null,
+      h('span', { class: 'grow' }, h('strong', null, s.device ? s.device.name : 'A session without a device'), s.current ? h('span', { class: 'tag' }, ' this one') : null,
+        h('br'), h('span', { class: 'muted small' }, 'Since ', timeEl(s.created_at), ' · until ', timeEl(s.expires_at))),
+      s.current ? null : h('button', { type: 'button', onclick: () => end(s) }, 'Sign out'))))));
+  async function end(s) {
+    try { await engine.sessionEnd(s.session_id); toast('Signed out there.'); sessions(panel); } catch (e) { toast(e.message); }
+  }
+}
+
+/* Each grant's conversations, from its authorization details, by the other people's names. */
+function conversationsOf(g, threads) {
+  const out = [];
+  for (const d of g.authorization_details || []) {
+    const t = threads.get(d.thread_id);
+    out.push({ name: t ? `with ${engine.threadName(t)}` : 'a conversation', actions: d.actions || [] });
+  }
+  return out;
+}
+
+const SCOPE_WORDS = {
+  'friends:read': 'see which of your friends use it', 'messages:send': 'send messages for you',
+  'messages:read': 'read the conversations it is in', 'messages:delete': 'delete what it sent',
+};
+
+async function apps(panel) {
+  const [grants, inbox] = await Promise.all([engine.grants(), engine.inbox()]);
+  const threads = new Map(inbox.map((t) => [t.thread_id, t]));
+  const byApp = new Map();
+  for (const g of grants) {
+    const k = g.app.client_id;
+    if (!byApp.has(k)) byApp.set(k, { name: g.app.name, client_id: k, grants: [] });
+    byApp.get(k).grants.push(g);
+  }
+  const active = [...byApp.values()].filter((a) => a.grants.some((g) => g.active));
+  const ended = [...byApp.values()].filter((a) => !a.grants.some((g) => g.active));
+  const card = (a) => {
+    const live = a.grants.filter((g) => g.active);
+    const scopes = [...new Set(live.flatMap((g) => String(g.scope).split(' ')))].filter(Boolean);
+    const convs = live.flatMap((g) => conversationsOf(g, threads));
+    const until = live.map((g) => g.expires_at).sort().pop();
+    return h('li', { class: 'card stack' },
+      h('h3', null, a.name),
+      live.length ? h('p', null, `It can ${scopes.map((s) => SCOPE_WORDS[s] || s).join(', ')}.`) : h('p', { class: 'muted' }, 'Disconnected or expired: it can do nothing for you.'),
+      convs.length ? h('ul', null, convs.map((c) => h('li', null, c.name, c.actions.length ? h('span', { class: 'muted small' }, ` (${c.actions.join(', ')})`) : null))) : null,
+      live.length ? h('p', { class: 'muted small' }, `${live.length} permission${live.length > 1 ? 's' : ''}, until `, timeEl(until)) : null,
+      h('div', { class: 'row' },
+        h('a', { class: 'button', href: `#/settings/access-log/${encodeURIComponent(a.client_id)}` }, 'What it did'),
+        live.length ? h('button', { type: 'button', class: 'danger', onclick: () => disconnect(a, live) }, 'Disconnect') : null));
+  };
+  mount(panel,
+    h('p', { class: 'muted small' }, 'Apps you let act for you, one card per app with everything it may do. The same list, without JavaScript: ', h('a', { href: '/account/apps' }, 'connected apps page'), '.'),
+    h('section', { 'aria-labelledby': 'apps-active' }, h('h2', { id: 'apps-active' }, 'Active'),
+      active.length ? h('ul', { class: 'list stack' }, active.map(card)) : h('p', { class: 'muted' }, 'No app is connected.')),
+    ended.length ? h('section', { 'aria-labelledby': 'apps-ended' }, h('h2', { id: 'apps-ended', class: 'section-title' }, 'Expired or removed'),
+      h('ul', { class: 'list stack' }, ended.map(card))) : null);
+  async function disconnect(a, live) {
+    if (!await confirmDialog({
+      title: `Disconnect ${a.name}?`,
+      body: `All ${live.length} of its permissions end now: it can no longer send for you, read your conversations or see your friends, its live connection stops, and the people in those conversations are told. Messages it already sent stay.`,
+      confirm: 'Disconnect', danger: true,
+    })) return;
+    try {
+      for (const g of live) await engine.grantRevoke(g.grant_id);
+      toast(`${a.name} is disconnected.`);
+      apps(panel);
+    } catch (e) {
+      toast(`Could not disconnect: ${e.message}`);
+    }
+  }
+}
+
+const ACTION_WORDS = {
+  'grant.created': 'You connected the app', 'grant.revoked': 'You disconnected the app',
+  'grant.revoked.by_app': 'The app disconnected itself', 'friends.list': 'Listed which of your friends use it',
+  'shares.send': 'Shared something for you', 'shares.repeat': 'Sent a share again (nothing new)',
+  'threads.list': 'Listed its conversations', 'threads.open': 'Opened a conversation for a share',
+  'messages.read': 'Read messages', 'messages.delete': 'Deleted a message it had sent',
+  'events.read': 'Received new messages', 'events.wait': 'Waited for new messages', 'events.stream': 'Opened its live connection',
+  'devices.register': 'Registered its encryption device', 'keys.share': 'Shared its encryption keys with readers',
+  'keys.upload': 'Uploaded prekeys', 'keys.claim': 'Took readers’ prekeys', 'keys.count': 'Counted its prekeys',
+  'share_page.pick': 'You chose friends it may send to',
+};
+const TRIED_WORDS = {
+  'messages.delete': 'delete a message', 'messages.read': 'read messages', 'shares.send': 'share something',
+  'friends.list': 'list your friends', 'threads.list': 'list conversations', 'events.read': 'receive messages',
+};
+
+/** An access-log action in words; refusals say what was tried and that it was refused. */
+export function actionWords(action) {
+  const m = /^(denied(?:\.[a-z]+)?):(.*)$/.exec(action || '');
+  if (!m) return { text: ACTION_WORDS[action] || action, refused: false };
+  const why = { denied: 'refused', 'denied.scope': 'refused: you did not allow it', 'denied.route': 'refused: apps may not use that part of your account', 'denied.rate': 'refused: over its rate limit' }[m[1]] || 'refused';
+  return { text: `Tried to ${TRIED_WORDS[m[2]] || (ACTION_WORDS[m[2]] || m[2]).toLowerCase()} — ${why}`, refused: true };
+}
+
+async function accessLog(panel, _arg) {
+  const appFilter = decodeURIComponent((location.hash.split('/')[3] || ''));
+  const [entries, inbox, grants] = await Promise.all([engine.accessLog(), engine.inbox(), engine.grants()]);
+  const threads = new Map(inbox.map((t) => [t.thread_id, t]));
+  const appOfGrant = new Map(grants.map((g) => [g.grant_id, g.app]));
+  const appsSeen = new Map(grants.map((g) => [g.app.client_id, g.app.name]));
+  const select = h('select', { id: 'log-app' }, h('option', { value: '' }, 'All apps'),
+    [...appsSeen].map(([id, name]) => h('option', { value: id, selected: id === appFilter }, name)));
+  select.addEventListener('change', () => { location.hash = `#/settings/access-log${select.value ? '/' + encodeURIComponent(select.value) : ''}`; });
+  const shown = entries.filter((e) => !appFilter || (appOfGrant.get(e.grant_id) || {}).client_id === appFilter);
+  mount(panel,
+    h('p', { class: 'muted small' }, 'Every call an app made with your permission, allowed or refused. Times are your local time. Each line is also committed to the server’s transparency log.'),
+    h('div', { class: 'row' }, h('label', { for: 'log-app' }, 'Show'), select,
+      appFilter ? h('a', { href: '#/settings/apps' }, 'Disconnect this app…') : null),
+    h('ul', { class: 'list card' }, shown.length ? shown.map((e) => {
+      const w = actionWords(e.action);
+      const t = e.thread_id ? threads.get(e.thread_id) : null;
+      return h('li', null, h('span', { class: 'grow' },
+        h('strong', null, e.app && e.app.name ? e.app.name : 'An app'), ' ',
+        h('span', { class: w.refused ? 'tag app' : null }, w.text),
+        e.thread_id ? h('span', null, ' ', t ? `in the conversation with ${engine.threadName(t)}` : 'in a conversation you are no longer in') : null,
+        e.count > 1 ? h('span', { class: 'muted small' }, ` (${e.count} items)`) : null,
+        h('br'), h('span', { class: 'muted small' }, timeEl(e.at))));
+    }) : h('li', { class: 'muted' }, 'Nothing yet.')));
+}
+
+async function security(panel) {
+  const n = engine.alarmCount();
+  mount(panel,
+    h('section', { class: 'card stack', 'aria-labelledby': 'log-title' },
+      h('h2', { id: 'log-title' }, 'Transparency log'),
+      n ? h('p', { class: 'notice warn', role: 'alert' }, `${n} check(s) of the server's public log failed on this device: the server may have shown you something it did not show everyone. Keep this browser's evidence and tell the operator.`)
+        : h('p', null, 'Every key, device and app permission this browser relied on was proven to be in the server’s public log.'),
+      n ? h('button', { type: 'button', onclick: async () => { await engine.alarmsClear(); security(panel); } }, 'I have seen these alarms') : null),
+    h('section', { class: 'card stack', 'aria-labelledby': 'out-title' },
+      h('h2', { id: 'out-title' }, 'Sign out everywhere'),
+      h('p', { class: 'muted small' }, 'Ends every session of your account, on every device, including this one.'),
+      h('button', { type: 'button', class: 'danger', onclick: async () => {
+        if (await confirmDialog({ title: 'Sign out everywhere?', body: 'Every device must sign in again.', confirm: 'Sign out everywhere', danger: true })) {
+          await engine.logoutEverywhere();
+          location.hash = '#/login';
+          location.reload();
+        }
+      } }, 'Sign out everywhere')));
+}
+
+/** A group's members: add a friend, leave. */
+function membersView(threadId) {
+  const panel = h('div', { class: 'stack' });
+  const el = h('section', { class: 'pageview', 'aria-labelledby': 'mem-title' },
+    h('header', null, h('a', { class: 'button back', href: `#/t/${encodeURIComponent(threadId)}`, 'aria-label': 'Back to the conversation' }, '‹'),
+      h('h2', { id: 'mem-title', class: 'grow' }, 'Members')),
+    h('div', { class: 'body' }, h('div', { class: 'page' }, panel)));
+  async function load() {
+    const [t, friends] = await Promise.all([engine.thread(threadId), engine.friends()]);
+    const inIt = new Set(t.members.map((m) => m.user_id));
+    const addable = friends.filter((f) => !inIt.has(f.user_id));
+    const sel = h('select', { id: 'add-member' }, addable.map((f) => h('option', { value: f.user_id }, f.username)));
+    mount(panel,
+      h('ul', { class: 'list card' }, t.members.map((m) => h('li', null,
+        h('span', { class: 'grow' }, m.user_id === engine.userId() ? `${m.username} (you)` : m.username),
+        m.user_id === engine.userId() ? null : h('a', { class: 'button', href: `#/contact/${encodeURIComponent(m.user_id)}` }, 'Safety number')))),
+      t.kind === 'group' && addable.length ? h('form', { class: 'card stack', onsubmit: async (e) => {
+        e.preventDefault();
+        try { await engine.threadAddMember(threadId, sel.value); toast('Added. New messages are encrypted to them too; earlier ones stay unreadable to them.'); load(); } catch (ex) { toast(ex.message); }
+      } }, h('label', { for: 'add-member' }, 'Add a friend'), h('div', { class: 'row' }, h('div', { class: 'grow' }, sel), h('button', { type: 'submit', class: 'primary' }, 'Add'))) : null,
+      t.kind === 'group' ? h('button', { type: 'button', class: 'danger', onclick: async () => {
+        if (!await confirmDialog({ title: 'Leave this group?', body: 'You stop receiving its messages. The others are told.', confirm: 'Leave', danger: true })) return;
+        try { await engine.threadRemoveMember(threadId, engine.userId()); location.hash = '#/'; } catch (ex) { toast(ex.message); }
+      } }, 'Leave group') : null);
+  }
+  load().catch((e) => mount(panel, h('p', { class: 'notice error', role: 'alert' }, e.message)));
+  return { el };
+}
