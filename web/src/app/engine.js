@@ -256,7 +256,7 @@ export async function contact(id) {
 }
 export const contactVerify = (id, v) => call(() => client.contactVerify(id, v));
 export const contactAccept = (id) => call(() => client.contactAccept(id));
-export const alarmCount = () => (client ? client.logAlarmCount() : 0);
+export const alarmCount = async () => (client ? client.logAlarmCount() : 0);
 export const alarmsClear = () => call(() => client.logAlarmsClear());
 
 /* ---- apps ---- */

@@ -149,6 +149,7 @@ export function unlockScreen({ username, onDone, onForget }) {
   const form = h('form', { class: 'card stack', 'aria-labelledby': 'ul-title' },
     h('h1', { id: 'ul-title' }, 'Unlock Postern'),
     h('p', { class: 'muted small' }, `Your keys for ${username} are kept in this browser, encrypted under your password.`),
+    h('input', { type: 'text', name: 'username', autocomplete: 'username', value: username, hidden: true, readonly: true }),
     field('password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),
     err,
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary grow' }, 'Unlock')),

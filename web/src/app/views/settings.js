@@ -179,7 +179,7 @@ async function accessLog(panel, _arg) {
 }
 
 async function security(panel) {
-  const n = engine.alarmCount();
+  const n = await engine.alarmCount();
   mount(panel,
     h('section', { class: 'card stack', 'aria-labelledby': 'log-title' },
       h('h2', { id: 'log-title' }, 'Transparency log'),

@@ -59,7 +59,7 @@ export function sidebar({ onLogout }) {
         requestsBadge.hidden = n === 0;
         requestsBadge.textContent = String(n);
         requestsBadge.setAttribute('aria-label', `${n} friend requests`);
-        const alarms = engine.alarmCount();
+        const alarms = await engine.alarmCount();
         alarm.hidden = alarms === 0;
         alarm.textContent = alarms ? `The server's transparency log failed ${alarms} check(s): see Settings → Security.` : '';
       } catch (e) {
