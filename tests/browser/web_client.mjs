@@ -1,0 +1,259 @@
+// web_client.mjs -- the browser tier's tests of the web client posternd serves at /: people register, befriend,
+// talk, make a group, in separate browser contexts (separate IndexedDB, as on separate computers), with a
+// person on the C command-line client in the same conversations; every screen at a phone and a desktop width,
+// without sideways scrolling and without serious axe violations; the protocol's test vectors run inside
+// chromium; and a canary text that was sent never appears in the server's files.
+//
+// It adds its tests to the runner's list (run.mjs calls addWebClientTests); each gets the shared world (the
+// private server) and `t.context()` for fresh browser contexts. People are driven by labels and roles only.
+import { execFile, execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { BIN, ROOT, axe, check, noSideways, randName, screenshot } from './lib.mjs'
+
+const CLI = process.env.POSTERN_CLI || join(dirname(BIN), 'postern')
+
+/** A person in a browser context: registers through the sign-up form and keeps the page. */
+async function person (t, world, prefix, width = 1280) {
+  const ctx = await t.context()
+  await ctx.setDefaultTimeout(20_000)
+  const page = await ctx.newPage()
+  await page.setViewportSize({ width, height: width < 500 ? 844 : 800 })
+  const errors = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  const p = { page, errors, username: randName(prefix), password: 'pw-' + randomBytes(8).toString('hex') }
+  await page.goto(world.base + '/#/register')
+  await page.getByLabel('Username').fill(p.username)
+  await page.getByLabel('Password', { exact: true }).fill(p.password)
+  await page.getByLabel('Password again').fill(p.password)
+  await page.getByRole('button', { name: 'Create account' }).click()
+  p.recoveryKey = (await page.getByTestId('recovery-key').textContent({ timeout: 30_000 })).trim()
+  check(/^[0-9A-Z]{4}(-[0-9A-Z]{4})+$/.test(p.recoveryKey), `recovery key ${p.recoveryKey}`)
+  await page.getByLabel('I have kept my recovery key').check()
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.getByRole('navigation', { name: 'Sections' }).waitFor()
+  return p
+}
+
+/** Go to a section of the web client by its address (as a bookmark would). */
+async function go (p, world, hash) {
+  await p.page.evaluate((h) => { location.hash = h }, hash)
+}
+
+/** a asks b to be friends in the Friends page; b accepts in theirs. */
+async function befriendInUi (world, a, b) {
+  await go(a, world, '#/friends')
+  await a.page.getByLabel('Their username').fill(b.username)
+  await a.page.getByRole('button', { name: 'Send request' }).click()
+  await a.page.getByText('waiting').waitFor()
+  await go(b, world, '#/friends')
+  const row = b.page.getByRole('listitem').filter({ hasText: a.username })
+  await row.getByRole('button', { name: 'Accept' }).click()
+  await b.page.getByRole('listitem').filter({ hasText: a.username }).getByRole('button', { name: 'Message' }).waitFor()
+}
+
+/** p opens the direct conversation with friend from the Friends page. */
+async function openChatWith (world, p, friend) {
+  await go(p, world, '#/friends')
+  await p.page.getByRole('listitem').filter({ hasText: friend.username }).getByRole('button', { name: 'Message' }).click()
+  await p.page.getByLabel('Message', { exact: true }).waitFor()
+}
+
+async function send (p, text) {
+  await p.page.getByLabel('Message', { exact: true }).fill(text)
+  await p.page.getByRole('button', { name: 'Send' }).click()
+  await p.page.locator('.msg.mine .bubble', { hasText: text }).waitFor()
+}
+
+async function sees (p, text, what) {
+  try {
+    await p.page.locator('.msg .bubble', { hasText: text }).waitFor({ timeout: 20_000 })
+  } catch {
+    throw new Error(`${p.username} does not see “${text}” (${what})${p.errors.length ? ': page errors ' + p.errors.join('; ') : ''}`)
+  }
+}
+
+/** p opens the conversation named name in the sidebar (going back to the list first on a phone). */
+async function openFromSidebar (world, p, name) {
+  await go(p, world, '#/')
+  await p.page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(name) }).click()
+  await p.page.getByLabel('Message', { exact: true }).waitFor()
+}
+
+/** A person on the C CLI, with a home of their own. */
+function cliPerson (world, prefix) {
+  const home = mkdtempSync(join(tmpdir(), 'postern-browser-cli-'))
+  const p = { username: randName(prefix), password: 'pw-' + randomBytes(8).toString('hex'), home }
+  p.run = (args, input) => new Promise((resolve, reject) => {
+    const c = execFile(CLI, ['--server', world.base, '--home', home, ...args],
+      { env: { ...process.env, POSTERN_PASSWORD: p.password }, timeout: 60_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`postern ${args.join(' ')}: ${stderr.slice(0, 300) || err.message}`))
+        else resolve(stdout)
+      })
+    if (input !== undefined) c.stdin.end(input)
+  })
+  return p
+}
+
+/** Every file under dir (the server's database and its WAL included). */
+function filesUnder (dir) {
+  const out = []
+  for (const n of readdirSync(dir)) {
+    const f = join(dir, n)
+    if (statSync(f).isDirectory()) out.push(...filesUnder(f))
+    else out.push(f)
+  }
+  return out
+}
+
+export function addWebClientTests (TESTS) {
+  TESTS.push(['web.two_people_talk_live_and_a_third_joins_a_group', async (w, t) => {
+    const alice = await person(t, w, 'alice', 1280)
+    const bob = await person(t, w, 'bob', 390)
+    await befriendInUi(w, alice, bob)
+    await openChatWith(w, alice, bob)
+    await openFromSidebar(w, bob, alice.username).catch(async () => openChatWith(w, bob, alice))
+    await send(alice, 'hello bob, from the web')
+    await sees(bob, 'hello bob, from the web', 'live, with the conversation open')
+    await send(bob, 'hi alice!')
+    await sees(alice, 'hi alice!', 'live')
+    // a third person joins: alice makes a group with bob and carol
+    const carol = await person(t, w, 'carol', 1280)
+    await befriendInUi(w, alice, carol)
+    await go(alice, w, '#/new-group')
+    await alice.page.getByRole('checkbox', { name: bob.username }).check()
+    await alice.page.getByRole('checkbox', { name: carol.username }).check()
+    await alice.page.getByRole('button', { name: 'Create group' }).click()
+    await alice.page.getByLabel('Message', { exact: true }).waitFor()
+    await send(alice, 'welcome to the group')
+    await openFromSidebar(w, carol, alice.username)
+    await sees(carol, 'welcome to the group', 'in the new group')
+    await openFromSidebar(w, bob, carol.username)
+    await sees(bob, 'welcome to the group', 'in the new group')
+    await send(carol, 'glad to be here')
+    await sees(alice, 'glad to be here', 'a group message from carol')
+    await sees(bob, 'glad to be here', 'a group message from carol')
+    for (const p of [alice, bob, carol]) check(p.errors.length === 0, `${p.username}'s page threw: ${p.errors.join('; ')}`)
+  }])
+
+  TESTS.push(['web.canary_never_reaches_the_servers_files', async (w, t) => {
+    const canary = 'canary-' + randomBytes(12).toString('hex')
+    const a = await person(t, w, 'cana', 1280)
+    const b = await person(t, w, 'canb', 1280)
+    await befriendInUi(w, a, b)
+    await openChatWith(w, a, b)
+    await send(a, `the secret is ${canary}`)
+    await openFromSidebar(w, b, a.username)
+    await sees(b, canary, 'the canary, decrypted in the browser')
+    const needles = [Buffer.from(canary), Buffer.from(canary, 'utf16le'), Buffer.from(Buffer.from(canary).toString('base64url').slice(0, 16))]
+    for (const f of filesUnder(w.dataDir)) {
+      const bytes = readFileSync(f)
+      for (const n of needles) check(!bytes.includes(n), `the canary is in ${f}`)
+    }
+  }])
+
+  TESTS.push(['web.cli_and_browser_talk_in_direct_and_group_threads_across_rotation', async (w, t) => {
+    const web = await person(t, w, 'webby', 1280)
+    const cli = cliPerson(w, 'clio')
+    const cli2 = cliPerson(w, 'clia')
+    for (const c of [cli, cli2]) await c.run(['register', c.username])
+    await cli.run(['friends', 'add', web.username])
+    await go(web, w, '#/friends')
+    await web.page.getByRole('listitem').filter({ hasText: cli.username }).getByRole('button', { name: 'Accept' }).click()
+    await openChatWith(w, web, { username: cli.username })
+    await send(web, 'browser to terminal')
+    const out = await cli.run(['read', web.username])
+    check(out.includes('browser to terminal'), `the CLI reads: ${out.slice(0, 400)}`)
+    await cli.run(['send', web.username, 'terminal to browser'])
+    await sees(web, 'terminal to browser', 'from the CLI, live')
+    // a group of three with a member added later: the sender's session rotates to cover the new member
+    await cli2.run(['friends', 'add', web.username])
+    await cli2.run(['friends', 'add', cli.username])
+    await go(web, w, '#/friends')
+    await web.page.getByRole('listitem').filter({ hasText: cli2.username }).getByRole('button', { name: 'Accept' }).click()
+    await cli.run(['friends', 'add', cli2.username]) // accepts cli2's request at once
+    await go(web, w, '#/new-group')
+    await web.page.getByRole('checkbox', { name: cli.username }).check()
+    await web.page.getByRole('button', { name: 'Create group' }).click()
+    await web.page.getByLabel('Message', { exact: true }).waitFor()
+    await send(web, 'group before rotation')
+    const threadId = decodeURIComponent(web.page.url().split('#/t/')[1])
+    await go(web, w, `#/settings/thread/${encodeURIComponent(threadId)}`)
+    await web.page.getByLabel('Add a friend').selectOption({ label: cli2.username })
+    await web.page.getByRole('button', { name: 'Add' }).click()
+    await web.page.getByRole('status').filter({ hasText: 'Added' }).waitFor()
+    await go(web, w, `#/t/${encodeURIComponent(threadId)}`)
+    await send(web, 'group after rotation')
+    const r1 = await cli.run(['read', threadId])
+    check(r1.includes('group before rotation') && r1.includes('group after rotation'), `the first CLI member reads: ${r1.slice(0, 500)}`)
+    const r2 = await cli2.run(['read', threadId])
+    check(r2.includes('group after rotation'), `the member added later reads: ${r2.slice(0, 500)}`)
+    check(!r2.includes('group before rotation') || /cannot|not/.test(r2), 'the member added later reads what came before they joined')
+    await cli2.run(['send', threadId, 'hello from the newest member'])
+    await sees(web, 'hello from the newest member', 'from the CLI member added later')
+  }])
+
+  TESTS.push(['web.protocol_vectors_pass_inside_chromium', async (w, t) => {
+    // the protocol module as the web client bundles it (esbuild), with its self-test, run in a page
+    const bundle = execFileSync('esbuild', [join(ROOT, 'web/src/proto/selftest.js'), '--bundle', '--format=iife',
+      '--global-name=PosternSelftest', '--platform=browser', '--external:fs', '--external:path', '--external:crypto'],
+    { encoding: 'utf8', maxBuffer: 64 << 20, cwd: join(ROOT, 'web') })
+    const vectors = {}
+    for (const f of ['proto_v2.json', 'merkle.json']) vectors[f] = JSON.parse(readFileSync(join(ROOT, 'tests/vectors', f), 'utf8'))
+    const page = await (await t.context()).newPage()
+    await page.goto(w.base + '/')
+    const res = await page.evaluate(async ([src, v]) => {
+      // CDP evaluation is not bound by the page's policy; the bundle is the same code the page runs
+      (0, eval)(src)
+      const run = globalThis.PosternSelftest.runVectors
+      return run(v)
+    }, [bundle, vectors])
+    check(res && res.passed > 50, `too few vectors ran in chromium: ${JSON.stringify(res).slice(0, 300)}`)
+    check(res.failed === 0, `vectors failed in chromium: ${JSON.stringify(res.failures).slice(0, 600)}`)
+  }])
+
+  const SCREENS = [
+    ['inbox', '#/'], ['thread', null], ['friends', '#/friends'], ['new-group', '#/new-group'],
+    ['devices', '#/settings/devices'], ['sessions', '#/settings/sessions'], ['connected-apps', '#/settings/apps'],
+    ['access-log', '#/settings/access-log'], ['security', '#/settings/security'], ['safety-number', null],
+  ]
+  TESTS.push(['web.every_screen_at_phone_and_desktop_no_sideways_no_serious_axe', async (w, t) => {
+    const a = await person(t, w, 'look', 1280)
+    const b = await person(t, w, 'lookb', 1280)
+    await befriendInUi(w, a, b)
+    await openChatWith(w, a, b)
+    await send(a, 'a message long enough to wrap on a phone screen, with a very-long-word-without-any-breaks-at-all-in-it-to-test-wrapping')
+    const thread = a.page.url().split('#')[1]
+    const problems = []
+    for (const [name, hash] of SCREENS) {
+      const h = hash || (name === 'thread' ? '#' + thread : `#/contact/${encodeURIComponent(await userIdOf(a, b))}`)
+      await go(a, w, h)
+      await a.page.waitForLoadState('networkidle').catch(() => {})
+      await a.page.waitForTimeout(300)
+      await screenshot(a.page, `web-${name}`)
+      try { await noSideways(a.page) } catch (e) { problems.push(`${name}: ${e.message}`) }
+      try {
+        for (const v of await axe(a.page)) console.log(`# web-${name}: axe (not failing): ${v}`)
+      } catch (e) { problems.push(`${name}: ${e.message}`) }
+    }
+    // the sign-in screens, signed out
+    const page = await (await t.context()).newPage()
+    for (const [name, hash] of [['sign-in', '#/login'], ['sign-up', '#/register']]) {
+      await page.goto(w.base + '/' + hash)
+      await page.getByRole('heading', { level: 1 }).waitFor()
+      await screenshot(page, `web-${name}`)
+      try { await noSideways(page) } catch (e) { problems.push(`${name}: ${e.message}`) }
+      try { await axe(page) } catch (e) { problems.push(`${name}: ${e.message}`) }
+    }
+    check(problems.length === 0, problems.join(' | '))
+  }])
+}
+
+async function userIdOf (a, b) {
+  // the friend's user id, as the Friends page links it
+  await a.page.evaluate(() => { location.hash = '#/friends' })
+  const href = await a.page.getByRole('listitem').filter({ hasText: b.username }).getByRole('link', { name: 'Safety number' }).getAttribute('href')
+  return decodeURIComponent(href.split('#/contact/')[1])
+}
