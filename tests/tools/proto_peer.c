@@ -15,12 +15,14 @@
  *   chain LINK...                                      {"thread_id","head","members"} (links parsed, not verified)
  *   safety USER_A PK_A USER_B PK_B                     {"text"}
  *   fingerprint SIGN_PK BOX_PK                         {"text"}
+ *   repair PLAINTEXT                                   {"text"}: hex of the text libpostern keeps (utf8_repair)
  *
  * Exit status 0 with the result; 1 with {"error":"NAME"} (the PROTO_ERROR_MAP name) when the protocol
  * refuses; 2 on bad usage.
  */
 #include "proto.h"
 #include "proto_internal.h"
+#include "utf8.h"
 
 #include <sodium.h>
 #include <stdint.h>
@@ -301,6 +303,22 @@ static int cmd_fingerprint(char **a)
 	return 0;
 }
 
+static int cmd_repair(char **a)
+{
+	static unsigned char pt[PROTO_PLAINTEXT_MAX];
+	long n = unhex(a[0], pt, sizeof(pt));
+	char *text;
+	if (n < 0)
+		return usage();
+	if ((text = utf8_repair((const char *)pt, (size_t)n)) == NULL)
+		return refused(PROTO_E_CRYPTO);
+	printf("{");
+	field_hex("text", (const unsigned char *)text, strlen(text), 1);
+	printf("}\n");
+	free(text);
+	return 0;
+}
+
 /* name, exact argument count (-1: one or more), handler */
 static const struct {
 	const char *name;
@@ -316,6 +334,7 @@ static const struct {
 	{"verify", 3, cmd_verify},
 	{"safety", 4, cmd_safety},
 	{"fingerprint", 2, cmd_fingerprint},
+	{"repair", 1, cmd_repair},
 };
 
 int main(int argc, char **argv)

@@ -189,3 +189,11 @@ test('safety numbers and fingerprints: the same digits from C and JS', () => {
     assert.equal(P.deviceFingerprint(d.signPk, d.boxPk), peer('fingerprint', hex(d.signPk), hex(d.boxPk)).text);
   }
 });
+
+test('received text: JS repairs bad UTF-8 exactly as libpostern does (random bytes)', () => {
+  const samples = [new Uint8Array(0), enc.encode('plain — text'), Uint8Array.of(0xf0, 0x90, 0x80, 0x41, 0, 0x42)];
+  for (let i = 0; i < 40; i++) samples.push(globalThis.crypto.getRandomValues(new Uint8Array(1 + i * 3)));
+  for (const bytes of samples) {
+    assert.equal(hex(enc.encode(P.plaintextToText(bytes))), peer('repair', hex(bytes) || '-').text, hex(bytes));
+  }
+});
