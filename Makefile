@@ -109,6 +109,12 @@ $(BUILD)/tools/stmt: tests/tools/stmt.c $(COMMON_OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) $< $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
+# proto_peer: the C side of the JavaScript protocol module's round-trip tests (tests/web/)
+$(BUILD)/tools/proto_peer: tests/tools/proto_peer.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $< $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+
 # builds everything `make` builds, so the clients the README shows next are there too
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -117,7 +123,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(BUILD)/postern-witness $(UNIT_BIN) \
-		$(BUILD)/tools/raw_send $(BUILD)/tools/stmt
+		$(BUILD)/tools/raw_send $(BUILD)/tools/stmt $(BUILD)/tools/proto_peer
 	@SANITIZE=$(SANITIZE) sh scripts/test.sh $(BUILD)
 
 bench: deps $(BUILD)/posternd $(BUILD)/bench/tlog_bench

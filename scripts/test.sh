@@ -4,6 +4,8 @@
 #   tier 2: a short libFuzzer pass (tests/fuzz/)
 #   tier 3: black-box integration tests against a real posternd (tests/integration/run.py)
 #   tier 4: the oauth4webapi interoperability test (tests/oauth4webapi/)
+#   tier 5: the JavaScript protocol module (web/src/proto) against the vectors and the C module (tests/web/)
+#   tier 6: the web client engine (web/src/client) against posternd and the C CLI (tests/web/*.test.mjs)
 # Usage: scripts/test.sh BUILD_DIR [integration-filter]
 set -u
 build=${1:-build}
@@ -53,5 +55,9 @@ fi
 POSTERND="$build/posternd" python3 tests/integration/run.py $filter > "$out" 2>&1; cat "$out"; tally "$out"
 # tier 4: a strict third-party OAuth client (the npm package oauth4webapi, pinned by its lockfile)
 POSTERND="$PWD/$build/posternd" bash tests/oauth4webapi/run.sh > "$out" 2>&1; cat "$out"; tally "$out"
+# tier 5: the browser's protocol code, proven equal to src/proto (vectors, and round trips through tests/tools/proto_peer)
+bash tests/web/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
+# tier 6: the web client engine in Node, interoperating with the C CLI (tests/web/client-run.sh)
+bash tests/web/client-run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -20,7 +20,8 @@ const LINE_MAX = 1 << 22; /* a line over 4 MiB is not a stream from our server *
 export function watch(c, onEvent, { lastEventId, identityReady, retryMs = 1000 } = {}) {
 	const ctl = new AbortController();
 	let stopped = false;
-	if (typeof lastEventId === 'string' && lastEventId) c.cursor = lastEventId;
+	const resumeFrom = typeof lastEventId === 'string' && lastEventId ? lastEventId : null;
+	if (resumeFrom) c.cursor = resumeFrom;
 	const dispatch = async (data) => {
 		let ev;
 		try {
@@ -67,7 +68,9 @@ export function watch(c, onEvent, { lastEventId, identityReady, retryMs = 1000 }
 		}
 	};
 	const done = (async () => {
-		await e2ee.sync(c, identityReady); /* hand-overs that came while away */
+		/* hand-overs that came while away, as pst_watch; a caller resuming from its own event id gets every
+		 * event after it from the stream itself, in order (a sync would move the cursor past them) */
+		if (!resumeFrom) await e2ee.sync(c, identityReady);
 		while (!stopped) {
 			try {
 				await once();

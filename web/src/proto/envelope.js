@@ -103,3 +103,39 @@ export function decrypt(sessions, threadId, senderDeviceId, env) {
   delete e.ciphertext;
   return { plaintext, which, info: e };
 }
+
+/* Length of the well-formed UTF-8 sequence at p[i] (RFC 3629), or 0 (as src/common/utf8.c seq_len). */
+function seqLen(p, i) {
+  const b = p[i];
+  if (b < 0x80) return 1;
+  let n, lo = 0x80, hi = 0xbf;
+  if (b >= 0xc2 && b <= 0xdf) n = 2; else if (b >= 0xe0 && b <= 0xef) n = 3; else if (b >= 0xf0 && b <= 0xf4) n = 4; else return 0;
+  if (b === 0xe0) lo = 0xa0; else if (b === 0xed) hi = 0x9f; else if (b === 0xf0) lo = 0x90; else if (b === 0xf4) hi = 0x8f;
+  if (p.length - i < n || p[i + 1] < lo || p[i + 1] > hi) return 0;
+  for (let k = 2; k < n; k++) if (p[i + k] < 0x80 || p[i + k] > 0xbf) return 0;
+  return n;
+}
+
+/**
+ * The text a receiver shows and keeps for an opened plaintext (§5): each byte that does not start a
+ * well-formed UTF-8 sequence becomes U+FFFD, and the text stops at a NUL byte — as libpostern does, byte for
+ * byte (a browser's TextDecoder would replace maximal subparts instead, and so show other text).
+ */
+export function plaintextToText(plaintext) {
+  checkBytes(plaintext, undefined, 'plaintext');
+  const out = [];
+  for (let i = 0; i < plaintext.length && plaintext[i] !== 0;) {
+    const n = seqLen(plaintext, i);
+    if (n === 0) { out.push(0xef, 0xbf, 0xbd); i++; continue; }
+    for (let k = 0; k < n; k++) out.push(plaintext[i++]);
+  }
+  return new TextDecoder().decode(Uint8Array.from(out));
+}
+
+/** The plaintext of a message text (§5: UTF-8, at most 65,024 bytes). Throws INVALID_ARG (a lone surrogate), TOO_LARGE. */
+export function textToPlaintext(text) {
+  must(typeof text === 'string' && !/\p{Surrogate}/u.test(text), 'INVALID_ARG', 'not well-formed text');
+  const b = new TextEncoder().encode(text);
+  if (b.length > PLAINTEXT_MAX) throw new ProtoError('TOO_LARGE', 'text over 65,024 bytes');
+  return b;
+}

@@ -261,6 +261,16 @@ export function protoChecks(V) {
     envelope.encrypt(last, alice().signSk, new Uint8Array(1));
     rejects('EXHAUSTED', () => envelope.encrypt(last, alice().signSk, new Uint8Array(1)), 'after the last index');
   });
+  check('plaintext as text: bad UTF-8 repaired byte by byte, NUL ends it', () => {
+    const t = (bytes) => envelope.plaintextToText(Uint8Array.from(bytes));
+    eq(t([0x41, 0xf0, 0x90, 0x80, 0x42]), 'A\ufffd\ufffd\ufffdB', 'truncated four-byte sequence');
+    eq(t([0xc0, 0xaf, 0xed, 0xa0, 0x80]), '\ufffd'.repeat(5), 'overlong and surrogate');
+    eq(t([0x68, 0x69, 0x00, 0x21]), 'hi', 'NUL');
+    eq(t([...utf8('— ü 😀')]), '— ü 😀', 'valid text unchanged');
+    eq(envelope.textToPlaintext('— ü'), utf8('— ü'), 'text to bytes');
+    rejects('INVALID_ARG', () => envelope.textToPlaintext('a\ud800'), 'lone surrogate');
+    rejects('TOO_LARGE', () => envelope.textToPlaintext('é'.repeat(32513)), '65,026 bytes');
+  });
   check('recipients hash and rotation', () => {
     const h = session.recipientsHash(V.recipients_hash.device_ids);
     eq(h, fromHex(V.recipients_hash.hash), 'hash');
