@@ -4,6 +4,7 @@
 #   tier 2: a short libFuzzer pass (tests/fuzz/)
 #   tier 3: black-box integration tests against a real posternd (tests/integration/run.py)
 #   tier 4: the oauth4webapi interoperability test (tests/oauth4webapi/)
+#   tier 5: the browser tier (tests/browser/): chromium on the pages people see; screenshots in BUILD/artifacts/screens
 # Usage: scripts/test.sh BUILD_DIR [integration-filter]
 set -u
 build=${1:-build}
@@ -53,5 +54,8 @@ fi
 POSTERND="$build/posternd" python3 tests/integration/run.py $filter > "$out" 2>&1; cat "$out"; tally "$out"
 # tier 4: a strict third-party OAuth client (the npm package oauth4webapi, pinned by its lockfile)
 POSTERND="$PWD/$build/posternd" bash tests/oauth4webapi/run.sh > "$out" 2>&1; cat "$out"; tally "$out"
+# tier 5: Debian's chromium, driven by playwright-core (pinned by its lockfile), on the login, consent, share,
+# connected-apps and access-log pages: screenshots, no sideways scrolling at 390 px, axe-core; under its own time limit
+POSTERN_SCREENS="$PWD/$build/artifacts/screens" sh tests/browser/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,7 +16,7 @@ import {
   newContext, noSideways, authorizePath, pkce, REDIRECT_URI, screenshot, SCREEN_DIR, startServer, cleanup
 } from './lib.mjs'
 
-const TEST_TIMEOUT_MS = 60_000 // one test, its contexts included
+const TEST_TIMEOUT_MS = Number(process.env.POSTERN_BROWSER_TEST_TIMEOUT_S || 60) * 1000 // one test, its contexts included
 const RUN_DEADLINE_MS = 420_000 // the whole tier; scripts/test.sh also runs it under timeout(1)
 
 // Tests that fail today for a reason being fixed elsewhere. A listed test that fails with a message matching
@@ -266,7 +266,10 @@ function report (name, err) {
   }
 }
 
-/** Runs fn(world, t) with its own contexts and a deadline; returns the error, or null. */
+/**
+ * Runs fn(world, t) with its own contexts and a deadline; returns { err (null when it passed), hung (a context
+ * would not close: the browser no longer answers) }.
+ */
 async function runOne (world, fn) {
   const contexts = []
   const t = {
@@ -283,6 +286,7 @@ async function runOne (world, fn) {
     timer = setTimeout(() => reject(new CheckFailure(`timed out after ${TEST_TIMEOUT_MS / 1000} s`)), TEST_TIMEOUT_MS)
   })
   let err = null
+  let hung = false
   try {
     await Promise.race([body, limit])
     const blocked = contexts.flatMap((c) => c.blocked)
@@ -292,10 +296,12 @@ async function runOne (world, fn) {
   } finally {
     clearTimeout(timer)
     for (const c of contexts) {
-      await Promise.race([c.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 5_000))])
+      const closed = await Promise.race([c.close().then(() => true, () => true),
+        new Promise((resolve) => setTimeout(() => resolve(false), 10_000))])
+      hung = hung || !closed
     }
   }
-  return err
+  return { err, hung }
 }
 
 async function main () {
@@ -315,9 +321,16 @@ async function main () {
     return
   }
   console.log(`# posternd at ${world.base}; screenshots in ${SCREEN_DIR}`)
-  for (const [name, fn] of TESTS) {
-    if (filter && !name.includes(filter)) continue
-    report(name, await runOne(world, fn))
+  const chosen = TESTS.filter(([name]) => name.includes(filter))
+  for (let i = 0; i < chosen.length; i++) {
+    const [name, fn] = chosen[i]
+    const { err, hung } = await runOne(world, fn)
+    report(name, err)
+    if (hung) { // each later test would wait out its own timeout on a browser that no longer answers
+      failed++
+      console.log(`FAIL browser: chromium stopped answering during ${name}; ${chosen.length - i - 1} tests not run`)
+      return
+    }
   }
   await closeBrowser()
 }

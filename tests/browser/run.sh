@@ -8,7 +8,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
 filter=${2:-}
-case $build in /*) ;; *) build=$root/$build ;; esac
+case $build in /*) ;; *) build=$PWD/$build ;; esac
 fail() { echo "browser: $1" >&2; echo "browser: 0 passed, 1 failed"; exit 1; }
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	fail "node and npm are required (sh scripts/deps.sh installs them as root)"
@@ -20,8 +20,11 @@ if [ ! -f node_modules/playwright-core/package.json ] || [ ! -f node_modules/axe
 fi
 export POSTERND="${POSTERND:-$build/posternd}"
 export POSTERN_SCREENS="${POSTERN_SCREENS:-$build/artifacts/screens}"
-# run.mjs stops itself after 420 s; this is the backstop if node itself hangs
-timeout -k 10 480 node run.mjs ${filter:+"$filter"}
+# run.mjs stops itself after 420 s; this is the backstop if node itself hangs. Its temporary files (the server's
+# data dir, chromium's profile) go in a directory of their own, removed here however node ended.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-browser-run.XXXXXX") || fail "mktemp failed"
+TMPDIR=$tmp timeout -k 10 480 node run.mjs ${filter:+"$filter"}
 rc=$?
+rm -rf "$tmp"
 [ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "FAIL browser tier: killed after 480 s" && echo "browser: 0 passed, 1 failed"
 exit $rc
