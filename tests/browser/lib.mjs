@@ -241,7 +241,7 @@ export async function logInThroughForm (page, user) {
   await page.getByLabel(/user ?name/i).fill(user.username)
   await page.getByLabel(/password/i).fill(user.password)
   const loaded = page.waitForEvent('load') // the page the form's answer leads to (it may have the same URL)
-  await page.getByRole('button', { name: /log ?in|sign ?in/i }).click()
+  await page.getByRole('button', { name: /^(log ?in|sign ?in)\b/i }).click()
   await loaded
   check(!(await page.getByLabel(/password/i).count()), `still a password field after logging in, at ${page.url()}`)
 }
@@ -249,8 +249,8 @@ export async function logInThroughForm (page, user) {
 // ---- the checks every page gets -----------------------------------------------------------------------
 
 /**
- * Saves full-page screenshots of page at each of WIDTHS as SCREEN_DIR/NAME-WIDTH.png and leaves the page at the
- * desktop size. Returns the file paths.
+ * Saves full-page screenshots of page at each of WIDTHS as SCREEN_DIR/NAME-WIDTH.png (replacing earlier ones)
+ * and leaves the page at the desktop size. Returns the file paths; fails when a file is not a PNG that wide.
  */
 export async function screenshot (page, name) {
   mkdirSync(SCREEN_DIR, { recursive: true })
@@ -259,6 +259,10 @@ export async function screenshot (page, name) {
     await page.setViewportSize({ width: w.width, height: w.height })
     const file = join(SCREEN_DIR, `${name}-${w.width}.png`)
     await page.screenshot({ path: file, fullPage: true, animations: 'disabled' })
+    // a PNG whose IHDR says it is at least the viewport wide (full-page: wider when the page is)
+    const png = readFileSync(file)
+    check(png.length > 24 && png.toString('latin1', 12, 16) === 'IHDR' && png.readUInt32BE(16) >= w.width,
+      `${file} is not a PNG at least ${w.width} px wide`)
     files.push(file)
   }
   await page.setViewportSize({ width: 1280, height: 800 })
