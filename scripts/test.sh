@@ -6,6 +6,8 @@
 #   tier 4: the oauth4webapi interoperability test (tests/oauth4webapi/)
 #   tier 5: the JavaScript protocol module (web/src/proto) against the vectors and the C module (tests/web/)
 #   tier 6: the web client engine (web/src/client) against posternd and the C CLI (tests/web/*.test.mjs)
+#   tier 7: the browser tier (tests/browser/): chromium on the web client and the pages people see;
+#           screenshots in BUILD/artifacts/screens
 # Usage: scripts/test.sh BUILD_DIR [integration-filter]
 set -u
 build=${1:-build}
@@ -59,5 +61,8 @@ POSTERND="$PWD/$build/posternd" bash tests/oauth4webapi/run.sh > "$out" 2>&1; ca
 bash tests/web/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 # tier 6: the web client engine in Node, interoperating with the C CLI (tests/web/client-run.sh)
 bash tests/web/client-run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
+# tier 7: Debian's chromium, driven by playwright-core (pinned by its lockfile), on the login, consent, share,
+# connected-apps and access-log pages: screenshots, no sideways scrolling at 390 px, axe-core; under its own time limit
+POSTERN_SCREENS="$PWD/$build/artifacts/screens" sh tests/browser/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -167,9 +167,13 @@ export async function friends() {
 }
 export async function friendRequests() {
   const out = await call(() => client.friendRequests());
-  learn(out.incoming);
-  learn(out.outgoing);
-  return { incoming: out.incoming || [], outgoing: out.outgoing || [] };
+  // the API's req = {request_id, user: {user_id, username}, created_at}: flattened for the views
+  const flat = (list) => (list || []).map((r) => ({ request_id: r.request_id, created_at: r.created_at, ...(r.user || {}) }));
+  const incoming = flat(out.incoming);
+  const outgoing = flat(out.outgoing);
+  learn(incoming);
+  learn(outgoing);
+  return { incoming, outgoing };
 }
 export const friendAdd = (u) => call(() => client.friendAdd(u));
 export const friendAccept = (id) => call(() => client.friendAccept(id));
