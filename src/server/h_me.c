@@ -316,11 +316,11 @@ static int pick_row(void *arg, const struct store_friend *f)
 		return 0;
 	html_raw(w->page, "<label class=\"check\"><input type=\"checkbox\" name=\"f_");
 	html_attr(w->page, f->user.public_id);
-	html_raw(w->page, "\" value=\"1\"%s> ", picked ? " checked" : "");
+	html_raw(w->page, "\" value=\"1\"%s><span>", picked ? " checked" : "");
 	html_text(w->page, f->user.username);
 	if (picked)
 		html_raw(w->page, " <span class=\"chip\">picked before</span>");
-	html_raw(w->page, "</label>");
+	html_raw(w->page, "</span></label>");
 	w->n++;
 	return 0;
 }

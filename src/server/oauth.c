@@ -352,11 +352,11 @@ static void lifetime_choices(struct req *rq, struct html *h)
 		int64_t days = 0;
 		size_t n = strcspn(p, ",");
 		if (strnum_parse_i64(p, n, 1, 3650, &days) == 0) {
-			html_raw(h, "<label class=\"check\"><input type=\"radio\" name=\"expiry_days\" value=\"%lld\"%s> %lld %s, until ",
+			html_raw(h, "<label class=\"check\"><input type=\"radio\" name=\"expiry_days\" value=\"%lld\"%s><span>%lld %s, until ",
 				 (long long)days, days == rq->cfg->grant_expiry_default ? " checked" : "", (long long)days,
 				 days == 1 ? "day" : "days");
 			html_date(h, rq->now + days * 86400000LL);
-			html_raw(h, "</label>");
+			html_raw(h, "</span></label>");
 		}
 		p += n;
 		if (*p == ',')

@@ -130,7 +130,7 @@ def test_consent_shows_identity_limits_dates_and_reports():
         end = today + datetime.timedelta(days=days)
         label = f'value="{days}"'
         check(label in page, f"{days} days offered")
-        m = re.search(r'value="%d"[^>]*> %d days?, until <time datetime="(\d{4}-\d\d-\d\d)">(\d{1,2} \w{3} \d{4})</time>'
+        m = re.search(r'value="%d"[^>]*><span>%d days?, until <time datetime="(\d{4}-\d\d-\d\d)">(\d{1,2} \w{3} \d{4})</time>'
                       % (days, days), page)
         check(m, f"the {days}-day option names its end date")
         check(m.group(1) in (end.strftime("%Y-%m-%d"), (end + datetime.timedelta(days=1)).strftime("%Y-%m-%d")),
