@@ -6,8 +6,9 @@ to bob; alice reads her connected apps (one card for two consents), her access l
 worded as refusals; filtered by app), takes bob back on the share page, and disconnects the app for good.
 """
 import datetime
-import html
+import os
 import re
+import sqlite3
 import subprocess
 
 import harness as H
@@ -146,8 +147,8 @@ def test_consent_shows_identity_limits_dates_and_reports():
 
 
 def test_consent_group_names_others_only():
-    """An app thread only ever holds two people; a conversation named by authorization_details is named by its
-    other members, so carol (not in it) and alice (the person) never show."""
+    """A conversation named by authorization_details is named by its other member only: alice (the person) and
+    carol (a friend who is not in it) never show."""
     s = H.server()
     w = P.World(s, app=make_app(s, "Groupish"))
     tid = _thread_with(s, w)
@@ -195,9 +196,9 @@ def test_apps_grouped_and_disconnect_ends_every_grant():
     eq((r_bob.status, r_none.status), (404, 404), "someone else's app / no app: both 404")
     eq(re.sub(r'value="[^"]*"', "", text(r_bob)), re.sub(r'value="[^"]*"', "", text(r_none)),
        "not yours reads like does not exist")
-    bcsrf = H.hidden_fields(text(bb.get("/account/apps")))  # no form there: fetch one from a page that has it
-    r = bb.post(f"/account/apps/{a.client_id}/disconnect", {"csrf": bcsrf.get("csrf", "x")})
-    check(r.status in (403, 404), f"bob's POST: {r.status}")
+    bcsrf = H.hidden_fields(text(bb.get(H.authorize_path(a))))["csrf"]  # bob's own, good CSRF token
+    r = bb.post(f"/account/apps/{a.client_id}/disconnect", {"csrf": bcsrf})
+    eq(r.status, 404, "bob's POST with his own good CSRF token: alice's app is not his")
     eq(s.req("GET", "/v1/partner/friends", token=t1["access_token"]).status, 200, "alice's app still works")
 
     # the confirmation page says what stops; the POST needs its CSRF token
@@ -239,6 +240,21 @@ def test_expired_grants_in_their_own_section():
     page = text(b.get("/account/apps"))
     check("<h3>Shortlived</h3>" in _active(page), "a one-day grant is active")
     check("<article" not in section(page, 'id="s1"'), "nothing expired yet")
+    # as if the day had passed: the grant's end moves into the past (the server reads it on every request)
+    gid = s.req("GET", "/v1/me/grants", token=alice.token).json["grants"][0]["grant_id"]
+    con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
+    try:
+        with con:
+            con.execute("UPDATE grants SET expires_at = expires_at - 2 * 86400000 WHERE public_id = ?", (gid,))
+    finally:
+        con.close()
+    page = text(b.get("/account/apps"))
+    check("<article" not in _active(page), "the expired grant is no longer active")
+    expired = section(page, 'id="s1"')
+    check("<h3>Shortlived</h3>" in expired and "Expired</dt>" in expired, "it is under Expired")
+    check("disconnect\"" not in expired, "no Disconnect on an expired app")
+    check("<article" not in section(page, 'id="s2"'), "and not under Removed")
+    eq(b.get(f"/account/apps/{a.client_id}/disconnect").status, 404, "nothing live to disconnect")
 
 
 # ----------------------------------------------------------------------------------------------------------
