@@ -642,10 +642,33 @@ static int local_target(const char *t)
 	       strpbrk(t, "\r\n\\") == NULL;
 }
 
+/*
+ * The app a sign-in is for, from its return_to ("/oauth/authorize?…&client_id=app_…"), so that the form shown
+ * again after a wrong password still names it. Client ids are base64url, never percent-encoded. 1 when found.
+ */
+static int login_app(struct req *rq, const char *back, struct store_app *out)
+{
+	const char *p = back ? strchr(back, '?') : NULL;
+	char cid[STORE_ID_LEN];
+	size_t n;
+	while (p && strncmp(p + 1, "client_id=", 10) != 0)
+		p = strchr(p + 1, '&');
+	if (p == NULL)
+		return 0;
+	p += 11;
+	n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+	if (n == 0 || n >= sizeof(cid) || (p[n] != '&' && p[n] != '\0'))
+		return 0;
+	snprintf(cid, sizeof(cid), "%.*s", (int)n, p);
+	return rq->ops->app_by_client_id(rq->db, cid, out) == PST_E_OK && !out->suspended;
+}
+
 enum pst_err h_oauth_login(struct req *rq)
 {
 	struct login_prep *prep = rq->prep;
 	const char *back = req_form(rq, "return_to");
+	struct store_app app;
+	const struct store_app *for_app = NULL;
 	struct store_session s = {0};
 	char token[AUTH_TOKEN_TEXT_LEN + 1];
 	unsigned char hash[32];
@@ -653,14 +676,16 @@ enum pst_err h_oauth_login(struct req *rq)
 
 	if (!local_target(back))
 		back = "/account/apps";
+	if (login_app(rq, back, &app))
+		for_app = &app;
 	{
 		const char *sent = req_form(rq, "login_csrf");
 		if (sent == NULL || strlen(sent) != AUTH_TOKEN_TEXT_LEN || strlen(rq->login_cookie) != AUTH_TOKEN_TEXT_LEN ||
 		    sodium_memcmp(sent, rq->login_cookie, AUTH_TOKEN_TEXT_LEN) != 0)
-			return oauth_login_page(rq, 403, NULL, back, "This form expired or did not come from this site. Log in again.");
+			return oauth_login_page(rq, 403, for_app, back, "This form expired or did not come from this site. Log in again.");
 	}
 	if (prep == NULL)
-		return oauth_login_page(rq, rq->retry_after ? 429 : 401, NULL, back,
+		return oauth_login_page(rq, rq->retry_after ? 429 : 401, for_app, back,
 					rq->retry_after ? "Too many failed attempts. Wait a few minutes and try again."
 							: "Wrong username or password.");
 	auth_token_new(token, hash);

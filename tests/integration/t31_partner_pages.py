@@ -93,6 +93,15 @@ def test_login_names_app_and_server_and_links_signup():
     check(f"127.0.0.1:{s.port}" in page, "the login page names the server")
     check('href="/#/register"' in page, "the login page links to sign-up")
     check('<label for="username">' in page and 'id="username"' in page, "real labels")
+    # a wrong password shows the form again, still naming the app
+    b = H.Browser(s)
+    fields = H.hidden_fields(text(b.get(H.authorize_path(a))))
+    alice = s.new_user("alice")
+    r = b.post("/oauth/login", dict(fields, username=alice.username, password="wrong-password!"))
+    eq(r.status, 401, "a wrong password")
+    again = text(r)
+    check("Wrong username or password" in again and "Sign in to continue to Login &lt;Tunes&gt; &amp; Co" in again,
+          "the form shown again names the app")
     page = expect_page(H.Browser(s).get("/account/apps"), 200, "login for the account pages")
     check("Sign in to Postern" in page and 'href="/#/register"' in page, "plain sign-in page with sign-up link")
 
