@@ -71,6 +71,30 @@ static int redirect_uri_ok(const char *u, int public_client)
 	return host[0] != '\0' && host[0] != '/' && strchr(host, '@') == NULL;
 }
 
+/*
+ * A homepage or privacy-policy URL people will follow from the consent page: http or https, a host with no
+ * userinfo, nothing but printable ASCII without spaces, quotes or angle brackets, shorter than STORE_URL_LEN.
+ * 1 when good. (The pages escape it anyway; this keeps javascript: and the like out of the store.)
+ */
+static int site_url_ok(const char *u)
+{
+	const char *host, *end;
+	size_t i, n = strlen(u);
+	if (n == 0 || n >= STORE_URL_LEN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f || strchr("\"'<>\\`", u[i]) != NULL)
+			return 0;
+	if (strncmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else if (strncmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else
+		return 0;
+	end = host + strcspn(host, "/?#");
+	return end > host && host[0] != ':' && memchr(host, '@', (size_t)(end - host)) == NULL;
+}
+
 static void print_app(const struct store_app *a)
 {
 	char when[TIMEFMT_RFC3339_LEN];
@@ -80,6 +104,8 @@ static void print_app(const struct store_app *a)
 	       a->client_id, a->name, a->has_secret ? "confidential" : "public", a->redirect_uris, a->scopes,
 	       (long long)a->rate_person, (long long)a->rate_app, (long long)a->rate_recipient,
 	       a->suspended ? "suspended" : "active", when);
+	printf("homepage:       %s\nprivacy policy: %s\n", a->homepage[0] ? a->homepage : "(none)",
+	       a->privacy_url[0] ? a->privacy_url : "(none)");
 }
 
 /* The report settings in force now, and what they imply; 0, or -1 when they cannot be read. */
@@ -109,6 +135,7 @@ static int list_row(void *arg, const struct store_app *a)
 static int usage(void)
 {
 	fprintf(stderr, "usage: posternd app create --name NAME --redirect-uri URI [--redirect-uri URI ...] --scopes \"S1 S2\" [--public]\n"
+			"                           [--homepage URL] [--privacy-url URL]\n"
 			"                           [--rate-person N] [--rate-app N] [--rate-recipient N] [--data-dir DIR]\n"
 			"       posternd app list|show|suspend|resume|rotate-secret|delete [CLIENT_ID] [--data-dir DIR]\n"
 			"       posternd app report-settings CLIENT_ID [--mechanism geometric|none] [--epsilon E] [--delta 1e-N]\n"
@@ -196,6 +223,7 @@ int cli_app(int argc, char **argv)
 {
 	struct config defaults;
 	const char *verb = argc > 2 ? argv[2] : NULL, *name = NULL, *scopes = NULL, *dir = "./var", *target = NULL;
+	const char *homepage = NULL, *privacy = NULL;
 	json_t *uris = json_array();
 	struct store_app a;
 	struct store_report_settings rs;
@@ -228,6 +256,10 @@ int cli_app(int argc, char **argv)
 			json_array_append_new(uris, json_string(v));
 		else if (v && strcmp(argv[i], "--scopes") == 0 && ++i)
 			scopes = v;
+		else if (v && strcmp(argv[i], "--homepage") == 0 && ++i)
+			homepage = v;
+		else if (v && strcmp(argv[i], "--privacy-url") == 0 && ++i)
+			privacy = v;
 		else if (v && strcmp(argv[i], "--data-dir") == 0 && ++i)
 			dir = v;
 		else if (v && (strcmp(argv[i], "--rate-person") == 0 || strcmp(argv[i], "--rate-app") == 0 ||
@@ -268,6 +300,14 @@ int cli_app(int argc, char **argv)
 					"private-use scheme for public clients; no fragment)\n", json_string_value(u));
 			goto out;
 		}
+		if ((homepage && !site_url_ok(homepage)) || (privacy && !site_url_ok(privacy))) {
+			fprintf(stderr, "posternd: --homepage and --privacy-url must be http:// or https:// URLs with a host, no "
+					"spaces, quotes or angle brackets, shorter than %d bytes\n", STORE_URL_LEN);
+			rc = 2;
+			goto out;
+		}
+		snprintf(a.homepage, sizeof(a.homepage), "%s", homepage ? homepage : "");
+		snprintf(a.privacy_url, sizeof(a.privacy_url), "%s", privacy ? privacy : "");
 		if (scope_check(scopes, NULL, 1, normal, sizeof(normal), bad, sizeof(bad)) != 0) {
 			/* a mix of person and app scopes: check each kind */
 			char p1[STORE_SCOPES_LEN] = "", p2[STORE_SCOPES_LEN] = "";

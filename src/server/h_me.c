@@ -1,7 +1,7 @@
 /*
- * h_me.c — what a person sees of the partner platform: connected apps (grants) with revocation, the
- * access log, the same two as server-rendered pages that work without JavaScript, the share page where a
- * person picks which friends an app may send to, and the partner's report endpoint.
+ * h_me.c — what a person sees of the partner platform as JSON: connected apps (grants) with revocation and
+ * the access log (their server-rendered pages are in h_account_pages.c); the share page where a person
+ * picks, and takes back, the friends an app may send to; and the partner's report endpoint.
  */
 #include "handlers.h"
 
@@ -18,6 +18,7 @@
 #include "tlog.h"
 #include "views.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -26,15 +27,6 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-/* A leaf index as a link to its inclusion proof in the tree of size, or a warning when there is none. */
-static void html_log_index(struct html *h, int64_t idx, int64_t size)
-{
-	if (idx < 0)
-		html_raw(h, "<span class=\"warn\">not in the log</span>");
-	else
-		html_raw(h, "<a href=\"/v1/log/proof/inclusion?index=%" PRId64 "&amp;size=%" PRId64 "\">#%" PRId64 "</a>", idx, size, idx);
-}
-
 /* ---- grants ---- */
 
 static int grant_active(const struct store_grant *g, int64_t now)
@@ -42,33 +34,19 @@ static int grant_active(const struct store_grant *g, int64_t now)
 	return g->revoked_at == 0 && g->expires_at > now;
 }
 
-/* An app device of the person's, as the connected-apps page shows it: where its signed authorisation and
- * revocation are in the transparency log (-1: not there). */
-struct log_device {
-	int64_t grant_id;
-	char name[STORE_NAME_LEN];
-	int64_t auth_idx, revoke_idx;
-};
-
-#define PAGE_LOG_DEVICES 64
-
 struct grant_walk {
 	struct req *rq;
 	json_t *arr;
-	struct html *page;
-	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
 	enum pst_err rc;
-	struct log_device devs[PAGE_LOG_DEVICES];
-	size_t n_devs;
-	int64_t log_size;
 };
 
 static json_t *view_grant(const struct store_grant *g, const struct store_app *a, int64_t now)
 {
 	json_error_t jerr;
 	json_t *details = json_loads(g->details, 0, &jerr);
-	return json_pack("{s:s,s:{s:s,s:s},s:s,s:o,s:o,s:o,s:o,s:o,s:b}", "grant_id", g->public_id, "app", "client_id",
-			 a->client_id, "name", a->name, "scope", g->scopes, "authorization_details", details ? details : json_array(),
+	return json_pack("{s:s,s:{s:s,s:s,s:s?,s:s?},s:s,s:o,s:o,s:o,s:o,s:o,s:b}", "grant_id", g->public_id, "app", "client_id",
+			 a->client_id, "name", a->name, "homepage", a->homepage[0] ? a->homepage : NULL, "privacy_url",
+			 a->privacy_url[0] ? a->privacy_url : NULL, "scope", g->scopes, "authorization_details", details ? details : json_array(),
 			 "created_at", view_time(g->created_at), "expires_at", view_time(g->expires_at), "last_used_at",
 			 g->last_used_at ? view_time(g->last_used_at) : json_null(), "revoked_at",
 			 g->revoked_at ? view_time(g->revoked_at) : json_null(), "active", grant_active(g, now));
@@ -159,71 +137,10 @@ enum pst_err h_me_grant_alias(struct req *rq)
 
 /* ---- the access log ---- */
 
-/* The access log's actions in words, for the page (the JSON keeps the codes). */
-static const struct {
-	const char *action, *words;
-} action_words[] = {
-	{"grant.created", "You connected the app"},
-	{"grant.revoked", "You disconnected the app"},
-	{"grant.revoked.code_replay", "Disconnected: its login code was used twice (someone may have copied it)"},
-	{"grant.revoked.refresh_reuse", "Disconnected: its refresh token was used twice (someone may have copied it)"},
-	{"grant.revoked.by_app", "The app disconnected itself"},
-	{"friends.list", "Listed which of your friends use it"},
-	{"shares.send", "Sent a share for you"},
-	{"threads.list", "Listed its conversations"},
-	{"threads.open", "Opened a conversation for a share"},
-	{"messages.read", "Read messages"},
-	{"messages.delete", "Deleted a message it had sent"},
-	{"events.read", "Received new messages and events"},
-	{"events.wait", "Waited for new messages and events"},
-	{"shares.repeat", "Sent a share again (already sent: nothing new)"},
-	{"events.stream", "Opened its live connection"},
-	{"devices.register", "Registered its encryption device"},
-	{"keys.share", "Shared its encryption keys with readers"},
-	{"keys.upload", "Uploaded its encryption device's prekeys"},
-	{"keys.claim", "Took readers' prekeys to share its keys with them"},
-	{"keys.count", "Counted its encryption device's prekeys"},
-	{"share_page.pick", "You chose friends it may send to"},
-};
-
-/* Refused calls: the prefix of their action, in words. */
-static const struct {
-	const char *prefix, *words;
-} refusal_words[] = {
-	{"denied:", "Refused: "},
-	{"denied.scope:", "Refused, you did not allow it: "},
-	{"denied.route:", "Refused, apps may not call your own account's "},
-	{"denied.rate:", "Refused, over its agreed rate: "},
-};
-
-static void html_action(struct html *h, const char *action)
-{
-	size_t i;
-	for (i = 0; i < sizeof(refusal_words) / sizeof(refusal_words[0]); i++)
-		if (strncmp(action, refusal_words[i].prefix, strlen(refusal_words[i].prefix)) == 0) {
-			html_raw(h, "<span class=\"warn\">");
-			html_text(h, refusal_words[i].words);
-			html_raw(h, "</span>");
-			action += strlen(refusal_words[i].prefix);
-			break;
-		}
-	for (i = 0; i < sizeof(action_words) / sizeof(action_words[0]); i++)
-		if (strcmp(action_words[i].action, action) == 0) {
-			html_text(h, action_words[i].words);
-			return;
-		}
-	html_text(h, action);
-}
-
 struct access_walk {
 	json_t *arr;
-	struct html *page;
 	int want, got;
 	int64_t last_id;
-	struct req *rq;    /* the page only: each line's place in the transparency log */
-	unsigned char log_key[TLOG_HASH_BYTES];
-	int have_log_key;
-	int64_t log_size;
 };
 
 static int access_row(void *arg, const struct store_access_entry *e)
@@ -235,30 +152,11 @@ static int access_row(void *arg, const struct store_access_entry *e)
 	}
 	w->got++;
 	w->last_id = e->id;
-	if (w->arr)
-		json_array_append_new(w->arr, json_pack("{s:I,s:o,s:{s:s},s:s?,s:s,s:s?,s:s?,s:I}", "seq", (json_int_t)e->seq, "at",
+	json_array_append_new(w->arr, json_pack("{s:I,s:o,s:{s:s},s:s?,s:s,s:s?,s:s?,s:I}", "seq", (json_int_t)e->seq, "at",
 							view_time(e->at), "app", "name", e->app_name, "grant_id",
 							e->grant_public_id[0] ? e->grant_public_id : NULL, "action", e->action, "thread_id",
 							e->thread_public_id[0] ? e->thread_public_id : NULL, "message_id",
 							e->message_public_id[0] ? e->message_public_id : NULL, "count", (json_int_t)e->count));
-	if (w->page) {
-		html_raw(w->page, "<tr><td data-l=\"When\">");
-		html_time(w->page, e->at);
-		html_raw(w->page, "</td><td data-l=\"App\">");
-		html_text(w->page, e->app_name);
-		html_raw(w->page, "</td><td data-l=\"Action\">");
-		html_action(w->page, e->action);
-		html_raw(w->page, "</td><td class=\"muted\" data-l=\"Conversation\">");
-		html_text(w->page, e->thread_public_id);
-		html_raw(w->page, "</td><td data-l=\"Items\">%lld</td><td data-l=\"Transparency log\">", (long long)e->count);
-		{
-			int64_t idx = -1;
-			if (!w->have_log_key || tlog_access_index(w->rq->ops, w->rq->db, w->log_key, e, w->log_size, &idx) != PST_E_OK)
-				idx = -1;
-			html_log_index(w->page, idx, w->log_size);
-		}
-		html_raw(w->page, "</td></tr>");
-	}
 	return 0;
 }
 
@@ -272,7 +170,7 @@ static enum pst_err access_page(struct req *rq, struct access_walk *w, int64_t *
 	if (cursor && strnum_parse_cstr(cursor, 1, INT64_MAX, &before) != 0)
 		return req_fail(rq, PST_E_INVALID_CURSOR, "bad 'cursor'");
 	w->want = (int)limit;
-	rc = rq->ops->access_list(rq->db, rq->user.id, before, (int)limit + 1, access_row, w);
+	rc = rq->ops->access_list(rq->db, rq->user.id, 0, before, (int)limit + 1, access_row, w);
 	*next = w->got > w->want ? w->last_id : 0;
 	return rc;
 }
@@ -291,229 +189,7 @@ enum pst_err h_me_access_log(struct req *rq)
 	return req_reply(rq, 200, json_pack("{s:o,s:o}", "entries", w.arr, "next_cursor", next ? json_string(buf) : json_null()));
 }
 
-/* ---- pages ---- */
-
-static enum pst_err finish_page(struct req *rq, struct html *h)
-{
-	rq->html = html_finish(h);
-	rq->status = 200;
-	return rq->html ? PST_E_OK : PST_E_INTERNAL;
-}
-
-static void nav(struct html *h, const struct req *rq)
-{
-	html_raw(h, "<p class=\"muted\">Signed in as ");
-	html_text(h, rq->user.username);
-	html_raw(h, " · <a href=\"/account/apps\">Connected apps</a> · <a href=\"/account/access-log\">Access log</a></p>");
-}
-
-static int64_t statement_index(struct req *rq, int64_t device, int which, int64_t size)
-{
-	unsigned char *stmt = NULL;
-	size_t len = 0;
-	int64_t idx = -1;
-	if (rq->ops->app_statement_get(rq->db, device, which, &stmt, &len) == PST_E_OK &&
-	    tlog_statement_index(rq->ops, rq->db, stmt, len, size, &idx) != PST_E_OK)
-		idx = -1;
-	free(stmt);
-	return idx;
-}
-
-static int log_device_row(void *arg, const struct store_device *d)
-{
-	struct grant_walk *w = arg;
-	struct log_device *ld;
-	if (w->n_devs == PAGE_LOG_DEVICES)
-		return 1;
-	ld = &w->devs[w->n_devs++];
-	ld->grant_id = d->grant_id;
-	snprintf(ld->name, sizeof(ld->name), "%s", d->name);
-	ld->auth_idx = d->id; /* the device's row id until the statements are looked up below */
-	ld->revoke_idx = -1;
-	return 0;
-}
-
-/* The person's app devices with the log indexes of their authorisations and revocations. */
-static enum pst_err log_devices_load(struct grant_walk *w)
-{
-	struct req *rq = w->rq;
-	size_t i;
-	enum pst_err rc;
-	if ((rc = rq->ops->tlog_size(rq->db, &w->log_size)) != PST_E_OK ||
-	    (rc = rq->ops->app_device_list_user(rq->db, rq->user.id, log_device_row, w)) != PST_E_OK)
-		return rc;
-	for (i = 0; i < w->n_devs; i++) {
-		int64_t row = w->devs[i].auth_idx;
-		w->devs[i].auth_idx = statement_index(rq, row, STORE_APP_AUTH, w->log_size);
-		w->devs[i].revoke_idx = statement_index(rq, row, STORE_APP_REVOKE, w->log_size);
-	}
-	return PST_E_OK;
-}
-
-/* The "In the transparency log" cell of a grant: each of its devices' signed authorisation and revocation. */
-static void log_devices_html(struct grant_walk *w, int64_t grant_id)
-{
-	size_t i;
-	int any = 0;
-	for (i = 0; i < w->n_devs; i++) {
-		const struct log_device *ld = &w->devs[i];
-		if (ld->grant_id != grant_id)
-			continue;
-		any = 1;
-		html_raw(w->page, "<div>");
-		html_text(w->page, ld->name);
-		html_raw(w->page, ": authorised ");
-		html_log_index(w->page, ld->auth_idx, w->log_size);
-		if (ld->revoke_idx >= 0) {
-			html_raw(w->page, ", revoked ");
-			html_log_index(w->page, ld->revoke_idx, w->log_size);
-		}
-		html_raw(w->page, "</div>");
-	}
-	if (!any)
-		html_text(w->page, "no device authorised to read");
-}
-
-static int grant_html_row(void *arg, const struct store_grant *g, const struct store_app *a)
-{
-	struct grant_walk *w = arg;
-	int active = grant_active(g, w->rq->now);
-	const char *p;
-	html_raw(w->page, "<tr><td data-l=\"App\"><strong>");
-	html_text(w->page, a->name);
-	html_raw(w->page, "</strong></td><td data-l=\"Allowed\">");
-	for (p = g->scopes; *p;) { /* each scope in the consent page's words */
-		char word[64];
-		size_t n = strcspn(p, " ");
-		const struct scope_def *d;
-		snprintf(word, sizeof(word), "%.*s", (int)(n < 63 ? n : 63), p);
-		d = scope_find(word);
-		html_raw(w->page, "<div>");
-		html_text(w->page, d ? d->plain : word);
-		html_raw(w->page, "</div>");
-		p += n;
-		if (*p == ' ')
-			p++;
-	}
-	html_raw(w->page, "</td><td data-l=\"Granted\">");
-	html_time(w->page, g->created_at);
-	html_raw(w->page, "</td><td data-l=\"Last used\">");
-	if (g->last_used_at)
-		html_time(w->page, g->last_used_at);
-	else
-		html_text(w->page, "never");
-	html_raw(w->page, "</td><td data-l=\"Expires\">");
-	if (active)
-		html_time(w->page, g->expires_at);
-	else
-		html_text(w->page, g->revoked_at ? "disconnected" : "expired");
-	html_raw(w->page, "</td><td data-l=\"Reads with (transparency log)\">");
-	log_devices_html(w, g->id);
-	html_raw(w->page, "</td><td>");
-	if (active) {
-		html_raw(w->page, "<form method=\"post\" action=\"/account/apps/");
-		html_attr(w->page, g->public_id);
-		html_raw(w->page, "/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"%s\"><button type=\"submit\">Disconnect</button></form>",
-			 w->csrf);
-	}
-	html_raw(w->page, "</td></tr>");
-	return 0;
-}
-
-enum pst_err h_page_apps(struct req *rq)
-{
-	struct html h;
-	struct grant_walk w = {.rq = rq, .page = &h, .rc = PST_E_OK};
-	enum pst_err rc;
-	if (rq->cred != CRED_COOKIE)
-		return oauth_login_page(rq, 200, "/account/apps", NULL);
-	auth_csrf_token(rq->session.id, w.csrf);
-	html_begin(&h, "Connected apps");
-	html_raw(&h, "<h1>Connected apps</h1>");
-	nav(&h, rq);
-	html_raw(&h, "<table><tr><th>App</th><th>Allowed</th><th>Granted</th><th>Last used</th><th>Expires</th>"
-		     "<th>Reads with (transparency log)</th><th></th></tr>");
-	rc = log_devices_load(&w);
-	if (rc == PST_E_OK)
-		rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_html_row, &w);
-	html_raw(&h, "</table><p class=\"muted\">Disconnecting an app stops it at once: its tokens stop working, its open "
-		     "connections close, and the people in its conversations are told.</p>"
-		     "<p class=\"muted\">An app reads your messages only on a device your identity key authorised; each "
-		     "authorisation is in the server's transparency log (the number links to its proof). This page is the "
-		     "server's word: your own client checks the proofs, and warns you of any authorisation your devices did "
-		     "not make (<code>postern log verify</code>).</p>");
-	if (rc != PST_E_OK) {
-		free(html_finish(&h));
-		return rc;
-	}
-	return finish_page(rq, &h);
-}
-
-enum pst_err h_page_app_revoke(struct req *rq)
-{
-	struct store_grant g;
-	enum pst_err rc;
-	if (rq->cred != CRED_COOKIE)
-		return oauth_login_page(rq, 401, "/account/apps", "Log in again to disconnect the app.");
-	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
-		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
-	rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
-	if (rc == PST_E_OK)
-		rc = partner_grant_revoke(rq, &g);
-	if (rc != PST_E_OK)
-		return rc;
-	return req_redirect(rq, 303, "/account/apps");
-}
-
-enum pst_err h_page_access_log(struct req *rq)
-{
-	struct html h;
-	struct access_walk w = {.page = &h, .rq = rq};
-	int64_t next = 0;
-	enum pst_err rc;
-	if (rq->cred != CRED_COOKIE)
-		return oauth_login_page(rq, 200, "/account/access-log", NULL);
-	if ((rc = rq->ops->tlog_size(rq->db, &w.log_size)) != PST_E_OK)
-		return rc;
-	if ((rc = rq->ops->user_log_key(rq->db, rq->user.id, NULL, w.log_key)) == PST_E_OK)
-		w.have_log_key = 1;
-	else if (rc != PST_E_NOT_FOUND)
-		return rc;
-	html_begin(&h, "Access log");
-	html_raw(&h, "<h1>What apps did with your account</h1>");
-	nav(&h, rq);
-	html_raw(&h, "<table><tr><th>When (UTC)</th><th>App</th><th>Action</th><th>Conversation</th><th>Items</th>"
-		     "<th>Transparency log</th></tr>");
-	rc = access_page(rq, &w, &next);
-	sodium_memzero(w.log_key, sizeof(w.log_key));
-	html_raw(&h, "</table><p class=\"muted\">Each line is also in the server's transparency log, as a commitment "
-		     "only your key opens (the number links to its proof). This page is the server's word: "
-		     "<code>postern access-log</code> checks each line's proof on your own device.</p>");
-	if (next)
-		html_raw(&h, "<p><a href=\"/account/access-log?cursor=%" PRId64 "\">Older entries</a></p>", next);
-	if (rc != PST_E_OK) {
-		free(html_finish(&h));
-		return rc;
-	}
-	return finish_page(rq, &h);
-}
-
 /* ---- the share page ---- */
-
-struct pick_walk {
-	struct html *page;
-};
-
-static int pick_row(void *arg, const struct store_friend *f)
-{
-	struct pick_walk *w = arg;
-	html_raw(w->page, "<p><label><input type=\"checkbox\" name=\"f_");
-	html_attr(w->page, f->user.public_id);
-	html_raw(w->page, "\" value=\"1\"> ");
-	html_text(w->page, f->user.username);
-	html_raw(w->page, "</label></p>");
-	return 0;
-}
 
 /* The live grant of rq's user for the app named by client_id (with messages:send), and a good redirect URI. */
 static enum pst_err share_context(struct req *rq, int from_form, struct store_grant *g)
@@ -550,62 +226,6 @@ static enum pst_err share_context(struct req *rq, int from_form, struct store_gr
 	return rq->ops->grant_live_check(rq->db, rq->app->id, rq->user.id, "messages:send", rq->now);
 }
 
-enum pst_err h_page_share(struct req *rq)
-{
-	struct html h;
-	struct pick_walk w = {&h};
-	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
-	const char *state = req_query(rq, "state");
-	enum pst_err rc = share_context(rq, 0, NULL);
-
-	if (rc == PST_E_UNAUTHORIZED) {
-		char back[4096];
-		snprintf(back, sizeof(back), "/oauth/share");
-		/* come back to the same page after logging in */
-		{
-			static const char *const keys[] = {"client_id", "redirect_uri", "state"};
-			size_t i;
-			for (i = 0; i < 3; i++) {
-				char enc[2048];
-				const char *v = req_query(rq, keys[i]);
-				if (v && html_urlencode(v, enc, sizeof(enc)) == 0)
-					snprintf(back + strlen(back), sizeof(back) - strlen(back), "%s%s=%s", strchr(back, '?') ? "&" : "?",
-						 keys[i], enc);
-			}
-		}
-		return oauth_login_page(rq, 200, back, NULL);
-	}
-	if (rc != PST_E_OK) {
-		html_begin(&h, "This link cannot be used");
-		html_raw(&h, "<h1>This link cannot be used</h1><p>The app is unknown, sent a wrong return address, or you have not "
-			     "allowed it to send shares.</p>");
-		rq->html = html_finish(&h);
-		rq->status = 400;
-		return rq->html ? PST_E_OK : PST_E_INTERNAL;
-	}
-	auth_csrf_token(rq->session.id, csrf);
-	html_begin(&h, "Share with friends");
-	html_raw(&h, "<h1>Who may ");
-	html_text(&h, rq->app->name);
-	html_raw(&h, " send shares to?</h1><p>The app learns only the friends you tick here, under names only it knows.</p>"
-		     "<form method=\"post\" action=\"/oauth/share\">");
-	html_raw(&h, "<input type=\"hidden\" name=\"client_id\" value=\"");
-	html_attr(&h, rq->app->client_id);
-	html_raw(&h, "\"><input type=\"hidden\" name=\"redirect_uri\" value=\"");
-	html_attr(&h, req_query(rq, "redirect_uri"));
-	html_raw(&h, "\"><input type=\"hidden\" name=\"state\" value=\"");
-	html_attr(&h, state ? state : "");
-	html_raw(&h, "\"><input type=\"hidden\" name=\"csrf\" value=\"%s\"><fieldset>", csrf);
-	rc = rq->ops->friend_list(rq->db, rq->user.id, pick_row, &w);
-	html_raw(&h, "</fieldset><p><button type=\"submit\" name=\"decision\" value=\"share\">Continue</button>"
-		     "<button type=\"submit\" name=\"decision\" value=\"cancel\">Cancel</button></p></form>");
-	if (rc != PST_E_OK) {
-		free(html_finish(&h));
-		return rc;
-	}
-	return finish_page(rq, &h);
-}
-
 struct grant_pick {
 	struct req *rq;
 	int64_t grant_id;
@@ -617,6 +237,206 @@ static int find_grant(void *arg, const struct store_grant *g, const struct store
 	if (a->id == p->rq->app->id && grant_active(g, p->rq->now) && scope_has(g->scopes, "messages:send") && p->grant_id == 0)
 		p->grant_id = g->id;
 	return 0;
+}
+
+/* The share page's query, to come back to (after logging in, after an un-pick): "/oauth/share?client_id=…". */
+static void share_back(const char *cid, const char *redirect, const char *state, const char *extra, char *out, size_t cap)
+{
+	static const char *const keys[] = {"client_id", "redirect_uri", "state"};
+	const char *vals[] = {cid, redirect, state};
+	size_t i;
+	snprintf(out, cap, "/oauth/share");
+	for (i = 0; i < 3; i++) {
+		char enc[2048];
+		if (vals[i] && html_urlencode(vals[i], enc, sizeof(enc)) == 0)
+			snprintf(out + strlen(out), cap - strlen(out), "%s%s=%s", strchr(out, '?') ? "&" : "?", keys[i], enc);
+	}
+	if (extra)
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s", strchr(out, '?') ? "&" : "?", extra);
+}
+
+/* The hidden fields that carry the app's request through the page's forms. */
+static void share_hidden(struct html *h, struct req *rq, const char *state)
+{
+	html_raw(h, "<input type=\"hidden\" name=\"client_id\" value=\"");
+	html_attr(h, rq->app->client_id);
+	html_raw(h, "\"><input type=\"hidden\" name=\"redirect_uri\" value=\"");
+	html_attr(h, req_query(rq, "redirect_uri"));
+	html_raw(h, "\"><input type=\"hidden\" name=\"state\" value=\"");
+	html_attr(h, state ? state : "");
+	html_raw(h, "\">");
+}
+
+struct pick_walk {
+	struct req *rq;
+	struct html *page;
+	int64_t grant_id;
+	const char *search; /* only friends whose username contains it (any case); NULL: all */
+	int picked_list;    /* 1: list the picked ones (with Remove), 0: the checkboxes */
+	const char *csrf;
+	int n;
+	enum pst_err rc;
+};
+
+static int contains_nocase(const char *hay, const char *needle)
+{
+	size_t i, j, n = strlen(needle);
+	for (i = 0; hay[i]; i++) {
+		for (j = 0; j < n && hay[i + j] && tolower((unsigned char)hay[i + j]) == tolower((unsigned char)needle[j]); j++)
+			;
+		if (j == n)
+			return 1;
+	}
+	return n == 0;
+}
+
+static int pick_row(void *arg, const struct store_friend *f)
+{
+	struct pick_walk *w = arg;
+	enum pst_err rc = w->rq->ops->share_permit_check(w->rq->db, w->grant_id, f->user.id);
+	int picked = rc == PST_E_OK;
+	if (rc != PST_E_OK && rc != PST_E_NOT_FOUND) {
+		w->rc = rc;
+		return 1;
+	}
+	if (w->picked_list) {
+		if (!picked)
+			return 0;
+		html_raw(w->page, "<li class=\"app-head\"><span>");
+		html_text(w->page, f->user.username);
+		html_raw(w->page, "</span><button class=\"link\" type=\"submit\" name=\"unpick\" value=\"");
+		html_attr(w->page, f->user.public_id);
+		html_raw(w->page, "\" aria-label=\"Remove ");
+		html_attr(w->page, f->user.username);
+		html_raw(w->page, "\">Remove</button></li>");
+		w->n++;
+		return 0;
+	}
+	if (w->search && !contains_nocase(f->user.username, w->search))
+		return 0;
+	html_raw(w->page, "<label class=\"check\"><input type=\"checkbox\" name=\"f_");
+	html_attr(w->page, f->user.public_id);
+	html_raw(w->page, "\" value=\"1\"%s><span>", picked ? " checked" : "");
+	html_text(w->page, f->user.username);
+	if (picked)
+		html_raw(w->page, " <span class=\"chip\">picked before</span>");
+	html_raw(w->page, "</span></label>");
+	w->n++;
+	return 0;
+}
+
+enum pst_err h_page_share(struct req *rq)
+{
+	struct html h;
+	struct grant_pick gp = {rq, 0};
+	struct pick_walk w = {.rq = rq, .page = &h, .rc = PST_E_OK};
+	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
+	const char *state = req_query(rq, "state"), *q = req_query(rq, "q");
+	enum pst_err rc = share_context(rq, 0, NULL);
+
+	if (rc == PST_E_UNAUTHORIZED) {
+		char back[4096];
+		share_back(req_query(rq, "client_id"), req_query(rq, "redirect_uri"), state, NULL, back, sizeof(back));
+		return oauth_login_page(rq, 200, rq->app, back, NULL);
+	}
+	if (rc != PST_E_OK) {
+		html_begin(&h, "This link cannot be used");
+		html_raw(&h, "<h1>This link cannot be used</h1><p>The app is unknown, sent a wrong return address, or you have not "
+			     "allowed it to send shares.</p>");
+		rq->html = html_finish(&h);
+		rq->status = 400;
+		return rq->html ? PST_E_OK : PST_E_INTERNAL;
+	}
+	if ((rc = rq->ops->grant_list_user(rq->db, rq->user.id, find_grant, &gp)) != PST_E_OK)
+		return rc;
+	w.grant_id = gp.grant_id;
+	w.search = q && q[0] ? q : NULL;
+	auth_csrf_token(rq->session.id, csrf);
+	html_begin(&h, "Share with friends");
+	html_raw(&h, "<h1>Who may ");
+	html_text(&h, rq->app->name);
+	html_raw(&h, " send shares to?</h1>");
+	if (req_query(rq, "unpicked"))
+		html_raw(&h, "<p class=\"notice\" role=\"status\">Removed. The app can no longer send to that friend (unless they "
+			     "use the app themselves).</p>");
+	html_raw(&h, "<p>Friends you pick get messages labelled with <strong>");
+	html_text(&h, rq->app->name);
+	html_raw(&h, "</strong>, in a conversation with you. The app learns only the friends you pick, under names only it "
+		     "knows, never their usernames.</p>");
+	/* picked before: each can be taken back */
+	html_raw(&h, "<section class=\"card\" aria-labelledby=\"picked\"><h2 id=\"picked\">Picked before</h2>"
+		     "<form method=\"post\" action=\"/oauth/share\">");
+	share_hidden(&h, rq, state);
+	html_raw(&h, "<input type=\"hidden\" name=\"csrf\" value=\"%s\"><input type=\"hidden\" name=\"decision\" value=\"unpick\">"
+		     "<ul class=\"plain\">", csrf);
+	w.picked_list = 1;
+	rc = rq->ops->friend_list(rq->db, rq->user.id, pick_row, &w);
+	if (rc == PST_E_OK)
+		rc = w.rc;
+	html_raw(&h, "</ul>%s</form></section>", w.n ? "" : "<p class=\"muted\">Nobody yet.</p>");
+	/* search (a GET form: works without JavaScript) */
+	html_raw(&h, "<form class=\"card row\" method=\"get\" action=\"/oauth/share\" role=\"search\">");
+	share_hidden(&h, rq, state);
+	html_raw(&h, "<div><label for=\"q\">Search your friends</label><input type=\"search\" id=\"q\" name=\"q\" value=\"");
+	html_attr(&h, w.search ? w.search : "");
+	html_raw(&h, "\"></div><button type=\"submit\">Search</button></form>");
+	/* the picks */
+	html_raw(&h, "<form method=\"post\" action=\"/oauth/share\"><fieldset class=\"card\"><legend><h2>Pick friends</h2></legend>");
+	share_hidden(&h, rq, state);
+	html_raw(&h, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", csrf);
+	w.picked_list = 0;
+	w.n = 0;
+	if (rc == PST_E_OK)
+		rc = rq->ops->friend_list(rq->db, rq->user.id, pick_row, &w);
+	if (rc == PST_E_OK)
+		rc = w.rc;
+	if (w.n == 0)
+		html_raw(&h, "<p class=\"muted\">%s</p>", w.search ? "No friend matches that search." : "You have no friends on Postern yet.");
+	html_raw(&h, "</fieldset><p class=\"muted small\">The friends you tick are sent to the app now. Friends picked before "
+		     "stay picked until you remove them above.</p><div class=\"actions\"><button class=\"primary\" type=\"submit\" "
+		     "name=\"decision\" value=\"share\">Continue</button><button type=\"submit\" name=\"decision\" value=\"cancel\">"
+		     "Cancel</button></div></form>");
+	sodium_memzero(csrf, sizeof(csrf));
+	if (rc != PST_E_OK) {
+		free(html_finish(&h));
+		return rc;
+	}
+	rq->html = html_finish(&h);
+	rq->status = 200;
+	return rq->html ? PST_E_OK : PST_E_INTERNAL;
+}
+
+/*
+ * Un-pick (decision=unpick, unpick=FRIEND_ID): the app may no longer send to that friend under this grant.
+ * Anyone not a friend is answered like a friend never picked. Back to the share page, saying so.
+ */
+static enum pst_err share_unpick(struct req *rq, int64_t grant_id)
+{
+	const char *who = req_form(rq, "unpick");
+	struct store_user u;
+	char back[4096];
+	enum pst_err rc = PST_E_NOT_FOUND;
+	if (who && strlen(who) < STORE_ID_LEN)
+		rc = rq->ops->user_by_public(rq->db, who, &u);
+	if (rc == PST_E_OK)
+		rc = rq->ops->friend_check(rq->db, rq->user.id, u.id);
+	if (rc == PST_E_NOT_FOUND || rc == PST_E_NOT_FRIENDS)
+		return req_fail(rq, PST_E_BAD_REQUEST, "'unpick' is not one of your friends");
+	if (rc == PST_E_OK && rq->ops->share_permit_check(rq->db, grant_id, u.id) == PST_E_OK) {
+		struct store_grant g;
+		struct store_grant *saved = rq->grant;
+		rc = rq->ops->share_permit_remove(rq->db, grant_id, u.id);
+		if (rc == PST_E_OK)
+			rc = rq->ops->grant_by_id(rq->db, grant_id, &g);
+		rq->grant = &g;
+		if (rc == PST_E_OK)
+			rc = partner_log(rq, "share_page.unpick", NULL, NULL, 1);
+		rq->grant = saved;
+	}
+	if (rc != PST_E_OK)
+		return rc;
+	share_back(rq->app->client_id, req_form(rq, "redirect_uri"), req_form(rq, "state"), "unpicked=1", back, sizeof(back));
+	return req_redirect(rq, 303, "%s", back);
 }
 
 /*
@@ -634,13 +454,15 @@ enum pst_err h_page_share_post(struct req *rq)
 	enum pst_err rc = share_context(rq, 1, NULL);
 
 	if (rc == PST_E_UNAUTHORIZED)
-		return oauth_login_page(rq, 401, NULL, "Your session ended. Start again from the app.");
+		return oauth_login_page(rq, 401, NULL, NULL, "Your session ended. Start again from the app.");
 	if (rc != PST_E_OK)
 		return rc == PST_E_NOT_FOUND ? req_fail(rq, PST_E_BAD_REQUEST, "unknown app, wrong redirect_uri, or no grant to send shares")
 					     : rc;
 	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
 		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
 	rc = rq->ops->grant_list_user(rq->db, rq->user.id, find_grant, &gp);
+	if (rc == PST_E_OK && decision && strcmp(decision, "unpick") == 0)
+		return share_unpick(rq, gp.grant_id);
 	if (rc == PST_E_OK && (mem = open_memstream(&list, &listlen)) == NULL)
 		rc = PST_E_INTERNAL;
 	for (i = 0; rc == PST_E_OK && decision && strcmp(decision, "share") == 0 && i < rq->nform; i++) {

@@ -122,15 +122,20 @@ enum pst_err h_me_grants(struct req *rq);
 enum pst_err h_me_grant_revoke(struct req *rq);
 enum pst_err h_me_grant_alias(struct req *rq);
 enum pst_err h_me_access_log(struct req *rq);
+/* h_account_pages.c — connected apps, disconnecting an app, the access log (server-rendered) */
 enum pst_err h_page_apps(struct req *rq);
 enum pst_err h_page_app_revoke(struct req *rq);
+enum pst_err h_page_app_disconnect_confirm(struct req *rq);
+enum pst_err h_page_app_disconnect(struct req *rq);
 enum pst_err h_page_access_log(struct req *rq);
 enum pst_err h_page_share(struct req *rq);
 enum pst_err h_page_share_post(struct req *rq);
 enum pst_err h_partner_reports(struct req *rq);
 
-/* The login form (status, where to return after, an optional message); used by every page needing a login. */
-enum pst_err oauth_login_page(struct req *rq, int status, const char *return_to, const char *message);
+/* The login form (status; the app the person is signing in for, or NULL; where to return after; an optional
+ * message), naming the server and linking to sign-up; used by every page needing a login. */
+enum pst_err oauth_login_page(struct req *rq, int status, const struct store_app *app, const char *return_to,
+			      const char *message);
 
 /*
  * Append up to limit events of rq's user after *cursor to out (a JSON array, borrowed), rendered for the

@@ -18,7 +18,7 @@ struct html {
 	int failed;
 };
 
-/* Start a page with a title (escaped). */
+/* Start a page with a title (escaped): the head with the stylesheet, the top bar, and <main> open. */
 void html_begin(struct html *h, const char *title);
 
 /* Append markup as is (printf-style); the format and arguments must be trusted markup. */
@@ -31,8 +31,12 @@ void html_attr(struct html *h, const char *s);
 /* Close the page. Returns the malloc'd document (the caller frees it), or NULL on overflow/OOM. */
 char *html_finish(struct html *h);
 
-/* Append a time (Unix ms) for people: "2026-11-29 05:41 UTC". */
+/* Append a time (Unix ms) for people: <time datetime="2026-11-29T05:41:00Z">2026-11-29 05:41 UTC</time>,
+ * readable without JavaScript, the zone named. */
 void html_time(struct html *h, int64_t ms);
+
+/* Append the (UTC) date of a time: <time datetime="2027-02-27">27 Feb 2027</time>. */
+void html_date(struct html *h, int64_t ms);
 
 /* Percent-encode s for a URL query value into out (cap bytes). Returns 0, -1 if it does not fit. */
 int html_urlencode(const char *s, char *out, size_t cap);

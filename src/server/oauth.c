@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "b64url.h"
 #include "html.h"
+#include "pageview.h"
 #include "partner.h"
 #include "pubid.h"
 #include "routes.h"
@@ -291,68 +292,102 @@ static int authorize_url(struct req *rq, char *out, size_t cap)
 	return 0;
 }
 
-enum pst_err oauth_login_page(struct req *rq, int status, const char *return_to, const char *message)
+/* The server as people know it: the issuer's host ("chat.example.org"). */
+static void server_name(char *out, size_t cap)
+{
+	const char *iss = partner_issuer(), *p = strstr(iss, "://");
+	p = p ? p + 3 : iss;
+	snprintf(out, cap, "%.*s", (int)strcspn(p, "/"), p);
+}
+
+enum pst_err oauth_login_page(struct req *rq, int status, const struct store_app *app, const char *return_to, const char *message)
 {
 	struct html h;
 	unsigned char raw[32];
-	char login_csrf[AUTH_TOKEN_TEXT_LEN + 1];
+	char login_csrf[AUTH_TOKEN_TEXT_LEN + 1], server[256];
 
 	/* login CSRF: the form must come back with the value of a cookie only this page set (double submit) */
 	randombytes_buf(raw, sizeof(raw));
 	b64url_encode(raw, sizeof(raw), login_csrf, sizeof(login_csrf));
 	snprintf(rq->set_cookie, sizeof(rq->set_cookie), "postern_login=%s; Path=/oauth/login; HttpOnly; SameSite=Strict; Max-Age=3600",
 		 login_csrf);
-	html_begin(&h, "Log in to Postern");
-	html_raw(&h, "<h1>Log in to Postern</h1>");
+	server_name(server, sizeof(server));
+	html_begin(&h, app ? "Sign in to continue" : "Sign in to Postern");
+	if (app) {
+		html_raw(&h, "<h1>Sign in to continue to ");
+		html_text(&h, app->name);
+		html_raw(&h, "</h1><p><strong>");
+		html_text(&h, app->name);
+		html_raw(&h, "</strong> is asking to use your Postern account on the server <strong>");
+		html_text(&h, server);
+		html_raw(&h, "</strong>. Sign in here, on Postern's own page: the app never sees your password. Next you "
+			     "will see what it asks for, and can still say no.</p>");
+	} else {
+		html_raw(&h, "<h1>Sign in to Postern</h1><p>Your account on the server <strong>");
+		html_text(&h, server);
+		html_raw(&h, "</strong>.</p>");
+	}
 	if (message) {
-		html_raw(&h, "<p class=\"warn\">");
+		html_raw(&h, "<p class=\"notice bad\" role=\"alert\">");
 		html_text(&h, message);
 		html_raw(&h, "</p>");
 	}
-	html_raw(&h, "<form method=\"post\" action=\"/oauth/login\"><p><label>Username<br><input name=\"username\" "
-		     "autocomplete=\"username\" required></label></p><p><label>Password<br><input name=\"password\" "
-		     "type=\"password\" autocomplete=\"current-password\" required></label></p>");
+	html_raw(&h, "<form class=\"card\" method=\"post\" action=\"/oauth/login\"><label for=\"username\">Username</label>"
+		     "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" required>"
+		     "<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" "
+		     "autocomplete=\"current-password\" required>");
 	hidden(&h, "return_to", return_to);
 	hidden(&h, "login_csrf", login_csrf);
-	html_raw(&h, "<p><button type=\"submit\">Log in</button></p></form>");
+	html_raw(&h, "<div class=\"actions\"><button class=\"primary\" type=\"submit\">Sign in</button></div></form>"
+		     "<p>New to Postern? <a href=\"/#/register\">Create an account</a> on this server, then come back here.</p>");
 	return page(rq, status, &h);
 }
 
-/* A conversation as a person recognises it: the other members' names. */
-static int label_member(void *arg, const struct store_member *m)
+/* The lifetimes the consent page offers, each with the date it would end. */
+static void lifetime_choices(struct req *rq, struct html *h)
 {
-	struct html *h = arg;
-	html_text(h, m->username);
-	html_raw(h, " ");
-	return 0;
-}
-
-static void thread_label(struct req *rq, struct html *h, const char *tid)
-{
-	struct store_thread t;
-	if (rq->ops->thread_for_member(rq->db, tid, rq->user.id, &t) == PST_E_OK) {
-		html_raw(h, "with ");
-		rq->ops->member_list(rq->db, t.id, label_member, h);
-	} else
-		html_text(h, tid);
+	const char *p;
+	html_raw(h, "<fieldset class=\"card\"><legend><h2>For how long?</h2></legend>");
+	for (p = rq->cfg->grant_expiries; *p;) {
+		int64_t days = 0;
+		size_t n = strcspn(p, ",");
+		if (strnum_parse_i64(p, n, 1, 3650, &days) == 0) {
+			html_raw(h, "<label class=\"check\"><input type=\"radio\" name=\"expiry_days\" value=\"%lld\"%s><span>%lld %s, until ",
+				 (long long)days, days == rq->cfg->grant_expiry_default ? " checked" : "", (long long)days,
+				 days == 1 ? "day" : "days");
+			html_date(h, rq->now + days * 86400000LL);
+			html_raw(h, "</span></label>");
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	html_raw(h, "<p class=\"muted small\">Dates are in UTC. You can disconnect it sooner at any time, under Connected "
+		    "apps.</p></fieldset>");
 }
 
 static enum pst_err consent_page(struct req *rq, const struct authz *az)
 {
 	struct html h;
-	char csrf[AUTH_TOKEN_TEXT_LEN + 1], list[64];
+	char csrf[AUTH_TOKEN_TEXT_LEN + 1], list[64], server[256];
 	const char *p;
-	size_t i;
+	enum pst_err rc = PST_E_OK;
 
 	auth_csrf_token(rq->session.id, csrf);
+	server_name(server, sizeof(server));
 	html_begin(&h, "Allow access?");
-	html_raw(&h, "<h1>");
+	html_raw(&h, "<h1>Allow ");
 	html_text(&h, rq->app->name);
-	html_raw(&h, " wants to use your Postern account</h1><p>Signed in as <strong>");
+	html_raw(&h, " to use your Postern account?</h1><p class=\"muted\">Signed in as <strong>");
 	html_text(&h, rq->user.username);
-	html_raw(&h, "</strong>. If you allow it, <strong>");
+	html_raw(&h, "</strong> on <strong>");
+	html_text(&h, server);
+	html_raw(&h, "</strong>.</p><section class=\"card\" aria-labelledby=\"who\"><h2 id=\"who\">Who is asking</h2><h3>");
 	html_text(&h, rq->app->name);
-	html_raw(&h, "</strong> may:</p><ul>");
+	html_raw(&h, "</h3>");
+	pageview_app_identity(&h, rq->app);
+	html_raw(&h, "<p class=\"muted small\">Registered on this server by its operator.</p></section>"
+		     "<section class=\"card\" aria-labelledby=\"may\"><h2 id=\"may\">It will be able to</h2><ul class=\"plain\">");
 	for (p = az->scopes; *p;) {
 		size_t n = strcspn(p, " ");
 		const struct scope_def *d;
@@ -361,43 +396,39 @@ static enum pst_err consent_page(struct req *rq, const struct authz *az)
 		if (d) {
 			html_raw(&h, "<li>");
 			html_text(&h, d->plain);
-			html_raw(&h, " <span class=\"muted\">(");
+			html_raw(&h, " <code class=\"muted small\">");
 			html_text(&h, d->name);
-			html_raw(&h, ")</span></li>");
+			html_raw(&h, "</code></li>");
 		}
 		p += n;
 		if (*p == ' ')
 			p++;
 	}
-	html_raw(&h, "</ul>");
+	html_raw(&h, "</ul></section><section class=\"card\" aria-labelledby=\"where\"><h2 id=\"where\">In which conversations</h2>");
 	if (az->details) {
-		json_t *d, *v;
-		size_t j;
-		html_raw(&h, "<p>Only in these conversations:</p><ul>");
-		json_array_foreach(az->details, i, d) json_array_foreach(json_object_get(d, "threads"), j, v) {
-			html_raw(&h, "<li>");
-			thread_label(rq, &h, json_string_value(v));
-			html_raw(&h, "</li>");
-		}
-		html_raw(&h, "</ul>");
-	} else {
+		html_raw(&h, "<p>Only in these conversations, and in each only what is listed:</p>");
+		rc = pageview_details(rq, &h, az->details);
+	} else
 		html_raw(&h, "<p>Only in conversations this app starts for you. It never sees your other messages.</p>");
-	}
-	{ /* what the app will see of people: never a username */
+	html_raw(&h, "</section><section class=\"card\" aria-labelledby=\"sees\"><h2 id=\"sees\">What it will see of people</h2>");
+	{ /* never a username */
 		char alias[PARTNER_ALIAS_LEN];
-		if (partner_alias(rq, rq->app->id, rq->user.id, alias, NULL) == PST_E_OK) {
-			html_raw(&h, "<p>What it will see: <strong>");
+		if (rc == PST_E_OK && (rc = partner_alias(rq, rq->app->id, rq->user.id, alias, NULL)) == PST_E_OK) {
+			html_raw(&h, "<p><strong>");
 			html_text(&h, rq->app->name);
 			html_raw(&h, "</strong> knows you as <strong>");
 			html_text(&h, alias);
 			html_raw(&h, "</strong>, and your friends by the names they chose for it, never by their usernames or "
 				     "yours; to it, each person is an id that no other app shares. You can change the name it "
-				     "shows for you under Connected apps (<code>postern apps alias</code>).</p>");
+				     "shows for you (<code>postern apps alias</code>).</p>");
 		}
 	}
-	html_raw(&h, "<p class=\"muted\">The friends you share with are told that the app can read those conversations, "
-		     "and it can read their replies only if they agree. Everything the app does is listed in your access log, "
-		     "and you can disconnect it at any time.</p>");
+	html_raw(&h, "<p>Friends it sends to get messages labelled with <strong>");
+	html_text(&h, rq->app->name);
+	html_raw(&h, "</strong>. They are told that the app can read those conversations, and it reads their replies only if "
+		     "they agree.</p><p>The shares it sends for you, and your friends' clicks on them, count towards the app's "
+		     "aggregate reports: totals per item, with no person in them.</p><p class=\"muted small\">Everything it does "
+		     "is listed in your access log.</p></section>");
 	html_raw(&h, "<form method=\"post\" action=\"/oauth/authorize\">");
 	hidden(&h, "client_id", az->client_id);
 	hidden(&h, "redirect_uri", az->redirect_uri);
@@ -408,20 +439,14 @@ static enum pst_err consent_page(struct req *rq, const struct authz *az)
 	hidden(&h, "code_challenge_method", az->method);
 	hidden(&h, "authorization_details", az->details_text);
 	hidden(&h, "csrf", csrf);
-	html_raw(&h, "<p><label>Allow for <select name=\"expiry_days\">");
-	for (p = rq->cfg->grant_expiries; *p;) {
-		int64_t days = 0;
-		size_t n = strcspn(p, ",");
-		if (strnum_parse_i64(p, n, 1, 3650, &days) == 0)
-			html_raw(&h, "<option value=\"%lld\"%s>%lld %s</option>", (long long)days,
-				 days == rq->cfg->grant_expiry_default ? " selected" : "", (long long)days, days == 1 ? "day" : "days");
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	html_raw(&h, "</select></label></p><p><button type=\"submit\" name=\"decision\" value=\"approve\">Allow</button>"
-		     "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></p></form>");
+	lifetime_choices(rq, &h);
+	html_raw(&h, "<div class=\"actions\"><button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Allow</button>"
+		     "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></div></form>");
 	sodium_memzero(csrf, sizeof(csrf));
+	if (rc != PST_E_OK) {
+		free(html_finish(&h));
+		return rc;
+	}
 	return page(rq, 200, &h);
 }
 
@@ -488,7 +513,7 @@ enum pst_err h_oauth_authorize(struct req *rq)
 		json_decref(az.details);
 		if (back == NULL)
 			return PST_E_INTERNAL;
-		rc = authorize_url(rq, back, 16384) == 0 ? oauth_login_page(rq, 200, back, NULL)
+		rc = authorize_url(rq, back, 16384) == 0 ? oauth_login_page(rq, 200, rq->app, back, NULL)
 							 : error_page(rq, 400, "This link cannot be used", "The request is too long.");
 		free(back);
 		return rc;
@@ -511,7 +536,7 @@ enum pst_err h_oauth_decide(struct req *rq)
 	enum pst_err rc;
 
 	if (rq->cred != CRED_COOKIE)
-		return oauth_login_page(rq, 401, NULL, "Your session ended. Start again from the app.");
+		return oauth_login_page(rq, 401, NULL, NULL, "Your session ended. Start again from the app.");
 	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
 		return error_page(rq, 403, "This form has expired", "The form did not come from this session. Go back to the app and start again.");
 	rc = authz_read(rq, &az, &page_error);
@@ -617,10 +642,33 @@ static int local_target(const char *t)
 	       strpbrk(t, "\r\n\\") == NULL;
 }
 
+/*
+ * The app a sign-in is for, from its return_to ("/oauth/authorize?…&client_id=app_…"), so that the form shown
+ * again after a wrong password still names it. Client ids are base64url, never percent-encoded. 1 when found.
+ */
+static int login_app(struct req *rq, const char *back, struct store_app *out)
+{
+	const char *p = back ? strchr(back, '?') : NULL;
+	char cid[STORE_ID_LEN];
+	size_t n;
+	while (p && strncmp(p + 1, "client_id=", 10) != 0)
+		p = strchr(p + 1, '&');
+	if (p == NULL)
+		return 0;
+	p += 11;
+	n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+	if (n == 0 || n >= sizeof(cid) || (p[n] != '&' && p[n] != '\0'))
+		return 0;
+	snprintf(cid, sizeof(cid), "%.*s", (int)n, p);
+	return rq->ops->app_by_client_id(rq->db, cid, out) == PST_E_OK && !out->suspended;
+}
+
 enum pst_err h_oauth_login(struct req *rq)
 {
 	struct login_prep *prep = rq->prep;
 	const char *back = req_form(rq, "return_to");
+	struct store_app app;
+	const struct store_app *for_app = NULL;
 	struct store_session s = {0};
 	char token[AUTH_TOKEN_TEXT_LEN + 1];
 	unsigned char hash[32];
@@ -628,14 +676,16 @@ enum pst_err h_oauth_login(struct req *rq)
 
 	if (!local_target(back))
 		back = "/account/apps";
+	if (login_app(rq, back, &app))
+		for_app = &app;
 	{
 		const char *sent = req_form(rq, "login_csrf");
 		if (sent == NULL || strlen(sent) != AUTH_TOKEN_TEXT_LEN || strlen(rq->login_cookie) != AUTH_TOKEN_TEXT_LEN ||
 		    sodium_memcmp(sent, rq->login_cookie, AUTH_TOKEN_TEXT_LEN) != 0)
-			return oauth_login_page(rq, 403, back, "This form expired or did not come from this site. Log in again.");
+			return oauth_login_page(rq, 403, for_app, back, "This form expired or did not come from this site. Log in again.");
 	}
 	if (prep == NULL)
-		return oauth_login_page(rq, rq->retry_after ? 429 : 401, back,
+		return oauth_login_page(rq, rq->retry_after ? 429 : 401, for_app, back,
 					rq->retry_after ? "Too many failed attempts. Wait a few minutes and try again."
 							: "Wrong username or password.");
 	auth_token_new(token, hash);

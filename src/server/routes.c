@@ -121,7 +121,9 @@ const struct route route_table[] = {
 	{"PUT",    "/v1/me/app-devices/{id}/authorisation",     ROUTE_WRITE, S, NULL, J, h_app_device_authorise, NULL, "let an app's device read and write (signed)"},
 	{"POST",   "/v1/me/app-devices/{id}/revocation",        ROUTE_WRITE, S, NULL, J, h_app_device_revoke, NULL, "end an app's device and its grant (signed)"},
 	{"GET",    "/account/apps",                             ROUTE_READ,  N | C, NULL, H, h_page_apps, NULL, "connected apps page"},
-	{"POST",   "/account/apps/{id}/revoke",                 ROUTE_WRITE, N | C, NULL, F | H, h_page_app_revoke, NULL, "disconnect (CSRF-checked)"},
+	{"POST",   "/account/apps/{id}/revoke",                 ROUTE_WRITE, N | C, NULL, F | H, h_page_app_revoke, NULL, "end one grant (CSRF-checked)"},
+	{"GET",    "/account/apps/{id}/disconnect",             ROUTE_READ,  N | C, NULL, H, h_page_app_disconnect_confirm, NULL, "what disconnecting the app {client_id} stops"},
+	{"POST",   "/account/apps/{id}/disconnect",             ROUTE_WRITE, N | C, NULL, F | H, h_page_app_disconnect, NULL, "end every grant of the app (CSRF-checked)"},
 	{"GET",    "/account/access-log",                       ROUTE_READ,  N | C, NULL, H, h_page_access_log, NULL, "access log page"},
 };
 

@@ -34,6 +34,7 @@
 #define STORE_ITEM_LEN 136
 #define STORE_APPNAME_LEN 72
 #define STORE_URIS_LEN 2048
+#define STORE_URL_LEN 512     /* one URL an operator gives for an app (homepage, privacy policy) */
 #define STORE_SCOPES_LEN 256
 #define STORE_DETAILS_LEN 2048
 #define STORE_SIG_LEN 96       /* a 64-byte signature in base64url = 86 chars */
@@ -162,6 +163,8 @@ struct store_app {
 	int64_t rate_person, rate_app, rate_recipient; /* shares per hour; 0: no limit */
 	int suspended;
 	int64_t created_at;
+	char homepage[STORE_URL_LEN];    /* http(s) URL of the app's site, shown to people; "" when none */
+	char privacy_url[STORE_URL_LEN]; /* http(s) URL of its privacy policy; "" when none */
 };
 
 struct store_grant {
@@ -193,6 +196,7 @@ struct store_code {
 struct store_access_entry {
 	int64_t id, user_id, app_id, grant_id;
 	char app_name[STORE_APPNAME_LEN];
+	char app_client_id[STORE_ID_LEN]; /* access_list: the app's client id ("" for an app deleted since) */
 	char grant_public_id[STORE_ID_LEN];
 	char action[40];
 	char thread_public_id[STORE_ID_LEN];
@@ -418,6 +422,9 @@ struct store_ops {
 	/* Friends a person picked on the share page for this grant. */
 	enum pst_err (*share_permit_add)(struct store_conn *c, int64_t grant, int64_t friend_user);
 	enum pst_err (*share_permit_check)(struct store_conn *c, int64_t grant, int64_t friend_user);
+	/* Un-pick: the app may no longer send to that friend under this grant (unless the friend uses it too).
+	 * PST_E_OK whether or not the friend was picked. */
+	enum pst_err (*share_permit_remove)(struct store_conn *c, int64_t grant, int64_t friend_user);
 
 	/* Authorization codes, found by hash. code_get reads the code issued to app, changing nothing (check
 	 * used_at to detect a replay); NOT_FOUND for an unknown code and for another app's, so that presenting
@@ -456,9 +463,11 @@ struct store_ops {
 					const unsigned char *stmt, size_t len);
 	enum pst_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since);
 
-	/* The access log. */
+	/* The access log. access_list: user's lines newest first, below before_id (0: from the newest), at most
+	 * limit, only those of app (0: every app). */
 	enum pst_err (*access_insert)(struct store_conn *c, struct store_access_entry *e);
-	enum pst_err (*access_list)(struct store_conn *c, int64_t user, int64_t before_id, int limit, store_access_cb cb, void *arg);
+	enum pst_err (*access_list)(struct store_conn *c, int64_t user, int64_t app, int64_t before_id, int limit, store_access_cb cb,
+				    void *arg);
 
 	/*
 	 * Report rows of app for the period [from_ms, to_ms), one per item, in item order (byte order). Counted:

@@ -179,6 +179,11 @@ static const char *const migrations[] = {
 	 * sees a line dropped (a gap) or a line it saw before written again (docs/transparency.md); older lines 0 */
 	"ALTER TABLE access_log ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX access_log_seq ON access_log(user_id, seq);",
+
+	/* an app's homepage and privacy policy, shown to people on the consent and connected-apps pages
+	 * (posternd app create --homepage/--privacy-url); '' when the operator gave none */
+	"ALTER TABLE apps ADD COLUMN homepage TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE apps ADD COLUMN privacy_url TEXT NOT NULL DEFAULT '';",
 };
 
 /* ---- statements ------------------------------------------------------------------------------------- */
@@ -195,9 +200,10 @@ static const char *const migrations[] = {
 #define MESSAGE_FROM " FROM messages g JOIN threads t ON t.id = g.thread_id JOIN users u ON u.id = g.sender_id" \
 	" LEFT JOIN devices d ON d.id = g.sender_device"
 
-#define APP_COLS "id, client_id, name, secret_hash, redirect_uris, scopes, rate_person, rate_app, rate_recipient, suspended, created_at"
+#define APP_COLS "id, client_id, name, secret_hash, redirect_uris, scopes, rate_person, rate_app, rate_recipient, suspended, created_at," \
+	" homepage, privacy_url"
 #define APP_COLS_A "a.id, a.client_id, a.name, a.secret_hash, a.redirect_uris, a.scopes, a.rate_person, a.rate_app, a.rate_recipient," \
-	" a.suspended, a.created_at"
+	" a.suspended, a.created_at, a.homepage, a.privacy_url"
 #define GRANT_COLS "g.id, g.public_id, g.app_id, g.user_id, g.scopes, g.details, g.created_at, g.expires_at, g.revoked_at, g.last_used_at"
 
 #define STMT_MAP(X) \
@@ -280,8 +286,8 @@ static const char *const migrations[] = {
 	X(EVENT_LIST, "SELECT id, user_id, device_id, type, ref_id, data, created_at FROM events" \
 		" WHERE user_id = ?1 AND id > ?3 AND (device_id = 0 OR device_id = ?2) ORDER BY id LIMIT ?4") \
 	X(EVENT_PRUNE, "DELETE FROM events WHERE device_id = ?1 AND id <= ?2") \
-	X(APP_INSERT, "INSERT INTO apps(client_id, name, secret_hash, redirect_uris, scopes, rate_person, rate_app, rate_recipient, created_at)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
+	X(APP_INSERT, "INSERT INTO apps(client_id, name, secret_hash, redirect_uris, scopes, rate_person, rate_app, rate_recipient, created_at," \
+		" homepage, privacy_url) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") \
 	X(APP_BY_CLIENT, "SELECT " APP_COLS " FROM apps WHERE client_id = ?1") \
 	X(APP_BY_ID, "SELECT " APP_COLS " FROM apps WHERE id = ?1") \
 	X(APP_LIST, "SELECT " APP_COLS " FROM apps ORDER BY id") \
@@ -314,6 +320,7 @@ static const char *const migrations[] = {
 		" JOIN members m ON m.thread_id = t.id AND m.user_id = ?2 WHERE gt.grant_id = ?1 ORDER BY t.last_activity DESC, t.id DESC LIMIT 500") \
 	X(PERMIT_ADD, "INSERT OR IGNORE INTO share_permits(grant_id, user_id) VALUES(?1, ?2)") \
 	X(PERMIT_CHECK, "SELECT 1 FROM share_permits WHERE grant_id = ?1 AND user_id = ?2") \
+	X(PERMIT_REMOVE, "DELETE FROM share_permits WHERE grant_id = ?1 AND user_id = ?2") \
 	X(CODE_INSERT, "INSERT INTO oauth_codes(code_hash, grant_id, app_id, redirect_uri, challenge, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
 	X(CODE_GET, "SELECT id, grant_id, app_id, redirect_uri, challenge, expires_at, used_at FROM oauth_codes WHERE code_hash = ?1" \
 		" AND app_id = ?2") \
@@ -339,9 +346,10 @@ static const char *const migrations[] = {
 		" COALESCE((SELECT id FROM messages WHERE public_id = ?6), 0), ?7, ?8," \
 		" COALESCE((SELECT MAX(seq) FROM access_log WHERE user_id = ?1), 0) + 1) RETURNING seq") \
 	X(ACCESS_LIST, "SELECT l.id, l.user_id, l.app_id, l.grant_id, COALESCE(a.name, ''), COALESCE(g.public_id, ''), l.action," \
-		" COALESCE(t.public_id, ''), COALESCE(m.public_id, ''), l.count, l.at, l.seq FROM access_log l" \
+		" COALESCE(t.public_id, ''), COALESCE(m.public_id, ''), l.count, l.at, l.seq, COALESCE(a.client_id, '') FROM access_log l" \
 		" LEFT JOIN apps a ON a.id = l.app_id LEFT JOIN grants g ON g.id = l.grant_id LEFT JOIN threads t ON t.id = l.thread_id" \
-		" LEFT JOIN messages m ON m.id = l.message_id WHERE l.user_id = ?1 AND (?2 = 0 OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3") \
+		" LEFT JOIN messages m ON m.id = l.message_id WHERE l.user_id = ?1 AND (?2 = 0 OR l.id < ?2) AND (?4 = 0 OR l.app_id = ?4)" \
+		" ORDER BY l.id DESC LIMIT ?3") \
 	X(REPORT_ROWS, "WITH k AS (SELECT id, sender, recipient, item FROM (SELECT id, sender, recipient, item," \
 		"   ROW_NUMBER() OVER (PARTITION BY sender ORDER BY created_at, id) AS n" \
 		"   FROM shares WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3) WHERE n <= ?4)," \
@@ -1539,6 +1547,8 @@ static void read_app(sqlite3_stmt *s, int i, struct store_app *a)
 	a->rate_recipient = sqlite3_column_int64(s, i + 8);
 	a->suspended = sqlite3_column_int(s, i + 9);
 	a->created_at = sqlite3_column_int64(s, i + 10);
+	col_text(s, i + 11, a->homepage, sizeof(a->homepage));
+	col_text(s, i + 12, a->privacy_url, sizeof(a->privacy_url));
 }
 
 static void read_grant(sqlite3_stmt *s, struct store_grant *g)
@@ -1580,6 +1590,8 @@ static enum pst_err sq_app_insert(struct store_conn *c, struct store_app *a)
 	sqlite3_bind_int64(s, 7, a->rate_app);
 	sqlite3_bind_int64(s, 8, a->rate_recipient);
 	sqlite3_bind_int64(s, 9, a->created_at);
+	bind_text(s, 10, a->homepage);
+	bind_text(s, 11, a->privacy_url);
 	rc = st_exec(s);
 	if (rc == PST_E_OK)
 		a->id = sqlite3_last_insert_rowid(c->db);
@@ -1792,6 +1804,7 @@ static enum pst_err sq_grant_thread_add(struct store_conn *c, int64_t g, int64_t
 static enum pst_err sq_grant_thread_check(struct store_conn *c, int64_t g, int64_t t) { return exists_ii(c, S_GRANT_THREAD_CHECK, g, t); }
 static enum pst_err sq_share_permit_add(struct store_conn *c, int64_t g, int64_t u) { return exec_ii(c, S_PERMIT_ADD, g, u, 0); }
 static enum pst_err sq_share_permit_check(struct store_conn *c, int64_t g, int64_t u) { return exists_ii(c, S_PERMIT_CHECK, g, u); }
+static enum pst_err sq_share_permit_remove(struct store_conn *c, int64_t g, int64_t u) { return exec_ii(c, S_PERMIT_REMOVE, g, u, 0); }
 
 static enum pst_err sq_grant_thread_list(struct store_conn *c, int64_t grant, store_thread_cb cb, void *arg, int64_t user)
 {
@@ -2026,7 +2039,8 @@ static enum pst_err sq_access_insert(struct store_conn *c, struct store_access_e
 	return returning_int(s, &e->seq);
 }
 
-static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t before, int limit, store_access_cb cb, void *arg)
+static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t app, int64_t before, int limit, store_access_cb cb,
+				  void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_ACCESS_LIST);
 	int r;
@@ -2035,6 +2049,7 @@ static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t b
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int64(s, 2, before);
 	sqlite3_bind_int(s, 3, limit);
+	sqlite3_bind_int64(s, 4, app);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_access_entry e;
 		memset(&e, 0, sizeof(e));
@@ -2050,6 +2065,7 @@ static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t b
 		e.count = sqlite3_column_int64(s, 9);
 		e.at = sqlite3_column_int64(s, 10);
 		e.seq = sqlite3_column_int64(s, 11);
+		col_text(s, 12, e.app_client_id, sizeof(e.app_client_id));
 		if (cb(arg, &e))
 			break;
 	}
@@ -2622,6 +2638,7 @@ const struct store_ops store_sqlite_ops = {
 	.grant_thread_list = sq_grant_thread_list,
 	.share_permit_add = sq_share_permit_add,
 	.share_permit_check = sq_share_permit_check,
+	.share_permit_remove = sq_share_permit_remove,
 	.code_insert = sq_code_insert,
 	.code_get = sq_code_get,
 	.code_use = sq_code_use,

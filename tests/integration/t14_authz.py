@@ -112,6 +112,8 @@ EXPECT = {
     "POST /oauth/share": {"public": True, "all": (400,)},         # no app named
     "GET /account/apps": {"public": True, "all": (200,)},         # the login page
     "POST /account/apps/{id}/revoke": {"public": True, "all": (401,)},
+    "GET /account/apps/{id}/disconnect": {"public": True, "all": (200,)},   # the login page
+    "POST /account/apps/{id}/disconnect": {"public": True, "all": (401,)},  # the login page, saying why
     "GET /account/access-log": {"public": True, "all": (200,)},
 
     # The partner Inbox API takes only app (or client) tokens: a person's own session is refused.
@@ -363,6 +365,10 @@ def build(s, w, key, role):
         return "/oauth/login", (FORM, f"username={o.username}&password=wrong-password"), None
     if key == "POST /account/apps/{id}/revoke":
         return "/account/apps/g_nosuchgrant/revoke", (FORM, "csrf=x"), None
+    if key == "GET /account/apps/{id}/disconnect":
+        return "/account/apps/app_nosuchapp/disconnect", None, None
+    if key == "POST /account/apps/{id}/disconnect":
+        return "/account/apps/app_nosuchapp/disconnect", (FORM, "csrf=x"), None
     if key in ("POST /oauth/authorize", "POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect",
                "POST /oauth/share"):
         return key.split(" ")[1], (FORM, "token=x&grant_type=authorization_code"), None

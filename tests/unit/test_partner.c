@@ -39,7 +39,16 @@ static void html_escapes_everything_it_is_given(void)
 	CHECK(page != NULL);
 	CHECK(strstr(page, "<script>") == NULL);
 	CHECK(strstr(page, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;") != NULL);
-	CHECK(strstr(page, "<title>&lt;t&gt;</title>") != NULL);
+	CHECK(strstr(page, "<title>&lt;t&gt; · Postern</title>") != NULL);
+	free(page);
+	/* times: machine-readable and, without JavaScript, readable with their zone; dates in words */
+	html_begin(&h, "t");
+	html_time(&h, 1803367260000LL);
+	html_date(&h, 1803367260000LL);
+	page = html_finish(&h);
+	CHECK(page != NULL);
+	CHECK(strstr(page, "<time datetime=\"2027-02-23T07:21:00Z\">2027-02-23 07:21 UTC</time>") != NULL);
+	CHECK(strstr(page, "<time datetime=\"2027-02-23\">23 Feb 2027</time>") != NULL);
 	free(page);
 	CHECK(html_urlencode("a b&c=d/é", enc, sizeof(enc)) == 0);
 	CHECK_EQ_STR(enc, "a%20b%26c%3Dd%2F%C3%A9");

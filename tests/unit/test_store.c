@@ -396,13 +396,27 @@ static void chains_prekeys_apps(void)
 		snprintf(app.client_id, sizeof(app.client_id), "c_app");
 		snprintf(app.name, sizeof(app.name), "App");
 		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+		snprintf(app.homepage, sizeof(app.homepage), "https://app.example/");
 		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		{ /* the homepage and privacy URL come back as stored ("" when none) */
+			struct store_app back;
+			CHECK(ops->app_by_id(c, app.id, &back) == PST_E_OK);
+			CHECK_EQ_STR(back.homepage, "https://app.example/");
+			CHECK_EQ_STR(back.privacy_url, "");
+		}
 		snprintf(g.public_id, sizeof(g.public_id), "g_1");
 		g.app_id = app.id;
 		g.user_id = a;
 		snprintf(g.details, sizeof(g.details), "[]");
 		g.expires_at = 1000;
 		CHECK(ops->grant_insert(c, &g) == PST_E_OK);
+		/* share permits: picked, taken back (twice is fine) */
+		CHECK(ops->share_permit_check(c, g.id, bb) == PST_E_NOT_FOUND);
+		CHECK(ops->share_permit_add(c, g.id, bb) == PST_E_OK);
+		CHECK(ops->share_permit_check(c, g.id, bb) == PST_E_OK);
+		CHECK(ops->share_permit_remove(c, g.id, bb) == PST_E_OK);
+		CHECK(ops->share_permit_remove(c, g.id, bb) == PST_E_OK);
+		CHECK(ops->share_permit_check(c, g.id, bb) == PST_E_NOT_FOUND);
 		g2 = g;
 		snprintf(g2.public_id, sizeof(g2.public_id), "g_2");
 		CHECK(ops->grant_insert(c, &g2) == PST_E_OK);
@@ -794,6 +808,12 @@ static void group_commit_batches_and_isolates_failures(void)
 	ops->close(st);
 }
 
+static int copy_access(void *arg, const struct store_access_entry *row)
+{
+	*(struct store_access_entry *)arg = *row;
+	return 1;
+}
+
 static int count_any(void *arg, const void *row)
 {
 	(void)row;
@@ -942,6 +962,16 @@ static void accounts_delete_quarantine_invites(void)
 		ae.grant_id = g.id;
 		snprintf(ae.action, sizeof(ae.action), "read");
 		CHECK(ops->access_insert(c, &ae) == PST_E_OK);
+		{ /* listed by app: this one's lines, with its client id; another app's: none */
+			struct store_access_entry seen;
+			count = 0;
+			CHECK(ops->access_list(c, a, app.id, 0, 100, (store_access_cb)count_any, &count) == PST_E_OK && count == 1);
+			count = 0;
+			CHECK(ops->access_list(c, a, app.id + 1, 0, 100, (store_access_cb)count_any, &count) == PST_E_OK && count == 0);
+			memset(&seen, 0, sizeof(seen));
+			CHECK(ops->access_list(c, a, 0, 0, 1, copy_access, &seen) == PST_E_OK);
+			CHECK_EQ_STR(seen.app_client_id, "c_app");
+		}
 		CHECK(ops->share_insert(c, "s_1", app.id, g.id, a, bb, t.id, m.id, "item", 5) == PST_E_OK);
 		CHECK(ops->share_insert(c, "s_2", app.id, 0, bb, a, t.id, m.id, "item", 5) == PST_E_OK); /* to it: stays */
 		CHECK(ops->alias_set(c, app.id, a, "Sam") == PST_E_OK);
@@ -984,7 +1014,7 @@ static void accounts_delete_quarantine_invites(void)
 			CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
 		}
 		count = 0;
-		CHECK(ops->access_list(c, a, 0, 100, (store_access_cb)count_any, &count) == PST_E_OK && count == 0);
+		CHECK(ops->access_list(c, a, 0, 0, 100, (store_access_cb)count_any, &count) == PST_E_OK && count == 0);
 		CHECK(ops->share_count(c, app.id, a, 0, 0, &n) == PST_E_OK && n == 0);
 		CHECK(ops->share_count(c, app.id, bb, 0, 0, &n) == PST_E_OK && n == 1);
 
