@@ -136,19 +136,26 @@ def check_links(s, links, what):
     return tree
 
 
+def log_rows(page):
+    """The lines of the access-log page: the items of its <ol class="log">."""
+    i = page.find('<ol class="log">')
+    check(i >= 0, "the access-log page has no list of lines")
+    return page[i:page.index("</ol>", i)].split("<li>")[1:]
+
+
 def test_pages_show_each_line_and_authorisation_in_the_log():
     s = H.server()
     alice, bob, demo, app, tid = M.app_story(s)
     b = H.Browser(s)
     b.login(types.SimpleNamespace(username=alice.name, password=alice.password))
     page = b.get("/account/access-log").raw.decode()
-    rows = page.split("<tr>")[2:]
+    rows = log_rows(page)
     check(rows and all(len(proof_links(r)) == 1 for r in rows), f"each access-log row links to its proof: {page[:3000]!r}")
     check_links(s, proof_links(page), "access-log page")
     with M.db(s) as con:  # the server rewrites what the app did: the page itself must say the line is not in the log
         con.execute("UPDATE access_log SET action='threads.list' WHERE id=(SELECT MAX(id) FROM access_log WHERE action='shares.send')")
     page = b.get("/account/access-log").raw.decode()
-    bad = [r for r in page.split("<tr>")[2:] if "not in the log" in r]
+    bad = [r for r in log_rows(page) if "not in the log" in r]
     check(len(bad) == 1 and "Listed its conversations" in bad[0], f"the rewritten row, and it alone: {bad!r}")
     # the connected-apps page: the app's device, authorised by alice's identity, with the place of that statement
     page = b.get("/account/apps").raw.decode()
