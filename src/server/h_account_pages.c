@@ -29,15 +29,15 @@
 #define PAGE_LOG_DEVICES 64
 #define PAGE_LOG_LINES 50
 
-static enum pst_err finish_page(struct req *rq, struct html *h, int status)
+static enum srv_err finish_page(struct req *rq, struct html *h, int status)
 {
 	rq->html = html_finish(h);
 	rq->status = status;
-	return rq->html ? PST_E_OK : PST_E_INTERNAL;
+	return rq->html ? SRV_E_OK : SRV_E_INTERNAL;
 }
 
 /* A page that says a thing is not there (the same for "not yours"). */
-static enum pst_err not_found_page(struct req *rq, const char *title, const char *text)
+static enum srv_err not_found_page(struct req *rq, const char *title, const char *text)
 {
 	struct html h;
 	html_begin(&h, title);
@@ -93,13 +93,13 @@ static int collect_row(void *arg, const struct store_grant *g, const struct stor
 }
 
 /* Load the person's grants and their apps; release with person_grants_release. */
-static enum pst_err person_grants_load(struct req *rq, struct person_grants *p)
+static enum srv_err person_grants_load(struct req *rq, struct person_grants *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->rq = rq;
 	if ((p->grants = calloc(PAGE_GRANTS, sizeof(*p->grants))) == NULL ||
 	    (p->apps = calloc(PAGE_APPS, sizeof(*p->apps))) == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	return rq->ops->grant_list_user(rq->db, rq->user.id, collect_row, p);
 }
 
@@ -151,8 +151,8 @@ static int64_t statement_index(struct req *rq, int64_t device, int which, int64_
 	unsigned char *stmt = NULL;
 	size_t len = 0;
 	int64_t idx = -1;
-	if (rq->ops->app_statement_get(rq->db, device, which, &stmt, &len) == PST_E_OK &&
-	    tlog_statement_index(rq->ops, rq->db, stmt, len, size, &idx) != PST_E_OK)
+	if (rq->ops->app_statement_get(rq->db, device, which, &stmt, &len) == SRV_E_OK &&
+	    tlog_statement_index(rq->ops, rq->db, stmt, len, size, &idx) != SRV_E_OK)
 		idx = -1;
 	free(stmt);
 	return idx;
@@ -172,20 +172,20 @@ static int log_device_row(void *arg, const struct store_device *d)
 	return 0;
 }
 
-static enum pst_err log_devices_load(struct log_devices *w)
+static enum srv_err log_devices_load(struct log_devices *w)
 {
 	struct req *rq = w->rq;
 	size_t i;
-	enum pst_err rc;
-	if ((rc = rq->ops->tlog_size(rq->db, &w->log_size)) != PST_E_OK ||
-	    (rc = rq->ops->app_device_list_user(rq->db, rq->user.id, log_device_row, w)) != PST_E_OK)
+	enum srv_err rc;
+	if ((rc = rq->ops->tlog_size(rq->db, &w->log_size)) != SRV_E_OK ||
+	    (rc = rq->ops->app_device_list_user(rq->db, rq->user.id, log_device_row, w)) != SRV_E_OK)
 		return rc;
 	for (i = 0; i < w->n; i++) {
 		int64_t row = w->devs[i].auth_idx;
 		w->devs[i].auth_idx = statement_index(rq, row, STORE_APP_AUTH, w->log_size);
 		w->devs[i].revoke_idx = statement_index(rq, row, STORE_APP_REVOKE, w->log_size);
 	}
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 static void log_devices_html(struct html *h, const struct log_devices *w, int64_t grant_id)
@@ -214,7 +214,7 @@ struct thread_list {
 	struct req *rq;
 	struct html *h;
 	int n;
-	enum pst_err rc;
+	enum srv_err rc;
 };
 
 static int thread_item(void *arg, const struct store_thread *t)
@@ -224,16 +224,16 @@ static int thread_item(void *arg, const struct store_thread *t)
 	w->rc = pageview_thread(w->rq, w->h, t->id, "with ");
 	html_raw(w->h, "</li>");
 	w->n++;
-	return w->rc != PST_E_OK;
+	return w->rc != SRV_E_OK;
 }
 
 /* One grant inside its app's card: what it allows, where, since when, until when. */
-static enum pst_err grant_html(struct req *rq, struct html *h, const struct store_grant *g, const struct log_devices *devs)
+static enum srv_err grant_html(struct req *rq, struct html *h, const struct store_grant *g, const struct log_devices *devs)
 {
 	json_error_t jerr;
 	json_t *details = json_loads(g->details, 0, &jerr);
 	const char *p;
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 	enum grant_state st = state_of(g, rq->now);
 
 	html_raw(h, "<div class=\"grant\"><dl class=\"facts\"><dt>Allowed</dt><dd>");
@@ -254,10 +254,10 @@ static enum pst_err grant_html(struct req *rq, struct html *h, const struct stor
 	if (json_array_size(details))
 		rc = pageview_details(rq, h, details);
 	else {
-		struct thread_list w = {rq, h, 0, PST_E_OK};
+		struct thread_list w = {rq, h, 0, SRV_E_OK};
 		html_raw(h, "<ul class=\"plain\">");
 		rc = rq->ops->grant_thread_list(rq->db, g->id, thread_item, &w, rq->user.id);
-		if (rc == PST_E_OK)
+		if (rc == SRV_E_OK)
 			rc = w.rc;
 		html_raw(h, "</ul>");
 		if (w.n == 0)
@@ -280,16 +280,16 @@ static enum pst_err grant_html(struct req *rq, struct html *h, const struct stor
 }
 
 /* One section of the connected-apps page: a card per app that has grants in state st. */
-static enum pst_err section_html(struct req *rq, struct html *h, const struct person_grants *p, enum grant_state st,
+static enum srv_err section_html(struct req *rq, struct html *h, const struct person_grants *p, enum grant_state st,
 				 const struct log_devices *devs)
 {
 	static const char *const titles[] = {"Active", "Expired", "Removed"};
 	static const char *const empty[] = {"No app can use your account now.", "None.", "None."};
 	size_t i, k;
 	int any = 0;
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 	html_raw(h, "<section aria-labelledby=\"s%d\"><h2 id=\"s%d\">%s</h2>", (int)st, (int)st, titles[st]);
-	for (i = 0; rc == PST_E_OK && i < p->n_apps; i++) {
+	for (i = 0; rc == SRV_E_OK && i < p->n_apps; i++) {
 		const struct app_grants *ag = &p->apps[i];
 		if (ag->n[st] == 0)
 			continue;
@@ -301,7 +301,7 @@ static enum pst_err section_html(struct req *rq, struct html *h, const struct pe
 			html_raw(h, "%zu consents", ag->n[st]);
 		html_raw(h, "</span></div>");
 		pageview_app_identity(h, &ag->app);
-		for (k = 0; rc == PST_E_OK && k < p->n_grants; k++)
+		for (k = 0; rc == SRV_E_OK && k < p->n_grants; k++)
 			if (p->app_of[k] == (int64_t)i && state_of(&p->grants[k], rq->now) == st)
 				rc = grant_html(rq, h, &p->grants[k], devs);
 		if (st == GRANT_ACTIVE) {
@@ -321,25 +321,25 @@ static enum pst_err section_html(struct req *rq, struct html *h, const struct pe
 	return rc;
 }
 
-enum pst_err h_page_apps(struct req *rq)
+enum srv_err h_page_apps(struct req *rq)
 {
 	struct html h;
 	struct person_grants p;
 	struct log_devices *devs = NULL;
 	const struct app_grants *done;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, NULL, "/account/apps", NULL);
 	html_begin(&h, "Connected apps");
-	if ((rc = person_grants_load(rq, &p)) != PST_E_OK)
+	if ((rc = person_grants_load(rq, &p)) != SRV_E_OK)
 		goto out;
 	if ((devs = calloc(1, sizeof(*devs))) == NULL) {
-		rc = PST_E_INTERNAL;
+		rc = SRV_E_INTERNAL;
 		goto out;
 	}
 	devs->rq = rq;
-	if ((rc = log_devices_load(devs)) != PST_E_OK)
+	if ((rc = log_devices_load(devs)) != SRV_E_OK)
 		goto out;
 	html_raw(&h, "<h1>Connected apps</h1>");
 	pageview_tabs(&h, rq, "apps");
@@ -351,9 +351,9 @@ enum pst_err h_page_apps(struct req *rq)
 	}
 	html_raw(&h, "<p class=\"muted\">Apps you allowed to use your Postern account. Disconnecting an app stops it at once: "
 		     "its tokens stop working, its open connections close, and the people in its conversations are told.</p>");
-	if ((rc = section_html(rq, &h, &p, GRANT_ACTIVE, devs)) != PST_E_OK ||
-	    (rc = section_html(rq, &h, &p, GRANT_EXPIRED, devs)) != PST_E_OK ||
-	    (rc = section_html(rq, &h, &p, GRANT_REMOVED, devs)) != PST_E_OK)
+	if ((rc = section_html(rq, &h, &p, GRANT_ACTIVE, devs)) != SRV_E_OK ||
+	    (rc = section_html(rq, &h, &p, GRANT_EXPIRED, devs)) != SRV_E_OK ||
+	    (rc = section_html(rq, &h, &p, GRANT_REMOVED, devs)) != SRV_E_OK)
 		goto out;
 	html_raw(&h, "<p class=\"muted small\">An app reads your messages only on a device your identity key authorised; each "
 		     "authorisation is in the server's transparency log (the number links to its proof). This page is the "
@@ -362,7 +362,7 @@ enum pst_err h_page_apps(struct req *rq)
 out:
 	free(devs);
 	person_grants_release(&p);
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		free(html_finish(&h));
 		return rc;
 	}
@@ -371,18 +371,18 @@ out:
 
 /* ---- disconnecting an app ---- */
 
-enum pst_err h_page_app_disconnect_confirm(struct req *rq)
+enum srv_err h_page_app_disconnect_confirm(struct req *rq)
 {
 	struct html h;
 	struct person_grants p;
 	const struct app_grants *ag;
 	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
 	size_t k;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, NULL, "/account/apps", NULL);
-	if ((rc = person_grants_load(rq, &p)) != PST_E_OK) {
+	if ((rc = person_grants_load(rq, &p)) != SRV_E_OK) {
 		person_grants_release(&p);
 		return rc;
 	}
@@ -401,11 +401,11 @@ enum pst_err h_page_app_disconnect_confirm(struct req *rq)
 		html_raw(&h, " (you allowed it %zu times; all of them end)", ag->n[GRANT_ACTIVE]);
 	html_raw(&h, ".</li><li>Its tokens stop working and its open connections close at once.</li>"
 		     "<li>It can no longer read, send or delete in these conversations:<ul>");
-	for (k = 0; rc == PST_E_OK && k < p.n_grants; k++)
+	for (k = 0; rc == SRV_E_OK && k < p.n_grants; k++)
 		if (p.app_of[k] == ag - p.apps && state_of(&p.grants[k], rq->now) == GRANT_ACTIVE) {
-			struct thread_list w = {rq, &h, 0, PST_E_OK};
+			struct thread_list w = {rq, &h, 0, SRV_E_OK};
 			rc = rq->ops->grant_thread_list(rq->db, p.grants[k].id, thread_item, &w, rq->user.id);
-			if (rc == PST_E_OK)
+			if (rc == SRV_E_OK)
 				rc = w.rc;
 		}
 	html_raw(&h, "<li class=\"muted\">and any it would have started for you</li></ul></li>"
@@ -419,26 +419,26 @@ enum pst_err h_page_app_disconnect_confirm(struct req *rq)
 	html_raw(&h, "</button><a class=\"btn\" href=\"/account/apps\">Cancel</a></div></form>");
 	sodium_memzero(csrf, sizeof(csrf));
 	person_grants_release(&p);
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		free(html_finish(&h));
 		return rc;
 	}
 	return finish_page(rq, &h, 200);
 }
 
-enum pst_err h_page_app_disconnect(struct req *rq)
+enum srv_err h_page_app_disconnect(struct req *rq)
 {
 	struct person_grants p;
 	const struct app_grants *ag;
 	char enc[3 * STORE_ID_LEN + 1];
 	size_t k;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 401, NULL, "/account/apps", "Sign in again to disconnect the app.");
 	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
-		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
-	if ((rc = person_grants_load(rq, &p)) != PST_E_OK) {
+		return req_fail(rq, SRV_E_FORBIDDEN, "the form did not come from this session");
+	if ((rc = person_grants_load(rq, &p)) != SRV_E_OK) {
 		person_grants_release(&p);
 		return rc;
 	}
@@ -447,37 +447,37 @@ enum pst_err h_page_app_disconnect(struct req *rq)
 		person_grants_release(&p);
 		return not_found_page(rq, "Nothing to disconnect", "No app by that name is connected to your account.");
 	}
-	for (k = 0; rc == PST_E_OK && k < p.n_grants; k++) /* every live grant of the app: one connection ends whole */
+	for (k = 0; rc == SRV_E_OK && k < p.n_grants; k++) /* every live grant of the app: one connection ends whole */
 		if (p.app_of[k] == ag - p.apps && state_of(&p.grants[k], rq->now) == GRANT_ACTIVE)
 			rc = partner_grant_revoke(rq, &p.grants[k]);
-	if (rc == PST_E_OK && html_urlencode(ag->app.client_id, enc, sizeof(enc)) != 0)
-		rc = PST_E_INTERNAL;
+	if (rc == SRV_E_OK && html_urlencode(ag->app.client_id, enc, sizeof(enc)) != 0)
+		rc = SRV_E_INTERNAL;
 	person_grants_release(&p);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	return req_redirect(rq, 303, "/account/apps?disconnected=%s", enc);
 }
 
 /* The older one-grant form (POST /account/apps/{grant}/revoke), kept for links already out there. */
-enum pst_err h_page_app_revoke(struct req *rq)
+enum srv_err h_page_app_revoke(struct req *rq)
 {
 	struct store_grant g;
 	struct store_app a;
 	char enc[3 * STORE_ID_LEN + 1];
-	enum pst_err rc;
+	enum srv_err rc;
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 401, NULL, "/account/apps", "Sign in again to disconnect the app.");
 	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
-		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
+		return req_fail(rq, SRV_E_FORBIDDEN, "the form did not come from this session");
 	rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = partner_grant_revoke(rq, &g);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = rq->ops->app_by_id(rq->db, g.app_id, &a);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	if (html_urlencode(a.client_id, enc, sizeof(enc)) != 0)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	return req_redirect(rq, 303, "/account/apps?disconnected=%s", enc);
 }
 
@@ -572,7 +572,7 @@ struct log_walk {
 	unsigned char log_key[TLOG_HASH_BYTES];
 	int have_log_key;
 	int64_t log_size;
-	enum pst_err rc;
+	enum srv_err rc;
 };
 
 static int log_line(void *arg, const struct store_access_entry *e)
@@ -605,7 +605,7 @@ static int log_line(void *arg, const struct store_access_entry *e)
 		struct store_thread t;
 		/* a share's app thread holds the person and the recipient: "to bob" */
 		html_raw(h, to ? " " : ", in the conversation ");
-		if (w->rq->ops->thread_for_member(w->rq->db, e->thread_public_id, w->rq->user.id, &t) == PST_E_OK)
+		if (w->rq->ops->thread_for_member(w->rq->db, e->thread_public_id, w->rq->user.id, &t) == SRV_E_OK)
 			w->rc = pageview_thread(w->rq, h, t.id, to ? "to " : "with ");
 		else
 			html_raw(h, "%s", to ? "in a conversation you are not in" : "you are not in");
@@ -613,7 +613,7 @@ static int log_line(void *arg, const struct store_access_entry *e)
 	if (e->count > 1)
 		html_raw(h, " <span class=\"muted\">(%" PRId64 " items)</span>", e->count);
 	html_raw(h, "</p><p class=\"small muted\">Transparency log: ");
-	if (!w->have_log_key || tlog_access_index(w->rq->ops, w->rq->db, w->log_key, e, w->log_size, &idx) != PST_E_OK)
+	if (!w->have_log_key || tlog_access_index(w->rq->ops, w->rq->db, w->log_key, e, w->log_size, &idx) != SRV_E_OK)
 		idx = -1;
 	log_index_html(h, idx, w->log_size);
 	if (ag && ag->n[GRANT_ACTIVE]) {
@@ -624,39 +624,39 @@ static int log_line(void *arg, const struct store_access_entry *e)
 		html_raw(h, "</a>");
 	}
 	html_raw(h, "</p></li>");
-	return w->rc != PST_E_OK;
+	return w->rc != SRV_E_OK;
 }
 
-enum pst_err h_page_access_log(struct req *rq)
+enum srv_err h_page_access_log(struct req *rq)
 {
 	struct html h;
 	struct person_grants p;
-	struct log_walk w = {.rq = rq, .h = &h, .p = &p, .want = PAGE_LOG_LINES, .rc = PST_E_OK};
+	struct log_walk w = {.rq = rq, .h = &h, .p = &p, .want = PAGE_LOG_LINES, .rc = SRV_E_OK};
 	const char *cursor = req_query(rq, "cursor"), *filter = req_query(rq, "app");
 	const struct app_grants *only = NULL;
 	int64_t before = 0;
 	size_t i;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, NULL, "/account/access-log", NULL);
 	if (cursor && strnum_parse_cstr(cursor, 1, INT64_MAX, &before) != 0)
-		return req_fail(rq, PST_E_INVALID_CURSOR, "bad 'cursor'");
+		return req_fail(rq, SRV_E_INVALID_CURSOR, "bad 'cursor'");
 	if (filter && filter[0] == '\0')
 		filter = NULL;
 	html_begin(&h, "Access log");
-	if ((rc = person_grants_load(rq, &p)) != PST_E_OK)
+	if ((rc = person_grants_load(rq, &p)) != SRV_E_OK)
 		goto out;
 	if (filter && (only = person_app(&p, filter)) == NULL) { /* not one of the person's apps: as if none */
 		person_grants_release(&p);
 		free(html_finish(&h));
 		return not_found_page(rq, "No such app", "None of the apps you connected has that id.");
 	}
-	if ((rc = rq->ops->tlog_size(rq->db, &w.log_size)) != PST_E_OK)
+	if ((rc = rq->ops->tlog_size(rq->db, &w.log_size)) != SRV_E_OK)
 		goto out;
-	if ((rc = rq->ops->user_log_key(rq->db, rq->user.id, NULL, w.log_key)) == PST_E_OK)
+	if ((rc = rq->ops->user_log_key(rq->db, rq->user.id, NULL, w.log_key)) == SRV_E_OK)
 		w.have_log_key = 1;
-	else if (rc != PST_E_NOT_FOUND)
+	else if (rc != SRV_E_NOT_FOUND)
 		goto out;
 	html_raw(&h, "<h1>What apps did with your account</h1>");
 	pageview_tabs(&h, rq, "log");
@@ -686,7 +686,7 @@ enum pst_err h_page_access_log(struct req *rq)
 	}
 	html_raw(&h, "<p class=\"muted small\">Newest first. Times are in UTC (coordinated universal time).</p><ol class=\"log\">");
 	rc = rq->ops->access_list(rq->db, rq->user.id, only ? only->app.id : 0, before, PAGE_LOG_LINES + 1, log_line, &w);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = w.rc;
 	html_raw(&h, "</ol>");
 	if (w.got == 0)
@@ -705,7 +705,7 @@ enum pst_err h_page_access_log(struct req *rq)
 out:
 	sodium_memzero(w.log_key, sizeof(w.log_key));
 	person_grants_release(&p);
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		free(html_finish(&h));
 		return rc;
 	}

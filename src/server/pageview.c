@@ -31,21 +31,21 @@ static int name_row(void *arg, const struct store_member *m)
 	return 0;
 }
 
-enum pst_err pageview_thread(struct req *rq, struct html *h, int64_t thread_id, const char *lead)
+enum srv_err pageview_thread(struct req *rq, struct html *h, int64_t thread_id, const char *lead)
 {
 	struct thread_names t = {.self = rq->user.id};
 	struct store_thread th;
-	enum pst_err rc = rq->ops->thread_by_id_for_member(rq->db, thread_id, rq->user.id, &th);
+	enum srv_err rc = rq->ops->thread_by_id_for_member(rq->db, thread_id, rq->user.id, &th);
 	int i;
-	if (rc == PST_E_NOT_FOUND) {
+	if (rc == SRV_E_NOT_FOUND) {
 		html_raw(h, "a conversation you are not in");
-		return PST_E_OK;
+		return SRV_E_OK;
 	}
-	if (rc != PST_E_OK || (rc = rq->ops->member_list(rq->db, thread_id, name_row, &t)) != PST_E_OK)
+	if (rc != SRV_E_OK || (rc = rq->ops->member_list(rq->db, thread_id, name_row, &t)) != SRV_E_OK)
 		return rc;
 	if (t.n == 0) {
 		html_raw(h, "a conversation with nobody else in it");
-		return PST_E_OK;
+		return SRV_E_OK;
 	}
 	html_text(h, lead);
 	for (i = 0; i < t.n; i++) {
@@ -57,23 +57,23 @@ enum pst_err pageview_thread(struct req *rq, struct html *h, int64_t thread_id, 
 	}
 	if (t.others)
 		html_raw(h, " and %d other%s", t.others, t.others == 1 ? "" : "s");
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
-enum pst_err pageview_thread_public(struct req *rq, struct html *h, const char *thread_public)
+enum srv_err pageview_thread_public(struct req *rq, struct html *h, const char *thread_public)
 {
 	struct store_thread th;
-	enum pst_err rc;
+	enum srv_err rc;
 	if (thread_public == NULL || thread_public[0] == '\0' || strlen(thread_public) >= STORE_ID_LEN) {
 		html_raw(h, "a conversation you are not in");
-		return PST_E_OK;
+		return SRV_E_OK;
 	}
 	rc = rq->ops->thread_for_member(rq->db, thread_public, rq->user.id, &th);
-	if (rc == PST_E_NOT_FOUND) {
+	if (rc == SRV_E_NOT_FOUND) {
 		html_raw(h, "a conversation you are not in");
-		return PST_E_OK;
+		return SRV_E_OK;
 	}
-	return rc == PST_E_OK ? pageview_thread(rq, h, th.id, "with ") : rc;
+	return rc == SRV_E_OK ? pageview_thread(rq, h, th.id, "with ") : rc;
 }
 
 void pageview_link(struct html *h, const char *url, const char *text)
@@ -130,16 +130,16 @@ static void actions_html(struct html *h, json_t *actions)
 	}
 }
 
-enum pst_err pageview_details(struct req *rq, struct html *h, json_t *details)
+enum srv_err pageview_details(struct req *rq, struct html *h, json_t *details)
 {
 	json_t *d, *v;
 	size_t i, j;
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 	if (json_array_size(details) == 0)
-		return PST_E_OK;
+		return SRV_E_OK;
 	html_raw(h, "<ul class=\"plain\">");
 	json_array_foreach(details, i, d) json_array_foreach(json_object_get(d, "threads"), j, v) {
-		if (rc != PST_E_OK)
+		if (rc != SRV_E_OK)
 			break;
 		html_raw(h, "<li>");
 		rc = pageview_thread_public(rq, h, json_string_value(v));

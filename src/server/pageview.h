@@ -17,12 +17,12 @@
  * (escaped; "with " or "to "): "with bob",
  * "with bob and carol", "with bob, carol, dan and 2 others" — never the person themself. A conversation
  * the person is no longer in (or that is not theirs) reads "a conversation you are not in"; no id is shown.
- * Returns PST_E_OK or a storage error (the page is then not to be sent).
+ * Returns SRV_E_OK or a storage error (the page is then not to be sent).
  */
-enum pst_err pageview_thread(struct req *rq, struct html *h, int64_t thread_id, const char *lead);
+enum srv_err pageview_thread(struct req *rq, struct html *h, int64_t thread_id, const char *lead);
 
 /* pageview_thread for a conversation named by its public id ("t_…"), looked up for rq's person. */
-enum pst_err pageview_thread_public(struct req *rq, struct html *h, const char *thread_public);
+enum srv_err pageview_thread_public(struct req *rq, struct html *h, const char *thread_public);
 
 /* Append a link to an operator-given URL (escaped), or nothing when url is "". */
 void pageview_link(struct html *h, const char *url, const char *text);
@@ -36,9 +36,9 @@ void pageview_app_identity(struct html *h, const struct store_app *a);
 /*
  * Append one grant's conversation limits: for each postern_threads entry of details (a JSON array as the
  * grant carries it), each conversation by name with exactly its actions ("read messages", "send shares",
- * "delete what it sent"). Nothing for an empty array. PST_E_OK or a storage error.
+ * "delete what it sent"). Nothing for an empty array. SRV_E_OK or a storage error.
  */
-enum pst_err pageview_details(struct req *rq, struct html *h, json_t *details);
+enum srv_err pageview_details(struct req *rq, struct html *h, json_t *details);
 
 /* Append the account tabs (Connected apps, Access log) with current ("apps" or "log") marked, and who is
  * signed in. */

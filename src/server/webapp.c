@@ -18,18 +18,18 @@ const struct web_asset *webapp_find(const char *path)
 	return NULL;
 }
 
-enum pst_err h_web_index(struct req *rq)
+enum srv_err h_web_index(struct req *rq)
 {
 	rq->asset = webapp_find("/");
-	return rq->asset ? PST_E_OK : PST_E_NOT_FOUND;
+	return rq->asset ? SRV_E_OK : SRV_E_NOT_FOUND;
 }
 
-enum pst_err h_web_asset(struct req *rq)
+enum srv_err h_web_asset(struct req *rq)
 {
 	char path[sizeof("/assets/") + REQ_PARAM_LEN];
 	memcpy(path, "/assets/", sizeof("/assets/") - 1);
 	memcpy(path + sizeof("/assets/") - 1, rq->params[0], strnlen(rq->params[0], REQ_PARAM_LEN - 1) + 1);
 	path[sizeof(path) - 1] = '\0';
 	rq->asset = webapp_find(path);
-	return rq->asset && rq->asset->immutable ? PST_E_OK : PST_E_NOT_FOUND;
+	return rq->asset && rq->asset->immutable ? SRV_E_OK : SRV_E_NOT_FOUND;
 }
