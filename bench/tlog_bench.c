@@ -88,9 +88,9 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/bench.db", dir);
 	o.path = path;
 	o.durable = 0; /* the log's own work: the fsync of a group is paid by the change it records anyway */
-	if (ops->open(&o, &st) != PST_E_OK || ops->conn_open(st, 1, &db) != PST_E_OK)
+	if (ops->open(&o, &st) != SRV_E_OK || ops->conn_open(st, 1, &db) != SRV_E_OK)
 		return fail("cannot open the store");
-	if (ops->tlog_size(db, &size) != PST_E_OK)
+	if (ops->tlog_size(db, &size) != SRV_E_OK)
 		goto out;
 	if ((ref = ed25519_verify_s()) <= 0)
 		goto out;
@@ -98,17 +98,17 @@ int main(int argc, char **argv)
 	/* build: statement-like entries (type byte at [2], random bytes), BATCH per transaction */
 	t = now_s();
 	for (i = size; i < n; i++) {
-		if (i % BATCH == 0 && ops->begin(db) != PST_E_OK)
+		if (i % BATCH == 0 && ops->begin(db) != SRV_E_OK)
 			goto out;
 		randombytes_buf(stmt, sizeof(stmt));
 		stmt[2] = 0x02;
-		if (tlog_append_statement(ops, db, "u_benchbenchbenchbench", stmt, sizeof(stmt), 1700000000000 + i) != PST_E_OK)
+		if (tlog_append_statement(ops, db, "u_benchbenchbenchbench", stmt, sizeof(stmt), 1700000000000 + i) != SRV_E_OK)
 			goto out;
-		if ((i % BATCH == BATCH - 1 || i == n - 1) && ops->commit(db) != PST_E_OK)
+		if ((i % BATCH == BATCH - 1 || i == n - 1) && ops->commit(db) != SRV_E_OK)
 			goto out;
 	}
 	t_append = (now_s() - t) / (double)(n - size > 0 ? n - size : 1);
-	if (ops->tlog_size(db, &size) != PST_E_OK || size != n || tlog_root(ops, db, n, root) != PST_E_OK)
+	if (ops->tlog_size(db, &size) != SRV_E_OK || size != n || tlog_root(ops, db, n, root) != SRV_E_OK)
 		goto out;
 	if (stat(path, &sb) != 0)
 		goto out;
@@ -126,12 +126,12 @@ int main(int argc, char **argv)
 		unsigned char first_root[TLOG_HASH_BYTES];
 		/* inclusion of a random leaf in the whole tree */
 		t = now_s();
-		if (tlog_inclusion(ops, db, idx, n, proof, &m) != PST_E_OK)
+		if (tlog_inclusion(ops, db, idx, n, proof, &m) != SRV_E_OK)
 			goto out;
 		t_inc += now_s() - t;
 		inc_hashes += m;
 		inc_max = m > inc_max ? m : inc_max;
-		if (ops->tlog_leaf_get(db, idx, leaf, sizeof(leaf), &len) != PST_E_OK)
+		if (ops->tlog_leaf_get(db, idx, leaf, sizeof(leaf), &len) != SRV_E_OK)
 			goto out;
 		t = now_s();
 		if (proto_merkle_leaf_hash(leaf, len, lh) != PROTO_E_OK ||
@@ -139,10 +139,10 @@ int main(int argc, char **argv)
 			goto out;
 		v_inc += now_s() - t;
 		/* consistency from a random earlier size to the whole tree */
-		if (tlog_root(ops, db, first, first_root) != PST_E_OK)
+		if (tlog_root(ops, db, first, first_root) != SRV_E_OK)
 			goto out;
 		t = now_s();
-		if (tlog_consistency(ops, db, first, n, proof, &m) != PST_E_OK)
+		if (tlog_consistency(ops, db, first, n, proof, &m) != SRV_E_OK)
 			goto out;
 		t_con += now_s() - t;
 		con_hashes += m;

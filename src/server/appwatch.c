@@ -25,18 +25,18 @@ static struct {
 	int64_t got;        /* what the running read found */
 } W;
 
-static enum pst_err watch_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+static enum srv_err watch_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
 	(void)job;
 	return ops->app_generation(c, &W.got);
 }
 
-static void watch_done(struct dbexec_job *job, enum pst_err rc)
+static void watch_done(struct dbexec_job *job, enum srv_err rc)
 {
 	int moved = 0;
 	(void)job;
 	pthread_mutex_lock(&watch_lock);
-	if (rc == PST_E_OK) {
+	if (rc == SRV_E_OK) {
 		moved = W.have && W.got != W.seen;
 		W.seen = W.got;
 		W.have = 1;

@@ -125,35 +125,35 @@ void auth_token_new_prefixed(const char *prefix, char *text, size_t cap, unsigne
 	auth_token_hash(text, strlen(text), hash);
 }
 
-enum pst_err auth_client(struct req *rq)
+enum srv_err auth_client(struct req *rq)
 {
 	const char *id = req_form(rq, "client_id"), *secret = req_form(rq, "client_secret");
 	unsigned char h[32];
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (rq->basic_present) { /* RFC 6749 2.3.1: Basic wins; both at once is an error */
 		if (secret != NULL || (id != NULL && strcmp(id, rq->basic_user) != 0))
-			return PST_E_UNAUTHORIZED;
+			return SRV_E_UNAUTHORIZED;
 		id = rq->basic_user;
 		secret = rq->basic_pass;
 	}
 	if (id == NULL || id[0] == '\0' || strlen(id) >= STORE_ID_LEN)
-		return PST_E_UNAUTHORIZED;
+		return SRV_E_UNAUTHORIZED;
 	if (req_app(rq) == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	rc = rq->ops->app_by_client_id(rq->db, id, rq->app);
-	if (rc == PST_E_NOT_FOUND)
-		return PST_E_UNAUTHORIZED;
-	if (rc != PST_E_OK)
+	if (rc == SRV_E_NOT_FOUND)
+		return SRV_E_UNAUTHORIZED;
+	if (rc != SRV_E_OK)
 		return rc;
 	if (rq->app->suspended)
-		return PST_E_UNAUTHORIZED;
+		return SRV_E_UNAUTHORIZED;
 	if (!rq->app->has_secret)
-		return secret == NULL || secret[0] == '\0' ? PST_E_OK : PST_E_UNAUTHORIZED;
+		return secret == NULL || secret[0] == '\0' ? SRV_E_OK : SRV_E_UNAUTHORIZED;
 	if (secret == NULL)
-		return PST_E_UNAUTHORIZED;
+		return SRV_E_UNAUTHORIZED;
 	auth_token_hash(secret, strlen(secret), h);
-	return sodium_memcmp(h, rq->app->secret_hash, 32) == 0 ? PST_E_OK : PST_E_UNAUTHORIZED;
+	return sodium_memcmp(h, rq->app->secret_hash, 32) == 0 ? SRV_E_OK : SRV_E_UNAUTHORIZED;
 }
 
 void auth_release(void)
@@ -181,66 +181,66 @@ void auth_token_new(char text[AUTH_TOKEN_TEXT_LEN + 1], unsigned char hash[32])
 }
 
 /* A partner token (access or client): the token row, its app, and for access tokens the live grant. */
-static enum pst_err resolve_partner(struct req *rq, int kind)
+static enum srv_err resolve_partner(struct req *rq, int kind)
 {
 	unsigned char hash[32];
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (req_token(rq) == NULL || req_app(rq) == NULL || req_grant(rq) == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	auth_token_hash(rq->bearer, strlen(rq->bearer), hash);
 	rc = rq->ops->token_by_hash(rq->db, hash, rq->token);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && (rq->token->kind != kind || rq->token->revoked_at ||
+	if (rc == SRV_E_NOT_FOUND || (rc == SRV_E_OK && (rq->token->kind != kind || rq->token->revoked_at ||
 							 rq->token->expires_at <= rq->now)))
-		return PST_E_UNAUTHORIZED;
-	if (rc != PST_E_OK)
+		return SRV_E_UNAUTHORIZED;
+	if (rc != SRV_E_OK)
 		return rc;
 	rc = rq->ops->app_by_id(rq->db, rq->token->app_id, rq->app);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && rq->app->suspended))
-		return PST_E_UNAUTHORIZED;
-	if (rc != PST_E_OK || kind == STORE_TOKEN_CLIENT)
+	if (rc == SRV_E_NOT_FOUND || (rc == SRV_E_OK && rq->app->suspended))
+		return SRV_E_UNAUTHORIZED;
+	if (rc != SRV_E_OK || kind == STORE_TOKEN_CLIENT)
 		return rc;
 	rc = rq->ops->grant_by_id(rq->db, rq->token->grant_id, rq->grant);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && (rq->grant->revoked_at || rq->grant->expires_at <= rq->now)))
-		return PST_E_UNAUTHORIZED;
-	if (rc != PST_E_OK)
+	if (rc == SRV_E_NOT_FOUND || (rc == SRV_E_OK && (rq->grant->revoked_at || rq->grant->expires_at <= rq->now)))
+		return SRV_E_UNAUTHORIZED;
+	if (rc != SRV_E_OK)
 		return rc;
 	rc = rq->ops->user_by_id(rq->db, rq->grant->user_id, &rq->user);
-	if (rc == PST_E_NOT_FOUND)
-		return PST_E_UNAUTHORIZED;
-	if (rc == PST_E_OK) { /* the app's device for this grant, if it registered one: its to-device messages */
+	if (rc == SRV_E_NOT_FOUND)
+		return SRV_E_UNAUTHORIZED;
+	if (rc == SRV_E_OK) { /* the app's device for this grant, if it registered one: its to-device messages */
 		struct store_device d;
-		enum pst_err drc = rq->ops->device_for_grant(rq->db, rq->grant->id, &d);
-		if (drc == PST_E_OK) {
+		enum srv_err drc = rq->ops->device_for_grant(rq->db, rq->grant->id, &d);
+		if (drc == SRV_E_OK) {
 			rq->session.device_id = d.id;
 			snprintf(rq->session.device_public_id, sizeof(rq->session.device_public_id), "%s", d.public_id);
-		} else if (drc != PST_E_NOT_FOUND)
+		} else if (drc != SRV_E_NOT_FOUND)
 			rc = drc;
 	}
 	return rc;
 }
 
 /* A first-party session from a bearer token or the browser cookie. */
-static enum pst_err resolve_session(struct req *rq, const char *text)
+static enum srv_err resolve_session(struct req *rq, const char *text)
 {
 	unsigned char hash[32];
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (strlen(text) != AUTH_TOKEN_TEXT_LEN)
-		return req_fail(rq, PST_E_UNAUTHORIZED, "malformed token");
+		return req_fail(rq, SRV_E_UNAUTHORIZED, "malformed token");
 	auth_token_hash(text, AUTH_TOKEN_TEXT_LEN, hash);
 	rc = rq->ops->session_by_hash(rq->db, hash, &rq->session);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && rq->session.expires_at <= rq->now))
-		return PST_E_UNAUTHORIZED;
-	if (rc != PST_E_OK)
+	if (rc == SRV_E_NOT_FOUND || (rc == SRV_E_OK && rq->session.expires_at <= rq->now))
+		return SRV_E_UNAUTHORIZED;
+	if (rc != SRV_E_OK)
 		return rc;
 	rc = rq->ops->user_by_id(rq->db, rq->session.user_id, &rq->user);
-	return rc == PST_E_NOT_FOUND ? PST_E_UNAUTHORIZED : rc;
+	return rc == SRV_E_NOT_FOUND ? SRV_E_UNAUTHORIZED : rc;
 }
 
-enum pst_err auth_resolve(struct req *rq)
+enum srv_err auth_resolve(struct req *rq)
 {
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 	unsigned creds = rq->route->creds;
 	int kind = 0;
 
@@ -252,12 +252,12 @@ enum pst_err auth_resolve(struct req *rq)
 	if (!rq->bearer_present) {
 		if ((creds & CRED_COOKIE) && rq->cookie[0]) {
 			/* a stale cookie is no credential: the page asks to log in again */
-			if (resolve_session(rq, rq->cookie) == PST_E_OK)
+			if (resolve_session(rq, rq->cookie) == SRV_E_OK)
 				rq->cred = CRED_COOKIE;
 			rq->errmsg[0] = '\0';
 		}
 		if (rq->cred == CRED_NONE && !(creds & CRED_NONE))
-			rc = PST_E_UNAUTHORIZED;
+			rc = SRV_E_UNAUTHORIZED;
 		goto out;
 	}
 	if (strncmp(rq->bearer, AUTH_PREFIX_ACCESS, 3) == 0)
@@ -269,30 +269,30 @@ enum pst_err auth_resolve(struct req *rq)
 	if (!(creds & (unsigned)kind)) { /* not a credential this route takes */
 		/* an app's token on a route apps may not call (the person's own, say): looked up only so that
 		 * the person's access log shows the attempt */
-		if (kind == CRED_APP && strlen(rq->bearer) == AUTH_PREFIXED_LEN && resolve_partner(rq, STORE_TOKEN_ACCESS) == PST_E_OK)
+		if (kind == CRED_APP && strlen(rq->bearer) == AUTH_PREFIXED_LEN && resolve_partner(rq, STORE_TOKEN_ACCESS) == SRV_E_OK)
 			partner_call_refused(rq, PARTNER_REFUSED_ROUTE, NULL);
-		rc = req_fail(rq, PST_E_UNAUTHORIZED, "this credential cannot be used here");
+		rc = req_fail(rq, SRV_E_UNAUTHORIZED, "this credential cannot be used here");
 		goto out;
 	}
 	if (kind == CRED_SESSION)
 		rc = resolve_session(rq, rq->bearer);
 	else if (strlen(rq->bearer) != AUTH_PREFIXED_LEN)
-		rc = req_fail(rq, PST_E_UNAUTHORIZED, "malformed token");
+		rc = req_fail(rq, SRV_E_UNAUTHORIZED, "malformed token");
 	else
 		rc = resolve_partner(rq, kind == CRED_APP ? STORE_TOKEN_ACCESS : STORE_TOKEN_CLIENT);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		goto out;
 	rq->cred = kind;
 	partner_call_begin(rq); /* an app's call is one line in the person's access log, whatever comes of it */
 	if ((kind == CRED_APP || kind == CRED_CLIENT) && rq->route->scope && !scope_has(rq->token->scopes, rq->route->scope)) {
 		if (kind == CRED_APP)
 			partner_call_refused(rq, PARTNER_REFUSED_SCOPE, NULL);
-		rc = req_fail(rq, PST_E_INSUFFICIENT_SCOPE, "this token's grant does not include %s", rq->route->scope);
+		rc = req_fail(rq, SRV_E_INSUFFICIENT_SCOPE, "this token's grant does not include %s", rq->route->scope);
 	}
 out:
-	if (rc == PST_E_UNAUTHORIZED && rq->www_authenticate[0] == '\0')
+	if (rc == SRV_E_UNAUTHORIZED && rq->www_authenticate[0] == '\0')
 		snprintf(rq->www_authenticate, sizeof(rq->www_authenticate), "Bearer realm=\"postern\"");
-	if (rc == PST_E_INSUFFICIENT_SCOPE)
+	if (rc == SRV_E_INSUFFICIENT_SCOPE)
 		snprintf(rq->www_authenticate, sizeof(rq->www_authenticate),
 			 "Bearer realm=\"postern\", error=\"insufficient_scope\", scope=\"%s\"", rq->route->scope);
 	sodium_memzero(rq->bearer, sizeof(rq->bearer));
@@ -311,29 +311,29 @@ static int slot_take(void)
 	return 0;
 }
 
-enum pst_err auth_password_hash(const char *password, char out[STORE_PWHASH_LEN])
+enum srv_err auth_password_hash(const char *password, char out[STORE_PWHASH_LEN])
 {
 	int r;
 	if (slot_take() != 0)
-		return PST_E_UNAVAILABLE;
+		return SRV_E_UNAVAILABLE;
 	r = crypto_pwhash_str(out, password, strlen(password), au.opslimit, au.memlimit);
 	sem_post(&au.slots);
-	return r == 0 ? PST_E_OK : PST_E_INTERNAL;
+	return r == 0 ? SRV_E_OK : SRV_E_INTERNAL;
 }
 
-enum pst_err auth_password_verify(const char *stored, const char *password)
+enum srv_err auth_password_verify(const char *stored, const char *password)
 {
 	int r;
 	if (slot_take() != 0)
-		return PST_E_UNAVAILABLE;
+		return SRV_E_UNAVAILABLE;
 	r = crypto_pwhash_str_verify(stored ? stored : au.dummy_hash, password, strlen(password));
 	sem_post(&au.slots);
-	return (r == 0 && stored != NULL) ? PST_E_OK : PST_E_INVALID_CREDENTIALS;
+	return (r == 0 && stored != NULL) ? SRV_E_OK : SRV_E_INVALID_CREDENTIALS;
 }
 
-enum pst_err auth_limit_check(enum auth_limit which, const char *key, int *retry_after)
+enum srv_err auth_limit_check(enum auth_limit which, const char *key, int *retry_after)
 {
-	return limiter_check(au.limits[which], key, retry_after) == 0 ? PST_E_OK : PST_E_RATE_LIMITED;
+	return limiter_check(au.limits[which], key, retry_after) == 0 ? SRV_E_OK : SRV_E_RATE_LIMITED;
 }
 
 void auth_limit_hit(enum auth_limit which, const char *key)
@@ -341,7 +341,7 @@ void auth_limit_hit(enum auth_limit which, const char *key)
 	limiter_hit(au.limits[which], key);
 }
 
-enum pst_err auth_login_check(const char *username, int *retry_after)
+enum srv_err auth_login_check(const char *username, int *retry_after)
 {
 	return auth_limit_check(AUTH_LIMIT_LOGIN, username, retry_after);
 }
@@ -356,19 +356,19 @@ void auth_login_succeeded(const char *username)
 	limiter_clear(au.limits[AUTH_LIMIT_LOGIN], username);
 }
 
-enum pst_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out)
+enum srv_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out)
 {
-	enum pst_err found, rc;
-	if (auth_login_check(username, &rq->retry_after) != PST_E_OK)
-		return PST_E_RATE_LIMITED;
+	enum srv_err found, rc;
+	if (auth_login_check(username, &rq->retry_after) != SRV_E_OK)
+		return SRV_E_RATE_LIMITED;
 	found = rq->ops->user_by_name(rq->db, username, out);
-	if (found != PST_E_OK && found != PST_E_NOT_FOUND)
+	if (found != SRV_E_OK && found != SRV_E_NOT_FOUND)
 		return found;
-	rc = auth_password_verify(found == PST_E_OK ? out->pw_hash : NULL, password);
+	rc = auth_password_verify(found == SRV_E_OK ? out->pw_hash : NULL, password);
 	sodium_memzero(out->pw_hash, sizeof(out->pw_hash));
-	if (rc == PST_E_INVALID_CREDENTIALS)
+	if (rc == SRV_E_INVALID_CREDENTIALS)
 		auth_login_failed(username);
-	else if (rc == PST_E_OK)
+	else if (rc == SRV_E_OK)
 		auth_login_succeeded(username);
 	return rc;
 }

@@ -26,11 +26,11 @@ void auth_release(void);
 /*
  * Resolve rq->bearer against rq->route's accepted credential kinds, using rq->ops/rq->db. On success sets
  * rq->cred (and rq->user/rq->session for sessions). A route that accepts only CRED_NONE ignores any
- * header. Errors: PST_E_UNAUTHORIZED (missing, malformed, unknown, expired); PST_E_STORAGE. Wipes
+ * header. Errors: SRV_E_UNAUTHORIZED (missing, malformed, unknown, expired); SRV_E_STORAGE. Wipes
  * rq->bearer before returning. A live partner access token prepares its call's line in the person's access
  * log (partner.h), refused for scope or for a route that takes no app token included.
  */
-enum pst_err auth_resolve(struct req *rq);
+enum srv_err auth_resolve(struct req *rq);
 
 /*
  * New session token: writes its text (AUTH_TOKEN_TEXT_LEN + NUL) to text and its hash to hash.
@@ -62,33 +62,33 @@ int auth_csrf_ok(int64_t session_id, const char *token);
 
 /*
  * Authenticate an OAuth client from the form (client_id [+ client_secret]) or HTTP Basic. On success fills
- * rq->app. Public clients authenticate with client_id alone. Returns PST_E_OK or PST_E_UNAUTHORIZED.
+ * rq->app. Public clients authenticate with client_id alone. Returns SRV_E_OK or SRV_E_UNAUTHORIZED.
  */
-enum pst_err auth_client(struct req *rq);
+enum srv_err auth_client(struct req *rq);
 
 /* Hash of a token's text, as stored. */
 void auth_token_hash(const char *text, size_t len, unsigned char hash[32]);
 
 /*
  * argon2id hash of password into out (STORE_PWHASH_LEN bytes). Waits for a hashing slot up to 5 s.
- * Returns PST_E_OK, PST_E_UNAVAILABLE (no slot in time), PST_E_INTERNAL (out of memory). Thread-safe.
+ * Returns SRV_E_OK, SRV_E_UNAVAILABLE (no slot in time), SRV_E_INTERNAL (out of memory). Thread-safe.
  */
-enum pst_err auth_password_hash(const char *password, char out[STORE_PWHASH_LEN]);
+enum srv_err auth_password_hash(const char *password, char out[STORE_PWHASH_LEN]);
 
 /*
  * Verify password against stored (or, when stored is NULL, against a fixed dummy hash so that an unknown
- * user costs the same time). Returns PST_E_OK when it matches, PST_E_INVALID_CREDENTIALS when not,
- * PST_E_UNAVAILABLE when no slot was free in time. Thread-safe.
+ * user costs the same time). Returns SRV_E_OK when it matches, SRV_E_INVALID_CREDENTIALS when not,
+ * SRV_E_UNAVAILABLE when no slot was free in time. Thread-safe.
  */
-enum pst_err auth_password_verify(const char *stored, const char *password);
+enum srv_err auth_password_verify(const char *stored, const char *password);
 
 /*
  * Check a login: the failed-login limit, the user, the password (an unknown user costs the same argon2id
  * time as a wrong password), and the limiter's count. On success *out is the user (pw_hash wiped).
- * Returns PST_E_OK, PST_E_RATE_LIMITED (rq->retry_after set), PST_E_INVALID_CREDENTIALS, PST_E_UNAVAILABLE
- * (no hashing slot), PST_E_STORAGE. Uses rq->ops/rq->db; runs on a reader (prepare step).
+ * Returns SRV_E_OK, SRV_E_RATE_LIMITED (rq->retry_after set), SRV_E_INVALID_CREDENTIALS, SRV_E_UNAVAILABLE
+ * (no hashing slot), SRV_E_STORAGE. Uses rq->ops/rq->db; runs on a reader (prepare step).
  */
-enum pst_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out);
+enum srv_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out);
 
 /* The limits on guessing, each counted per key within its window (limiter.c), set from cfg by auth_init. */
 enum auth_limit {
@@ -100,20 +100,20 @@ enum auth_limit {
 };
 
 /*
- * PST_E_OK when key has not reached limit which in its window; PST_E_RATE_LIMITED with *retry_after seconds
+ * SRV_E_OK when key has not reached limit which in its window; SRV_E_RATE_LIMITED with *retry_after seconds
  * otherwise. Counts nothing. Thread-safe.
  */
-enum pst_err auth_limit_check(enum auth_limit which, const char *key, int *retry_after);
+enum srv_err auth_limit_check(enum auth_limit which, const char *key, int *retry_after);
 
 /* Count one event of limit which for key. Thread-safe. */
 void auth_limit_hit(enum auth_limit which, const char *key);
 
 /*
- * Failed-login limiter keyed by username (AUTH_LIMIT_LOGIN). auth_login_check returns PST_E_OK or PST_E_RATE_LIMITED with
+ * Failed-login limiter keyed by username (AUTH_LIMIT_LOGIN). auth_login_check returns SRV_E_OK or SRV_E_RATE_LIMITED with
  * *retry_after seconds. auth_login_failed counts one failure; auth_login_succeeded clears the count.
  * Thread-safe.
  */
-enum pst_err auth_login_check(const char *username, int *retry_after);
+enum srv_err auth_login_check(const char *username, int *retry_after);
 void auth_login_failed(const char *username);
 void auth_login_succeeded(const char *username);
 

@@ -23,31 +23,31 @@ void chain_link_release(struct chain_link *l);
 /*
  * Read the link `text` (JSON field or query parameter `what`) for operation op (PROTO_LINK_*): a membership
  * link whose actor is rq's user and rq's session device, signed by that device. On success l owns the link
- * (chain_link_release). Errors: PST_E_INVALID_FIELD (the session has no device), PST_E_INVALID_KEY (not
+ * (chain_link_release). Errors: SRV_E_INVALID_FIELD (the session has no device), SRV_E_INVALID_KEY (not
  * such a link, another actor or operation, a bad signature), storage errors.
  */
-enum pst_err chain_read(struct req *rq, const char *what, const char *text, unsigned op, struct chain_link *l);
+enum srv_err chain_read(struct req *rq, const char *what, const char *text, unsigned op, struct chain_link *l);
 
 /*
  * Check a CREATE link for a new thread: its members are exactly rq's user and the n users members[]
  * (public ids, distinct, without the caller), its kind direct exactly when n is 1, its prev all zero.
- * Writes the thread id the link makes into thread_id (PROTO_ID_MAX + 1 bytes). PST_E_INVALID_KEY otherwise.
+ * Writes the thread id the link makes into thread_id (PROTO_ID_MAX + 1 bytes). SRV_E_INVALID_KEY otherwise.
  */
-enum pst_err chain_check_create(struct req *rq, const struct chain_link *l, const char *const *members, size_t n,
+enum srv_err chain_check_create(struct req *rq, const struct chain_link *l, const char *const *members, size_t n,
 				char *thread_id, size_t cap);
 
 /*
  * Check an ADD or REMOVE link for thread t (which has a chain): it names exactly the user target_public_id
- * and the thread's kind, and its prev is the chain's head (PST_E_CONFLICT when not: someone changed the
- * members first). PST_E_INVALID_KEY for the rest.
+ * and the thread's kind, and its prev is the chain's head (SRV_E_CONFLICT when not: someone changed the
+ * members first). SRV_E_INVALID_KEY for the rest.
  */
-enum pst_err chain_check_change(struct req *rq, const struct chain_link *l, const struct store_thread *t,
+enum srv_err chain_check_change(struct req *rq, const struct chain_link *l, const struct store_thread *t,
 				const char *target_public_id);
 
 /*
  * Append l to thread t's chain (as link t->chain_length + 1) and move t's head and length along.
- * PST_E_CONFLICT when the chain moved since t was read.
+ * SRV_E_CONFLICT when the chain moved since t was read.
  */
-enum pst_err chain_append(struct req *rq, struct store_thread *t, const struct chain_link *l);
+enum srv_err chain_append(struct req *rq, struct store_thread *t, const struct chain_link *l);
 
 #endif

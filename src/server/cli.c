@@ -33,7 +33,7 @@ static int db_open(struct cli_db *db, const char *dir)
 	o.path = path;
 	o.durable = 1;
 	db->ops = &store_sqlite_ops;
-	if (db->ops->open(&o, &db->st) != PST_E_OK || db->ops->conn_open(db->st, 1, &db->c) != PST_E_OK) {
+	if (db->ops->open(&o, &db->st) != SRV_E_OK || db->ops->conn_open(db->st, 1, &db->c) != SRV_E_OK) {
 		fprintf(stderr, "posternd: cannot open the database in %s\n", dir);
 		return -1;
 	}
@@ -88,7 +88,7 @@ static int print_report_settings(const struct cli_db *db, const struct store_app
 	struct store_report_settings s;
 	char text[400], since[TIMEFMT_RFC3339_LEN] = "";
 	int stored = 0;
-	if (reports_settings_at(db->ops, db->c, a->id, INT64_MAX, &s, &stored) != PST_E_OK) {
+	if (reports_settings_at(db->ops, db->c, a->id, INT64_MAX, &s, &stored) != SRV_E_OK) {
 		fprintf(stderr, "posternd: cannot read the report settings of %s\n", a->client_id);
 		return -1;
 	}
@@ -155,12 +155,12 @@ static int app_report_settings(int argc, char **argv)
 		return usage();
 	if (db_open(&db, dir) != 0)
 		goto out;
-	if (db.ops->app_by_client_id(db.c, target, &a) != PST_E_OK) {
+	if (db.ops->app_by_client_id(db.c, target, &a) != SRV_E_OK) {
 		fprintf(stderr, "posternd: no app %s\n", target);
 		goto out;
 	}
 	if (mechanism || epsilon || delta || k || cap) {
-		if (reports_settings_at(db.ops, db.c, a.id, INT64_MAX, &s, &stored) != PST_E_OK) {
+		if (reports_settings_at(db.ops, db.c, a.id, INT64_MAX, &s, &stored) != SRV_E_OK) {
 			fprintf(stderr, "posternd: cannot read the report settings of %s\n", a.client_id);
 			goto out;
 		}
@@ -179,7 +179,7 @@ static int app_report_settings(int argc, char **argv)
 			goto out;
 		}
 		s.since = timefmt_now_ms();
-		if (db.ops->report_settings_add(db.c, a.id, &s) != PST_E_OK) {
+		if (db.ops->report_settings_add(db.c, a.id, &s) != SRV_E_OK) {
 			fprintf(stderr, "posternd: could not store the report settings\n");
 			goto out;
 		}
@@ -302,8 +302,8 @@ int cli_app(int argc, char **argv)
 		a.created_at = timefmt_now_ms();
 		reports_settings_default(&rs);
 		rs.since = a.created_at;
-		if (db.ops->begin(db.c) != PST_E_OK || db.ops->app_insert(db.c, &a) != PST_E_OK ||
-		    db.ops->report_settings_add(db.c, a.id, &rs) != PST_E_OK || db.ops->commit(db.c) != PST_E_OK) {
+		if (db.ops->begin(db.c) != SRV_E_OK || db.ops->app_insert(db.c, &a) != SRV_E_OK ||
+		    db.ops->report_settings_add(db.c, a.id, &rs) != SRV_E_OK || db.ops->commit(db.c) != SRV_E_OK) {
 			db.ops->rollback(db.c);
 			fprintf(stderr, "posternd: could not store the app\n");
 			goto out;
@@ -316,14 +316,14 @@ int cli_app(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(verb, "list") == 0) {
-		rc = db.ops->app_list(db.c, list_row, NULL) == PST_E_OK ? 0 : 1;
+		rc = db.ops->app_list(db.c, list_row, NULL) == SRV_E_OK ? 0 : 1;
 		goto out;
 	}
 	if (target == NULL) {
 		rc = usage();
 		goto out;
 	}
-	if (db.ops->app_by_client_id(db.c, target, &a) != PST_E_OK) {
+	if (db.ops->app_by_client_id(db.c, target, &a) != SRV_E_OK) {
 		fprintf(stderr, "posternd: no app %s\n", target);
 		goto out;
 	}
@@ -331,7 +331,7 @@ int cli_app(int argc, char **argv)
 		print_app(&a);
 		rc = print_report_settings(&db, &a) == 0 ? 0 : 1;
 	} else if (strcmp(verb, "suspend") == 0 || strcmp(verb, "resume") == 0) {
-		rc = db.ops->app_set_suspended(db.c, a.id, verb[0] == 's') == PST_E_OK ? 0 : 1;
+		rc = db.ops->app_set_suspended(db.c, a.id, verb[0] == 's') == SRV_E_OK ? 0 : 1;
 		if (rc == 0)
 			printf("%s %s\n", a.client_id, verb[0] == 's' ? "suspended: its tokens stop working now" : "active again");
 	} else if (strcmp(verb, "rotate-secret") == 0) {
@@ -340,11 +340,11 @@ int cli_app(int argc, char **argv)
 			goto out;
 		}
 		new_secret(&a, secret);
-		rc = db.ops->app_set_secret(db.c, a.id, a.secret_hash) == PST_E_OK ? 0 : 1;
+		rc = db.ops->app_set_secret(db.c, a.id, a.secret_hash) == SRV_E_OK ? 0 : 1;
 		if (rc == 0)
 			printf("client_secret:  %s\n(shown once; the old secret no longer works)\n", secret);
 	} else if (strcmp(verb, "delete") == 0) {
-		rc = db.ops->app_delete(db.c, a.id) == PST_E_OK ? 0 : 1;
+		rc = db.ops->app_delete(db.c, a.id) == SRV_E_OK ? 0 : 1;
 		if (rc == 0)
 			printf("%s deleted; every grant and token of it is revoked\n", a.client_id);
 	} else
@@ -365,7 +365,7 @@ int cli_report(int argc, char **argv)
 	char *out = NULL, err[160] = "";
 	size_t len = 0;
 	int i, rc = 1;
-	enum pst_err e;
+	enum srv_err e;
 
 	for (i = 2; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -393,14 +393,14 @@ int cli_report(int argc, char **argv)
 	}
 	if (sodium_init() < 0 || db_open(&db, dir) != 0)
 		goto out;
-	if (db.ops->app_by_client_id(db.c, app_id, &a) != PST_E_OK) {
+	if (db.ops->app_by_client_id(db.c, app_id, &a) != SRV_E_OK) {
 		fprintf(stderr, "posternd: no app %s\n", app_id);
 		goto out;
 	}
-	if (db.ops->begin(db.c) != PST_E_OK)
+	if (db.ops->begin(db.c) != SRV_E_OK)
 		goto out;
 	e = reports_render(db.ops, db.c, &a, period, format, timefmt_now_ms(), &out, &len, &type, err, sizeof(err));
-	if (e == PST_E_OK && db.ops->commit(db.c) == PST_E_OK) {
+	if (e == SRV_E_OK && db.ops->commit(db.c) == SRV_E_OK) {
 		fwrite(out, 1, len, stdout);
 		if (len && out[len - 1] != '\n')
 			putchar('\n');
@@ -442,13 +442,13 @@ int cli_invite(int argc, char **argv)
 	}
 	if (db_open(&db, dir) != 0)
 		goto out;
-	if (db.ops->begin(db.c) != PST_E_OK)
+	if (db.ops->begin(db.c) != SRV_E_OK)
 		goto out;
 	for (i = 0; i < count; i++) {
 		char code[AUTH_TOKEN_TEXT_LEN + 8];
 		unsigned char hash[32];
 		auth_token_new_prefixed("inv.", code, sizeof(code), hash);
-		if (db.ops->invite_insert(db.c, hash, now, now + days * 86400 * 1000) != PST_E_OK) {
+		if (db.ops->invite_insert(db.c, hash, now, now + days * 86400 * 1000) != SRV_E_OK) {
 			db.ops->rollback(db.c);
 			fprintf(stderr, "posternd: cannot store the invite codes\n");
 			goto out;
@@ -456,7 +456,7 @@ int cli_invite(int argc, char **argv)
 		printf("%s\n", code);
 		sodium_memzero(code, sizeof(code));
 	}
-	if (db.ops->commit(db.c) != PST_E_OK) {
+	if (db.ops->commit(db.c) != SRV_E_OK) {
 		fprintf(stderr, "posternd: cannot store the invite codes\n");
 		goto out;
 	}

@@ -86,8 +86,8 @@ static void *reader_main(void *arg)
 	struct dbexec_job *job;
 	pthread_setname_np(pthread_self(), "pst-reader");
 	while ((job = queue_pop(&ex.rq, 1)) != NULL) {
-		enum pst_err rc = ex.ops->read_begin(c);
-		if (rc == PST_E_OK)
+		enum srv_err rc = ex.ops->read_begin(c);
+		if (rc == SRV_E_OK)
 			rc = job->run(job, ex.ops, c);
 		ex.ops->read_end(c);
 		pthread_mutex_lock(&ex.stats_lock);
@@ -102,31 +102,31 @@ static void *writer_main(void *arg)
 {
 	struct store_conn *c = arg;
 	struct dbexec_job *batch;
-	enum pst_err results[4096];
+	enum srv_err results[4096];
 
 	pthread_setname_np(pthread_self(), "pst-writer");
 	while ((batch = queue_pop(&ex.wq, ex.max_batch)) != NULL) {
 		struct dbexec_job *job, *next;
-		enum pst_err brc = ex.ops->begin(c);
+		enum srv_err brc = ex.ops->begin(c);
 		int i = 0, n = 0;
 
 		for (job = batch; job; job = job->next, i++) {
-			enum pst_err rc = brc;
-			if (rc == PST_E_OK)
+			enum srv_err rc = brc;
+			if (rc == SRV_E_OK)
 				rc = ex.ops->savepoint(c);
-			if (rc == PST_E_OK) {
+			if (rc == SRV_E_OK) {
 				rc = job->run(job, ex.ops, c);
-				if (rc == PST_E_OK)
-					rc = ex.ops->release(c) == PST_E_OK ? PST_E_OK : PST_E_STORAGE;
-				else if (ex.ops->rollback_to(c) != PST_E_OK)
-					brc = PST_E_STORAGE; /* the transaction is unusable: fail the group */
+				if (rc == SRV_E_OK)
+					rc = ex.ops->release(c) == SRV_E_OK ? SRV_E_OK : SRV_E_STORAGE;
+				else if (ex.ops->rollback_to(c) != SRV_E_OK)
+					brc = SRV_E_STORAGE; /* the transaction is unusable: fail the group */
 			}
 			results[i] = rc;
 		}
 		n = i;
-		if (brc == PST_E_OK)
+		if (brc == SRV_E_OK)
 			brc = ex.ops->commit(c);
-		if (brc != PST_E_OK) {
+		if (brc != SRV_E_OK) {
 			log_error("group commit of %d jobs failed; all rolled back", n);
 			ex.ops->rollback(c);
 		}
@@ -136,13 +136,13 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&ex.stats_lock);
 		for (job = batch, i = 0; job; job = next, i++) {
 			next = job->next;
-			job->done(job, brc != PST_E_OK ? PST_E_STORAGE : results[i]);
+			job->done(job, brc != SRV_E_OK ? SRV_E_STORAGE : results[i]);
 		}
 	}
 	return NULL;
 }
 
-enum pst_err dbexec_start(const struct store_ops *ops, struct store *st, int readers, int max_batch)
+enum srv_err dbexec_start(const struct store_ops *ops, struct store *st, int readers, int max_batch)
 {
 	int i;
 	ex.ops = ops;
@@ -155,16 +155,16 @@ enum pst_err dbexec_start(const struct store_ops *ops, struct store *st, int rea
 	ex.readers = calloc((size_t)readers, sizeof(*ex.readers));
 	ex.rconns = calloc((size_t)readers, sizeof(*ex.rconns));
 	if (ex.readers == NULL || ex.rconns == NULL)
-		return PST_E_STORAGE;
-	if (ops->conn_open(st, 1, &ex.wconn) != PST_E_OK)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
+	if (ops->conn_open(st, 1, &ex.wconn) != SRV_E_OK)
+		return SRV_E_STORAGE;
 	for (i = 0; i < readers; i++)
-		if (ops->conn_open(st, 0, &ex.rconns[i]) != PST_E_OK)
-			return PST_E_STORAGE;
+		if (ops->conn_open(st, 0, &ex.rconns[i]) != SRV_E_OK)
+			return SRV_E_STORAGE;
 	for (i = 0; i < readers; i++)
 		pthread_create(&ex.readers[i], NULL, reader_main, ex.rconns[i]);
 	pthread_create(&ex.writer, NULL, writer_main, ex.wconn);
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 static void queue_stop(struct queue *q)

@@ -5,7 +5,7 @@
  * Writes go to the single writer thread: it takes every write job queued at that moment (up to
  * --max-batch), runs each inside its own savepoint of one transaction, and commits once — one fsync for the
  * whole group (group commit). A job's done() runs only after the commit returned, i.e. once the write is
- * durable; a job whose commit failed gets rc = PST_E_STORAGE. Knows nothing of HTTP.
+ * durable; a job whose commit failed gets rc = SRV_E_STORAGE. Knows nothing of HTTP.
  */
 #ifndef POSTERN_DBEXEC_H
 #define POSTERN_DBEXEC_H
@@ -18,10 +18,10 @@
 struct dbexec_job {
 	/* Runs on a database thread with a connection. For write jobs, inside a savepoint: a non-OK return
 	 * rolls back this job alone. */
-	enum pst_err (*run)(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c);
+	enum srv_err (*run)(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c);
 	/* Runs after run() (and, for writes, after the commit) on the same database thread; gets the final
 	 * rc. May free the job. */
-	void (*done)(struct dbexec_job *job, enum pst_err rc);
+	void (*done)(struct dbexec_job *job, enum srv_err rc);
 	struct dbexec_job *next; /* queue link, owned by dbexec while queued */
 };
 
@@ -30,10 +30,10 @@ struct dbexec_stats {
 };
 
 /*
- * Start readers reader threads and the writer over st (opened with ops). Returns PST_E_OK or
- * PST_E_STORAGE (a connection failed to open). Call once.
+ * Start readers reader threads and the writer over st (opened with ops). Returns SRV_E_OK or
+ * SRV_E_STORAGE (a connection failed to open). Call once.
  */
-enum pst_err dbexec_start(const struct store_ops *ops, struct store *st, int readers, int max_batch);
+enum srv_err dbexec_start(const struct store_ops *ops, struct store *st, int readers, int max_batch);
 
 /* Drain both queues, stop the threads, close their connections. */
 void dbexec_stop(void);

@@ -14,33 +14,33 @@ static const struct {
 	const char *code;
 	const char *message;
 } error_table[] = {
-#define PST_ERR_ROW(name, status, code, msg) {status, code, msg},
-	PST_ERROR_MAP(PST_ERR_ROW)
-#undef PST_ERR_ROW
+#define SRV_ERR_ROW(name, status, code, msg) {status, code, msg},
+	SRV_ERROR_MAP(SRV_ERR_ROW)
+#undef SRV_ERR_ROW
 };
 
-int error_status(enum pst_err e)
+int error_status(enum srv_err e)
 {
-	if ((unsigned)e >= PST_E__COUNT)
+	if ((unsigned)e >= SRV_E__COUNT)
 		return 500;
 	return error_table[e].status;
 }
 
-const char *error_code(enum pst_err e)
+const char *error_code(enum srv_err e)
 {
-	if ((unsigned)e >= PST_E__COUNT)
+	if ((unsigned)e >= SRV_E__COUNT)
 		return "internal";
 	return error_table[e].code;
 }
 
-const char *error_message(enum pst_err e)
+const char *error_message(enum srv_err e)
 {
-	if ((unsigned)e >= PST_E__COUNT)
+	if ((unsigned)e >= SRV_E__COUNT)
 		return "internal server error";
 	return error_table[e].message;
 }
 
-char *error_json(enum pst_err e, const char *message)
+char *error_json(enum srv_err e, const char *message)
 {
 	json_t *root = json_pack("{s:{s:s,s:s}}", "error", "code", error_code(e), "message",
 				 message ? message : error_message(e));

@@ -2,7 +2,7 @@
  * error.h — the one error enum of the server, generated from a single X-macro table with each error's
  * HTTP status, wire code and default message (the shape of libuv's UV_ERRNO_MAP).
  *
- * Every handler, domain and storage function returns an `enum pst_err`; 0 is success. The HTTP layer turns
+ * Every handler, domain and storage function returns an `enum srv_err`; 0 is success. The HTTP layer turns
  * an error into `{"error":{"code":…,"message":…}}` with error_json(). Nothing here knows about HTTP
  * connections, so the client library can share the codes.
  */
@@ -10,7 +10,7 @@
 #define POSTERN_ERROR_H
 
 /*      name                  status  wire code               default message */
-#define PST_ERROR_MAP(X) \
+#define SRV_ERROR_MAP(X) \
 	X(OK,                   200, "ok",                  "success") \
 	X(BAD_REQUEST,          400, "bad_request",         "the request is malformed") \
 	X(INVALID_JSON,         400, "invalid_json",        "the body is not valid JSON") \
@@ -34,26 +34,26 @@
 	X(STORAGE,              500, "storage_error",       "the database failed; nothing was stored") \
 	X(UNAVAILABLE,          503, "unavailable",         "the server is busy; retry later")
 
-enum pst_err {
-#define PST_ERR_ENUM(name, status, code, msg) PST_E_##name,
-	PST_ERROR_MAP(PST_ERR_ENUM)
-#undef PST_ERR_ENUM
-	PST_E__COUNT
+enum srv_err {
+#define SRV_ERR_ENUM(name, status, code, msg) SRV_E_##name,
+	SRV_ERROR_MAP(SRV_ERR_ENUM)
+#undef SRV_ERR_ENUM
+	SRV_E__COUNT
 };
 
 /* HTTP status of e (500 for an unknown value). Thread-safe, pure. */
-int error_status(enum pst_err e);
+int error_status(enum srv_err e);
 
 /* Wire code of e, e.g. "not_found"; a static string. */
-const char *error_code(enum pst_err e);
+const char *error_code(enum srv_err e);
 
 /* Default human message of e; a static string. */
-const char *error_message(enum pst_err e);
+const char *error_message(enum srv_err e);
 
 /*
  * The JSON error body for e, with message (or the default when message is NULL).
  * Returns a malloc'd NUL-terminated string the caller frees with free(); NULL only on OOM.
  */
-char *error_json(enum pst_err e, const char *message);
+char *error_json(enum srv_err e, const char *message);
 
 #endif

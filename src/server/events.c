@@ -7,11 +7,11 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-static enum pst_err emit_text(struct req *rq, int64_t user, int64_t device_id, const char *type, int64_t ref_id,
+static enum srv_err emit_text(struct req *rq, int64_t user, int64_t device_id, const char *type, int64_t ref_id,
 			      const char *text)
 {
 	struct store_event e = {0};
-	enum pst_err rc;
+	enum srv_err rc;
 
 	e.user_id = user;
 	e.device_id = device_id;
@@ -20,19 +20,19 @@ static enum pst_err emit_text(struct req *rq, int64_t user, int64_t device_id, c
 	e.data = text;
 	e.created_at = rq->now;
 	rc = rq->ops->event_append(rq->db, &e);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		req_notify(rq, user);
 	return rc;
 }
 
-enum pst_err events_emit(struct req *rq, int64_t user, int64_t device_id, const char *type, int64_t ref_id, json_t *data)
+enum srv_err events_emit(struct req *rq, int64_t user, int64_t device_id, const char *type, int64_t ref_id, json_t *data)
 {
-	enum pst_err rc;
+	enum srv_err rc;
 	char *text = data ? jsontext_dump(data, JSON_COMPACT) : NULL;
 
 	json_decref(data);
 	if (text == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	rc = emit_text(rq, user, device_id, type, ref_id, text);
 	free(text);
 	return rc;
@@ -51,18 +51,18 @@ static int collect_member(void *arg, const struct store_member *m)
 	return 0;
 }
 
-enum pst_err events_emit_members(struct req *rq, int64_t thread_id, const char *type, int64_t ref_id, json_t *data)
+enum srv_err events_emit_members(struct req *rq, int64_t thread_id, const char *type, int64_t ref_id, json_t *data)
 {
 	struct member_ids *mi = calloc(1, sizeof(*mi));
 	char *text = data ? jsontext_dump(data, JSON_COMPACT) : NULL;
-	enum pst_err rc = PST_E_INTERNAL;
+	enum srv_err rc = SRV_E_INTERNAL;
 	int i;
 
 	json_decref(data);
 	if (mi == NULL || text == NULL)
 		goto out;
 	rc = rq->ops->member_list(rq->db, thread_id, collect_member, mi);
-	for (i = 0; rc == PST_E_OK && i < mi->n; i++)
+	for (i = 0; rc == SRV_E_OK && i < mi->n; i++)
 		rc = emit_text(rq, mi->ids[i], 0, type, ref_id, text);
 out:
 	free(text);
@@ -113,14 +113,14 @@ static int contact_member(void *arg, const struct store_member *m)
 static int contact_thread(void *arg, const struct store_thread *t)
 {
 	struct contact_set *cs = arg;
-	return cs->rq->ops->member_list(cs->rq->db, t->id, contact_member, cs) != PST_E_OK;
+	return cs->rq->ops->member_list(cs->rq->db, t->id, contact_member, cs) != SRV_E_OK;
 }
 
-enum pst_err events_emit_contacts(struct req *rq, const char *type, json_t *data)
+enum srv_err events_emit_contacts(struct req *rq, const char *type, json_t *data)
 {
 	struct contact_set cs = {NULL, 0, 0, 0, rq};
 	char *text = data ? jsontext_dump(data, JSON_COMPACT) : NULL;
-	enum pst_err rc = PST_E_INTERNAL;
+	enum srv_err rc = SRV_E_INTERNAL;
 	size_t i;
 
 	json_decref(data);
@@ -128,14 +128,14 @@ enum pst_err events_emit_contacts(struct req *rq, const char *type, json_t *data
 		goto out;
 	contact_add(&cs, rq->user.id);
 	rc = rq->ops->friend_list(rq->db, rq->user.id, contact_friend, &cs);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = rq->ops->thread_list_for_user(rq->db, rq->user.id, 0, 0, 10000, contact_thread, &cs);
-	if (rc == PST_E_OK && cs.failed)
-		rc = PST_E_INTERNAL;
-	if (rc != PST_E_OK)
+	if (rc == SRV_E_OK && cs.failed)
+		rc = SRV_E_INTERNAL;
+	if (rc != SRV_E_OK)
 		goto out;
 	qsort(cs.ids, cs.n, sizeof(cs.ids[0]), cmp_id); /* each contact once */
-	for (i = 0; rc == PST_E_OK && i < cs.n; i++)
+	for (i = 0; rc == SRV_E_OK && i < cs.n; i++)
 		if (i == 0 || cs.ids[i] != cs.ids[i - 1])
 			rc = emit_text(rq, cs.ids[i], 0, type, 0, text);
 out:

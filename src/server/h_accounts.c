@@ -21,7 +21,7 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-enum pst_err h_health(struct req *rq)
+enum srv_err h_health(struct req *rq)
 {
 	return req_reply(rq, 200, json_pack("{s:s,s:s}", "status", "ok", "version", POSTERN_VERSION));
 }
@@ -43,66 +43,66 @@ struct account_prep {
 	char pw_hash[STORE_PWHASH_LEN];
 };
 
-enum pst_err h_account_create_prepare(struct req *rq)
+enum srv_err h_account_create_prepare(struct req *rq)
 {
 	const char *username, *password, *invite = NULL;
 	struct account_prep *prep;
 	char key[64];
 	int retry = 0;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (rq->cfg->registration == CONFIG_REGISTRATION_CLOSED)
-		return req_fail(rq, PST_E_FORBIDDEN, "this server does not take new accounts");
-	if ((rc = jsonv_str(rq, "username", 0, 64, &username)) != PST_E_OK)
+		return req_fail(rq, SRV_E_FORBIDDEN, "this server does not take new accounts");
+	if ((rc = jsonv_str(rq, "username", 0, 64, &username)) != SRV_E_OK)
 		return rc;
 	if (!username_valid(username))
-		return req_fail(rq, PST_E_INVALID_FIELD, "'username' must be 3 to 32 of a-z 0-9 _ . -");
-	if ((rc = jsonv_str(rq, "password", 0, 1024, &password)) != PST_E_OK)
+		return req_fail(rq, SRV_E_INVALID_FIELD, "'username' must be 3 to 32 of a-z 0-9 _ . -");
+	if ((rc = jsonv_str(rq, "password", 0, 1024, &password)) != SRV_E_OK)
 		return rc;
 	if (strlen(password) < 8)
-		return req_fail(rq, PST_E_INVALID_FIELD, "'password' must be at least 8 bytes");
+		return req_fail(rq, SRV_E_INVALID_FIELD, "'password' must be at least 8 bytes");
 	if (rq->cfg->registration == CONFIG_REGISTRATION_INVITE) {
-		if ((rc = jsonv_str_opt(rq, "invite", 1, 64, &invite)) != PST_E_OK)
+		if ((rc = jsonv_str_opt(rq, "invite", 1, 64, &invite)) != SRV_E_OK)
 			return rc;
 		if (invite == NULL)
-			return req_fail(rq, PST_E_FORBIDDEN, "this server takes new accounts by invitation: 'invite' is required");
+			return req_fail(rq, SRV_E_FORBIDDEN, "this server takes new accounts by invitation: 'invite' is required");
 	}
 	/* every well-formed attempt counts, taken names too: the limit also bounds probing for usernames */
 	snprintf(key, sizeof(key), "register:%s", rq->client_addr);
-	if (auth_limit_check(AUTH_LIMIT_REGISTER, key, &retry) != PST_E_OK) {
+	if (auth_limit_check(AUTH_LIMIT_REGISTER, key, &retry) != SRV_E_OK) {
 		rq->retry_after = retry;
-		return req_fail(rq, PST_E_RATE_LIMITED, "too many accounts created from this address; retry later");
+		return req_fail(rq, SRV_E_RATE_LIMITED, "too many accounts created from this address; retry later");
 	}
 	auth_limit_hit(AUTH_LIMIT_REGISTER, key);
 	prep = calloc(1, sizeof(*prep));
 	if (prep == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	rq->prep = prep;
 	return auth_password_hash(password, prep->pw_hash);
 }
 
-enum pst_err h_account_create(struct req *rq)
+enum srv_err h_account_create(struct req *rq)
 {
 	struct account_prep *prep = rq->prep;
 	struct store_user u = {0};
-	enum pst_err rc;
+	enum srv_err rc;
 
 	snprintf(u.username, sizeof(u.username), "%s", json_string_value(json_object_get(rq->body, "username")));
 	snprintf(u.pw_hash, sizeof(u.pw_hash), "%s", prep->pw_hash);
 	pubid_new("u", u.public_id, sizeof(u.public_id));
 	u.created_at = rq->now;
 	rc = rq->ops->user_insert(rq->db, &u);
-	if (rc == PST_E_CONFLICT)
-		return PST_E_USERNAME_TAKEN;
-	if (rc == PST_E_OK && rq->cfg->registration == CONFIG_REGISTRATION_INVITE) {
+	if (rc == SRV_E_CONFLICT)
+		return SRV_E_USERNAME_TAKEN;
+	if (rc == SRV_E_OK && rq->cfg->registration == CONFIG_REGISTRATION_INVITE) {
 		const char *code = json_string_value(json_object_get(rq->body, "invite"));
 		unsigned char hash[32];
 		auth_token_hash(code, strlen(code), hash);
 		rc = rq->ops->invite_use(rq->db, hash, u.id, rq->now);
-		if (rc == PST_E_NOT_FOUND) /* the account goes with the rest of this request's savepoint */
-			return req_fail(rq, PST_E_FORBIDDEN, "the invite code is unknown, used or expired");
+		if (rc == SRV_E_NOT_FOUND) /* the account goes with the rest of this request's savepoint */
+			return req_fail(rq, SRV_E_FORBIDDEN, "the invite code is unknown, used or expired");
 	}
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	return req_reply(rq, 201, view_user(u.public_id, u.username));
 }
@@ -112,45 +112,45 @@ struct session_prep {
 	char public_id[STORE_ID_LEN];
 };
 
-enum pst_err h_session_create_prepare(struct req *rq)
+enum srv_err h_session_create_prepare(struct req *rq)
 {
 	const char *username, *password;
 	struct store_user u;
 	struct session_prep *prep;
-	enum pst_err rc;
+	enum srv_err rc;
 
-	if ((rc = jsonv_str(rq, "username", 1, 64, &username)) != PST_E_OK)
+	if ((rc = jsonv_str(rq, "username", 1, 64, &username)) != SRV_E_OK)
 		return rc;
-	if ((rc = jsonv_str(rq, "password", 1, 1024, &password)) != PST_E_OK)
+	if ((rc = jsonv_str(rq, "password", 1, 1024, &password)) != SRV_E_OK)
 		return rc;
 	rc = auth_login(rq, username, password, &u);
-	if (rc == PST_E_RATE_LIMITED)
-		return req_fail(rq, PST_E_RATE_LIMITED, "too many failed logins for this user; retry later");
-	if (rc != PST_E_OK)
+	if (rc == SRV_E_RATE_LIMITED)
+		return req_fail(rq, SRV_E_RATE_LIMITED, "too many failed logins for this user; retry later");
+	if (rc != SRV_E_OK)
 		return rc;
 	prep = calloc(1, sizeof(*prep));
 	if (prep == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	prep->user_id = u.id;
 	snprintf(prep->public_id, sizeof(prep->public_id), "%s", u.public_id);
 	rq->prep = prep;
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
-enum pst_err h_session_create(struct req *rq)
+enum srv_err h_session_create(struct req *rq)
 {
 	struct session_prep *prep = rq->prep;
 	struct store_session s = {0};
 	char token[AUTH_TOKEN_TEXT_LEN + 1];
 	unsigned char hash[32];
-	enum pst_err rc;
+	enum srv_err rc;
 
 	auth_token_new(token, hash);
 	s.user_id = prep->user_id;
 	s.created_at = rq->now;
 	s.expires_at = rq->now + rq->cfg->session_ttl_s * 1000;
 	rc = rq->ops->session_insert(rq->db, hash, &s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = req_reply(rq, 201, json_pack("{s:s,s:s,s:o}", "token", token, "user_id", prep->public_id, "expires_at",
 						  view_time(s.expires_at)));
 	sodium_memzero(token, sizeof(token));
@@ -159,49 +159,49 @@ enum pst_err h_session_create(struct req *rq)
 
 /* POST /v1/me/password: the current password is checked (with the failed-login limit) and the new one
  * hashed on a reader; the writer stores it and ends every other session of the person. */
-enum pst_err h_password_change_prepare(struct req *rq)
+enum srv_err h_password_change_prepare(struct req *rq)
 {
 	const char *current, *fresh;
 	struct account_prep *prep;
 	struct store_user u;
-	enum pst_err rc;
+	enum srv_err rc;
 
-	if ((rc = jsonv_str(rq, "current_password", 1, 1024, &current)) != PST_E_OK ||
-	    (rc = jsonv_str(rq, "new_password", 0, 1024, &fresh)) != PST_E_OK)
+	if ((rc = jsonv_str(rq, "current_password", 1, 1024, &current)) != SRV_E_OK ||
+	    (rc = jsonv_str(rq, "new_password", 0, 1024, &fresh)) != SRV_E_OK)
 		return rc;
 	if (strlen(fresh) < 8)
-		return req_fail(rq, PST_E_INVALID_FIELD, "'new_password' must be at least 8 bytes");
+		return req_fail(rq, SRV_E_INVALID_FIELD, "'new_password' must be at least 8 bytes");
 	rc = auth_login(rq, rq->user.username, current, &u);
-	if (rc == PST_E_RATE_LIMITED)
-		return req_fail(rq, PST_E_RATE_LIMITED, "too many wrong passwords for this user; retry later");
-	if (rc == PST_E_INVALID_CREDENTIALS) /* not 401: the session itself is fine */
-		return req_fail(rq, PST_E_FORBIDDEN, "the current password is wrong");
-	if (rc != PST_E_OK)
+	if (rc == SRV_E_RATE_LIMITED)
+		return req_fail(rq, SRV_E_RATE_LIMITED, "too many wrong passwords for this user; retry later");
+	if (rc == SRV_E_INVALID_CREDENTIALS) /* not 401: the session itself is fine */
+		return req_fail(rq, SRV_E_FORBIDDEN, "the current password is wrong");
+	if (rc != SRV_E_OK)
 		return rc;
 	if (u.id != rq->user.id)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	if ((prep = calloc(1, sizeof(*prep))) == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	rq->prep = prep;
 	return auth_password_hash(fresh, prep->pw_hash);
 }
 
-enum pst_err h_password_change(struct req *rq)
+enum srv_err h_password_change(struct req *rq)
 {
 	struct account_prep *prep = rq->prep;
-	enum pst_err rc = rq->ops->user_set_password(rq->db, rq->user.id, prep->pw_hash);
-	if (rc == PST_E_OK)
+	enum srv_err rc = rq->ops->user_set_password(rq->db, rq->user.id, prep->pw_hash);
+	if (rc == SRV_E_OK)
 		rc = rq->ops->session_delete_others(rq->db, rq->user.id, rq->session.id);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	rq->sessions_ended = rq->user.id; /* their event streams end once this is durable (push.c) */
 	return req_reply(rq, 204, NULL);
 }
 
-enum pst_err h_session_delete(struct req *rq)
+enum srv_err h_session_delete(struct req *rq)
 {
-	enum pst_err rc = rq->ops->session_delete(rq->db, rq->session.id);
-	if (rc != PST_E_OK)
+	enum srv_err rc = rq->ops->session_delete(rq->db, rq->session.id);
+	if (rc != SRV_E_OK)
 		return rc;
 	rq->sessions_ended = rq->user.id;
 	return req_reply(rq, 204, NULL);
@@ -246,11 +246,11 @@ static int session_row(void *arg, const struct store_session *row)
 }
 
 /* GET /v1/sessions: where the person is logged in. */
-enum pst_err h_sessions_list(struct req *rq)
+enum srv_err h_sessions_list(struct req *rq)
 {
 	struct session_walk w = {rq, json_array(), NULL, 0};
-	enum pst_err rc = rq->ops->session_list_user(rq->db, rq->user.id, rq->now, session_row, &w);
-	if (rc != PST_E_OK) {
+	enum srv_err rc = rq->ops->session_list_user(rq->db, rq->user.id, rq->now, session_row, &w);
+	if (rc != SRV_E_OK) {
 		json_decref(w.arr);
 		return rc;
 	}
@@ -258,31 +258,31 @@ enum pst_err h_sessions_list(struct req *rq)
 }
 
 /* DELETE /v1/sessions/{session_id}: end one of the person's sessions (a lost phone); someone else's is 404. */
-enum pst_err h_session_end(struct req *rq)
+enum srv_err h_session_end(struct req *rq)
 {
 	struct session_walk w = {rq, NULL, rq->params[0], 0};
-	enum pst_err rc = rq->ops->session_list_user(rq->db, rq->user.id, rq->now, session_row, &w);
-	if (rc == PST_E_OK && w.found == 0)
-		rc = PST_E_NOT_FOUND;
-	if (rc == PST_E_OK)
+	enum srv_err rc = rq->ops->session_list_user(rq->db, rq->user.id, rq->now, session_row, &w);
+	if (rc == SRV_E_OK && w.found == 0)
+		rc = SRV_E_NOT_FOUND;
+	if (rc == SRV_E_OK)
 		rc = rq->ops->session_delete(rq->db, w.found);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	rq->sessions_ended = rq->user.id;
 	return req_reply(rq, 204, NULL);
 }
 
 /* DELETE /v1/sessions: every session of the person ends, this one too (a lost device); app grants stay. */
-enum pst_err h_sessions_delete_all(struct req *rq)
+enum srv_err h_sessions_delete_all(struct req *rq)
 {
-	enum pst_err rc = rq->ops->session_delete_others(rq->db, rq->user.id, 0);
-	if (rc != PST_E_OK)
+	enum srv_err rc = rq->ops->session_delete_others(rq->db, rq->user.id, 0);
+	if (rc != SRV_E_OK)
 		return rc;
 	rq->sessions_ended = rq->user.id;
 	return req_reply(rq, 204, NULL);
 }
 
-enum pst_err h_me(struct req *rq)
+enum srv_err h_me(struct req *rq)
 {
 	json_t *device = rq->session.device_id ? json_string(rq->session.device_public_id) : json_null();
 	return req_reply(rq, 200, json_pack("{s:s,s:s,s:o,s:o}", "user_id", rq->user.public_id, "username",

@@ -18,7 +18,7 @@ struct chain_walk {
 	json_t *links;
 	json_t *devices; /* device_id -> device view, each signer once */
 	struct proto_statement *st;
-	enum pst_err rc;
+	enum srv_err rc;
 };
 
 static int link_row(void *arg, const struct store_statement *row)
@@ -27,7 +27,7 @@ static int link_row(void *arg, const struct store_statement *row)
 	struct store_device d;
 	json_t *v = view_bytes(row->bytes, row->len);
 	if (v == NULL) {
-		w->rc = PST_E_INTERNAL;
+		w->rc = SRV_E_INTERNAL;
 		return 1;
 	}
 	json_array_append_new(w->links, v);
@@ -36,33 +36,33 @@ static int link_row(void *arg, const struct store_statement *row)
 	    json_object_get(w->devices, w->st->actor_device_id))
 		return 0;
 	w->rc = w->rq->ops->device_by_public_any(w->rq->db, w->st->actor_device_id, &d);
-	if (w->rc == PST_E_NOT_FOUND) {
-		w->rc = PST_E_OK;
+	if (w->rc == SRV_E_NOT_FOUND) {
+		w->rc = SRV_E_OK;
 		return 0;
 	}
-	if (w->rc != PST_E_OK || (v = view_device(&d)) == NULL) {
-		w->rc = w->rc != PST_E_OK ? w->rc : PST_E_INTERNAL;
+	if (w->rc != SRV_E_OK || (v = view_device(&d)) == NULL) {
+		w->rc = w->rc != SRV_E_OK ? w->rc : SRV_E_INTERNAL;
 		return 1;
 	}
 	json_object_set_new(w->devices, d.public_id, v);
 	return 0;
 }
 
-enum pst_err h_thread_chain(struct req *rq)
+enum srv_err h_thread_chain(struct req *rq)
 {
 	struct store_thread t;
-	struct chain_walk w = {rq, json_array(), json_object(), malloc(sizeof(struct proto_statement)), PST_E_OK};
+	struct chain_walk w = {rq, json_array(), json_object(), malloc(sizeof(struct proto_statement)), SRV_E_OK};
 	json_t *devices = NULL, *v;
 	const char *key;
-	enum pst_err rc = rq->ops->thread_for_member(rq->db, rq->params[0], rq->user.id, &t);
+	enum srv_err rc = rq->ops->thread_for_member(rq->db, rq->params[0], rq->user.id, &t);
 
-	if (rc == PST_E_OK && (w.links == NULL || w.devices == NULL || w.st == NULL || (devices = json_array()) == NULL))
-		rc = PST_E_INTERNAL;
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK && (w.links == NULL || w.devices == NULL || w.st == NULL || (devices = json_array()) == NULL))
+		rc = SRV_E_INTERNAL;
+	if (rc == SRV_E_OK)
 		rc = rq->ops->chain_list(rq->db, t.id, link_row, &w);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = w.rc;
-	if (rc == PST_E_OK) {
+	if (rc == SRV_E_OK) {
 		json_object_foreach(w.devices, key, v)
 			json_array_append(devices, v);
 		rc = req_reply(rq, 200, json_pack("{s:O,s:O}", "links", w.links, "devices", devices));

@@ -57,7 +57,7 @@ struct grant_walk {
 	json_t *arr;
 	struct html *page;
 	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
-	enum pst_err rc;
+	enum srv_err rc;
 	struct log_device devs[PAGE_LOG_DEVICES];
 	size_t n_devs;
 	int64_t log_size;
@@ -75,12 +75,12 @@ static json_t *view_grant(const struct store_grant *g, const struct store_app *a
 }
 
 /* The name app shows for the person, as {"alias","chosen"}; NULL on a storage error (w->rc set). */
-static json_t *view_alias(struct req *rq, int64_t app_id, enum pst_err *rc)
+static json_t *view_alias(struct req *rq, int64_t app_id, enum srv_err *rc)
 {
 	char alias[PARTNER_ALIAS_LEN];
 	int chosen = 0;
 	*rc = partner_alias(rq, app_id, rq->user.id, alias, &chosen);
-	return *rc == PST_E_OK ? json_pack("{s:s,s:b}", "alias", alias, "chosen", chosen) : NULL;
+	return *rc == SRV_E_OK ? json_pack("{s:s,s:b}", "alias", alias, "chosen", chosen) : NULL;
 }
 
 static int grant_json_row(void *arg, const struct store_grant *g, const struct store_app *a)
@@ -90,8 +90,8 @@ static int grant_json_row(void *arg, const struct store_grant *g, const struct s
 	if (alias == NULL || v == NULL) {
 		json_decref(v);
 		json_decref(alias);
-		if (w->rc == PST_E_OK)
-			w->rc = PST_E_INTERNAL;
+		if (w->rc == SRV_E_OK)
+			w->rc = SRV_E_INTERNAL;
 		return 1;
 	}
 	json_object_update(v, alias); /* "alias", "chosen": what this app calls the person */
@@ -100,26 +100,26 @@ static int grant_json_row(void *arg, const struct store_grant *g, const struct s
 	return 0;
 }
 
-enum pst_err h_me_grants(struct req *rq)
+enum srv_err h_me_grants(struct req *rq)
 {
-	struct grant_walk w = {.rq = rq, .arr = json_array(), .rc = PST_E_OK};
-	enum pst_err rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_json_row, &w);
-	if (rc == PST_E_OK)
+	struct grant_walk w = {.rq = rq, .arr = json_array(), .rc = SRV_E_OK};
+	enum srv_err rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_json_row, &w);
+	if (rc == SRV_E_OK)
 		rc = w.rc;
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		json_decref(w.arr);
 		return rc;
 	}
 	return req_reply(rq, 200, json_pack("{s:o}", "grants", w.arr));
 }
 
-enum pst_err h_me_grant_revoke(struct req *rq)
+enum srv_err h_me_grant_revoke(struct req *rq)
 {
 	struct store_grant g;
-	enum pst_err rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
-	if (rc == PST_E_OK)
+	enum srv_err rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
+	if (rc == SRV_E_OK)
 		rc = partner_grant_revoke(rq, &g);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	return req_reply(rq, 204, NULL);
 }
@@ -129,29 +129,29 @@ enum pst_err h_me_grant_revoke(struct req *rq)
  * (to every grant of that app); null goes back to the default. Any grant of theirs, live or not: the app
  * keeps what it learnt, and a new grant of the same app finds the name again.
  */
-enum pst_err h_me_grant_alias(struct req *rq)
+enum srv_err h_me_grant_alias(struct req *rq)
 {
 	struct store_grant g;
 	struct store_app a;
 	json_t *v = json_object_get(rq->body, "alias"), *out;
 	const char *alias = NULL;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (v == NULL || (!json_is_null(v) && !json_is_string(v)))
-		return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must be a string, or null for the default");
+		return req_fail(rq, SRV_E_INVALID_FIELD, "'alias' must be a string, or null for the default");
 	if (json_is_string(v)) {
 		alias = json_string_value(v);
 		if (strlen(alias) != json_string_length(v))
-			return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must not contain control characters");
-		if ((rc = partner_alias_check(rq, alias)) != PST_E_OK)
+			return req_fail(rq, SRV_E_INVALID_FIELD, "'alias' must not contain control characters");
+		if ((rc = partner_alias_check(rq, alias)) != SRV_E_OK)
 			return rc;
 	}
-	if ((rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g)) != PST_E_OK ||
-	    (rc = rq->ops->app_by_id(rq->db, g.app_id, &a)) != PST_E_OK ||
-	    (rc = rq->ops->alias_set(rq->db, g.app_id, rq->user.id, alias)) != PST_E_OK)
+	if ((rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g)) != SRV_E_OK ||
+	    (rc = rq->ops->app_by_id(rq->db, g.app_id, &a)) != SRV_E_OK ||
+	    (rc = rq->ops->alias_set(rq->db, g.app_id, rq->user.id, alias)) != SRV_E_OK)
 		return rc;
 	if ((out = view_alias(rq, g.app_id, &rc)) == NULL)
-		return rc != PST_E_OK ? rc : PST_E_INTERNAL;
+		return rc != SRV_E_OK ? rc : SRV_E_INTERNAL;
 	json_object_set_new(out, "grant_id", json_string(g.public_id));
 	json_object_set_new(out, "app", json_pack("{s:s,s:s}", "client_id", a.client_id, "name", a.name));
 	return req_reply(rq, 200, out);
@@ -253,7 +253,7 @@ static int access_row(void *arg, const struct store_access_entry *e)
 		html_raw(w->page, "</td><td data-l=\"Items\">%lld</td><td data-l=\"Transparency log\">", (long long)e->count);
 		{
 			int64_t idx = -1;
-			if (!w->have_log_key || tlog_access_index(w->rq->ops, w->rq->db, w->log_key, e, w->log_size, &idx) != PST_E_OK)
+			if (!w->have_log_key || tlog_access_index(w->rq->ops, w->rq->db, w->log_key, e, w->log_size, &idx) != SRV_E_OK)
 				idx = -1;
 			html_log_index(w->page, idx, w->log_size);
 		}
@@ -262,28 +262,28 @@ static int access_row(void *arg, const struct store_access_entry *e)
 	return 0;
 }
 
-static enum pst_err access_page(struct req *rq, struct access_walk *w, int64_t *next)
+static enum srv_err access_page(struct req *rq, struct access_walk *w, int64_t *next)
 {
 	int64_t before = 0, limit;
 	const char *cursor = req_query(rq, "cursor");
-	enum pst_err rc;
-	if ((rc = jsonv_query_int(rq, "limit", 1, 200, 50, &limit)) != PST_E_OK)
+	enum srv_err rc;
+	if ((rc = jsonv_query_int(rq, "limit", 1, 200, 50, &limit)) != SRV_E_OK)
 		return rc;
 	if (cursor && strnum_parse_cstr(cursor, 1, INT64_MAX, &before) != 0)
-		return req_fail(rq, PST_E_INVALID_CURSOR, "bad 'cursor'");
+		return req_fail(rq, SRV_E_INVALID_CURSOR, "bad 'cursor'");
 	w->want = (int)limit;
 	rc = rq->ops->access_list(rq->db, rq->user.id, before, (int)limit + 1, access_row, w);
 	*next = w->got > w->want ? w->last_id : 0;
 	return rc;
 }
 
-enum pst_err h_me_access_log(struct req *rq)
+enum srv_err h_me_access_log(struct req *rq)
 {
 	struct access_walk w = {.arr = json_array()};
 	int64_t next = 0;
 	char buf[24];
-	enum pst_err rc = access_page(rq, &w, &next);
-	if (rc != PST_E_OK) {
+	enum srv_err rc = access_page(rq, &w, &next);
+	if (rc != SRV_E_OK) {
 		json_decref(w.arr);
 		return rc;
 	}
@@ -293,11 +293,11 @@ enum pst_err h_me_access_log(struct req *rq)
 
 /* ---- pages ---- */
 
-static enum pst_err finish_page(struct req *rq, struct html *h)
+static enum srv_err finish_page(struct req *rq, struct html *h)
 {
 	rq->html = html_finish(h);
 	rq->status = 200;
-	return rq->html ? PST_E_OK : PST_E_INTERNAL;
+	return rq->html ? SRV_E_OK : SRV_E_INTERNAL;
 }
 
 static void nav(struct html *h, const struct req *rq)
@@ -312,8 +312,8 @@ static int64_t statement_index(struct req *rq, int64_t device, int which, int64_
 	unsigned char *stmt = NULL;
 	size_t len = 0;
 	int64_t idx = -1;
-	if (rq->ops->app_statement_get(rq->db, device, which, &stmt, &len) == PST_E_OK &&
-	    tlog_statement_index(rq->ops, rq->db, stmt, len, size, &idx) != PST_E_OK)
+	if (rq->ops->app_statement_get(rq->db, device, which, &stmt, &len) == SRV_E_OK &&
+	    tlog_statement_index(rq->ops, rq->db, stmt, len, size, &idx) != SRV_E_OK)
 		idx = -1;
 	free(stmt);
 	return idx;
@@ -334,20 +334,20 @@ static int log_device_row(void *arg, const struct store_device *d)
 }
 
 /* The person's app devices with the log indexes of their authorisations and revocations. */
-static enum pst_err log_devices_load(struct grant_walk *w)
+static enum srv_err log_devices_load(struct grant_walk *w)
 {
 	struct req *rq = w->rq;
 	size_t i;
-	enum pst_err rc;
-	if ((rc = rq->ops->tlog_size(rq->db, &w->log_size)) != PST_E_OK ||
-	    (rc = rq->ops->app_device_list_user(rq->db, rq->user.id, log_device_row, w)) != PST_E_OK)
+	enum srv_err rc;
+	if ((rc = rq->ops->tlog_size(rq->db, &w->log_size)) != SRV_E_OK ||
+	    (rc = rq->ops->app_device_list_user(rq->db, rq->user.id, log_device_row, w)) != SRV_E_OK)
 		return rc;
 	for (i = 0; i < w->n_devs; i++) {
 		int64_t row = w->devs[i].auth_idx;
 		w->devs[i].auth_idx = statement_index(rq, row, STORE_APP_AUTH, w->log_size);
 		w->devs[i].revoke_idx = statement_index(rq, row, STORE_APP_REVOKE, w->log_size);
 	}
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 /* The "In the transparency log" cell of a grant: each of its devices' signed authorisation and revocation. */
@@ -420,11 +420,11 @@ static int grant_html_row(void *arg, const struct store_grant *g, const struct s
 	return 0;
 }
 
-enum pst_err h_page_apps(struct req *rq)
+enum srv_err h_page_apps(struct req *rq)
 {
 	struct html h;
-	struct grant_walk w = {.rq = rq, .page = &h, .rc = PST_E_OK};
-	enum pst_err rc;
+	struct grant_walk w = {.rq = rq, .page = &h, .rc = SRV_E_OK};
+	enum srv_err rc;
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, "/account/apps", NULL);
 	auth_csrf_token(rq->session.id, w.csrf);
@@ -434,7 +434,7 @@ enum pst_err h_page_apps(struct req *rq)
 	html_raw(&h, "<table><tr><th>App</th><th>Allowed</th><th>Granted</th><th>Last used</th><th>Expires</th>"
 		     "<th>Reads with (transparency log)</th><th></th></tr>");
 	rc = log_devices_load(&w);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = rq->ops->grant_list_user(rq->db, rq->user.id, grant_html_row, &w);
 	html_raw(&h, "</table><p class=\"muted\">Disconnecting an app stops it at once: its tokens stop working, its open "
 		     "connections close, and the people in its conversations are told.</p>"
@@ -442,42 +442,42 @@ enum pst_err h_page_apps(struct req *rq)
 		     "authorisation is in the server's transparency log (the number links to its proof). This page is the "
 		     "server's word: your own client checks the proofs, and warns you of any authorisation your devices did "
 		     "not make (<code>postern log verify</code>).</p>");
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		free(html_finish(&h));
 		return rc;
 	}
 	return finish_page(rq, &h);
 }
 
-enum pst_err h_page_app_revoke(struct req *rq)
+enum srv_err h_page_app_revoke(struct req *rq)
 {
 	struct store_grant g;
-	enum pst_err rc;
+	enum srv_err rc;
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 401, "/account/apps", "Log in again to disconnect the app.");
 	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
-		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
+		return req_fail(rq, SRV_E_FORBIDDEN, "the form did not come from this session");
 	rc = rq->ops->grant_by_public(rq->db, rq->params[0], rq->user.id, &g);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = partner_grant_revoke(rq, &g);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	return req_redirect(rq, 303, "/account/apps");
 }
 
-enum pst_err h_page_access_log(struct req *rq)
+enum srv_err h_page_access_log(struct req *rq)
 {
 	struct html h;
 	struct access_walk w = {.page = &h, .rq = rq};
 	int64_t next = 0;
-	enum pst_err rc;
+	enum srv_err rc;
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, "/account/access-log", NULL);
-	if ((rc = rq->ops->tlog_size(rq->db, &w.log_size)) != PST_E_OK)
+	if ((rc = rq->ops->tlog_size(rq->db, &w.log_size)) != SRV_E_OK)
 		return rc;
-	if ((rc = rq->ops->user_log_key(rq->db, rq->user.id, NULL, w.log_key)) == PST_E_OK)
+	if ((rc = rq->ops->user_log_key(rq->db, rq->user.id, NULL, w.log_key)) == SRV_E_OK)
 		w.have_log_key = 1;
-	else if (rc != PST_E_NOT_FOUND)
+	else if (rc != SRV_E_NOT_FOUND)
 		return rc;
 	html_begin(&h, "Access log");
 	html_raw(&h, "<h1>What apps did with your account</h1>");
@@ -491,7 +491,7 @@ enum pst_err h_page_access_log(struct req *rq)
 		     "<code>postern access-log</code> checks each line's proof on your own device.</p>");
 	if (next)
 		html_raw(&h, "<p><a href=\"/account/access-log?cursor=%" PRId64 "\">Older entries</a></p>", next);
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		free(html_finish(&h));
 		return rc;
 	}
@@ -516,7 +516,7 @@ static int pick_row(void *arg, const struct store_friend *f)
 }
 
 /* The live grant of rq's user for the app named by client_id (with messages:send), and a good redirect URI. */
-static enum pst_err share_context(struct req *rq, int from_form, struct store_grant *g)
+static enum srv_err share_context(struct req *rq, int from_form, struct store_grant *g)
 {
 	const char *cid = from_form ? req_form(rq, "client_id") : req_query(rq, "client_id");
 	const char *redirect = from_form ? req_form(rq, "redirect_uri") : req_query(rq, "redirect_uri");
@@ -529,36 +529,36 @@ static enum pst_err share_context(struct req *rq, int from_form, struct store_gr
 		struct store_grant *g;
 		int found;
 	};
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (cid == NULL || redirect == NULL || strlen(cid) >= STORE_ID_LEN || req_app(rq) == NULL)
-		return PST_E_NOT_FOUND;
+		return SRV_E_NOT_FOUND;
 	rc = rq->ops->app_by_client_id(rq->db, cid, rq->app);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && rq->app->suspended))
-		return PST_E_NOT_FOUND;
-	if (rc != PST_E_OK) /* a storage failure is no fault of the visitor's */
+	if (rc == SRV_E_NOT_FOUND || (rc == SRV_E_OK && rq->app->suspended))
+		return SRV_E_NOT_FOUND;
+	if (rc != SRV_E_OK) /* a storage failure is no fault of the visitor's */
 		return rc;
 	if ((uris = json_loads(rq->app->redirect_uris, 0, &jerr)) == NULL)
-		return PST_E_INTERNAL; /* stored as valid JSON: only memory runs out here */
+		return SRV_E_INTERNAL; /* stored as valid JSON: only memory runs out here */
 	json_array_foreach(uris, i, v) if (json_is_string(v) && strcmp(json_string_value(v), redirect) == 0) ok = 1;
 	json_decref(uris);
 	if (!ok)
-		return PST_E_NOT_FOUND;
+		return SRV_E_NOT_FOUND;
 	if (rq->cred != CRED_COOKIE)
-		return PST_E_UNAUTHORIZED;
+		return SRV_E_UNAUTHORIZED;
 	(void)g;
 	return rq->ops->grant_live_check(rq->db, rq->app->id, rq->user.id, "messages:send", rq->now);
 }
 
-enum pst_err h_page_share(struct req *rq)
+enum srv_err h_page_share(struct req *rq)
 {
 	struct html h;
 	struct pick_walk w = {&h};
 	char csrf[AUTH_TOKEN_TEXT_LEN + 1];
 	const char *state = req_query(rq, "state");
-	enum pst_err rc = share_context(rq, 0, NULL);
+	enum srv_err rc = share_context(rq, 0, NULL);
 
-	if (rc == PST_E_UNAUTHORIZED) {
+	if (rc == SRV_E_UNAUTHORIZED) {
 		char back[4096];
 		snprintf(back, sizeof(back), "/oauth/share");
 		/* come back to the same page after logging in */
@@ -575,13 +575,13 @@ enum pst_err h_page_share(struct req *rq)
 		}
 		return oauth_login_page(rq, 200, back, NULL);
 	}
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		html_begin(&h, "This link cannot be used");
 		html_raw(&h, "<h1>This link cannot be used</h1><p>The app is unknown, sent a wrong return address, or you have not "
 			     "allowed it to send shares.</p>");
 		rq->html = html_finish(&h);
 		rq->status = 400;
-		return rq->html ? PST_E_OK : PST_E_INTERNAL;
+		return rq->html ? SRV_E_OK : SRV_E_INTERNAL;
 	}
 	auth_csrf_token(rq->session.id, csrf);
 	html_begin(&h, "Share with friends");
@@ -599,7 +599,7 @@ enum pst_err h_page_share(struct req *rq)
 	rc = rq->ops->friend_list(rq->db, rq->user.id, pick_row, &w);
 	html_raw(&h, "</fieldset><p><button type=\"submit\" name=\"decision\" value=\"share\">Continue</button>"
 		     "<button type=\"submit\" name=\"decision\" value=\"cancel\">Cancel</button></p></form>");
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		free(html_finish(&h));
 		return rc;
 	}
@@ -623,7 +623,7 @@ static int find_grant(void *arg, const struct store_grant *g, const struct store
  * The picks come back to the app as "friends=p_a,p_b": each a pairwise id written in full, or the answer is
  * an error (a storage failure midway answers 5xx and rolls the permits back; it never sends what it has).
  */
-enum pst_err h_page_share_post(struct req *rq)
+enum srv_err h_page_share_post(struct req *rq)
 {
 	const char *state = req_form(rq, "state"), *decision = req_form(rq, "decision");
 	struct grant_pick gp = {rq, 0};
@@ -631,57 +631,57 @@ enum pst_err h_page_share_post(struct req *rq)
 	size_t listlen = 0;
 	FILE *mem = NULL;
 	int i, picked = 0;
-	enum pst_err rc = share_context(rq, 1, NULL);
+	enum srv_err rc = share_context(rq, 1, NULL);
 
-	if (rc == PST_E_UNAUTHORIZED)
+	if (rc == SRV_E_UNAUTHORIZED)
 		return oauth_login_page(rq, 401, NULL, "Your session ended. Start again from the app.");
-	if (rc != PST_E_OK)
-		return rc == PST_E_NOT_FOUND ? req_fail(rq, PST_E_BAD_REQUEST, "unknown app, wrong redirect_uri, or no grant to send shares")
+	if (rc != SRV_E_OK)
+		return rc == SRV_E_NOT_FOUND ? req_fail(rq, SRV_E_BAD_REQUEST, "unknown app, wrong redirect_uri, or no grant to send shares")
 					     : rc;
 	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
-		return req_fail(rq, PST_E_FORBIDDEN, "the form did not come from this session");
+		return req_fail(rq, SRV_E_FORBIDDEN, "the form did not come from this session");
 	rc = rq->ops->grant_list_user(rq->db, rq->user.id, find_grant, &gp);
-	if (rc == PST_E_OK && (mem = open_memstream(&list, &listlen)) == NULL)
-		rc = PST_E_INTERNAL;
-	for (i = 0; rc == PST_E_OK && decision && strcmp(decision, "share") == 0 && i < rq->nform; i++) {
+	if (rc == SRV_E_OK && (mem = open_memstream(&list, &listlen)) == NULL)
+		rc = SRV_E_INTERNAL;
+	for (i = 0; rc == SRV_E_OK && decision && strcmp(decision, "share") == 0 && i < rq->nform; i++) {
 		struct store_user u;
 		char pw[PARTNER_PAIRWISE_LEN];
 		if (strncmp(rq->form[i].key, "f_", 2) != 0)
 			continue;
 		rc = rq->ops->user_by_public(rq->db, rq->form[i].key + 2, &u);
-		if (rc == PST_E_OK)
+		if (rc == SRV_E_OK)
 			rc = rq->ops->friend_check(rq->db, rq->user.id, u.id);
-		if (rc == PST_E_NOT_FOUND || rc == PST_E_NOT_FRIENDS) {
-			rc = PST_E_OK;
+		if (rc == SRV_E_NOT_FOUND || rc == SRV_E_NOT_FRIENDS) {
+			rc = SRV_E_OK;
 			continue; /* only friends, whatever the form says */
 		}
-		if (rc == PST_E_OK)
+		if (rc == SRV_E_OK)
 			rc = rq->ops->share_permit_add(rq->db, gp.grant_id, u.id);
-		if (rc == PST_E_OK)
+		if (rc == SRV_E_OK)
 			rc = partner_pairwise_put(rq, rq->app->id, u.id, pw);
-		if (rc != PST_E_OK)
+		if (rc != SRV_E_OK)
 			break; /* pw is no id (the permit failed before it was written): nothing of it is sent */
 		fprintf(mem, "%s%s", picked ? "," : "", pw);
 		picked++;
 	}
-	if (mem && fclose(mem) != 0 && rc == PST_E_OK)
-		rc = PST_E_INTERNAL;
-	if (rc == PST_E_OK && picked) {
+	if (mem && fclose(mem) != 0 && rc == SRV_E_OK)
+		rc = SRV_E_INTERNAL;
+	if (rc == SRV_E_OK && picked) {
 		struct store_grant g;
 		struct store_grant *saved = rq->grant;
 		rc = rq->ops->grant_by_id(rq->db, gp.grant_id, &g);
 		rq->grant = &g;
-		if (rc == PST_E_OK)
+		if (rc == SRV_E_OK)
 			rc = partner_log(rq, "share_page.pick", NULL, NULL, picked);
 		rq->grant = saved;
 	}
-	if (rc == PST_E_OK) {
+	if (rc == SRV_E_OK) {
 		char enc[4096], encs[1100];
 		const char *redirect = req_form(rq, "redirect_uri");
 		if (state && html_urlencode(state, encs, sizeof(encs)) != 0)
 			encs[0] = '\0';
 		if (html_urlencode(list ? list : "", enc, sizeof(enc)) != 0)
-			rc = PST_E_INTERNAL; /* cannot happen: at most REQ_MAX_FORM ids */
+			rc = SRV_E_INTERNAL; /* cannot happen: at most REQ_MAX_FORM ids */
 		else if (decision && strcmp(decision, "share") == 0)
 			rc = req_redirect(rq, 303, "%s%sfriends=%s%s%s", redirect, strchr(redirect, '?') ? "&" : "?", enc,
 					  state ? "&state=" : "", state ? encs : "");
@@ -695,21 +695,21 @@ enum pst_err h_page_share_post(struct req *rq)
 
 /* ---- reports ---- */
 
-enum pst_err h_partner_reports(struct req *rq)
+enum srv_err h_partner_reports(struct req *rq)
 {
 	const char *period = req_query(rq, "period_start"), *format = req_query(rq, "format"), *type = NULL;
 	char *out = NULL, err[160] = "";
 	size_t len = 0;
-	enum pst_err rc;
+	enum srv_err rc;
 	if (period == NULL)
-		return req_fail(rq, PST_E_INVALID_FIELD, "'period_start' is required (YYYY-MM-DD)");
+		return req_fail(rq, SRV_E_INVALID_FIELD, "'period_start' is required (YYYY-MM-DD)");
 	rc = reports_render(rq->ops, rq->db, rq->app, period, format ? format : "json", rq->now, &out, &len, &type, err,
 			    sizeof(err));
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return err[0] ? req_fail(rq, rc, "%s", err) : rc;
 	rq->text = out;
 	rq->text_len = len;
 	rq->content_type = type;
 	rq->status = 200;
-	return PST_E_OK;
+	return SRV_E_OK;
 }

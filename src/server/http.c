@@ -40,7 +40,7 @@ struct exchange {
 	struct MHD_Connection *conn;
 	enum xstate state;
 	struct req *rq;           /* owned; freed early once an SSE stream has taken what it needs */
-	enum pst_err err;         /* final result; PST_E_OK uses rq.status/resp */
+	enum srv_err err;         /* final result; SRV_E_OK uses rq.status/resp */
 	int early_status;         /* 1 once a response was queued (early refusal or the final answer) */
 	char *body;
 	size_t body_len;
@@ -130,7 +130,7 @@ static enum MHD_Result queue_json(struct MHD_Connection *conn, int status, const
 	return r;
 }
 
-static enum MHD_Result queue_error(struct MHD_Connection *conn, enum pst_err e, const char *msg, int retry_after, int close)
+static enum MHD_Result queue_error(struct MHD_Connection *conn, enum srv_err e, const char *msg, int retry_after, int close)
 {
 	char *body = error_json(e, msg && msg[0] ? msg : NULL);
 	enum MHD_Result r = queue_json(conn, error_status(e), body, retry_after, close);
@@ -192,7 +192,7 @@ static enum MHD_Result queue_other(struct exchange *x, int status)
 }
 
 /* A request-level refusal on a page for people: the JSON error, with the pages' frame headers. */
-static enum MHD_Result queue_page_error(struct MHD_Connection *conn, enum pst_err e, const char *msg)
+static enum MHD_Result queue_page_error(struct MHD_Connection *conn, enum srv_err e, const char *msg)
 {
 	char *body = error_json(e, msg && msg[0] ? msg : NULL);
 	struct MHD_Response *resp = MHD_create_response_from_buffer(body ? strlen(body) : 0, body ? body : (void *)"",
@@ -216,7 +216,7 @@ static enum MHD_Result queue_result(struct exchange *x)
 	char *text = NULL;
 	int status;
 
-	if (x->err != PST_E_OK) {
+	if (x->err != SRV_E_OK) {
 		status = error_status(x->err);
 		if (status >= 500)
 			log_warn("%s %s -> %d %s", rq->route->method, rq->route->path, status, error_code(x->err));
@@ -246,7 +246,7 @@ static enum MHD_Result queue_result(struct exchange *x)
 	if (rq->route->kind == ROUTE_SSE) {
 		struct MHD_Response *resp = push_stream_response(x->conn, rq);
 		if (resp == NULL)
-			return queue_error(x->conn, PST_E_INTERNAL, NULL, 0, 1);
+			return queue_error(x->conn, SRV_E_INTERNAL, NULL, 0, 1);
 		r = queue_response(x->conn, MHD_HTTP_OK, resp);
 		MHD_destroy_response(resp);
 		/* the stream holds what it needs: an idle connection keeps only the small exchange */
@@ -259,7 +259,7 @@ static enum MHD_Result queue_result(struct exchange *x)
 	if (status != 204 && rq->resp)
 		text = jsontext_dump(rq->resp, JSON_COMPACT);
 	if (status != 204 && text == NULL)
-		return queue_error(x->conn, PST_E_INTERNAL, NULL, 0, 0);
+		return queue_error(x->conn, SRV_E_INTERNAL, NULL, 0, 0);
 	r = queue_json(x->conn, status, text, 0, 0);
 	free(text);
 	return r;
@@ -267,7 +267,7 @@ static enum MHD_Result queue_result(struct exchange *x)
 
 /* ---- jobs --------------------------------------------------------------------------------------------- */
 
-static void finish(struct exchange *x, enum pst_err rc)
+static void finish(struct exchange *x, enum srv_err rc)
 {
 	x->err = rc;
 	x->state = X_READY;
@@ -276,11 +276,11 @@ static void finish(struct exchange *x, enum pst_err rc)
 
 static void job_submit(struct exchange *x);
 
-static enum pst_err job_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+static enum srv_err job_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
 	struct exchange *x = (struct exchange *)((char *)job - offsetof(struct exchange, job));
 	struct req *rq = x->rq;
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 
 	rq->ops = ops;
 	rq->db = c;
@@ -291,14 +291,14 @@ static enum pst_err job_run(struct dbexec_job *job, const struct store_ops *ops,
 	rq->errmsg[0] = '\0';
 	if (!x->authed) {
 		rc = auth_resolve(rq);
-		if (rc != PST_E_OK)
+		if (rc != SRV_E_OK)
 			return rc;
 		x->authed = 1;
 	}
 	if (x->phase == 0 && rq->route->prepare)
 		return rq->route->prepare(rq);
 	rc = rq->route->handler(rq);
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		json_decref(rq->resp);
 		rq->resp = NULL;
 		free(rq->html);
@@ -316,13 +316,13 @@ struct prune_job {
 	int64_t device, upto;
 };
 
-static enum pst_err prune_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+static enum srv_err prune_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
 	struct prune_job *p = (struct prune_job *)job;
 	return ops->event_prune_to_device(c, p->device, p->upto);
 }
 
-static void prune_done(struct dbexec_job *job, enum pst_err rc)
+static void prune_done(struct dbexec_job *job, enum srv_err rc)
 {
 	(void)rc;
 	free(job);
@@ -350,10 +350,10 @@ struct attempt_job {
 	struct store_access_entry e;
 };
 
-static enum pst_err attempt_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+static enum srv_err attempt_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
-	enum pst_err rc = ops->access_insert(c, &((struct attempt_job *)job)->e);
-	return rc == PST_E_OK ? tlog_append_access(ops, c, &((struct attempt_job *)job)->e) : rc;
+	enum srv_err rc = ops->access_insert(c, &((struct attempt_job *)job)->e);
+	return rc == SRV_E_OK ? tlog_append_access(ops, c, &((struct attempt_job *)job)->e) : rc;
 }
 
 static void submit_attempt(struct req *rq)
@@ -395,12 +395,12 @@ static void longpoll_wake(struct hub_waiter *w)
 	pthread_mutex_unlock(&H.park_lock);
 }
 
-static void job_done(struct dbexec_job *job, enum pst_err rc)
+static void job_done(struct dbexec_job *job, enum srv_err rc)
 {
 	struct exchange *x = (struct exchange *)((char *)job - offsetof(struct exchange, job));
 	struct req *rq = x->rq;
 
-	if (rc == PST_E_OK && rq->route->kind == ROUTE_WRITE) {
+	if (rc == SRV_E_OK && rq->route->kind == ROUTE_WRITE) {
 		if (x->phase == 0 && rq->route->prepare) {
 			x->phase = 1; /* prepared on a reader: now the write */
 			job_submit(x);
@@ -413,10 +413,10 @@ static void job_done(struct dbexec_job *job, enum pst_err rc)
 		if (rq->sessions_ended) /* now durable: the person's own streams look their session up at once */
 			push_sessions_ended(rq->sessions_ended);
 	}
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		submit_prune(rq);
 	submit_attempt(rq); /* a refused partner call, or a partner read done on a reader */
-	if (rc == PST_E_OK && rq->route->kind == ROUTE_SYNC && rq->wait_ms > 0 && !H.stopping) {
+	if (rc == SRV_E_OK && rq->route->kind == ROUTE_SYNC && rq->wait_ms > 0 && !H.stopping) {
 		int64_t now = timefmt_mono_ms();
 		if (x->deadline == 0)
 			x->deadline = now + rq->wait_ms;
@@ -474,7 +474,7 @@ static void *timer_main(void *arg)
 			next = x->pnext;
 			x->pnext = NULL;
 			hub_unregister(&x->waiter);
-			finish(x, PST_E_OK); /* the last (empty) answer stands */
+			finish(x, SRV_E_OK); /* the last (empty) answer stands */
 		}
 		push_tick(now);
 		usleep(100 * 1000);
@@ -859,7 +859,7 @@ static void client_address(struct exchange *x)
 }
 
 /* First call for a request: checks that need only the headers. Returns an error to send now, or OK. */
-static enum pst_err intake(struct exchange *x, const char *url, const char *method, const char **detail)
+static enum srv_err intake(struct exchange *x, const char *url, const char *method, const char **detail)
 {
 	struct header_scan hs = {0, 0};
 	const char *cl, *ct, *te;
@@ -870,32 +870,32 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 	MHD_get_connection_values_n(x->conn, MHD_HEADER_KIND, scan_header, &hs);
 	if (hs.content_length > 1) {
 		*detail = "more than one Content-Length header";
-		return PST_E_BAD_REQUEST;
+		return SRV_E_BAD_REQUEST;
 	}
 	if (hs.content_length && hs.transfer_encoding) {
 		*detail = "Content-Length together with Transfer-Encoding";
-		return PST_E_BAD_REQUEST;
+		return SRV_E_BAD_REQUEST;
 	}
 	x->rq->route = routes_match(method, url, x->rq, &status);
 	if (x->rq->route == NULL) {
 		if (status == 405)
-			return PST_E_METHOD_NOT_ALLOWED;
+			return SRV_E_METHOD_NOT_ALLOWED;
 		if (status == 400) {
 			*detail = "a path segment is too long";
-			return PST_E_BAD_REQUEST;
+			return SRV_E_BAD_REQUEST;
 		}
-		return PST_E_NOT_FOUND;
+		return SRV_E_NOT_FOUND;
 	}
 	MHD_get_connection_values_n(x->conn, MHD_GET_ARGUMENT_KIND, scan_query, x);
 	if (x->early_status) {
 		*detail = "too many, too long or repeated query parameters, or one with a control byte";
-		return PST_E_BAD_REQUEST;
+		return SRV_E_BAD_REQUEST;
 	}
 	if (hs.transfer_encoding) { /* only plain chunked: anything else is how requests get smuggled */
 		te = header_value(x->conn, "Transfer-Encoding", &te_len);
 		if (hs.transfer_encoding > 1 || te == NULL || !HEADER_IS(te, te_len, "chunked")) {
 			*detail = "Transfer-Encoding other than a single 'chunked'";
-			return PST_E_BAD_REQUEST;
+			return SRV_E_BAD_REQUEST;
 		}
 	}
 	cl = header_value(x->conn, "Content-Length", &cl_len);
@@ -904,29 +904,29 @@ static enum pst_err intake(struct exchange *x, const char *url, const char *meth
 		/* digits only: no sign, no space (strtoull would take "+2" and " -1") */
 		if (strnum_parse_i64(cl, cl_len, 0, INT64_MAX, &n) != 0 && !(cl_len > 0 && strspn(cl, "0") == cl_len)) {
 			*detail = "bad Content-Length";
-			return PST_E_BAD_REQUEST;
+			return SRV_E_BAD_REQUEST;
 		}
 		if (n > H.cfg->max_request_bytes)
-			return PST_E_TOO_LARGE;
+			return SRV_E_TOO_LARGE;
 	}
 	ct = header_value(x->conn, "Content-Type", &ct_len);
 	if (x->rq->route->flags & ROUTE_JSON_BODY) {
 		if (ct == NULL || ct_len < 16 || strncasecmp(ct, "application/json", 16) != 0 || (ct_len > 16 && ct[16] != ';'))
-			return PST_E_UNSUPPORTED_MEDIA;
+			return SRV_E_UNSUPPORTED_MEDIA;
 	}
 	if (x->rq->route->flags & ROUTE_FORM_BODY) {
 		if (ct == NULL || ct_len < 33 || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
 		    (ct_len > 33 && ct[33] != ';')) {
 			*detail = "the body must be application/x-www-form-urlencoded";
-			return PST_E_UNSUPPORTED_MEDIA;
+			return SRV_E_UNSUPPORTED_MEDIA;
 		}
 		x->pp = MHD_create_post_processor(x->conn, 4096, form_field, x);
 		if (x->pp == NULL)
-			return PST_E_BAD_REQUEST;
+			return SRV_E_BAD_REQUEST;
 	}
 	read_credentials(x);
 	client_address(x);
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -941,7 +941,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (x->conn == NULL) { /* the first call: the head is in */
 		const char *detail = NULL;
 		char methods[64];
-		enum pst_err e;
+		enum srv_err e;
 		x->conn = conn;
 		x->started = timefmt_mono_ms();
 		if ((x->rq = calloc(1, sizeof(*x->rq))) == NULL)
@@ -951,7 +951,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if ((detail = head_check(x, url, method, version)) != NULL) {
 			x->state = X_READY;
 			x->early_status = 1;
-			return queue_error(conn, PST_E_BAD_REQUEST, detail, 0, 1);
+			return queue_error(conn, SRV_E_BAD_REQUEST, detail, 0, 1);
 		}
 		if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0 && routes_cors_methods(url, methods, sizeof(methods)) > 0) {
 			x->cors = answering_cors = 1;
@@ -962,7 +962,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		e = intake(x, url, method, &detail);
 		if (x->rq->route && (x->rq->route->flags & ROUTE_CORS))
 			x->cors = answering_cors = 1;
-		if (e != PST_E_OK) {
+		if (e != SRV_E_OK) {
 			x->state = X_READY;
 			x->err = e;
 			x->early_status = 1;
@@ -1004,26 +1004,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (x->state == X_RECEIVING) {
 		char err[160] = "";
-		enum pst_err e = PST_E_OK;
+		enum srv_err e = SRV_E_OK;
 		const char *bad_trailer = trailer_check(conn);
 		if (bad_trailer) {
-			e = PST_E_BAD_REQUEST;
+			e = SRV_E_BAD_REQUEST;
 			snprintf(err, sizeof(err), "%s (a trailer)", bad_trailer);
 		} else if (x->body_too_large)
-			e = PST_E_TOO_LARGE;
+			e = SRV_E_TOO_LARGE;
 		else if (x->form_bad) {
-			e = PST_E_BAD_REQUEST;
+			e = SRV_E_BAD_REQUEST;
 			snprintf(err, sizeof(err), x->form_bad == 2 ? "a form parameter is repeated" : "too many or too long form fields");
 		} else if (x->rq->route->flags & ROUTE_JSON_BODY) {
 			if (x->body_len == 0) {
-				e = PST_E_INVALID_JSON;
+				e = SRV_E_INVALID_JSON;
 				snprintf(err, sizeof(err), "a JSON object body is required");
 			} else
 				e = jsonv_parse(x->body, x->body_len, (int)H.cfg->json_max_depth, &x->rq->body, err, sizeof(err));
 		}
 		free(x->body);
 		x->body = NULL;
-		if (e != PST_E_OK) {
+		if (e != SRV_E_OK) {
 			x->state = X_READY;
 			x->early_status = 1; /* answered here; nothing more to queue */
 			if (x->rq->route->flags & ROUTE_OAUTH) /* RFC 6749 5.2 */
@@ -1123,7 +1123,7 @@ void http_stop(void)
 		next = x->pnext;
 		hub_unregister(&x->waiter);
 		x->state = X_RUNNING;
-		finish(x, PST_E_OK);
+		finish(x, SRV_E_OK);
 	}
 	usleep(300 * 1000); /* let resumed connections send their last bytes */
 	MHD_stop_daemon(H.daemon);

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(keypath, sizeof(keypath), "%s/log.key", cfg.data_dir);
-		if (tlog_init(keypath, cfg.log_origin, NULL) != PST_E_OK)
+		if (tlog_init(keypath, cfg.log_origin, NULL) != SRV_E_OK)
 			return 1;
 		printf("%s\n", tlog_verifier());
 		return 0;
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 	snprintf(dbpath, sizeof(dbpath), "%s/postern.db", cfg.data_dir);
 	so.path = dbpath;
 	so.durable = cfg.durability == CONFIG_DURABILITY_FULL;
-	if (ops->open(&so, &st) != PST_E_OK) {
+	if (ops->open(&so, &st) != SRV_E_OK) {
 		log_error("cannot open database %s", dbpath);
 		return 1;
 	}
@@ -151,12 +151,12 @@ int main(int argc, char **argv)
 	{
 		char keypath[600];
 		snprintf(keypath, sizeof(keypath), "%s/log.key", cfg.data_dir);
-		if (tlog_init(keypath, cfg.log_origin, cfg.log_witnesses) != PST_E_OK)
+		if (tlog_init(keypath, cfg.log_origin, cfg.log_witnesses) != SRV_E_OK)
 			goto out;
 	}
 	hub_init();
 	push_init(&cfg);
-	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != PST_E_OK) {
+	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != SRV_E_OK) {
 		log_error("cannot open database connections");
 		goto out;
 	}

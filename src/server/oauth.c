@@ -10,7 +10,7 @@
  *
  * Errors before the client and redirect URI are known to be good show a page and never redirect; later
  * errors redirect with error, state and iss. Token-endpoint errors use the RFC 6749 JSON format and
- * return PST_E_OK so that a revocation decided while refusing (code replay, refresh reuse) commits.
+ * return SRV_E_OK so that a revocation decided while refusing (code replay, refresh reuse) commits.
  */
 #include "handlers.h"
 #include "jsontext.h"
@@ -154,7 +154,7 @@ static void check_details(struct req *rq, struct authz *az, int64_t app_id, int6
 			struct store_thread t;
 			const char *tid = json_string_value(v);
 			if (tid == NULL || strlen(tid) >= STORE_ID_LEN ||
-			    (user_id && (rq->ops->thread_for_member(rq->db, tid, user_id, &t) != PST_E_OK || t.app_id != app_id)))
+			    (user_id && (rq->ops->thread_for_member(rq->db, tid, user_id, &t) != SRV_E_OK || t.app_id != app_id)))
 				authz_fail(az, "invalid_authorization_details", "a thread is not one of your conversations with this app");
 		}
 	}
@@ -165,13 +165,13 @@ static void check_details(struct req *rq, struct authz *az, int64_t app_id, int6
 }
 
 /*
- * Read and check an authorization request. Returns PST_E_NOT_FOUND (with *page_error set) when the client
+ * Read and check an authorization request. Returns SRV_E_NOT_FOUND (with *page_error set) when the client
  * or redirect URI is bad — never redirect then; otherwise OK with az->error set for errors to redirect.
  */
-static enum pst_err authz_read(struct req *rq, struct authz *az, const char **page_error)
+static enum srv_err authz_read(struct req *rq, struct authz *az, const char **page_error)
 {
 	char bad[64];
-	enum pst_err rc;
+	enum srv_err rc;
 
 	memset(az, 0, sizeof(*az));
 	az->client_id = param(rq, "client_id");
@@ -184,22 +184,22 @@ static enum pst_err authz_read(struct req *rq, struct authz *az, const char **pa
 	az->details_text = param(rq, "authorization_details");
 	*page_error = NULL;
 	if (req_app(rq) == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	if (az->client_id == NULL || strlen(az->client_id) >= STORE_ID_LEN) {
 		*page_error = "The request does not name a known app (client_id).";
-		return PST_E_NOT_FOUND;
+		return SRV_E_NOT_FOUND;
 	}
 	rc = rq->ops->app_by_client_id(rq->db, az->client_id, rq->app);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && rq->app->suspended)) {
+	if (rc == SRV_E_NOT_FOUND || (rc == SRV_E_OK && rq->app->suspended)) {
 		*page_error = "The request does not name a known app (client_id).";
-		return PST_E_NOT_FOUND;
+		return SRV_E_NOT_FOUND;
 	}
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	if (!redirect_allowed(rq->app, az->redirect_uri)) {
 		*page_error = "The app asked to send you back to an address it did not register (redirect_uri). "
 			      "Nothing was shared; you can close this page.";
-		return PST_E_NOT_FOUND;
+		return SRV_E_NOT_FOUND;
 	}
 	if (az->state && strlen(az->state) > OAUTH_STATE_MAX)
 		authz_fail(az, "invalid_request", "state is too long");
@@ -214,7 +214,7 @@ static enum pst_err authz_read(struct req *rq, struct authz *az, const char **pa
 		authz_fail(az, "invalid_scope", "a requested scope is unknown or not in the app's agreement");
 	if (!az->error[0])
 		check_details(rq, az, rq->app->id, rq->cred == CRED_COOKIE ? rq->user.id : 0);
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 /* Append "name=value" (percent-encoded) to a URL being built in buf. */
@@ -232,11 +232,11 @@ static int url_add(char *buf, size_t cap, const char *name, const char *value)
 }
 
 /* 303 back to the app with the given parameters plus state and iss. */
-static enum pst_err redirect_back(struct req *rq, const struct authz *az, const char *k1, const char *v1, const char *k2,
+static enum srv_err redirect_back(struct req *rq, const struct authz *az, const char *k1, const char *v1, const char *k2,
 				  const char *v2)
 {
 	char *url = malloc(8192);
-	enum pst_err rc = PST_E_INTERNAL;
+	enum srv_err rc = SRV_E_INTERNAL;
 	if (url == NULL)
 		return rc;
 	snprintf(url, 8192, "%s", az->redirect_uri);
@@ -249,14 +249,14 @@ static enum pst_err redirect_back(struct req *rq, const struct authz *az, const 
 
 /* ---- pages ------------------------------------------------------------------------------------------ */
 
-static enum pst_err page(struct req *rq, int status, struct html *h)
+static enum srv_err page(struct req *rq, int status, struct html *h)
 {
 	rq->html = html_finish(h);
 	rq->status = status;
-	return rq->html ? PST_E_OK : PST_E_INTERNAL;
+	return rq->html ? SRV_E_OK : SRV_E_INTERNAL;
 }
 
-static enum pst_err error_page(struct req *rq, int status, const char *title, const char *text)
+static enum srv_err error_page(struct req *rq, int status, const char *title, const char *text)
 {
 	struct html h;
 	html_begin(&h, title);
@@ -291,7 +291,7 @@ static int authorize_url(struct req *rq, char *out, size_t cap)
 	return 0;
 }
 
-enum pst_err oauth_login_page(struct req *rq, int status, const char *return_to, const char *message)
+enum srv_err oauth_login_page(struct req *rq, int status, const char *return_to, const char *message)
 {
 	struct html h;
 	unsigned char raw[32];
@@ -330,14 +330,14 @@ static int label_member(void *arg, const struct store_member *m)
 static void thread_label(struct req *rq, struct html *h, const char *tid)
 {
 	struct store_thread t;
-	if (rq->ops->thread_for_member(rq->db, tid, rq->user.id, &t) == PST_E_OK) {
+	if (rq->ops->thread_for_member(rq->db, tid, rq->user.id, &t) == SRV_E_OK) {
 		html_raw(h, "with ");
 		rq->ops->member_list(rq->db, t.id, label_member, h);
 	} else
 		html_text(h, tid);
 }
 
-static enum pst_err consent_page(struct req *rq, const struct authz *az)
+static enum srv_err consent_page(struct req *rq, const struct authz *az)
 {
 	struct html h;
 	char csrf[AUTH_TOKEN_TEXT_LEN + 1], list[64];
@@ -385,7 +385,7 @@ static enum pst_err consent_page(struct req *rq, const struct authz *az)
 	}
 	{ /* what the app will see of people: never a username */
 		char alias[PARTNER_ALIAS_LEN];
-		if (partner_alias(rq, rq->app->id, rq->user.id, alias, NULL) == PST_E_OK) {
+		if (partner_alias(rq, rq->app->id, rq->user.id, alias, NULL) == SRV_E_OK) {
 			html_raw(&h, "<p>What it will see: <strong>");
 			html_text(&h, rq->app->name);
 			html_raw(&h, "</strong> knows you as <strong>");
@@ -443,7 +443,7 @@ static int expiry_offered(const char *list, int64_t days)
 
 /* ---- endpoints -------------------------------------------------------------------------------------- */
 
-enum pst_err h_oauth_metadata(struct req *rq)
+enum srv_err h_oauth_metadata(struct req *rq)
 {
 	const char *iss = partner_issuer();
 	char ep[5][300];
@@ -469,15 +469,15 @@ enum pst_err h_oauth_metadata(struct req *rq)
 					    "authorization_details_types_supported", "postern_threads", "service_documentation", ep[4]));
 }
 
-enum pst_err h_oauth_authorize(struct req *rq)
+enum srv_err h_oauth_authorize(struct req *rq)
 {
 	struct authz az;
 	const char *page_error;
-	enum pst_err rc = authz_read(rq, &az, &page_error);
+	enum srv_err rc = authz_read(rq, &az, &page_error);
 
-	if (rc == PST_E_NOT_FOUND)
+	if (rc == SRV_E_NOT_FOUND)
 		return error_page(rq, 400, "This link cannot be used", page_error);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	if (az.error[0]) {
 		json_decref(az.details);
@@ -487,7 +487,7 @@ enum pst_err h_oauth_authorize(struct req *rq)
 		char *back = malloc(16384);
 		json_decref(az.details);
 		if (back == NULL)
-			return PST_E_INTERNAL;
+			return SRV_E_INTERNAL;
 		rc = authorize_url(rq, back, 16384) == 0 ? oauth_login_page(rq, 200, back, NULL)
 							 : error_page(rq, 400, "This link cannot be used", "The request is too long.");
 		free(back);
@@ -499,7 +499,7 @@ enum pst_err h_oauth_authorize(struct req *rq)
 }
 
 /* The decision: approve creates the grant and a code; deny tells the app. */
-enum pst_err h_oauth_decide(struct req *rq)
+enum srv_err h_oauth_decide(struct req *rq)
 {
 	struct authz az;
 	const char *page_error, *decision = req_form(rq, "decision"), *days_text = req_form(rq, "expiry_days");
@@ -508,16 +508,16 @@ enum pst_err h_oauth_decide(struct req *rq)
 	char codetext[AUTH_PREFIXED_LEN + 1], pw[PARTNER_PAIRWISE_LEN];
 	unsigned char hash[32];
 	int64_t days = 0;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 401, NULL, "Your session ended. Start again from the app.");
 	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
 		return error_page(rq, 403, "This form has expired", "The form did not come from this session. Go back to the app and start again.");
 	rc = authz_read(rq, &az, &page_error);
-	if (rc == PST_E_NOT_FOUND)
+	if (rc == SRV_E_NOT_FOUND)
 		return error_page(rq, 400, "This link cannot be used", page_error);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	if (az.error[0]) {
 		rc = redirect_back(rq, &az, "error", az.error, "error_description", az.error_description);
@@ -545,22 +545,22 @@ enum pst_err h_oauth_decide(struct req *rq)
 	g.created_at = rq->now;
 	g.expires_at = rq->now + days * 86400000LL;
 	rc = rq->ops->grant_insert(rq->db, &g);
-	if (rc == PST_E_OK) /* the grant, its scopes, conversations and expiry, in the transparency log */
+	if (rc == SRV_E_OK) /* the grant, its scopes, conversations and expiry, in the transparency log */
 		rc = tlog_append_grant(rq->ops, rq->db, &g, rq->app->client_id, TLOG_GRANT_CREATED);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = partner_pairwise_put(rq, rq->app->id, rq->user.id, pw);
-	if (rc == PST_E_OK && az.details) { /* the conversations the person named become this grant's threads */
+	if (rc == SRV_E_OK && az.details) { /* the conversations the person named become this grant's threads */
 		json_t *d, *v;
 		size_t i, j;
 		json_array_foreach(az.details, i, d) json_array_foreach(json_object_get(d, "threads"), j, v) {
 			struct store_thread t;
-			if (rc == PST_E_OK)
+			if (rc == SRV_E_OK)
 				rc = rq->ops->thread_for_member(rq->db, json_string_value(v), rq->user.id, &t);
-			if (rc == PST_E_OK)
+			if (rc == SRV_E_OK)
 				rc = rq->ops->grant_thread_add(rq->db, g.id, t.id);
 		}
 	}
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		goto out;
 	auth_token_new_prefixed(AUTH_PREFIX_CODE, codetext, sizeof(codetext), hash);
 	code.grant_id = g.id;
@@ -569,13 +569,13 @@ enum pst_err h_oauth_decide(struct req *rq)
 	snprintf(code.challenge, sizeof(code.challenge), "%s", az.challenge);
 	code.expires_at = rq->now + rq->cfg->code_ttl_s * 1000;
 	rc = rq->ops->code_insert(rq->db, hash, &code);
-	if (rc == PST_E_OK) {
+	if (rc == SRV_E_OK) {
 		struct store_grant *saved = rq->grant;
 		rq->grant = &g;
 		rc = partner_log(rq, "grant.created", NULL, NULL, 0);
 		rq->grant = saved;
 	}
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = redirect_back(rq, &az, "code", codetext, NULL, NULL);
 	sodium_memzero(codetext, sizeof(codetext));
 out:
@@ -587,26 +587,26 @@ struct login_prep {
 	int64_t user_id;
 };
 
-enum pst_err h_oauth_login_prepare(struct req *rq)
+enum srv_err h_oauth_login_prepare(struct req *rq)
 {
 	const char *username = req_form(rq, "username"), *password = req_form(rq, "password");
 	struct store_user u;
 	struct login_prep *prep;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (username == NULL || password == NULL || strlen(username) > 64 || strlen(password) > 1024)
-		return PST_E_OK; /* the page says so */
+		return SRV_E_OK; /* the page says so */
 	rc = auth_login(rq, username, password, &u);
-	if (rc == PST_E_RATE_LIMITED || rc == PST_E_INVALID_CREDENTIALS)
-		return PST_E_OK; /* no prep: h_oauth_login shows the form again, saying why */
-	if (rc != PST_E_OK)
+	if (rc == SRV_E_RATE_LIMITED || rc == SRV_E_INVALID_CREDENTIALS)
+		return SRV_E_OK; /* no prep: h_oauth_login shows the form again, saying why */
+	if (rc != SRV_E_OK)
 		return rc;
 	prep = calloc(1, sizeof(*prep));
 	if (prep == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	prep->user_id = u.id;
 	rq->prep = prep;
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 /* return_to must be one of our own pages: never an open redirect. */
@@ -617,14 +617,14 @@ static int local_target(const char *t)
 	       strpbrk(t, "\r\n\\") == NULL;
 }
 
-enum pst_err h_oauth_login(struct req *rq)
+enum srv_err h_oauth_login(struct req *rq)
 {
 	struct login_prep *prep = rq->prep;
 	const char *back = req_form(rq, "return_to");
 	struct store_session s = {0};
 	char token[AUTH_TOKEN_TEXT_LEN + 1];
 	unsigned char hash[32];
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (!local_target(back))
 		back = "/account/apps";
@@ -643,7 +643,7 @@ enum pst_err h_oauth_login(struct req *rq)
 	s.created_at = rq->now;
 	s.expires_at = rq->now + rq->cfg->session_ttl_s * 1000;
 	rc = rq->ops->session_insert(rq->db, hash, &s);
-	if (rc == PST_E_OK) {
+	if (rc == SRV_E_OK) {
 		snprintf(rq->set_cookie, sizeof(rq->set_cookie), "postern_session=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s",
 			 token, (long long)rq->cfg->session_ttl_s, strncmp(partner_issuer(), "https:", 6) == 0 ? "; Secure" : "");
 		rc = req_redirect(rq, 303, "%s", back);
@@ -654,7 +654,7 @@ enum pst_err h_oauth_login(struct req *rq)
 
 /* ---- the token endpoint ----------------------------------------------------------------------------- */
 
-static enum pst_err oauth_error(struct req *rq, int status, const char *error, const char *desc)
+static enum srv_err oauth_error(struct req *rq, int status, const char *error, const char *desc)
 {
 	if (status == 401)
 		snprintf(rq->www_authenticate, sizeof(rq->www_authenticate), "Basic realm=\"postern\"");
@@ -662,13 +662,13 @@ static enum pst_err oauth_error(struct req *rq, int status, const char *error, c
 }
 
 /* Issue an access token (and a refresh token for grants) and answer the token request. */
-static enum pst_err issue(struct req *rq, const struct store_grant *g, const char *scopes)
+static enum srv_err issue(struct req *rq, const struct store_grant *g, const char *scopes)
 {
 	char at[AUTH_PREFIXED_LEN + 1], rt[AUTH_PREFIXED_LEN + 1];
 	unsigned char h[32];
 	struct store_token t = {0};
 	json_t *body;
-	enum pst_err rc;
+	enum srv_err rc;
 	int64_t ttl = (g ? rq->cfg->access_ttl_s : rq->cfg->client_ttl_s) * 1000;
 
 	if (g && g->expires_at - rq->now < ttl) /* nothing outlives the grant */
@@ -681,7 +681,7 @@ static enum pst_err issue(struct req *rq, const struct store_grant *g, const cha
 	t.expires_at = rq->now + ttl;
 	auth_token_new_prefixed(g ? AUTH_PREFIX_ACCESS : AUTH_PREFIX_CLIENT, at, sizeof(at), h);
 	rc = rq->ops->token_insert(rq->db, h, &t);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		goto out;
 	body = json_pack("{s:s,s:s,s:I,s:s}", "access_token", at, "token_type", "Bearer", "expires_in",
 			 (json_int_t)((ttl + 999) / 1000), "scope", scopes);
@@ -704,7 +704,7 @@ static enum pst_err issue(struct req *rq, const struct store_grant *g, const cha
 			json_decref(details);
 		sodium_memzero(rt, sizeof(rt));
 	}
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = req_reply(rq, 200, body);
 	else
 		json_decref(body);
@@ -722,31 +722,31 @@ static int grant_live(const struct store_grant *g, int64_t now)
  * End the grant of grant_id for cause (its code replayed, its refresh token reused, its refresh token
  * revoked by the app): partner_grant_end, so its streams end and the person's log says why.
  */
-static enum pst_err grant_end_by_id(struct req *rq, int64_t grant_id, const char *action)
+static enum srv_err grant_end_by_id(struct req *rq, int64_t grant_id, const char *action)
 {
 	struct store_grant g;
-	enum pst_err rc = rq->ops->grant_by_id(rq->db, grant_id, &g);
-	if (rc == PST_E_NOT_FOUND)
-		return PST_E_OK;
-	return rc == PST_E_OK ? partner_grant_end(rq, &g, action) : rc;
+	enum srv_err rc = rq->ops->grant_by_id(rq->db, grant_id, &g);
+	if (rc == SRV_E_NOT_FOUND)
+		return SRV_E_OK;
+	return rc == SRV_E_OK ? partner_grant_end(rq, &g, action) : rc;
 }
 
-static enum pst_err code_replayed(struct req *rq, int64_t grant_id)
+static enum srv_err code_replayed(struct req *rq, int64_t grant_id)
 {
-	enum pst_err rc = grant_end_by_id(rq, grant_id, "grant.revoked.code_replay");
-	if (rc != PST_E_OK)
+	enum srv_err rc = grant_end_by_id(rq, grant_id, "grant.revoked.code_replay");
+	if (rc != SRV_E_OK)
 		return rc;
 	return oauth_error(rq, 400, "invalid_grant", "this code was already used; its grant is revoked");
 }
 
-static enum pst_err grant_authorization_code(struct req *rq)
+static enum srv_err grant_authorization_code(struct req *rq)
 {
 	const char *code = req_form(rq, "code"), *verifier = req_form(rq, "code_verifier"), *redirect = req_form(rq, "redirect_uri");
 	struct store_code c;
 	struct store_grant g;
 	unsigned char h[32], digest[crypto_hash_sha256_BYTES];
 	char computed[64];
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (code == NULL || verifier == NULL || redirect == NULL)
 		return oauth_error(rq, 400, "invalid_request", "code, code_verifier and redirect_uri are required");
@@ -755,9 +755,9 @@ static enum pst_err grant_authorization_code(struct req *rq)
 	auth_token_hash(code, strlen(code), h);
 	/* another app's code is not found, and stays good for its own app (RFC 6749 4.1.3) */
 	rc = rq->ops->code_get(rq->db, h, rq->app->id, &c);
-	if (rc == PST_E_NOT_FOUND)
+	if (rc == SRV_E_NOT_FOUND)
 		return oauth_error(rq, 400, "invalid_grant", "unknown or expired code");
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	if (c.used_at) /* a replay: whatever the first redemption issued dies with the grant */
 		return code_replayed(rq, c.grant_id);
@@ -770,47 +770,47 @@ static enum pst_err grant_authorization_code(struct req *rq)
 	if (strlen(c.challenge) != strlen(computed) || sodium_memcmp(computed, c.challenge, strlen(computed)) != 0)
 		return oauth_error(rq, 400, "invalid_grant", "code_verifier does not match code_challenge");
 	rc = rq->ops->grant_by_id(rq->db, c.grant_id, &g);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	if (!grant_live(&g, rq->now))
 		return oauth_error(rq, 400, "invalid_grant", "the grant is no longer valid");
 	/* used up only by a redemption that succeeds: a refused one (wrong verifier or redirect) leaves it */
 	rc = rq->ops->code_use(rq->db, c.id, rq->now);
-	if (rc == PST_E_NOT_FOUND) /* redeemed meanwhile: a replay after all */
+	if (rc == SRV_E_NOT_FOUND) /* redeemed meanwhile: a replay after all */
 		return code_replayed(rq, c.grant_id);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	return issue(rq, &g, g.scopes);
 }
 
-static enum pst_err grant_refresh_token(struct req *rq)
+static enum srv_err grant_refresh_token(struct req *rq)
 {
 	const char *rt = req_form(rq, "refresh_token"), *scope = req_form(rq, "scope");
 	struct store_token t;
 	struct store_grant g;
 	unsigned char h[32];
 	char narrowed[STORE_SCOPES_LEN], bad[64];
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (rt == NULL)
 		return oauth_error(rq, 400, "invalid_request", "refresh_token is required");
 	auth_token_hash(rt, strlen(rt), h);
 	rc = rq->ops->token_by_hash(rq->db, h, &t);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && (t.kind != STORE_TOKEN_REFRESH || t.app_id != rq->app->id)))
+	if (rc == SRV_E_NOT_FOUND || (rc == SRV_E_OK && (t.kind != STORE_TOKEN_REFRESH || t.app_id != rq->app->id)))
 		return oauth_error(rq, 400, "invalid_grant", "unknown refresh token");
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	if (t.revoked_at || t.expires_at <= rq->now)
 		return oauth_error(rq, 400, "invalid_grant", "the refresh token is no longer valid");
-	if (t.used_at || rq->ops->token_use(rq->db, t.id, rq->now) == PST_E_NOT_FOUND) {
+	if (t.used_at || rq->ops->token_use(rq->db, t.id, rq->now) == SRV_E_NOT_FOUND) {
 		/* presented twice: someone holds a copy, so the whole grant ends */
 		rc = grant_end_by_id(rq, t.grant_id, "grant.revoked.refresh_reuse");
-		if (rc != PST_E_OK)
+		if (rc != SRV_E_OK)
 			return rc;
 		return oauth_error(rq, 400, "invalid_grant", "this refresh token was already used; its grant is revoked");
 	}
 	rc = rq->ops->grant_by_id(rq->db, t.grant_id, &g);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	if (!grant_live(&g, rq->now))
 		return oauth_error(rq, 400, "invalid_grant", "the grant is no longer valid");
@@ -822,7 +822,7 @@ static enum pst_err grant_refresh_token(struct req *rq)
 	return issue(rq, &g, t.scopes);
 }
 
-static enum pst_err grant_client_credentials(struct req *rq)
+static enum srv_err grant_client_credentials(struct req *rq)
 {
 	const char *scope = req_form(rq, "scope");
 	char scopes[STORE_SCOPES_LEN], bad[64];
@@ -846,18 +846,18 @@ static enum pst_err grant_client_credentials(struct req *rq)
 /* The grant types, as a table. */
 static const struct {
 	const char *name;
-	enum pst_err (*fn)(struct req *rq);
+	enum srv_err (*fn)(struct req *rq);
 } grant_types[] = {
 	{"authorization_code", grant_authorization_code},
 	{"refresh_token", grant_refresh_token},
 	{"client_credentials", grant_client_credentials},
 };
 
-enum pst_err h_oauth_token(struct req *rq)
+enum srv_err h_oauth_token(struct req *rq)
 {
 	const char *gt = req_form(rq, "grant_type");
 	size_t i;
-	if (auth_client(rq) != PST_E_OK)
+	if (auth_client(rq) != SRV_E_OK)
 		return oauth_error(rq, 401, "invalid_client", "client authentication failed");
 	if (gt == NULL)
 		return oauth_error(rq, 400, "invalid_request", "grant_type is required");
@@ -867,41 +867,41 @@ enum pst_err h_oauth_token(struct req *rq)
 	return oauth_error(rq, 400, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token or client_credentials");
 }
 
-enum pst_err h_oauth_revoke(struct req *rq)
+enum srv_err h_oauth_revoke(struct req *rq)
 {
 	const char *tok = req_form(rq, "token");
 	struct store_token t;
 	unsigned char h[32];
-	enum pst_err rc;
+	enum srv_err rc;
 
-	if (auth_client(rq) != PST_E_OK)
+	if (auth_client(rq) != SRV_E_OK)
 		return oauth_error(rq, 401, "invalid_client", "client authentication failed");
 	if (tok == NULL)
 		return oauth_error(rq, 400, "invalid_request", "token is required");
 	auth_token_hash(tok, strlen(tok), h);
 	rc = rq->ops->token_by_hash(rq->db, h, &t);
-	if (rc == PST_E_OK && t.app_id == rq->app->id) {
+	if (rc == SRV_E_OK && t.app_id == rq->app->id) {
 		/* a refresh token stands for the grant (RFC 7009 2.1): its access tokens go too */
 		if (t.kind == STORE_TOKEN_REFRESH)
 			rc = grant_end_by_id(rq, t.grant_id, "grant.revoked.by_app");
 		else
 			rc = rq->ops->token_revoke(rq->db, t.id, rq->now);
-		if (rc == PST_E_OK && t.kind == STORE_TOKEN_ACCESS) { /* its streams re-check it and end */
+		if (rc == SRV_E_OK && t.kind == STORE_TOKEN_ACCESS) { /* its streams re-check it and end */
 			struct store_grant g;
 			rc = rq->ops->grant_by_id(rq->db, t.grant_id, &g);
-			if (rc == PST_E_OK)
+			if (rc == SRV_E_OK)
 				req_notify(rq, g.user_id);
-			else if (rc == PST_E_NOT_FOUND)
-				rc = PST_E_OK;
+			else if (rc == SRV_E_NOT_FOUND)
+				rc = SRV_E_OK;
 		}
-		if (rc != PST_E_OK)
+		if (rc != SRV_E_OK)
 			return rc;
-	} else if (rc != PST_E_OK && rc != PST_E_NOT_FOUND)
+	} else if (rc != SRV_E_OK && rc != SRV_E_NOT_FOUND)
 		return rc;
 	return req_reply(rq, 200, json_object()); /* the same answer whether or not it existed */
 }
 
-enum pst_err h_oauth_introspect(struct req *rq)
+enum srv_err h_oauth_introspect(struct req *rq)
 {
 	const char *tok = req_form(rq, "token");
 	struct store_token t;
@@ -909,17 +909,17 @@ enum pst_err h_oauth_introspect(struct req *rq)
 	unsigned char h[32];
 	char pw[PARTNER_PAIRWISE_LEN];
 	json_t *body;
-	enum pst_err rc;
+	enum srv_err rc;
 
-	if (auth_client(rq) != PST_E_OK || !rq->app->has_secret)
+	if (auth_client(rq) != SRV_E_OK || !rq->app->has_secret)
 		return oauth_error(rq, 401, "invalid_client", "client authentication failed");
 	if (tok == NULL)
 		return oauth_error(rq, 400, "invalid_request", "token is required");
 	auth_token_hash(tok, strlen(tok), h);
 	rc = rq->ops->token_by_hash(rq->db, h, &t);
-	if (rc == PST_E_NOT_FOUND || (rc == PST_E_OK && (t.app_id != rq->app->id || t.revoked_at || t.expires_at <= rq->now)))
+	if (rc == SRV_E_NOT_FOUND || (rc == SRV_E_OK && (t.app_id != rq->app->id || t.revoked_at || t.expires_at <= rq->now)))
 		return req_reply(rq, 200, json_pack("{s:b}", "active", 0));
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	body = json_pack("{s:b,s:s,s:s,s:I,s:I,s:s,s:s}", "active", 1, "scope", t.scopes, "client_id", rq->app->client_id,
 			 "exp", (json_int_t)(t.expires_at / 1000), "iat", (json_int_t)(t.created_at / 1000), "iss", partner_issuer(),
@@ -928,9 +928,9 @@ enum pst_err h_oauth_introspect(struct req *rq)
 		json_error_t jerr;
 		json_t *details;
 		rc = rq->ops->grant_by_id(rq->db, t.grant_id, &g);
-		if (rc != PST_E_OK || !grant_live(&g, rq->now)) {
+		if (rc != SRV_E_OK || !grant_live(&g, rq->now)) {
 			json_decref(body);
-			return rc != PST_E_OK ? rc : req_reply(rq, 200, json_pack("{s:b}", "active", 0));
+			return rc != SRV_E_OK ? rc : req_reply(rq, 200, json_pack("{s:b}", "active", 0));
 		}
 		partner_pairwise(g.app_id, g.user_id, pw);
 		json_object_set_new(body, "sub", json_string(pw));

@@ -45,7 +45,7 @@ void partner_pairwise(int64_t app_id, int64_t user_id, char out[PARTNER_PAIRWISE
 	snprintf(out, PARTNER_PAIRWISE_LEN, "p_%.22s", text);
 }
 
-enum pst_err partner_pairwise_put(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_PAIRWISE_LEN])
+enum srv_err partner_pairwise_put(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_PAIRWISE_LEN])
 {
 	partner_pairwise(app_id, user_id, out);
 	return rq->ops->pairwise_put(rq->db, app_id, user_id, out);
@@ -97,17 +97,17 @@ static void fill_entry(struct req *rq, struct store_access_entry *e, const char 
 	e->at = rq->now;
 }
 
-enum pst_err partner_log(struct req *rq, const char *action, const char *thread_public, const char *message_public, int64_t count)
+enum srv_err partner_log(struct req *rq, const char *action, const char *thread_public, const char *message_public, int64_t count)
 {
 	struct store_access_entry e;
-	enum pst_err rc;
+	enum srv_err rc;
 	fill_entry(rq, &e, action, thread_public, message_public, count);
 	rc = rq->ops->access_insert(rq->db, &e);
-	if (rc == PST_E_OK) /* each line also in the transparency log, as the person's keyed commitment */
+	if (rc == SRV_E_OK) /* each line also in the transparency log, as the person's keyed commitment */
 		rc = tlog_append_access(rq->ops, rq->db, &e);
-	if (rc == PST_E_OK && rq->grant)
+	if (rc == SRV_E_OK && rq->grant)
 		rc = rq->ops->grant_touch(rq->db, rq->grant->id, rq->now);
-	if (rc == PST_E_OK && rq->cred == CRED_APP)
+	if (rc == SRV_E_OK && rq->cred == CRED_APP)
 		rq->has_attempt = 0; /* this call's line is in its own transaction */
 	return rc;
 }
@@ -162,34 +162,34 @@ void partner_log_after(struct req *rq, const char *action, int64_t count)
 	rq->has_attempt = 1;
 }
 
-enum pst_err partner_credential_live(const struct store_ops *ops, struct store_conn *c, int64_t token_id, int64_t now)
+enum srv_err partner_credential_live(const struct store_ops *ops, struct store_conn *c, int64_t token_id, int64_t now)
 {
 	struct store_token t;
 	struct store_grant g;
 	struct store_app a;
-	enum pst_err rc = ops->token_by_id(c, token_id, &t);
-	if (rc == PST_E_OK && (t.kind != STORE_TOKEN_ACCESS || t.revoked_at || t.expires_at <= now))
-		rc = PST_E_UNAUTHORIZED;
-	if (rc == PST_E_OK && (rc = ops->grant_by_id(c, t.grant_id, &g)) == PST_E_OK && (g.revoked_at || g.expires_at <= now))
-		rc = PST_E_UNAUTHORIZED;
-	if (rc == PST_E_OK && (rc = ops->app_by_id(c, t.app_id, &a)) == PST_E_OK && a.suspended)
-		rc = PST_E_UNAUTHORIZED;
-	return rc == PST_E_NOT_FOUND ? PST_E_UNAUTHORIZED : rc;
+	enum srv_err rc = ops->token_by_id(c, token_id, &t);
+	if (rc == SRV_E_OK && (t.kind != STORE_TOKEN_ACCESS || t.revoked_at || t.expires_at <= now))
+		rc = SRV_E_UNAUTHORIZED;
+	if (rc == SRV_E_OK && (rc = ops->grant_by_id(c, t.grant_id, &g)) == SRV_E_OK && (g.revoked_at || g.expires_at <= now))
+		rc = SRV_E_UNAUTHORIZED;
+	if (rc == SRV_E_OK && (rc = ops->app_by_id(c, t.app_id, &a)) == SRV_E_OK && a.suspended)
+		rc = SRV_E_UNAUTHORIZED;
+	return rc == SRV_E_NOT_FOUND ? SRV_E_UNAUTHORIZED : rc;
 }
 
 /* ---- the name an app shows for a person ---- */
 
-enum pst_err partner_alias(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_ALIAS_LEN], int *chosen)
+enum srv_err partner_alias(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_ALIAS_LEN], int *chosen)
 {
 	static const char digits[] = "ABCDEFGHJKMNPQRSTVWXYZ0123456789"; /* 32 of them, no I L O U */
 	int64_t pair[2] = {app_id, user_id};
 	unsigned char h[32];
 	char code[7];
 	size_t i;
-	enum pst_err rc = rq->ops->alias_get(rq->db, app_id, user_id, out, PARTNER_ALIAS_LEN);
+	enum srv_err rc = rq->ops->alias_get(rq->db, app_id, user_id, out, PARTNER_ALIAS_LEN);
 	if (chosen)
-		*chosen = rc == PST_E_OK;
-	if (rc != PST_E_NOT_FOUND)
+		*chosen = rc == SRV_E_OK;
+	if (rc != SRV_E_NOT_FOUND)
 		return rc;
 	/* the default: from a keyed hash of the pair, so it tells an app nothing its pairwise id does not */
 	auth_keyed_hash("alias", pair, sizeof(pair), h);
@@ -197,26 +197,26 @@ enum pst_err partner_alias(struct req *rq, int64_t app_id, int64_t user_id, char
 		code[i] = digits[h[i] & 31];
 	code[6] = '\0';
 	snprintf(out, PARTNER_ALIAS_LEN, "Postern user %s", code);
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
-enum pst_err partner_alias_check(struct req *rq, const char *alias)
+enum srv_err partner_alias_check(struct req *rq, const char *alias)
 {
 	const unsigned char *p;
 	int visible = 0;
 	if (alias == NULL || alias[0] == '\0' || strlen(alias) > PARTNER_ALIAS_MAX)
-		return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must be 1 to %d bytes", PARTNER_ALIAS_MAX);
+		return req_fail(rq, SRV_E_INVALID_FIELD, "'alias' must be 1 to %d bytes", PARTNER_ALIAS_MAX);
 	for (p = (const unsigned char *)alias; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f)
-			return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must not contain control characters");
+			return req_fail(rq, SRV_E_INVALID_FIELD, "'alias' must not contain control characters");
 		if (*p != ' ')
 			visible = 1;
 	}
 	if (!visible)
-		return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must not be blank");
+		return req_fail(rq, SRV_E_INVALID_FIELD, "'alias' must not be blank");
 	if (strcasecmp(alias, rq->user.username) == 0)
-		return req_fail(rq, PST_E_INVALID_FIELD, "'alias' must not be your username: apps could join what they know of you");
-	return PST_E_OK;
+		return req_fail(rq, SRV_E_INVALID_FIELD, "'alias' must not be your username: apps could join what they know of you");
+	return SRV_E_OK;
 }
 
 int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread_public, const char *action)
@@ -226,7 +226,7 @@ int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread
 	size_t i;
 	int limited = 0, ok = 0;
 
-	if (rq->ops->grant_thread_check(rq->db, rq->grant->id, thread_id) != PST_E_OK)
+	if (rq->ops->grant_thread_check(rq->db, rq->grant->id, thread_id) != SRV_E_OK)
 		return 0;
 	details = json_loads(rq->grant->details, 0, &jerr);
 	json_array_foreach(details, i, d) {
@@ -286,7 +286,7 @@ static int member_visible(struct req *rq, int64_t thread_id, int64_t member, int
 	int state = 0;
 	int64_t since = 0;
 	return member == rq->user.id ||
-	       (rq->ops->app_consent_get(rq->db, thread_id, member, &state, &since) == PST_E_OK && state == 1 && at >= since);
+	       (rq->ops->app_consent_get(rq->db, thread_id, member, &state, &since) == SRV_E_OK && state == 1 && at >= since);
 }
 
 int partner_event_view(struct req *rq, const struct store_event *e, json_t **out)
@@ -300,9 +300,9 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 	*out = NULL;
 	if (strcmp(e->type, "message.created") == 0) {
 		struct one_message o = {.view = NULL, .app_id = rq->app->id};
-		if (rq->ops->message_by_id(rq->db, e->ref_id, take_message, &o) != PST_E_OK || o.view == NULL)
+		if (rq->ops->message_by_id(rq->db, e->ref_id, take_message, &o) != SRV_E_OK || o.view == NULL)
 			return 0;
-		if (rq->ops->thread_by_id_for_member(rq->db, o.m.thread_id, rq->user.id, &t) != PST_E_OK ||
+		if (rq->ops->thread_by_id_for_member(rq->db, o.m.thread_id, rq->user.id, &t) != SRV_E_OK ||
 		    t.app_id != rq->app->id || !partner_thread_allowed(rq, t.id, t.public_id, "read") ||
 		    !member_visible(rq, t.id, o.m.sender_id, o.m.created_at)) {
 			json_decref(o.view);
@@ -317,7 +317,7 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 			return 0;
 		data = json_loads(e->data, 0, &jerr);
 		from = json_string_value(json_object_get(data, "from_user_id"));
-		if (from == NULL || rq->ops->user_by_public(rq->db, from, &u) != PST_E_OK) {
+		if (from == NULL || rq->ops->user_by_public(rq->db, from, &u) != SRV_E_OK) {
 			json_decref(data);
 			return 0;
 		}
@@ -327,7 +327,7 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 		   strcmp(e->type, "thread.app_revoked") == 0) {
 		data = json_loads(e->data, 0, &jerr);
 		tid = json_string_value(json_object_get(data, "thread_id"));
-		if (tid == NULL || rq->ops->thread_for_member(rq->db, tid, rq->user.id, &t) != PST_E_OK ||
+		if (tid == NULL || rq->ops->thread_for_member(rq->db, tid, rq->user.id, &t) != SRV_E_OK ||
 		    t.app_id != rq->app->id || !partner_thread_allowed(rq, t.id, t.public_id, "read")) {
 			json_decref(data);
 			return 0;
@@ -335,7 +335,7 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 		if (json_object_get(data, "user_id")) { /* a member as this app knows them */
 			struct store_user u;
 			char pw[PARTNER_PAIRWISE_LEN];
-			if (rq->ops->user_by_public(rq->db, json_string_value(json_object_get(data, "user_id")), &u) != PST_E_OK) {
+			if (rq->ops->user_by_public(rq->db, json_string_value(json_object_get(data, "user_id")), &u) != SRV_E_OK) {
 				json_decref(data);
 				return 0;
 			}
@@ -360,7 +360,7 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 struct tell {
 	struct req *rq;
 	const struct store_app *app;
-	enum pst_err rc;
+	enum srv_err rc;
 };
 
 static int tell_thread(void *arg, const struct store_thread *t)
@@ -369,31 +369,31 @@ static int tell_thread(void *arg, const struct store_thread *t)
 	tl->rc = events_emit_members(tl->rq, t->id, "thread.app_revoked", 0,
 				     json_pack("{s:s,s:s,s:s}", "thread_id", t->public_id, "client_id", tl->app->client_id, "name",
 					       tl->app->name));
-	return tl->rc != PST_E_OK;
+	return tl->rc != SRV_E_OK;
 }
 
-enum pst_err partner_grant_end(struct req *rq, const struct store_grant *g, const char *action)
+enum srv_err partner_grant_end(struct req *rq, const struct store_grant *g, const char *action)
 {
 	struct store_app app;
-	struct tell tl = {rq, &app, PST_E_OK};
+	struct tell tl = {rq, &app, SRV_E_OK};
 	struct store_access_entry e;
-	enum pst_err rc;
+	enum srv_err rc;
 
 	if (g->revoked_at)
-		return PST_E_OK;
+		return SRV_E_OK;
 	rc = rq->ops->app_by_id(rq->db, g->app_id, &app);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = rq->ops->grant_revoke(rq->db, g->id, rq->now);
-	if (rc == PST_E_OK) {
+	if (rc == SRV_E_OK) {
 		struct store_grant ended = *g;
 		ended.revoked_at = rq->now;
 		rc = tlog_append_grant(rq->ops, rq->db, &ended, app.client_id, TLOG_GRANT_ENDED);
 	}
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = rq->ops->grant_thread_list(rq->db, g->id, tell_thread, &tl, g->user_id);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = tl.rc;
-	if (rc == PST_E_OK) { /* the person's log says why (rq may be the app's, at the token endpoint) */
+	if (rc == SRV_E_OK) { /* the person's log says why (rq may be the app's, at the token endpoint) */
 		memset(&e, 0, sizeof(e));
 		e.user_id = g->user_id;
 		e.app_id = g->app_id;
@@ -402,14 +402,14 @@ enum pst_err partner_grant_end(struct req *rq, const struct store_grant *g, cons
 		snprintf(e.grant_public_id, sizeof(e.grant_public_id), "%s", g->public_id);
 		e.at = rq->now;
 		rc = rq->ops->access_insert(rq->db, &e);
-		if (rc == PST_E_OK)
+		if (rc == SRV_E_OK)
 			rc = tlog_append_access(rq->ops, rq->db, &e);
 	}
 	req_notify(rq, g->user_id); /* the app's open streams and long-polls re-check their credential and end */
 	return rc;
 }
 
-enum pst_err partner_grant_revoke(struct req *rq, const struct store_grant *g)
+enum srv_err partner_grant_revoke(struct req *rq, const struct store_grant *g)
 {
 	return partner_grant_end(rq, g, "grant.revoked");
 }

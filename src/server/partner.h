@@ -19,7 +19,7 @@ const char *partner_issuer(void);
 void partner_pairwise(int64_t app_id, int64_t user_id, char out[PARTNER_PAIRWISE_LEN]);
 
 /* partner_pairwise, and remember the mapping so the app can name that user later. Writer only. */
-enum pst_err partner_pairwise_put(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_PAIRWISE_LEN]);
+enum srv_err partner_pairwise_put(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_PAIRWISE_LEN]);
 
 /*
  * The access log: every call made with a partner access token that names a person (a live grant) is exactly
@@ -57,7 +57,7 @@ void partner_call_refused(struct req *rq, enum partner_refusal why, const char *
  * action (e.g. "shares.send"), the thread and message touched (public ids or NULL), and an item count.
  * Call it last: the prepared line is dropped, so a handler that fails after it leaves none.
  */
-enum pst_err partner_log(struct req *rq, const char *action, const char *thread_public, const char *message_public, int64_t count);
+enum srv_err partner_log(struct req *rq, const char *action, const char *thread_public, const char *message_public, int64_t count);
 
 /* Prepare an access-log entry for a refused call ("denied:ACTION"); the HTTP layer writes it. */
 void partner_log_attempt(struct req *rq, const char *action, const char *thread_public);
@@ -71,11 +71,11 @@ void partner_log_after(struct req *rq, const char *action, int64_t count);
 
 /*
  * Whether an app's credential is still good at now: the access token token_id neither revoked nor expired,
- * its grant neither revoked nor expired, its app neither suspended nor deleted. PST_E_OK, PST_E_UNAUTHORIZED,
+ * its grant neither revoked nor expired, its app neither suspended nor deleted. SRV_E_OK, SRV_E_UNAUTHORIZED,
  * or a storage error. Read-only. For the reads that authenticate once and then live on (a long-poll woken
  * again, an event stream).
  */
-enum pst_err partner_credential_live(const struct store_ops *ops, struct store_conn *c, int64_t token_id, int64_t now);
+enum srv_err partner_credential_live(const struct store_ops *ops, struct store_conn *c, int64_t token_id, int64_t now);
 
 /* ---- the name an app shows for a person ---- */
 
@@ -85,15 +85,15 @@ enum pst_err partner_credential_live(const struct store_ops *ops, struct store_c
 /*
  * The name app shows for user: the alias that person chose for that app, or else a default made from a
  * keyed hash of (app, user) ("Postern user K7QX2M"), so that two apps cannot join their people by name.
- * Never the username. *chosen (optional) says which. Read-only; PST_E_OK or a storage error.
+ * Never the username. *chosen (optional) says which. Read-only; SRV_E_OK or a storage error.
  */
-enum pst_err partner_alias(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_ALIAS_LEN], int *chosen);
+enum srv_err partner_alias(struct req *rq, int64_t app_id, int64_t user_id, char out[PARTNER_ALIAS_LEN], int *chosen);
 
 /*
  * Check an alias a person asks for: 1 to PARTNER_ALIAS_MAX bytes, no control characters, not blank, and not
- * their username (in any case). PST_E_OK, or PST_E_INVALID_FIELD with the reason in rq->errmsg.
+ * their username (in any case). SRV_E_OK, or SRV_E_INVALID_FIELD with the reason in rq->errmsg.
  */
-enum pst_err partner_alias_check(struct req *rq, const char *alias);
+enum srv_err partner_alias_check(struct req *rq, const char *alias);
 
 /* A message as an app sees it: the sender as a pairwise id, never a user id. New reference. */
 json_t *partner_view_message(int64_t app_id, const struct store_message *m);
@@ -113,12 +113,12 @@ int partner_thread_allowed(struct req *rq, int64_t thread_id, const char *thread
  * person disconnected the app, "grant.revoked.code_replay", "grant.revoked.refresh_reuse",
  * "grant.revoked.by_app"), and the person's waiters are woken so that the app's open streams and
  * long-polls end. A grant already revoked is left as it is. In the current transaction; rq need not be the
- * person's request (the token endpoint ends grants too). PST_E_OK or a storage error.
+ * person's request (the token endpoint ends grants too). SRV_E_OK or a storage error.
  */
-enum pst_err partner_grant_end(struct req *rq, const struct store_grant *g, const char *action);
+enum srv_err partner_grant_end(struct req *rq, const struct store_grant *g, const char *action);
 
 /* partner_grant_end(rq, g, "grant.revoked"): the person disconnected the app (their DELETE
  * /v1/me/grants/{id}, their page, a signed revocation of its app device). */
-enum pst_err partner_grant_revoke(struct req *rq, const struct store_grant *g);
+enum srv_err partner_grant_revoke(struct req *rq, const struct store_grant *g);
 
 #endif

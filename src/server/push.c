@@ -108,14 +108,14 @@ static int append_locked(struct stream *s, const char *text, size_t n)
 
 static void fetch_submit_locked(struct stream *s);
 
-static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+static enum srv_err fetch_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
 	struct stream *s = (struct stream *)((char *)job - offsetof(struct stream, job));
 	json_t *arr = json_array();
 	struct req *rq = NULL;
 	int64_t cursor;
 	int more = 0, check_session;
-	enum pst_err rc;
+	enum srv_err rc;
 	size_t i;
 	json_t *ev;
 	char *text = NULL;
@@ -129,7 +129,7 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 	pthread_mutex_unlock(&s->lock);
 	rq = calloc(1, sizeof(*rq));
 	if (rq == NULL) {
-		rc = PST_E_INTERNAL;
+		rc = SRV_E_INTERNAL;
 		goto out;
 	}
 	rq->ops = ops;
@@ -141,21 +141,21 @@ static enum pst_err fetch_run(struct dbexec_job *job, const struct store_ops *op
 	rq->session.device_id = s->device_id;
 	rq->app = s->app;
 	rq->grant = s->grant;
-	if (check_session && s->session_id && ops->session_alive(c, s->session_id, rq->now) != PST_E_OK) {
-		rc = PST_E_UNAUTHORIZED; /* logged out, expired, or ended by a password change */
+	if (check_session && s->session_id && ops->session_alive(c, s->session_id, rq->now) != SRV_E_OK) {
+		rc = SRV_E_UNAUTHORIZED; /* logged out, expired, or ended by a password change */
 		goto out;
 	}
 	/* an app's stream lives only as long as its token, its grant and its app: every fetch checks them (a
 	 * revocation wakes the stream, push_tick ends it at the token's expiry, appwatch.c wakes it when an
 	 * operator suspends or deletes the app) */
-	if (s->grant && (rc = partner_credential_live(ops, c, s->token_id, rq->now)) != PST_E_OK)
+	if (s->grant && (rc = partner_credential_live(ops, c, s->token_id, rq->now)) != SRV_E_OK)
 		goto out;
 	rc = sync_collect(rq, &cursor, PUSH_FETCH_LIMIT, arr, &more);
-	if (rc != PST_E_OK || json_array_size(arr) == 0)
+	if (rc != SRV_E_OK || json_array_size(arr) == 0)
 		goto out;
 	mem = open_memstream(&text, &tlen);
 	if (mem == NULL) {
-		rc = PST_E_INTERNAL;
+		rc = SRV_E_INTERNAL;
 		goto out;
 	}
 	json_array_foreach(arr, i, ev) {
@@ -189,13 +189,13 @@ out:
 	return rc;
 }
 
-static void fetch_done(struct dbexec_job *job, enum pst_err rc)
+static void fetch_done(struct dbexec_job *job, enum srv_err rc)
 {
 	struct stream *s = (struct stream *)((char *)job - offsetof(struct stream, job));
 	int resume = 0;
 	pthread_mutex_lock(&s->lock);
-	if (rc != PST_E_OK && !s->gone) {
-		if (rc != PST_E_UNAUTHORIZED)
+	if (rc != SRV_E_OK && !s->gone) {
+		if (rc != SRV_E_UNAUTHORIZED)
 			log_warn("sse fetch failed: %s", error_code(rc));
 		s->ended = 1;
 		if (s->suspended) {

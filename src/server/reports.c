@@ -193,14 +193,14 @@ void reports_settings_describe(const struct store_report_settings *s, char *out,
 			 (long long)s->cap, (long long)s->k);
 }
 
-enum pst_err reports_settings_at(const struct store_ops *ops, struct store_conn *c, int64_t app, int64_t at_ms,
+enum srv_err reports_settings_at(const struct store_ops *ops, struct store_conn *c, int64_t app, int64_t at_ms,
 				 struct store_report_settings *out, int *stored)
 {
-	enum pst_err rc = ops->report_settings_at(c, app, at_ms, out);
-	*stored = rc == PST_E_OK;
-	if (rc == PST_E_NOT_FOUND) {
+	enum srv_err rc = ops->report_settings_at(c, app, at_ms, out);
+	*stored = rc == SRV_E_OK;
+	if (rc == SRV_E_NOT_FOUND) {
 		reports_settings_default(out);
-		rc = PST_E_OK;
+		rc = SRV_E_OK;
 	}
 	return rc;
 }
@@ -268,29 +268,29 @@ static int row_cb(void *arg, const struct store_report_row *r)
 }
 
 /* Compute the report of a closed period [from, to) of app into *text (malloc'd JSON). */
-static enum pst_err compute(const struct store_ops *ops, struct store_conn *c, const struct store_app *app,
+static enum srv_err compute(const struct store_ops *ops, struct store_conn *c, const struct store_app *app,
 			    const char *period_start, int64_t day, int64_t from, int64_t to, int64_t now, char **text)
 {
 	struct store_report_settings s;
 	struct collect col;
 	char end_text[16], computed[TIMEFMT_RFC3339_LEN];
 	json_t *doc = NULL;
-	enum pst_err rc;
+	enum srv_err rc;
 	int stored = 0;
 
 	memset(&col, 0, sizeof(col));
 	*text = NULL;
 	rc = reports_settings_at(ops, c, app->id, to, &s, &stored);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	reports_calibrate(&s, &col.cal);
 	col.rows = json_array();
 	if (col.rows == NULL)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	rc = ops->report_rows(c, app->id, from, to, s.cap, row_cb, &col);
-	if (rc == PST_E_OK && col.failed)
-		rc = PST_E_INTERNAL;
-	if (rc != PST_E_OK)
+	if (rc == SRV_E_OK && col.failed)
+		rc = SRV_E_INTERNAL;
+	if (rc != SRV_E_OK)
 		goto out;
 	day_text(day + REPORT_PERIOD_DAYS - 1, end_text);
 	timefmt_rfc3339(now, computed, sizeof(computed));
@@ -300,10 +300,10 @@ static enum pst_err compute(const struct store_ops *ops, struct store_conn *c, c
 	/* how many rows were left out is only exact, and only shown, without noise: with noise the number of
 	 * items would tell whether one person's unique item is there */
 	if (doc != NULL && !col.cal.noisy && json_object_set_new(doc, "suppressed_rows", json_integer(col.suppressed)) != 0)
-		rc = PST_E_INTERNAL;
-	*text = rc == PST_E_OK && doc ? jsontext_dump(doc, REPORT_JSON_FLAGS) : NULL;
+		rc = SRV_E_INTERNAL;
+	*text = rc == SRV_E_OK && doc ? jsontext_dump(doc, REPORT_JSON_FLAGS) : NULL;
 	if (*text == NULL)
-		rc = PST_E_INTERNAL;
+		rc = SRV_E_INTERNAL;
 out:
 	json_decref(doc);
 	json_decref(col.rows);
@@ -343,7 +343,7 @@ static void csv_scalar(FILE *f, const char *key, const json_t *v)
  * row, then one "# key=value ..." line with the document's other fields and its privacy settings. Reports
  * frozen before rows lost their dates keep a date column.
  */
-static enum pst_err csv_render(const char *body, char **out, size_t *len)
+static enum srv_err csv_render(const char *body, char **out, size_t *len)
 {
 	json_t *doc = json_loads(body, 0, NULL), *rows, *r, *v;
 	const char *key;
@@ -355,7 +355,7 @@ static enum pst_err csv_render(const char *body, char **out, size_t *len)
 	*len = 0;
 	if (doc == NULL || (f = open_memstream(out, len)) == NULL) {
 		json_decref(doc);
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	}
 	rows = json_object_get(doc, "rows");
 	dated = json_object_get(json_array_get(rows, 0), "date") != NULL;
@@ -383,22 +383,22 @@ static enum pst_err csv_render(const char *body, char **out, size_t *len)
 	if (fclose(f) != 0 || *out == NULL) {
 		free(*out);
 		*out = NULL;
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	}
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 /* The answer for a period that has not closed: no counts, when the report will be ready, today's settings. */
-static enum pst_err open_answer(const struct store_ops *ops, struct store_conn *c, const struct store_app *app,
+static enum srv_err open_answer(const struct store_ops *ops, struct store_conn *c, const struct store_app *app,
 				const char *period_start, int64_t day, int64_t to, char **text)
 {
 	struct store_report_settings s;
 	char end_text[16], ready[TIMEFMT_RFC3339_LEN];
 	json_t *doc;
 	int stored = 0;
-	enum pst_err rc = reports_settings_at(ops, c, app->id, INT64_MAX, &s, &stored);
+	enum srv_err rc = reports_settings_at(ops, c, app->id, INT64_MAX, &s, &stored);
 	*text = NULL;
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		return rc;
 	day_text(day + REPORT_PERIOD_DAYS - 1, end_text);
 	timefmt_rfc3339(to, ready, sizeof(ready));
@@ -406,15 +406,15 @@ static enum pst_err open_answer(const struct store_ops *ops, struct store_conn *
 			"period_end", end_text, "status", "open", "ready_at", ready, "privacy", privacy_json(&s, stored));
 	*text = doc ? jsontext_dump(doc, REPORT_JSON_FLAGS) : NULL;
 	json_decref(doc);
-	return *text ? PST_E_OK : PST_E_INTERNAL;
+	return *text ? SRV_E_OK : SRV_E_INTERNAL;
 }
 
-enum pst_err reports_render(const struct store_ops *ops, struct store_conn *c, const struct store_app *app,
+enum srv_err reports_render(const struct store_ops *ops, struct store_conn *c, const struct store_app *app,
 			    const char *period_start, const char *format, int64_t now, char **out, size_t *len,
 			    const char **content_type, char *err, size_t errlen)
 {
 	int64_t day = reports_parse_day(period_start), from, to;
-	enum pst_err rc;
+	enum srv_err rc;
 	char *json_text = NULL;
 	size_t json_len = 0;
 	int csv;
@@ -423,11 +423,11 @@ enum pst_err reports_render(const struct store_ops *ops, struct store_conn *c, c
 	*len = 0;
 	if (day < REPORT_EPOCH_DAY || (day - REPORT_EPOCH_DAY) % REPORT_PERIOD_DAYS != 0) {
 		snprintf(err, errlen, "period_start must be a period boundary: 2024-01-01 plus a multiple of 14 days");
-		return PST_E_INVALID_FIELD;
+		return SRV_E_INVALID_FIELD;
 	}
 	if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
 		snprintf(err, errlen, "format is json or csv");
-		return PST_E_INVALID_FIELD;
+		return SRV_E_INVALID_FIELD;
 	}
 	csv = format[0] == 'c';
 	*content_type = csv ? "text/csv; charset=utf-8" : "application/json";
@@ -435,30 +435,30 @@ enum pst_err reports_render(const struct store_ops *ops, struct store_conn *c, c
 	to = from + REPORT_PERIOD_DAYS * DAY_MS;
 	if (from > now) {
 		snprintf(err, errlen, "that period has not started");
-		return PST_E_INVALID_FIELD;
+		return SRV_E_INVALID_FIELD;
 	}
 	if (now < to) {
 		rc = open_answer(ops, c, app, period_start, day, to, &json_text);
 		json_len = json_text ? strlen(json_text) : 0;
 	} else {
 		/* a CSV frozen by a version that drew CSV apart from JSON is still served as it was published */
-		if (csv && (rc = ops->report_get(c, app->id, period_start, "csv", out, len)) != PST_E_NOT_FOUND)
+		if (csv && (rc = ops->report_get(c, app->id, period_start, "csv", out, len)) != SRV_E_NOT_FOUND)
 			return rc;
 		rc = ops->report_get(c, app->id, period_start, REPORT_FORMAT_FROZEN, &json_text, &json_len);
-		if (rc == PST_E_NOT_FOUND) {
+		if (rc == SRV_E_NOT_FOUND) {
 			/* first time: compute, freeze, then serve what is frozen (a concurrent first fetch may have won) */
 			char *fresh = NULL;
 			rc = compute(ops, c, app, period_start, day, from, to, now, &fresh);
-			if (rc == PST_E_OK)
+			if (rc == SRV_E_OK)
 				rc = ops->report_put(c, app->id, period_start, REPORT_FORMAT_FROZEN, fresh, strlen(fresh));
 			free(fresh);
-			if (rc == PST_E_OK)
+			if (rc == SRV_E_OK)
 				rc = ops->report_get(c, app->id, period_start, REPORT_FORMAT_FROZEN, &json_text, &json_len);
 		}
 	}
-	if (rc == PST_E_OK && csv)
+	if (rc == SRV_E_OK && csv)
 		rc = csv_render(json_text, out, len);
-	else if (rc == PST_E_OK) {
+	else if (rc == SRV_E_OK) {
 		*out = json_text;
 		*len = json_len;
 		json_text = NULL;

@@ -68,9 +68,9 @@ void reports_settings_describe(const struct store_report_settings *s, char *out,
 
 /*
  * The settings of app in force at at_ms (the newest stored before it; the defaults when none is stored) into
- * *out; *stored says whether they came from the database. PST_E_OK or PST_E_STORAGE.
+ * *out; *stored says whether they came from the database. SRV_E_OK or SRV_E_STORAGE.
  */
-enum pst_err reports_settings_at(const struct store_ops *ops, struct store_conn *c, int64_t app, int64_t at_ms,
+enum srv_err reports_settings_at(const struct store_ops *ops, struct store_conn *c, int64_t app, int64_t at_ms,
 				 struct store_report_settings *out, int *stored);
 
 /*
@@ -80,10 +80,10 @@ enum pst_err reports_settings_at(const struct store_ops *ops, struct store_conn 
  * closed period is computed the first time it is asked for — with the settings in force at its end, from the
  * shares made in it and the opens made before its end — and frozen with one write through c (so c must then
  * be writable, inside a transaction the caller commits); later calls return those bytes (CSV: rendered from
- * them). Errors: PST_E_INVALID_FIELD (bad or future period, bad format; a sentence in err), PST_E_STORAGE,
- * PST_E_INTERNAL. Not thread-safe on one connection (as store.h).
+ * them). Errors: SRV_E_INVALID_FIELD (bad or future period, bad format; a sentence in err), SRV_E_STORAGE,
+ * SRV_E_INTERNAL. Not thread-safe on one connection (as store.h).
  */
-enum pst_err reports_render(const struct store_ops *ops, struct store_conn *c, const struct store_app *app,
+enum srv_err reports_render(const struct store_ops *ops, struct store_conn *c, const struct store_app *app,
 			    const char *period_start, const char *format, int64_t now, char **out, size_t *len,
 			    const char **content_type, char *err, size_t errlen);
 

@@ -19,7 +19,7 @@ const char *req_query(const struct req *rq, const char *key)
 	return NULL;
 }
 
-enum pst_err req_fail(struct req *rq, enum pst_err e, const char *fmt, ...)
+enum srv_err req_fail(struct req *rq, enum srv_err e, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -47,7 +47,7 @@ void req_notify(struct req *rq, int64_t user)
 	rq->notify[rq->nnotify++] = user;
 }
 
-enum pst_err req_redirect(struct req *rq, int status, const char *fmt, ...)
+enum srv_err req_redirect(struct req *rq, int status, const char *fmt, ...)
 {
 	va_list ap;
 	char *loc = NULL;
@@ -56,11 +56,11 @@ enum pst_err req_redirect(struct req *rq, int status, const char *fmt, ...)
 	n = vasprintf(&loc, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	free(rq->location);
 	rq->location = loc;
 	rq->status = status;
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 #define LAZY(field, type)                            \
@@ -74,13 +74,13 @@ struct store_app *req_app(struct req *rq) { LAZY(app, struct store_app); }
 struct store_grant *req_grant(struct req *rq) { LAZY(grant, struct store_grant); }
 struct store_token *req_token(struct req *rq) { LAZY(token, struct store_token); }
 
-enum pst_err req_reply(struct req *rq, int status, json_t *body)
+enum srv_err req_reply(struct req *rq, int status, json_t *body)
 {
 	if (rq->resp)
 		json_decref(rq->resp);
 	rq->status = status;
 	rq->resp = body;
-	return PST_E_OK;
+	return SRV_E_OK;
 }
 
 const char *req_form(const struct req *rq, const char *key)

@@ -103,8 +103,8 @@ struct req {
 /* Value of form field key, or NULL. The pointer lives as long as rq. */
 const char *req_form(const struct req *rq, const char *key);
 
-/* Set the redirect target (printf-style); returns PST_E_OK, or PST_E_INTERNAL on OOM. */
-enum pst_err req_redirect(struct req *rq, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Set the redirect target (printf-style); returns SRV_E_OK, or SRV_E_INTERNAL on OOM. */
+enum srv_err req_redirect(struct req *rq, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The partner structs, allocated on first use; NULL only on OOM. */
 struct store_app *req_app(struct req *rq);
@@ -118,15 +118,15 @@ void req_release(struct req *rq);
 const char *req_query(const struct req *rq, const char *key);
 
 /*
- * Set an error detail (printf-style) and return e, so handlers can `return req_fail(rq, PST_E_X, "...")`.
+ * Set an error detail (printf-style) and return e, so handlers can `return req_fail(rq, SRV_E_X, "...")`.
  * The detail must never contain a secret or a message body.
  */
-enum pst_err req_fail(struct req *rq, enum pst_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+enum srv_err req_fail(struct req *rq, enum srv_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Record that user's event log grew in this transaction. */
 void req_notify(struct req *rq, int64_t user);
 
-/* Set the response: status and body (ownership of body moves to rq). Returns PST_E_OK. */
-enum pst_err req_reply(struct req *rq, int status, json_t *body);
+/* Set the response: status and body (ownership of body moves to rq). Returns SRV_E_OK. */
+enum srv_err req_reply(struct req *rq, int status, json_t *body);
 
 #endif

@@ -33,10 +33,10 @@ struct route {
 	unsigned creds;        /* mask of enum cred_kind accepted */
 	const char *scope;     /* scope an app token needs; NULL: first-party only */
 	unsigned flags;        /* enum route_flag */
-	enum pst_err (*handler)(struct req *rq);
+	enum srv_err (*handler)(struct req *rq);
 	/* Optional: runs on a reader before a WRITE route (slow CPU work such as password hashing, reads
 	 * that must not hold the writer). */
-	enum pst_err (*prepare)(struct req *rq);
+	enum srv_err (*prepare)(struct req *rq);
 	const char *summary;
 };
 

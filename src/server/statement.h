@@ -30,32 +30,32 @@ void statement_release(struct statement *s);
  * into s->bytes, and parse it as a statement of want_type (0: any type). With pk not NULL the signature
  * must verify with that Ed25519 public key. On success s owns the bytes and the decoded statement (release
  * with statement_release); on error s is left released.
- * Errors: PST_E_INVALID_KEY (bad encoding, too large, not such a statement, bad signature), PST_E_INTERNAL.
+ * Errors: SRV_E_INVALID_KEY (bad encoding, too large, not such a statement, bad signature), SRV_E_INTERNAL.
  */
-enum pst_err statement_read(struct req *rq, const char *what, const char *text, size_t max, unsigned want_type,
+enum srv_err statement_read(struct req *rq, const char *what, const char *text, size_t max, unsigned want_type,
 			    const unsigned char *pk, struct statement *s);
 
 /*
- * statement_read on the string field `key` of rq->body. A missing field is PST_E_INVALID_FIELD unless
- * optional, when PST_E_OK is returned with s->bytes NULL.
+ * statement_read on the string field `key` of rq->body. A missing field is SRV_E_INVALID_FIELD unless
+ * optional, when SRV_E_OK is returned with s->bytes NULL.
  */
-enum pst_err statement_field(struct req *rq, const char *key, int optional, size_t max, unsigned want_type,
+enum srv_err statement_field(struct req *rq, const char *key, int optional, size_t max, unsigned want_type,
 			     const unsigned char *pk, struct statement *s);
 
-/* Check s's signature with pk (after statement_read without a key); PST_E_INVALID_KEY naming `what`. */
-enum pst_err statement_check_sig(struct req *rq, const char *what, struct statement *s, const unsigned char pk[32]);
+/* Check s's signature with pk (after statement_read without a key); SRV_E_INVALID_KEY naming `what`. */
+enum srv_err statement_check_sig(struct req *rq, const char *what, struct statement *s, const unsigned char pk[32]);
 
 /*
- * The identity of rq's user, whose key signs their statements: PST_E_OK with *out filled, PST_E_CONFLICT
+ * The identity of rq's user, whose key signs their statements: SRV_E_OK with *out filled, SRV_E_CONFLICT
  * (with a detail) when the account has none yet, or a storage error.
  */
-enum pst_err statement_identity(struct req *rq, struct store_identity *out);
+enum srv_err statement_identity(struct req *rq, struct store_identity *out);
 
-/* Decode an uploaded opaque blob (base64url, 1..max bytes) into out (capacity >= max); PST_E_INVALID_KEY. */
-enum pst_err statement_blob(struct req *rq, const char *what, const char *text, size_t max, unsigned char *out, size_t *len);
+/* Decode an uploaded opaque blob (base64url, 1..max bytes) into out (capacity >= max); SRV_E_INVALID_KEY. */
+enum srv_err statement_blob(struct req *rq, const char *what, const char *text, size_t max, unsigned char *out, size_t *len);
 
-/* The 32 bytes of a key stored as base64url text (a device's sign_pk or box_pk); PST_E_INTERNAL when the
+/* The 32 bytes of a key stored as base64url text (a device's sign_pk or box_pk); SRV_E_INTERNAL when the
  * stored text is not one (it was checked when it was stored). */
-enum pst_err statement_key(const char *b64, unsigned char out[32]);
+enum srv_err statement_key(const char *b64, unsigned char out[32]);
 
 #endif

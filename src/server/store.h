@@ -10,8 +10,8 @@
  *
  * Threading: a `struct store` is shared by all threads; a `struct store_conn` belongs to one thread at a
  * time. Exactly one writable connection exists (the group-commit writer, dbexec.c); readers are read-only.
- * Errors: every function returns enum pst_err — PST_E_OK, PST_E_NOT_FOUND for a missing row where noted,
- * PST_E_CONFLICT for a unique-key collision where noted, PST_E_STORAGE for anything else.
+ * Errors: every function returns enum srv_err — SRV_E_OK, SRV_E_NOT_FOUND for a missing row where noted,
+ * SRV_E_CONFLICT for a unique-key collision where noted, SRV_E_STORAGE for anything else.
  * Strings in row structs are NUL-terminated and owned by the struct (fixed-size arrays) unless marked
  * "borrowed": a borrowed pointer is valid only until the next call on the same connection.
  */
@@ -272,193 +272,193 @@ struct store_ops {
 
 	/* Open the database at opt->path, creating it and running every pending numbered migration.
 	 * On success *out is owned by the caller, released with close(). */
-	enum pst_err (*open)(const struct store_options *opt, struct store **out);
+	enum srv_err (*open)(const struct store_options *opt, struct store **out);
 	void (*close)(struct store *st);
 	/* A connection for one thread; writable = 1 at most once at a time. Released with conn_close(). */
-	enum pst_err (*conn_open)(struct store *st, int writable, struct store_conn **out);
+	enum srv_err (*conn_open)(struct store *st, int writable, struct store_conn **out);
 	void (*conn_close)(struct store_conn *c);
 
 	/* Transactions. begin/commit/rollback wrap a group; savepoint/release/rollback_to wrap one request
 	 * inside it, so a failing request undoes only itself. read_begin/read_end give a reader one snapshot. */
-	enum pst_err (*begin)(struct store_conn *c);
-	enum pst_err (*commit)(struct store_conn *c);
-	enum pst_err (*rollback)(struct store_conn *c);
-	enum pst_err (*savepoint)(struct store_conn *c);
-	enum pst_err (*release)(struct store_conn *c);
-	enum pst_err (*rollback_to)(struct store_conn *c);
-	enum pst_err (*read_begin)(struct store_conn *c);
-	enum pst_err (*read_end)(struct store_conn *c);
+	enum srv_err (*begin)(struct store_conn *c);
+	enum srv_err (*commit)(struct store_conn *c);
+	enum srv_err (*rollback)(struct store_conn *c);
+	enum srv_err (*savepoint)(struct store_conn *c);
+	enum srv_err (*release)(struct store_conn *c);
+	enum srv_err (*rollback_to)(struct store_conn *c);
+	enum srv_err (*read_begin)(struct store_conn *c);
+	enum srv_err (*read_end)(struct store_conn *c);
 
-	/* Users. user_insert: PST_E_CONFLICT when the username exists (a deleted account's username is released
-	 * first once its quarantine is over at u->created_at). Lookups: PST_E_NOT_FOUND; by name and by public
+	/* Users. user_insert: SRV_E_CONFLICT when the username exists (a deleted account's username is released
+	 * first once its quarantine is over at u->created_at). Lookups: SRV_E_NOT_FOUND; by name and by public
 	 * id they find live accounts only, by id deleted ones too. */
-	enum pst_err (*user_insert)(struct store_conn *c, struct store_user *u); /* sets u->id */
-	enum pst_err (*user_by_name)(struct store_conn *c, const char *username, struct store_user *out);
-	enum pst_err (*user_by_public)(struct store_conn *c, const char *public_id, struct store_user *out);
-	enum pst_err (*user_by_id)(struct store_conn *c, int64_t id, struct store_user *out);
+	enum srv_err (*user_insert)(struct store_conn *c, struct store_user *u); /* sets u->id */
+	enum srv_err (*user_by_name)(struct store_conn *c, const char *username, struct store_user *out);
+	enum srv_err (*user_by_public)(struct store_conn *c, const char *public_id, struct store_user *out);
+	enum srv_err (*user_by_id)(struct store_conn *c, int64_t id, struct store_user *out);
 	/* Replace the user's password hash (an argon2id string). */
-	enum pst_err (*user_set_password)(struct store_conn *c, int64_t id, const char *pw_hash);
+	enum srv_err (*user_set_password)(struct store_conn *c, int64_t id, const char *pw_hash);
 
 	/* Sessions, found by the BLAKE2b hash of their token (the token itself is never stored). */
-	enum pst_err (*session_insert)(struct store_conn *c, const unsigned char hash[32], struct store_session *s);
-	enum pst_err (*session_by_hash)(struct store_conn *c, const unsigned char hash[32], struct store_session *out);
-	enum pst_err (*session_delete)(struct store_conn *c, int64_t session_id);
+	enum srv_err (*session_insert)(struct store_conn *c, const unsigned char hash[32], struct store_session *s);
+	enum srv_err (*session_by_hash)(struct store_conn *c, const unsigned char hash[32], struct store_session *out);
+	enum srv_err (*session_delete)(struct store_conn *c, int64_t session_id);
 	/* Every session of user but keep_session_id (0 keeps none): a password change ends the others. */
-	enum pst_err (*session_delete_others)(struct store_conn *c, int64_t user, int64_t keep_session_id);
-	/* OK when the session exists and expires after now, else PST_E_NOT_FOUND (an open stream's check). */
-	enum pst_err (*session_alive)(struct store_conn *c, int64_t session_id, int64_t now);
+	enum srv_err (*session_delete_others)(struct store_conn *c, int64_t user, int64_t keep_session_id);
+	/* OK when the session exists and expires after now, else SRV_E_NOT_FOUND (an open stream's check). */
+	enum srv_err (*session_alive)(struct store_conn *c, int64_t session_id, int64_t now);
 	/* The user's sessions that expire after now, oldest first, each with its device's id and name. */
-	enum pst_err (*session_list_user)(struct store_conn *c, int64_t user, int64_t now, store_session_cb cb, void *arg);
-	enum pst_err (*session_bind_device)(struct store_conn *c, int64_t session_id, int64_t device_id);
+	enum srv_err (*session_list_user)(struct store_conn *c, int64_t user, int64_t now, store_session_cb cb, void *arg);
+	enum srv_err (*session_bind_device)(struct store_conn *c, int64_t session_id, int64_t device_id);
 	/* Sessions bound to device_id lose the binding (device removed). */
-	enum pst_err (*session_unbind_device)(struct store_conn *c, int64_t device_id);
+	enum srv_err (*session_unbind_device)(struct store_conn *c, int64_t device_id);
 
 	/* Friend requests: one row per ordered pair (from, to). */
-	enum pst_err (*freq_get_pair)(struct store_conn *c, int64_t from, int64_t to, struct store_friend_request *out);
-	enum pst_err (*freq_by_public)(struct store_conn *c, const char *public_id, struct store_friend_request *out);
-	enum pst_err (*freq_insert)(struct store_conn *c, struct store_friend_request *r); /* sets r->id */
-	enum pst_err (*freq_set_state)(struct store_conn *c, int64_t id, int state, int64_t created_at);
-	enum pst_err (*freq_delete_pair)(struct store_conn *c, int64_t a, int64_t b); /* both directions */
+	enum srv_err (*freq_get_pair)(struct store_conn *c, int64_t from, int64_t to, struct store_friend_request *out);
+	enum srv_err (*freq_by_public)(struct store_conn *c, const char *public_id, struct store_friend_request *out);
+	enum srv_err (*freq_insert)(struct store_conn *c, struct store_friend_request *r); /* sets r->id */
+	enum srv_err (*freq_set_state)(struct store_conn *c, int64_t id, int state, int64_t created_at);
+	enum srv_err (*freq_delete_pair)(struct store_conn *c, int64_t a, int64_t b); /* both directions */
 	/* Pending requests to (incoming = 1) or from (incoming = 0) user, oldest first, with the other user. */
-	enum pst_err (*freq_list_pending)(struct store_conn *c, int64_t user, int incoming, store_friend_request_cb cb, void *arg);
+	enum srv_err (*freq_list_pending)(struct store_conn *c, int64_t user, int incoming, store_friend_request_cb cb, void *arg);
 
-	/* Friendships, symmetric. friend_insert: PST_E_CONFLICT when they already are friends. */
-	enum pst_err (*friend_insert)(struct store_conn *c, int64_t a, int64_t b, int64_t now);
-	enum pst_err (*friend_delete)(struct store_conn *c, int64_t a, int64_t b); /* PST_E_NOT_FOUND if none */
-	enum pst_err (*friend_check)(struct store_conn *c, int64_t a, int64_t b);  /* OK or PST_E_NOT_FOUND */
-	enum pst_err (*friend_list)(struct store_conn *c, int64_t user, store_friend_cb cb, void *arg);
+	/* Friendships, symmetric. friend_insert: SRV_E_CONFLICT when they already are friends. */
+	enum srv_err (*friend_insert)(struct store_conn *c, int64_t a, int64_t b, int64_t now);
+	enum srv_err (*friend_delete)(struct store_conn *c, int64_t a, int64_t b); /* SRV_E_NOT_FOUND if none */
+	enum srv_err (*friend_check)(struct store_conn *c, int64_t a, int64_t b);  /* OK or SRV_E_NOT_FOUND */
+	enum srv_err (*friend_list)(struct store_conn *c, int64_t user, store_friend_cb cb, void *arg);
 
-	/* Devices. device_by_public: PST_E_NOT_FOUND for unknown or removed devices. */
-	enum pst_err (*device_insert)(struct store_conn *c, struct store_device *d); /* sets d->id; stores reg_sig */
-	enum pst_err (*device_by_public)(struct store_conn *c, const char *public_id, struct store_device *out);
+	/* Devices. device_by_public: SRV_E_NOT_FOUND for unknown or removed devices. */
+	enum srv_err (*device_insert)(struct store_conn *c, struct store_device *d); /* sets d->id; stores reg_sig */
+	enum srv_err (*device_by_public)(struct store_conn *c, const char *public_id, struct store_device *out);
 	/* The live app device of a grant (NOT_FOUND if none); remove every device of a grant. */
-	enum pst_err (*device_for_grant)(struct store_conn *c, int64_t grant, struct store_device *out);
-	enum pst_err (*devices_remove_grant)(struct store_conn *c, int64_t grant, int64_t now);
+	enum srv_err (*device_for_grant)(struct store_conn *c, int64_t grant, struct store_device *out);
+	enum srv_err (*devices_remove_grant)(struct store_conn *c, int64_t grant, int64_t now);
 	/* user's live device with this signing key (re-registration after a new login); NOT_FOUND if none. */
-	enum pst_err (*device_by_key)(struct store_conn *c, int64_t user, const char *sign_pk, struct store_device *out);
-	enum pst_err (*device_delete)(struct store_conn *c, int64_t id);
-	enum pst_err (*device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
+	enum srv_err (*device_by_key)(struct store_conn *c, int64_t user, const char *sign_pk, struct store_device *out);
+	enum srv_err (*device_delete)(struct store_conn *c, int64_t id);
+	enum srv_err (*device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
 	/* Devices of every current member of the thread. */
-	enum pst_err (*device_list_thread)(struct store_conn *c, int64_t thread_id, store_device_cb cb, void *arg);
-	/* OK when a and b share a thread (as current members), else PST_E_NOT_FOUND. */
-	enum pst_err (*users_share_thread)(struct store_conn *c, int64_t a, int64_t b);
+	enum srv_err (*device_list_thread)(struct store_conn *c, int64_t thread_id, store_device_cb cb, void *arg);
+	/* OK when a and b share a thread (as current members), else SRV_E_NOT_FOUND. */
+	enum srv_err (*users_share_thread)(struct store_conn *c, int64_t a, int64_t b);
 
-	/* Threads. thread_insert: PST_E_CONFLICT when direct_key is taken. */
-	enum pst_err (*thread_insert)(struct store_conn *c, struct store_thread *t, const char *direct_key);
-	enum pst_err (*thread_by_direct_key)(struct store_conn *c, const char *direct_key, struct store_thread *out);
-	/* The thread, if user is a current member (else PST_E_NOT_FOUND), with the member's read/joined seq. */
-	enum pst_err (*thread_for_member)(struct store_conn *c, const char *public_id, int64_t user, struct store_thread *out);
-	enum pst_err (*thread_by_id_for_member)(struct store_conn *c, int64_t id, int64_t user, struct store_thread *out);
+	/* Threads. thread_insert: SRV_E_CONFLICT when direct_key is taken. */
+	enum srv_err (*thread_insert)(struct store_conn *c, struct store_thread *t, const char *direct_key);
+	enum srv_err (*thread_by_direct_key)(struct store_conn *c, const char *direct_key, struct store_thread *out);
+	/* The thread, if user is a current member (else SRV_E_NOT_FOUND), with the member's read/joined seq. */
+	enum srv_err (*thread_for_member)(struct store_conn *c, const char *public_id, int64_t user, struct store_thread *out);
+	enum srv_err (*thread_by_id_for_member)(struct store_conn *c, int64_t id, int64_t user, struct store_thread *out);
 	/* The inbox: threads of user ordered by (last_activity, id) descending, strictly below the cursor pair
 	 * (before_activity, before_id) when before_id > 0, at most limit rows. */
-	enum pst_err (*thread_list_for_user)(struct store_conn *c, int64_t user, int64_t before_activity,
+	enum srv_err (*thread_list_for_user)(struct store_conn *c, int64_t user, int64_t before_activity,
 					     int64_t before_id, int limit, store_thread_cb cb, void *arg);
-	enum pst_err (*member_add)(struct store_conn *c, int64_t thread_id, int64_t user, int64_t joined_seq);
-	enum pst_err (*member_remove)(struct store_conn *c, int64_t thread_id, int64_t user); /* NOT_FOUND if absent */
-	enum pst_err (*member_list)(struct store_conn *c, int64_t thread_id, store_member_cb cb, void *arg);
+	enum srv_err (*member_add)(struct store_conn *c, int64_t thread_id, int64_t user, int64_t joined_seq);
+	enum srv_err (*member_remove)(struct store_conn *c, int64_t thread_id, int64_t user); /* NOT_FOUND if absent */
+	enum srv_err (*member_list)(struct store_conn *c, int64_t thread_id, store_member_cb cb, void *arg);
 	/* Moves the read marker forward only; stores the resulting marker in *out_seq. */
-	enum pst_err (*member_mark_read)(struct store_conn *c, int64_t thread_id, int64_t user, int64_t seq, int64_t *out_seq);
+	enum srv_err (*member_mark_read)(struct store_conn *c, int64_t thread_id, int64_t user, int64_t seq, int64_t *out_seq);
 	/* Takes the next seq of the thread (last_seq + 1), bumps last_activity to now. */
-	enum pst_err (*thread_next_seq)(struct store_conn *c, int64_t thread_id, int64_t now, int64_t *seq);
+	enum srv_err (*thread_next_seq)(struct store_conn *c, int64_t thread_id, int64_t now, int64_t *seq);
 
-	/* Messages. message_insert: PST_E_CONFLICT when (sender, client_msg_id) exists. */
-	enum pst_err (*message_insert)(struct store_conn *c, struct store_message *m); /* sets m->id */
-	enum pst_err (*message_by_client_id)(struct store_conn *c, int64_t sender, const char *client_msg_id, struct store_message *out);
-	enum pst_err (*message_by_public)(struct store_conn *c, int64_t thread_id, const char *public_id, struct store_message *out);
-	enum pst_err (*message_by_id)(struct store_conn *c, int64_t id, store_message_cb cb, void *arg);
+	/* Messages. message_insert: SRV_E_CONFLICT when (sender, client_msg_id) exists. */
+	enum srv_err (*message_insert)(struct store_conn *c, struct store_message *m); /* sets m->id */
+	enum srv_err (*message_by_client_id)(struct store_conn *c, int64_t sender, const char *client_msg_id, struct store_message *out);
+	enum srv_err (*message_by_public)(struct store_conn *c, int64_t thread_id, const char *public_id, struct store_message *out);
+	enum srv_err (*message_by_id)(struct store_conn *c, int64_t id, store_message_cb cb, void *arg);
 	/* Erase the body, set deleted_at. */
-	enum pst_err (*message_erase)(struct store_conn *c, int64_t id, int64_t now);
+	enum srv_err (*message_erase)(struct store_conn *c, int64_t id, int64_t now);
 	/* Messages with after < seq < before (before = 0: no upper bound) and seq > min_seq; ascending when
 	 * newest = 0, else the newest first; at most limit rows. */
-	enum pst_err (*message_list)(struct store_conn *c, int64_t thread_id, int64_t min_seq, int64_t after,
+	enum srv_err (*message_list)(struct store_conn *c, int64_t thread_id, int64_t min_seq, int64_t after,
 				     int64_t before, int limit, int newest, store_message_cb cb, void *arg);
 
 	/* The event log. event_append sets e->id (ids grow in commit order). */
-	enum pst_err (*event_append)(struct store_conn *c, struct store_event *e);
+	enum srv_err (*event_append)(struct store_conn *c, struct store_event *e);
 	/* Events of user with id > since, ascending, at most limit; to_device events only for device_id. */
-	enum pst_err (*event_list)(struct store_conn *c, int64_t user, int64_t device_id, int64_t since, int limit,
+	enum srv_err (*event_list)(struct store_conn *c, int64_t user, int64_t device_id, int64_t since, int limit,
 				   store_event_cb cb, void *arg);
 	/* Delete to_device events for device with id <= upto (delivered). */
-	enum pst_err (*event_prune_to_device)(struct store_conn *c, int64_t device_id, int64_t upto);
+	enum srv_err (*event_prune_to_device)(struct store_conn *c, int64_t device_id, int64_t upto);
 	/* Number of to_device events for device with id <= upto (waiting to be pruned). */
-	enum pst_err (*event_count_to_device)(struct store_conn *c, int64_t device_id, int64_t upto, int64_t *out);
+	enum srv_err (*event_count_to_device)(struct store_conn *c, int64_t device_id, int64_t upto, int64_t *out);
 	/* ---- partner platform (apps, grants, OAuth codes and tokens, shares, access log, reports) ---- */
 
 	/* Apps. app_insert: CONFLICT when the client id exists. app_by_client_id: NOT_FOUND. */
-	enum pst_err (*app_insert)(struct store_conn *c, struct store_app *a); /* sets a->id */
-	enum pst_err (*app_by_client_id)(struct store_conn *c, const char *client_id, struct store_app *out);
-	enum pst_err (*app_by_id)(struct store_conn *c, int64_t id, struct store_app *out);
-	enum pst_err (*app_list)(struct store_conn *c, store_app_cb cb, void *arg);
-	enum pst_err (*app_set_suspended)(struct store_conn *c, int64_t id, int suspended);
-	enum pst_err (*app_set_secret)(struct store_conn *c, int64_t id, const unsigned char hash[32]);
-	enum pst_err (*app_delete)(struct store_conn *c, int64_t id); /* and everything of it */
+	enum srv_err (*app_insert)(struct store_conn *c, struct store_app *a); /* sets a->id */
+	enum srv_err (*app_by_client_id)(struct store_conn *c, const char *client_id, struct store_app *out);
+	enum srv_err (*app_by_id)(struct store_conn *c, int64_t id, struct store_app *out);
+	enum srv_err (*app_list)(struct store_conn *c, store_app_cb cb, void *arg);
+	enum srv_err (*app_set_suspended)(struct store_conn *c, int64_t id, int suspended);
+	enum srv_err (*app_set_secret)(struct store_conn *c, int64_t id, const unsigned char hash[32]);
+	enum srv_err (*app_delete)(struct store_conn *c, int64_t id); /* and everything of it */
 	/* A number that grows whenever an app is suspended, resumed (app_set_suspended) or deleted (app_delete),
 	 * whichever process on this database did it: the server polls it to end the streams of such an app. */
-	enum pst_err (*app_generation)(struct store_conn *c, int64_t *out);
+	enum srv_err (*app_generation)(struct store_conn *c, int64_t *out);
 	/* The name app shows for user, chosen by that person: alias_get copies it into out (cap bytes, cut to
 	 * fit), NOT_FOUND when they chose none (the caller makes the default). alias_set replaces it; alias NULL
 	 * removes it. app_delete removes the app's. */
-	enum pst_err (*alias_get)(struct store_conn *c, int64_t app, int64_t user, char *out, size_t cap);
-	enum pst_err (*alias_set)(struct store_conn *c, int64_t app, int64_t user, const char *alias);
+	enum srv_err (*alias_get)(struct store_conn *c, int64_t app, int64_t user, char *out, size_t cap);
+	enum srv_err (*alias_set)(struct store_conn *c, int64_t app, int64_t user, const char *alias);
 
 	/* Grants: what one person allowed one app. grant_by_public: the grant if it belongs to user. */
-	enum pst_err (*grant_insert)(struct store_conn *c, struct store_grant *g); /* sets g->id */
-	enum pst_err (*grant_by_id)(struct store_conn *c, int64_t id, struct store_grant *out);
-	enum pst_err (*grant_by_public)(struct store_conn *c, const char *public_id, int64_t user, struct store_grant *out);
+	enum srv_err (*grant_insert)(struct store_conn *c, struct store_grant *g); /* sets g->id */
+	enum srv_err (*grant_by_id)(struct store_conn *c, int64_t id, struct store_grant *out);
+	enum srv_err (*grant_by_public)(struct store_conn *c, const char *public_id, int64_t user, struct store_grant *out);
 	/* Grants of user (live first, newest first), with their app. */
-	enum pst_err (*grant_list_user)(struct store_conn *c, int64_t user, store_grant_cb cb, void *arg);
-	enum pst_err (*grant_revoke)(struct store_conn *c, int64_t id, int64_t now); /* and every token and device of it */
-	enum pst_err (*grant_touch)(struct store_conn *c, int64_t id, int64_t now);
+	enum srv_err (*grant_list_user)(struct store_conn *c, int64_t user, store_grant_cb cb, void *arg);
+	enum srv_err (*grant_revoke)(struct store_conn *c, int64_t id, int64_t now); /* and every token and device of it */
+	enum srv_err (*grant_touch)(struct store_conn *c, int64_t id, int64_t now);
 	/* OK when user holds a live grant of app with a scope containing scope_word (NULL: any), else NOT_FOUND. */
-	enum pst_err (*grant_live_check)(struct store_conn *c, int64_t app, int64_t user, const char *scope_word, int64_t now);
+	enum srv_err (*grant_live_check)(struct store_conn *c, int64_t app, int64_t user, const char *scope_word, int64_t now);
 	/* App threads of a grant. */
-	enum pst_err (*grant_thread_add)(struct store_conn *c, int64_t grant, int64_t thread);
-	enum pst_err (*grant_thread_check)(struct store_conn *c, int64_t grant, int64_t thread);
-	enum pst_err (*grant_thread_list)(struct store_conn *c, int64_t grant, store_thread_cb cb, void *arg, int64_t user);
+	enum srv_err (*grant_thread_add)(struct store_conn *c, int64_t grant, int64_t thread);
+	enum srv_err (*grant_thread_check)(struct store_conn *c, int64_t grant, int64_t thread);
+	enum srv_err (*grant_thread_list)(struct store_conn *c, int64_t grant, store_thread_cb cb, void *arg, int64_t user);
 	/* Friends a person picked on the share page for this grant. */
-	enum pst_err (*share_permit_add)(struct store_conn *c, int64_t grant, int64_t friend_user);
-	enum pst_err (*share_permit_check)(struct store_conn *c, int64_t grant, int64_t friend_user);
+	enum srv_err (*share_permit_add)(struct store_conn *c, int64_t grant, int64_t friend_user);
+	enum srv_err (*share_permit_check)(struct store_conn *c, int64_t grant, int64_t friend_user);
 
 	/* Authorization codes, found by hash. code_get reads the code issued to app, changing nothing (check
 	 * used_at to detect a replay); NOT_FOUND for an unknown code and for another app's, so that presenting
 	 * a code as the wrong client leaves it good for its own (RFC 6749 4.1.3). code_use marks it used once
 	 * the redemption is known to succeed; NOT_FOUND when it already was (the loser of a race). */
-	enum pst_err (*code_insert)(struct store_conn *c, const unsigned char hash[32], const struct store_code *code);
-	enum pst_err (*code_get)(struct store_conn *c, const unsigned char hash[32], int64_t app, struct store_code *out);
-	enum pst_err (*code_use)(struct store_conn *c, int64_t id, int64_t now);
+	enum srv_err (*code_insert)(struct store_conn *c, const unsigned char hash[32], const struct store_code *code);
+	enum srv_err (*code_get)(struct store_conn *c, const unsigned char hash[32], int64_t app, struct store_code *out);
+	enum srv_err (*code_use)(struct store_conn *c, int64_t id, int64_t now);
 
 	/* OAuth tokens, found by hash. */
-	enum pst_err (*token_insert)(struct store_conn *c, const unsigned char hash[32], struct store_token *t);
-	enum pst_err (*token_by_hash)(struct store_conn *c, const unsigned char hash[32], struct store_token *out);
+	enum srv_err (*token_insert)(struct store_conn *c, const unsigned char hash[32], struct store_token *t);
+	enum srv_err (*token_by_hash)(struct store_conn *c, const unsigned char hash[32], struct store_token *out);
 	/* The token row of id, whatever its state (NOT_FOUND when none): a stream checks its token is still good. */
-	enum pst_err (*token_by_id)(struct store_conn *c, int64_t id, struct store_token *out);
-	enum pst_err (*token_revoke)(struct store_conn *c, int64_t id, int64_t now);
+	enum srv_err (*token_by_id)(struct store_conn *c, int64_t id, struct store_token *out);
+	enum srv_err (*token_revoke)(struct store_conn *c, int64_t id, int64_t now);
 	/* Marks a refresh token used; NOT_FOUND if it already was (the loser of a race). */
-	enum pst_err (*token_use)(struct store_conn *c, int64_t id, int64_t now);
+	enum srv_err (*token_use)(struct store_conn *c, int64_t id, int64_t now);
 
 	/* Pairwise ids: a per-app alias of a user. */
-	enum pst_err (*pairwise_put)(struct store_conn *c, int64_t app, int64_t user, const char *pairwise_id);
-	enum pst_err (*pairwise_resolve)(struct store_conn *c, int64_t app, const char *pairwise_id, int64_t *user);
+	enum srv_err (*pairwise_put)(struct store_conn *c, int64_t app, int64_t user, const char *pairwise_id);
+	enum srv_err (*pairwise_resolve)(struct store_conn *c, int64_t app, const char *pairwise_id, int64_t *user);
 
 	/* Shares and clicks. click_insert: CONFLICT when that recipient already clicked. */
-	enum pst_err (*share_insert)(struct store_conn *c, const char *public_id, int64_t app, int64_t grant, int64_t sender,
+	enum srv_err (*share_insert)(struct store_conn *c, const char *public_id, int64_t app, int64_t grant, int64_t sender,
 				     int64_t recipient, int64_t thread, int64_t message, const char *item, int64_t now);
-	enum pst_err (*share_for_recipient)(struct store_conn *c, const char *public_id, int64_t recipient, int64_t *share_id,
+	enum srv_err (*share_for_recipient)(struct store_conn *c, const char *public_id, int64_t recipient, int64_t *share_id,
 					    int64_t *app_id);
-	enum pst_err (*click_insert)(struct store_conn *c, int64_t share, int64_t user, int64_t now);
+	enum srv_err (*click_insert)(struct store_conn *c, int64_t share, int64_t user, int64_t now);
 	/* Shares counted in [from, to) ms for app since (app, grant) or recipient; for rate limits. */
-	enum pst_err (*share_count)(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out);
+	enum srv_err (*share_count)(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out);
 
 	/* App consent of a member in an app thread: state 1 accepted, 2 declined, with the time it was given
 	 * (*since, optional); NOT_FOUND when undecided. app_consent_set replaces the member's answer, and the
 	 * APP_CONSENT statement with it (stmt NULL: an answer without one). */
-	enum pst_err (*app_consent_set)(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now,
+	enum srv_err (*app_consent_set)(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now,
 					const unsigned char *stmt, size_t len);
-	enum pst_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since);
+	enum srv_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since);
 
 	/* The access log. */
-	enum pst_err (*access_insert)(struct store_conn *c, struct store_access_entry *e);
-	enum pst_err (*access_list)(struct store_conn *c, int64_t user, int64_t before_id, int limit, store_access_cb cb, void *arg);
+	enum srv_err (*access_insert)(struct store_conn *c, struct store_access_entry *e);
+	enum srv_err (*access_list)(struct store_conn *c, int64_t user, int64_t before_id, int limit, store_access_cb cb, void *arg);
 
 	/*
 	 * Report rows of app for the period [from_ms, to_ms), one per item, in item order (byte order). Counted:
@@ -468,112 +468,112 @@ struct store_ops {
 	 * (the first cap items they opened, by their first open, then item). An item with no counted share has
 	 * no row.
 	 */
-	enum pst_err (*report_rows)(struct store_conn *c, int64_t app, int64_t from_ms, int64_t to_ms, int64_t cap,
+	enum srv_err (*report_rows)(struct store_conn *c, int64_t app, int64_t from_ms, int64_t to_ms, int64_t cap,
 				    store_report_cb cb, void *arg);
 	/*
 	 * Report settings of app, a history that only grows: report_settings_add appends s (s->since included);
 	 * report_settings_at reads the one in force just before at_ms — the newest with since < at_ms, the later
 	 * added when two have the same since — NOT_FOUND when there is none.
 	 */
-	enum pst_err (*report_settings_add)(struct store_conn *c, int64_t app, const struct store_report_settings *s);
-	enum pst_err (*report_settings_at)(struct store_conn *c, int64_t app, int64_t at_ms, struct store_report_settings *out);
+	enum srv_err (*report_settings_add)(struct store_conn *c, int64_t app, const struct store_report_settings *s);
+	enum srv_err (*report_settings_at)(struct store_conn *c, int64_t app, int64_t at_ms, struct store_report_settings *out);
 	/*
 	 * Frozen report bytes by (app, period, format): get (NOT_FOUND when none; *out malloc'd and NUL-ended,
 	 * free() it) and put (the first put wins; a later one changes nothing and is not an error).
 	 */
-	enum pst_err (*report_get)(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len);
-	enum pst_err (*report_put)(struct store_conn *c, int64_t app, const char *period, const char *format, const char *body, size_t len);
+	enum srv_err (*report_get)(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len);
+	enum srv_err (*report_put)(struct store_conn *c, int64_t app, const char *period, const char *format, const char *body, size_t len);
 
 	/* Largest event id ever assigned, in any user's log (0 if none); ids are never reused. */
-	enum pst_err (*event_last_id)(struct store_conn *c, int64_t *out);
+	enum srv_err (*event_last_id)(struct store_conn *c, int64_t *out);
 
 	/* ---- the transparency log (tlog.c decides what goes in; docs/transparency.md) ---- */
 
 	/* Number of leaves (the next index). */
-	enum pst_err (*tlog_size)(struct store_conn *c, int64_t *out);
+	enum srv_err (*tlog_size)(struct store_conn *c, int64_t *out);
 	/* Store leaf idx (tlog.c appends at the size) with its entry key (what a client looks it up by) and time.
 	 * CONFLICT when idx is taken. */
-	enum pst_err (*tlog_leaf_put)(struct store_conn *c, int64_t idx, const unsigned char *leaf, size_t len,
+	enum srv_err (*tlog_leaf_put)(struct store_conn *c, int64_t idx, const unsigned char *leaf, size_t len,
 				      const unsigned char entry[STORE_HASH_LEN], int64_t at);
 	/* Leaf idx into leaf (cap bytes), its length into *len. NOT_FOUND when there is none. */
-	enum pst_err (*tlog_leaf_get)(struct store_conn *c, int64_t idx, unsigned char *leaf, size_t cap, size_t *len);
+	enum srv_err (*tlog_leaf_get)(struct store_conn *c, int64_t idx, unsigned char *leaf, size_t cap, size_t *len);
 	/* The lowest index below `below` whose entry key is entry. NOT_FOUND when none. */
-	enum pst_err (*tlog_find)(struct store_conn *c, const unsigned char entry[STORE_HASH_LEN], int64_t below, int64_t *idx);
+	enum srv_err (*tlog_find)(struct store_conn *c, const unsigned char entry[STORE_HASH_LEN], int64_t below, int64_t *idx);
 	/* The hash of the complete subtree of leaves [idx << level, (idx + 1) << level): put once, get. */
-	enum pst_err (*tlog_node_put)(struct store_conn *c, int level, int64_t idx, const unsigned char hash[STORE_HASH_LEN]);
-	enum pst_err (*tlog_node_get)(struct store_conn *c, int level, int64_t idx, unsigned char hash[STORE_HASH_LEN]);
+	enum srv_err (*tlog_node_put)(struct store_conn *c, int level, int64_t idx, const unsigned char hash[STORE_HASH_LEN]);
+	enum srv_err (*tlog_node_get)(struct store_conn *c, int level, int64_t idx, unsigned char hash[STORE_HASH_LEN]);
 	/* A witness's cosignature line of the checkpoint of size: put (replacing that witness's), list (row.seq =
 	 * size, row.bytes/len = the line, borrowed). */
-	enum pst_err (*tlog_cosig_put)(struct store_conn *c, int64_t size, const char *witness, const char *line, int64_t at);
-	enum pst_err (*tlog_cosig_list)(struct store_conn *c, int64_t size, store_statement_cb cb, void *arg);
+	enum srv_err (*tlog_cosig_put)(struct store_conn *c, int64_t size, const char *witness, const char *line, int64_t at);
+	enum srv_err (*tlog_cosig_list)(struct store_conn *c, int64_t size, store_statement_cb cb, void *arg);
 	/* The largest size with a cosignature. NOT_FOUND when none. */
-	enum pst_err (*tlog_cosig_latest)(struct store_conn *c, int64_t *size);
+	enum srv_err (*tlog_cosig_latest)(struct store_conn *c, int64_t *size);
 	/* A person's log key into out: the stored one; when none and fresh is not NULL, fresh is stored first
 	 * (writer only). NOT_FOUND when none and fresh is NULL (or no such user). */
-	enum pst_err (*user_log_key)(struct store_conn *c, int64_t user, const unsigned char *fresh, unsigned char out[STORE_HASH_LEN]);
+	enum srv_err (*user_log_key)(struct store_conn *c, int64_t user, const unsigned char *fresh, unsigned char out[STORE_HASH_LEN]);
 
 	/* ---- signed statements of protocol version 2 (stored as given; the handlers check them) ---- */
 
 	/* The account's identity (NOT_FOUND when it has none). identity_put inserts or replaces every field. */
-	enum pst_err (*identity_get)(struct store_conn *c, int64_t user, struct store_identity *out);
-	enum pst_err (*identity_put)(struct store_conn *c, const struct store_identity *id);
+	enum srv_err (*identity_get)(struct store_conn *c, int64_t user, struct store_identity *out);
+	enum srv_err (*identity_put)(struct store_conn *c, const struct store_identity *id);
 	/* An identity reset: every certificate, identity box and app authorisation of user's devices goes. */
-	enum pst_err (*identity_drop_signatures)(struct store_conn *c, int64_t user);
+	enum srv_err (*identity_drop_signatures)(struct store_conn *c, int64_t user);
 
 	/*
 	 * A live device's certificate, and its identity box when box is not NULL (box NULL keeps the one there).
 	 * NOT_FOUND when the device is unknown or removed.
 	 */
-	enum pst_err (*device_set_cert)(struct store_conn *c, int64_t device, const unsigned char *cert, size_t cert_len,
+	enum srv_err (*device_set_cert)(struct store_conn *c, int64_t device, const unsigned char *cert, size_t cert_len,
 					const unsigned char *box, size_t box_len);
 	/* A DEVICE_REVOKE statement of user naming device; listed oldest first. */
-	enum pst_err (*revocation_add)(struct store_conn *c, int64_t user, int64_t device, const unsigned char *stmt, size_t len,
+	enum srv_err (*revocation_add)(struct store_conn *c, int64_t user, int64_t device, const unsigned char *stmt, size_t len,
 				       int64_t now);
-	enum pst_err (*revocation_list)(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg);
+	enum srv_err (*revocation_list)(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg);
 
 	/* CONTACT statements of user: appended, counted, listed oldest first. */
-	enum pst_err (*contact_add)(struct store_conn *c, int64_t user, const unsigned char *stmt, size_t len, int64_t now);
-	enum pst_err (*contact_count)(struct store_conn *c, int64_t user, int64_t *out);
-	enum pst_err (*contact_list)(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg);
+	enum srv_err (*contact_add)(struct store_conn *c, int64_t user, const unsigned char *stmt, size_t len, int64_t now);
+	enum srv_err (*contact_count)(struct store_conn *c, int64_t user, int64_t *out);
+	enum srv_err (*contact_list)(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg);
 
 	/*
 	 * Append a link to thread's membership chain: it becomes link number chain_length + 1 and its hash the
 	 * thread's chain_head, but only while the thread's chain_length is still expect_length (else
-	 * PST_E_CONFLICT: someone changed the members first). NOT_FOUND for an unknown thread.
+	 * SRV_E_CONFLICT: someone changed the members first). NOT_FOUND for an unknown thread.
 	 */
-	enum pst_err (*chain_append)(struct store_conn *c, int64_t thread, int64_t expect_length,
+	enum srv_err (*chain_append)(struct store_conn *c, int64_t thread, int64_t expect_length,
 				     const unsigned char hash[STORE_HASH_LEN], const unsigned char *link, size_t len, int64_t now);
 	/* The thread's links, oldest first (seq, hash, bytes). */
-	enum pst_err (*chain_list)(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg);
+	enum srv_err (*chain_list)(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg);
 
 	/*
 	 * Prekeys of a device. prekey_put: a STORE_PREKEY_SIGNED one replaces the device's signed prekey; a
-	 * one-time key is added (PST_E_CONFLICT when the device already has an unused one with that key_id).
+	 * one-time key is added (SRV_E_CONFLICT when the device already has an unused one with that key_id).
 	 * prekey_count: unused one-time keys, and the signed key's id (-1 when none). prekey_signed: NOT_FOUND
 	 * when none. prekey_take_one_time: the oldest unused one-time key, deleted as it is returned (NOT_FOUND
 	 * when none left). prekey_delete_device: every prekey of a removed device.
 	 */
-	enum pst_err (*prekey_put)(struct store_conn *c, int64_t device, const struct store_prekey *k, int64_t now);
-	enum pst_err (*prekey_count)(struct store_conn *c, int64_t device, int64_t *one_time, int64_t *signed_key_id);
-	enum pst_err (*prekey_signed)(struct store_conn *c, int64_t device, struct store_prekey *out);
-	enum pst_err (*prekey_take_one_time)(struct store_conn *c, int64_t device, struct store_prekey *out);
-	enum pst_err (*prekey_delete_device)(struct store_conn *c, int64_t device);
+	enum srv_err (*prekey_put)(struct store_conn *c, int64_t device, const struct store_prekey *k, int64_t now);
+	enum srv_err (*prekey_count)(struct store_conn *c, int64_t device, int64_t *one_time, int64_t *signed_key_id);
+	enum srv_err (*prekey_signed)(struct store_conn *c, int64_t device, struct store_prekey *out);
+	enum srv_err (*prekey_take_one_time)(struct store_conn *c, int64_t device, struct store_prekey *out);
+	enum srv_err (*prekey_delete_device)(struct store_conn *c, int64_t device);
 
 	/*
 	 * An app device's authorisation or revocation statement (which: enum store_app_statement), set (replacing)
 	 * and read. app_statement_get: *out is malloc'd (free()), NOT_FOUND when none. The device may be removed.
 	 */
-	enum pst_err (*app_statement_set)(struct store_conn *c, int64_t device, int which, const unsigned char *stmt, size_t len);
-	enum pst_err (*app_statement_get)(struct store_conn *c, int64_t device, int which, unsigned char **out, size_t *len);
+	enum srv_err (*app_statement_set)(struct store_conn *c, int64_t device, int which, const unsigned char *stmt, size_t len);
+	enum srv_err (*app_statement_get)(struct store_conn *c, int64_t device, int which, unsigned char **out, size_t *len);
 	/*
 	 * The app devices of user, newest first, at most 500: live ones, and removed ones that carry a signed
 	 * revocation (row->removed set), each with its grant's app and times.
 	 */
-	enum pst_err (*app_device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
+	enum srv_err (*app_device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
 	/* A device by public id, removed ones too (row->removed set): the signer of an old chain link. */
-	enum pst_err (*device_by_public_any)(struct store_conn *c, const char *public_id, struct store_device *out);
+	enum srv_err (*device_by_public_any)(struct store_conn *c, const char *public_id, struct store_device *out);
 	/* Every member's answer to an app thread's app: user, state, the APP_CONSENT statement if one was given. */
-	enum pst_err (*app_consent_list)(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg);
+	enum srv_err (*app_consent_list)(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg);
 
 	/* ---- leaving and joining (h_account_delete.c, h_accounts.c, `posternd invite`) ---- */
 
@@ -588,13 +588,13 @@ struct store_ops {
 	 * with its username, which stays taken until free_at (user_insert frees it after); threads, membership
 	 * chain links, and shares others sent to it. NOT_FOUND when there is no such live account.
 	 */
-	enum pst_err (*account_delete)(struct store_conn *c, int64_t user, int64_t now, int64_t free_at);
+	enum srv_err (*account_delete)(struct store_conn *c, int64_t user, int64_t now, int64_t free_at);
 	/* A live account only: OK, or NOT_FOUND for an unknown or deleted one. */
-	enum pst_err (*account_live)(struct store_conn *c, int64_t user);
+	enum srv_err (*account_live)(struct store_conn *c, int64_t user);
 	/* Invite codes, stored as the BLAKE2b hash of the code. invite_use marks one used by user at now:
 	 * NOT_FOUND when it is unknown, used or expired (expires_at <= now). */
-	enum pst_err (*invite_insert)(struct store_conn *c, const unsigned char hash[32], int64_t now, int64_t expires_at);
-	enum pst_err (*invite_use)(struct store_conn *c, const unsigned char hash[32], int64_t user, int64_t now);
+	enum srv_err (*invite_insert)(struct store_conn *c, const unsigned char hash[32], int64_t now, int64_t expires_at);
+	enum srv_err (*invite_use)(struct store_conn *c, const unsigned char hash[32], int64_t user, int64_t now);
 };
 
 /* The SQLite backend (store_sqlite.c). */

@@ -576,15 +576,15 @@ static void read_message(sqlite3_stmt *s, struct store_message *m)
 
 /*
  * Run a bound query that yields at most one row; the row, if any, goes through read(s, out).
- * Returns PST_E_OK, PST_E_NOT_FOUND (no row) or PST_E_STORAGE.
+ * Returns SRV_E_OK, SRV_E_NOT_FOUND (no row) or SRV_E_STORAGE.
  */
-static enum pst_err row_one(sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, void *out), void *out)
+static enum srv_err row_one(sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, void *out), void *out)
 {
 	int r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		read(s, out);
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 }
 
 /* The readers above as row_one callbacks. */
@@ -592,28 +592,28 @@ static void rd_user(sqlite3_stmt *s, void *o) { read_user(s, 0, o); }
 static void rd_device(sqlite3_stmt *s, void *o) { read_device(s, o); }
 static void rd_thread(sqlite3_stmt *s, void *o) { read_thread(s, o); }
 
-/* Map a step/exec result: constraint violations are PST_E_CONFLICT, others PST_E_STORAGE. */
-static enum pst_err map_rc(int rc)
+/* Map a step/exec result: constraint violations are SRV_E_CONFLICT, others SRV_E_STORAGE. */
+static enum srv_err map_rc(int rc)
 {
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == SQLITE_OK)
-		return PST_E_OK;
+		return SRV_E_OK;
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return PST_E_CONFLICT;
-	return PST_E_STORAGE;
+		return SRV_E_CONFLICT;
+	return SRV_E_STORAGE;
 }
 
 /* Run a statement that returns no rows. */
-static enum pst_err st_exec(sqlite3_stmt *s)
+static enum srv_err st_exec(sqlite3_stmt *s)
 {
 	int rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return map_rc(rc);
 }
 
-static enum pst_err st_simple(struct store_conn *c, enum stmt_id id)
+static enum srv_err st_simple(struct store_conn *c, enum stmt_id id)
 {
 	return st_exec(st_get(c, id));
 }
@@ -659,21 +659,21 @@ static sqlite3_stmt *st_bind(struct store_conn *c, enum stmt_id id, const char *
 }
 
 /* Run s (from st_bind) expecting no rows; with need_change, a statement that changed nothing is NOT_FOUND. */
-static enum pst_err st_run(struct store_conn *c, sqlite3_stmt *s, int need_change)
+static enum srv_err st_run(struct store_conn *c, sqlite3_stmt *s, int need_change)
 {
-	enum pst_err rc = st_exec(s);
-	if (rc == PST_E_OK && need_change && sqlite3_changes(c->db) == 0)
-		rc = PST_E_NOT_FOUND;
+	enum srv_err rc = st_exec(s);
+	if (rc == SRV_E_OK && need_change && sqlite3_changes(c->db) == 0)
+		rc = SRV_E_NOT_FOUND;
 	return rc;
 }
 
 /* Call cb for each row of s (from st_bind) as read by read(s, row); a non-zero cb stops the listing. */
-static enum pst_err st_each(sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, struct store_statement *row),
+static enum srv_err st_each(sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, struct store_statement *row),
 			    store_statement_cb cb, void *arg)
 {
 	int r = SQLITE_DONE;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_statement row;
 		memset(&row, 0, sizeof(row));
@@ -682,19 +682,19 @@ static enum pst_err st_each(sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, struc
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
 /* ---- lifecycle -------------------------------------------------------------------------------------- */
 
-static enum pst_err conn_pragmas(struct store_conn *c, int durable, int writable)
+static enum srv_err conn_pragmas(struct store_conn *c, int durable, int writable)
 {
 	char sql[256];
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA busy_timeout = 10000; PRAGMA synchronous = %s; PRAGMA temp_store = MEMORY;"
 		 " PRAGMA cache_size = -16384; %s",
 		 durable ? "FULL" : "NORMAL", writable ? "" : "PRAGMA query_only = 1;");
-	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? PST_E_OK : PST_E_STORAGE;
+	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? SRV_E_OK : SRV_E_STORAGE;
 }
 
 static void sq_conn_close(struct store_conn *c)
@@ -708,21 +708,21 @@ static void sq_conn_close(struct store_conn *c)
 	free(c);
 }
 
-static enum pst_err sq_conn_open(struct store *st, int writable, struct store_conn **out)
+static enum srv_err sq_conn_open(struct store *st, int writable, struct store_conn **out)
 {
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 	struct store_conn *c = calloc(1, sizeof(*c));
 	int flags = SQLITE_OPEN_NOMUTEX | (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY);
 
 	if (c == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
-		rc = PST_E_STORAGE;
+		rc = SRV_E_STORAGE;
 		goto out;
 	}
 	rc = conn_pragmas(c, st->durable, writable);
 out:
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		sq_conn_close(c);
 		c = NULL;
 	}
@@ -730,15 +730,15 @@ out:
 	return rc;
 }
 
-static enum pst_err migrate(sqlite3 *db)
+static enum srv_err migrate(sqlite3 *db)
 {
 	sqlite3_stmt *s = NULL;
 	int version = 0;
 	size_t i;
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
@@ -750,7 +750,7 @@ static enum pst_err migrate(sqlite3 *db)
 		    sqlite3_exec(db, bump, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			rc = PST_E_STORAGE;
+			rc = SRV_E_STORAGE;
 			goto out;
 		}
 	}
@@ -766,27 +766,27 @@ static void sq_close(struct store *st)
 	free(st);
 }
 
-static enum pst_err sq_open(const struct store_options *opt, struct store **out)
+static enum srv_err sq_open(const struct store_options *opt, struct store **out)
 {
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 	struct store *st = calloc(1, sizeof(*st));
 	sqlite3 *db = NULL;
 
 	*out = NULL;
 	if (st == NULL || (st->path = strdup(opt->path)) == NULL) {
-		rc = PST_E_STORAGE;
+		rc = SRV_E_STORAGE;
 		goto out;
 	}
 	st->durable = opt->durable;
 	if (sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = PST_E_STORAGE;
+		rc = SRV_E_STORAGE;
 		goto out;
 	}
 	rc = migrate(db);
 out:
 	sqlite3_close(db);
-	if (rc != PST_E_OK) {
+	if (rc != SRV_E_OK) {
 		sq_close(st);
 		st = NULL;
 	}
@@ -796,72 +796,72 @@ out:
 
 /* ---- transactions ----------------------------------------------------------------------------------- */
 
-static enum pst_err sq_begin(struct store_conn *c) { return st_simple(c, S_BEGIN); }
-static enum pst_err sq_commit(struct store_conn *c) { return st_simple(c, S_COMMIT); }
-static enum pst_err sq_rollback(struct store_conn *c)
+static enum srv_err sq_begin(struct store_conn *c) { return st_simple(c, S_BEGIN); }
+static enum srv_err sq_commit(struct store_conn *c) { return st_simple(c, S_COMMIT); }
+static enum srv_err sq_rollback(struct store_conn *c)
 {
 	if (sqlite3_get_autocommit(c->db))
-		return PST_E_OK;
+		return SRV_E_OK;
 	return st_simple(c, S_ROLLBACK);
 }
-static enum pst_err sq_savepoint(struct store_conn *c) { return st_simple(c, S_SAVEPOINT); }
-static enum pst_err sq_release(struct store_conn *c) { return st_simple(c, S_RELEASE); }
-static enum pst_err sq_rollback_to(struct store_conn *c)
+static enum srv_err sq_savepoint(struct store_conn *c) { return st_simple(c, S_SAVEPOINT); }
+static enum srv_err sq_release(struct store_conn *c) { return st_simple(c, S_RELEASE); }
+static enum srv_err sq_rollback_to(struct store_conn *c)
 {
-	enum pst_err rc = st_simple(c, S_ROLLBACK_TO);
-	if (rc == PST_E_OK)
+	enum srv_err rc = st_simple(c, S_ROLLBACK_TO);
+	if (rc == SRV_E_OK)
 		rc = st_simple(c, S_RELEASE);
 	return rc;
 }
-static enum pst_err sq_read_begin(struct store_conn *c) { return st_simple(c, S_READ_BEGIN); }
-static enum pst_err sq_read_end(struct store_conn *c)
+static enum srv_err sq_read_begin(struct store_conn *c) { return st_simple(c, S_READ_BEGIN); }
+static enum srv_err sq_read_end(struct store_conn *c)
 {
 	if (sqlite3_get_autocommit(c->db))
-		return PST_E_OK;
+		return SRV_E_OK;
 	return st_simple(c, S_READ_END);
 }
 
 /* ---- users and sessions ----------------------------------------------------------------------------- */
 
-static enum pst_err sq_user_insert(struct store_conn *c, struct store_user *u)
+static enum srv_err sq_user_insert(struct store_conn *c, struct store_user *u)
 {
 	sqlite3_stmt *s;
 	/* a deleted account's username whose quarantine is over goes first (its row keeps a '~' name) */
-	enum pst_err rc = st_run(c, st_bind(c, S_USER_FREE_NAME, "ti", u->username, u->created_at), 0);
-	if (rc != PST_E_OK)
+	enum srv_err rc = st_run(c, st_bind(c, S_USER_FREE_NAME, "ti", u->username, u->created_at), 0);
+	if (rc != SRV_E_OK)
 		return rc;
 	s = st_get(c, S_USER_INSERT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, u->public_id);
 	bind_text(s, 2, u->username);
 	bind_text(s, 3, u->pw_hash);
 	sqlite3_bind_int64(s, 4, u->created_at);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		u->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err sq_user_set_password(struct store_conn *c, int64_t id, const char *pw_hash)
+static enum srv_err sq_user_set_password(struct store_conn *c, int64_t id, const char *pw_hash)
 {
 	sqlite3_stmt *s = st_get(c, S_USER_SET_PASSWORD);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	bind_text(s, 2, pw_hash);
 	rc = st_exec(s);
-	if (rc == PST_E_OK && sqlite3_changes(c->db) == 0)
-		rc = PST_E_NOT_FOUND;
+	if (rc == SRV_E_OK && sqlite3_changes(c->db) == 0)
+		rc = SRV_E_NOT_FOUND;
 	return rc;
 }
 
-static enum pst_err user_one(struct store_conn *c, enum stmt_id id, const char *text, int64_t num, struct store_user *out)
+static enum srv_err user_one(struct store_conn *c, enum stmt_id id, const char *text, int64_t num, struct store_user *out)
 {
 	sqlite3_stmt *s = st_get(c, id);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	if (text)
 		bind_text(s, 1, text);
 	else
@@ -869,32 +869,32 @@ static enum pst_err user_one(struct store_conn *c, enum stmt_id id, const char *
 	return row_one(s, rd_user, out);
 }
 
-static enum pst_err sq_user_by_name(struct store_conn *c, const char *n, struct store_user *o) { return user_one(c, S_USER_BY_NAME, n, 0, o); }
-static enum pst_err sq_user_by_public(struct store_conn *c, const char *p, struct store_user *o) { return user_one(c, S_USER_BY_PUBLIC, p, 0, o); }
-static enum pst_err sq_user_by_id(struct store_conn *c, int64_t id, struct store_user *o) { return user_one(c, S_USER_BY_ID, NULL, id, o); }
+static enum srv_err sq_user_by_name(struct store_conn *c, const char *n, struct store_user *o) { return user_one(c, S_USER_BY_NAME, n, 0, o); }
+static enum srv_err sq_user_by_public(struct store_conn *c, const char *p, struct store_user *o) { return user_one(c, S_USER_BY_PUBLIC, p, 0, o); }
+static enum srv_err sq_user_by_id(struct store_conn *c, int64_t id, struct store_user *o) { return user_one(c, S_USER_BY_ID, NULL, id, o); }
 
-static enum pst_err sq_session_insert(struct store_conn *c, const unsigned char hash[32], struct store_session *ss)
+static enum srv_err sq_session_insert(struct store_conn *c, const unsigned char hash[32], struct store_session *ss)
 {
 	sqlite3_stmt *s = st_get(c, S_SESSION_INSERT);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, ss->user_id);
 	sqlite3_bind_int64(s, 3, ss->created_at);
 	sqlite3_bind_int64(s, 4, ss->expires_at);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		ss->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err sq_session_by_hash(struct store_conn *c, const unsigned char hash[32], struct store_session *o)
+static enum srv_err sq_session_by_hash(struct store_conn *c, const unsigned char hash[32], struct store_session *o)
 {
 	sqlite3_stmt *s = st_get(c, S_SESSION_BY_HASH);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
@@ -908,36 +908,36 @@ static enum pst_err sq_session_by_hash(struct store_conn *c, const unsigned char
 			o->device_id = 0;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 }
 
-static enum pst_err exec_ii(struct store_conn *c, enum stmt_id id, int64_t a, int64_t b, int need_change)
+static enum srv_err exec_ii(struct store_conn *c, enum stmt_id id, int64_t a, int64_t b, int need_change)
 {
 	sqlite3_stmt *s = st_get(c, id);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, a);
 	sqlite3_bind_int64(s, 2, b);
 	rc = st_exec(s);
-	if (rc == PST_E_OK && need_change && sqlite3_changes(c->db) == 0)
-		rc = PST_E_NOT_FOUND;
+	if (rc == SRV_E_OK && need_change && sqlite3_changes(c->db) == 0)
+		rc = SRV_E_NOT_FOUND;
 	return rc;
 }
 
-static enum pst_err sq_session_delete(struct store_conn *c, int64_t id) { return exec_ii(c, S_SESSION_DELETE, id, 0, 0); }
-static enum pst_err sq_session_delete_others(struct store_conn *c, int64_t user, int64_t keep)
+static enum srv_err sq_session_delete(struct store_conn *c, int64_t id) { return exec_ii(c, S_SESSION_DELETE, id, 0, 0); }
+static enum srv_err sq_session_delete_others(struct store_conn *c, int64_t user, int64_t keep)
 {
 	return exec_ii(c, S_SESSION_DELETE_OTHERS, user, keep, 0);
 }
 
-static enum pst_err sq_session_list_user(struct store_conn *c, int64_t user, int64_t now, store_session_cb cb, void *arg)
+static enum srv_err sq_session_list_user(struct store_conn *c, int64_t user, int64_t now, store_session_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_SESSION_LIST);
 	struct store_session o;
 	int r, stop = 0;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int64(s, 2, now);
 	while (!stop && (r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -954,23 +954,23 @@ static enum pst_err sq_session_list_user(struct store_conn *c, int64_t user, int
 		stop = cb(arg, &o);
 	}
 	sqlite3_reset(s);
-	return stop || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return stop || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_session_alive(struct store_conn *c, int64_t id, int64_t now)
+static enum srv_err sq_session_alive(struct store_conn *c, int64_t id, int64_t now)
 {
 	sqlite3_stmt *s = st_get(c, S_SESSION_ALIVE);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	r = sqlite3_step(s);
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 }
-static enum pst_err sq_session_bind_device(struct store_conn *c, int64_t sid, int64_t did) { return exec_ii(c, S_SESSION_BIND, sid, did, 0); }
-static enum pst_err sq_session_unbind_device(struct store_conn *c, int64_t did) { return exec_ii(c, S_SESSION_UNBIND, did, 0, 0); }
+static enum srv_err sq_session_bind_device(struct store_conn *c, int64_t sid, int64_t did) { return exec_ii(c, S_SESSION_BIND, sid, did, 0); }
+static enum srv_err sq_session_unbind_device(struct store_conn *c, int64_t did) { return exec_ii(c, S_SESSION_UNBIND, did, 0, 0); }
 
 /* ---- friends ---------------------------------------------------------------------------------------- */
 
@@ -984,7 +984,7 @@ static void read_freq(sqlite3_stmt *s, struct store_friend_request *r)
 	r->created_at = sqlite3_column_int64(s, 5);
 }
 
-static enum pst_err freq_one(sqlite3_stmt *s, struct store_friend_request *o)
+static enum srv_err freq_one(sqlite3_stmt *s, struct store_friend_request *o)
 {
 	int r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
@@ -992,64 +992,64 @@ static enum pst_err freq_one(sqlite3_stmt *s, struct store_friend_request *o)
 		read_freq(s, o);
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_freq_get_pair(struct store_conn *c, int64_t from, int64_t to, struct store_friend_request *o)
+static enum srv_err sq_freq_get_pair(struct store_conn *c, int64_t from, int64_t to, struct store_friend_request *o)
 {
 	sqlite3_stmt *s = st_get(c, S_FREQ_PAIR);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, from);
 	sqlite3_bind_int64(s, 2, to);
 	return freq_one(s, o);
 }
 
-static enum pst_err sq_freq_by_public(struct store_conn *c, const char *p, struct store_friend_request *o)
+static enum srv_err sq_freq_by_public(struct store_conn *c, const char *p, struct store_friend_request *o)
 {
 	sqlite3_stmt *s = st_get(c, S_FREQ_PUBLIC);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, p);
 	return freq_one(s, o);
 }
 
-static enum pst_err sq_freq_insert(struct store_conn *c, struct store_friend_request *r)
+static enum srv_err sq_freq_insert(struct store_conn *c, struct store_friend_request *r)
 {
 	sqlite3_stmt *s = st_get(c, S_FREQ_INSERT);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, r->public_id);
 	sqlite3_bind_int64(s, 2, r->from_user);
 	sqlite3_bind_int64(s, 3, r->to_user);
 	sqlite3_bind_int(s, 4, r->state);
 	sqlite3_bind_int64(s, 5, r->created_at);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		r->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err sq_freq_set_state(struct store_conn *c, int64_t id, int state, int64_t at)
+static enum srv_err sq_freq_set_state(struct store_conn *c, int64_t id, int state, int64_t at)
 {
 	sqlite3_stmt *s = st_get(c, S_FREQ_SET_STATE);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, state);
 	sqlite3_bind_int64(s, 3, at);
 	return st_exec(s);
 }
 
-static enum pst_err sq_freq_delete_pair(struct store_conn *c, int64_t a, int64_t b) { return exec_ii(c, S_FREQ_DELETE_PAIR, a, b, 0); }
+static enum srv_err sq_freq_delete_pair(struct store_conn *c, int64_t a, int64_t b) { return exec_ii(c, S_FREQ_DELETE_PAIR, a, b, 0); }
 
-static enum pst_err sq_freq_list_pending(struct store_conn *c, int64_t user, int incoming, store_friend_request_cb cb, void *arg)
+static enum srv_err sq_freq_list_pending(struct store_conn *c, int64_t user, int incoming, store_friend_request_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, incoming ? S_FREQ_INCOMING : S_FREQ_OUTGOING);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_friend_request row;
@@ -1061,44 +1061,44 @@ static enum pst_err sq_freq_list_pending(struct store_conn *c, int64_t user, int
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_friend_insert(struct store_conn *c, int64_t a, int64_t b, int64_t now)
+static enum srv_err sq_friend_insert(struct store_conn *c, int64_t a, int64_t b, int64_t now)
 {
 	sqlite3_stmt *s = st_get(c, S_FRIEND_INSERT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, a);
 	sqlite3_bind_int64(s, 2, b);
 	sqlite3_bind_int64(s, 3, now);
 	return st_exec(s);
 }
 
-static enum pst_err sq_friend_delete(struct store_conn *c, int64_t a, int64_t b) { return exec_ii(c, S_FRIEND_DELETE, a, b, 1); }
+static enum srv_err sq_friend_delete(struct store_conn *c, int64_t a, int64_t b) { return exec_ii(c, S_FRIEND_DELETE, a, b, 1); }
 
-static enum pst_err exists_ii(struct store_conn *c, enum stmt_id id, int64_t a, int64_t b)
+static enum srv_err exists_ii(struct store_conn *c, enum stmt_id id, int64_t a, int64_t b)
 {
 	sqlite3_stmt *s = st_get(c, id);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, a);
 	sqlite3_bind_int64(s, 2, b);
 	r = sqlite3_step(s);
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_friend_check(struct store_conn *c, int64_t a, int64_t b) { return exists_ii(c, S_FRIEND_CHECK, a, b); }
-static enum pst_err sq_users_share_thread(struct store_conn *c, int64_t a, int64_t b) { return exists_ii(c, S_SHARE_THREAD, a, b); }
+static enum srv_err sq_friend_check(struct store_conn *c, int64_t a, int64_t b) { return exists_ii(c, S_FRIEND_CHECK, a, b); }
+static enum srv_err sq_users_share_thread(struct store_conn *c, int64_t a, int64_t b) { return exists_ii(c, S_SHARE_THREAD, a, b); }
 
-static enum pst_err sq_friend_list(struct store_conn *c, int64_t user, store_friend_cb cb, void *arg)
+static enum srv_err sq_friend_list(struct store_conn *c, int64_t user, store_friend_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_FRIEND_LIST);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_friend row;
@@ -1109,17 +1109,17 @@ static enum pst_err sq_friend_list(struct store_conn *c, int64_t user, store_fri
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
 /* ---- devices ---------------------------------------------------------------------------------------- */
 
-static enum pst_err sq_device_insert(struct store_conn *c, struct store_device *d)
+static enum srv_err sq_device_insert(struct store_conn *c, struct store_device *d)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_INSERT);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, d->public_id);
 	sqlite3_bind_int64(s, 2, d->user_id);
 	bind_text(s, 3, d->name);
@@ -1129,52 +1129,52 @@ static enum pst_err sq_device_insert(struct store_conn *c, struct store_device *
 	sqlite3_bind_int64(s, 7, d->grant_id);
 	bind_text(s, 8, d->reg_sig);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		d->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err sq_device_by_public(struct store_conn *c, const char *p, struct store_device *o)
+static enum srv_err sq_device_by_public(struct store_conn *c, const char *p, struct store_device *o)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_BY_PUBLIC);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, p);
 	return row_one(s, rd_device, o);
 }
 
-static enum pst_err sq_device_by_key(struct store_conn *c, int64_t user, const char *spk, struct store_device *o)
+static enum srv_err sq_device_by_key(struct store_conn *c, int64_t user, const char *spk, struct store_device *o)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_BY_KEY);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	bind_text(s, 2, spk);
 	return row_one(s, rd_device, o);
 }
 
-static enum pst_err sq_device_for_grant(struct store_conn *c, int64_t grant, struct store_device *o)
+static enum srv_err sq_device_for_grant(struct store_conn *c, int64_t grant, struct store_device *o)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_FOR_GRANT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, grant);
 	return row_one(s, rd_device, o);
 }
 
-static enum pst_err sq_devices_remove_grant(struct store_conn *c, int64_t grant, int64_t now) { return exec_ii(c, S_DEVICES_REMOVE_GRANT, grant, now, 0); }
+static enum srv_err sq_devices_remove_grant(struct store_conn *c, int64_t grant, int64_t now) { return exec_ii(c, S_DEVICES_REMOVE_GRANT, grant, now, 0); }
 
-static enum pst_err sq_device_delete(struct store_conn *c, int64_t id)
+static enum srv_err sq_device_delete(struct store_conn *c, int64_t id)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_DELETE);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, (int64_t)time(NULL) * 1000);
 	return st_exec(s);
 }
 
-static enum pst_err device_iter(sqlite3_stmt *s, store_device_cb cb, void *arg)
+static enum srv_err device_iter(sqlite3_stmt *s, store_device_cb cb, void *arg)
 {
 	int r;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1184,35 +1184,35 @@ static enum pst_err device_iter(sqlite3_stmt *s, store_device_cb cb, void *arg)
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_device_list_user(struct store_conn *c, int64_t user, store_device_cb cb, void *arg)
+static enum srv_err sq_device_list_user(struct store_conn *c, int64_t user, store_device_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_LIST_USER);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	return device_iter(s, cb, arg);
 }
 
-static enum pst_err sq_device_list_thread(struct store_conn *c, int64_t thread, store_device_cb cb, void *arg)
+static enum srv_err sq_device_list_thread(struct store_conn *c, int64_t thread, store_device_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_DEVICE_LIST_THREAD);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	return device_iter(s, cb, arg);
 }
 
 /* ---- threads ---------------------------------------------------------------------------------------- */
 
-static enum pst_err sq_thread_insert(struct store_conn *c, struct store_thread *t, const char *direct_key)
+static enum srv_err sq_thread_insert(struct store_conn *c, struct store_thread *t, const char *direct_key)
 {
 	sqlite3_stmt *s = st_get(c, S_THREAD_INSERT);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, t->public_id);
 	sqlite3_bind_int(s, 2, t->kind);
 	if (direct_key)
@@ -1223,7 +1223,7 @@ static enum pst_err sq_thread_insert(struct store_conn *c, struct store_thread *
 	sqlite3_bind_int64(s, 5, t->created_at);
 	sqlite3_bind_int64(s, 6, t->app_id);
 	rc = st_exec(s);
-	if (rc == PST_E_OK) {
+	if (rc == SRV_E_OK) {
 		t->id = sqlite3_last_insert_rowid(c->db);
 		t->last_seq = 0;
 		t->last_activity = t->created_at;
@@ -1231,47 +1231,47 @@ static enum pst_err sq_thread_insert(struct store_conn *c, struct store_thread *
 	return rc;
 }
 
-static enum pst_err thread_one(sqlite3_stmt *s, struct store_thread *o)
+static enum srv_err thread_one(sqlite3_stmt *s, struct store_thread *o)
 {
 	return row_one(s, rd_thread, o);
 }
 
-static enum pst_err sq_thread_by_direct_key(struct store_conn *c, const char *key, struct store_thread *o)
+static enum srv_err sq_thread_by_direct_key(struct store_conn *c, const char *key, struct store_thread *o)
 {
 	sqlite3_stmt *s = st_get(c, S_THREAD_BY_DIRECT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, key);
 	return thread_one(s, o);
 }
 
-static enum pst_err sq_thread_for_member(struct store_conn *c, const char *p, int64_t user, struct store_thread *o)
+static enum srv_err sq_thread_for_member(struct store_conn *c, const char *p, int64_t user, struct store_thread *o)
 {
 	sqlite3_stmt *s = st_get(c, S_THREAD_FOR_MEMBER);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, p);
 	sqlite3_bind_int64(s, 2, user);
 	return thread_one(s, o);
 }
 
-static enum pst_err sq_thread_by_id_for_member(struct store_conn *c, int64_t id, int64_t user, struct store_thread *o)
+static enum srv_err sq_thread_by_id_for_member(struct store_conn *c, int64_t id, int64_t user, struct store_thread *o)
 {
 	sqlite3_stmt *s = st_get(c, S_THREAD_ID_FOR_MEMBER);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, user);
 	return thread_one(s, o);
 }
 
-static enum pst_err sq_thread_list_for_user(struct store_conn *c, int64_t user, int64_t before_activity, int64_t before_id,
+static enum srv_err sq_thread_list_for_user(struct store_conn *c, int64_t user, int64_t before_activity, int64_t before_id,
 					    int limit, store_thread_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_THREAD_LIST);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int64(s, 2, before_activity);
 	sqlite3_bind_int64(s, 3, before_id);
@@ -1283,28 +1283,28 @@ static enum pst_err sq_thread_list_for_user(struct store_conn *c, int64_t user, 
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_member_add(struct store_conn *c, int64_t thread, int64_t user, int64_t joined)
+static enum srv_err sq_member_add(struct store_conn *c, int64_t thread, int64_t user, int64_t joined)
 {
 	sqlite3_stmt *s = st_get(c, S_MEMBER_ADD);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	sqlite3_bind_int64(s, 2, user);
 	sqlite3_bind_int64(s, 3, joined);
 	return st_exec(s);
 }
 
-static enum pst_err sq_member_remove(struct store_conn *c, int64_t thread, int64_t user) { return exec_ii(c, S_MEMBER_REMOVE, thread, user, 1); }
+static enum srv_err sq_member_remove(struct store_conn *c, int64_t thread, int64_t user) { return exec_ii(c, S_MEMBER_REMOVE, thread, user, 1); }
 
-static enum pst_err sq_member_list(struct store_conn *c, int64_t thread, store_member_cb cb, void *arg)
+static enum srv_err sq_member_list(struct store_conn *c, int64_t thread, store_member_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_MEMBER_LIST);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_member m;
@@ -1317,39 +1317,39 @@ static enum pst_err sq_member_list(struct store_conn *c, int64_t thread, store_m
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err returning_int(sqlite3_stmt *s, int64_t *out)
+static enum srv_err returning_int(sqlite3_stmt *s, int64_t *out)
 {
 	int r = sqlite3_step(s);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (r == SQLITE_ROW) {
 		*out = sqlite3_column_int64(s, 0);
 		r = sqlite3_step(s);
-		rc = r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+		rc = r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 	} else
-		rc = r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+		rc = r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 	sqlite3_reset(s);
 	return rc;
 }
 
-static enum pst_err sq_member_mark_read(struct store_conn *c, int64_t thread, int64_t user, int64_t seq, int64_t *out)
+static enum srv_err sq_member_mark_read(struct store_conn *c, int64_t thread, int64_t user, int64_t seq, int64_t *out)
 {
 	sqlite3_stmt *s = st_get(c, S_MEMBER_READ);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	sqlite3_bind_int64(s, 2, user);
 	sqlite3_bind_int64(s, 3, seq);
 	return returning_int(s, out);
 }
 
-static enum pst_err sq_thread_next_seq(struct store_conn *c, int64_t thread, int64_t now, int64_t *seq)
+static enum srv_err sq_thread_next_seq(struct store_conn *c, int64_t thread, int64_t now, int64_t *seq)
 {
 	sqlite3_stmt *s = st_get(c, S_THREAD_NEXT_SEQ);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	sqlite3_bind_int64(s, 2, now);
 	return returning_int(s, seq);
@@ -1357,12 +1357,12 @@ static enum pst_err sq_thread_next_seq(struct store_conn *c, int64_t thread, int
 
 /* ---- messages --------------------------------------------------------------------------------------- */
 
-static enum pst_err sq_message_insert(struct store_conn *c, struct store_message *m)
+static enum srv_err sq_message_insert(struct store_conn *c, struct store_message *m)
 {
 	sqlite3_stmt *s = st_get(c, S_MESSAGE_INSERT);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, m->public_id);
 	sqlite3_bind_int64(s, 2, m->thread_id);
 	sqlite3_bind_int64(s, 3, m->seq);
@@ -1376,12 +1376,12 @@ static enum pst_err sq_message_insert(struct store_conn *c, struct store_message
 	sqlite3_bind_int64(s, 11, m->grant_id);
 	bind_text(s, 12, m->item);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		m->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err message_iter(sqlite3_stmt *s, store_message_cb cb, void *arg)
+static enum srv_err message_iter(sqlite3_stmt *s, store_message_cb cb, void *arg)
 {
 	int r;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1391,11 +1391,11 @@ static enum pst_err message_iter(sqlite3_stmt *s, store_message_cb cb, void *arg
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
 /* A single message copied out; the body pointer is left NULL (callers needing it use message_by_id). */
-static enum pst_err message_one(sqlite3_stmt *s, struct store_message *o)
+static enum srv_err message_one(sqlite3_stmt *s, struct store_message *o)
 {
 	int r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
@@ -1403,46 +1403,46 @@ static enum pst_err message_one(sqlite3_stmt *s, struct store_message *o)
 		o->body = NULL;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_message_by_client_id(struct store_conn *c, int64_t sender, const char *cmid, struct store_message *o)
+static enum srv_err sq_message_by_client_id(struct store_conn *c, int64_t sender, const char *cmid, struct store_message *o)
 {
 	sqlite3_stmt *s = st_get(c, S_MESSAGE_BY_CLIENT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, sender);
 	bind_text(s, 2, cmid);
 	return message_one(s, o);
 }
 
-static enum pst_err sq_message_by_public(struct store_conn *c, int64_t thread, const char *p, struct store_message *o)
+static enum srv_err sq_message_by_public(struct store_conn *c, int64_t thread, const char *p, struct store_message *o)
 {
 	sqlite3_stmt *s = st_get(c, S_MESSAGE_BY_PUBLIC);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	bind_text(s, 2, p);
 	return message_one(s, o);
 }
 
-static enum pst_err sq_message_by_id(struct store_conn *c, int64_t id, store_message_cb cb, void *arg)
+static enum srv_err sq_message_by_id(struct store_conn *c, int64_t id, store_message_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_MESSAGE_BY_ID);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	return message_iter(s, cb, arg);
 }
 
-static enum pst_err sq_message_erase(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_MESSAGE_ERASE, id, now, 1); }
+static enum srv_err sq_message_erase(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_MESSAGE_ERASE, id, now, 1); }
 
-static enum pst_err sq_message_list(struct store_conn *c, int64_t thread, int64_t min_seq, int64_t after, int64_t before,
+static enum srv_err sq_message_list(struct store_conn *c, int64_t thread, int64_t min_seq, int64_t after, int64_t before,
 				    int limit, int newest, store_message_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, newest ? S_MESSAGE_LIST_DESC : S_MESSAGE_LIST_ASC);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	sqlite3_bind_int64(s, 2, min_seq);
 	sqlite3_bind_int64(s, 3, after);
@@ -1453,12 +1453,12 @@ static enum pst_err sq_message_list(struct store_conn *c, int64_t thread, int64_
 
 /* ---- events ----------------------------------------------------------------------------------------- */
 
-static enum pst_err sq_event_append(struct store_conn *c, struct store_event *e)
+static enum srv_err sq_event_append(struct store_conn *c, struct store_event *e)
 {
 	sqlite3_stmt *s = st_get(c, S_EVENT_APPEND);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, e->user_id);
 	sqlite3_bind_int64(s, 2, e->device_id);
 	bind_text(s, 3, e->type);
@@ -1466,18 +1466,18 @@ static enum pst_err sq_event_append(struct store_conn *c, struct store_event *e)
 	bind_text(s, 5, e->data);
 	sqlite3_bind_int64(s, 6, e->created_at);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		e->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err sq_event_list(struct store_conn *c, int64_t user, int64_t device, int64_t since, int limit,
+static enum srv_err sq_event_list(struct store_conn *c, int64_t user, int64_t device, int64_t since, int limit,
 				  store_event_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_EVENT_LIST);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int64(s, 2, device);
 	sqlite3_bind_int64(s, 3, since);
@@ -1495,26 +1495,26 @@ static enum pst_err sq_event_list(struct store_conn *c, int64_t user, int64_t de
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_event_prune_to_device(struct store_conn *c, int64_t device, int64_t upto) { return exec_ii(c, S_EVENT_PRUNE, device, upto, 0); }
+static enum srv_err sq_event_prune_to_device(struct store_conn *c, int64_t device, int64_t upto) { return exec_ii(c, S_EVENT_PRUNE, device, upto, 0); }
 
-static enum pst_err sq_event_count_to_device(struct store_conn *c, int64_t device, int64_t upto, int64_t *out)
+static enum srv_err sq_event_count_to_device(struct store_conn *c, int64_t device, int64_t upto, int64_t *out)
 {
 	sqlite3_stmt *s = st_get(c, S_EVENT_COUNT_DEV);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, device);
 	sqlite3_bind_int64(s, 2, upto);
 	return returning_int(s, out);
 }
 
-static enum pst_err sq_event_last_id(struct store_conn *c, int64_t *out)
+static enum srv_err sq_event_last_id(struct store_conn *c, int64_t *out)
 {
 	sqlite3_stmt *s = st_get(c, S_EVENT_LAST);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	return returning_int(s, out);
 }
 
@@ -1556,18 +1556,18 @@ static void read_grant(sqlite3_stmt *s, struct store_grant *g)
 }
 
 /* Finish a one-row query whose step returned r: reset, and map r (no row: NOT_FOUND). */
-static enum pst_err one_result(sqlite3_stmt *s, int r)
+static enum srv_err one_result(sqlite3_stmt *s, int r)
 {
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_app_insert(struct store_conn *c, struct store_app *a)
+static enum srv_err sq_app_insert(struct store_conn *c, struct store_app *a)
 {
 	sqlite3_stmt *s = st_get(c, S_APP_INSERT);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, a->client_id);
 	bind_text(s, 2, a->name);
 	if (a->has_secret)
@@ -1581,17 +1581,17 @@ static enum pst_err sq_app_insert(struct store_conn *c, struct store_app *a)
 	sqlite3_bind_int64(s, 8, a->rate_recipient);
 	sqlite3_bind_int64(s, 9, a->created_at);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		a->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err app_one(struct store_conn *c, enum stmt_id id, const char *text, int64_t num, struct store_app *out)
+static enum srv_err app_one(struct store_conn *c, enum stmt_id id, const char *text, int64_t num, struct store_app *out)
 {
 	sqlite3_stmt *s = st_get(c, id);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	if (text)
 		bind_text(s, 1, text);
 	else
@@ -1602,15 +1602,15 @@ static enum pst_err app_one(struct store_conn *c, enum stmt_id id, const char *t
 	return one_result(s, r);
 }
 
-static enum pst_err sq_app_by_client_id(struct store_conn *c, const char *cid, struct store_app *o) { return app_one(c, S_APP_BY_CLIENT, cid, 0, o); }
-static enum pst_err sq_app_by_id(struct store_conn *c, int64_t id, struct store_app *o) { return app_one(c, S_APP_BY_ID, NULL, id, o); }
+static enum srv_err sq_app_by_client_id(struct store_conn *c, const char *cid, struct store_app *o) { return app_one(c, S_APP_BY_CLIENT, cid, 0, o); }
+static enum srv_err sq_app_by_id(struct store_conn *c, int64_t id, struct store_app *o) { return app_one(c, S_APP_BY_ID, NULL, id, o); }
 
-static enum pst_err sq_app_list(struct store_conn *c, store_app_cb cb, void *arg)
+static enum srv_err sq_app_list(struct store_conn *c, store_app_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_APP_LIST);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_app a;
 		read_app(s, 0, &a);
@@ -1618,33 +1618,33 @@ static enum pst_err sq_app_list(struct store_conn *c, store_app_cb cb, void *arg
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_app_set_suspended(struct store_conn *c, int64_t id, int sus)
+static enum srv_err sq_app_set_suspended(struct store_conn *c, int64_t id, int sus)
 {
-	enum pst_err rc = exec_ii(c, S_APP_SUSPEND, id, sus, 1);
-	return rc == PST_E_OK ? exec_ii(c, S_APP_GENERATION_BUMP, 0, 0, 0) : rc;
+	enum srv_err rc = exec_ii(c, S_APP_SUSPEND, id, sus, 1);
+	return rc == SRV_E_OK ? exec_ii(c, S_APP_GENERATION_BUMP, 0, 0, 0) : rc;
 }
 
-static enum pst_err sq_app_generation(struct store_conn *c, int64_t *out)
+static enum srv_err sq_app_generation(struct store_conn *c, int64_t *out)
 {
 	sqlite3_stmt *s = st_get(c, S_APP_GENERATION);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		*out = sqlite3_column_int64(s, 0);
 	return one_result(s, r);
 }
 
-static enum pst_err sq_alias_get(struct store_conn *c, int64_t app, int64_t user, char *out, size_t cap)
+static enum srv_err sq_alias_get(struct store_conn *c, int64_t app, int64_t user, char *out, size_t cap)
 {
 	sqlite3_stmt *s = st_get(c, S_ALIAS_GET);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	sqlite3_bind_int64(s, 2, user);
 	r = sqlite3_step(s);
@@ -1653,52 +1653,52 @@ static enum pst_err sq_alias_get(struct store_conn *c, int64_t app, int64_t user
 	return one_result(s, r);
 }
 
-static enum pst_err sq_alias_set(struct store_conn *c, int64_t app, int64_t user, const char *alias)
+static enum srv_err sq_alias_set(struct store_conn *c, int64_t app, int64_t user, const char *alias)
 {
 	sqlite3_stmt *s;
 	if (alias == NULL)
 		return exec_ii(c, S_ALIAS_DELETE, app, user, 0);
 	if ((s = st_get(c, S_ALIAS_SET)) == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	sqlite3_bind_int64(s, 2, user);
 	bind_text(s, 3, alias);
 	return st_exec(s);
 }
 
-static enum pst_err sq_app_set_secret(struct store_conn *c, int64_t id, const unsigned char hash[32])
+static enum srv_err sq_app_set_secret(struct store_conn *c, int64_t id, const unsigned char hash[32])
 {
 	sqlite3_stmt *s = st_get(c, S_APP_SECRET);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
 	return st_exec(s);
 }
 
-static enum pst_err sq_app_delete(struct store_conn *c, int64_t id)
+static enum srv_err sq_app_delete(struct store_conn *c, int64_t id)
 {
 	int64_t now = (int64_t)time(NULL) * 1000;
-	enum pst_err rc = exec_ii(c, S_APP_DELETE_TOKENS, id, now, 0);
-	if (rc == PST_E_OK)
+	enum srv_err rc = exec_ii(c, S_APP_DELETE_TOKENS, id, now, 0);
+	if (rc == SRV_E_OK)
 		rc = exec_ii(c, S_APP_DELETE_DEVICES, id, now, 0);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = exec_ii(c, S_APP_DELETE_GRANTS, id, now, 0);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = exec_ii(c, S_APP_DELETE_ALIASES, id, 0, 0);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = exec_ii(c, S_APP_DELETE, id, 0, 1);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = exec_ii(c, S_APP_GENERATION_BUMP, 0, 0, 0);
 	return rc;
 }
 
-static enum pst_err sq_grant_insert(struct store_conn *c, struct store_grant *g)
+static enum srv_err sq_grant_insert(struct store_conn *c, struct store_grant *g)
 {
 	sqlite3_stmt *s = st_get(c, S_GRANT_INSERT);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, g->public_id);
 	sqlite3_bind_int64(s, 2, g->app_id);
 	sqlite3_bind_int64(s, 3, g->user_id);
@@ -1707,17 +1707,17 @@ static enum pst_err sq_grant_insert(struct store_conn *c, struct store_grant *g)
 	sqlite3_bind_int64(s, 6, g->created_at);
 	sqlite3_bind_int64(s, 7, g->expires_at);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		g->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err sq_grant_by_id(struct store_conn *c, int64_t id, struct store_grant *o)
+static enum srv_err sq_grant_by_id(struct store_conn *c, int64_t id, struct store_grant *o)
 {
 	sqlite3_stmt *s = st_get(c, S_GRANT_BY_ID);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
@@ -1725,12 +1725,12 @@ static enum pst_err sq_grant_by_id(struct store_conn *c, int64_t id, struct stor
 	return one_result(s, r);
 }
 
-static enum pst_err sq_grant_by_public(struct store_conn *c, const char *p, int64_t user, struct store_grant *o)
+static enum srv_err sq_grant_by_public(struct store_conn *c, const char *p, int64_t user, struct store_grant *o)
 {
 	sqlite3_stmt *s = st_get(c, S_GRANT_BY_PUBLIC);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, p);
 	sqlite3_bind_int64(s, 2, user);
 	r = sqlite3_step(s);
@@ -1739,12 +1739,12 @@ static enum pst_err sq_grant_by_public(struct store_conn *c, const char *p, int6
 	return one_result(s, r);
 }
 
-static enum pst_err sq_grant_list_user(struct store_conn *c, int64_t user, store_grant_cb cb, void *arg)
+static enum srv_err sq_grant_list_user(struct store_conn *c, int64_t user, store_grant_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_GRANT_LIST_USER);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int64(s, 2, (int64_t)time(NULL) * 1000);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1756,27 +1756,27 @@ static enum pst_err sq_grant_list_user(struct store_conn *c, int64_t user, store
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_grant_revoke(struct store_conn *c, int64_t id, int64_t now)
+static enum srv_err sq_grant_revoke(struct store_conn *c, int64_t id, int64_t now)
 {
-	enum pst_err rc = exec_ii(c, S_GRANT_REVOKE, id, now, 0);
-	if (rc == PST_E_OK)
+	enum srv_err rc = exec_ii(c, S_GRANT_REVOKE, id, now, 0);
+	if (rc == SRV_E_OK)
 		rc = exec_ii(c, S_GRANT_REVOKE_TOKENS, id, now, 0);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = exec_ii(c, S_DEVICES_REMOVE_GRANT, id, now, 0);
 	return rc;
 }
 
-static enum pst_err sq_grant_touch(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_GRANT_TOUCH, id, now, 0); }
+static enum srv_err sq_grant_touch(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_GRANT_TOUCH, id, now, 0); }
 
-static enum pst_err sq_grant_live_check(struct store_conn *c, int64_t app, int64_t user, const char *scope, int64_t now)
+static enum srv_err sq_grant_live_check(struct store_conn *c, int64_t app, int64_t user, const char *scope, int64_t now)
 {
 	sqlite3_stmt *s = st_get(c, S_GRANT_LIVE);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	sqlite3_bind_int64(s, 2, user);
 	if (scope)
@@ -1788,17 +1788,17 @@ static enum pst_err sq_grant_live_check(struct store_conn *c, int64_t app, int64
 	return one_result(s, r);
 }
 
-static enum pst_err sq_grant_thread_add(struct store_conn *c, int64_t g, int64_t t) { return exec_ii(c, S_GRANT_THREAD_ADD, g, t, 0); }
-static enum pst_err sq_grant_thread_check(struct store_conn *c, int64_t g, int64_t t) { return exists_ii(c, S_GRANT_THREAD_CHECK, g, t); }
-static enum pst_err sq_share_permit_add(struct store_conn *c, int64_t g, int64_t u) { return exec_ii(c, S_PERMIT_ADD, g, u, 0); }
-static enum pst_err sq_share_permit_check(struct store_conn *c, int64_t g, int64_t u) { return exists_ii(c, S_PERMIT_CHECK, g, u); }
+static enum srv_err sq_grant_thread_add(struct store_conn *c, int64_t g, int64_t t) { return exec_ii(c, S_GRANT_THREAD_ADD, g, t, 0); }
+static enum srv_err sq_grant_thread_check(struct store_conn *c, int64_t g, int64_t t) { return exists_ii(c, S_GRANT_THREAD_CHECK, g, t); }
+static enum srv_err sq_share_permit_add(struct store_conn *c, int64_t g, int64_t u) { return exec_ii(c, S_PERMIT_ADD, g, u, 0); }
+static enum srv_err sq_share_permit_check(struct store_conn *c, int64_t g, int64_t u) { return exists_ii(c, S_PERMIT_CHECK, g, u); }
 
-static enum pst_err sq_grant_thread_list(struct store_conn *c, int64_t grant, store_thread_cb cb, void *arg, int64_t user)
+static enum srv_err sq_grant_thread_list(struct store_conn *c, int64_t grant, store_thread_cb cb, void *arg, int64_t user)
 {
 	sqlite3_stmt *s = st_get(c, S_GRANT_THREAD_LIST);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, grant);
 	sqlite3_bind_int64(s, 2, user);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1808,14 +1808,14 @@ static enum pst_err sq_grant_thread_list(struct store_conn *c, int64_t grant, st
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_code_insert(struct store_conn *c, const unsigned char hash[32], const struct store_code *code)
+static enum srv_err sq_code_insert(struct store_conn *c, const unsigned char hash[32], const struct store_code *code)
 {
 	sqlite3_stmt *s = st_get(c, S_CODE_INSERT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, code->grant_id);
 	sqlite3_bind_int64(s, 3, code->app_id);
@@ -1825,12 +1825,12 @@ static enum pst_err sq_code_insert(struct store_conn *c, const unsigned char has
 	return st_exec(s);
 }
 
-static enum pst_err sq_code_get(struct store_conn *c, const unsigned char hash[32], int64_t app, struct store_code *o)
+static enum srv_err sq_code_get(struct store_conn *c, const unsigned char hash[32], int64_t app, struct store_code *o)
 {
 	sqlite3_stmt *s = st_get(c, S_CODE_GET);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, app);
 	r = sqlite3_step(s);
@@ -1846,14 +1846,14 @@ static enum pst_err sq_code_get(struct store_conn *c, const unsigned char hash[3
 	return one_result(s, r);
 }
 
-static enum pst_err sq_code_use(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_CODE_USE, id, now, 1); }
+static enum srv_err sq_code_use(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_CODE_USE, id, now, 1); }
 
-static enum pst_err sq_token_insert(struct store_conn *c, const unsigned char hash[32], struct store_token *t)
+static enum srv_err sq_token_insert(struct store_conn *c, const unsigned char hash[32], struct store_token *t)
 {
 	sqlite3_stmt *s = st_get(c, S_TOKEN_INSERT);
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, t->kind);
 	sqlite3_bind_int64(s, 3, t->app_id);
@@ -1862,12 +1862,12 @@ static enum pst_err sq_token_insert(struct store_conn *c, const unsigned char ha
 	sqlite3_bind_int64(s, 6, t->created_at);
 	sqlite3_bind_int64(s, 7, t->expires_at);
 	rc = st_exec(s);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		t->id = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }
 
-static enum pst_err token_one(sqlite3_stmt *s, struct store_token *o)
+static enum srv_err token_one(sqlite3_stmt *s, struct store_token *o)
 {
 	int r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
@@ -1884,44 +1884,44 @@ static enum pst_err token_one(sqlite3_stmt *s, struct store_token *o)
 	return one_result(s, r);
 }
 
-static enum pst_err sq_token_by_hash(struct store_conn *c, const unsigned char hash[32], struct store_token *o)
+static enum srv_err sq_token_by_hash(struct store_conn *c, const unsigned char hash[32], struct store_token *o)
 {
 	sqlite3_stmt *s = st_get(c, S_TOKEN_GET);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
 	return token_one(s, o);
 }
 
-static enum pst_err sq_token_by_id(struct store_conn *c, int64_t id, struct store_token *o)
+static enum srv_err sq_token_by_id(struct store_conn *c, int64_t id, struct store_token *o)
 {
 	sqlite3_stmt *s = st_get(c, S_TOKEN_BY_ID);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, id);
 	return token_one(s, o);
 }
 
-static enum pst_err sq_token_revoke(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_TOKEN_REVOKE, id, now, 0); }
-static enum pst_err sq_token_use(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_TOKEN_USE, id, now, 1); }
+static enum srv_err sq_token_revoke(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_TOKEN_REVOKE, id, now, 0); }
+static enum srv_err sq_token_use(struct store_conn *c, int64_t id, int64_t now) { return exec_ii(c, S_TOKEN_USE, id, now, 1); }
 
-static enum pst_err sq_pairwise_put(struct store_conn *c, int64_t app, int64_t user, const char *pid)
+static enum srv_err sq_pairwise_put(struct store_conn *c, int64_t app, int64_t user, const char *pid)
 {
 	sqlite3_stmt *s = st_get(c, S_PAIRWISE_PUT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	bind_text(s, 2, pid);
 	sqlite3_bind_int64(s, 3, user);
 	return st_exec(s);
 }
 
-static enum pst_err sq_pairwise_resolve(struct store_conn *c, int64_t app, const char *pid, int64_t *user)
+static enum srv_err sq_pairwise_resolve(struct store_conn *c, int64_t app, const char *pid, int64_t *user)
 {
 	sqlite3_stmt *s = st_get(c, S_PAIRWISE_GET);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	bind_text(s, 2, pid);
 	r = sqlite3_step(s);
@@ -1930,12 +1930,12 @@ static enum pst_err sq_pairwise_resolve(struct store_conn *c, int64_t app, const
 	return one_result(s, r);
 }
 
-static enum pst_err sq_share_insert(struct store_conn *c, const char *pid, int64_t app, int64_t grant, int64_t sender,
+static enum srv_err sq_share_insert(struct store_conn *c, const char *pid, int64_t app, int64_t grant, int64_t sender,
 				    int64_t recipient, int64_t thread, int64_t message, const char *item, int64_t now)
 {
 	sqlite3_stmt *s = st_get(c, S_SHARE_INSERT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, pid);
 	sqlite3_bind_int64(s, 2, app);
 	sqlite3_bind_int64(s, 3, grant);
@@ -1948,12 +1948,12 @@ static enum pst_err sq_share_insert(struct store_conn *c, const char *pid, int64
 	return st_exec(s);
 }
 
-static enum pst_err sq_share_for_recipient(struct store_conn *c, const char *pid, int64_t recipient, int64_t *share_id, int64_t *app_id)
+static enum srv_err sq_share_for_recipient(struct store_conn *c, const char *pid, int64_t recipient, int64_t *share_id, int64_t *app_id)
 {
 	sqlite3_stmt *s = st_get(c, S_SHARE_FOR_RECIPIENT);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	bind_text(s, 1, pid);
 	sqlite3_bind_int64(s, 2, recipient);
 	r = sqlite3_step(s);
@@ -1964,22 +1964,22 @@ static enum pst_err sq_share_for_recipient(struct store_conn *c, const char *pid
 	return one_result(s, r);
 }
 
-static enum pst_err sq_click_insert(struct store_conn *c, int64_t share, int64_t user, int64_t now)
+static enum srv_err sq_click_insert(struct store_conn *c, int64_t share, int64_t user, int64_t now)
 {
 	sqlite3_stmt *s = st_get(c, S_CLICK_INSERT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, share);
 	sqlite3_bind_int64(s, 2, user);
 	sqlite3_bind_int64(s, 3, now);
 	return st_exec(s);
 }
 
-static enum pst_err sq_share_count(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out)
+static enum srv_err sq_share_count(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out)
 {
 	sqlite3_stmt *s = st_get(c, S_SHARE_COUNT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	sqlite3_bind_int64(s, 2, sender);
 	sqlite3_bind_int64(s, 3, recipient);
@@ -1987,18 +1987,18 @@ static enum pst_err sq_share_count(struct store_conn *c, int64_t app, int64_t se
 	return returning_int(s, out);
 }
 
-static enum pst_err sq_app_consent_set(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now,
+static enum srv_err sq_app_consent_set(struct store_conn *c, int64_t thread, int64_t user, int state, int64_t now,
 					const unsigned char *stmt, size_t len)
 {
 	return st_exec(st_bind(c, S_CONSENT_SET, "iiiib", thread, user, (int64_t)state, now, stmt, len));
 }
 
-static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since)
+static enum srv_err sq_app_consent_get(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since)
 {
 	sqlite3_stmt *s = st_get(c, S_CONSENT_GET);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, thread);
 	sqlite3_bind_int64(s, 2, user);
 	r = sqlite3_step(s);
@@ -2010,11 +2010,11 @@ static enum pst_err sq_app_consent_get(struct store_conn *c, int64_t thread, int
 	return one_result(s, r);
 }
 
-static enum pst_err sq_access_insert(struct store_conn *c, struct store_access_entry *e)
+static enum srv_err sq_access_insert(struct store_conn *c, struct store_access_entry *e)
 {
 	sqlite3_stmt *s = st_get(c, S_ACCESS_INSERT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, e->user_id);
 	sqlite3_bind_int64(s, 2, e->app_id);
 	sqlite3_bind_int64(s, 3, e->grant_id);
@@ -2026,12 +2026,12 @@ static enum pst_err sq_access_insert(struct store_conn *c, struct store_access_e
 	return returning_int(s, &e->seq);
 }
 
-static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t before, int limit, store_access_cb cb, void *arg)
+static enum srv_err sq_access_list(struct store_conn *c, int64_t user, int64_t before, int limit, store_access_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_get(c, S_ACCESS_LIST);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, user);
 	sqlite3_bind_int64(s, 2, before);
 	sqlite3_bind_int(s, 3, limit);
@@ -2054,15 +2054,15 @@ static enum pst_err sq_access_list(struct store_conn *c, int64_t user, int64_t b
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_report_rows(struct store_conn *c, int64_t app, int64_t from, int64_t to, int64_t cap, store_report_cb cb, void *arg)
+static enum srv_err sq_report_rows(struct store_conn *c, int64_t app, int64_t from, int64_t to, int64_t cap, store_report_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_bind(c, S_REPORT_ROWS, "iiii", app, from, to, cap);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_report_row row;
 		col_text(s, 0, row.item, sizeof(row.item));
@@ -2074,10 +2074,10 @@ static enum pst_err sq_report_rows(struct store_conn *c, int64_t app, int64_t fr
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_report_settings_add(struct store_conn *c, int64_t app, const struct store_report_settings *rs)
+static enum srv_err sq_report_settings_add(struct store_conn *c, int64_t app, const struct store_report_settings *rs)
 {
 	return st_run(c, st_bind(c, S_REPORT_SETTINGS_ADD, "iitiiii", app, rs->since, rs->mechanism, rs->epsilon_e4,
 				  rs->delta_exp, rs->k, rs->cap), 0);
@@ -2095,19 +2095,19 @@ static void rd_report_settings(sqlite3_stmt *s, void *o)
 	rs->cap = sqlite3_column_int64(s, 5);
 }
 
-static enum pst_err sq_report_settings_at(struct store_conn *c, int64_t app, int64_t at, struct store_report_settings *out)
+static enum srv_err sq_report_settings_at(struct store_conn *c, int64_t app, int64_t at, struct store_report_settings *out)
 {
 	sqlite3_stmt *s = st_bind(c, S_REPORT_SETTINGS_AT, "ii", app, at);
-	return s ? row_one(s, rd_report_settings, out) : PST_E_STORAGE;
+	return s ? row_one(s, rd_report_settings, out) : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_report_get(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len)
+static enum srv_err sq_report_get(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len)
 {
 	sqlite3_stmt *s = st_get(c, S_REPORT_GET);
 	int r;
 	*out = NULL;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	bind_text(s, 2, period);
 	bind_text(s, 3, format);
@@ -2117,7 +2117,7 @@ static enum pst_err sq_report_get(struct store_conn *c, int64_t app, const char 
 		*out = malloc(n + 1);
 		if (*out == NULL) {
 			sqlite3_reset(s);
-			return PST_E_INTERNAL;
+			return SRV_E_INTERNAL;
 		}
 		if (n)
 			memcpy(*out, sqlite3_column_blob(s, 0), n);
@@ -2127,11 +2127,11 @@ static enum pst_err sq_report_get(struct store_conn *c, int64_t app, const char 
 	return one_result(s, r);
 }
 
-static enum pst_err sq_report_put(struct store_conn *c, int64_t app, const char *period, const char *format, const char *body, size_t len)
+static enum srv_err sq_report_put(struct store_conn *c, int64_t app, const char *period, const char *format, const char *body, size_t len)
 {
 	sqlite3_stmt *s = st_get(c, S_REPORT_PUT);
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	sqlite3_bind_int64(s, 1, app);
 	bind_text(s, 2, period);
 	bind_text(s, 3, format);
@@ -2155,24 +2155,24 @@ static void rd_identity(sqlite3_stmt *s, void *o)
 	id->changed_at = sqlite3_column_int64(s, 5);
 }
 
-static enum pst_err sq_identity_get(struct store_conn *c, int64_t user, struct store_identity *out)
+static enum srv_err sq_identity_get(struct store_conn *c, int64_t user, struct store_identity *out)
 {
 	sqlite3_stmt *s = st_bind(c, S_IDENTITY_GET, "i", user);
-	return s ? row_one(s, rd_identity, out) : PST_E_STORAGE;
+	return s ? row_one(s, rd_identity, out) : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_identity_put(struct store_conn *c, const struct store_identity *id)
+static enum srv_err sq_identity_put(struct store_conn *c, const struct store_identity *id)
 {
 	return st_exec(st_bind(c, S_IDENTITY_PUT, "ibbbii", id->user_id, id->id_pk, sizeof(id->id_pk), id->statement,
 			       id->statement_len, id->backup, id->backup_len, id->created_at, id->changed_at));
 }
 
-static enum pst_err sq_identity_drop_signatures(struct store_conn *c, int64_t user)
+static enum srv_err sq_identity_drop_signatures(struct store_conn *c, int64_t user)
 {
 	return st_exec(st_bind(c, S_IDENTITY_DROP_SIGS, "i", user));
 }
 
-static enum pst_err sq_device_set_cert(struct store_conn *c, int64_t device, const unsigned char *cert, size_t cert_len,
+static enum srv_err sq_device_set_cert(struct store_conn *c, int64_t device, const unsigned char *cert, size_t cert_len,
 				       const unsigned char *box, size_t box_len)
 {
 	return st_run(c, st_bind(c, S_DEVICE_SET_CERT, "ibbi", device, cert, cert_len, box, box_len, (int64_t)(box != NULL)), 1);
@@ -2187,44 +2187,44 @@ static void rd_statement_row(sqlite3_stmt *s, struct store_statement *row)
 	row->created_at = sqlite3_column_int64(s, 2);
 }
 
-static enum pst_err sq_revocation_add(struct store_conn *c, int64_t user, int64_t device, const unsigned char *stmt, size_t len,
+static enum srv_err sq_revocation_add(struct store_conn *c, int64_t user, int64_t device, const unsigned char *stmt, size_t len,
 				      int64_t now)
 {
 	return st_exec(st_bind(c, S_REVOCATION_ADD, "iibi", user, device, stmt, len, now));
 }
 
-static enum pst_err sq_revocation_list(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg)
+static enum srv_err sq_revocation_list(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg)
 {
 	return st_each(st_bind(c, S_REVOCATION_LIST, "i", user), rd_statement_row, cb, arg);
 }
 
-static enum pst_err sq_contact_add(struct store_conn *c, int64_t user, const unsigned char *stmt, size_t len, int64_t now)
+static enum srv_err sq_contact_add(struct store_conn *c, int64_t user, const unsigned char *stmt, size_t len, int64_t now)
 {
 	return st_exec(st_bind(c, S_CONTACT_ADD, "ibi", user, stmt, len, now));
 }
 
-static enum pst_err sq_contact_count(struct store_conn *c, int64_t user, int64_t *out)
+static enum srv_err sq_contact_count(struct store_conn *c, int64_t user, int64_t *out)
 {
 	sqlite3_stmt *s = st_bind(c, S_CONTACT_COUNT, "i", user);
-	return s ? returning_int(s, out) : PST_E_STORAGE;
+	return s ? returning_int(s, out) : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_contact_list(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg)
+static enum srv_err sq_contact_list(struct store_conn *c, int64_t user, store_statement_cb cb, void *arg)
 {
 	return st_each(st_bind(c, S_CONTACT_LIST, "i", user), rd_statement_row, cb, arg);
 }
 
-static enum pst_err sq_chain_append(struct store_conn *c, int64_t thread, int64_t expect_length,
+static enum srv_err sq_chain_append(struct store_conn *c, int64_t thread, int64_t expect_length,
 				    const unsigned char hash[STORE_HASH_LEN], const unsigned char *link, size_t len, int64_t now)
 {
 	sqlite3_stmt *s = st_bind(c, S_CHAIN_LENGTH, "i", thread);
 	int64_t length = 0;
-	enum pst_err rc = s ? returning_int(s, &length) : PST_E_STORAGE;
-	if (rc == PST_E_OK && length != expect_length)
-		rc = PST_E_CONFLICT;
-	if (rc == PST_E_OK)
+	enum srv_err rc = s ? returning_int(s, &length) : SRV_E_STORAGE;
+	if (rc == SRV_E_OK && length != expect_length)
+		rc = SRV_E_CONFLICT;
+	if (rc == SRV_E_OK)
 		rc = st_run(c, st_bind(c, S_CHAIN_BUMP, "iib", thread, expect_length, hash, (size_t)STORE_HASH_LEN), 1);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = st_exec(st_bind(c, S_CHAIN_INSERT, "iibbi", thread, expect_length + 1, hash, (size_t)STORE_HASH_LEN, link, len, now));
 	return rc;
 }
@@ -2239,42 +2239,42 @@ static void rd_link(sqlite3_stmt *s, struct store_statement *row)
 	row->created_at = sqlite3_column_int64(s, 3);
 }
 
-static enum pst_err sq_chain_list(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg)
+static enum srv_err sq_chain_list(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg)
 {
 	return st_each(st_bind(c, S_CHAIN_LIST, "i", thread), rd_link, cb, arg);
 }
 
-static enum pst_err sq_prekey_put(struct store_conn *c, int64_t device, const struct store_prekey *k, int64_t now)
+static enum srv_err sq_prekey_put(struct store_conn *c, int64_t device, const struct store_prekey *k, int64_t now)
 {
-	enum pst_err rc = PST_E_OK;
+	enum srv_err rc = SRV_E_OK;
 	if (k->kind == STORE_PREKEY_SIGNED)
 		rc = st_exec(st_bind(c, S_PREKEY_DROP_SIGNED, "i", device));
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = st_exec(st_bind(c, S_PREKEY_INSERT, "iiibi", device, (int64_t)k->kind, k->key_id, k->statement, k->len, now));
 	return rc;
 }
 
-static enum pst_err sq_prekey_count(struct store_conn *c, int64_t device, int64_t *one_time, int64_t *signed_key_id)
+static enum srv_err sq_prekey_count(struct store_conn *c, int64_t device, int64_t *one_time, int64_t *signed_key_id)
 {
 	sqlite3_stmt *s = st_bind(c, S_PREKEY_COUNT, "i", device);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		*one_time = sqlite3_column_int64(s, 0);
 		*signed_key_id = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : SRV_E_STORAGE;
 }
 
 /* id (into *id), kind, key_id, statement */
-static enum pst_err prekey_one(sqlite3_stmt *s, int64_t *id, struct store_prekey *out)
+static enum srv_err prekey_one(sqlite3_stmt *s, int64_t *id, struct store_prekey *out)
 {
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		memset(out, 0, sizeof(*out));
@@ -2286,49 +2286,49 @@ static enum pst_err prekey_one(sqlite3_stmt *s, int64_t *id, struct store_prekey
 	return one_result(s, r);
 }
 
-static enum pst_err sq_prekey_signed(struct store_conn *c, int64_t device, struct store_prekey *out)
+static enum srv_err sq_prekey_signed(struct store_conn *c, int64_t device, struct store_prekey *out)
 {
 	int64_t id = 0;
 	return prekey_one(st_bind(c, S_PREKEY_SIGNED, "i", device), &id, out);
 }
 
-static enum pst_err sq_prekey_take_one_time(struct store_conn *c, int64_t device, struct store_prekey *out)
+static enum srv_err sq_prekey_take_one_time(struct store_conn *c, int64_t device, struct store_prekey *out)
 {
 	int64_t id = 0;
-	enum pst_err rc = prekey_one(st_bind(c, S_PREKEY_OLDEST, "i", device), &id, out);
-	if (rc == PST_E_OK)
+	enum srv_err rc = prekey_one(st_bind(c, S_PREKEY_OLDEST, "i", device), &id, out);
+	if (rc == SRV_E_OK)
 		rc = st_run(c, st_bind(c, S_PREKEY_DELETE, "i", id), 1);
 	return rc;
 }
 
-static enum pst_err sq_prekey_delete_device(struct store_conn *c, int64_t device)
+static enum srv_err sq_prekey_delete_device(struct store_conn *c, int64_t device)
 {
 	return st_exec(st_bind(c, S_PREKEY_DELETE_DEVICE, "i", device));
 }
 
-static enum pst_err sq_app_statement_set(struct store_conn *c, int64_t device, int which, const unsigned char *stmt, size_t len)
+static enum srv_err sq_app_statement_set(struct store_conn *c, int64_t device, int which, const unsigned char *stmt, size_t len)
 {
 	if (which != STORE_APP_AUTH && which != STORE_APP_REVOKE)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	return st_run(c, st_bind(c, which == STORE_APP_AUTH ? S_APP_AUTH_SET : S_APP_REVOKE_SET, "ib", device, stmt, len), 1);
 }
 
-static enum pst_err sq_app_statement_get(struct store_conn *c, int64_t device, int which, unsigned char **out, size_t *len)
+static enum srv_err sq_app_statement_get(struct store_conn *c, int64_t device, int which, unsigned char **out, size_t *len)
 {
 	sqlite3_stmt *s;
 	int r;
 	*out = NULL;
 	*len = 0;
 	if (which != STORE_APP_AUTH && which != STORE_APP_REVOKE)
-		return PST_E_INTERNAL;
+		return SRV_E_INTERNAL;
 	if ((s = st_bind(c, which == STORE_APP_AUTH ? S_APP_AUTH_GET : S_APP_REVOKE_GET, "i", device)) == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		size_t n = (size_t)sqlite3_column_bytes(s, 0);
 		if ((*out = malloc(n ? n : 1)) == NULL) {
 			sqlite3_reset(s);
-			return PST_E_INTERNAL;
+			return SRV_E_INTERNAL;
 		}
 		if (n)
 			memcpy(*out, sqlite3_column_blob(s, 0), n);
@@ -2344,18 +2344,18 @@ static void rd_device_any(sqlite3_stmt *s, void *o)
 	d->removed = sqlite3_column_int(s, 15);
 }
 
-static enum pst_err sq_device_by_public_any(struct store_conn *c, const char *public_id, struct store_device *out)
+static enum srv_err sq_device_by_public_any(struct store_conn *c, const char *public_id, struct store_device *out)
 {
 	sqlite3_stmt *s = st_bind(c, S_DEVICE_BY_PUBLIC_ANY, "t", public_id);
-	return s ? row_one(s, rd_device_any, out) : PST_E_STORAGE;
+	return s ? row_one(s, rd_device_any, out) : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_app_device_list_user(struct store_conn *c, int64_t user, store_device_cb cb, void *arg)
+static enum srv_err sq_app_device_list_user(struct store_conn *c, int64_t user, store_device_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st_bind(c, S_APP_DEVICE_LIST, "i", user);
 	int r = SQLITE_DONE;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_device d;
 		read_device(s, &d);
@@ -2364,7 +2364,7 @@ static enum pst_err sq_app_device_list_user(struct store_conn *c, int64_t user, 
 			break;
 	}
 	sqlite3_reset(s);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? PST_E_OK : PST_E_STORAGE;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? SRV_E_OK : SRV_E_STORAGE;
 }
 
 /* user_id, user public id, state, statement, at */
@@ -2378,14 +2378,14 @@ static void rd_consent(sqlite3_stmt *s, struct store_statement *row)
 	row->created_at = sqlite3_column_int64(s, 4);
 }
 
-static enum pst_err sq_app_consent_list(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg)
+static enum srv_err sq_app_consent_list(struct store_conn *c, int64_t thread, store_statement_cb cb, void *arg)
 {
 	return st_each(st_bind(c, S_CONSENT_LIST, "i", thread), rd_consent, cb, arg);
 }
 
 /* ---- leaving and joining ------------------------------------------------------------------------------ */
 
-static enum pst_err sq_account_delete(struct store_conn *c, int64_t user, int64_t now, int64_t free_at)
+static enum srv_err sq_account_delete(struct store_conn *c, int64_t user, int64_t now, int64_t free_at)
 {
 	/* every statement takes ?1 = user, ?2 = now; the user row first: a second deletion finds nothing */
 	static const enum stmt_id steps[] = {
@@ -2396,11 +2396,11 @@ static enum pst_err sq_account_delete(struct store_conn *c, int64_t user, int64_
 		S_ACCOUNT_CLICKS, S_ACCOUNT_SHARES, S_ACCOUNT_ALIASES,
 	};
 	size_t i;
-	enum pst_err rc = st_run(c, st_bind(c, S_ACCOUNT_USER, "iii", user, now, free_at), 1);
-	for (i = 0; rc == PST_E_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
+	enum srv_err rc = st_run(c, st_bind(c, S_ACCOUNT_USER, "iii", user, now, free_at), 1);
+	for (i = 0; rc == SRV_E_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
 		sqlite3_stmt *s = st_get(c, steps[i]);
 		if (s == NULL)
-			return PST_E_STORAGE;
+			return SRV_E_STORAGE;
 		sqlite3_bind_int64(s, 1, user);
 		if (sqlite3_bind_parameter_count(s) >= 2)
 			sqlite3_bind_int64(s, 2, now);
@@ -2409,102 +2409,102 @@ static enum pst_err sq_account_delete(struct store_conn *c, int64_t user, int64_
 	return rc;
 }
 
-static enum pst_err sq_account_live(struct store_conn *c, int64_t user)
+static enum srv_err sq_account_live(struct store_conn *c, int64_t user)
 {
 	sqlite3_stmt *s = st_bind(c, S_ACCOUNT_LIVE, "i", user);
 	int r;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	r = sqlite3_step(s);
 	sqlite3_reset(s);
-	return r == SQLITE_ROW ? PST_E_OK : r == SQLITE_DONE ? PST_E_NOT_FOUND : PST_E_STORAGE;
+	return r == SQLITE_ROW ? SRV_E_OK : r == SQLITE_DONE ? SRV_E_NOT_FOUND : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_invite_insert(struct store_conn *c, const unsigned char hash[32], int64_t now, int64_t expires_at)
+static enum srv_err sq_invite_insert(struct store_conn *c, const unsigned char hash[32], int64_t now, int64_t expires_at)
 {
 	return st_run(c, st_bind(c, S_INVITE_INSERT, "bii", hash, (size_t)32, now, expires_at), 0);
 }
 
-static enum pst_err sq_invite_use(struct store_conn *c, const unsigned char hash[32], int64_t user, int64_t now)
+static enum srv_err sq_invite_use(struct store_conn *c, const unsigned char hash[32], int64_t user, int64_t now)
 {
 	return st_run(c, st_bind(c, S_INVITE_USE, "bii", hash, (size_t)32, user, now), 1);
 }
 
 /* ---- the transparency log ---- */
 
-static enum pst_err sq_tlog_size(struct store_conn *c, int64_t *out)
+static enum srv_err sq_tlog_size(struct store_conn *c, int64_t *out)
 {
 	sqlite3_stmt *s = st_get(c, S_TLOG_SIZE);
-	return s ? returning_int(s, out) : PST_E_STORAGE;
+	return s ? returning_int(s, out) : SRV_E_STORAGE;
 }
 
-static enum pst_err sq_tlog_leaf_put(struct store_conn *c, int64_t idx, const unsigned char *leaf, size_t len,
+static enum srv_err sq_tlog_leaf_put(struct store_conn *c, int64_t idx, const unsigned char *leaf, size_t len,
 				     const unsigned char entry[STORE_HASH_LEN], int64_t at)
 {
 	return st_exec(st_bind(c, S_TLOG_LEAF_PUT, "ibbi", idx, leaf, len, entry, (size_t)STORE_HASH_LEN, at));
 }
 
 /* The first column of the one row of s as a blob into out (cap), its length into *len; NOT_FOUND when no row. */
-static enum pst_err returning_blob(sqlite3_stmt *s, unsigned char *out, size_t cap, size_t *len)
+static enum srv_err returning_blob(sqlite3_stmt *s, unsigned char *out, size_t cap, size_t *len)
 {
 	int r;
-	enum pst_err rc = PST_E_STORAGE;
+	enum srv_err rc = SRV_E_STORAGE;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_BLOB && (size_t)sqlite3_column_bytes(s, 0) <= cap) {
 		*len = col_blob(s, 0, out, cap);
-		rc = PST_E_OK;
+		rc = SRV_E_OK;
 	} else if (r == SQLITE_DONE || (r == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_NULL))
-		rc = PST_E_NOT_FOUND;
+		rc = SRV_E_NOT_FOUND;
 	sqlite3_reset(s);
 	return rc;
 }
 
-static enum pst_err sq_tlog_leaf_get(struct store_conn *c, int64_t idx, unsigned char *leaf, size_t cap, size_t *len)
+static enum srv_err sq_tlog_leaf_get(struct store_conn *c, int64_t idx, unsigned char *leaf, size_t cap, size_t *len)
 {
 	return returning_blob(st_bind(c, S_TLOG_LEAF_GET, "i", idx), leaf, cap, len);
 }
 
 /* The one row of s: an integer, or NULL (NOT_FOUND): a MIN or MAX over nothing. */
-static enum pst_err returning_int_or_none(sqlite3_stmt *s, int64_t *out)
+static enum srv_err returning_int_or_none(sqlite3_stmt *s, int64_t *out)
 {
-	enum pst_err rc;
+	enum srv_err rc;
 	if (s == NULL)
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_reset(s);
-		return PST_E_STORAGE;
+		return SRV_E_STORAGE;
 	}
-	rc = sqlite3_column_type(s, 0) == SQLITE_NULL ? PST_E_NOT_FOUND : PST_E_OK;
+	rc = sqlite3_column_type(s, 0) == SQLITE_NULL ? SRV_E_NOT_FOUND : SRV_E_OK;
 	*out = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return rc;
 }
 
-static enum pst_err sq_tlog_cosig_latest(struct store_conn *c, int64_t *size)
+static enum srv_err sq_tlog_cosig_latest(struct store_conn *c, int64_t *size)
 {
 	return returning_int_or_none(st_get(c, S_TLOG_COSIG_LATEST), size);
 }
 
-static enum pst_err sq_tlog_find(struct store_conn *c, const unsigned char entry[STORE_HASH_LEN], int64_t below, int64_t *idx)
+static enum srv_err sq_tlog_find(struct store_conn *c, const unsigned char entry[STORE_HASH_LEN], int64_t below, int64_t *idx)
 {
 	return returning_int_or_none(st_bind(c, S_TLOG_FIND, "bi", entry, (size_t)STORE_HASH_LEN, below), idx);
 }
 
-static enum pst_err sq_tlog_node_put(struct store_conn *c, int level, int64_t idx, const unsigned char hash[STORE_HASH_LEN])
+static enum srv_err sq_tlog_node_put(struct store_conn *c, int level, int64_t idx, const unsigned char hash[STORE_HASH_LEN])
 {
 	return st_exec(st_bind(c, S_TLOG_NODE_PUT, "iib", (int64_t)level, idx, hash, (size_t)STORE_HASH_LEN));
 }
 
-static enum pst_err sq_tlog_node_get(struct store_conn *c, int level, int64_t idx, unsigned char hash[STORE_HASH_LEN])
+static enum srv_err sq_tlog_node_get(struct store_conn *c, int level, int64_t idx, unsigned char hash[STORE_HASH_LEN])
 {
 	size_t n = 0;
-	enum pst_err rc = returning_blob(st_bind(c, S_TLOG_NODE_GET, "ii", (int64_t)level, idx), hash, STORE_HASH_LEN, &n);
-	return rc == PST_E_OK && n != STORE_HASH_LEN ? PST_E_STORAGE : rc;
+	enum srv_err rc = returning_blob(st_bind(c, S_TLOG_NODE_GET, "ii", (int64_t)level, idx), hash, STORE_HASH_LEN, &n);
+	return rc == SRV_E_OK && n != STORE_HASH_LEN ? SRV_E_STORAGE : rc;
 }
 
-static enum pst_err sq_tlog_cosig_put(struct store_conn *c, int64_t size, const char *witness, const char *line, int64_t at)
+static enum srv_err sq_tlog_cosig_put(struct store_conn *c, int64_t size, const char *witness, const char *line, int64_t at)
 {
 	return st_exec(st_bind(c, S_TLOG_COSIG_PUT, "itti", size, witness, line, at));
 }
@@ -2518,20 +2518,20 @@ static void rd_cosig(sqlite3_stmt *s, struct store_statement *row)
 	row->created_at = sqlite3_column_int64(s, 2);
 }
 
-static enum pst_err sq_tlog_cosig_list(struct store_conn *c, int64_t size, store_statement_cb cb, void *arg)
+static enum srv_err sq_tlog_cosig_list(struct store_conn *c, int64_t size, store_statement_cb cb, void *arg)
 {
 	return st_each(st_bind(c, S_TLOG_COSIG_LIST, "i", size), rd_cosig, cb, arg);
 }
 
-static enum pst_err sq_user_log_key(struct store_conn *c, int64_t user, const unsigned char *fresh, unsigned char out[STORE_HASH_LEN])
+static enum srv_err sq_user_log_key(struct store_conn *c, int64_t user, const unsigned char *fresh, unsigned char out[STORE_HASH_LEN])
 {
 	size_t n = 0;
-	enum pst_err rc = returning_blob(st_bind(c, S_USER_LOG_KEY_GET, "i", user), out, STORE_HASH_LEN, &n);
-	if (rc == PST_E_NOT_FOUND && fresh) {
-		if ((rc = st_exec(st_bind(c, S_USER_LOG_KEY_SET, "ib", user, fresh, (size_t)STORE_HASH_LEN))) == PST_E_OK)
+	enum srv_err rc = returning_blob(st_bind(c, S_USER_LOG_KEY_GET, "i", user), out, STORE_HASH_LEN, &n);
+	if (rc == SRV_E_NOT_FOUND && fresh) {
+		if ((rc = st_exec(st_bind(c, S_USER_LOG_KEY_SET, "ib", user, fresh, (size_t)STORE_HASH_LEN))) == SRV_E_OK)
 			rc = returning_blob(st_bind(c, S_USER_LOG_KEY_GET, "i", user), out, STORE_HASH_LEN, &n);
 	}
-	return rc == PST_E_OK && n != STORE_HASH_LEN ? PST_E_STORAGE : rc;
+	return rc == SRV_E_OK && n != STORE_HASH_LEN ? SRV_E_STORAGE : rc;
 }
 
 const struct store_ops store_sqlite_ops = {

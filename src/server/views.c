@@ -53,17 +53,17 @@ json_t *view_identity(const struct store_identity *id, const char *user_public_i
 			 "created_at", view_time(id->created_at));
 }
 
-enum pst_err view_identity_of(struct req *rq, const struct store_user *user, json_t **out)
+enum srv_err view_identity_of(struct req *rq, const struct store_user *user, json_t **out)
 {
 	struct store_identity id;
-	enum pst_err rc = rq->ops->identity_get(rq->db, user->id, &id);
+	enum srv_err rc = rq->ops->identity_get(rq->db, user->id, &id);
 	*out = NULL;
-	if (rc == PST_E_NOT_FOUND) {
+	if (rc == SRV_E_NOT_FOUND) {
 		*out = json_null();
-		return PST_E_OK;
+		return SRV_E_OK;
 	}
-	if (rc == PST_E_OK && (*out = view_identity(&id, user->public_id, user->username)) == NULL)
-		rc = PST_E_INTERNAL;
+	if (rc == SRV_E_OK && (*out = view_identity(&id, user->public_id, user->username)) == NULL)
+		rc = SRV_E_INTERNAL;
 	return rc;
 }
 
@@ -76,11 +76,11 @@ static int statement_into(void *arg, const struct store_statement *row)
 	return 0;
 }
 
-enum pst_err view_revocations(struct req *rq, int64_t user, json_t **out)
+enum srv_err view_revocations(struct req *rq, int64_t user, json_t **out)
 {
 	json_t *arr = json_array();
-	enum pst_err rc = arr ? rq->ops->revocation_list(rq->db, user, statement_into, arr) : PST_E_INTERNAL;
-	if (rc != PST_E_OK) {
+	enum srv_err rc = arr ? rq->ops->revocation_list(rq->db, user, statement_into, arr) : SRV_E_INTERNAL;
+	if (rc != SRV_E_OK) {
 		json_decref(arr);
 		arr = NULL;
 	}
@@ -89,39 +89,39 @@ enum pst_err view_revocations(struct req *rq, int64_t user, json_t **out)
 }
 
 /* The app statement `which` of device as JSON (base64url or null). */
-static enum pst_err app_statement_json(struct req *rq, int64_t device, int which, json_t **out)
+static enum srv_err app_statement_json(struct req *rq, int64_t device, int which, json_t **out)
 {
 	unsigned char *b = NULL;
 	size_t n = 0;
-	enum pst_err rc = rq->ops->app_statement_get(rq->db, device, which, &b, &n);
+	enum srv_err rc = rq->ops->app_statement_get(rq->db, device, which, &b, &n);
 	*out = NULL;
-	if (rc == PST_E_NOT_FOUND) {
+	if (rc == SRV_E_NOT_FOUND) {
 		*out = json_null();
-		return PST_E_OK;
+		return SRV_E_OK;
 	}
-	if (rc == PST_E_OK && (*out = view_bytes(b, n)) == NULL)
-		rc = PST_E_INTERNAL;
+	if (rc == SRV_E_OK && (*out = view_bytes(b, n)) == NULL)
+		rc = SRV_E_INTERNAL;
 	free(b);
 	return rc;
 }
 
-enum pst_err view_app_device(struct req *rq, const struct store_device *d, json_t *v)
+enum srv_err view_app_device(struct req *rq, const struct store_device *d, json_t *v)
 {
 	struct store_app app;
 	struct store_grant g;
 	json_t *auth = NULL, *revoke = NULL;
-	enum pst_err rc = rq->ops->app_by_id(rq->db, d->app_id, &app);
-	if (rc == PST_E_NOT_FOUND) { /* the app was deleted: its devices are gone with it */
+	enum srv_err rc = rq->ops->app_by_id(rq->db, d->app_id, &app);
+	if (rc == SRV_E_NOT_FOUND) { /* the app was deleted: its devices are gone with it */
 		snprintf(app.client_id, sizeof(app.client_id), "deleted");
-		rc = PST_E_OK;
+		rc = SRV_E_OK;
 	}
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = rq->ops->grant_by_id(rq->db, d->grant_id, &g);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = app_statement_json(rq, d->id, STORE_APP_AUTH, &auth);
-	if (rc == PST_E_OK)
+	if (rc == SRV_E_OK)
 		rc = app_statement_json(rq, d->id, STORE_APP_REVOKE, &revoke);
-	if (rc == PST_E_OK) {
+	if (rc == SRV_E_OK) {
 		json_object_set_new(v, "client_id", json_string(app.client_id));
 		json_object_set_new(v, "grant_id", json_string(g.public_id));
 		json_object_set(v, "authorisation", auth);
@@ -139,11 +139,11 @@ int view_device_readable(struct req *rq, const struct store_thread *t, const str
 		return 1;
 	/* an app device reads only the app threads of its live grant ... */
 	if (d->grant_revoked_at || d->grant_expires_at <= rq->now || d->app_id != t->app_id ||
-	    rq->ops->grant_thread_check(rq->db, d->grant_id, t->id) != PST_E_OK)
+	    rq->ops->grant_thread_check(rq->db, d->grant_id, t->id) != SRV_E_OK)
 		return 0;
 	/* ... and, for anyone but the person who granted it, only once they accepted the app */
 	return viewer == d->user_id ||
-	       (rq->ops->app_consent_get(rq->db, t->id, viewer, &state, NULL) == PST_E_OK && state == 1);
+	       (rq->ops->app_consent_get(rq->db, t->id, viewer, &state, NULL) == SRV_E_OK && state == 1);
 }
 
 json_t *view_message(const struct store_message *m)
@@ -172,7 +172,7 @@ struct device_walk {
 	const struct store_thread *t;
 	json_t *arr;     /* readers: what clients encrypt to */
 	json_t *senders; /* app devices that may write here but that this viewer does not encrypt to */
-	enum pst_err rc;
+	enum srv_err rc;
 };
 
 static int device_row(void *arg, const struct store_device *d)
@@ -186,10 +186,10 @@ static int device_row(void *arg, const struct store_device *d)
 	if (into == NULL)
 		return 0;
 	if ((v = view_device(d)) == NULL) {
-		w->rc = PST_E_INTERNAL;
+		w->rc = SRV_E_INTERNAL;
 		return 1;
 	}
-	if (d->grant_id && (w->rc = view_app_device(w->rq, d, v)) != PST_E_OK) {
+	if (d->grant_id && (w->rc = view_app_device(w->rq, d, v)) != SRV_E_OK) {
 		json_decref(v);
 		return 1;
 	}
@@ -217,29 +217,29 @@ json_t *view_chain(const struct store_thread *t)
 	return json_pack("{s:I,s:o}", "length", (json_int_t)t->chain_length, "head", view_bytes(t->chain_head, sizeof(t->chain_head)));
 }
 
-enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_devices, json_t **out)
+enum srv_err view_thread(struct req *rq, const struct store_thread *t, int with_devices, json_t **out)
 {
-	enum pst_err rc;
+	enum srv_err rc;
 	json_t *members = json_array(), *devices = NULL, *obj = NULL, *senders = NULL;
 	int64_t unread = t->last_seq - t->read_seq;
 
 	*out = NULL;
 	rc = rq->ops->member_list(rq->db, t->id, member_row, members);
-	if (rc != PST_E_OK)
+	if (rc != SRV_E_OK)
 		goto out;
 	if (with_devices) {
-		struct device_walk w = {rq, t, NULL, NULL, PST_E_OK};
+		struct device_walk w = {rq, t, NULL, NULL, SRV_E_OK};
 		devices = json_array();
 		w.arr = devices;
 		w.senders = json_array();
 		rc = rq->ops->device_list_thread(rq->db, t->id, device_row, &w);
-		if (rc == PST_E_OK)
+		if (rc == SRV_E_OK)
 			rc = w.rc;
-		if (rc == PST_E_OK && json_array_size(w.senders))
+		if (rc == SRV_E_OK && json_array_size(w.senders))
 			senders = w.senders;
 		else
 			json_decref(w.senders);
-		if (rc != PST_E_OK)
+		if (rc != SRV_E_OK)
 			goto out;
 	}
 	obj = json_pack("{s:s,s:s,s:O,s:o,s:I,s:o,s:I,s:I,s:o}", "thread_id", t->public_id, "kind",
@@ -248,7 +248,7 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 			view_time(t->last_activity), "read_seq", (json_int_t)t->read_seq, "unread",
 			(json_int_t)(unread > 0 ? unread : 0), "chain", view_chain(t));
 	if (obj == NULL) {
-		rc = PST_E_INTERNAL;
+		rc = SRV_E_INTERNAL;
 		goto out;
 	}
 	if (devices)
@@ -261,25 +261,25 @@ enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_
 		const char *consent = "pending";
 		char notice[200];
 		rc = rq->ops->app_by_id(rq->db, t->app_id, &app);
-		if (rc == PST_E_NOT_FOUND) {
+		if (rc == SRV_E_NOT_FOUND) {
 			snprintf(app.client_id, sizeof(app.client_id), "deleted");
 			snprintf(app.name, sizeof(app.name), "a deleted app");
-			rc = PST_E_OK;
+			rc = SRV_E_OK;
 		}
-		if (rc != PST_E_OK) {
+		if (rc != SRV_E_OK) {
 			json_decref(obj);
 			goto out;
 		}
 		if (t->creator == rq->user.id)
 			consent = "owner";
-		else if (rq->ops->app_consent_get(rq->db, t->id, rq->user.id, &state, NULL) == PST_E_OK)
+		else if (rq->ops->app_consent_get(rq->db, t->id, rq->user.id, &state, NULL) == SRV_E_OK)
 			consent = state == 1 ? "accepted" : "declined";
 		snprintf(notice, sizeof(notice), "%s can read this conversation%s", app.name,
 			 consent[0] == 'o' ? "" : consent[0] == 'a' ? ", including your messages" : "; your messages only if you accept");
 		{
 			json_t *consents = json_array();
-			rc = consents ? rq->ops->app_consent_list(rq->db, t->id, consent_row, consents) : PST_E_INTERNAL;
-			if (rc != PST_E_OK) {
+			rc = consents ? rq->ops->app_consent_list(rq->db, t->id, consent_row, consents) : SRV_E_INTERNAL;
+			if (rc != SRV_E_OK) {
 				json_decref(consents);
 				json_decref(obj);
 				goto out;

@@ -22,18 +22,18 @@ json_t *view_identity(const struct store_identity *id, const char *user_public_i
 
 /*
  * The identity of user as the key listings show it: view_identity, or JSON null when the account has none.
- * Returns PST_E_OK with *out owned by the caller.
+ * Returns SRV_E_OK with *out owned by the caller.
  */
-enum pst_err view_identity_of(struct req *rq, const struct store_user *user, json_t **out);
+enum srv_err view_identity_of(struct req *rq, const struct store_user *user, json_t **out);
 
 /* The DEVICE_REVOKE statements of user, oldest first, as a JSON array of base64url strings. */
-enum pst_err view_revocations(struct req *rq, int64_t user, json_t **out);
+enum srv_err view_revocations(struct req *rq, int64_t user, json_t **out);
 
 /*
  * Add to v (the view_device of app device d) what a person's client checks before encrypting to it:
  * "client_id", "grant_id", "authorisation" and "revocation" (statements or null).
  */
-enum pst_err view_app_device(struct req *rq, const struct store_device *d, json_t *v);
+enum srv_err view_app_device(struct req *rq, const struct store_device *d, json_t *v);
 json_t *view_message(const struct store_message *m);
 
 /*
@@ -48,8 +48,8 @@ json_t *view_chain(const struct store_thread *t);
 
 /*
  * The thread as rq's user sees it: kind, members, seqs and unread; with the device list when with_devices.
- * Reads members (and devices) through rq->ops. Returns PST_E_OK with *out owned by the caller.
+ * Reads members (and devices) through rq->ops. Returns SRV_E_OK with *out owned by the caller.
  */
-enum pst_err view_thread(struct req *rq, const struct store_thread *t, int with_devices, json_t **out);
+enum srv_err view_thread(struct req *rq, const struct store_thread *t, int with_devices, json_t **out);
 
 #endif

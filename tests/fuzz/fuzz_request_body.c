@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int status = 0;
 	size_t dl = 0;
 
-	if (jsonv_parse((const char *)data, size, 16, &j, err, sizeof(err)) == PST_E_OK) {
+	if (jsonv_parse((const char *)data, size, 16, &j, err, sizeof(err)) == SRV_E_OK) {
 		const char *s = NULL;
 		json_int_t n = 0;
 		memset(&rq, 0, sizeof(rq));

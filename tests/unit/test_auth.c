@@ -53,11 +53,11 @@ static void passwords(void)
 {
 	char h[STORE_PWHASH_LEN];
 	setup();
-	CHECK(auth_password_hash("correct horse", h) == PST_E_OK);
+	CHECK(auth_password_hash("correct horse", h) == SRV_E_OK);
 	CHECK(strncmp(h, "$argon2id$", 10) == 0);
-	CHECK(auth_password_verify(h, "correct horse") == PST_E_OK);
-	CHECK(auth_password_verify(h, "wrong horse") == PST_E_INVALID_CREDENTIALS);
-	CHECK(auth_password_verify(NULL, "anything") == PST_E_INVALID_CREDENTIALS); /* unknown user */
+	CHECK(auth_password_verify(h, "correct horse") == SRV_E_OK);
+	CHECK(auth_password_verify(h, "wrong horse") == SRV_E_INVALID_CREDENTIALS);
+	CHECK(auth_password_verify(NULL, "anything") == SRV_E_INVALID_CREDENTIALS); /* unknown user */
 }
 
 static void failed_login_limiter(void)
@@ -65,20 +65,20 @@ static void failed_login_limiter(void)
 	int retry = 0, i;
 	setup();
 	for (i = 0; i < 3; i++) {
-		CHECK(auth_login_check("victim", &retry) == PST_E_OK);
+		CHECK(auth_login_check("victim", &retry) == SRV_E_OK);
 		auth_login_failed("victim");
 	}
-	CHECK(auth_login_check("victim", &retry) == PST_E_RATE_LIMITED);
+	CHECK(auth_login_check("victim", &retry) == SRV_E_RATE_LIMITED);
 	CHECK(retry > 0 && retry <= 301);
-	CHECK(auth_login_check("bystander", &retry) == PST_E_OK); /* another name is not limited */
+	CHECK(auth_login_check("bystander", &retry) == SRV_E_OK); /* another name is not limited */
 	for (i = 0; i < 100; i++) { /* others failing do not touch victim's count */
 		char name[32];
 		snprintf(name, sizeof(name), "other%d", i);
 		auth_login_failed(name);
 	}
-	CHECK(auth_login_check("victim", &retry) == PST_E_RATE_LIMITED);
+	CHECK(auth_login_check("victim", &retry) == SRV_E_RATE_LIMITED);
 	auth_login_succeeded("bystander");
-	CHECK(auth_login_check("victim", &retry) == PST_E_RATE_LIMITED);
+	CHECK(auth_login_check("victim", &retry) == SRV_E_RATE_LIMITED);
 }
 
 /* The other limits run on the same mechanism, each with its own counts and limit. */
@@ -86,19 +86,19 @@ static void limits_are_separate(void)
 {
 	int retry = 0;
 	setup();
-	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == PST_E_OK);
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == SRV_E_OK);
 	auth_limit_hit(AUTH_LIMIT_BACKUP, "u_1");
-	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == PST_E_OK);
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == SRV_E_OK);
 	auth_limit_hit(AUTH_LIMIT_BACKUP, "u_1");
-	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == PST_E_RATE_LIMITED);
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == SRV_E_RATE_LIMITED);
 	CHECK(retry > 0 && retry <= 901);
-	CHECK(auth_limit_check(AUTH_LIMIT_APPROVAL, "u_1", &retry) == PST_E_OK); /* another limit */
-	CHECK(auth_limit_check(AUTH_LIMIT_LOGIN, "u_1", &retry) == PST_E_OK);
-	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_2", &retry) == PST_E_OK);  /* another key */
+	CHECK(auth_limit_check(AUTH_LIMIT_APPROVAL, "u_1", &retry) == SRV_E_OK); /* another limit */
+	CHECK(auth_limit_check(AUTH_LIMIT_LOGIN, "u_1", &retry) == SRV_E_OK);
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_2", &retry) == SRV_E_OK);  /* another key */
 	auth_limit_hit(AUTH_LIMIT_APPROVAL, "u_2");
-	CHECK(auth_limit_check(AUTH_LIMIT_APPROVAL, "u_2", &retry) == PST_E_RATE_LIMITED);
+	CHECK(auth_limit_check(AUTH_LIMIT_APPROVAL, "u_2", &retry) == SRV_E_RATE_LIMITED);
 	auth_login_succeeded("u_1"); /* a login clears only the login count */
-	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == PST_E_RATE_LIMITED);
+	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == SRV_E_RATE_LIMITED);
 }
 
 static const struct unit_case cases[] = {

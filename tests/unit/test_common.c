@@ -86,17 +86,17 @@ static void error_table_is_consistent(void)
 {
 	int e;
 	char *body;
-	CHECK_EQ_INT(error_status(PST_E_NOT_FOUND), 404);
-	CHECK_EQ_STR(error_code(PST_E_USERNAME_TAKEN), "username_taken");
-	CHECK_EQ_INT(error_status((enum pst_err)9999), 500);
-	for (e = 1; e < PST_E__COUNT; e++) {
-		const char *c = error_code((enum pst_err)e);
+	CHECK_EQ_INT(error_status(SRV_E_NOT_FOUND), 404);
+	CHECK_EQ_STR(error_code(SRV_E_USERNAME_TAKEN), "username_taken");
+	CHECK_EQ_INT(error_status((enum srv_err)9999), 500);
+	for (e = 1; e < SRV_E__COUNT; e++) {
+		const char *c = error_code((enum srv_err)e);
 		size_t i;
-		CHECK(error_status((enum pst_err)e) >= 400);
+		CHECK(error_status((enum srv_err)e) >= 400);
 		for (i = 0; c[i]; i++)
 			CHECK((c[i] >= 'a' && c[i] <= 'z') || c[i] == '_');
 	}
-	body = error_json(PST_E_NOT_FOUND, NULL);
+	body = error_json(SRV_E_NOT_FOUND, NULL);
 	CHECK_EQ_STR(body, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such resource\"}}");
 	free(body);
 }

@@ -197,12 +197,12 @@ static char *render(const struct store_ops *ops, struct store_conn *c, const str
 	char *out = NULL, err[160] = "";
 	const char *type = NULL;
 	size_t len = 0;
-	CHECK(ops->begin(c) == PST_E_OK);
-	if (reports_render(ops, c, app, period, format, now, &out, &len, &type, err, sizeof(err)) != PST_E_OK) {
+	CHECK(ops->begin(c) == SRV_E_OK);
+	if (reports_render(ops, c, app, period, format, now, &out, &len, &type, err, sizeof(err)) != SRV_E_OK) {
 		fprintf(stderr, "  reports_render %s %s: %s\n", period, format, err);
 		CHECK(0);
 	}
-	CHECK(ops->commit(c) == PST_E_OK);
+	CHECK(ops->commit(c) == SRV_E_OK);
 	CHECK(out != NULL && strlen(out) == len && strstr(type, format[0] == 'c' ? "text/csv" : "application/json") != NULL);
 	return out;
 }
@@ -218,7 +218,7 @@ static void add_settings(const struct store_ops *ops, struct store_conn *c, int6
 	s.k = k;
 	s.cap = cap;
 	s.since = since;
-	CHECK(ops->report_settings_add(c, app, &s) == PST_E_OK);
+	CHECK(ops->report_settings_add(c, app, &s) == SRV_E_OK);
 }
 
 /* Each row of a JSON report as "item,shares,senders,recipients,clicks,ctr" lines, as the CSV has them. */
@@ -258,18 +258,18 @@ static void report_life_on_a_store(void)
 	snprintf(path, sizeof(path), "%s/r.db", store_dir);
 	o.path = path;
 	o.durable = 0;
-	CHECK(ops->open(&o, &st) == PST_E_OK && ops->conn_open(st, 1, &c) == PST_E_OK);
+	CHECK(ops->open(&o, &st) == SRV_E_OK && ops->conn_open(st, 1, &c) == SRV_E_OK);
 	memset(&app, 0, sizeof(app));
 	snprintf(app.client_id, sizeof(app.client_id), "app_r");
 	snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-	CHECK(ops->app_insert(c, &app) == PST_E_OK);
+	CHECK(ops->app_insert(c, &app) == SRV_E_OK);
 	/* P1: exact counts (none, k 1) set before it closes; 3 people share "a:1" with 3 others, 1 shares "b:2" */
 	add_settings(ops, c, app.id, "none", 10000, 6, 1, 5, P1 + DAY);
 	for (i = 0; i < 3; i++) {
 		snprintf(pid, sizeof(pid), "s1_%d", i);
-		CHECK(ops->share_insert(c, pid, app.id, 1, 100 + i, 200 + i, 1, 1, "a:1", P1 + 2 * DAY + i) == PST_E_OK);
+		CHECK(ops->share_insert(c, pid, app.id, 1, 100 + i, 200 + i, 1, 1, "a:1", P1 + 2 * DAY + i) == SRV_E_OK);
 	}
-	CHECK(ops->share_insert(c, "s1_b", app.id, 1, 100, 201, 1, 1, "b:2", P1 + 3 * DAY) == PST_E_OK);
+	CHECK(ops->share_insert(c, "s1_b", app.id, 1, 100, 201, 1, 1, "b:2", P1 + 3 * DAY) == SRV_E_OK);
 
 	/* open: no counts, when it will be ready, today's settings */
 	a = render(ops, c, &app, "2024-01-01", "json", P1 + 5 * DAY);
@@ -307,7 +307,7 @@ static void report_life_on_a_store(void)
 	 * threshold 9), and a change after its end does not apply even though nobody asked before */
 	for (i = 0; i < 40; i++) {
 		snprintf(pid, sizeof(pid), "s2_%d", i);
-		CHECK(ops->share_insert(c, pid, app.id, 1, 300 + i, 400 + i, 1, 1, "c:3", P2 + 2 * DAY) == PST_E_OK);
+		CHECK(ops->share_insert(c, pid, app.id, 1, 300 + i, 400 + i, 1, 1, "c:3", P2 + 2 * DAY) == SRV_E_OK);
 	}
 	add_settings(ops, c, app.id, "none", 10000, 6, 1, 5, P3 + 1);
 	a = render(ops, c, &app, "2024-01-15", "json", P3 + 2 * DAY);
@@ -334,11 +334,11 @@ static void report_life_on_a_store(void)
 		const char *type = NULL;
 		size_t len = 0;
 		CHECK(reports_render(ops, c, &app, "2024-01-29", "json", P3 - 1, &out, &len, &type, err, sizeof(err)) ==
-		      PST_E_INVALID_FIELD);
+		      SRV_E_INVALID_FIELD);
 		CHECK(reports_render(ops, c, &app, "2024-01-02", "json", P3, &out, &len, &type, err, sizeof(err)) ==
-		      PST_E_INVALID_FIELD);
+		      SRV_E_INVALID_FIELD);
 		CHECK(reports_render(ops, c, &app, "2024-01-01", "xml", P3, &out, &len, &type, err, sizeof(err)) ==
-		      PST_E_INVALID_FIELD);
+		      SRV_E_INVALID_FIELD);
 		CHECK(out == NULL);
 	}
 	ops->conn_close(c);

@@ -50,14 +50,14 @@ static void json_limits(void)
 	json_t *j = NULL;
 	char err[160];
 	CHECK_EQ_INT(jsonv_depth("{\"a\":[1,{\"b\":\"[[[[\"}]}", 22), 3);
-	CHECK(jsonv_parse("{\"a\":1}", 7, 4, &j, err, sizeof(err)) == PST_E_OK);
+	CHECK(jsonv_parse("{\"a\":1}", 7, 4, &j, err, sizeof(err)) == SRV_E_OK);
 	json_decref(j);
-	CHECK(jsonv_parse("{\"a\":1,\"a\":2}", 13, 4, &j, err, sizeof(err)) == PST_E_INVALID_JSON && j == NULL);
-	CHECK(jsonv_parse("[1]", 3, 4, &j, err, sizeof(err)) == PST_E_INVALID_JSON);
-	CHECK(jsonv_parse("{\"a\":[[[[[1]]]]]}", 17, 4, &j, err, sizeof(err)) == PST_E_BAD_REQUEST);
-	CHECK(jsonv_parse("{\"a\":\"\xff\"}", 9, 4, &j, err, sizeof(err)) == PST_E_INVALID_JSON);
-	CHECK(jsonv_parse("{\"a\":1} x", 9, 4, &j, err, sizeof(err)) == PST_E_INVALID_JSON);
-	CHECK(jsonv_parse("", 0, 4, &j, err, sizeof(err)) == PST_E_INVALID_JSON);
+	CHECK(jsonv_parse("{\"a\":1,\"a\":2}", 13, 4, &j, err, sizeof(err)) == SRV_E_INVALID_JSON && j == NULL);
+	CHECK(jsonv_parse("[1]", 3, 4, &j, err, sizeof(err)) == SRV_E_INVALID_JSON);
+	CHECK(jsonv_parse("{\"a\":[[[[[1]]]]]}", 17, 4, &j, err, sizeof(err)) == SRV_E_BAD_REQUEST);
+	CHECK(jsonv_parse("{\"a\":\"\xff\"}", 9, 4, &j, err, sizeof(err)) == SRV_E_INVALID_JSON);
+	CHECK(jsonv_parse("{\"a\":1} x", 9, 4, &j, err, sizeof(err)) == SRV_E_INVALID_JSON);
+	CHECK(jsonv_parse("", 0, 4, &j, err, sizeof(err)) == SRV_E_INVALID_JSON);
 }
 
 static void field_readers(void)
@@ -67,16 +67,16 @@ static void field_readers(void)
 	json_int_t n = 0;
 	memset(&rq, 0, sizeof(rq));
 	rq.body = json_pack("{s:s,s:i,s:s#}", "name", "abc", "num", 5, "nul", "a\0b", (size_t)3);
-	CHECK(jsonv_str(&rq, "name", 1, 3, &s) == PST_E_OK && strcmp(s, "abc") == 0);
-	CHECK(jsonv_str(&rq, "name", 4, 9, &s) == PST_E_INVALID_FIELD);
+	CHECK(jsonv_str(&rq, "name", 1, 3, &s) == SRV_E_OK && strcmp(s, "abc") == 0);
+	CHECK(jsonv_str(&rq, "name", 4, 9, &s) == SRV_E_INVALID_FIELD);
 	CHECK(strstr(rq.errmsg, "name") != NULL);
-	CHECK(jsonv_str(&rq, "num", 1, 3, &s) == PST_E_INVALID_FIELD);
-	CHECK(jsonv_str(&rq, "missing", 1, 3, &s) == PST_E_INVALID_FIELD);
-	CHECK(jsonv_str_opt(&rq, "missing", 1, 3, &s) == PST_E_OK && s == NULL);
-	CHECK(jsonv_str(&rq, "nul", 1, 9, &s) == PST_E_INVALID_FIELD);
-	CHECK(jsonv_int(&rq, "num", 0, 10, &n) == PST_E_OK && n == 5);
-	CHECK(jsonv_int(&rq, "num", 6, 10, &n) == PST_E_INVALID_FIELD);
-	CHECK(jsonv_int(&rq, "name", 0, 10, &n) == PST_E_INVALID_FIELD);
+	CHECK(jsonv_str(&rq, "num", 1, 3, &s) == SRV_E_INVALID_FIELD);
+	CHECK(jsonv_str(&rq, "missing", 1, 3, &s) == SRV_E_INVALID_FIELD);
+	CHECK(jsonv_str_opt(&rq, "missing", 1, 3, &s) == SRV_E_OK && s == NULL);
+	CHECK(jsonv_str(&rq, "nul", 1, 9, &s) == SRV_E_INVALID_FIELD);
+	CHECK(jsonv_int(&rq, "num", 0, 10, &n) == SRV_E_OK && n == 5);
+	CHECK(jsonv_int(&rq, "num", 6, 10, &n) == SRV_E_INVALID_FIELD);
+	CHECK(jsonv_int(&rq, "name", 0, 10, &n) == SRV_E_INVALID_FIELD);
 	json_decref(rq.body);
 }
 

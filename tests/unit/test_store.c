@@ -23,7 +23,7 @@ static struct store *open_store(const struct store_ops *ops)
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	o.path = path;
 	o.durable = 0;
-	CHECK(ops->open(&o, &st) == PST_E_OK);
+	CHECK(ops->open(&o, &st) == SRV_E_OK);
 	return st;
 }
 
@@ -33,7 +33,7 @@ static int64_t add_user(const struct store_ops *ops, struct store_conn *c, const
 	snprintf(u.public_id, sizeof(u.public_id), "u_%s", name);
 	snprintf(u.username, sizeof(u.username), "%s", name);
 	snprintf(u.pw_hash, sizeof(u.pw_hash), "x");
-	CHECK(ops->user_insert(c, &u) == PST_E_OK);
+	CHECK(ops->user_insert(c, &u) == SRV_E_OK);
 	CHECK(u.id > 0);
 	return u.id;
 }
@@ -56,26 +56,26 @@ static void users_sessions_friends(void)
 		unsigned char h[32] = {1};
 		int64_t a, bb;
 
-		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
 		a = add_user(ops, c, "alice");
 		bb = add_user(ops, c, "bob");
 		snprintf(dup.public_id, sizeof(dup.public_id), "u_other");
 		snprintf(dup.username, sizeof(dup.username), "alice");
-		CHECK(ops->user_insert(c, &dup) == PST_E_CONFLICT);
-		CHECK(ops->user_by_name(c, "alice", &u) == PST_E_OK && u.id == a);
-		CHECK(ops->user_by_public(c, "u_bob", &u) == PST_E_OK && u.id == bb);
-		CHECK(ops->user_by_name(c, "carol", &u) == PST_E_NOT_FOUND);
+		CHECK(ops->user_insert(c, &dup) == SRV_E_CONFLICT);
+		CHECK(ops->user_by_name(c, "alice", &u) == SRV_E_OK && u.id == a);
+		CHECK(ops->user_by_public(c, "u_bob", &u) == SRV_E_OK && u.id == bb);
+		CHECK(ops->user_by_name(c, "carol", &u) == SRV_E_NOT_FOUND);
 
 		s.user_id = a;
 		s.created_at = 1;
 		s.expires_at = 2;
-		CHECK(ops->session_insert(c, h, &s) == PST_E_OK);
-		CHECK(ops->session_by_hash(c, h, &s2) == PST_E_OK && s2.user_id == a && s2.device_id == 0);
-		CHECK(ops->session_alive(c, s.id, 1) == PST_E_OK);
-		CHECK(ops->session_alive(c, s.id, 2) == PST_E_NOT_FOUND); /* expired */
-		CHECK(ops->session_delete(c, s.id) == PST_E_OK);
-		CHECK(ops->session_by_hash(c, h, &s2) == PST_E_NOT_FOUND);
-		CHECK(ops->session_alive(c, s.id, 1) == PST_E_NOT_FOUND);
+		CHECK(ops->session_insert(c, h, &s) == SRV_E_OK);
+		CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_OK && s2.user_id == a && s2.device_id == 0);
+		CHECK(ops->session_alive(c, s.id, 1) == SRV_E_OK);
+		CHECK(ops->session_alive(c, s.id, 2) == SRV_E_NOT_FOUND); /* expired */
+		CHECK(ops->session_delete(c, s.id) == SRV_E_OK);
+		CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_NOT_FOUND);
+		CHECK(ops->session_alive(c, s.id, 1) == SRV_E_NOT_FOUND);
 
 		/* a password change: the new hash, and every other session of the user ends */
 		{
@@ -85,28 +85,28 @@ static void users_sessions_friends(void)
 			k.user_id = o.user_id = a;
 			ob.user_id = bb;
 			k.expires_at = o.expires_at = ob.expires_at = 100;
-			CHECK(ops->session_insert(c, hk, &k) == PST_E_OK && ops->session_insert(c, ho, &o) == PST_E_OK &&
-			      ops->session_insert(c, hb, &ob) == PST_E_OK);
-			CHECK(ops->user_set_password(c, a, "new-hash") == PST_E_OK);
-			CHECK(ops->user_by_id(c, a, &u) == PST_E_OK && strcmp(u.pw_hash, "new-hash") == 0);
-			CHECK(ops->user_set_password(c, 999999, "x") == PST_E_NOT_FOUND);
-			CHECK(ops->session_list_user(c, a, 1, count_session, &listed) == PST_E_OK);
+			CHECK(ops->session_insert(c, hk, &k) == SRV_E_OK && ops->session_insert(c, ho, &o) == SRV_E_OK &&
+			      ops->session_insert(c, hb, &ob) == SRV_E_OK);
+			CHECK(ops->user_set_password(c, a, "new-hash") == SRV_E_OK);
+			CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.pw_hash, "new-hash") == 0);
+			CHECK(ops->user_set_password(c, 999999, "x") == SRV_E_NOT_FOUND);
+			CHECK(ops->session_list_user(c, a, 1, count_session, &listed) == SRV_E_OK);
 			CHECK_EQ_INT(listed, 2); /* k and o; s expired and was deleted; ob is bob's */
-			CHECK(ops->session_list_user(c, a, 100, count_session, &none) == PST_E_OK);
+			CHECK(ops->session_list_user(c, a, 100, count_session, &none) == SRV_E_OK);
 			CHECK_EQ_INT(none, 0); /* all of them expire at 100 */
-			CHECK(ops->session_delete_others(c, a, k.id) == PST_E_OK);
-			CHECK(ops->session_alive(c, k.id, 1) == PST_E_OK);
-			CHECK(ops->session_alive(c, o.id, 1) == PST_E_NOT_FOUND);
-			CHECK(ops->session_alive(c, ob.id, 1) == PST_E_OK); /* another user's */
+			CHECK(ops->session_delete_others(c, a, k.id) == SRV_E_OK);
+			CHECK(ops->session_alive(c, k.id, 1) == SRV_E_OK);
+			CHECK(ops->session_alive(c, o.id, 1) == SRV_E_NOT_FOUND);
+			CHECK(ops->session_alive(c, ob.id, 1) == SRV_E_OK); /* another user's */
 		}
 
-		CHECK(ops->friend_check(c, a, bb) == PST_E_NOT_FOUND);
-		CHECK(ops->friend_insert(c, a, bb, 5) == PST_E_OK);
-		CHECK(ops->friend_insert(c, bb, a, 5) == PST_E_CONFLICT);
-		CHECK(ops->friend_check(c, a, bb) == PST_E_OK && ops->friend_check(c, bb, a) == PST_E_OK);
-		CHECK(ops->friend_delete(c, bb, a) == PST_E_OK);
-		CHECK(ops->friend_check(c, a, bb) == PST_E_NOT_FOUND);
-		CHECK(ops->friend_delete(c, bb, a) == PST_E_NOT_FOUND);
+		CHECK(ops->friend_check(c, a, bb) == SRV_E_NOT_FOUND);
+		CHECK(ops->friend_insert(c, a, bb, 5) == SRV_E_OK);
+		CHECK(ops->friend_insert(c, bb, a, 5) == SRV_E_CONFLICT);
+		CHECK(ops->friend_check(c, a, bb) == SRV_E_OK && ops->friend_check(c, bb, a) == SRV_E_OK);
+		CHECK(ops->friend_delete(c, bb, a) == SRV_E_OK);
+		CHECK(ops->friend_check(c, a, bb) == SRV_E_NOT_FOUND);
+		CHECK(ops->friend_delete(c, bb, a) == SRV_E_NOT_FOUND);
 		ops->conn_close(c);
 		ops->close(st);
 	}
@@ -124,28 +124,28 @@ static void threads_messages_events(void)
 		struct store_event e = {0};
 		int64_t a, bb, seq = 0, rs = 0, e1, e2, last = 0;
 
-		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
 		a = add_user(ops, c, "alice");
 		bb = add_user(ops, c, "bob");
 		snprintf(t.public_id, sizeof(t.public_id), "t_1");
 		t.kind = STORE_THREAD_DIRECT;
 		t.creator = a;
 		t.created_at = 10;
-		CHECK(ops->thread_insert(c, &t, "1:2") == PST_E_OK);
+		CHECK(ops->thread_insert(c, &t, "1:2") == SRV_E_OK);
 		snprintf(t2.public_id, sizeof(t2.public_id), "t_2");
 		t2.kind = STORE_THREAD_DIRECT;
 		t2.creator = a;
 		t2.created_at = 10;
-		CHECK(ops->thread_insert(c, &t2, "1:2") == PST_E_CONFLICT);
-		CHECK(ops->member_add(c, t.id, a, 0) == PST_E_OK);
-		CHECK(ops->member_add(c, t.id, a, 0) == PST_E_CONFLICT);
-		CHECK(ops->thread_for_member(c, "t_1", bb, &t2) == PST_E_NOT_FOUND); /* not a member */
-		CHECK(ops->member_add(c, t.id, bb, 0) == PST_E_OK);
-		CHECK(ops->thread_for_member(c, "t_1", bb, &t2) == PST_E_OK && t2.id == t.id);
+		CHECK(ops->thread_insert(c, &t2, "1:2") == SRV_E_CONFLICT);
+		CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
+		CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_CONFLICT);
+		CHECK(ops->thread_for_member(c, "t_1", bb, &t2) == SRV_E_NOT_FOUND); /* not a member */
+		CHECK(ops->member_add(c, t.id, bb, 0) == SRV_E_OK);
+		CHECK(ops->thread_for_member(c, "t_1", bb, &t2) == SRV_E_OK && t2.id == t.id);
 
-		CHECK(ops->thread_next_seq(c, t.id, 20, &seq) == PST_E_OK && seq == 1);
-		CHECK(ops->thread_next_seq(c, t.id, 15, &seq) == PST_E_OK && seq == 2);
-		CHECK(ops->thread_for_member(c, "t_1", a, &t2) == PST_E_OK && t2.last_seq == 2 && t2.last_activity == 20);
+		CHECK(ops->thread_next_seq(c, t.id, 20, &seq) == SRV_E_OK && seq == 1);
+		CHECK(ops->thread_next_seq(c, t.id, 15, &seq) == SRV_E_OK && seq == 2);
+		CHECK(ops->thread_for_member(c, "t_1", a, &t2) == SRV_E_OK && t2.last_seq == 2 && t2.last_activity == 20);
 
 		snprintf(m.public_id, sizeof(m.public_id), "m_1");
 		m.thread_id = t.id;
@@ -155,32 +155,32 @@ static void threads_messages_events(void)
 		snprintf(m.kind, sizeof(m.kind), "message");
 		m.body = "Ym9keQ";
 		m.body_len = 6;
-		CHECK(ops->message_insert(c, &m) == PST_E_OK);
+		CHECK(ops->message_insert(c, &m) == SRV_E_OK);
 		snprintf(m.public_id, sizeof(m.public_id), "m_2");
 		m.seq = 2;
-		CHECK(ops->message_insert(c, &m) == PST_E_CONFLICT); /* same client_msg_id */
-		CHECK(ops->message_by_client_id(c, a, "c1", &m2) == PST_E_OK && m2.seq == 1);
-		CHECK(ops->message_erase(c, m2.id, 30) == PST_E_OK);
-		CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == PST_E_OK && m2.deleted_at == 30);
+		CHECK(ops->message_insert(c, &m) == SRV_E_CONFLICT); /* same client_msg_id */
+		CHECK(ops->message_by_client_id(c, a, "c1", &m2) == SRV_E_OK && m2.seq == 1);
+		CHECK(ops->message_erase(c, m2.id, 30) == SRV_E_OK);
+		CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == SRV_E_OK && m2.deleted_at == 30);
 
 		/* read marker: forward only, never past last_seq */
-		CHECK(ops->member_mark_read(c, t.id, bb, 1, &rs) == PST_E_OK && rs == 1);
-		CHECK(ops->member_mark_read(c, t.id, bb, 0, &rs) == PST_E_OK && rs == 1);
-		CHECK(ops->member_mark_read(c, t.id, bb, 99, &rs) == PST_E_OK && rs == 2);
+		CHECK(ops->member_mark_read(c, t.id, bb, 1, &rs) == SRV_E_OK && rs == 1);
+		CHECK(ops->member_mark_read(c, t.id, bb, 0, &rs) == SRV_E_OK && rs == 1);
+		CHECK(ops->member_mark_read(c, t.id, bb, 99, &rs) == SRV_E_OK && rs == 2);
 
 		/* events: ids grow and are never reused, even after the newest is pruned */
 		e.user_id = bb;
 		e.device_id = 7;
 		snprintf(e.type, sizeof(e.type), "to_device");
 		e.data = "{}";
-		CHECK(ops->event_append(c, &e) == PST_E_OK);
+		CHECK(ops->event_append(c, &e) == SRV_E_OK);
 		e1 = e.id;
-		CHECK(ops->event_prune_to_device(c, 7, e1) == PST_E_OK);
+		CHECK(ops->event_prune_to_device(c, 7, e1) == SRV_E_OK);
 		e.device_id = 0;
-		CHECK(ops->event_append(c, &e) == PST_E_OK);
+		CHECK(ops->event_append(c, &e) == SRV_E_OK);
 		e2 = e.id;
 		CHECK(e2 > e1);
-		CHECK(ops->event_last_id(c, &last) == PST_E_OK && last == e2);
+		CHECK(ops->event_last_id(c, &last) == SRV_E_OK && last == e2);
 		ops->conn_close(c);
 		ops->close(st);
 	}
@@ -234,7 +234,7 @@ static int64_t add_device(const struct store_ops *ops, struct store_conn *c, int
 	snprintf(d.box_pk, sizeof(d.box_pk), "bpk-%s", pid);
 	snprintf(d.reg_sig, sizeof(d.reg_sig), "sig-%s", pid);
 	d.grant_id = grant;
-	CHECK(ops->device_insert(c, &d) == PST_E_OK);
+	CHECK(ops->device_insert(c, &d) == SRV_E_OK);
 	return d.id;
 }
 
@@ -252,12 +252,12 @@ static void identities_devices_contacts(void)
 		int64_t a, bb, d1, d2, n = -1;
 		int i;
 
-		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
 		a = add_user(ops, c, "alice");
 		bb = add_user(ops, c, "bob");
 
 		/* identity: none, put, replace (every field), per user */
-		CHECK(ops->identity_get(c, a, &got) == PST_E_NOT_FOUND);
+		CHECK(ops->identity_get(c, a, &got) == SRV_E_NOT_FOUND);
 		id.user_id = a;
 		memset(id.id_pk, 7, sizeof(id.id_pk));
 		memcpy(id.statement, "stmt", 4);
@@ -265,61 +265,61 @@ static void identities_devices_contacts(void)
 		memcpy(id.backup, "bk", 2);
 		id.backup_len = 2;
 		id.created_at = id.changed_at = 10;
-		CHECK(ops->identity_put(c, &id) == PST_E_OK);
-		CHECK(ops->identity_get(c, a, &got) == PST_E_OK);
+		CHECK(ops->identity_put(c, &id) == SRV_E_OK);
+		CHECK(ops->identity_get(c, a, &got) == SRV_E_OK);
 		CHECK(got.user_id == a && got.id_pk[31] == 7 && got.statement_len == 4 && memcmp(got.statement, "stmt", 4) == 0);
 		CHECK(got.backup_len == 2 && got.created_at == 10 && got.changed_at == 10);
 		memset(id.id_pk, 8, sizeof(id.id_pk));
 		memcpy(id.backup, "new", 3);
 		id.backup_len = 3;
 		id.changed_at = 20;
-		CHECK(ops->identity_put(c, &id) == PST_E_OK);
-		CHECK(ops->identity_get(c, a, &got) == PST_E_OK && got.id_pk[0] == 8 && got.backup_len == 3 && got.changed_at == 20);
-		CHECK(ops->identity_get(c, bb, &got) == PST_E_NOT_FOUND);
+		CHECK(ops->identity_put(c, &id) == SRV_E_OK);
+		CHECK(ops->identity_get(c, a, &got) == SRV_E_OK && got.id_pk[0] == 8 && got.backup_len == 3 && got.changed_at == 20);
+		CHECK(ops->identity_get(c, bb, &got) == SRV_E_NOT_FOUND);
 
 		/* devices keep their registration signature; a certificate with or without a box */
 		d1 = add_device(ops, c, a, "d_1", 0);
 		d2 = add_device(ops, c, a, "d_2", 0);
-		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK);
+		CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK);
 		CHECK_EQ_STR(d.reg_sig, "sig-d_1");
 		CHECK(d.cert_len == 0 && d.identity_box_len == 0);
-		CHECK(ops->device_set_cert(c, d1, cert, sizeof(cert), box, sizeof(box)) == PST_E_OK);
-		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == PST_E_OK);
-		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK && d.cert_len == 3 && d.cert[2] == 0x21);
+		CHECK(ops->device_set_cert(c, d1, cert, sizeof(cert), box, sizeof(box)) == SRV_E_OK);
+		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == SRV_E_OK);
+		CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 3 && d.cert[2] == 0x21);
 		CHECK(d.identity_box_len == 2 && d.identity_box[1] == 0x26);
-		CHECK(ops->device_set_cert(c, d1, cert, 2, NULL, 0) == PST_E_OK); /* box kept */
-		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK && d.cert_len == 2 && d.identity_box_len == 2);
-		CHECK(ops->device_by_public(c, "d_2", &d) == PST_E_OK && d.cert_len == 3 && d.identity_box_len == 0);
+		CHECK(ops->device_set_cert(c, d1, cert, 2, NULL, 0) == SRV_E_OK); /* box kept */
+		CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 2 && d.identity_box_len == 2);
+		CHECK(ops->device_by_public(c, "d_2", &d) == SRV_E_OK && d.cert_len == 3 && d.identity_box_len == 0);
 		/* an identity reset drops every signature of the account's devices */
-		CHECK(ops->identity_drop_signatures(c, a) == PST_E_OK);
-		CHECK(ops->device_by_public(c, "d_1", &d) == PST_E_OK && d.cert_len == 0 && d.identity_box_len == 0);
-		CHECK(ops->device_delete(c, d2) == PST_E_OK);
-		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == PST_E_NOT_FOUND); /* removed */
-		CHECK(ops->device_by_public(c, "d_2", &d) == PST_E_NOT_FOUND);
-		CHECK(ops->device_by_public_any(c, "d_2", &d) == PST_E_OK && d.id == d2 && d.removed == 1 && d.cert_len == 0);
-		CHECK(ops->device_by_public_any(c, "d_1", &d) == PST_E_OK && d.id == d1 && d.removed == 0);
+		CHECK(ops->identity_drop_signatures(c, a) == SRV_E_OK);
+		CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 0 && d.identity_box_len == 0);
+		CHECK(ops->device_delete(c, d2) == SRV_E_OK);
+		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == SRV_E_NOT_FOUND); /* removed */
+		CHECK(ops->device_by_public(c, "d_2", &d) == SRV_E_NOT_FOUND);
+		CHECK(ops->device_by_public_any(c, "d_2", &d) == SRV_E_OK && d.id == d2 && d.removed == 1 && d.cert_len == 0);
+		CHECK(ops->device_by_public_any(c, "d_1", &d) == SRV_E_OK && d.id == d1 && d.removed == 0);
 		CHECK_EQ_STR(d.reg_sig, "sig-d_1");
-		CHECK(ops->device_by_public_any(c, "d_none", &d) == PST_E_NOT_FOUND);
-		CHECK(ops->device_set_cert(c, 999999, cert, sizeof(cert), NULL, 0) == PST_E_NOT_FOUND);
+		CHECK(ops->device_by_public_any(c, "d_none", &d) == SRV_E_NOT_FOUND);
+		CHECK(ops->device_set_cert(c, 999999, cert, sizeof(cert), NULL, 0) == SRV_E_NOT_FOUND);
 
 		/* revocations and contacts: appended, listed oldest first, per user */
-		CHECK(ops->revocation_add(c, a, d2, stmt, sizeof(stmt), 30) == PST_E_OK);
+		CHECK(ops->revocation_add(c, a, d2, stmt, sizeof(stmt), 30) == SRV_E_OK);
 		stmt[3] = 10;
-		CHECK(ops->revocation_add(c, a, d1, stmt, 3, 31) == PST_E_OK);
+		CHECK(ops->revocation_add(c, a, d1, stmt, 3, 31) == SRV_E_OK);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->revocation_list(c, a, collect_statement, &k) == PST_E_OK);
+		CHECK(ops->revocation_list(c, a, collect_statement, &k) == SRV_E_OK);
 		CHECK(k.n == 2 && k.len[0] == 4 && k.len[1] == 3 && k.seq[0] < k.seq[1]);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->revocation_list(c, bb, collect_statement, &k) == PST_E_OK && k.n == 0);
-		CHECK(ops->contact_count(c, a, &n) == PST_E_OK && n == 0);
+		CHECK(ops->revocation_list(c, bb, collect_statement, &k) == SRV_E_OK && k.n == 0);
+		CHECK(ops->contact_count(c, a, &n) == SRV_E_OK && n == 0);
 		for (i = 1; i <= 3; i++) {
 			stmt[0] = (unsigned char)i;
-			CHECK(ops->contact_add(c, a, stmt, sizeof(stmt), 40 + i) == PST_E_OK);
+			CHECK(ops->contact_add(c, a, stmt, sizeof(stmt), 40 + i) == SRV_E_OK);
 		}
-		CHECK(ops->contact_add(c, bb, stmt, sizeof(stmt), 50) == PST_E_OK);
-		CHECK(ops->contact_count(c, a, &n) == PST_E_OK && n == 3);
+		CHECK(ops->contact_add(c, bb, stmt, sizeof(stmt), 50) == SRV_E_OK);
+		CHECK(ops->contact_count(c, a, &n) == SRV_E_OK && n == 3);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->contact_list(c, a, collect_statement, &k) == PST_E_OK);
+		CHECK(ops->contact_list(c, a, collect_statement, &k) == SRV_E_OK);
 		CHECK(k.n == 3 && k.first[0] == 1 && k.first[1] == 2 && k.first[2] == 3);
 		ops->conn_close(c);
 		ops->close(st);
@@ -343,7 +343,7 @@ static void chains_prekeys_apps(void)
 		size_t len = 0;
 		int i;
 
-		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
 		a = add_user(ops, c, "alice");
 		bb = add_user(ops, c, "bob");
 
@@ -351,102 +351,102 @@ static void chains_prekeys_apps(void)
 		snprintf(t.public_id, sizeof(t.public_id), "t_c");
 		t.kind = STORE_THREAD_GROUP;
 		t.creator = a;
-		CHECK(ops->thread_insert(c, &t, NULL) == PST_E_OK);
-		CHECK(ops->member_add(c, t.id, a, 0) == PST_E_OK);
-		CHECK(ops->thread_for_member(c, "t_c", a, &t2) == PST_E_OK && t2.chain_length == 0 && t2.chain_head[0] == 0);
+		CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
+		CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
+		CHECK(ops->thread_for_member(c, "t_c", a, &t2) == SRV_E_OK && t2.chain_length == 0 && t2.chain_head[0] == 0);
 		memset(h1, 1, sizeof(h1));
 		memset(h2, 2, sizeof(h2));
-		CHECK(ops->chain_append(c, t.id, 0, h1, link, sizeof(link), 5) == PST_E_OK);
-		CHECK(ops->chain_append(c, t.id, 0, h2, link, 3, 6) == PST_E_CONFLICT); /* someone was first */
-		CHECK(ops->chain_append(c, t.id, 1, h2, link, 3, 6) == PST_E_OK);
-		CHECK(ops->chain_append(c, 999999, 0, h2, link, 3, 6) == PST_E_NOT_FOUND);
-		CHECK(ops->thread_for_member(c, "t_c", a, &t2) == PST_E_OK && t2.chain_length == 2 && t2.chain_head[5] == 2);
+		CHECK(ops->chain_append(c, t.id, 0, h1, link, sizeof(link), 5) == SRV_E_OK);
+		CHECK(ops->chain_append(c, t.id, 0, h2, link, 3, 6) == SRV_E_CONFLICT); /* someone was first */
+		CHECK(ops->chain_append(c, t.id, 1, h2, link, 3, 6) == SRV_E_OK);
+		CHECK(ops->chain_append(c, 999999, 0, h2, link, 3, 6) == SRV_E_NOT_FOUND);
+		CHECK(ops->thread_for_member(c, "t_c", a, &t2) == SRV_E_OK && t2.chain_length == 2 && t2.chain_head[5] == 2);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->chain_list(c, t.id, collect_statement, &k) == PST_E_OK);
+		CHECK(ops->chain_list(c, t.id, collect_statement, &k) == SRV_E_OK);
 		CHECK(k.n == 2 && k.seq[0] == 1 && k.seq[1] == 2 && k.len[0] == 5 && k.len[1] == 3 && k.first[1] == 0x50);
 
 		/* prekeys: one signed (replaced), one-time keys handed out oldest first, each once */
 		dev = add_device(ops, c, a, "d_p", 0);
-		CHECK(ops->prekey_count(c, dev, &one, &sig) == PST_E_OK && one == 0 && sig == -1);
-		CHECK(ops->prekey_signed(c, dev, &out) == PST_E_NOT_FOUND);
-		CHECK(ops->prekey_take_one_time(c, dev, &out) == PST_E_NOT_FOUND);
+		CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 0 && sig == -1);
+		CHECK(ops->prekey_signed(c, dev, &out) == SRV_E_NOT_FOUND);
+		CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_NOT_FOUND);
 		pk.kind = STORE_PREKEY_SIGNED;
 		pk.key_id = 7;
 		pk.len = 2;
 		pk.statement[0] = 's';
-		CHECK(ops->prekey_put(c, dev, &pk, 1) == PST_E_OK);
+		CHECK(ops->prekey_put(c, dev, &pk, 1) == SRV_E_OK);
 		pk.key_id = 8;
-		CHECK(ops->prekey_put(c, dev, &pk, 1) == PST_E_OK);
+		CHECK(ops->prekey_put(c, dev, &pk, 1) == SRV_E_OK);
 		pk.kind = STORE_PREKEY_ONE_TIME;
 		for (i = 1; i <= 3; i++) {
 			pk.key_id = i;
 			pk.statement[0] = (unsigned char)('0' + i);
-			CHECK(ops->prekey_put(c, dev, &pk, 2) == PST_E_OK);
+			CHECK(ops->prekey_put(c, dev, &pk, 2) == SRV_E_OK);
 		}
-		CHECK(ops->prekey_put(c, dev, &pk, 2) == PST_E_CONFLICT); /* key id 3 again while unused */
-		CHECK(ops->prekey_count(c, dev, &one, &sig) == PST_E_OK && one == 3 && sig == 8);
-		CHECK(ops->prekey_signed(c, dev, &out) == PST_E_OK && out.key_id == 8 && out.kind == STORE_PREKEY_SIGNED && out.len == 2);
-		CHECK(ops->prekey_take_one_time(c, dev, &out) == PST_E_OK && out.key_id == 1 && out.statement[0] == '1');
-		CHECK(ops->prekey_take_one_time(c, dev, &out) == PST_E_OK && out.key_id == 2);
-		CHECK(ops->prekey_count(c, dev, &one, &sig) == PST_E_OK && one == 1 && sig == 8);
-		CHECK(ops->prekey_delete_device(c, dev) == PST_E_OK);
-		CHECK(ops->prekey_count(c, dev, &one, &sig) == PST_E_OK && one == 0 && sig == -1);
+		CHECK(ops->prekey_put(c, dev, &pk, 2) == SRV_E_CONFLICT); /* key id 3 again while unused */
+		CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 3 && sig == 8);
+		CHECK(ops->prekey_signed(c, dev, &out) == SRV_E_OK && out.key_id == 8 && out.kind == STORE_PREKEY_SIGNED && out.len == 2);
+		CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_OK && out.key_id == 1 && out.statement[0] == '1');
+		CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_OK && out.key_id == 2);
+		CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 1 && sig == 8);
+		CHECK(ops->prekey_delete_device(c, dev) == SRV_E_OK);
+		CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 0 && sig == -1);
 
 		/* app devices: statements kept on them; listed while live, or removed with a signed revocation */
 		snprintf(app.client_id, sizeof(app.client_id), "c_app");
 		snprintf(app.name, sizeof(app.name), "App");
 		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		CHECK(ops->app_insert(c, &app) == SRV_E_OK);
 		snprintf(g.public_id, sizeof(g.public_id), "g_1");
 		g.app_id = app.id;
 		g.user_id = a;
 		snprintf(g.details, sizeof(g.details), "[]");
 		g.expires_at = 1000;
-		CHECK(ops->grant_insert(c, &g) == PST_E_OK);
+		CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
 		g2 = g;
 		snprintf(g2.public_id, sizeof(g2.public_id), "g_2");
-		CHECK(ops->grant_insert(c, &g2) == PST_E_OK);
+		CHECK(ops->grant_insert(c, &g2) == SRV_E_OK);
 		old_dev = add_device(ops, c, a, "d_old", g.id);
-		CHECK(ops->devices_remove_grant(c, g.id, 3) == PST_E_OK); /* replaced, not revoked: not listed */
+		CHECK(ops->devices_remove_grant(c, g.id, 3) == SRV_E_OK); /* replaced, not revoked: not listed */
 		app_dev = add_device(ops, c, a, "d_app", g.id);
 		gone_dev = add_device(ops, c, a, "d_gone", g2.id);
-		CHECK(ops->app_statement_set(c, dev, STORE_APP_AUTH, link, 3) == PST_E_NOT_FOUND); /* a person's device */
-		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == PST_E_NOT_FOUND && bytes == NULL);
-		CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 4) == PST_E_OK);
-		CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 5) == PST_E_OK); /* replaced */
-		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == PST_E_OK && len == 5 && bytes[2] == 0x30);
+		CHECK(ops->app_statement_set(c, dev, STORE_APP_AUTH, link, 3) == SRV_E_NOT_FOUND); /* a person's device */
+		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_NOT_FOUND && bytes == NULL);
+		CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 4) == SRV_E_OK);
+		CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 5) == SRV_E_OK); /* replaced */
+		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_OK && len == 5 && bytes[2] == 0x30);
 		free(bytes);
-		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_REVOKE, &bytes, &len) == PST_E_NOT_FOUND);
-		CHECK(ops->app_statement_set(c, gone_dev, STORE_APP_REVOKE, link, 2) == PST_E_OK);
-		CHECK(ops->grant_revoke(c, g2.id, 9) == PST_E_OK); /* removes gone_dev */
-		CHECK(ops->app_statement_get(c, gone_dev, STORE_APP_REVOKE, &bytes, &len) == PST_E_OK && len == 2);
+		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_REVOKE, &bytes, &len) == SRV_E_NOT_FOUND);
+		CHECK(ops->app_statement_set(c, gone_dev, STORE_APP_REVOKE, link, 2) == SRV_E_OK);
+		CHECK(ops->grant_revoke(c, g2.id, 9) == SRV_E_OK); /* removes gone_dev */
+		CHECK(ops->app_statement_get(c, gone_dev, STORE_APP_REVOKE, &bytes, &len) == SRV_E_OK && len == 2);
 		free(bytes);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->app_device_list_user(c, a, collect_device, &k) == PST_E_OK);
+		CHECK(ops->app_device_list_user(c, a, collect_device, &k) == SRV_E_OK);
 		CHECK(k.n == 2);
 		CHECK_EQ_STR(k.device[0], "d_gone");
 		CHECK(k.removed[0] == 1);
 		CHECK_EQ_STR(k.device[1], "d_app");
 		CHECK(k.removed[1] == 0);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->app_device_list_user(c, bb, collect_device, &k) == PST_E_OK && k.n == 0);
+		CHECK(ops->app_device_list_user(c, bb, collect_device, &k) == SRV_E_OK && k.n == 0);
 		/* an identity reset drops app authorisations too */
-		CHECK(ops->identity_drop_signatures(c, a) == PST_E_OK);
-		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == PST_E_NOT_FOUND);
+		CHECK(ops->identity_drop_signatures(c, a) == SRV_E_OK);
+		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_NOT_FOUND);
 		(void)old_dev;
 
 		/* consents: the latest answer of each member, with its statement or none */
-		CHECK(ops->app_consent_set(c, t.id, bb, 1, 5, link, 4) == PST_E_OK);
-		CHECK(ops->app_consent_set(c, t.id, a, 2, 6, NULL, 0) == PST_E_OK);
+		CHECK(ops->app_consent_set(c, t.id, bb, 1, 5, link, 4) == SRV_E_OK);
+		CHECK(ops->app_consent_set(c, t.id, a, 2, 6, NULL, 0) == SRV_E_OK);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == PST_E_OK && k.n == 2);
+		CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == SRV_E_OK && k.n == 2);
 		CHECK_EQ_STR(k.user[0], "u_alice");
 		CHECK(k.state[0] == 2 && k.len[0] == 0 && k.first[0] == 0);
 		CHECK_EQ_STR(k.user[1], "u_bob");
 		CHECK(k.state[1] == 1 && k.len[1] == 4 && k.first[1] == 0x50);
-		CHECK(ops->app_consent_set(c, t.id, bb, 2, 7, NULL, 0) == PST_E_OK); /* a later answer without one */
+		CHECK(ops->app_consent_set(c, t.id, bb, 2, 7, NULL, 0) == SRV_E_OK); /* a later answer without one */
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == PST_E_OK && k.n == 2 && k.state[1] == 2 && k.len[1] == 0);
+		CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == SRV_E_OK && k.n == 2 && k.state[1] == 2 && k.len[1] == 0);
 		ops->conn_close(c);
 		ops->close(st);
 	}
@@ -480,8 +480,8 @@ static int64_t share_at(const struct store_ops *ops, struct store_conn *c, int64
 	char pid[32];
 	int64_t id = 0, app_of = 0;
 	snprintf(pid, sizeof(pid), "sh_%d", ++n);
-	CHECK(ops->share_insert(c, pid, app, 1, from, to, 1, msg, item, at) == PST_E_OK);
-	CHECK(ops->share_for_recipient(c, pid, to, &id, &app_of) == PST_E_OK && app_of == app);
+	CHECK(ops->share_insert(c, pid, app, 1, from, to, 1, msg, item, at) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, pid, to, &id, &app_of) == SRV_E_OK && app_of == app);
 	return id;
 }
 
@@ -501,7 +501,7 @@ static void reports_counts_settings_frozen(void)
 		char *text = NULL;
 		size_t len = 0;
 
-		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
 		a = add_user(ops, c, "a");
 		bb = add_user(ops, c, "b");
 		cc = add_user(ops, c, "c");
@@ -511,13 +511,13 @@ static void reports_counts_settings_frozen(void)
 		g = add_user(ops, c, "g");
 		snprintf(app.client_id, sizeof(app.client_id), "c_rep");
 		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		CHECK(ops->app_insert(c, &app) == SRV_E_OK);
 		other = app;
 		snprintf(other.client_id, sizeof(other.client_id), "c_other");
-		CHECK(ops->app_insert(c, &other) == PST_E_OK);
+		CHECK(ops->app_insert(c, &other) == SRV_E_OK);
 		snprintf(t.public_id, sizeof(t.public_id), "t_r");
 		t.creator = a;
-		CHECK(ops->thread_insert(c, &t, NULL) == PST_E_OK);
+		CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
 		snprintf(m.public_id, sizeof(m.public_id), "m_r");
 		m.thread_id = t.id;
 		m.seq = 1;
@@ -526,7 +526,7 @@ static void reports_counts_settings_frozen(void)
 		snprintf(m.kind, sizeof(m.kind), "message");
 		m.body = "x";
 		m.body_len = 1;
-		CHECK(ops->message_insert(c, &m) == PST_E_OK);
+		CHECK(ops->message_insert(c, &m) == SRV_E_OK);
 
 		/* period [1000, 2000): a shares 4 times (cap 3 counts the first 3 of the period, any item) */
 		ab = share_at(ops, c, app.id, a, bb, "x", 1100, m.id);
@@ -538,13 +538,13 @@ static void reports_counts_settings_frozen(void)
 		share_at(ops, c, app.id, cc, a, "y", 999, m.id);    /* before the period */
 		share_at(ops, c, app.id, d, a, "y", 2000, m.id);    /* at its end: the next period */
 		share_at(ops, c, other.id, e, a, "x", 1500, m.id); /* another app */
-		CHECK(ops->click_insert(c, ab, bb, 1500) == PST_E_OK);
-		CHECK(ops->click_insert(c, ba, a, 1300) == PST_E_OK);
-		CHECK(ops->click_insert(c, bd, d, 1450) == PST_E_OK);
-		CHECK(ops->click_insert(c, ad, d, 1400) == PST_E_OK);
-		CHECK(ops->click_insert(c, ac, cc, 2500) == PST_E_OK); /* after the end: not counted */
+		CHECK(ops->click_insert(c, ab, bb, 1500) == SRV_E_OK);
+		CHECK(ops->click_insert(c, ba, a, 1300) == SRV_E_OK);
+		CHECK(ops->click_insert(c, bd, d, 1450) == SRV_E_OK);
+		CHECK(ops->click_insert(c, ad, d, 1400) == SRV_E_OK);
+		CHECK(ops->click_insert(c, ac, cc, 2500) == SRV_E_OK); /* after the end: not counted */
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 1000, 2000, 3, collect_report_row, &k) == PST_E_OK);
+		CHECK(ops->report_rows(c, app.id, 1000, 2000, 3, collect_report_row, &k) == SRV_E_OK);
 		CHECK_EQ_INT(k.n, 2);
 		CHECK_EQ_STR(k.item[0], "x");
 		CHECK(k.v[0][0] == 4 && k.v[0][1] == 2 && k.v[0][2] == 4 && k.v[0][3] == 3); /* b, a, d opened x */
@@ -552,57 +552,57 @@ static void reports_counts_settings_frozen(void)
 		CHECK(k.v[1][0] == 1 && k.v[1][1] == 1 && k.v[1][2] == 1 && k.v[1][3] == 1);
 		/* cap 1: a's first share (x to b) and b's (x to a) only; d's opens count in one item at most */
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 1000, 2000, 1, collect_report_row, &k) == PST_E_OK);
+		CHECK(ops->report_rows(c, app.id, 1000, 2000, 1, collect_report_row, &k) == SRV_E_OK);
 		CHECK_EQ_INT(k.n, 1);
 		CHECK(k.v[0][0] == 2 && k.v[0][1] == 2 && k.v[0][2] == 2 && k.v[0][3] == 2);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 1000, 1100, 3, collect_report_row, &k) == PST_E_OK && k.n == 0);
+		CHECK(ops->report_rows(c, app.id, 1000, 1100, 3, collect_report_row, &k) == SRV_E_OK && k.n == 0);
 
 		/* period [3000, 4000): e opens q first, then p; with cap 1 e counts only in q */
 		fe = share_at(ops, c, app.id, f, e, "p", 3100, m.id);
 		ge = share_at(ops, c, app.id, g, e, "q", 3101, m.id);
-		CHECK(ops->click_insert(c, ge, e, 3200) == PST_E_OK);
-		CHECK(ops->click_insert(c, fe, e, 3300) == PST_E_OK);
+		CHECK(ops->click_insert(c, ge, e, 3200) == SRV_E_OK);
+		CHECK(ops->click_insert(c, fe, e, 3300) == SRV_E_OK);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 3000, 4000, 1, collect_report_row, &k) == PST_E_OK && k.n == 2);
+		CHECK(ops->report_rows(c, app.id, 3000, 4000, 1, collect_report_row, &k) == SRV_E_OK && k.n == 2);
 		CHECK(strcmp(k.item[0], "p") == 0 && k.v[0][3] == 0 && strcmp(k.item[1], "q") == 0 && k.v[1][3] == 1);
 		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 3000, 4000, 2, collect_report_row, &k) == PST_E_OK && k.n == 2);
+		CHECK(ops->report_rows(c, app.id, 3000, 4000, 2, collect_report_row, &k) == SRV_E_OK && k.n == 2);
 		CHECK(k.v[0][3] == 1 && k.v[1][3] == 1);
 
 		/* settings: a history; the one in force before a time is the newest before it, the later added on a tie */
-		CHECK(ops->report_settings_at(c, app.id, INT64_MAX, &got) == PST_E_NOT_FOUND);
+		CHECK(ops->report_settings_at(c, app.id, INT64_MAX, &got) == SRV_E_NOT_FOUND);
 		snprintf(rs.mechanism, sizeof(rs.mechanism), "geometric");
 		rs.since = 10;
 		rs.epsilon_e4 = 10000;
 		rs.delta_exp = 6;
 		rs.k = 10;
 		rs.cap = 5;
-		CHECK(ops->report_settings_add(c, app.id, &rs) == PST_E_OK);
+		CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
 		rs.since = 20;
 		snprintf(rs.mechanism, sizeof(rs.mechanism), "none");
-		CHECK(ops->report_settings_add(c, app.id, &rs) == PST_E_OK);
+		CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
 		rs.k = 7;
-		CHECK(ops->report_settings_add(c, app.id, &rs) == PST_E_OK);
-		CHECK(ops->report_settings_at(c, app.id, 10, &got) == PST_E_NOT_FOUND);
-		CHECK(ops->report_settings_at(c, app.id, 11, &got) == PST_E_OK && got.since == 10 && got.k == 10);
+		CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
+		CHECK(ops->report_settings_at(c, app.id, 10, &got) == SRV_E_NOT_FOUND);
+		CHECK(ops->report_settings_at(c, app.id, 11, &got) == SRV_E_OK && got.since == 10 && got.k == 10);
 		CHECK_EQ_STR(got.mechanism, "geometric");
 		CHECK(got.epsilon_e4 == 10000 && got.delta_exp == 6 && got.cap == 5);
-		CHECK(ops->report_settings_at(c, app.id, 20, &got) == PST_E_OK && got.since == 10);
-		CHECK(ops->report_settings_at(c, app.id, 21, &got) == PST_E_OK && got.since == 20 && got.k == 7);
+		CHECK(ops->report_settings_at(c, app.id, 20, &got) == SRV_E_OK && got.since == 10);
+		CHECK(ops->report_settings_at(c, app.id, 21, &got) == SRV_E_OK && got.since == 20 && got.k == 7);
 		CHECK_EQ_STR(got.mechanism, "none");
-		CHECK(ops->report_settings_at(c, other.id, INT64_MAX, &got) == PST_E_NOT_FOUND);
+		CHECK(ops->report_settings_at(c, other.id, INT64_MAX, &got) == SRV_E_NOT_FOUND);
 
 		/* frozen bytes: the first put wins */
-		CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == PST_E_NOT_FOUND && text == NULL);
-		CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"a\":1}", 7) == PST_E_OK);
-		CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"b\":2}", 7) == PST_E_OK);
-		CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == PST_E_OK && len == 7);
+		CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == SRV_E_NOT_FOUND && text == NULL);
+		CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"a\":1}", 7) == SRV_E_OK);
+		CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"b\":2}", 7) == SRV_E_OK);
+		CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == SRV_E_OK && len == 7);
 		CHECK_EQ_STR(text, "{\"a\":1}");
 		free(text);
 		text = NULL;
-		CHECK(ops->report_get(c, app.id, "2024-01-01", "csv", &text, &len) == PST_E_NOT_FOUND);
-		CHECK(ops->report_get(c, other.id, "2024-01-01", "json", &text, &len) == PST_E_NOT_FOUND);
+		CHECK(ops->report_get(c, app.id, "2024-01-01", "csv", &text, &len) == SRV_E_NOT_FOUND);
+		CHECK(ops->report_get(c, other.id, "2024-01-01", "json", &text, &len) == SRV_E_NOT_FOUND);
 		ops->conn_close(c);
 		ops->close(st);
 	}
@@ -624,70 +624,70 @@ static void codes_tokens_aliases(void)
 		char alias[64];
 		int64_t a, gen0 = -1, gen = -1;
 
-		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
 		a = add_user(ops, c, "alice");
 		snprintf(app.client_id, sizeof(app.client_id), "c_one");
 		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		CHECK(ops->app_insert(c, &app) == SRV_E_OK);
 		snprintf(other.client_id, sizeof(other.client_id), "c_two");
 		snprintf(other.redirect_uris, sizeof(other.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &other) == PST_E_OK);
+		CHECK(ops->app_insert(c, &other) == SRV_E_OK);
 		snprintf(g.public_id, sizeof(g.public_id), "g_1");
 		g.app_id = app.id;
 		g.user_id = a;
 		snprintf(g.details, sizeof(g.details), "[]");
 		g.expires_at = 100000;
-		CHECK(ops->grant_insert(c, &g) == PST_E_OK);
+		CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
 
 		/* a code is found only by its own app, changes nothing until used, and is used once */
 		code.grant_id = g.id;
 		code.app_id = app.id;
 		snprintf(code.redirect_uri, sizeof(code.redirect_uri), "https://a.example/cb");
 		code.expires_at = 60;
-		CHECK(ops->code_insert(c, h, &code) == PST_E_OK);
-		CHECK(ops->code_get(c, h, other.id, &got) == PST_E_NOT_FOUND);
-		CHECK(ops->code_get(c, h, app.id, &got) == PST_E_OK && got.grant_id == g.id && got.used_at == 0);
-		CHECK(ops->code_get(c, h, app.id, &got) == PST_E_OK && got.used_at == 0); /* reading uses nothing up */
-		CHECK(ops->code_use(c, got.id, 5) == PST_E_OK);
-		CHECK(ops->code_use(c, got.id, 6) == PST_E_NOT_FOUND); /* the loser of a race */
-		CHECK(ops->code_get(c, h, app.id, &got) == PST_E_OK && got.used_at == 5);
+		CHECK(ops->code_insert(c, h, &code) == SRV_E_OK);
+		CHECK(ops->code_get(c, h, other.id, &got) == SRV_E_NOT_FOUND);
+		CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.grant_id == g.id && got.used_at == 0);
+		CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.used_at == 0); /* reading uses nothing up */
+		CHECK(ops->code_use(c, got.id, 5) == SRV_E_OK);
+		CHECK(ops->code_use(c, got.id, 6) == SRV_E_NOT_FOUND); /* the loser of a race */
+		CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.used_at == 5);
 		th[1] = 1;
-		CHECK(ops->code_get(c, th, app.id, &got) == PST_E_NOT_FOUND);
+		CHECK(ops->code_get(c, th, app.id, &got) == SRV_E_NOT_FOUND);
 
 		/* tokens by id, in every state */
 		t.kind = STORE_TOKEN_ACCESS;
 		t.app_id = app.id;
 		t.grant_id = g.id;
 		t.expires_at = 50;
-		CHECK(ops->token_insert(c, th, &t) == PST_E_OK);
-		CHECK(ops->token_by_id(c, t.id, &tg) == PST_E_OK && tg.grant_id == g.id && tg.expires_at == 50 && tg.revoked_at == 0);
-		CHECK(ops->token_revoke(c, t.id, 9) == PST_E_OK);
-		CHECK(ops->token_by_id(c, t.id, &tg) == PST_E_OK && tg.revoked_at == 9);
-		CHECK(ops->token_by_id(c, t.id + 100, &tg) == PST_E_NOT_FOUND);
+		CHECK(ops->token_insert(c, th, &t) == SRV_E_OK);
+		CHECK(ops->token_by_id(c, t.id, &tg) == SRV_E_OK && tg.grant_id == g.id && tg.expires_at == 50 && tg.revoked_at == 0);
+		CHECK(ops->token_revoke(c, t.id, 9) == SRV_E_OK);
+		CHECK(ops->token_by_id(c, t.id, &tg) == SRV_E_OK && tg.revoked_at == 9);
+		CHECK(ops->token_by_id(c, t.id + 100, &tg) == SRV_E_NOT_FOUND);
 
 		/* the app generation grows with every suspension, resumption and deletion, and with nothing else */
-		CHECK(ops->app_generation(c, &gen0) == PST_E_OK);
-		CHECK(ops->grant_revoke(c, g.id, 10) == PST_E_OK);
-		CHECK(ops->app_generation(c, &gen) == PST_E_OK && gen == gen0);
-		CHECK(ops->app_set_suspended(c, app.id, 1) == PST_E_OK);
-		CHECK(ops->app_generation(c, &gen) == PST_E_OK && gen == gen0 + 1);
-		CHECK(ops->app_set_suspended(c, app.id, 0) == PST_E_OK);
-		CHECK(ops->app_generation(c, &gen) == PST_E_OK && gen == gen0 + 2);
+		CHECK(ops->app_generation(c, &gen0) == SRV_E_OK);
+		CHECK(ops->grant_revoke(c, g.id, 10) == SRV_E_OK);
+		CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0);
+		CHECK(ops->app_set_suspended(c, app.id, 1) == SRV_E_OK);
+		CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 1);
+		CHECK(ops->app_set_suspended(c, app.id, 0) == SRV_E_OK);
+		CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 2);
 
 		/* aliases: per app and person, replaced, removed; an app's go with it */
-		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
-		CHECK(ops->alias_set(c, app.id, a, "Al") == PST_E_OK);
-		CHECK(ops->alias_set(c, other.id, a, "Ally") == PST_E_OK);
-		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_OK);
+		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
+		CHECK(ops->alias_set(c, app.id, a, "Al") == SRV_E_OK);
+		CHECK(ops->alias_set(c, other.id, a, "Ally") == SRV_E_OK);
+		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_OK);
 		CHECK_EQ_STR(alias, "Al");
-		CHECK(ops->alias_set(c, app.id, a, "Alfred") == PST_E_OK);
-		CHECK(ops->alias_get(c, app.id, a, alias, 4) == PST_E_OK); /* cut to fit */
+		CHECK(ops->alias_set(c, app.id, a, "Alfred") == SRV_E_OK);
+		CHECK(ops->alias_get(c, app.id, a, alias, 4) == SRV_E_OK); /* cut to fit */
 		CHECK_EQ_STR(alias, "Alf");
-		CHECK(ops->alias_set(c, app.id, a, NULL) == PST_E_OK);
-		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
-		CHECK(ops->app_delete(c, other.id) == PST_E_OK);
-		CHECK(ops->alias_get(c, other.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
-		CHECK(ops->app_generation(c, &gen) == PST_E_OK && gen == gen0 + 3);
+		CHECK(ops->alias_set(c, app.id, a, NULL) == SRV_E_OK);
+		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
+		CHECK(ops->app_delete(c, other.id) == SRV_E_OK);
+		CHECK(ops->alias_get(c, other.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
+		CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 3);
 		ops->conn_close(c);
 		ops->close(st);
 	}
@@ -700,17 +700,17 @@ static void savepoint_rolls_back_one_request(void)
 	struct store_conn *c = NULL;
 	struct store_user u;
 
-	CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
-	CHECK(ops->begin(c) == PST_E_OK);
-	CHECK(ops->savepoint(c) == PST_E_OK);
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	CHECK(ops->begin(c) == SRV_E_OK);
+	CHECK(ops->savepoint(c) == SRV_E_OK);
 	add_user(ops, c, "kept");
-	CHECK(ops->release(c) == PST_E_OK);
-	CHECK(ops->savepoint(c) == PST_E_OK);
+	CHECK(ops->release(c) == SRV_E_OK);
+	CHECK(ops->savepoint(c) == SRV_E_OK);
 	add_user(ops, c, "undone");
-	CHECK(ops->rollback_to(c) == PST_E_OK);
-	CHECK(ops->commit(c) == PST_E_OK);
-	CHECK(ops->user_by_name(c, "kept", &u) == PST_E_OK);
-	CHECK(ops->user_by_name(c, "undone", &u) == PST_E_NOT_FOUND);
+	CHECK(ops->rollback_to(c) == SRV_E_OK);
+	CHECK(ops->commit(c) == SRV_E_OK);
+	CHECK(ops->user_by_name(c, "kept", &u) == SRV_E_OK);
+	CHECK(ops->user_by_name(c, "undone", &u) == SRV_E_NOT_FOUND);
 	ops->conn_close(c);
 	ops->close(st);
 }
@@ -722,7 +722,7 @@ static void savepoint_rolls_back_one_request(void)
 struct tjob {
 	struct dbexec_job job;
 	int i;
-	enum pst_err rc;
+	enum srv_err rc;
 	int done;
 };
 
@@ -730,7 +730,7 @@ static pthread_mutex_t tl = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t tc = PTHREAD_COND_INITIALIZER;
 static int ndone;
 
-static enum pst_err tjob_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
+static enum srv_err tjob_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
 	struct tjob *t = (struct tjob *)job;
 	struct store_user u = {0};
@@ -740,7 +740,7 @@ static enum pst_err tjob_run(struct dbexec_job *job, const struct store_ops *ops
 	return ops->user_insert(c, &u);
 }
 
-static void tjob_done(struct dbexec_job *job, enum pst_err rc)
+static void tjob_done(struct dbexec_job *job, enum srv_err rc)
 {
 	struct tjob *t = (struct tjob *)job;
 	pthread_mutex_lock(&tl);
@@ -761,7 +761,7 @@ static void group_commit_batches_and_isolates_failures(void)
 	struct store_user u;
 	int i, ok = 0, conflicts = 0;
 
-	CHECK(dbexec_start(ops, st, 2, 256) == PST_E_OK);
+	CHECK(dbexec_start(ops, st, 2, 256) == SRV_E_OK);
 	for (i = 0; i < JOBS; i++) {
 		jobs[i].i = i;
 		jobs[i].job.run = tjob_run;
@@ -775,20 +775,20 @@ static void group_commit_batches_and_isolates_failures(void)
 	dbexec_get_stats(&stats);
 	dbexec_stop();
 	for (i = 0; i < JOBS; i++) {
-		if (jobs[i].rc == PST_E_OK)
+		if (jobs[i].rc == SRV_E_OK)
 			ok++;
-		else if (jobs[i].rc == PST_E_CONFLICT)
+		else if (jobs[i].rc == SRV_E_CONFLICT)
 			conflicts++;
 	}
 	CHECK_EQ_INT(ok + conflicts, JOBS);
 	CHECK(conflicts > 0);
 	CHECK_EQ_INT(stats.write_jobs, JOBS);
 	CHECK(stats.commits < JOBS / 4); /* queued together, committed together */
-	CHECK(ops->conn_open(st, 0, &c) == PST_E_OK);
+	CHECK(ops->conn_open(st, 0, &c) == SRV_E_OK);
 	for (i = 0; i < JOBS; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "user%d", i);
-		CHECK((ops->user_by_name(c, name, &u) == PST_E_OK) == (i % 7 != 3 || i == 3));
+		CHECK((ops->user_by_name(c, name, &u) == SRV_E_OK) == (i % 7 != 3 || i == 3));
 	}
 	ops->conn_close(c);
 	ops->close(st);
@@ -825,37 +825,37 @@ static void transparency_log(void)
 		size_t len = 0;
 		int count = 0;
 
-		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
 		a = add_user(ops, c, "logged");
-		CHECK(ops->tlog_size(c, &n) == PST_E_OK && n == 0);
+		CHECK(ops->tlog_size(c, &n) == SRV_E_OK && n == 0);
 		memset(leaf, 0xab, sizeof(leaf));
-		CHECK(ops->tlog_leaf_put(c, 0, leaf, 42, e1, 1000) == PST_E_OK);
-		CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e2, 1001) == PST_E_OK);
-		CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e3, 1002) == PST_E_CONFLICT); /* an index is written once */
-		CHECK(ops->tlog_leaf_put(c, 2, leaf, 10, e1, 1003) == PST_E_OK);      /* (tlog.c never repeats an entry) */
-		CHECK(ops->tlog_size(c, &n) == PST_E_OK && n == 3);
-		CHECK(ops->tlog_leaf_get(c, 1, got, sizeof(got), &len) == PST_E_OK && len == 64 && memcmp(got, leaf, 64) == 0);
-		CHECK(ops->tlog_leaf_get(c, 0, got, 41, &len) != PST_E_OK); /* no room: not cut */
-		CHECK(ops->tlog_leaf_get(c, 3, got, sizeof(got), &len) == PST_E_NOT_FOUND);
-		CHECK(ops->tlog_find(c, e2, 3, &idx) == PST_E_OK && idx == 1);
-		CHECK(ops->tlog_find(c, e2, 1, &idx) == PST_E_NOT_FOUND); /* only below the size asked */
-		CHECK(ops->tlog_find(c, e1, 3, &idx) == PST_E_OK && idx == 0); /* the lowest */
-		CHECK(ops->tlog_find(c, e3, 3, &idx) == PST_E_NOT_FOUND);
-		CHECK(ops->tlog_node_put(c, 1, 0, h) == PST_E_OK);
-		CHECK(ops->tlog_node_get(c, 1, 0, h2) == PST_E_OK && memcmp(h, h2, sizeof(h)) == 0);
-		CHECK(ops->tlog_node_get(c, 0, 1, h2) == PST_E_NOT_FOUND);
-		CHECK(ops->tlog_cosig_latest(c, &n) == PST_E_NOT_FOUND);
-		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 old", 10) == PST_E_OK);
-		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 AA", 11) == PST_E_OK); /* replaced */
-		CHECK(ops->tlog_cosig_put(c, 4, "w2", "\xe2\x80\x94 w2 BB", 12) == PST_E_OK);
-		CHECK(ops->tlog_cosig_put(c, 5, "w1", "\xe2\x80\x94 w1 CC", 13) == PST_E_OK);
-		CHECK(ops->tlog_cosig_list(c, 4, count_cosig, &count) == PST_E_OK && count == 2);
-		CHECK(ops->tlog_cosig_latest(c, &n) == PST_E_OK && n == 5);
-		CHECK(ops->user_log_key(c, a, NULL, key) == PST_E_NOT_FOUND);
-		CHECK(ops->user_log_key(c, a, k1, key) == PST_E_OK && memcmp(key, k1, sizeof(key)) == 0);
-		CHECK(ops->user_log_key(c, a, k2, key) == PST_E_OK && memcmp(key, k1, sizeof(key)) == 0); /* made once */
-		CHECK(ops->user_log_key(c, a, NULL, key) == PST_E_OK && memcmp(key, k1, sizeof(key)) == 0);
-		CHECK(ops->user_log_key(c, 999999, k2, key) == PST_E_NOT_FOUND);
+		CHECK(ops->tlog_leaf_put(c, 0, leaf, 42, e1, 1000) == SRV_E_OK);
+		CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e2, 1001) == SRV_E_OK);
+		CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e3, 1002) == SRV_E_CONFLICT); /* an index is written once */
+		CHECK(ops->tlog_leaf_put(c, 2, leaf, 10, e1, 1003) == SRV_E_OK);      /* (tlog.c never repeats an entry) */
+		CHECK(ops->tlog_size(c, &n) == SRV_E_OK && n == 3);
+		CHECK(ops->tlog_leaf_get(c, 1, got, sizeof(got), &len) == SRV_E_OK && len == 64 && memcmp(got, leaf, 64) == 0);
+		CHECK(ops->tlog_leaf_get(c, 0, got, 41, &len) != SRV_E_OK); /* no room: not cut */
+		CHECK(ops->tlog_leaf_get(c, 3, got, sizeof(got), &len) == SRV_E_NOT_FOUND);
+		CHECK(ops->tlog_find(c, e2, 3, &idx) == SRV_E_OK && idx == 1);
+		CHECK(ops->tlog_find(c, e2, 1, &idx) == SRV_E_NOT_FOUND); /* only below the size asked */
+		CHECK(ops->tlog_find(c, e1, 3, &idx) == SRV_E_OK && idx == 0); /* the lowest */
+		CHECK(ops->tlog_find(c, e3, 3, &idx) == SRV_E_NOT_FOUND);
+		CHECK(ops->tlog_node_put(c, 1, 0, h) == SRV_E_OK);
+		CHECK(ops->tlog_node_get(c, 1, 0, h2) == SRV_E_OK && memcmp(h, h2, sizeof(h)) == 0);
+		CHECK(ops->tlog_node_get(c, 0, 1, h2) == SRV_E_NOT_FOUND);
+		CHECK(ops->tlog_cosig_latest(c, &n) == SRV_E_NOT_FOUND);
+		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 old", 10) == SRV_E_OK);
+		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 AA", 11) == SRV_E_OK); /* replaced */
+		CHECK(ops->tlog_cosig_put(c, 4, "w2", "\xe2\x80\x94 w2 BB", 12) == SRV_E_OK);
+		CHECK(ops->tlog_cosig_put(c, 5, "w1", "\xe2\x80\x94 w1 CC", 13) == SRV_E_OK);
+		CHECK(ops->tlog_cosig_list(c, 4, count_cosig, &count) == SRV_E_OK && count == 2);
+		CHECK(ops->tlog_cosig_latest(c, &n) == SRV_E_OK && n == 5);
+		CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_NOT_FOUND);
+		CHECK(ops->user_log_key(c, a, k1, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0);
+		CHECK(ops->user_log_key(c, a, k2, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0); /* made once */
+		CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0);
+		CHECK(ops->user_log_key(c, 999999, k2, key) == SRV_E_NOT_FOUND);
 		ops->conn_close(c);
 		ops->close(st);
 	}
@@ -884,23 +884,23 @@ static void accounts_delete_quarantine_invites(void)
 		int64_t a, bb, dev, user = 0, n = -1;
 		int count = 0;
 
-		CHECK(ops->conn_open(st, 1, &c) == PST_E_OK);
+		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
 		a = add_user(ops, c, "gone");
 		bb = add_user(ops, c, "stays");
 		s.user_id = a;
 		s.expires_at = 1000;
-		CHECK(ops->session_insert(c, h, &s) == PST_E_OK);
+		CHECK(ops->session_insert(c, h, &s) == SRV_E_OK);
 		dev = add_device(ops, c, a, "d_gone", 0);
-		CHECK(ops->friend_insert(c, a, bb, 1) == PST_E_OK);
+		CHECK(ops->friend_insert(c, a, bb, 1) == SRV_E_OK);
 		snprintf(fr.public_id, sizeof(fr.public_id), "r_1");
 		fr.from_user = bb;
 		fr.to_user = a;
-		CHECK(ops->freq_insert(c, &fr) == PST_E_OK);
+		CHECK(ops->freq_insert(c, &fr) == SRV_E_OK);
 		snprintf(t.public_id, sizeof(t.public_id), "t_1");
 		t.creator = a;
-		CHECK(ops->thread_insert(c, &t, NULL) == PST_E_OK);
-		CHECK(ops->member_add(c, t.id, a, 0) == PST_E_OK);
-		CHECK(ops->member_add(c, t.id, bb, 0) == PST_E_OK);
+		CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
+		CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
+		CHECK(ops->member_add(c, t.id, bb, 0) == SRV_E_OK);
 		snprintf(m.public_id, sizeof(m.public_id), "m_1");
 		m.thread_id = t.id;
 		m.seq = 1;
@@ -909,104 +909,104 @@ static void accounts_delete_quarantine_invites(void)
 		snprintf(m.kind, sizeof(m.kind), "message");
 		m.body = "Ym9keQ";
 		m.body_len = 6;
-		CHECK(ops->message_insert(c, &m) == PST_E_OK);
+		CHECK(ops->message_insert(c, &m) == SRV_E_OK);
 		e.user_id = a; /* the person's own log */
 		snprintf(e.type, sizeof(e.type), "friend.request");
 		e.data = "{}";
-		CHECK(ops->event_append(c, &e) == PST_E_OK);
+		CHECK(ops->event_append(c, &e) == SRV_E_OK);
 		e.user_id = bb; /* a to-device message the person sent, waiting in the other's log */
 		e.device_id = 5;
 		snprintf(e.type, sizeof(e.type), "to_device");
 		e.data = "{\"from_user_id\":\"u_gone\",\"body\":\"eA\"}";
-		CHECK(ops->event_append(c, &e) == PST_E_OK);
+		CHECK(ops->event_append(c, &e) == SRV_E_OK);
 		e.data = "{\"from_user_id\":\"u_stays\",\"body\":\"eA\"}"; /* someone else's: stays */
-		CHECK(ops->event_append(c, &e) == PST_E_OK);
+		CHECK(ops->event_append(c, &e) == SRV_E_OK);
 		snprintf(app.client_id, sizeof(app.client_id), "c_app");
 		snprintf(app.name, sizeof(app.name), "App");
 		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &app) == PST_E_OK);
+		CHECK(ops->app_insert(c, &app) == SRV_E_OK);
 		snprintf(g.public_id, sizeof(g.public_id), "g_1");
 		g.app_id = app.id;
 		g.user_id = a;
 		snprintf(g.details, sizeof(g.details), "[]");
 		g.expires_at = 1000;
-		CHECK(ops->grant_insert(c, &g) == PST_E_OK);
+		CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
 		tok.kind = STORE_TOKEN_ACCESS;
 		tok.app_id = app.id;
 		tok.grant_id = g.id;
 		tok.expires_at = 1000;
-		CHECK(ops->token_insert(c, th, &tok) == PST_E_OK);
-		CHECK(ops->pairwise_put(c, app.id, a, "p_gone") == PST_E_OK);
+		CHECK(ops->token_insert(c, th, &tok) == SRV_E_OK);
+		CHECK(ops->pairwise_put(c, app.id, a, "p_gone") == SRV_E_OK);
 		ae.user_id = a;
 		ae.app_id = app.id;
 		ae.grant_id = g.id;
 		snprintf(ae.action, sizeof(ae.action), "read");
-		CHECK(ops->access_insert(c, &ae) == PST_E_OK);
-		CHECK(ops->share_insert(c, "s_1", app.id, g.id, a, bb, t.id, m.id, "item", 5) == PST_E_OK);
-		CHECK(ops->share_insert(c, "s_2", app.id, 0, bb, a, t.id, m.id, "item", 5) == PST_E_OK); /* to it: stays */
-		CHECK(ops->alias_set(c, app.id, a, "Sam") == PST_E_OK);
+		CHECK(ops->access_insert(c, &ae) == SRV_E_OK);
+		CHECK(ops->share_insert(c, "s_1", app.id, g.id, a, bb, t.id, m.id, "item", 5) == SRV_E_OK);
+		CHECK(ops->share_insert(c, "s_2", app.id, 0, bb, a, t.id, m.id, "item", 5) == SRV_E_OK); /* to it: stays */
+		CHECK(ops->alias_set(c, app.id, a, "Sam") == SRV_E_OK);
 		{ /* the key of its access-log commitments in the transparency log: given now, erased with the account */
 			unsigned char fresh[STORE_HASH_LEN] = {5}, key[STORE_HASH_LEN];
-			CHECK(ops->user_log_key(c, a, fresh, key) == PST_E_OK);
+			CHECK(ops->user_log_key(c, a, fresh, key) == SRV_E_OK);
 		}
 
-		CHECK(ops->account_live(c, a) == PST_E_OK);
-		CHECK(ops->account_delete(c, a, 50, 100) == PST_E_OK);
-		CHECK(ops->account_delete(c, a, 60, 100) == PST_E_NOT_FOUND); /* once */
+		CHECK(ops->account_live(c, a) == SRV_E_OK);
+		CHECK(ops->account_delete(c, a, 50, 100) == SRV_E_OK);
+		CHECK(ops->account_delete(c, a, 60, 100) == SRV_E_NOT_FOUND); /* once */
 		{ /* without its key, the leaves of its access-log lines say nothing about it, even to the operator */
 			unsigned char key[STORE_HASH_LEN];
-			CHECK(ops->user_log_key(c, a, NULL, key) == PST_E_NOT_FOUND);
+			CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_NOT_FOUND);
 		}
-		CHECK(ops->account_live(c, a) == PST_E_NOT_FOUND);
-		CHECK(ops->account_live(c, bb) == PST_E_OK);
-		CHECK(ops->user_by_name(c, "gone", &u) == PST_E_NOT_FOUND);
-		CHECK(ops->user_by_public(c, "u_gone", &u) == PST_E_NOT_FOUND);
-		CHECK(ops->user_by_id(c, a, &u) == PST_E_OK && strcmp(u.public_id, "u_gone") == 0); /* the row stays */
-		CHECK(ops->session_by_hash(c, h, &s2) == PST_E_NOT_FOUND);
-		CHECK(ops->device_by_public(c, "d_gone", &d) == PST_E_NOT_FOUND);
-		CHECK(ops->device_by_public_any(c, "d_gone", &d) == PST_E_OK && d.removed && d.cert_len == 0 && d.id == dev);
+		CHECK(ops->account_live(c, a) == SRV_E_NOT_FOUND);
+		CHECK(ops->account_live(c, bb) == SRV_E_OK);
+		CHECK(ops->user_by_name(c, "gone", &u) == SRV_E_NOT_FOUND);
+		CHECK(ops->user_by_public(c, "u_gone", &u) == SRV_E_NOT_FOUND);
+		CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.public_id, "u_gone") == 0); /* the row stays */
+		CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_NOT_FOUND);
+		CHECK(ops->device_by_public(c, "d_gone", &d) == SRV_E_NOT_FOUND);
+		CHECK(ops->device_by_public_any(c, "d_gone", &d) == SRV_E_OK && d.removed && d.cert_len == 0 && d.id == dev);
 		CHECK(d.name[0] == '\0'); /* the name the person gave it ("alice's phone") goes too */
-		CHECK(ops->friend_check(c, bb, a) == PST_E_NOT_FOUND);
-		CHECK(ops->freq_by_public(c, "r_1", &fr) == PST_E_NOT_FOUND);
-		CHECK(ops->thread_for_member(c, "t_1", a, &t) == PST_E_NOT_FOUND);
-		CHECK(ops->thread_for_member(c, "t_1", bb, &t) == PST_E_OK);
-		CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == PST_E_OK && m2.body == NULL && m2.deleted_at == 50 &&
+		CHECK(ops->friend_check(c, bb, a) == SRV_E_NOT_FOUND);
+		CHECK(ops->freq_by_public(c, "r_1", &fr) == SRV_E_NOT_FOUND);
+		CHECK(ops->thread_for_member(c, "t_1", a, &t) == SRV_E_NOT_FOUND);
+		CHECK(ops->thread_for_member(c, "t_1", bb, &t) == SRV_E_OK);
+		CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == SRV_E_OK && m2.body == NULL && m2.deleted_at == 50 &&
 		      m2.item[0] == '\0');
 		count = 0;
-		CHECK(ops->event_list(c, a, 0, 0, 100, (store_event_cb)count_any, &count) == PST_E_OK && count == 0);
+		CHECK(ops->event_list(c, a, 0, 0, 100, (store_event_cb)count_any, &count) == SRV_E_OK && count == 0);
 		count = 0;
-		CHECK(ops->event_list(c, bb, 5, 0, 100, (store_event_cb)count_any, &count) == PST_E_OK && count == 1);
-		CHECK(ops->grant_by_id(c, g.id, &g2) == PST_E_OK && g2.revoked_at == 50);
-		CHECK(ops->token_by_hash(c, th, &tok2) == PST_E_OK && tok2.revoked_at == 50);
-		CHECK(ops->pairwise_resolve(c, app.id, "p_gone", &user) == PST_E_NOT_FOUND);
+		CHECK(ops->event_list(c, bb, 5, 0, 100, (store_event_cb)count_any, &count) == SRV_E_OK && count == 1);
+		CHECK(ops->grant_by_id(c, g.id, &g2) == SRV_E_OK && g2.revoked_at == 50);
+		CHECK(ops->token_by_hash(c, th, &tok2) == SRV_E_OK && tok2.revoked_at == 50);
+		CHECK(ops->pairwise_resolve(c, app.id, "p_gone", &user) == SRV_E_NOT_FOUND);
 		{
 			char alias[32];
-			CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == PST_E_NOT_FOUND);
+			CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
 		}
 		count = 0;
-		CHECK(ops->access_list(c, a, 0, 100, (store_access_cb)count_any, &count) == PST_E_OK && count == 0);
-		CHECK(ops->share_count(c, app.id, a, 0, 0, &n) == PST_E_OK && n == 0);
-		CHECK(ops->share_count(c, app.id, bb, 0, 0, &n) == PST_E_OK && n == 1);
+		CHECK(ops->access_list(c, a, 0, 100, (store_access_cb)count_any, &count) == SRV_E_OK && count == 0);
+		CHECK(ops->share_count(c, app.id, a, 0, 0, &n) == SRV_E_OK && n == 0);
+		CHECK(ops->share_count(c, app.id, bb, 0, 0, &n) == SRV_E_OK && n == 1);
 
 		/* the username: taken until free_at, then a new account may have it (the old row keeps its id) */
 		snprintf(again.public_id, sizeof(again.public_id), "u_new");
 		snprintf(again.username, sizeof(again.username), "gone");
 		snprintf(again.pw_hash, sizeof(again.pw_hash), "x");
 		again.created_at = 99;
-		CHECK(ops->user_insert(c, &again) == PST_E_CONFLICT);
+		CHECK(ops->user_insert(c, &again) == SRV_E_CONFLICT);
 		again.created_at = 100;
-		CHECK(ops->user_insert(c, &again) == PST_E_OK && again.id != a);
-		CHECK(ops->user_by_name(c, "gone", &u) == PST_E_OK && u.id == again.id);
-		CHECK(ops->user_by_id(c, a, &u) == PST_E_OK && strcmp(u.username, "gone") != 0);
+		CHECK(ops->user_insert(c, &again) == SRV_E_OK && again.id != a);
+		CHECK(ops->user_by_name(c, "gone", &u) == SRV_E_OK && u.id == again.id);
+		CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.username, "gone") != 0);
 
 		/* invites: once, before they expire */
-		CHECK(ops->invite_insert(c, inv, 10, 200) == PST_E_OK);
-		CHECK(ops->invite_insert(c, inv, 10, 200) == PST_E_CONFLICT);
-		CHECK(ops->invite_insert(c, inv2, 10, 20) == PST_E_OK);
-		CHECK(ops->invite_use(c, inv2, bb, 20) == PST_E_NOT_FOUND); /* expired */
-		CHECK(ops->invite_use(c, h, bb, 20) == PST_E_NOT_FOUND);    /* unknown */
-		CHECK(ops->invite_use(c, inv, bb, 20) == PST_E_OK);
-		CHECK(ops->invite_use(c, inv, again.id, 21) == PST_E_NOT_FOUND); /* used */
+		CHECK(ops->invite_insert(c, inv, 10, 200) == SRV_E_OK);
+		CHECK(ops->invite_insert(c, inv, 10, 200) == SRV_E_CONFLICT);
+		CHECK(ops->invite_insert(c, inv2, 10, 20) == SRV_E_OK);
+		CHECK(ops->invite_use(c, inv2, bb, 20) == SRV_E_NOT_FOUND); /* expired */
+		CHECK(ops->invite_use(c, h, bb, 20) == SRV_E_NOT_FOUND);    /* unknown */
+		CHECK(ops->invite_use(c, inv, bb, 20) == SRV_E_OK);
+		CHECK(ops->invite_use(c, inv, again.id, 21) == SRV_E_NOT_FOUND); /* used */
 		ops->conn_close(c);
 		ops->close(st);
 	}
