@@ -13,7 +13,20 @@ SANITIZE ?=
 PKGS     := libmicrohttpd jansson libsodium sqlite3 libcurl
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-               -fno-strict-aliasing -fvisibility=hidden -pthread -Iinclude -Isrc/common -Isrc/proto -Isrc/server -Isrc/lib
+               -fno-strict-aliasing -fvisibility=hidden -pthread
+# Include paths per part, so a part can include only the headers of the layers it is built on: the CLI sees the
+# public API alone (curl's src/ and include/curl/), the library never a server header, the server never the
+# library's. src/banned/ (banned.h, which every .c includes last) is in every one. An object gets the paths of
+# the folder its source is in: src/cli/x.c (and the probes of tests/probe/cli/) get INC_cli.
+INC_banned  := -Isrc/banned
+INC_common  := -Isrc/common $(INC_banned)
+INC_proto   := -Isrc/proto $(INC_common)
+INC_lib     := -Iinclude -Isrc/lib $(INC_proto)
+INC_server  := -Isrc/server $(INC_proto)
+INC_witness := -Isrc/witness $(INC_proto)
+INC_cli     := -Iinclude $(INC_banned)
+# the test programs see inside every part
+INC_tests   := -Iinclude -Isrc/lib -Isrc/server -Isrc/witness $(INC_proto)
 ifneq ($(SANITIZE),)
 CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS     += -fsanitize=$(SANITIZE)
@@ -52,10 +65,12 @@ all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-d
 deps:
 	@sh scripts/deps.sh
 
-$(BUILD)/%.o: %.c $(wildcard src/common/*.h src/proto/*.h src/server/*.h src/lib/*.h src/witness/*.h include/postern/*.h) Makefile
+# Each object depends on the headers it really includes: the compiler writes them to a .d file next to it
+# (-MMD; -MP keeps a deleted header from breaking the build), read back below.
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
-	@$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) $(INC_$(notdir $(patsubst %/,%,$(dir $<)))) -MMD -MP -c $< -o $@
 
 $(BUILD)/web/assets.c: $(WEB_IN) scripts/web_build.sh scripts/web_embed.py
 	@echo "  WEB $@"
@@ -63,7 +78,7 @@ $(BUILD)/web/assets.c: $(WEB_IN) scripts/web_build.sh scripts/web_embed.py
 
 $(BUILD)/web/assets.o: $(BUILD)/web/assets.c src/server/webapp.h
 	@echo "  CC  $<"
-	@$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) $(INC_server) -c $< -o $@
 
 $(BUILD)/posternd: $(BUILD)/src/server/main.o $(SERVER_OBJ) $(COMMON_OBJ)
 	@echo "  LD  $@"
@@ -88,32 +103,34 @@ $(BUILD)/postern-witness: $(WITNESS_SRC:%.c=$(BUILD)/%.o) $(COMMON_OBJ)
 	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # examples/partner-demo: a partner app on libpostern (plus libmicrohttpd for its loopback redirect)
-$(BUILD)/partner-demo: examples/partner-demo/partner_demo.c $(BUILD)/libpostern.a include/postern/postern.h
+$(BUILD)/partner-demo: examples/partner-demo/partner_demo.c $(BUILD)/libpostern.a Makefile
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $< $(BUILD)/libpostern.a -o $@ $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INC_cli) -MMD -MP $< $(BUILD)/libpostern.a -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(SERVER_OBJ) $(COMMON_OBJ) $(LIB_OBJ)
-	@mkdir -p $(dir $@)
+# (their .d files go in tests/.deps/, out of the way of scripts that run every tests/test_*)
+$(BUILD)/tests/%: tests/unit/%.c $(SERVER_OBJ) $(COMMON_OBJ) $(LIB_OBJ) Makefile
+	@mkdir -p $(dir $@) $(BUILD)/tests/.deps
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) -Itests/unit $< $(SERVER_OBJ) $(LIB_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INC_tests) -Itests/unit -MMD -MP -MF $(BUILD)/tests/.deps/$*.d $< $(SERVER_OBJ) $(LIB_OBJ) $(COMMON_OBJ) \
+		-o $@ $(LDFLAGS) $(LDLIBS)
 
 # test tools built from the library's internals (tests/tools/), for the integration tests
-$(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJ) $(COMMON_OBJ)
+$(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJ) $(COMMON_OBJ) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $< $(LIB_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INC_lib) -MMD -MP $< $(LIB_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
 # stmt: signs protocol-2 statements from arguments; needs only the protocol module and the generic helpers
-$(BUILD)/tools/stmt: tests/tools/stmt.c $(COMMON_OBJ)
+$(BUILD)/tools/stmt: tests/tools/stmt.c $(COMMON_OBJ) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $< $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INC_proto) -MMD -MP $< $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
 # proto_peer: the C side of the JavaScript protocol module's round-trip tests (tests/web/)
-$(BUILD)/tools/proto_peer: tests/tools/proto_peer.c $(COMMON_OBJ)
+$(BUILD)/tools/proto_peer: tests/tools/proto_peer.c $(COMMON_OBJ) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $< $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INC_proto) -MMD -MP $< $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
 # builds everything `make` builds, so the clients the README shows next are there too
 run: deps
@@ -130,10 +147,10 @@ bench: deps $(BUILD)/posternd $(BUILD)/bench/tlog_bench
 	@sh bench/run.sh $(BUILD)
 
 # the transparency log at a million entries, with the server's own log code (BENCHMARKS.md)
-$(BUILD)/bench/tlog_bench: bench/tlog_bench.c $(SERVER_OBJ) $(COMMON_OBJ)
+$(BUILD)/bench/tlog_bench: bench/tlog_bench.c $(SERVER_OBJ) $(COMMON_OBJ) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $< $(SERVER_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(INC_server) -MMD -MP $< $(SERVER_OBJ) $(COMMON_OBJ) -o $@ $(LDFLAGS) $(LDLIBS)
 
 clean:
 	rm -rf $(BUILD)
@@ -162,14 +179,14 @@ soak: deps $(BUILD)/posternd
 # libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS (default 60); `make test` runs a short pass.
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(COMMON_SRC) $(PROTO_SRC) $(filter-out src/server/main.c,$(SERVER_SRC)) $(BUILD)/web/assets.c
-$(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wildcard src/common/*.h src/server/*.h)
+$(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wildcard src/banned/*.h src/common/*.h src/proto/*.h src/server/*.h)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/proto -Isrc/server $(PKG_CFLAGS) \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(INC_server) $(PKG_CFLAGS) \
 		$< $(FUZZ_SRC) -o $@ $(PKG_LIBS) -pthread -lm
 
-$(BUILD)/fuzz/fuzz_envelope: tests/fuzz/fuzz_envelope.c $(PROTO_SRC) $(COMMON_SRC) $(wildcard src/proto/*.h src/common/*.h)
+$(BUILD)/fuzz/fuzz_envelope: tests/fuzz/fuzz_envelope.c $(PROTO_SRC) $(COMMON_SRC) $(wildcard src/banned/*.h src/proto/*.h src/common/*.h)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/common -Isrc/proto $(PKG_CFLAGS) \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(INC_proto) $(PKG_CFLAGS) \
 		$< $(PROTO_SRC) $(COMMON_SRC) -o $@ $(PKG_LIBS) -pthread -lm
 
 fuzz: deps $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_envelope
@@ -177,3 +194,6 @@ fuzz: deps $(BUILD)/fuzz/fuzz_request_body $(BUILD)/fuzz/fuzz_envelope
 	$(BUILD)/fuzz/fuzz_request_body -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz/corpus
 	@mkdir -p $(BUILD)/fuzz/corpus-envelope && cp tests/fuzz/corpus/proto_*.bin $(BUILD)/fuzz/corpus-envelope/
 	$(BUILD)/fuzz/fuzz_envelope -max_total_time=$(FUZZ_SECONDS) -max_len=70000 $(BUILD)/fuzz/corpus-envelope
+
+# the header dependencies the compiler found (see the %.o rule); absent before the first build
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -37,6 +37,10 @@ if [ -f "$build/libpostern.a" ] && [ -z "$extra" ]; then
 else
 	echo "FAIL libpostern.exports_only_pst: $(echo $extra | head -c 300)"; failed=$((failed + 1))
 fi
+# the layers: include paths per part (the CLI sees only the public API) and real header dependencies
+sh scripts/check_layers.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
+# every declaration of postern.h and every CLI command entry point has its own contract comment
+python3 scripts/check_contracts.py > "$out" 2>&1; cat "$out"; tally "$out"
 # make install, then a program built against the installed tree through pkg-config, as an app developer would
 inst=$(mktemp -d)
 if make --no-print-directory install BUILD="$build" SANITIZE="${SANITIZE:-}" PREFIX="$inst" > "$out" 2>&1 &&

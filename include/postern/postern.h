@@ -13,6 +13,17 @@
  * secrets are sealed with a key derived from it by argon2id.
  *
  * Everything here is the public API: the `postern` CLI and the partner demo use nothing else.
+ *
+ * How to read the contracts below. Unless a function's comment says otherwise:
+ *   - c must be a client from pst_client_new or pst_app_client_new; string arguments are NUL-terminated,
+ *     borrowed for the call only, and NULL for a required one is PST_ERR_INVALID.
+ *   - Returns PST_OK, or: PST_ERR_INVALID (a bad argument), PST_ERR_NOMEM, PST_ERR_NETWORK (no answer),
+ *     PST_ERR_AUTH (not logged in, session ended), PST_ERR_NOT_FOUND (HTTP 404), PST_ERR_HTTP (another
+ *     error answer: pst_http_status, pst_server_code), PST_ERR_PROTOCOL (an answer the API does not allow),
+ *     PST_ERR_STORE (the home directory could not be read or written). The comment names the others.
+ *   - Out-parameters (`char **…_out`) are set only on PST_OK, to a malloc'd NUL-terminated string the caller
+ *     frees with pst_free; an optional one may be NULL. "JSON text" is the server's answer, re-encoded.
+ *   - Not thread-safe: one pst_client per thread (pst_watch_stop is the exception, see there).
  */
 #ifndef POSTERN_POSTERN_H
 #define POSTERN_POSTERN_H
@@ -30,6 +41,7 @@ extern "C" {
 
 #define PST_VERSION "0.1.0"
 
+/* What every call returns: PST_OK (0) or why it failed. pst_errmsg(c) says it in words. */
 typedef enum pst_status {
 	PST_OK = 0,
 	PST_ERR_INVALID,      /* a bad argument from the caller */
@@ -49,6 +61,7 @@ typedef enum pst_status {
 			       * extend the one seen before, a statement that does not verify): nothing was sent */
 } pst_status;
 
+/* A client: one person's (or one partner app's) connection, state and keys. Opaque; one per thread. */
 typedef struct pst_client pst_client;
 
 /* ---- lifecycle ---- */
@@ -67,8 +80,9 @@ void pst_client_free(pst_client *c);
 /* The last error in one line ("" after a success). Valid until the next call on c. */
 const char *pst_errmsg(const pst_client *c);
 
-/* The last HTTP status (0 when nothing was answered) and the server's error code ("" when none). */
+/* The HTTP status of the last answer (0 when nothing was answered). No errors. */
 int pst_http_status(const pst_client *c);
+/* The server's error code of the last answer ("not_found"), "" when none. Valid until the next call on c. */
 const char *pst_server_code(const pst_client *c);
 
 /*
@@ -182,9 +196,9 @@ pst_status pst_password_change(pst_client *c, const char *current_password, cons
  */
 pst_status pst_account_delete(pst_client *c, const char *password);
 
-/* GET /v1/sessions (where the account is logged in, "current" marking this one) as JSON text; end one of
- * them by its session_id (a lost phone). */
+/* GET /v1/sessions (where the account is logged in, "current" marking this one) as JSON text in *json_out. */
 pst_status pst_sessions(pst_client *c, char **json_out);
+/* End the session session_id of the account (a lost phone); PST_ERR_NOT_FOUND for an unknown one. */
 pst_status pst_session_end(pst_client *c, const char *session_id);
 
 /* 1 when a session token is stored. */
@@ -193,29 +207,41 @@ int pst_logged_in(const pst_client *c);
 /* GET /v1/me as JSON text. */
 pst_status pst_whoami(pst_client *c, char **json_out);
 
-/* This client's user id and device id, or NULL when not logged in. Valid until the next call on c. */
+/* This client's user id, or NULL when not logged in. Valid until the next call on c. */
 const char *pst_user_id(const pst_client *c);
+/* This device's id, or NULL when not logged in or no device is registered. Valid until the next call on c. */
 const char *pst_device_id(const pst_client *c);
 
 /* ---- friends ---- */
 
+/* Ask username to be friends (accepted at once when they had asked this person); *json_out (optional) gets
+ * the request or friendship. PST_ERR_NOT_FOUND for an unknown username. */
 pst_status pst_friend_add(pst_client *c, const char *username, char **json_out);
+/* Accept the friend request request_id sent to this person. PST_ERR_NOT_FOUND when there is none. */
 pst_status pst_friend_accept(pst_client *c, const char *request_id);
+/* Decline the friend request request_id sent to this person (the sender is not told). */
 pst_status pst_friend_decline(pst_client *c, const char *request_id);
 /* Take back a friend request you sent that is still waiting (the other person's list drops it). */
 pst_status pst_friend_withdraw(pst_client *c, const char *request_id);
+/* End the friendship with user_id (a user id, not a username: pst_friend_id). */
 pst_status pst_friend_remove(pst_client *c, const char *user_id);
-/* GET /v1/friends and GET /v1/friends/requests, as JSON text. */
+/* GET /v1/friends (the friends) as JSON text in *json_out. */
 pst_status pst_friends(pst_client *c, char **json_out);
+/* GET /v1/friends/requests (requests waiting, sent and received) as JSON text in *json_out. */
 pst_status pst_friend_requests(pst_client *c, char **json_out);
 /* The user id of a friend by username (PST_ERR_NOT_FOUND when not a friend). */
 pst_status pst_friend_id(pst_client *c, const char *username, char **user_id_out);
 
 /* ---- devices ---- */
 
+/* GET /v1/devices (this account's devices) as JSON text in *json_out. */
 pst_status pst_devices(pst_client *c, char **json_out);
+/* Remove device_id from the account for good. When this device holds the identity key, the removal is
+ * signed, so every client refuses that device even if the server lists it again; on a device without it, the
+ * server alone removes it. PST_ERR_NOT_FOUND for a device that is not the account's. */
 pst_status pst_device_remove(pst_client *c, const char *device_id);
-/* A device's fingerprint, for comparing out of band (e.g. "12345 67890 …"). */
+/* A device's fingerprint from its two public keys (base64url), for comparing out of band ("12345 67890 …"),
+ * in *out. Needs no client and no network; PST_ERR_INVALID for keys that do not decode. */
 pst_status pst_fingerprint(const char *sign_pk_b64, const char *box_pk_b64, char **out);
 
 /* ---- threads and messages ---- */
@@ -225,8 +251,9 @@ pst_status pst_thread_direct(pst_client *c, const char *user_id, char **thread_i
 /* A group thread with the given friends (user ids; you are added); *thread_id_out gets its id. */
 pst_status pst_thread_create(pst_client *c, const char *const *user_ids, size_t n, char **thread_id_out);
 
-/* Add a friend to a group thread / remove a member (yourself = leave). The next message rotates keys. */
+/* Add the friend user_id to the group thread thread_id: they read what is sent from now on. */
 pst_status pst_thread_add_member(pst_client *c, const char *thread_id, const char *user_id);
+/* Remove the member user_id from thread_id (this person's own id: leave it). The next message rotates keys. */
 pst_status pst_thread_remove_member(pst_client *c, const char *thread_id, const char *user_id);
 
 /* GET /v1/threads (the inbox) as JSON text: {"threads":[…],"next_cursor":C|null}, newest activity first. */
@@ -245,6 +272,8 @@ pst_status pst_mark_read(pst_client *c, const char *thread_id, int64_t seq);
 /* GET /v1/users/{id}/devices (yourself, friends and thread co-members) as JSON text. */
 pst_status pst_user_devices(pst_client *c, const char *user_id, char **json_out);
 
+/* A message as pst_read and friends return it: every string is owned by the array, freed with
+ * pst_messages_free (or by the library for the msg of a pst_event_cb, valid during the callback only). */
 typedef struct pst_message {
 	char *message_id, *thread_id, *sender_id, *sender_device_id, *kind, *item, *share_id;
 	int64_t seq;
@@ -280,8 +309,10 @@ pst_status pst_read(pst_client *c, const char *thread_id, int limit, pst_message
  * message you have). before_seq 0 means the newest, as pst_read. */
 pst_status pst_read_before(pst_client *c, const char *thread_id, int64_t before_seq, int limit, pst_message **msgs_out,
 			   size_t *n_out);
+/* Free n messages from pst_read, pst_read_before, pst_app_read or pst_share_open (n 1). NULL is allowed. */
 void pst_messages_free(pst_message *msgs, size_t n);
 
+/* Delete message_id, one this person sent in thread_id: its text is erased for everyone (a tombstone stays). */
 pst_status pst_delete_message(pst_client *c, const char *thread_id, const char *message_id);
 
 /* ---- live events ---- */
@@ -310,6 +341,7 @@ pst_status pst_sync(pst_client *c);
 
 /* ---- the partner platform, seen by a person ---- */
 
+/* The partner apps this person connected (grants: app, scopes, expiry) as JSON text in *json_out. */
 pst_status pst_grants(pst_client *c, char **json_out);
 /* Disconnect an app: its grant ends, and the person's identity signs the revocation of its device so that
  * every client stops encrypting to it whatever the server says. */
@@ -325,10 +357,16 @@ pst_status pst_app_devices(pst_client *c, char **json_out);
  * identity signs what the grant allows it. *json_out (optional) gets the device. */
 pst_status pst_app_device_approve(pst_client *c, const char *code, char **json_out);
 /* The person's access log as JSON text, {"entries":[…],"next_cursor":C|null}, newest first: the first 200
- * entries. pst_access_log_page reads one page: cursor NULL or a next_cursor from the page before; limit 1 to 200. */
+ * entries, each proven in the transparency log and checked against what this home was shown before; an
+ * entry that was written again carries "log_problem" (a string saying how). */
 pst_status pst_access_log(pst_client *c, char **json_out);
+/* One page of the access log as pst_access_log: cursor NULL or a next_cursor from the page before; limit 1
+ * to 200 (else PST_ERR_INVALID). Newest lines this home was shown that are gone: the page's "log_problem". */
 pst_status pst_access_log_page(pst_client *c, int limit, const char *cursor, char **json_out);
+/* In thread_id, a thread a partner app started, let that app read this person's messages (accept 1) or not. */
 pst_status pst_app_consent(pst_client *c, const char *thread_id, int accept);
+/* Open the share share_id an app sent in thread_id: *msg_out gets it decrypted (one message, freed with
+ * pst_messages_free(*msg_out, 1)), and the app is told it was opened. */
 pst_status pst_share_open(pst_client *c, const char *thread_id, const char *share_id, pst_message **msg_out);
 
 /* ---- as a partner app ---- */
@@ -356,8 +394,9 @@ pst_status pst_app_finish(pst_client *c, const char *callback_url);
 /* Replace the access token using the refresh token (also done automatically once on a 401). */
 pst_status pst_app_refresh(pst_client *c);
 
-/* GET /v1/partner/friends and GET /v1/partner/threads as JSON text. */
+/* As a partner app: GET /v1/partner/friends (the person's friends as this app knows them) as JSON text. */
 pst_status pst_app_friends(pst_client *c, char **json_out);
+/* As a partner app: GET /v1/partner/threads (the threads of the grant) as JSON text in *json_out. */
 pst_status pst_app_threads(pst_client *c, char **json_out);
 
 /* Share item with the friend known to this app as `to`: text is encrypted to the thread's readers. */

@@ -170,6 +170,10 @@ const struct cli_command cli_commands[] = {
 	{NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
+/*
+ * `postern help [COMMAND]` (no client): every command's usage line, or with argv[0] one command's usage
+ * and help paragraph, on stdout. CLI_OK; CLI_USAGE for an unknown command.
+ */
 int cmd_help(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_command *cmd;
@@ -187,6 +191,11 @@ int cmd_help(struct cli *cli, int argc, char **argv)
 
 /* ---- accounts and sessions ---- */
 
+/*
+ * `postern register USER [--invite CODE]`: creates the account argv[0] with a password asked twice (or
+ * $POSTERN_PASSWORD), logs in as its first device and shows the recovery key once (pst_register_invite,
+ * pst_login). CLI_OK; CLI_FAIL when either call fails (a taken name, a refused invite: the server's reason).
+ */
 int cmd_register(struct cli *cli, int argc, char **argv)
 {
 	char *password = NULL, *user_id = NULL, prompt[96], default_name[65];
@@ -214,6 +223,12 @@ out:
 	return rc;
 }
 
+/*
+ * `postern login USER [--device-name N] [--wait S] [--recovery-key]`: logs in as argv[0] with the password,
+ * registering this device on the home's first login; a first device shows its new recovery key, a further
+ * device its approval code and waits (cli_approve_this_device). CLI_OK; CLI_FAIL (wrong password, no room
+ * for a device: says how to make some); CLI_REFUSED when the device stays unapproved.
+ */
 int cmd_login(struct cli *cli, int argc, char **argv)
 {
 	char *password = NULL, prompt[96], default_name[65];
@@ -256,6 +271,10 @@ out:
 	return rc;
 }
 
+/*
+ * `postern logout [--everywhere]`: ends this session (or, with --everywhere, every session of the account)
+ * and forgets the stored token; the device keys stay. CLI_OK or CLI_FAIL.
+ */
 int cmd_logout(struct cli *cli, int argc, char **argv)
 {
 	pst_status st;
@@ -270,12 +289,19 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
+/*
+ * `postern account` alone: the command needs its subcommand (delete). Always CLI_USAGE.
+ */
 int cmd_account(struct cli *cli, int argc, char **argv)
 {
 	(void)cli, (void)argc, (void)argv;
 	return cli_usage(cli_command_find(cli_commands, "account"), "say what to do: postern account delete");
 }
 
+/*
+ * `postern account delete`: asks for the password again ($POSTERN_PASSWORD) and deletes the account for
+ * good (pst_account_delete). CLI_OK; CLI_FAIL on a wrong password or a failed call.
+ */
 int cmd_account_delete(struct cli *cli, int argc, char **argv)
 {
 	char *password = NULL;
@@ -298,6 +324,10 @@ out:
 	return rc;
 }
 
+/*
+ * `postern password`: asks for the current password ($POSTERN_PASSWORD) and the new one twice
+ * ($POSTERN_NEW_PASSWORD), then changes it; the other sessions end. Both secrets are wiped. CLI_OK or CLI_FAIL.
+ */
 int cmd_password(struct cli *cli, int argc, char **argv)
 {
 	char *current = NULL, *fresh = NULL;
@@ -324,6 +354,9 @@ out:
 	return rc;
 }
 
+/*
+ * `postern whoami`: prints the user and device of the stored session (pst_whoami). CLI_OK or CLI_FAIL.
+ */
 int cmd_whoami(struct cli *cli, int argc, char **argv)
 {
 	char *text = NULL;
@@ -375,6 +408,10 @@ static void print_requests(const json_t *reqs, const char *heading, int outgoing
 	}
 }
 
+/*
+ * `postern friends` alone: lists the friends and the requests waiting either way, with their ids.
+ * CLI_OK; CLI_FAIL when a listing cannot be fetched or parsed.
+ */
 int cmd_friends(struct cli *cli, int argc, char **argv)
 {
 	char *ftext = NULL, *rtext = NULL;
@@ -422,6 +459,10 @@ out:
 	return rc;
 }
 
+/*
+ * `postern friends add USER`: asks argv[0] (a username) to be friends, which accepts at once a request
+ * they had sent; prints the request or friendship. CLI_OK or CLI_FAIL (no such user: the server's reason).
+ */
 int cmd_friends_add(struct cli *cli, int argc, char **argv)
 {
 	char *text = NULL;
@@ -478,24 +519,40 @@ static int answer_request(struct cli *cli, size_t which, const char *request_id)
 	return CLI_OK;
 }
 
+/*
+ * `postern friends accept REQUEST_ID`: accepts the request argv[0] someone sent. CLI_OK, CLI_FAIL, or
+ * CLI_USAGE for an argument that is not an id.
+ */
 int cmd_friends_accept(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	return answer_request(cli, 0, argv[0]);
 }
 
+/*
+ * `postern friends decline REQUEST_ID`: declines the request argv[0], without telling its sender. CLI_OK,
+ * CLI_FAIL, or CLI_USAGE for an argument that is not an id.
+ */
 int cmd_friends_decline(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	return answer_request(cli, 1, argv[0]);
 }
 
+/*
+ * `postern friends withdraw REQUEST_ID`: takes back the still-waiting request argv[0] this person sent.
+ * CLI_OK, CLI_FAIL, or CLI_USAGE for an argument that is not an id.
+ */
 int cmd_friends_withdraw(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	return answer_request(cli, 2, argv[0]);
 }
 
+/*
+ * `postern friends remove USER`: ends the friendship with argv[0], a friend's username (pst_friend_id, then
+ * pst_friend_remove). CLI_OK; CLI_FAIL when USER is not a friend or the call fails.
+ */
 int cmd_friends_remove(struct cli *cli, int argc, char **argv)
 {
 	char *user_id = NULL;
@@ -573,6 +630,9 @@ static void session_row(const struct cli *cli, const json_t *x)
 		 when, until, json_is_true(json_object_get(x, "current")) ? "  (this session)" : "");
 }
 
+/*
+ * `postern sessions` alone: lists where the account is logged in, marking this session. CLI_OK or CLI_FAIL.
+ */
 int cmd_sessions(struct cli *cli, int argc, char **argv)
 {
 	static const struct out_listing l = {"list sessions", "sessions", "sessions", session_row, NULL, NULL, NULL};
@@ -583,6 +643,10 @@ int cmd_sessions(struct cli *cli, int argc, char **argv)
 	return out_listing(cli, st, text, &l);
 }
 
+/*
+ * `postern sessions end SESSION_ID`: logs the session argv[0] out (a lost phone). CLI_OK, CLI_FAIL, or
+ * CLI_USAGE for an argument that is not an id.
+ */
 int cmd_sessions_end(struct cli *cli, int argc, char **argv)
 {
 	pst_status st;
@@ -598,6 +662,10 @@ int cmd_sessions_end(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
+/*
+ * `postern devices remove DEVICE_ID`: removes the device argv[0] for good; the person's identity signs its
+ * removal so that no client encrypts to it again. CLI_OK, CLI_FAIL, or CLI_USAGE for a malformed id.
+ */
 int cmd_devices_remove(struct cli *cli, int argc, char **argv)
 {
 	pst_status st;
@@ -633,6 +701,10 @@ static void grant_row(const struct cli *cli, const json_t *g)
 		 json_is_true(json_object_get(g, "chosen")) ? "" : " (its default; choose one: postern apps alias)");
 }
 
+/*
+ * `postern apps` alone: lists the partner apps the person connected (grants: what they may do, until
+ * when) and their devices. CLI_OK or CLI_FAIL.
+ */
 int cmd_apps(struct cli *cli, int argc, char **argv)
 {
 	static const struct out_listing l = {"list connected apps", "apps", "grants", grant_row, "No connected apps.", NULL, NULL};
@@ -659,6 +731,10 @@ int cmd_apps(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * `postern apps revoke GRANT_ID`: disconnects the app of grant argv[0] (its tokens stop working, its device's
+ * revocation is signed). CLI_OK, CLI_FAIL, or CLI_USAGE for a malformed id.
+ */
 int cmd_apps_revoke(struct cli *cli, int argc, char **argv)
 {
 	pst_status st;
@@ -698,12 +774,20 @@ static int apps_alias(struct cli *cli, const char *grant_id, const char *alias)
 	return CLI_OK;
 }
 
+/*
+ * `postern apps alias GRANT_ID NAME`: the name (argv[1]) the app of grant argv[0] shows for this person.
+ * CLI_OK; CLI_FAIL with the server's reason for a refused name; CLI_USAGE for a malformed id.
+ */
 int cmd_apps_alias(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	return apps_alias(cli, argv[0], argv[1]);
 }
 
+/*
+ * `postern apps unalias GRANT_ID`: back to the server's default name for this person in that app. CLI_OK,
+ * CLI_FAIL, or CLI_USAGE for a malformed id.
+ */
 int cmd_apps_unalias(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
@@ -731,6 +815,11 @@ static void access_row(const struct cli *cli, const json_t *e)
 		 json_is_string(json_object_get(e, "message_id")) ? "  message " : "", out_str(e, "message_id", ""), items, mark);
 }
 
+/*
+ * `postern access-log [--limit N] [--cursor C]`: one page of what connected apps did with the person's data,
+ * newest first. CLI_OK; CLI_FAIL when the page cannot be fetched; CLI_REFUSED (after a warning) when the
+ * server dropped lines this device was shown before.
+ */
 int cmd_access_log(struct cli *cli, int argc, char **argv)
 {
 	static const struct out_listing l = {"read the access log", "access-log", "entries", access_row,
@@ -763,6 +852,10 @@ static const struct {
 	{"decline", 0, "may not read your messages there"},
 };
 
+/*
+ * `postern consent THREAD accept|decline`: lets the partner app that started thread argv[0] read the person's
+ * messages there, or not. CLI_OK; CLI_FAIL; CLI_USAGE for a malformed id or another answer than the two.
+ */
 int cmd_consent(struct cli *cli, int argc, char **argv)
 {
 	pst_status st;

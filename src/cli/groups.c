@@ -24,6 +24,11 @@ static char *friend_id(struct cli *cli, const char *name, int *rc)
 	return id;
 }
 
+/*
+ * `postern group USER...`: starts a group thread with these friends (usernames; this person is added) and
+ * prints its id; without a name it is a usage error. CLI_OK; CLI_FAIL when a name is not a friend or the
+ * call fails; CLI_USAGE.
+ */
 int cmd_group(struct cli *cli, int argc, char **argv)
 {
 	char **ids = NULL, *thread_id = NULL;
@@ -80,18 +85,30 @@ static int member_change(struct cli *cli, char **argv, int add)
 	return rc;
 }
 
+/*
+ * `postern group add THREAD USER`: adds the friend argv[1] to the group thread argv[0]. CLI_OK, CLI_FAIL, or
+ * CLI_USAGE for a malformed thread id.
+ */
 int cmd_group_add(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	return member_change(cli, argv, 1);
 }
 
+/*
+ * `postern group remove THREAD USER`: removes the member argv[1] from thread argv[0] (its creator only); the
+ * next message gets new keys. CLI_OK, CLI_FAIL, or CLI_USAGE for a malformed thread id.
+ */
 int cmd_group_remove(struct cli *cli, int argc, char **argv)
 {
 	(void)argc;
 	return member_change(cli, argv, 0);
 }
 
+/*
+ * `postern group leave THREAD`: removes this person from the thread argv[0]. CLI_OK, CLI_FAIL, or CLI_USAGE
+ * for a malformed thread id.
+ */
 int cmd_group_leave(struct cli *cli, int argc, char **argv)
 {
 	pst_status st;

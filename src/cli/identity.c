@@ -114,6 +114,10 @@ int cli_approve_this_device(struct cli *cli, const char *username)
 	return CLI_OK;
 }
 
+/*
+ * `postern devices approve CODE`: approves the person's new device that shows code argv[0], after checking its
+ * keys against the code here (pst_device_approve). CLI_OK; CLI_FAIL or CLI_REFUSED through cli_fail.
+ */
 int cmd_devices_approve(struct cli *cli, int argc, char **argv)
 {
 	char *text = NULL;
@@ -136,6 +140,10 @@ int cmd_devices_approve(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
+/*
+ * `postern identity` alone: shows the person's identity key and whether this device is approved (checking
+ * once whether it was approved meanwhile). CLI_OK; CLI_FAIL when the identity cannot be read.
+ */
 int cmd_identity(struct cli *cli, int argc, char **argv)
 {
 	char *text = NULL;
@@ -175,6 +183,10 @@ out:
 	return rc;
 }
 
+/*
+ * `postern identity reset --yes`: makes a new identity and recovery key (shown once); the other devices must
+ * be approved again. Without --yes it only says what it would do: CLI_USAGE. CLI_OK, CLI_FAIL, CLI_REFUSED.
+ */
 int cmd_identity_reset(struct cli *cli, int argc, char **argv)
 {
 	char *key = NULL;
@@ -204,6 +216,10 @@ int cmd_identity_reset(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * `postern identity recovery-key`: makes a new recovery key for the same identity and shows it once; the old
+ * one stops working. CLI_OK; CLI_FAIL or CLI_REFUSED through cli_fail.
+ */
 int cmd_identity_recovery_key(struct cli *cli, int argc, char **argv)
 {
 	char *key = NULL;
@@ -237,6 +253,12 @@ static const struct {
 	{"changed", "CHANGED since you pinned it: nothing is sent to them until you check it"},
 };
 
+/*
+ * `postern verify USER [--confirm | --unverify | --accept-new-identity] [--qr]`: shows the safety number and
+ * devices of this person and argv[0] (a friend's username); with an option, marks them verified, not
+ * verified, or accepts their changed identity key. CLI_OK; CLI_FAIL (not a friend among others); CLI_USAGE
+ * for more than one of the three options; CLI_REFUSED when the library refuses (a verified contact's new key).
+ */
 int cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	char *user_id = NULL, *text = NULL;
@@ -313,6 +335,10 @@ out:
 	return rc;
 }
 
+/*
+ * `postern apps approve CODE`: authorises the app device that shows code argv[0] (its keys checked against
+ * the code here; the person's identity signs what the grant allows it). CLI_OK; CLI_FAIL or CLI_REFUSED.
+ */
 int cmd_apps_approve(struct cli *cli, int argc, char **argv)
 {
 	char *text = NULL;

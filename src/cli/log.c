@@ -52,6 +52,11 @@ int cli_log_witnesses(struct cli *cli)
 	return CLI_OK;
 }
 
+/*
+ * `postern log` and `postern log verify`: audits the server's transparency log since the checkpoint this home
+ * accepted (witnesses from cli_log_witnesses) and prints the report. CLI_OK when nothing is wrong; CLI_REFUSED
+ * when alarms are open or the log does not verify; CLI_FAIL when the audit could not run.
+ */
 int cmd_log_verify(struct cli *cli, int argc, char **argv)
 {
 	char *text = NULL;
@@ -95,6 +100,10 @@ out:
 	return rc;
 }
 
+/*
+ * `postern log ack`: forgets this home's transparency-log alarms once the person has looked at devices and
+ * apps; says how many there were. CLI_OK or CLI_FAIL.
+ */
 int cmd_log_ack(struct cli *cli, int argc, char **argv)
 {
 	int n = pst_log_alarm_count(cli->client);

@@ -197,6 +197,10 @@ static void print_thread(const struct cli *cli, const json_t *t)
 									    : "");
 }
 
+/*
+ * `postern inbox [--limit N] [--cursor C]`: one page of the conversations, most recent activity first, with
+ * unread counts. CLI_OK or CLI_FAIL (out_listing).
+ */
 int cmd_inbox(struct cli *cli, int argc, char **argv)
 {
 	static const struct out_listing l = {"read the inbox", "inbox", "threads", print_thread,
@@ -236,6 +240,12 @@ static char *read_stdin_text(void)
 	return buf;
 }
 
+/*
+ * `postern send USER|THREAD TEXT`: encrypts argv[1] ("-": standard input) for the thread argv[0] names, or
+ * the direct thread with that friend, and sends it; a change in who can read it is said on stderr. CLI_OK;
+ * CLI_USAGE for an empty text; CLI_FAIL (a text over PST_TEXT_MAX bytes among others); CLI_REFUSED when an
+ * identity changed or the server's answer did not verify: nothing was sent.
+ */
 int cmd_send(struct cli *cli, int argc, char **argv)
 {
 	char *thread_id = NULL, *message_id = NULL, *stdin_text = NULL;
@@ -286,6 +296,11 @@ static void mark_read(struct cli *cli, const char *thread_id, int64_t seq)
 		cli_fail(cli, st, "warning: mark %s read", thread_id);
 }
 
+/*
+ * `postern read USER|THREAD [--limit N] [--before SEQ] [--ids]`: the last messages of that conversation,
+ * decrypted here, oldest first, with the library's notices; marks them read. CLI_OK; CLI_FAIL or CLI_REFUSED
+ * through cli_fail.
+ */
 int cmd_read(struct cli *cli, int argc, char **argv)
 {
 	char *thread_id = NULL;
@@ -489,6 +504,11 @@ static void on_sigint(int sig)
 	pst_watch_stop(watching); /* async-signal-safe: the watch returns within a second */
 }
 
+/*
+ * `postern watch [--max-seconds N]`: follows the person's events live and prints each (new messages
+ * decrypted) on one line until Ctrl-C or N seconds; with --json one object a line. CLI_OK, or CLI_FAIL /
+ * CLI_REFUSED when the stream fails in a way retrying cannot fix.
+ */
 int cmd_watch(struct cli *cli, int argc, char **argv)
 {
 	struct watch w = {cli, {0}, {0}, ""};
@@ -524,6 +544,10 @@ out:
 
 /* ---- delete and open ---- */
 
+/*
+ * `postern delete THREAD MESSAGE_ID`: deletes a message this person sent (its text is erased for everyone).
+ * CLI_OK, CLI_FAIL, or CLI_USAGE for a malformed id.
+ */
 int cmd_delete(struct cli *cli, int argc, char **argv)
 {
 	char *thread_id = NULL;
@@ -550,6 +574,10 @@ out:
 	return rc;
 }
 
+/*
+ * `postern open THREAD SHARE_ID`: shows a share a partner app sent (item and message) and tells the app it
+ * was opened. CLI_OK, CLI_FAIL, or CLI_USAGE for a malformed id.
+ */
 int cmd_open(struct cli *cli, int argc, char **argv)
 {
 	char *thread_id = NULL;

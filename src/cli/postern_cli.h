@@ -96,8 +96,10 @@ int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__
  *
  * Each runs one row of the command table: argv holds its positional arguments, whose count main has already
  * checked against the row; options are in cli. It prints the result on stdout (human or --json), a failure
- * as one line on stderr, and returns CLI_OK, CLI_FAIL or CLI_USAGE. It frees everything it took, including
- * the library's strings (pst_free) and messages (pst_messages_free). Single-threaded, like pst_client.
+ * as one line on stderr, and returns CLI_OK, CLI_FAIL, CLI_USAGE, or CLI_REFUSED when the library refused to
+ * protect the person (cli_fail maps those statuses). It frees everything it took, including the library's
+ * strings (pst_free) and messages (pst_messages_free). Single-threaded, like pst_client. Each definition
+ * carries its own contract: the command line it runs and its exit codes.
  */
 
 int cmd_help(struct cli *cli, int argc, char **argv);

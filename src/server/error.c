@@ -10,11 +10,12 @@
 #include "banned.h" /* last: bans footguns in this file only */
 
 static const struct {
+	const char *name;
 	int status;
 	const char *code;
 	const char *message;
 } error_table[] = {
-#define SRV_ERR_ROW(name, status, code, msg) {status, code, msg},
+#define SRV_ERR_ROW(name, status, code, msg) {#name, status, code, msg},
 	SRV_ERROR_MAP(SRV_ERR_ROW)
 #undef SRV_ERR_ROW
 };
@@ -56,4 +57,28 @@ char *error_json(enum srv_err e, const char *message)
 			snprintf(out, n, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", error_code(e), error_message(e));
 	}
 	return out;
+}
+
+int error_print_json(FILE *out)
+{
+	json_t *rows = json_array();
+	char *text = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (rows == NULL)
+		goto out;
+	for (i = 0; i < sizeof(error_table) / sizeof(error_table[0]); i++)
+		if (json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:s}", "name", error_table[i].name, "code",
+							  error_table[i].code, "status", error_table[i].status, "message",
+							  error_table[i].message)) != 0)
+			goto out;
+	text = json_dumps(rows, JSON_INDENT(1));
+	if (text == NULL || fprintf(out, "%s\n", text) < 0 || fflush(out) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(text);
+	json_decref(rows);
+	return rc;
 }

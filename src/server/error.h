@@ -4,10 +4,14 @@
  *
  * Every handler, domain and storage function returns an `enum srv_err`; 0 is success. The HTTP layer turns
  * an error into `{"error":{"code":…,"message":…}}` with error_json(). Nothing here knows about HTTP
- * connections, so the client library can share the codes.
+ * connections. The names are the server's own (SRV_E_*), apart from libpostern's public PST_ERR_*: what a
+ * client sees of them is the wire code and status, which `posternd errors` prints (error_print_json) for
+ * tests and documentation to read instead of keeping copies.
  */
 #ifndef POSTERN_ERROR_H
 #define POSTERN_ERROR_H
+
+#include <stdio.h>
 
 /*      name                  status  wire code               default message */
 #define SRV_ERROR_MAP(X) \
@@ -55,5 +59,13 @@ const char *error_message(enum srv_err e);
  * Returns a malloc'd NUL-terminated string the caller frees with free(); NULL only on OOM.
  */
 char *error_json(enum srv_err e, const char *message);
+
+/*
+ * `posternd errors`: prints the whole table to out as a JSON array in table order, one object a row,
+ * {"name":"NOT_FOUND","code":"not_found","status":404,"message":"no such resource"} (name without the
+ * SRV_E_ prefix; the first row is OK, status 200). Returns 0, or -1 when the JSON could not be built or
+ * written (out of memory, a write error). Thread-safe; out is not closed.
+ */
+int error_print_json(FILE *out);
 
 #endif

@@ -2,6 +2,7 @@
  * main.c — posternd: parse the settings, open the database, start the database threads and the HTTP
  * server, and wait for SIGINT/SIGTERM to shut down cleanly. Also the small operator subcommands:
  *   posternd routes            print the route table as JSON
+ *   posternd errors            print the error table (name, wire code, HTTP status, message) as JSON
  *   posternd keygen USER_ID    print a fresh device key pair with its registration signature (for tests
  *                              and for scripting against the API without the client library)
  *   posternd log-key [--data-dir DIR]   print the transparency log's verifier key (made on first use), the
@@ -13,6 +14,7 @@
 #include "faultalloc.h"
 #include "config.h"
 #include "dbexec.h"
+#include "error.h"
 #include "http.h"
 #include "hub.h"
 #include "log.h"
@@ -83,6 +85,8 @@ int main(int argc, char **argv)
 		routes_print_json(stdout);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "errors") == 0)
+		return error_print_json(stdout) == 0 ? 0 : 1;
 	if (argc > 2 && strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argv[2]);
 	if (argc > 1 && strcmp(argv[1], "app") == 0)
@@ -109,6 +113,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		config_usage(stdout);
 		printf("\nsubcommands:\n  posternd routes           print the route table as JSON\n"
+		       "  posternd errors           print the error table (name, code, HTTP status, message) as JSON\n"
 		       "  posternd keygen USER_ID   print a device key pair and its registration signature\n"
 		       "  posternd log-key [--data-dir DIR]   print the transparency log's verifier key (witnesses and clients pin it)\n"
 		       "  posternd app create|list|show|report-settings|suspend|resume|rotate-secret|delete ...   manage partner apps\n"

@@ -51,14 +51,43 @@ LISTEN_PREFIX_RE = re.compile(r"^posternd listening on http://127\.0\.0\.1:(\d+)
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
 
-ERROR_STATUS = {
-    "bad_request": 400, "invalid_json": 400, "invalid_field": 400, "invalid_key": 400, "invalid_cursor": 400,
-    "unauthorized": 401, "invalid_credentials": 401, "not_friends": 403, "not_found": 404,
-    "method_not_allowed": 405, "username_taken": 409, "conflict": 409, "payload_too_large": 413,
-    "unsupported_media_type": 415, "rate_limited": 429, "internal": 500, "storage_error": 500,
-    "unavailable": 503,
-}
-CODES_400 = ("bad_request", "invalid_json", "invalid_field", "invalid_key", "invalid_cursor")
+# The error vocabulary is the server's own table (`posternd errors`), read from the binary under test once, so
+# the tests cannot drift from it: error_table() has its rows, and ERROR_STATUS (code -> HTTP status of every
+# error, the status >= 400 rows) and CODES_400 are computed from it when first used (module __getattr__ below).
+_error_rows = []
+
+
+def error_table():
+    """The rows of `posternd errors`: [{"name","code","status","message"}, ...] in table order (OK first)."""
+    if _error_rows:
+        return _error_rows
+    try:
+        p = subprocess.run([BIN, "errors"], capture_output=True, timeout=15)
+    except OSError as e:
+        raise TestFailure(f"cannot run {BIN} errors: {e}")
+    if p.returncode != 0:
+        raise TestFailure(f"posternd errors exited {p.returncode}: {p.stderr[-300:]!r}")
+    try:
+        rows = json.loads(p.stdout)
+    except ValueError:
+        raise TestFailure(f"posternd errors printed non-JSON: {p.stdout[:300]!r}")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise TestFailure(f"posternd errors: want a non-empty JSON array of objects, got {p.stdout[:300]!r}")
+    _error_rows.extend(rows)
+    return _error_rows
+
+
+def error_status():
+    """{wire code: HTTP status} of every error (status >= 400) in the server's table."""
+    return {r["code"]: r["status"] for r in error_table() if r["status"] >= 400}
+
+
+def __getattr__(name):
+    if name == "ERROR_STATUS":
+        return error_status()
+    if name == "CODES_400":
+        return tuple(c for c, s in error_status().items() if s == 400)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TestFailure(AssertionError):
@@ -104,7 +133,7 @@ def expect_error(resp, status, code=None, what=None):
     check(isinstance(e["code"], str) and isinstance(e["message"], str) and e["message"] != "",
           f"{pfx}: error code/message must be non-empty strings: {e!r}")
     if code is None:
-        allowed = tuple(c for c, s in ERROR_STATUS.items() if s == resp.status)
+        allowed = tuple(c for c, s in error_status().items() if s == resp.status)
     elif isinstance(code, str):
         allowed = (code,)
     else:

@@ -1,7 +1,10 @@
 """Malformed input: limits, JSON strictness and HTTP framing. After every bad request the server must still
 answer GET /v1/health. Framing tests are sent by hand over a raw socket."""
 import json
+import os
+import re
 import socket
+import subprocess
 import time
 
 import harness as H
@@ -342,3 +345,55 @@ def test_many_bad_requests_in_a_row_then_good():
         _json_post(s, "/v1/accounts", b'{"username":' * (i + 1))
     u = s.new_user()
     expect_status(s.req("GET", "/v1/me", token=u.token), 200, "a good request after 50 bad ones")
+
+
+# ---- the error vocabulary: `posternd errors`, what the server answers, and docs/api.md agree ----
+
+def test_errors_subcommand_prints_the_error_table():
+    p = subprocess.run([H.BIN, "errors"], capture_output=True, timeout=15)
+    eq(p.returncode, 0, f"posternd errors exit status (stderr {p.stderr[-200:]!r})")
+    rows = json.loads(p.stdout)
+    check(isinstance(rows, list) and len(rows) > 10, f"posternd errors: want the whole table, got {p.stdout[:200]!r}")
+    for r in rows:
+        H.expect_keys(r, ["name", "code", "status", "message"], f"posternd errors row {r!r}")
+        check(isinstance(r["name"], str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", r["name"]), f"name of {r!r}")
+        check(isinstance(r["code"], str) and re.fullmatch(r"[a-z][a-z0-9_]*", r["code"]), f"code of {r!r}")
+        check(isinstance(r["status"], int) and 200 <= r["status"] <= 599, f"status of {r!r}")
+        check(isinstance(r["message"], str) and r["message"], f"message of {r!r}")
+    eq((rows[0]["name"], rows[0]["code"], rows[0]["status"]), ("OK", "ok", 200), "first row (0 is success)")
+    check(all(r["status"] >= 400 for r in rows[1:]), "every row after OK is an error status")
+    eq(len({r["name"] for r in rows}), len(rows), "names are unique")
+    eq(len({r["code"] for r in rows}), len(rows), "wire codes are unique")
+    # the harness's vocabulary is this table, not a copy of it
+    eq(H.ERROR_STATUS, {r["code"]: r["status"] for r in rows[1:]}, "harness ERROR_STATUS")
+    eq(H.error_status()["not_found"], 404, "not_found's status")
+
+
+def test_error_answers_match_the_table():
+    s = H.server()
+    table = {r["code"]: r for r in H.error_table()}
+    answers = [s.req("GET", "/v1/nope"), s.req("DELETE", "/v1/health"),
+               _raw(s, "POST", "/v1/accounts", ["Content-Type: text/plain", "Content-Length: 2"], b"{}"),
+               _json_post(s, "/v1/accounts", b"{"), s.req("GET", "/v1/me")]
+    seen = set()
+    for r in answers:
+        code = (r.json or {}).get("error", {}).get("code")
+        check(code in table, f"{r.describe()}: code {code!r} is not in posternd errors")
+        eq(r.status, table[code]["status"], f"{r.describe()}: status of {code}")
+        seen.add(code)
+    eq(seen, {"not_found", "method_not_allowed", "unsupported_media_type", "invalid_json", "unauthorized"},
+       "codes answered")
+    eq(answers[0].json["error"]["message"], table["not_found"]["message"], "unknown path: the table's message")
+
+
+def test_api_doc_lists_the_error_table():
+    """docs/api.md's error table names every code of the server's table with its status, and no other."""
+    path = os.path.join(H.ROOT, "docs", "api.md")
+    with open(path, encoding="utf-8") as f:
+        doc = f.read()
+    documented = {}
+    for status, codes in re.findall(r"^\| (\d{3}) \| ([^|]*) \|", doc, re.M):
+        for code in re.findall(r"`([a-z_]+)`", codes):
+            documented[code] = int(status)
+    check(documented, "docs/api.md: no error table found")
+    eq(documented, H.error_status(), "docs/api.md error table (code: status) against posternd errors")

@@ -1,9 +1,11 @@
 /*
  * banned.h — functions that are easy to misuse, made a compile error.
  *
- * Included last by every source file of the project (the Makefile forces it with -include). Each banned
- * name is redefined to an identifier that does not exist, so a call fails to compile and the message names
- * the replacement. The idea and the shape come from git's banned.h. Generic: includes nothing of the server.
+ * Included last by every source file of the project (after the system headers, whose own declarations
+ * it would break). Each banned name is redefined to an identifier that does not exist, so a call fails to
+ * compile and the message names the replacement. The idea and the shape come from git's banned.h. It has a
+ * folder of its own because every part includes it, the CLI too, which sees no other internal header
+ * (the Makefile's INC_* paths). Includes nothing.
  */
 #ifndef POSTERN_BANNED_H
 #define POSTERN_BANNED_H

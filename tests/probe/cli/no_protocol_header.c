@@ -1,0 +1,2 @@
+/* The CLI reaches the protocol only through libpostern: including proto.h must fail. */
+#include "proto.h"
