@@ -154,7 +154,7 @@ static enum MHD_Result queue_oauth_error(struct MHD_Connection *conn, int status
 static void page_headers(struct MHD_Response *resp)
 {
 	MHD_add_response_header(resp, "Content-Security-Policy",
-				"default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'");
+				"default-src 'none'; style-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");

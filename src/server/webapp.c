@@ -18,6 +18,14 @@ const struct web_asset *webapp_find(const char *path)
 	return NULL;
 }
 
+const struct web_asset *webapp_find_name(const char *name)
+{
+	for (int i = 0; i < web_asset_count; i++)
+		if (strcmp(web_assets[i].name, name) == 0)
+			return &web_assets[i];
+	return NULL;
+}
+
 enum srv_err h_web_index(struct req *rq)
 {
 	rq->asset = webapp_find("/");

@@ -10,6 +10,8 @@
 
 struct web_asset {
 	const char *path;            /* "/" or "/assets/NAME.HASH.EXT" */
+	const char *name;            /* the file's name in web/static or the bundle: "pages.css", "app.js" */
+	const char *integrity;       /* its Subresource Integrity value, "sha384-..." ("" for the page) */
 	const char *content_type;
 	const unsigned char *start;  /* the bytes, in the binary's read-only data */
 	const unsigned char *end;    /* one past the last byte */
@@ -30,5 +32,8 @@ extern const int web_asset_count;
 
 /* The asset served at path (exact match), or NULL. Thread-safe. */
 const struct web_asset *webapp_find(const char *path);
+
+/* The asset built from the file called name (e.g. "pages.css", for the server's own pages), or NULL. Thread-safe. */
+const struct web_asset *webapp_find_name(const char *name);
 
 #endif

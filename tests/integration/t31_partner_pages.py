@@ -5,7 +5,9 @@ Story: an app with a homepage and a privacy link; alice signs in for it, consent
 to bob; alice reads her connected apps (one card for two consents), her access log (names, not ids; refusals
 worded as refusals; filtered by app), takes bob back on the share page, and disconnects the app for good.
 """
+import base64
 import datetime
+import hashlib
 import os
 import re
 import sqlite3
@@ -364,9 +366,18 @@ def test_pages_share_one_responsive_stylesheet():
     w = P.World(s, app=make_app(s, "Looks"))
     pages = [text(w.browser.get(p)) for p in ("/account/apps", "/account/access-log")]
     pages.append(text(H.Browser(s).get(H.authorize_path(w.app))))
-    styles = {re.search(r"<style>(.*?)</style>", p, re.S).group(1) for p in pages}
-    eq(len(styles), 1, "the same stylesheet on every page")
-    css = styles.pop()
+    check(not any("<style" in p or " style=" in p for p in pages), "no inline style (the pages' policy forbids it)")
+    links = {re.search(r'<link rel="stylesheet" href="(/assets/pages\.[0-9a-f]{16}\.css)" integrity="(sha384-[^"]+)">', p).groups()
+             for p in pages}
+    eq(len(links), 1, "the same stylesheet on every page")
+    href, sri = links.pop()
+    r = s.req("GET", href)
+    H.expect_status(r, 200, f"GET {href}")
+    eq(sri, "sha384-" + base64.b64encode(hashlib.sha384(r.raw).digest()).decode(), "the stylesheet's integrity")
+    css = r.raw.decode()
+    for p in ("/account/apps", "/account/access-log"):
+        csp = w.browser.get(p).header("content-security-policy") or ""
+        check("style-src 'self'" in csp and "unsafe-inline" not in csp, f"{p}: policy {csp}")
     check("prefers-color-scheme:dark" in css and "--bg:" in css, "light and dark on custom properties")
     check(not re.search(r"(?<!max-)(?<!min-)width:\s*\d{3,}px", css), "no fixed pixel widths")
     check(":focus-visible" in css, "focus is visible")
