@@ -238,6 +238,36 @@ TESTS.push(['selftest.checks_pass_a_clean_page', async (w, t) => {
   await axe(page)
 }])
 
+// The person disconnects the app on the grouped connected-apps page; the app's live stream (Server-Sent Events
+// with its access token) must end within a second of the confirmation, on the server's own initiative.
+TESTS.push(['flow.disconnect_on_the_apps_page_ends_the_apps_stream_within_a_second', async (w, t) => {
+  const page = await (await t.context()).newPage()
+  const r = await consentFlow(w, page, w.alice, 'approve')
+  const tok = await redeem(w, r.code, r.verifier)
+  check(tok.status === 200, `token exchange ${tok.status}`)
+  const stream = await fetch(w.base + '/v1/partner/events', { headers: { authorization: `Bearer ${tok.json.access_token}`, accept: 'text/event-stream' } })
+  check(stream.status === 200, `the app's stream: ${stream.status}`)
+  const reader = stream.body.getReader()
+  let ended = null
+  const watching = (async () => {
+    try { for (;;) { const { done } = await reader.read(); if (done) break } } catch {}
+    ended = Date.now()
+  })()
+  await gotoOk(page, w.base + '/account/apps')
+  await page.getByRole('link', { name: new RegExp('^Disconnect ' + w.app.name) }).first().click()
+  const confirm = page.getByRole('button', { name: new RegExp('^Disconnect') })
+  await confirm.waitFor()
+  check(ended === null, 'the stream ended before the person confirmed')
+  const t0 = Date.now()
+  await confirm.click()
+  await page.getByText('is disconnected').first().waitFor()
+  await Promise.race([watching, new Promise((resolve) => setTimeout(resolve, 3000))])
+  check(ended !== null, "the app's stream was still open 3 s after the person disconnected it")
+  check(ended - t0 <= 1000, `the app's stream ended ${ended - t0} ms after the confirmation (at most 1000)`)
+  const again = await api(w.base, 'GET', '/v1/partner/threads', undefined, tok.json.access_token)
+  check(again.status === 401, `the app's token after disconnecting: ${again.status}`)
+}])
+
 // the web client at / (tests/browser/web_client.mjs)
 addWebClientTests(TESTS)
 
