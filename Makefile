@@ -59,7 +59,7 @@ BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 
-.PHONY: all deps run test unit integration bench clean fuzz soak install
+.PHONY: all deps run test unit integration bench clean fuzz soak install partner-web
 all: $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(BUILD)/postern-witness
 
 deps:
@@ -142,6 +142,16 @@ test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/posternd $(BUILD)/libpostern.a $(BUILD)/postern $(BUILD)/partner-demo $(BUILD)/postern-witness $(UNIT_BIN) \
 		$(BUILD)/tools/raw_send $(BUILD)/tools/stmt $(BUILD)/tools/proto_peer
 	@SANITIZE=$(SANITIZE) sh scripts/test.sh $(BUILD)
+
+# Tunes, a partner app in a browser page (examples/partner-web): its bundle, and how to start it
+partner-web: deps
+	@sh examples/partner-web/build.sh
+	@echo "partner-web: built examples/partner-web/dist. With posternd running (make run), register the app once:"
+	@echo "  ./$(BUILD)/posternd app create --data-dir ./var --public --name Tunes --redirect-uri http://127.0.0.1:8700/cb \\"
+	@echo "      --scopes \"friends:read messages:send messages:read messages:delete\""
+	@echo "then start it with the client_id printed:"
+	@echo "  node examples/partner-web/server.mjs --port 8700 --client-id CLIENT_ID --postern http://127.0.0.1:8080"
+	@echo "and open http://127.0.0.1:8700 (examples/partner-web/README.md tells the whole story)"
 
 bench: deps $(BUILD)/posternd $(BUILD)/bench/tlog_bench
 	@sh bench/run.sh $(BUILD)

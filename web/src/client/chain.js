@@ -4,15 +4,19 @@
  * pinned identity certified, the thread id against the chain's first link, the whole chain against the
  * newest head this client pinned in "chain.T"), and its readers from those members' verified devices. The
  * server's lists of members and devices are read, never believed. Also: making the links this client signs.
- * Partner-app devices are not taken as readers here (nothing is encrypted to them from the web client yet).
+ * Partner-app devices are readers only where the person's identity key authorised them (APP_AUTH, not
+ * revoked, logged) and, for another person's app, where this person signed their consent (APP_CONSENT). A
+ * client in app mode (app.js) sees a thread as the app does (appSideLoad): people by pairwise ids, each
+ * identity key pinned on first use, their certified devices as readers.
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { PstError, Status } from './errors.js';
 import { b64u, unb64u, bytesEqual, nowMs } from './util.js';
 import { pathOf } from './http.js';
-import { stmtBytes } from './state.js';
+import { stmtBytes, statementOk } from './state.js';
 import * as proto from './protocol.js';
-import { personGet, deviceCheck, Id } from './trust.js';
+import * as tlog from './tlog.js';
+import { personGet, deviceCheck, pinLocal, Id } from './trust.js';
 
 const ZERO_HEAD = new Uint8Array(32);
 
@@ -116,6 +120,95 @@ async function chainVerify(c, people, answer, t) {
 	if (t.heads.length > pinned) await chainSave(c, t);
 }
 
+/* This person's latest signed answer (1 accept, 0 refuse) to the app clientId in thread threadId, or -1. */
+function myConsent(c, view, threadId, clientId) {
+	let newest = -1, answer = -1;
+	if (!c.identity) return -1;
+	const consents = view && view.app && Array.isArray(view.app.consents) ? view.app.consents : [];
+	for (const x of consents) {
+		if (!x || x.user_id !== c.userId) continue;
+		const st = statementOk(x.statement, proto.ST.APP_CONSENT, c.identity.pk);
+		if (st && st.threadId === threadId && st.clientId === clientId && Number(st.atMs) >= newest) {
+			newest = Number(st.atMs);
+			answer = st.op;
+		}
+	}
+	return answer;
+}
+
+/*
+ * One app device d of the app thread t (libpostern's chain.c app_device): a sender once its person's pinned
+ * identity signed an authorisation for exactly this device, app and thread, unexpired, logged and not
+ * revoked; a reader too when it is this person's own app or this person accepted that app here.
+ */
+async function appDevice(c, people, t, d) {
+	const uid = d && d.user_id, did = d && d.device_id;
+	if (typeof uid !== 'string' || typeof did !== 'string' || did.length > 64 || !t.members.includes(uid)) return;
+	let p;
+	try {
+		p = await personGet(c, people, uid);
+	} catch (e) {
+		if (e.code === Status.NOT_FOUND) return;
+		throw e;
+	}
+	if (p.state === Id.NONE || p.state === Id.CHANGED) return;
+	const signPk = unb64u(d.sign_pk, { exact: 32 }), boxPk = unb64u(d.box_pk, { exact: 32 });
+	if (!signPk || !boxPk) return;
+	const bin = stmtBytes(d.authorisation);
+	const st = bin && proto.attempt(() => proto.statementVerify(bin, proto.ST.APP_AUTH, p.pinnedPk));
+	if (!st || st.deviceId !== did || !bytesEqual(st.key, signPk) || !bytesEqual(st.key2, boxPk) || st.clientId !== t.appClientId ||
+	    Number(st.expiresMs) <= nowMs())
+		return;
+	try { /* an authorisation the server shows but never logged is one the person's own devices never saw */
+		await tlog.proveStatement(c, uid, bin);
+	} catch (e) {
+		if (e.code === Status.NOT_FOUND) return;
+		throw e;
+	}
+	if (st.ids.length > 0 && !st.ids.includes(t.threadId)) return;
+	const rev = statementOk(d.revocation, proto.ST.APP_REVOKE, p.pinnedPk);
+	if (rev && rev.deviceId === did) return;
+	const dev = { deviceId: did, userId: uid, signPk, boxPk, app: true, clientId: st.clientId };
+	addDevice(t.senders, dev);
+	if (uid === c.userId || myConsent(c, t.view, t.threadId, t.appClientId) === 1) addDevice(t.readers, dev);
+}
+
+/*
+ * A thread as a partner app sees it (app mode; chain.c app_side_load): from the grant's list, its people by
+ * pairwise ids, each identity key pinned here on first use, a reader being a device that key certified (an
+ * app never learns user ids, so registrations cannot be checked). Other apps' devices are never readers.
+ */
+async function appSideLoad(c, t) {
+	const all = await c.request('GET', '/v1/partner/threads');
+	t.view = (all && Array.isArray(all.threads) ? all.threads : []).find((x) => x && x.thread_id === t.threadId) || null;
+	if (!t.view) throw new PstError(Status.NOT_FOUND, "no such thread among this grant's");
+	t.app = true;
+	const members = Array.isArray(t.view.members) ? t.view.members : [];
+	for (const m of members) if (m && typeof m.id === 'string') {
+		t.members.push(m.id);
+		t.names[m.id] = typeof m.display_name === 'string' ? m.display_name : m.id;
+	}
+	for (const d of Array.isArray(t.view.devices) ? t.view.devices : []) {
+		const who = d && d.user;
+		if (typeof who !== 'string' || d.app === true) continue;
+		const m = members.find((x) => x && x.id === who);
+		const pk = m && unb64u(m.identity_pk, { exact: 32 });
+		if (!pk) continue;
+		if (await pinLocal(c, who, pk)) {
+			problem(t, Status.IDENTITY, `the identity key of ${t.names[who] || who} changed since this app first saw it: nothing is sent`);
+			continue;
+		}
+		const dev = deviceCheck(d, null, pk, null);
+		if (!dev) continue;
+		dev.userId = who;
+		addDevice(t.readers, dev);
+		addDevice(t.senders, dev);
+	}
+	if (t.readers.length === 0) problem(t, Status.UNTRUSTED, 'nobody in this conversation has a device this app can verify');
+	addDevice(t.senders, { deviceId: c.deviceId, userId: c.userId, signPk: c.keys.signPk, boxPk: c.keys.boxPk, app: true, clientId: c.app.clientId });
+	return t;
+}
+
 /**
  * Load threadId and verify it: {threadId, app, chain, heads, head, members, names, readers, senders, view,
  * problem, problemStatus, notice}. Failing to verify does not reject: t.problem says why sending must be
@@ -123,9 +216,11 @@ async function chainVerify(c, people, answer, t) {
  * pinned one.
  */
 export async function threadLoad(c, people, threadId) {
-	const t = { threadId, app: false, chain: null, heads: [], head: ZERO_HEAD, members: [], names: {}, readers: [], senders: [], view: null, problem: '', problemStatus: null, notice: '' };
+	const t = { threadId, app: false, appClientId: '', chain: null, heads: [], head: ZERO_HEAD, members: [], names: {}, readers: [], senders: [], view: null, problem: '', problemStatus: null, notice: '' };
+	if (c.app) return appSideLoad(c, t);
 	t.view = await c.request('GET', pathOf('/v1/threads/%s', threadId));
 	t.app = t.view && t.view.kind === 'app';
+	t.appClientId = t.view && t.view.app && typeof t.view.app.client_id === 'string' ? t.view.app.client_id : '';
 	if (!t.app) {
 		const answer = await c.request('GET', pathOf('/v1/threads/%s/chain', threadId));
 		await chainVerify(c, people, answer, t);
@@ -170,6 +265,10 @@ export async function threadLoad(c, people, threadId) {
 	}
 	if (t.members.length > 1 && others === 0)
 		problem(t, Status.UNTRUSTED, 'nobody else in this conversation has a device you can verify (their devices were not approved with an identity key, or they use an old client): nobody could read it');
+	if (t.app && t.appClientId) {
+		for (const d of Array.isArray(t.view.devices) ? t.view.devices : []) if (d && d.app === true) await appDevice(c, people, t, d);
+		for (const d of Array.isArray(t.view.app_senders) ? t.view.app_senders : []) await appDevice(c, people, t, d);
+	}
 	return t;
 }
 

@@ -391,12 +391,78 @@ export class Client {
 	grants() {
 		return this.#get('/v1/me/grants');
 	}
-	/** Disconnect an app (its grant ends). */
-	grantRevoke(grantId) {
-		return this.#idCall('DELETE', '/v1/me/grants/%s', grantId);
+	/**
+	 * Disconnect an app (its grant ends; pst_grant_revoke). With the identity on this device, each app device
+	 * of the grant gets a signed revocation every client honours (the first one also ends the grant).
+	 */
+	async grantRevoke(grantId) {
+		const c = this.c;
+		need(grantId, 'a grant id');
+		c.needLogin();
+		let signed = false;
+		if (c.identity) {
+			const list = await c.request('GET', '/v1/me/app-devices');
+			for (const d of list && Array.isArray(list.devices) ? list.devices : []) {
+				if (!d || d.grant_id !== grantId || typeof d.device_id !== 'string') continue;
+				const statement = c.signIdentity({ type: proto.ST.APP_REVOKE, clientId: String(d.client_id || ''), grantId, deviceId: d.device_id, atMs: nowMs() });
+				await c.request('POST', pathOf('/v1/me/app-devices/%s/revocation', d.device_id), { statement });
+				signed = true;
+			}
+		}
+		if (!signed) await this.#idCall('DELETE', '/v1/me/grants/%s', grantId);
 	}
+	/** GET /v1/me/app-devices: the app devices of this person's live grants, with their statements. */
 	appDevices() {
 		return this.#get('/v1/me/app-devices');
+	}
+	/**
+	 * pst_app_device_approve: approve the app device whose approval code (shown by the app) is code. The
+	 * code is recomputed here from the keys the server lists, so a device the server swapped in shows another
+	 * code and is not approved. Signs an APP_AUTH with this person's identity key (until the grant's end,
+	 * limited to the grant's threads) and stores it. Resolves to the device approved (as listed). Rejects
+	 * PST_ERR_INVALID (not a code), PST_ERR_NOT_FOUND (no device shows it), PST_ERR_APPROVAL (this device holds
+	 * no identity key).
+	 */
+	async appDeviceApprove(code) {
+		const c = this.c;
+		need(code, 'a code');
+		c.needLogin();
+		if (!c.identity) throw new PstError(Status.APPROVAL, 'this device is not approved yet');
+		const norm = proto.attempt(() => proto.codeNormalize(code));
+		if (!norm) throw new PstError(Status.INVALID, `'${code}' is not an approval code (12 letters and digits, like ABCD-EFGH-JKMN)`);
+		const list = await c.request('GET', '/v1/me/app-devices');
+		const found = (list && Array.isArray(list.devices) ? list.devices : []).find((d) => {
+			const spk = d && unb64u(d.sign_pk, { exact: 32 }), bpk = d && unb64u(d.box_pk, { exact: 32 });
+			return spk && bpk && typeof d.client_id === 'string' && typeof d.device_id === 'string' &&
+				proto.attempt(() => proto.approvalCode(d.client_id, d.device_id, spk, bpk)) === norm;
+		});
+		if (!found) throw new PstError(Status.NOT_FOUND, `no app device of your connected apps shows the code ${norm}`);
+		const expires = Date.parse(found.expires_at);
+		if (!Number.isFinite(expires) || expires <= 0) throw new PstError(Status.PROTOCOL, 'the grant has no valid expiry');
+		const threads = (Array.isArray(found.threads) ? found.threads : []).filter((x) => typeof x === 'string' && x.length <= 64).slice(0, 1025);
+		const statement = c.signIdentity({
+			type: proto.ST.APP_AUTH, clientId: found.client_id, grantId: String(found.grant_id || ''), deviceId: found.device_id,
+			key: unb64u(found.sign_pk, { exact: 32 }), key2: unb64u(found.box_pk, { exact: 32 }),
+			expiresMs: expires, /* never longer than the person allowed on the consent page */
+			ids: threads, atMs: nowMs(),
+		});
+		await c.request('PUT', pathOf('/v1/me/app-devices/%s/authorisation', found.device_id), { statement });
+		return found;
+	}
+	/**
+	 * pst_app_consent: accept (true) or refuse (false) that the app of app thread threadId reads it, with a
+	 * consent this person's identity key signs for this thread and app (the server cannot move it elsewhere).
+	 */
+	async appConsent(threadId, accept) {
+		const c = this.c;
+		if (!idOk(threadId)) throw new PstError(Status.INVALID, 'a thread id is required');
+		c.needLogin();
+		if (!c.identity) throw new PstError(Status.APPROVAL, 'this device is not approved yet');
+		const view = await c.request('GET', pathOf('/v1/threads/%s', threadId));
+		const clientId = view && view.app && typeof view.app.client_id === 'string' ? view.app.client_id : '';
+		if (!clientId) throw new PstError(Status.INVALID, 'no app takes part in that conversation');
+		const statement = c.signIdentity({ type: proto.ST.APP_CONSENT, threadId, clientId, op: accept ? 1 : 0, atMs: nowMs() });
+		await c.request('POST', pathOf('/v1/threads/%s/app-consent', threadId), { accept: !!accept, statement });
 	}
 	accessLog() {
 		return this.accessLogPage(200, null);

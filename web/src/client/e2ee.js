@@ -8,7 +8,9 @@
  *   in.T     the inbound sessions received for T, each with the account whose verified device handed it over
  *   plain.T  texts already decrypted, by message id, with what the checks found (a message key is used once)
  *   seen.T   T's readers as last seen, to tell the person when they change
- * It must not encrypt to a device chain.js did not verify, nor show a text whose signer it could not verify.
+ * In app mode (a partner app's engine, app.js) the same code runs over the partner routes: key claims and
+ * hand-overs within the grant's threads, the app's own sync. It must not encrypt to a device chain.js did
+ * not verify, nor show a text whose signer it could not verify.
  */
 import { PstError, Status } from './errors.js';
 import { b64u, unb64u, utf8, fromUtf8, isUtf8, nowMs, idOk } from './util.js';
@@ -85,7 +87,7 @@ function prekeyOk(text, d, kind) {
 /* Share s with every reader of t, one container each, in one to-device request. */
 async function handOver(c, s, t) {
 	if (t.readers.length === 0) return;
-	const claim = await c.request('POST', '/v1/keys/claim', { devices: t.readers.map((d) => d.deviceId) });
+	const claim = await c.request('POST', c.app ? '/v1/partner/keys/claim' : '/v1/keys/claim', { devices: t.readers.map((d) => d.deviceId) });
 	const keys = (claim && claim.keys) || {};
 	const msgs = [];
 	let skipped = 0;
@@ -102,11 +104,12 @@ async function handOver(c, s, t) {
 			skipped++;
 			continue;
 		}
-		msgs.push({ device_id: d.deviceId, body: b64u(sealed) });
+		/* an app hands keys only within its grant's threads: each message names the thread */
+		msgs.push(c.app ? { device_id: d.deviceId, thread_id: t.threadId, body: b64u(sealed) } : { device_id: d.deviceId, body: b64u(sealed) });
 	}
 	if (skipped)
 		c.notice = `${skipped} device${skipped === 1 ? '' : 's'} in thread ${t.threadId} could not get the keys (no prekeys published yet): they cannot read this message`;
-	if (msgs.length) await c.request('POST', '/v1/to-device', { messages: msgs });
+	if (msgs.length) await c.request('POST', c.app ? '/v1/partner/to-device' : '/v1/to-device', { messages: msgs });
 }
 
 /**
@@ -131,7 +134,7 @@ export async function sealForThread(c, threadId, bytes) {
 		if (!s || proto.outboundMustRotate(s, now, hash) !== 0 || b64u(s.head) !== b64u(t.head)) {
 			s = proto.outboundNew(threadId, c.deviceId, hash, now);
 			s.head = t.head.slice();
-			await inboundAdd(c, proto.inboundFromOutbound(s, c.keys.signPk), c.userId); /* to read its own messages */
+			await inboundAdd(c, proto.inboundFromOutbound(s, c.keys.signPk), c.userId || 'app'); /* to read its own messages */
 			await handOver(c, s, t);
 		}
 		const env = proto.encrypt(s, c.keys.signSk, bytes);
@@ -141,7 +144,7 @@ export async function sealForThread(c, threadId, bytes) {
 }
 
 /** A fresh client_msg_id. */
-function newCmid() {
+export function newCmid() {
 	const r = new Uint8Array(12);
 	globalThis.crypto.getRandomValues(r);
 	return b64u(r);
@@ -158,6 +161,12 @@ export async function sendText(c, threadId, text) {
 	const mid = out && out.message_id;
 	if (typeof mid === 'string') await c.locked(() => plainPut(c, threadId, mid, text));
 	return mid;
+}
+
+/** Remember the text of a message this client sent (its key was used once): pst__remember_sent. */
+export function rememberSent(c, threadId, messageId, text) {
+	if (!idOk(threadId) || typeof messageId !== 'string') return Promise.resolve();
+	return c.locked(() => plainPut(c, threadId, messageId, text));
 }
 
 /* ---- receiving ---- */
@@ -180,9 +189,16 @@ export async function takeHandover(c, ev) {
 	if (hint) {
 		t = await threadLoad(c, people, hint);
 		sender = threadSender(t, fromDev);
-	} else {
+	} else if (!c.app) {
 		const p = await personGet(c, people, fromUser).catch((e) => (e.code === Status.NOT_FOUND ? null : Promise.reject(e)));
 		sender = p ? p.devices.find((d) => d.deviceId === fromDev) || null : null;
+	} else { /* an app: the sender must be a verified reader of one of its grant's threads */
+		const all = await c.request('GET', '/v1/partner/threads');
+		for (const x of all && Array.isArray(all.threads) ? all.threads : []) {
+			if (sender || !x || !idOk(x.thread_id)) continue;
+			t = await threadLoad(c, people, x.thread_id).catch(() => null);
+			sender = t ? threadSender(t, fromDev) : null;
+		}
 	}
 	if (!sender) return;
 	const opened = proto.attempt(() => proto.handoverOpen(sealed, c.keys, sec.spkSk, peek.opkId ? sec.opkSk : null, c.deviceId, fromDev, sender.signPk, hint));
@@ -213,7 +229,7 @@ async function processEvents(c, events) {
 /** pst_sync: process pending events once (key hand-overs) without waiting. */
 export async function sync(c, identityReady) {
 	c.needLogin();
-	if (c.deviceId && !c.approved) {
+	if (!c.app && c.deviceId && !c.approved) {
 		try {
 			await identityReady(c);
 		} catch (e) {
@@ -221,7 +237,7 @@ export async function sync(c, identityReady) {
 		}
 	}
 	for (let rounds = 0; rounds < 100; rounds++) {
-		const out = await c.request('GET', `/v1/sync?limit=500${c.cursor ? '&since=' + encodeURIComponent(c.cursor) : ''}`);
+		const out = await c.request('GET', `${c.app ? '/v1/partner/sync' : '/v1/sync'}?limit=500${c.cursor ? '&since=' + encodeURIComponent(c.cursor) : ''}`);
 		const events = out && Array.isArray(out.events) ? out.events : [];
 		await processEvents(c, events);
 		if (events.length < 500) break;
@@ -233,7 +249,8 @@ export async function sync(c, identityReady) {
 function messageOf(m) {
 	const str = (k) => (typeof m[k] === 'string' ? m[k] : null);
 	return {
-		messageId: str('message_id'), threadId: str('thread_id'), senderId: str('sender_id'), senderDeviceId: str('sender_device_id'),
+		/* the partner API names the sender "sender" (a pairwise id), the person's API "sender_id" */
+		messageId: str('message_id'), threadId: str('thread_id'), senderId: str('sender_id') || str('sender'), senderDeviceId: str('sender_device_id'),
 		kind: str('kind'), item: str('item'), shareId: str('share_id'), appLabel: m.app && typeof m.app.name === 'string' ? m.app.name : null,
 		seq: Number.isInteger(m.seq) ? m.seq : 0, createdAt: str('created_at'), deleted: m.deleted === true,
 		text: null, error: null, decrypt: 'PST_OK', flags: 0, notice: null,
@@ -252,7 +269,7 @@ function applyFindings(out, signer, serverSender) {
 /* Decrypt one message (JSON from the API) of thread t (verified already). Call under the lock. */
 async function decryptLocked(c, t, m) {
 	const out = messageOf(m);
-	const body = m.body, thread = m.thread_id, mid = m.message_id, senderDev = m.sender_device_id, serverSender = m.sender_id;
+	const body = m.body, thread = m.thread_id, mid = m.message_id, senderDev = m.sender_device_id, serverSender = out.senderId;
 	if (out.deleted || typeof body !== 'string' || !idOk(thread) || typeof mid !== 'string') return out;
 	const cache = await plainLoad(c, thread);
 	const hit = cache[mid];

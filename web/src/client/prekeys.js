@@ -40,7 +40,8 @@ function prune(store) {
 /** Keep this device's prekeys topped up on the server (a signed one younger than 7 days, 50+ one-time). */
 export async function refill(c) {
 	if (!c.keys || !c.deviceId) return;
-	const count = await c.request('GET', '/v1/keys');
+	const path = c.app ? '/v1/partner/keys' : '/v1/keys'; /* an app's device keeps its prekeys under its grant */
+	const count = await c.request('GET', path);
 	const store = await load(c);
 	prune(store);
 	const have = Number(count && count.one_time) || 0;
@@ -56,7 +57,7 @@ export async function refill(c) {
 	const body = {};
 	if (signedText) body.signed = signedText;
 	if (want) body.one_time = oneTime;
-	await c.request('POST', '/v1/keys', body);
+	await c.request('POST', path, body);
 }
 
 /** The secret halves of prekeys spkId and opkId (0: none): {spkSk, opkSk} or null when erased. */

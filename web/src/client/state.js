@@ -4,7 +4,9 @@
  * it holds, and the records it keeps in its store ("session", "device", "pins", "prekeys", "log" and the
  * per-thread "chain.T", "out.T", "in.T", "plain.T", "seen.T", as the files of a libpostern home). Also the
  * one lock that orders the read-modify-write cycles of those records between a running watch() and the
- * person's own calls. It holds state; it decides nothing about trust.
+ * person's own calls. A partner app's engine (app.js) uses the same state in app mode: c.app holds its
+ * client id, refresh token and the person's pairwise id (which is then also c.userId), and c.reauth renews
+ * an access token that expired. It holds state; it decides nothing about trust.
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { Api } from './http.js';
@@ -32,6 +34,8 @@ export class State {
 		this.notice = '';
 		this.queue = Promise.resolve();
 		this.stopWatch = false;
+		this.app = null; /* app mode (app.js): {clientId, refresh, sub} */
+		this.reauth = null; /* app mode: async (tokenThatFailed) => true when a new access token is in place */
 	}
 
 	get token() {
@@ -41,9 +45,19 @@ export class State {
 		this.api.token = t;
 	}
 
-	/** One API call (see Api.request). */
-	request(method, path, body) {
-		return this.api.request(method, path, body);
+	/**
+	 * One API call (see Api.request). In app mode a 401 renews the access token once (c.reauth) and tries
+	 * again; a call that raced another's renewal just tries again with the new token.
+	 */
+	async request(method, path, body) {
+		const used = this.token;
+		try {
+			return await this.api.request(method, path, body);
+		} catch (e) {
+			if (!(e instanceof PstError) || e.code !== Status.AUTH || !this.reauth || !used) throw e;
+			if (this.token === used && !(await this.reauth(used))) throw e;
+			return this.api.request(method, path, body);
+		}
 	}
 
 	/** Run f with the store lock held (no nesting: f must not call locked itself). Resolves to f's result. */
@@ -63,6 +77,8 @@ export class State {
 			this.userId = s.user_id || '';
 			this.deviceId = s.device_id || '';
 			this.cursor = s.cursor || '';
+			if (s.app && typeof s.app === 'object')
+				this.app = { clientId: String(s.app.client_id || ''), refresh: String(s.app.refresh || ''), sub: String(s.app.sub || '') };
 		}
 		const d = await this.store.get('device');
 		if (d) {
@@ -83,7 +99,9 @@ export class State {
 	}
 
 	async saveSession() {
-		await this.store.put('session', { server: this.api.server, token: this.token, user_id: this.userId, device_id: this.deviceId, cursor: this.cursor });
+		const rec = { server: this.api.server, token: this.token, user_id: this.userId, device_id: this.deviceId, cursor: this.cursor };
+		if (this.app) rec.app = { client_id: this.app.clientId, refresh: this.app.refresh, sub: this.app.sub };
+		await this.store.put('session', rec);
 	}
 
 	async saveKeys() {

@@ -2,8 +2,10 @@
  * stream.js — following a person's event log live (libpostern's src/lib/stream.c) with fetch() streaming
  * of GET /v1/events (text/event-stream; EventSource cannot send the Authorization header): lines read under
  * a bound, each event handed to e2ee.js (hand-overs taken, new messages decrypted) and to the caller, the
- * cursor kept, and the connection resumed from the last event id after a drop. It decides nothing about
- * trust; e2ee.js does.
+ * cursor kept, and the connection resumed from the last event id after a drop. In app mode (app.js) it
+ * follows GET /v1/partner/events instead, resuming by ?since= alone (a Last-Event-ID header is not among
+ * the headers the partner API allows from another origin), and renews an expired access token. It decides
+ * nothing about trust; e2ee.js does.
  */
 import { PstError, Status } from './errors.js';
 import { sleep } from './util.js';
@@ -38,10 +40,12 @@ export function watch(c, onEvent, { lastEventId, identityReady, retryMs = 1000 }
 		if (onEvent) await onEvent(ev.type, ev, msg);
 	};
 	const once = async () => {
-		const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${c.token}` };
-		if (c.cursor) headers['Last-Event-ID'] = c.cursor;
-		const url = `${c.api.server}/v1/events${c.cursor ? '?since=' + encodeURIComponent(c.cursor) : ''}`;
+		const used = c.token;
+		const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${used}` };
+		if (c.cursor && !c.app) headers['Last-Event-ID'] = c.cursor;
+		const url = `${c.api.server}${c.app ? '/v1/partner/events' : '/v1/events'}${c.cursor ? '?since=' + encodeURIComponent(c.cursor) : ''}`;
 		const res = await c.api.fetch(url, { headers, signal: ctl.signal });
+		if (res.status === 401 && c.reauth && (c.token !== used || (await c.reauth(used)))) return; /* again, with the new token */
 		if (res.status === 401) throw new PstError(Status.AUTH, 'the session ended', { httpStatus: 401 });
 		if (res.status >= 400) throw new PstError(Status.HTTP, `the event stream was refused (HTTP ${res.status})`, { httpStatus: res.status });
 		const reader = res.body.getReader();

@@ -51,6 +51,20 @@ export async function pinSet(c, userId, pk, level) {
 }
 
 /**
+ * Pin id's identity key pk on first use without signing anything (a partner app holds no identity key: its
+ * pins stay in its own store, as pst__pin_local). Resolves to true when id had another key pinned (the key
+ * changed: nothing may be encrypted to id's devices), else false.
+ */
+export async function pinLocal(c, id, pk) {
+	await pinsLoad(c);
+	const have = c.pins[id] && unb64u(c.pins[id].pk, { exact: 32 });
+	if (have) return !bytesEqual(have, pk);
+	c.pins[id] = { pk: b64u(pk), level: 1, at: nowMs() };
+	await c.store.put('pins', c.pins);
+	return false;
+}
+
+/**
  * Verify one device object of the server's against the identity key idPk (certificate; the registration
  * signature unless userId is null; revocations by idPk): a device {deviceId, userId, signPk, boxPk} or null.
  */

@@ -1,6 +1,6 @@
 // settings.js — the person's settings: devices (approve a new one by its code, remove one), where they are
-// signed in, connected apps grouped by app (disconnect removes every grant of the app after saying what
-// stops), the access log (what apps did, with conversation names, a filter by app, local times), and
+// signed in, connected apps grouped by app (approve an app's device by the code it shows; disconnect removes
+// every grant of the app after saying what stops), the access log (what apps did, with conversation names, a filter by app, local times), and
 // security (transparency-log alarms, signing out everywhere). Also a group's members (add, leave).
 import { h, mount, toast, confirmDialog, timeEl } from '../dom.js';
 import * as engine from '../engine.js';
@@ -106,7 +106,7 @@ async function apps(panel) {
         h('a', { class: 'button', href: `#/settings/access-log/${encodeURIComponent(a.client_id)}` }, 'What it did'),
         live.length ? h('button', { type: 'button', class: 'danger', onclick: () => disconnect(a, live) }, 'Disconnect') : null));
   };
-  mount(panel,
+  mount(panel, approveAppForm(panel),
     h('p', { class: 'muted small' }, 'Apps you let act for you, one card per app with everything it may do. The same list, without JavaScript: ', h('a', { href: '/account/apps' }, 'connected apps page'), '.'),
     h('section', { 'aria-labelledby': 'apps-active' }, h('h2', { id: 'apps-active' }, 'Active'),
       active.length ? h('ul', { class: 'list stack' }, active.map(card)) : h('p', { class: 'muted' }, 'No app is connected.')),
@@ -126,6 +126,27 @@ async function apps(panel) {
       toast(`Could not disconnect: ${e.message}`);
     }
   }
+}
+
+/* The form that approves an app's encryption device by the code the app shows (pst_app_device_approve). */
+function approveAppForm(panel) {
+  const code = h('input', { id: 'approve-app-code', type: 'text', autocomplete: 'off', spellcheck: 'false', required: true, placeholder: 'ABCD-EFGH-JKMN' });
+  const form = h('form', { class: 'card stack', 'aria-labelledby': 'approve-app-title' },
+    h('h2', { id: 'approve-app-title' }, 'Approve an app’s device'),
+    h('p', { class: 'muted small' }, 'An app you connected shows a code so that it can read and write end-to-end encrypted where you allowed it. Check the code is the one the app shows, then enter it here: your identity key signs for that app’s device until its permission ends.'),
+    h('label', { for: 'approve-app-code' }, 'The app’s code'),
+    h('div', { class: 'row' }, h('div', { class: 'grow' }, code), h('button', { type: 'submit', class: 'primary' }, 'Approve')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const d = await engine.appDeviceApprove(code.value.trim());
+      toast(`Approved the device of ${d.app_name || 'the app'}.`);
+      apps(panel);
+    } catch (ex) {
+      toast(`Not approved: ${ex.message}`);
+    }
+  });
+  return form;
 }
 
 const ACTION_WORDS = {
