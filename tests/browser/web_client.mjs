@@ -6,12 +6,13 @@
 //
 // It adds its tests to the runner's list (run.mjs calls addWebClientTests); each gets the shared world (the
 // private server) and `t.context()` for fresh browser contexts. People are driven by labels and roles only.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { BIN, ROOT, SCREEN_DIR, axe, check, noSideways, randName, screenshot } from './lib.mjs'
+import { BIN, ROOT, SCREEN_DIR, axe, check, logInThroughForm, noSideways, randName, screenshot } from './lib.mjs'
 
 const CLI = process.env.POSTERN_CLI || join(dirname(BIN), 'postern')
 
@@ -95,6 +96,43 @@ function cliPerson (world, prefix) {
     if (input !== undefined) c.stdin.end(input)
   })
   return p
+}
+
+
+/** A free port on 127.0.0.1 (bound, read, closed). */
+function freePort () {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
+  })
+}
+
+/**
+ * The Tunes example (examples/partner-web): built, registered with the server as a public client whose redirect
+ * URI is its /cb, and served by its own server.mjs on a free port. Returns { origin, clientId, stop() }.
+ */
+async function startTunes (w) {
+  execFileSync('sh', [join(ROOT, 'examples/partner-web/build.sh')], { stdio: 'ignore', timeout: 120_000 })
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const out = execFileSync(BIN, ['app', 'create', '--data-dir', w.dataDir, '--public', '--name', 'Tunes',
+    '--redirect-uri', `${origin}/cb`, '--scopes', 'friends:read messages:send messages:read messages:delete'],
+  { encoding: 'utf8', timeout: 15_000 })
+  const clientId = out.match(/^client_id:\s*(\S+)/m)[1]
+  const proc = spawn(process.execPath, [...process.execArgv, join(ROOT, 'examples/partner-web/server.mjs'), '--port', String(port),
+    '--client-id', clientId, '--postern', w.base], { stdio: ['ignore', 'pipe', 'pipe'] })
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the Tunes server did not start')), 10_000)
+    const poll = () => fetch(origin + '/').then(() => { clearTimeout(timer); resolve() }, () => setTimeout(poll, 100))
+    poll()
+  })
+  return { origin, clientId, stop: () => proc.kill('SIGKILL') }
+}
+
+/** Let pages of ctx reach origin too (the tier's contexts reach only the Postern server). */
+async function allowOrigin (ctx, origin) {
+  await ctx.route((u) => u.href.startsWith(origin + '/') || u.href === origin, (route) => route.continue())
 }
 
 /** Every file under dir (the server's database and its WAL included). */
@@ -247,6 +285,72 @@ export function addWebClientTests (TESTS) {
     check(res && res.passed === inNode.passed, `chromium ran ${res && res.passed} checks, node ${inNode.passed}`)
     check(res.failed === 0, `vectors failed in chromium: ${JSON.stringify(res.failures).slice(0, 600)}`)
   }, 180_000])
+
+  TESTS.push(['web.partner_app_story_with_a_friend_on_the_web_client', async (w, t) => {
+    const tunes = await startTunes(w)
+    try {
+      const alice = await person(t, w, 'alice', 1280)
+      const bob = await person(t, w, 'bob', 1280)
+      await befriendInUi(w, alice, bob)
+      // alice signs in to Tunes with Postern (code + PKCE in the page, Postern's own sign-in and consent)
+      await allowOrigin(alice.page.context(), tunes.origin)
+      const app = await alice.page.context().newPage()
+      app.on('dialog', (d) => d.accept())
+      await app.goto(tunes.origin + '/')
+      await app.getByRole('button', { name: 'Sign in with Postern' }).click()
+      await app.waitForURL((u) => u.href.startsWith(w.base + '/oauth/authorize'))
+      await logInThroughForm(app, alice)
+      await app.getByRole('button', { name: /^allow\b/i }).click()
+      await app.waitForURL((u) => u.href.startsWith(tunes.origin))
+      // the app's device shows its code; alice approves it in the web client
+      const code = (await app.locator('p.code').textContent({ timeout: 20_000 })).trim()
+      check(code.length >= 6, `the app's approval code: ${code}`)
+      await go(alice, w, '#/settings/apps')
+      await alice.page.getByLabel('The app’s code').fill(code)
+      await alice.page.getByRole('button', { name: 'Approve', exact: true }).click()
+      await alice.page.getByRole('status').filter({ hasText: 'Approved' }).waitFor()
+      await app.getByRole('button', { name: 'I approved it' }).click()
+      // she picks bob on Postern's share page and shares a title with a note
+      await app.getByRole('button', { name: 'Share' }).first().click()
+      await app.getByRole('button', { name: 'Pick friends on Postern…' }).click()
+      await app.waitForURL((u) => u.href.startsWith(w.base + '/oauth/share'))
+      await app.getByRole('checkbox', { name: bob.username }).check()
+      await app.getByRole('button', { name: /^(continue|share)\b/i }).click()
+      await app.waitForURL((u) => u.href.startsWith(tunes.origin))
+      await app.getByRole('button', { name: 'Share' }).first().click()
+      await app.getByLabel('Your note (end-to-end encrypted)').fill('you will love this one')
+      await app.getByRole('button', { name: 'Send' }).click()
+      await app.getByText('you will love this one').first().waitFor({ timeout: 20_000 })
+      // bob sees the share card labelled with the app, opens it (a click for the reports), allows Tunes, replies
+      await go(bob, w, '#/')
+      await bob.page.getByRole('list', { name: 'Conversations' }).getByRole('link').filter({ hasText: 'via Tunes' }).first().click()
+      await bob.page.locator('.share', { hasText: 'you will love this one' }).waitFor({ timeout: 20_000 })
+      await bob.page.getByRole('button', { name: /^Open in Tunes/ }).click()
+      await bob.page.getByRole('button', { name: 'Opened' }).waitFor()
+      await bob.page.getByRole('button', { name: 'Allow' }).click()
+      await bob.page.getByText('can now read this conversation').waitFor()
+      await send(bob, 'thanks alice, playing it now')
+      // the reply appears live in Tunes, decrypted there
+      await app.getByText('thanks alice, playing it now').waitFor({ timeout: 20_000 })
+      await screenshot(app, 'tunes-share-and-reply')
+      await screenshot(bob.page, 'web-share-card')
+      await bob.page.setViewportSize({ width: 1280, height: 800 })
+      // alice deletes the share from Tunes; it is gone for bob too
+      await app.getByRole('button', { name: 'Delete this share' }).first().click()
+      await app.getByText('Deleted').first().waitFor({ timeout: 20_000 })
+      await bob.page.reload()
+      await bob.page.getByLabel('Password').fill(bob.password)
+      await bob.page.getByRole('button', { name: 'Unlock' }).click()
+      await openFromSidebar(w, bob, 'alice')
+      await bob.page.getByText('This message was deleted.').waitFor({ timeout: 20_000 })
+      // and alice's access log in the web client names what Tunes did
+      await go(alice, w, '#/settings/access-log')
+      await alice.page.getByText('Shared something for you').first().waitFor()
+      for (const p of [alice, bob]) check(p.errors.length === 0, `${p.username}'s page threw: ${p.errors.join('; ')}`)
+    } finally {
+      tunes.stop()
+    }
+  }, 240_000])
 
   const SCREENS = [
     ['inbox', '#/'], ['thread', null], ['friends', '#/friends'], ['new-group', '#/new-group'],
