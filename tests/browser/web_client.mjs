@@ -352,6 +352,56 @@ export function addWebClientTests (TESTS) {
     }
   }, 240_000])
 
+  TESTS.push(['web.second_browser_is_approved_by_code_and_reads', async (w, t) => {
+    const a = await person(t, w, 'two', 1280)
+    const friend = await person(t, w, 'twof', 1280)
+    await befriendInUi(w, a, friend)
+    await openChatWith(w, friend, a)
+    await send(friend, 'before the second browser')
+    // the same person signs in on another browser: a new device, which shows an approval code
+    const ctx = await t.context()
+    const page2 = await ctx.newPage()
+    await page2.goto(w.base + '/#/login')
+    await page2.getByLabel('Username').fill(a.username)
+    await page2.getByLabel('Password').fill(a.password)
+    await page2.getByRole('button', { name: 'Sign in' }).click()
+    const code = (await page2.getByTestId('approval-code').textContent({ timeout: 20_000 })).trim()
+    await go(a, w, '#/settings/devices')
+    await a.page.getByLabel('Approval code').fill(code)
+    await a.page.getByRole('button', { name: 'Approve', exact: true }).click()
+    await a.page.getByRole('status').filter({ hasText: 'Device approved' }).waitFor()
+    await page2.getByRole('navigation', { name: 'Sections' }).waitFor({ timeout: 30_000 })
+    // the second browser reads what is sent from now on, and can write
+    await send(friend, 'after the second browser')
+    const p2 = { page: page2, errors: [], username: a.username }
+    await openFromSidebar(w, p2, friend.username)
+    await sees(p2, 'after the second browser', 'on the newly approved browser')
+    await send(p2, 'hello from my second browser')
+    await sees(friend, 'hello from my second browser', 'sent by the second browser')
+  }, 180_000])
+
+  TESTS.push(['web.a_changed_identity_is_shown_and_must_be_looked_at', async (w, t) => {
+    const web = await person(t, w, 'idw', 1280)
+    const cli = cliPerson(w, 'idc')
+    await cli.run(['register', cli.username])
+    await cli.run(['friends', 'add', web.username])
+    await go(web, w, '#/friends')
+    await web.page.getByRole('listitem').filter({ hasText: cli.username }).getByRole('button', { name: 'Accept' }).click()
+    await openChatWith(w, web, { username: cli.username })
+    await send(web, 'before the reset')
+    // the other person loses everything and resets their identity: a new key the browser never saw
+    await cli.run(['identity', 'reset', '--yes'])
+    await go(web, w, '#/')
+    await openFromSidebar(w, web, cli.username)
+    await web.page.getByRole('alert').filter({ hasText: 'safety number changed' }).waitFor({ timeout: 20_000 })
+    await web.page.getByRole('link', { name: 'Review safety number' }).click()
+    await web.page.getByRole('alert').filter({ hasText: 'identity key changed' }).waitFor()
+    await screenshot(web.page, 'web-identity-changed')
+    await web.page.getByRole('button', { name: 'Accept the new number' }).click()
+    await web.page.getByRole('button', { name: 'Accept the new number' }).waitFor({ state: 'detached' })
+    check(!(await web.page.getByRole('alert').filter({ hasText: 'identity key changed' }).count()), 'the warning stays after accepting')
+  }, 180_000])
+
   const SCREENS = [
     ['inbox', '#/'], ['thread', null], ['friends', '#/friends'], ['new-group', '#/new-group'],
     ['devices', '#/settings/devices'], ['sessions', '#/settings/sessions'], ['connected-apps', '#/settings/apps'],
