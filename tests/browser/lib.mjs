@@ -219,9 +219,11 @@ export async function newContext (browser, base) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'UTC' })
   ctx.blocked = []
   const redirectOrigin = new URL(REDIRECT_URI).origin
-  await ctx.route(() => true, (route) => {
+  // the server's own requests are not intercepted at all (a routed event stream would be buffered by playwright
+  // and reported when its socket closes); everything else is routed here, to be stubbed or refused
+  const ours = (u) => u.href === base || u.href.startsWith(base + '/')
+  await ctx.route((u) => !ours(u), (route) => {
     const url = route.request().url()
-    if (url === base || url.startsWith(base + '/')) return route.continue()
     if (url.startsWith(redirectOrigin + '/')) {
       return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>client</title><p>client</p>' })
     }
