@@ -28,6 +28,8 @@ export const REDIRECT_URI = 'https://app.example/cb'
 export const SCOPES = 'friends:read messages:send messages:read'
 // a phone (iPhone 12-14 class) and a laptop
 export const WIDTHS = [{ name: 'phone', width: 390, height: 844 }, { name: 'desktop', width: 1280, height: 800 }]
+// the sideways check also runs at the narrowest phone the pages promise to work on
+const CHECK_WIDTHS = [{ name: 'small', width: 360, height: 740 }, ...WIDTHS]
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser']
 
 // The same loop as harness.py's WATCHDOG_SH: exits when the server is gone, SIGKILLs it when the parent is gone
@@ -277,7 +279,7 @@ export async function screenshot (page, name) {
  */
 export async function noSideways (page) {
   const bad = []
-  for (const w of WIDTHS) {
+  for (const w of CHECK_WIDTHS) {
     await page.setViewportSize({ width: w.width, height: w.height })
     const m = await page.evaluate(() => {
       const inner = window.innerWidth
