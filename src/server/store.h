@@ -2,7 +2,8 @@
  * store.h — the storage interface: everything the domain layer may ask of a database, as a const table of
  * functions (the shape of curl's vtls backends). store_sqlite.c is the default backend; a PostgreSQL
  * backend is one more file filling the same table, and tests/unit/test_store.c runs the same conformance
- * checks against every backend listed in store_backends[].
+ * checks against whichever backend POSTERN_TEST_DATABASE names (unset: SQLite); each contract comment below is
+ * what that suite checks, and scripts/check_store_coverage.py fails when an operation has no test.
  *
  * Primitives only: a storage function reads or writes rows and knows no rule of the domain (who may see
  * what, friendship logic, event fan-out) — those live in the handlers/domain modules. A handler never

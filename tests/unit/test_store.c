@@ -1,30 +1,113 @@
 /*
- * test_store.c — the storage conformance suite, run against every backend in backends[] (today SQLite; a
- * PostgreSQL backend adds one row), plus the group-commit executor on top of it.
+ * test_store.c — the storage conformance suite: every operation of struct store_ops checked against its contract
+ * comment in store.h (happy path, not found, conflicts, order and paging, what goes with a deletion), plus the
+ * group-commit executor on top of the interface. scripts/check_store_coverage.py fails the test run when an
+ * operation has no call here.
+ *
+ * The suite knows the interface and nothing of any engine: each test gets a fresh, empty store from open_store()
+ * and gives it back with close_store(). Which engine is chosen once, in main(), from POSTERN_TEST_DATABASE:
+ * unset or empty, SQLite in a temporary directory; otherwise the URL's scheme names a row of engines[]
+ * ("sqlite", later "postgresql://user@host/db"). A scheme this build has no engine for skips the suite with
+ * one line, so the same file runs unchanged against every backend a build has.
  */
 #include "unit.h"
 
 #include "dbexec.h"
 #include "store.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
 
-static const struct store_ops *const backends[] = {&store_sqlite_ops};
+/*
+ * One engine the suite can run against: the scheme that names it in POSTERN_TEST_DATABASE, its backend, how to
+ * make the options of a fresh, empty database from the variable's value (url; NULL when unset), and how to
+ * discard that database once the store is closed. A new backend adds one row (under its build switch).
+ */
+struct engine {
+	const char *scheme;
+	const struct store_ops *ops;
+	void (*fresh)(const char *url, struct store_options *o);
+	void (*discard)(const struct store_options *o);
+};
 
-static char dir[] = "/tmp/postern-store-XXXXXX";
+/* SQLite: a new directory under $TMPDIR (or /tmp) for each store; what the URL says after the scheme is unused. */
+static char sqlite_dir[PATH_MAX], sqlite_path[PATH_MAX + 8];
 
-static struct store *open_store(const struct store_ops *ops)
+static void sqlite_fresh(const char *url, struct store_options *o)
 {
-	struct store_options o;
-	struct store *st = NULL;
-	char path[128];
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof(path), "%s/t.db", dir);
-	o.path = path;
-	o.durable = 0;
-	CHECK(ops->open(&o, &st) == SRV_E_OK);
-	return st;
+	const char *tmp = getenv("TMPDIR");
+	(void)url;
+	int n = snprintf(sqlite_dir, sizeof(sqlite_dir), "%s/postern-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	CHECK(n > 0 && (size_t)n < sizeof(sqlite_dir));
+	CHECK(mkdtemp(sqlite_dir) != NULL);
+	snprintf(sqlite_path, sizeof(sqlite_path), "%s/t.db", sqlite_dir);
+	o->path = sqlite_path;
+	o->durable = 0;
+}
+
+static void sqlite_discard(const struct store_options *o)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	char f[PATH_MAX + 16];
+	size_t i;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(f, sizeof(f), "%s%s", o->path, suffixes[i]);
+		unlink(f);
+	}
+	rmdir(sqlite_dir);
+}
+
+static const struct engine engines[] = {
+	{"sqlite", &store_sqlite_ops, sqlite_fresh, sqlite_discard},
+};
+
+/* The engine main() chose, the value of POSTERN_TEST_DATABASE (NULL: unset), and the store a test has open. */
+static const struct engine *engine = &engines[0];
+static const char *engine_url;
+static struct store_options open_options;
+static struct store *open_st;
+
+/*
+ * Choose the engine from POSTERN_TEST_DATABASE: 0 and `engine` set, or -1 when the variable names an engine this
+ * build does not have (the scheme is printed into why, cap bytes).
+ */
+static int engine_select(char *why, size_t cap)
+{
+	const char *v = getenv("POSTERN_TEST_DATABASE");
+	size_t i, n;
+	if (v == NULL || *v == '\0')
+		return 0;
+	n = strcspn(v, ":");
+	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+		if (strlen(engines[i].scheme) == n && strncmp(engines[i].scheme, v, n) == 0) {
+			engine = &engines[i];
+			engine_url = v;
+			return 0;
+		}
+	}
+	snprintf(why, cap, "POSTERN_TEST_DATABASE names the engine \"%.*s\", which this build does not have", (int)n, v);
+	return -1;
+}
+
+/* A fresh, empty store of the chosen engine, migrated; *ops is set to its backend. One open store per test. */
+static struct store *open_store(const struct store_ops **ops)
+{
+	CHECK(open_st == NULL);
+	memset(&open_options, 0, sizeof(open_options));
+	engine->fresh(engine_url, &open_options);
+	CHECK(engine->ops->open(&open_options, &open_st) == SRV_E_OK && open_st != NULL);
+	*ops = engine->ops;
+	return open_st;
+}
+
+/* Close the store open_store() gave, and discard its database. */
+static void close_store(struct store *st)
+{
+	CHECK(st == open_st);
+	engine->ops->close(st);
+	engine->discard(&open_options);
+	open_st = NULL;
 }
 
 static int64_t add_user(const struct store_ops *ops, struct store_conn *c, const char *name)
@@ -46,144 +129,138 @@ static int count_session(void *arg, const struct store_session *row)
 
 static void users_sessions_friends(void)
 {
-	size_t b;
-	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const struct store_ops *ops = backends[b];
-		struct store *st = open_store(ops);
-		struct store_conn *c = NULL;
-		struct store_user u, dup = {0};
-		struct store_session s = {0}, s2;
-		unsigned char h[32] = {1};
-		int64_t a, bb;
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_user u, dup = {0};
+	struct store_session s = {0}, s2;
+	unsigned char h[32] = {1};
+	int64_t a, bb;
 
-		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
-		a = add_user(ops, c, "alice");
-		bb = add_user(ops, c, "bob");
-		snprintf(dup.public_id, sizeof(dup.public_id), "u_other");
-		snprintf(dup.username, sizeof(dup.username), "alice");
-		CHECK(ops->user_insert(c, &dup) == SRV_E_CONFLICT);
-		CHECK(ops->user_by_name(c, "alice", &u) == SRV_E_OK && u.id == a);
-		CHECK(ops->user_by_public(c, "u_bob", &u) == SRV_E_OK && u.id == bb);
-		CHECK(ops->user_by_name(c, "carol", &u) == SRV_E_NOT_FOUND);
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	snprintf(dup.public_id, sizeof(dup.public_id), "u_other");
+	snprintf(dup.username, sizeof(dup.username), "alice");
+	CHECK(ops->user_insert(c, &dup) == SRV_E_CONFLICT);
+	CHECK(ops->user_by_name(c, "alice", &u) == SRV_E_OK && u.id == a);
+	CHECK(ops->user_by_public(c, "u_bob", &u) == SRV_E_OK && u.id == bb);
+	CHECK(ops->user_by_name(c, "carol", &u) == SRV_E_NOT_FOUND);
 
-		s.user_id = a;
-		s.created_at = 1;
-		s.expires_at = 2;
-		CHECK(ops->session_insert(c, h, &s) == SRV_E_OK);
-		CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_OK && s2.user_id == a && s2.device_id == 0);
-		CHECK(ops->session_alive(c, s.id, 1) == SRV_E_OK);
-		CHECK(ops->session_alive(c, s.id, 2) == SRV_E_NOT_FOUND); /* expired */
-		CHECK(ops->session_delete(c, s.id) == SRV_E_OK);
-		CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_NOT_FOUND);
-		CHECK(ops->session_alive(c, s.id, 1) == SRV_E_NOT_FOUND);
+	s.user_id = a;
+	s.created_at = 1;
+	s.expires_at = 2;
+	CHECK(ops->session_insert(c, h, &s) == SRV_E_OK);
+	CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_OK && s2.user_id == a && s2.device_id == 0);
+	CHECK(ops->session_alive(c, s.id, 1) == SRV_E_OK);
+	CHECK(ops->session_alive(c, s.id, 2) == SRV_E_NOT_FOUND); /* expired */
+	CHECK(ops->session_delete(c, s.id) == SRV_E_OK);
+	CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_NOT_FOUND);
+	CHECK(ops->session_alive(c, s.id, 1) == SRV_E_NOT_FOUND);
 
-		/* a password change: the new hash, and every other session of the user ends */
-		{
-			struct store_session k = {0}, o = {0}, ob = {0};
-			int listed = 0, none = 0;
-			unsigned char hk[32] = {2}, ho[32] = {3}, hb[32] = {4};
-			k.user_id = o.user_id = a;
-			ob.user_id = bb;
-			k.expires_at = o.expires_at = ob.expires_at = 100;
-			CHECK(ops->session_insert(c, hk, &k) == SRV_E_OK && ops->session_insert(c, ho, &o) == SRV_E_OK &&
-			      ops->session_insert(c, hb, &ob) == SRV_E_OK);
-			CHECK(ops->user_set_password(c, a, "new-hash") == SRV_E_OK);
-			CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.pw_hash, "new-hash") == 0);
-			CHECK(ops->user_set_password(c, 999999, "x") == SRV_E_NOT_FOUND);
-			CHECK(ops->session_list_user(c, a, 1, count_session, &listed) == SRV_E_OK);
-			CHECK_EQ_INT(listed, 2); /* k and o; s expired and was deleted; ob is bob's */
-			CHECK(ops->session_list_user(c, a, 100, count_session, &none) == SRV_E_OK);
-			CHECK_EQ_INT(none, 0); /* all of them expire at 100 */
-			CHECK(ops->session_delete_others(c, a, k.id) == SRV_E_OK);
-			CHECK(ops->session_alive(c, k.id, 1) == SRV_E_OK);
-			CHECK(ops->session_alive(c, o.id, 1) == SRV_E_NOT_FOUND);
-			CHECK(ops->session_alive(c, ob.id, 1) == SRV_E_OK); /* another user's */
-		}
-
-		CHECK(ops->friend_check(c, a, bb) == SRV_E_NOT_FOUND);
-		CHECK(ops->friend_insert(c, a, bb, 5) == SRV_E_OK);
-		CHECK(ops->friend_insert(c, bb, a, 5) == SRV_E_CONFLICT);
-		CHECK(ops->friend_check(c, a, bb) == SRV_E_OK && ops->friend_check(c, bb, a) == SRV_E_OK);
-		CHECK(ops->friend_delete(c, bb, a) == SRV_E_OK);
-		CHECK(ops->friend_check(c, a, bb) == SRV_E_NOT_FOUND);
-		CHECK(ops->friend_delete(c, bb, a) == SRV_E_NOT_FOUND);
-		ops->conn_close(c);
-		ops->close(st);
+	/* a password change: the new hash, and every other session of the user ends */
+	{
+		struct store_session k = {0}, o = {0}, ob = {0};
+		int listed = 0, none = 0;
+		unsigned char hk[32] = {2}, ho[32] = {3}, hb[32] = {4};
+		k.user_id = o.user_id = a;
+		ob.user_id = bb;
+		k.expires_at = o.expires_at = ob.expires_at = 100;
+		CHECK(ops->session_insert(c, hk, &k) == SRV_E_OK && ops->session_insert(c, ho, &o) == SRV_E_OK &&
+		      ops->session_insert(c, hb, &ob) == SRV_E_OK);
+		CHECK(ops->user_set_password(c, a, "new-hash") == SRV_E_OK);
+		CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.pw_hash, "new-hash") == 0);
+		CHECK(ops->user_set_password(c, 999999, "x") == SRV_E_NOT_FOUND);
+		CHECK(ops->session_list_user(c, a, 1, count_session, &listed) == SRV_E_OK);
+		CHECK_EQ_INT(listed, 2); /* k and o; s expired and was deleted; ob is bob's */
+		CHECK(ops->session_list_user(c, a, 100, count_session, &none) == SRV_E_OK);
+		CHECK_EQ_INT(none, 0); /* all of them expire at 100 */
+		CHECK(ops->session_delete_others(c, a, k.id) == SRV_E_OK);
+		CHECK(ops->session_alive(c, k.id, 1) == SRV_E_OK);
+		CHECK(ops->session_alive(c, o.id, 1) == SRV_E_NOT_FOUND);
+		CHECK(ops->session_alive(c, ob.id, 1) == SRV_E_OK); /* another user's */
 	}
+
+	CHECK(ops->friend_check(c, a, bb) == SRV_E_NOT_FOUND);
+	CHECK(ops->friend_insert(c, a, bb, 5) == SRV_E_OK);
+	CHECK(ops->friend_insert(c, bb, a, 5) == SRV_E_CONFLICT);
+	CHECK(ops->friend_check(c, a, bb) == SRV_E_OK && ops->friend_check(c, bb, a) == SRV_E_OK);
+	CHECK(ops->friend_delete(c, bb, a) == SRV_E_OK);
+	CHECK(ops->friend_check(c, a, bb) == SRV_E_NOT_FOUND);
+	CHECK(ops->friend_delete(c, bb, a) == SRV_E_NOT_FOUND);
+	ops->conn_close(c);
+	close_store(st);
 }
 
 static void threads_messages_events(void)
 {
-	size_t b;
-	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const struct store_ops *ops = backends[b];
-		struct store *st = open_store(ops);
-		struct store_conn *c = NULL;
-		struct store_thread t = {0}, t2;
-		struct store_message m = {0}, m2;
-		struct store_event e = {0};
-		int64_t a, bb, seq = 0, rs = 0, e1, e2, last = 0;
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_thread t = {0}, t2;
+	struct store_message m = {0}, m2;
+	struct store_event e = {0};
+	int64_t a, bb, seq = 0, rs = 0, e1, e2, last = 0;
 
-		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
-		a = add_user(ops, c, "alice");
-		bb = add_user(ops, c, "bob");
-		snprintf(t.public_id, sizeof(t.public_id), "t_1");
-		t.kind = STORE_THREAD_DIRECT;
-		t.creator = a;
-		t.created_at = 10;
-		CHECK(ops->thread_insert(c, &t, "1:2") == SRV_E_OK);
-		snprintf(t2.public_id, sizeof(t2.public_id), "t_2");
-		t2.kind = STORE_THREAD_DIRECT;
-		t2.creator = a;
-		t2.created_at = 10;
-		CHECK(ops->thread_insert(c, &t2, "1:2") == SRV_E_CONFLICT);
-		CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
-		CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_CONFLICT);
-		CHECK(ops->thread_for_member(c, "t_1", bb, &t2) == SRV_E_NOT_FOUND); /* not a member */
-		CHECK(ops->member_add(c, t.id, bb, 0) == SRV_E_OK);
-		CHECK(ops->thread_for_member(c, "t_1", bb, &t2) == SRV_E_OK && t2.id == t.id);
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	snprintf(t.public_id, sizeof(t.public_id), "t_1");
+	t.kind = STORE_THREAD_DIRECT;
+	t.creator = a;
+	t.created_at = 10;
+	CHECK(ops->thread_insert(c, &t, "1:2") == SRV_E_OK);
+	snprintf(t2.public_id, sizeof(t2.public_id), "t_2");
+	t2.kind = STORE_THREAD_DIRECT;
+	t2.creator = a;
+	t2.created_at = 10;
+	CHECK(ops->thread_insert(c, &t2, "1:2") == SRV_E_CONFLICT);
+	CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
+	CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_CONFLICT);
+	CHECK(ops->thread_for_member(c, "t_1", bb, &t2) == SRV_E_NOT_FOUND); /* not a member */
+	CHECK(ops->member_add(c, t.id, bb, 0) == SRV_E_OK);
+	CHECK(ops->thread_for_member(c, "t_1", bb, &t2) == SRV_E_OK && t2.id == t.id);
 
-		CHECK(ops->thread_next_seq(c, t.id, 20, &seq) == SRV_E_OK && seq == 1);
-		CHECK(ops->thread_next_seq(c, t.id, 15, &seq) == SRV_E_OK && seq == 2);
-		CHECK(ops->thread_for_member(c, "t_1", a, &t2) == SRV_E_OK && t2.last_seq == 2 && t2.last_activity == 20);
+	CHECK(ops->thread_next_seq(c, t.id, 20, &seq) == SRV_E_OK && seq == 1);
+	CHECK(ops->thread_next_seq(c, t.id, 15, &seq) == SRV_E_OK && seq == 2);
+	CHECK(ops->thread_for_member(c, "t_1", a, &t2) == SRV_E_OK && t2.last_seq == 2 && t2.last_activity == 20);
 
-		snprintf(m.public_id, sizeof(m.public_id), "m_1");
-		m.thread_id = t.id;
-		m.seq = 1;
-		m.sender_id = a;
-		snprintf(m.client_msg_id, sizeof(m.client_msg_id), "c1");
-		snprintf(m.kind, sizeof(m.kind), "message");
-		m.body = "Ym9keQ";
-		m.body_len = 6;
-		CHECK(ops->message_insert(c, &m) == SRV_E_OK);
-		snprintf(m.public_id, sizeof(m.public_id), "m_2");
-		m.seq = 2;
-		CHECK(ops->message_insert(c, &m) == SRV_E_CONFLICT); /* same client_msg_id */
-		CHECK(ops->message_by_client_id(c, a, "c1", &m2) == SRV_E_OK && m2.seq == 1);
-		CHECK(ops->message_erase(c, m2.id, 30) == SRV_E_OK);
-		CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == SRV_E_OK && m2.deleted_at == 30);
+	snprintf(m.public_id, sizeof(m.public_id), "m_1");
+	m.thread_id = t.id;
+	m.seq = 1;
+	m.sender_id = a;
+	snprintf(m.client_msg_id, sizeof(m.client_msg_id), "c1");
+	snprintf(m.kind, sizeof(m.kind), "message");
+	m.body = "Ym9keQ";
+	m.body_len = 6;
+	CHECK(ops->message_insert(c, &m) == SRV_E_OK);
+	snprintf(m.public_id, sizeof(m.public_id), "m_2");
+	m.seq = 2;
+	CHECK(ops->message_insert(c, &m) == SRV_E_CONFLICT); /* same client_msg_id */
+	CHECK(ops->message_by_client_id(c, a, "c1", &m2) == SRV_E_OK && m2.seq == 1);
+	CHECK(ops->message_erase(c, m2.id, 30) == SRV_E_OK);
+	CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == SRV_E_OK && m2.deleted_at == 30);
 
-		/* read marker: forward only, never past last_seq */
-		CHECK(ops->member_mark_read(c, t.id, bb, 1, &rs) == SRV_E_OK && rs == 1);
-		CHECK(ops->member_mark_read(c, t.id, bb, 0, &rs) == SRV_E_OK && rs == 1);
-		CHECK(ops->member_mark_read(c, t.id, bb, 99, &rs) == SRV_E_OK && rs == 2);
+	/* read marker: forward only, never past last_seq */
+	CHECK(ops->member_mark_read(c, t.id, bb, 1, &rs) == SRV_E_OK && rs == 1);
+	CHECK(ops->member_mark_read(c, t.id, bb, 0, &rs) == SRV_E_OK && rs == 1);
+	CHECK(ops->member_mark_read(c, t.id, bb, 99, &rs) == SRV_E_OK && rs == 2);
 
-		/* events: ids grow and are never reused, even after the newest is pruned */
-		e.user_id = bb;
-		e.device_id = 7;
-		snprintf(e.type, sizeof(e.type), "to_device");
-		e.data = "{}";
-		CHECK(ops->event_append(c, &e) == SRV_E_OK);
-		e1 = e.id;
-		CHECK(ops->event_prune_to_device(c, 7, e1) == SRV_E_OK);
-		e.device_id = 0;
-		CHECK(ops->event_append(c, &e) == SRV_E_OK);
-		e2 = e.id;
-		CHECK(e2 > e1);
-		CHECK(ops->event_last_id(c, &last) == SRV_E_OK && last == e2);
-		ops->conn_close(c);
-		ops->close(st);
-	}
+	/* events: ids grow and are never reused, even after the newest is pruned */
+	e.user_id = bb;
+	e.device_id = 7;
+	snprintf(e.type, sizeof(e.type), "to_device");
+	e.data = "{}";
+	CHECK(ops->event_append(c, &e) == SRV_E_OK);
+	e1 = e.id;
+	CHECK(ops->event_prune_to_device(c, 7, e1) == SRV_E_OK);
+	e.device_id = 0;
+	CHECK(ops->event_append(c, &e) == SRV_E_OK);
+	e2 = e.id;
+	CHECK(e2 > e1);
+	CHECK(ops->event_last_id(c, &last) == SRV_E_OK && last == e2);
+	ops->conn_close(c);
+	close_store(st);
 }
 
 /* ---- signed statements (protocol version 2) ---- */
@@ -240,230 +317,224 @@ static int64_t add_device(const struct store_ops *ops, struct store_conn *c, int
 
 static void identities_devices_contacts(void)
 {
-	size_t b;
-	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const struct store_ops *ops = backends[b];
-		struct store *st = open_store(ops);
-		struct store_conn *c = NULL;
-		struct store_identity id = {0}, got;
-		struct store_device d;
-		struct collected k;
-		unsigned char cert[3] = {0x50, 2, 0x21}, box[2] = {0x50, 0x26}, stmt[4] = {0x50, 2, 0x22, 9};
-		int64_t a, bb, d1, d2, n = -1;
-		int i;
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_identity id = {0}, got;
+	struct store_device d;
+	struct collected k;
+	unsigned char cert[3] = {0x50, 2, 0x21}, box[2] = {0x50, 0x26}, stmt[4] = {0x50, 2, 0x22, 9};
+	int64_t a, bb, d1, d2, n = -1;
+	int i;
 
-		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
-		a = add_user(ops, c, "alice");
-		bb = add_user(ops, c, "bob");
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
 
-		/* identity: none, put, replace (every field), per user */
-		CHECK(ops->identity_get(c, a, &got) == SRV_E_NOT_FOUND);
-		id.user_id = a;
-		memset(id.id_pk, 7, sizeof(id.id_pk));
-		memcpy(id.statement, "stmt", 4);
-		id.statement_len = 4;
-		memcpy(id.backup, "bk", 2);
-		id.backup_len = 2;
-		id.created_at = id.changed_at = 10;
-		CHECK(ops->identity_put(c, &id) == SRV_E_OK);
-		CHECK(ops->identity_get(c, a, &got) == SRV_E_OK);
-		CHECK(got.user_id == a && got.id_pk[31] == 7 && got.statement_len == 4 && memcmp(got.statement, "stmt", 4) == 0);
-		CHECK(got.backup_len == 2 && got.created_at == 10 && got.changed_at == 10);
-		memset(id.id_pk, 8, sizeof(id.id_pk));
-		memcpy(id.backup, "new", 3);
-		id.backup_len = 3;
-		id.changed_at = 20;
-		CHECK(ops->identity_put(c, &id) == SRV_E_OK);
-		CHECK(ops->identity_get(c, a, &got) == SRV_E_OK && got.id_pk[0] == 8 && got.backup_len == 3 && got.changed_at == 20);
-		CHECK(ops->identity_get(c, bb, &got) == SRV_E_NOT_FOUND);
+	/* identity: none, put, replace (every field), per user */
+	CHECK(ops->identity_get(c, a, &got) == SRV_E_NOT_FOUND);
+	id.user_id = a;
+	memset(id.id_pk, 7, sizeof(id.id_pk));
+	memcpy(id.statement, "stmt", 4);
+	id.statement_len = 4;
+	memcpy(id.backup, "bk", 2);
+	id.backup_len = 2;
+	id.created_at = id.changed_at = 10;
+	CHECK(ops->identity_put(c, &id) == SRV_E_OK);
+	CHECK(ops->identity_get(c, a, &got) == SRV_E_OK);
+	CHECK(got.user_id == a && got.id_pk[31] == 7 && got.statement_len == 4 && memcmp(got.statement, "stmt", 4) == 0);
+	CHECK(got.backup_len == 2 && got.created_at == 10 && got.changed_at == 10);
+	memset(id.id_pk, 8, sizeof(id.id_pk));
+	memcpy(id.backup, "new", 3);
+	id.backup_len = 3;
+	id.changed_at = 20;
+	CHECK(ops->identity_put(c, &id) == SRV_E_OK);
+	CHECK(ops->identity_get(c, a, &got) == SRV_E_OK && got.id_pk[0] == 8 && got.backup_len == 3 && got.changed_at == 20);
+	CHECK(ops->identity_get(c, bb, &got) == SRV_E_NOT_FOUND);
 
-		/* devices keep their registration signature; a certificate with or without a box */
-		d1 = add_device(ops, c, a, "d_1", 0);
-		d2 = add_device(ops, c, a, "d_2", 0);
-		CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK);
-		CHECK_EQ_STR(d.reg_sig, "sig-d_1");
-		CHECK(d.cert_len == 0 && d.identity_box_len == 0);
-		CHECK(ops->device_set_cert(c, d1, cert, sizeof(cert), box, sizeof(box)) == SRV_E_OK);
-		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == SRV_E_OK);
-		CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 3 && d.cert[2] == 0x21);
-		CHECK(d.identity_box_len == 2 && d.identity_box[1] == 0x26);
-		CHECK(ops->device_set_cert(c, d1, cert, 2, NULL, 0) == SRV_E_OK); /* box kept */
-		CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 2 && d.identity_box_len == 2);
-		CHECK(ops->device_by_public(c, "d_2", &d) == SRV_E_OK && d.cert_len == 3 && d.identity_box_len == 0);
-		/* an identity reset drops every signature of the account's devices */
-		CHECK(ops->identity_drop_signatures(c, a) == SRV_E_OK);
-		CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 0 && d.identity_box_len == 0);
-		CHECK(ops->device_delete(c, d2) == SRV_E_OK);
-		CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == SRV_E_NOT_FOUND); /* removed */
-		CHECK(ops->device_by_public(c, "d_2", &d) == SRV_E_NOT_FOUND);
-		CHECK(ops->device_by_public_any(c, "d_2", &d) == SRV_E_OK && d.id == d2 && d.removed == 1 && d.cert_len == 0);
-		CHECK(ops->device_by_public_any(c, "d_1", &d) == SRV_E_OK && d.id == d1 && d.removed == 0);
-		CHECK_EQ_STR(d.reg_sig, "sig-d_1");
-		CHECK(ops->device_by_public_any(c, "d_none", &d) == SRV_E_NOT_FOUND);
-		CHECK(ops->device_set_cert(c, 999999, cert, sizeof(cert), NULL, 0) == SRV_E_NOT_FOUND);
+	/* devices keep their registration signature; a certificate with or without a box */
+	d1 = add_device(ops, c, a, "d_1", 0);
+	d2 = add_device(ops, c, a, "d_2", 0);
+	CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK);
+	CHECK_EQ_STR(d.reg_sig, "sig-d_1");
+	CHECK(d.cert_len == 0 && d.identity_box_len == 0);
+	CHECK(ops->device_set_cert(c, d1, cert, sizeof(cert), box, sizeof(box)) == SRV_E_OK);
+	CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == SRV_E_OK);
+	CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 3 && d.cert[2] == 0x21);
+	CHECK(d.identity_box_len == 2 && d.identity_box[1] == 0x26);
+	CHECK(ops->device_set_cert(c, d1, cert, 2, NULL, 0) == SRV_E_OK); /* box kept */
+	CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 2 && d.identity_box_len == 2);
+	CHECK(ops->device_by_public(c, "d_2", &d) == SRV_E_OK && d.cert_len == 3 && d.identity_box_len == 0);
+	/* an identity reset drops every signature of the account's devices */
+	CHECK(ops->identity_drop_signatures(c, a) == SRV_E_OK);
+	CHECK(ops->device_by_public(c, "d_1", &d) == SRV_E_OK && d.cert_len == 0 && d.identity_box_len == 0);
+	CHECK(ops->device_delete(c, d2) == SRV_E_OK);
+	CHECK(ops->device_set_cert(c, d2, cert, sizeof(cert), NULL, 0) == SRV_E_NOT_FOUND); /* removed */
+	CHECK(ops->device_by_public(c, "d_2", &d) == SRV_E_NOT_FOUND);
+	CHECK(ops->device_by_public_any(c, "d_2", &d) == SRV_E_OK && d.id == d2 && d.removed == 1 && d.cert_len == 0);
+	CHECK(ops->device_by_public_any(c, "d_1", &d) == SRV_E_OK && d.id == d1 && d.removed == 0);
+	CHECK_EQ_STR(d.reg_sig, "sig-d_1");
+	CHECK(ops->device_by_public_any(c, "d_none", &d) == SRV_E_NOT_FOUND);
+	CHECK(ops->device_set_cert(c, 999999, cert, sizeof(cert), NULL, 0) == SRV_E_NOT_FOUND);
 
-		/* revocations and contacts: appended, listed oldest first, per user */
-		CHECK(ops->revocation_add(c, a, d2, stmt, sizeof(stmt), 30) == SRV_E_OK);
-		stmt[3] = 10;
-		CHECK(ops->revocation_add(c, a, d1, stmt, 3, 31) == SRV_E_OK);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->revocation_list(c, a, collect_statement, &k) == SRV_E_OK);
-		CHECK(k.n == 2 && k.len[0] == 4 && k.len[1] == 3 && k.seq[0] < k.seq[1]);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->revocation_list(c, bb, collect_statement, &k) == SRV_E_OK && k.n == 0);
-		CHECK(ops->contact_count(c, a, &n) == SRV_E_OK && n == 0);
-		for (i = 1; i <= 3; i++) {
-			stmt[0] = (unsigned char)i;
-			CHECK(ops->contact_add(c, a, stmt, sizeof(stmt), 40 + i) == SRV_E_OK);
-		}
-		CHECK(ops->contact_add(c, bb, stmt, sizeof(stmt), 50) == SRV_E_OK);
-		CHECK(ops->contact_count(c, a, &n) == SRV_E_OK && n == 3);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->contact_list(c, a, collect_statement, &k) == SRV_E_OK);
-		CHECK(k.n == 3 && k.first[0] == 1 && k.first[1] == 2 && k.first[2] == 3);
-		ops->conn_close(c);
-		ops->close(st);
+	/* revocations and contacts: appended, listed oldest first, per user */
+	CHECK(ops->revocation_add(c, a, d2, stmt, sizeof(stmt), 30) == SRV_E_OK);
+	stmt[3] = 10;
+	CHECK(ops->revocation_add(c, a, d1, stmt, 3, 31) == SRV_E_OK);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->revocation_list(c, a, collect_statement, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.len[0] == 4 && k.len[1] == 3 && k.seq[0] < k.seq[1]);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->revocation_list(c, bb, collect_statement, &k) == SRV_E_OK && k.n == 0);
+	CHECK(ops->contact_count(c, a, &n) == SRV_E_OK && n == 0);
+	for (i = 1; i <= 3; i++) {
+		stmt[0] = (unsigned char)i;
+		CHECK(ops->contact_add(c, a, stmt, sizeof(stmt), 40 + i) == SRV_E_OK);
 	}
+	CHECK(ops->contact_add(c, bb, stmt, sizeof(stmt), 50) == SRV_E_OK);
+	CHECK(ops->contact_count(c, a, &n) == SRV_E_OK && n == 3);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->contact_list(c, a, collect_statement, &k) == SRV_E_OK);
+	CHECK(k.n == 3 && k.first[0] == 1 && k.first[1] == 2 && k.first[2] == 3);
+	ops->conn_close(c);
+	close_store(st);
 }
 
 static void chains_prekeys_apps(void)
 {
-	size_t b;
-	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const struct store_ops *ops = backends[b];
-		struct store *st = open_store(ops);
-		struct store_conn *c = NULL;
-		struct store_thread t = {0}, t2;
-		struct store_app app = {0};
-		struct store_grant g = {0}, g2 = {0};
-		struct store_prekey pk = {0}, out;
-		struct collected k;
-		unsigned char h1[STORE_HASH_LEN], h2[STORE_HASH_LEN], link[5] = {0x50, 2, 0x30, 1, 2}, *bytes = NULL;
-		int64_t a, bb, dev, app_dev, old_dev, gone_dev, one = -1, sig = 0;
-		size_t len = 0;
-		int i;
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_thread t = {0}, t2;
+	struct store_app app = {0};
+	struct store_grant g = {0}, g2 = {0};
+	struct store_prekey pk = {0}, out;
+	struct collected k;
+	unsigned char h1[STORE_HASH_LEN], h2[STORE_HASH_LEN], link[5] = {0x50, 2, 0x30, 1, 2}, *bytes = NULL;
+	int64_t a, bb, dev, app_dev, old_dev, gone_dev, one = -1, sig = 0;
+	size_t len = 0;
+	int i;
 
-		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
-		a = add_user(ops, c, "alice");
-		bb = add_user(ops, c, "bob");
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
 
-		/* a membership chain: appended only on top of the length the caller saw */
-		snprintf(t.public_id, sizeof(t.public_id), "t_c");
-		t.kind = STORE_THREAD_GROUP;
-		t.creator = a;
-		CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
-		CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
-		CHECK(ops->thread_for_member(c, "t_c", a, &t2) == SRV_E_OK && t2.chain_length == 0 && t2.chain_head[0] == 0);
-		memset(h1, 1, sizeof(h1));
-		memset(h2, 2, sizeof(h2));
-		CHECK(ops->chain_append(c, t.id, 0, h1, link, sizeof(link), 5) == SRV_E_OK);
-		CHECK(ops->chain_append(c, t.id, 0, h2, link, 3, 6) == SRV_E_CONFLICT); /* someone was first */
-		CHECK(ops->chain_append(c, t.id, 1, h2, link, 3, 6) == SRV_E_OK);
-		CHECK(ops->chain_append(c, 999999, 0, h2, link, 3, 6) == SRV_E_NOT_FOUND);
-		CHECK(ops->thread_for_member(c, "t_c", a, &t2) == SRV_E_OK && t2.chain_length == 2 && t2.chain_head[5] == 2);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->chain_list(c, t.id, collect_statement, &k) == SRV_E_OK);
-		CHECK(k.n == 2 && k.seq[0] == 1 && k.seq[1] == 2 && k.len[0] == 5 && k.len[1] == 3 && k.first[1] == 0x50);
+	/* a membership chain: appended only on top of the length the caller saw */
+	snprintf(t.public_id, sizeof(t.public_id), "t_c");
+	t.kind = STORE_THREAD_GROUP;
+	t.creator = a;
+	CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
+	CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
+	CHECK(ops->thread_for_member(c, "t_c", a, &t2) == SRV_E_OK && t2.chain_length == 0 && t2.chain_head[0] == 0);
+	memset(h1, 1, sizeof(h1));
+	memset(h2, 2, sizeof(h2));
+	CHECK(ops->chain_append(c, t.id, 0, h1, link, sizeof(link), 5) == SRV_E_OK);
+	CHECK(ops->chain_append(c, t.id, 0, h2, link, 3, 6) == SRV_E_CONFLICT); /* someone was first */
+	CHECK(ops->chain_append(c, t.id, 1, h2, link, 3, 6) == SRV_E_OK);
+	CHECK(ops->chain_append(c, 999999, 0, h2, link, 3, 6) == SRV_E_NOT_FOUND);
+	CHECK(ops->thread_for_member(c, "t_c", a, &t2) == SRV_E_OK && t2.chain_length == 2 && t2.chain_head[5] == 2);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->chain_list(c, t.id, collect_statement, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.seq[0] == 1 && k.seq[1] == 2 && k.len[0] == 5 && k.len[1] == 3 && k.first[1] == 0x50);
 
-		/* prekeys: one signed (replaced), one-time keys handed out oldest first, each once */
-		dev = add_device(ops, c, a, "d_p", 0);
-		CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 0 && sig == -1);
-		CHECK(ops->prekey_signed(c, dev, &out) == SRV_E_NOT_FOUND);
-		CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_NOT_FOUND);
-		pk.kind = STORE_PREKEY_SIGNED;
-		pk.key_id = 7;
-		pk.len = 2;
-		pk.statement[0] = 's';
-		CHECK(ops->prekey_put(c, dev, &pk, 1) == SRV_E_OK);
-		pk.key_id = 8;
-		CHECK(ops->prekey_put(c, dev, &pk, 1) == SRV_E_OK);
-		pk.kind = STORE_PREKEY_ONE_TIME;
-		for (i = 1; i <= 3; i++) {
-			pk.key_id = i;
-			pk.statement[0] = (unsigned char)('0' + i);
-			CHECK(ops->prekey_put(c, dev, &pk, 2) == SRV_E_OK);
-		}
-		CHECK(ops->prekey_put(c, dev, &pk, 2) == SRV_E_CONFLICT); /* key id 3 again while unused */
-		CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 3 && sig == 8);
-		CHECK(ops->prekey_signed(c, dev, &out) == SRV_E_OK && out.key_id == 8 && out.kind == STORE_PREKEY_SIGNED && out.len == 2);
-		CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_OK && out.key_id == 1 && out.statement[0] == '1');
-		CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_OK && out.key_id == 2);
-		CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 1 && sig == 8);
-		CHECK(ops->prekey_delete_device(c, dev) == SRV_E_OK);
-		CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 0 && sig == -1);
-
-		/* app devices: statements kept on them; listed while live, or removed with a signed revocation */
-		snprintf(app.client_id, sizeof(app.client_id), "c_app");
-		snprintf(app.name, sizeof(app.name), "App");
-		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-		snprintf(app.homepage, sizeof(app.homepage), "https://app.example/");
-		CHECK(ops->app_insert(c, &app) == SRV_E_OK);
-		{ /* the homepage and privacy URL come back as stored ("" when none) */
-			struct store_app back;
-			CHECK(ops->app_by_id(c, app.id, &back) == SRV_E_OK);
-			CHECK_EQ_STR(back.homepage, "https://app.example/");
-			CHECK_EQ_STR(back.privacy_url, "");
-		}
-		snprintf(g.public_id, sizeof(g.public_id), "g_1");
-		g.app_id = app.id;
-		g.user_id = a;
-		snprintf(g.details, sizeof(g.details), "[]");
-		g.expires_at = 1000;
-		CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
-		/* share permits: picked, taken back (twice is fine) */
-		CHECK(ops->share_permit_check(c, g.id, bb) == SRV_E_NOT_FOUND);
-		CHECK(ops->share_permit_add(c, g.id, bb) == SRV_E_OK);
-		CHECK(ops->share_permit_check(c, g.id, bb) == SRV_E_OK);
-		CHECK(ops->share_permit_remove(c, g.id, bb) == SRV_E_OK);
-		CHECK(ops->share_permit_remove(c, g.id, bb) == SRV_E_OK);
-		CHECK(ops->share_permit_check(c, g.id, bb) == SRV_E_NOT_FOUND);
-		g2 = g;
-		snprintf(g2.public_id, sizeof(g2.public_id), "g_2");
-		CHECK(ops->grant_insert(c, &g2) == SRV_E_OK);
-		old_dev = add_device(ops, c, a, "d_old", g.id);
-		CHECK(ops->devices_remove_grant(c, g.id, 3) == SRV_E_OK); /* replaced, not revoked: not listed */
-		app_dev = add_device(ops, c, a, "d_app", g.id);
-		gone_dev = add_device(ops, c, a, "d_gone", g2.id);
-		CHECK(ops->app_statement_set(c, dev, STORE_APP_AUTH, link, 3) == SRV_E_NOT_FOUND); /* a person's device */
-		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_NOT_FOUND && bytes == NULL);
-		CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 4) == SRV_E_OK);
-		CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 5) == SRV_E_OK); /* replaced */
-		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_OK && len == 5 && bytes[2] == 0x30);
-		free(bytes);
-		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_REVOKE, &bytes, &len) == SRV_E_NOT_FOUND);
-		CHECK(ops->app_statement_set(c, gone_dev, STORE_APP_REVOKE, link, 2) == SRV_E_OK);
-		CHECK(ops->grant_revoke(c, g2.id, 9) == SRV_E_OK); /* removes gone_dev */
-		CHECK(ops->app_statement_get(c, gone_dev, STORE_APP_REVOKE, &bytes, &len) == SRV_E_OK && len == 2);
-		free(bytes);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->app_device_list_user(c, a, collect_device, &k) == SRV_E_OK);
-		CHECK(k.n == 2);
-		CHECK_EQ_STR(k.device[0], "d_gone");
-		CHECK(k.removed[0] == 1);
-		CHECK_EQ_STR(k.device[1], "d_app");
-		CHECK(k.removed[1] == 0);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->app_device_list_user(c, bb, collect_device, &k) == SRV_E_OK && k.n == 0);
-		/* an identity reset drops app authorisations too */
-		CHECK(ops->identity_drop_signatures(c, a) == SRV_E_OK);
-		CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_NOT_FOUND);
-		(void)old_dev;
-
-		/* consents: the latest answer of each member, with its statement or none */
-		CHECK(ops->app_consent_set(c, t.id, bb, 1, 5, link, 4) == SRV_E_OK);
-		CHECK(ops->app_consent_set(c, t.id, a, 2, 6, NULL, 0) == SRV_E_OK);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == SRV_E_OK && k.n == 2);
-		CHECK_EQ_STR(k.user[0], "u_alice");
-		CHECK(k.state[0] == 2 && k.len[0] == 0 && k.first[0] == 0);
-		CHECK_EQ_STR(k.user[1], "u_bob");
-		CHECK(k.state[1] == 1 && k.len[1] == 4 && k.first[1] == 0x50);
-		CHECK(ops->app_consent_set(c, t.id, bb, 2, 7, NULL, 0) == SRV_E_OK); /* a later answer without one */
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == SRV_E_OK && k.n == 2 && k.state[1] == 2 && k.len[1] == 0);
-		ops->conn_close(c);
-		ops->close(st);
+	/* prekeys: one signed (replaced), one-time keys handed out oldest first, each once */
+	dev = add_device(ops, c, a, "d_p", 0);
+	CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 0 && sig == -1);
+	CHECK(ops->prekey_signed(c, dev, &out) == SRV_E_NOT_FOUND);
+	CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_NOT_FOUND);
+	pk.kind = STORE_PREKEY_SIGNED;
+	pk.key_id = 7;
+	pk.len = 2;
+	pk.statement[0] = 's';
+	CHECK(ops->prekey_put(c, dev, &pk, 1) == SRV_E_OK);
+	pk.key_id = 8;
+	CHECK(ops->prekey_put(c, dev, &pk, 1) == SRV_E_OK);
+	pk.kind = STORE_PREKEY_ONE_TIME;
+	for (i = 1; i <= 3; i++) {
+		pk.key_id = i;
+		pk.statement[0] = (unsigned char)('0' + i);
+		CHECK(ops->prekey_put(c, dev, &pk, 2) == SRV_E_OK);
 	}
+	CHECK(ops->prekey_put(c, dev, &pk, 2) == SRV_E_CONFLICT); /* key id 3 again while unused */
+	CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 3 && sig == 8);
+	CHECK(ops->prekey_signed(c, dev, &out) == SRV_E_OK && out.key_id == 8 && out.kind == STORE_PREKEY_SIGNED && out.len == 2);
+	CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_OK && out.key_id == 1 && out.statement[0] == '1');
+	CHECK(ops->prekey_take_one_time(c, dev, &out) == SRV_E_OK && out.key_id == 2);
+	CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 1 && sig == 8);
+	CHECK(ops->prekey_delete_device(c, dev) == SRV_E_OK);
+	CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 0 && sig == -1);
+
+	/* app devices: statements kept on them; listed while live, or removed with a signed revocation */
+	snprintf(app.client_id, sizeof(app.client_id), "c_app");
+	snprintf(app.name, sizeof(app.name), "App");
+	snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+	snprintf(app.homepage, sizeof(app.homepage), "https://app.example/");
+	CHECK(ops->app_insert(c, &app) == SRV_E_OK);
+	{ /* the homepage and privacy URL come back as stored ("" when none) */
+		struct store_app back;
+		CHECK(ops->app_by_id(c, app.id, &back) == SRV_E_OK);
+		CHECK_EQ_STR(back.homepage, "https://app.example/");
+		CHECK_EQ_STR(back.privacy_url, "");
+	}
+	snprintf(g.public_id, sizeof(g.public_id), "g_1");
+	g.app_id = app.id;
+	g.user_id = a;
+	snprintf(g.details, sizeof(g.details), "[]");
+	g.expires_at = 1000;
+	CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
+	/* share permits: picked, taken back (twice is fine) */
+	CHECK(ops->share_permit_check(c, g.id, bb) == SRV_E_NOT_FOUND);
+	CHECK(ops->share_permit_add(c, g.id, bb) == SRV_E_OK);
+	CHECK(ops->share_permit_check(c, g.id, bb) == SRV_E_OK);
+	CHECK(ops->share_permit_remove(c, g.id, bb) == SRV_E_OK);
+	CHECK(ops->share_permit_remove(c, g.id, bb) == SRV_E_OK);
+	CHECK(ops->share_permit_check(c, g.id, bb) == SRV_E_NOT_FOUND);
+	g2 = g;
+	snprintf(g2.public_id, sizeof(g2.public_id), "g_2");
+	CHECK(ops->grant_insert(c, &g2) == SRV_E_OK);
+	old_dev = add_device(ops, c, a, "d_old", g.id);
+	CHECK(ops->devices_remove_grant(c, g.id, 3) == SRV_E_OK); /* replaced, not revoked: not listed */
+	app_dev = add_device(ops, c, a, "d_app", g.id);
+	gone_dev = add_device(ops, c, a, "d_gone", g2.id);
+	CHECK(ops->app_statement_set(c, dev, STORE_APP_AUTH, link, 3) == SRV_E_NOT_FOUND); /* a person's device */
+	CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_NOT_FOUND && bytes == NULL);
+	CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 4) == SRV_E_OK);
+	CHECK(ops->app_statement_set(c, app_dev, STORE_APP_AUTH, link, 5) == SRV_E_OK); /* replaced */
+	CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_OK && len == 5 && bytes[2] == 0x30);
+	free(bytes);
+	CHECK(ops->app_statement_get(c, app_dev, STORE_APP_REVOKE, &bytes, &len) == SRV_E_NOT_FOUND);
+	CHECK(ops->app_statement_set(c, gone_dev, STORE_APP_REVOKE, link, 2) == SRV_E_OK);
+	CHECK(ops->grant_revoke(c, g2.id, 9) == SRV_E_OK); /* removes gone_dev */
+	CHECK(ops->app_statement_get(c, gone_dev, STORE_APP_REVOKE, &bytes, &len) == SRV_E_OK && len == 2);
+	free(bytes);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->app_device_list_user(c, a, collect_device, &k) == SRV_E_OK);
+	CHECK(k.n == 2);
+	CHECK_EQ_STR(k.device[0], "d_gone");
+	CHECK(k.removed[0] == 1);
+	CHECK_EQ_STR(k.device[1], "d_app");
+	CHECK(k.removed[1] == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->app_device_list_user(c, bb, collect_device, &k) == SRV_E_OK && k.n == 0);
+	/* an identity reset drops app authorisations too */
+	CHECK(ops->identity_drop_signatures(c, a) == SRV_E_OK);
+	CHECK(ops->app_statement_get(c, app_dev, STORE_APP_AUTH, &bytes, &len) == SRV_E_NOT_FOUND);
+	(void)old_dev;
+
+	/* consents: the latest answer of each member, with its statement or none */
+	CHECK(ops->app_consent_set(c, t.id, bb, 1, 5, link, 4) == SRV_E_OK);
+	CHECK(ops->app_consent_set(c, t.id, a, 2, 6, NULL, 0) == SRV_E_OK);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == SRV_E_OK && k.n == 2);
+	CHECK_EQ_STR(k.user[0], "u_alice");
+	CHECK(k.state[0] == 2 && k.len[0] == 0 && k.first[0] == 0);
+	CHECK_EQ_STR(k.user[1], "u_bob");
+	CHECK(k.state[1] == 1 && k.len[1] == 4 && k.first[1] == 0x50);
+	CHECK(ops->app_consent_set(c, t.id, bb, 2, 7, NULL, 0) == SRV_E_OK); /* a later answer without one */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->app_consent_list(c, t.id, collect_statement, &k) == SRV_E_OK && k.n == 2 && k.state[1] == 2 && k.len[1] == 0);
+	ops->conn_close(c);
+	close_store(st);
 }
 
 /* One item's counts from report_rows, by item. */
@@ -501,216 +572,210 @@ static int64_t share_at(const struct store_ops *ops, struct store_conn *c, int64
 
 static void reports_counts_settings_frozen(void)
 {
-	size_t b;
-	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const struct store_ops *ops = backends[b];
-		struct store *st = open_store(ops);
-		struct store_conn *c = NULL;
-		struct store_thread t = {0};
-		struct store_message m = {0};
-		struct store_app app = {0}, other = {0};
-		struct store_report_settings rs = {0}, got;
-		struct report_seen k;
-		int64_t a, bb, cc, d, e, f, g, ab, ac, ad, ba, bd, fe, ge;
-		char *text = NULL;
-		size_t len = 0;
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_thread t = {0};
+	struct store_message m = {0};
+	struct store_app app = {0}, other = {0};
+	struct store_report_settings rs = {0}, got;
+	struct report_seen k;
+	int64_t a, bb, cc, d, e, f, g, ab, ac, ad, ba, bd, fe, ge;
+	char *text = NULL;
+	size_t len = 0;
 
-		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
-		a = add_user(ops, c, "a");
-		bb = add_user(ops, c, "b");
-		cc = add_user(ops, c, "c");
-		d = add_user(ops, c, "d");
-		e = add_user(ops, c, "e");
-		f = add_user(ops, c, "f");
-		g = add_user(ops, c, "g");
-		snprintf(app.client_id, sizeof(app.client_id), "c_rep");
-		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &app) == SRV_E_OK);
-		other = app;
-		snprintf(other.client_id, sizeof(other.client_id), "c_other");
-		CHECK(ops->app_insert(c, &other) == SRV_E_OK);
-		snprintf(t.public_id, sizeof(t.public_id), "t_r");
-		t.creator = a;
-		CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
-		snprintf(m.public_id, sizeof(m.public_id), "m_r");
-		m.thread_id = t.id;
-		m.seq = 1;
-		m.sender_id = a;
-		snprintf(m.client_msg_id, sizeof(m.client_msg_id), "cr");
-		snprintf(m.kind, sizeof(m.kind), "message");
-		m.body = "x";
-		m.body_len = 1;
-		CHECK(ops->message_insert(c, &m) == SRV_E_OK);
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "a");
+	bb = add_user(ops, c, "b");
+	cc = add_user(ops, c, "c");
+	d = add_user(ops, c, "d");
+	e = add_user(ops, c, "e");
+	f = add_user(ops, c, "f");
+	g = add_user(ops, c, "g");
+	snprintf(app.client_id, sizeof(app.client_id), "c_rep");
+	snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+	CHECK(ops->app_insert(c, &app) == SRV_E_OK);
+	other = app;
+	snprintf(other.client_id, sizeof(other.client_id), "c_other");
+	CHECK(ops->app_insert(c, &other) == SRV_E_OK);
+	snprintf(t.public_id, sizeof(t.public_id), "t_r");
+	t.creator = a;
+	CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
+	snprintf(m.public_id, sizeof(m.public_id), "m_r");
+	m.thread_id = t.id;
+	m.seq = 1;
+	m.sender_id = a;
+	snprintf(m.client_msg_id, sizeof(m.client_msg_id), "cr");
+	snprintf(m.kind, sizeof(m.kind), "message");
+	m.body = "x";
+	m.body_len = 1;
+	CHECK(ops->message_insert(c, &m) == SRV_E_OK);
 
-		/* period [1000, 2000): a shares 4 times (cap 3 counts the first 3 of the period, any item) */
-		ab = share_at(ops, c, app.id, a, bb, "x", 1100, m.id);
-		ac = share_at(ops, c, app.id, a, cc, "x", 1101, m.id);
-		ad = share_at(ops, c, app.id, a, d, "y", 1102, m.id);
-		share_at(ops, c, app.id, a, bb, "z", 1103, m.id);
-		ba = share_at(ops, c, app.id, bb, a, "x", 1200, m.id);
-		bd = share_at(ops, c, app.id, bb, d, "x", 1201, m.id);
-		share_at(ops, c, app.id, cc, a, "y", 999, m.id);    /* before the period */
-		share_at(ops, c, app.id, d, a, "y", 2000, m.id);    /* at its end: the next period */
-		share_at(ops, c, other.id, e, a, "x", 1500, m.id); /* another app */
-		CHECK(ops->click_insert(c, ab, bb, 1500) == SRV_E_OK);
-		CHECK(ops->click_insert(c, ba, a, 1300) == SRV_E_OK);
-		CHECK(ops->click_insert(c, bd, d, 1450) == SRV_E_OK);
-		CHECK(ops->click_insert(c, ad, d, 1400) == SRV_E_OK);
-		CHECK(ops->click_insert(c, ac, cc, 2500) == SRV_E_OK); /* after the end: not counted */
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 1000, 2000, 3, collect_report_row, &k) == SRV_E_OK);
-		CHECK_EQ_INT(k.n, 2);
-		CHECK_EQ_STR(k.item[0], "x");
-		CHECK(k.v[0][0] == 4 && k.v[0][1] == 2 && k.v[0][2] == 4 && k.v[0][3] == 3); /* b, a, d opened x */
-		CHECK_EQ_STR(k.item[1], "y");
-		CHECK(k.v[1][0] == 1 && k.v[1][1] == 1 && k.v[1][2] == 1 && k.v[1][3] == 1);
-		/* cap 1: a's first share (x to b) and b's (x to a) only; d's opens count in one item at most */
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 1000, 2000, 1, collect_report_row, &k) == SRV_E_OK);
-		CHECK_EQ_INT(k.n, 1);
-		CHECK(k.v[0][0] == 2 && k.v[0][1] == 2 && k.v[0][2] == 2 && k.v[0][3] == 2);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 1000, 1100, 3, collect_report_row, &k) == SRV_E_OK && k.n == 0);
+	/* period [1000, 2000): a shares 4 times (cap 3 counts the first 3 of the period, any item) */
+	ab = share_at(ops, c, app.id, a, bb, "x", 1100, m.id);
+	ac = share_at(ops, c, app.id, a, cc, "x", 1101, m.id);
+	ad = share_at(ops, c, app.id, a, d, "y", 1102, m.id);
+	share_at(ops, c, app.id, a, bb, "z", 1103, m.id);
+	ba = share_at(ops, c, app.id, bb, a, "x", 1200, m.id);
+	bd = share_at(ops, c, app.id, bb, d, "x", 1201, m.id);
+	share_at(ops, c, app.id, cc, a, "y", 999, m.id);    /* before the period */
+	share_at(ops, c, app.id, d, a, "y", 2000, m.id);    /* at its end: the next period */
+	share_at(ops, c, other.id, e, a, "x", 1500, m.id); /* another app */
+	CHECK(ops->click_insert(c, ab, bb, 1500) == SRV_E_OK);
+	CHECK(ops->click_insert(c, ba, a, 1300) == SRV_E_OK);
+	CHECK(ops->click_insert(c, bd, d, 1450) == SRV_E_OK);
+	CHECK(ops->click_insert(c, ad, d, 1400) == SRV_E_OK);
+	CHECK(ops->click_insert(c, ac, cc, 2500) == SRV_E_OK); /* after the end: not counted */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->report_rows(c, app.id, 1000, 2000, 3, collect_report_row, &k) == SRV_E_OK);
+	CHECK_EQ_INT(k.n, 2);
+	CHECK_EQ_STR(k.item[0], "x");
+	CHECK(k.v[0][0] == 4 && k.v[0][1] == 2 && k.v[0][2] == 4 && k.v[0][3] == 3); /* b, a, d opened x */
+	CHECK_EQ_STR(k.item[1], "y");
+	CHECK(k.v[1][0] == 1 && k.v[1][1] == 1 && k.v[1][2] == 1 && k.v[1][3] == 1);
+	/* cap 1: a's first share (x to b) and b's (x to a) only; d's opens count in one item at most */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->report_rows(c, app.id, 1000, 2000, 1, collect_report_row, &k) == SRV_E_OK);
+	CHECK_EQ_INT(k.n, 1);
+	CHECK(k.v[0][0] == 2 && k.v[0][1] == 2 && k.v[0][2] == 2 && k.v[0][3] == 2);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->report_rows(c, app.id, 1000, 1100, 3, collect_report_row, &k) == SRV_E_OK && k.n == 0);
 
-		/* period [3000, 4000): e opens q first, then p; with cap 1 e counts only in q */
-		fe = share_at(ops, c, app.id, f, e, "p", 3100, m.id);
-		ge = share_at(ops, c, app.id, g, e, "q", 3101, m.id);
-		CHECK(ops->click_insert(c, ge, e, 3200) == SRV_E_OK);
-		CHECK(ops->click_insert(c, fe, e, 3300) == SRV_E_OK);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 3000, 4000, 1, collect_report_row, &k) == SRV_E_OK && k.n == 2);
-		CHECK(strcmp(k.item[0], "p") == 0 && k.v[0][3] == 0 && strcmp(k.item[1], "q") == 0 && k.v[1][3] == 1);
-		memset(&k, 0, sizeof(k));
-		CHECK(ops->report_rows(c, app.id, 3000, 4000, 2, collect_report_row, &k) == SRV_E_OK && k.n == 2);
-		CHECK(k.v[0][3] == 1 && k.v[1][3] == 1);
+	/* period [3000, 4000): e opens q first, then p; with cap 1 e counts only in q */
+	fe = share_at(ops, c, app.id, f, e, "p", 3100, m.id);
+	ge = share_at(ops, c, app.id, g, e, "q", 3101, m.id);
+	CHECK(ops->click_insert(c, ge, e, 3200) == SRV_E_OK);
+	CHECK(ops->click_insert(c, fe, e, 3300) == SRV_E_OK);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->report_rows(c, app.id, 3000, 4000, 1, collect_report_row, &k) == SRV_E_OK && k.n == 2);
+	CHECK(strcmp(k.item[0], "p") == 0 && k.v[0][3] == 0 && strcmp(k.item[1], "q") == 0 && k.v[1][3] == 1);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->report_rows(c, app.id, 3000, 4000, 2, collect_report_row, &k) == SRV_E_OK && k.n == 2);
+	CHECK(k.v[0][3] == 1 && k.v[1][3] == 1);
 
-		/* settings: a history; the one in force before a time is the newest before it, the later added on a tie */
-		CHECK(ops->report_settings_at(c, app.id, INT64_MAX, &got) == SRV_E_NOT_FOUND);
-		snprintf(rs.mechanism, sizeof(rs.mechanism), "geometric");
-		rs.since = 10;
-		rs.epsilon_e4 = 10000;
-		rs.delta_exp = 6;
-		rs.k = 10;
-		rs.cap = 5;
-		CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
-		rs.since = 20;
-		snprintf(rs.mechanism, sizeof(rs.mechanism), "none");
-		CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
-		rs.k = 7;
-		CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
-		CHECK(ops->report_settings_at(c, app.id, 10, &got) == SRV_E_NOT_FOUND);
-		CHECK(ops->report_settings_at(c, app.id, 11, &got) == SRV_E_OK && got.since == 10 && got.k == 10);
-		CHECK_EQ_STR(got.mechanism, "geometric");
-		CHECK(got.epsilon_e4 == 10000 && got.delta_exp == 6 && got.cap == 5);
-		CHECK(ops->report_settings_at(c, app.id, 20, &got) == SRV_E_OK && got.since == 10);
-		CHECK(ops->report_settings_at(c, app.id, 21, &got) == SRV_E_OK && got.since == 20 && got.k == 7);
-		CHECK_EQ_STR(got.mechanism, "none");
-		CHECK(ops->report_settings_at(c, other.id, INT64_MAX, &got) == SRV_E_NOT_FOUND);
+	/* settings: a history; the one in force before a time is the newest before it, the later added on a tie */
+	CHECK(ops->report_settings_at(c, app.id, INT64_MAX, &got) == SRV_E_NOT_FOUND);
+	snprintf(rs.mechanism, sizeof(rs.mechanism), "geometric");
+	rs.since = 10;
+	rs.epsilon_e4 = 10000;
+	rs.delta_exp = 6;
+	rs.k = 10;
+	rs.cap = 5;
+	CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
+	rs.since = 20;
+	snprintf(rs.mechanism, sizeof(rs.mechanism), "none");
+	CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
+	rs.k = 7;
+	CHECK(ops->report_settings_add(c, app.id, &rs) == SRV_E_OK);
+	CHECK(ops->report_settings_at(c, app.id, 10, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->report_settings_at(c, app.id, 11, &got) == SRV_E_OK && got.since == 10 && got.k == 10);
+	CHECK_EQ_STR(got.mechanism, "geometric");
+	CHECK(got.epsilon_e4 == 10000 && got.delta_exp == 6 && got.cap == 5);
+	CHECK(ops->report_settings_at(c, app.id, 20, &got) == SRV_E_OK && got.since == 10);
+	CHECK(ops->report_settings_at(c, app.id, 21, &got) == SRV_E_OK && got.since == 20 && got.k == 7);
+	CHECK_EQ_STR(got.mechanism, "none");
+	CHECK(ops->report_settings_at(c, other.id, INT64_MAX, &got) == SRV_E_NOT_FOUND);
 
-		/* frozen bytes: the first put wins */
-		CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == SRV_E_NOT_FOUND && text == NULL);
-		CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"a\":1}", 7) == SRV_E_OK);
-		CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"b\":2}", 7) == SRV_E_OK);
-		CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == SRV_E_OK && len == 7);
-		CHECK_EQ_STR(text, "{\"a\":1}");
-		free(text);
-		text = NULL;
-		CHECK(ops->report_get(c, app.id, "2024-01-01", "csv", &text, &len) == SRV_E_NOT_FOUND);
-		CHECK(ops->report_get(c, other.id, "2024-01-01", "json", &text, &len) == SRV_E_NOT_FOUND);
-		ops->conn_close(c);
-		ops->close(st);
-	}
+	/* frozen bytes: the first put wins */
+	CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == SRV_E_NOT_FOUND && text == NULL);
+	CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"a\":1}", 7) == SRV_E_OK);
+	CHECK(ops->report_put(c, app.id, "2024-01-01", "json", "{\"b\":2}", 7) == SRV_E_OK);
+	CHECK(ops->report_get(c, app.id, "2024-01-01", "json", &text, &len) == SRV_E_OK && len == 7);
+	CHECK_EQ_STR(text, "{\"a\":1}");
+	free(text);
+	text = NULL;
+	CHECK(ops->report_get(c, app.id, "2024-01-01", "csv", &text, &len) == SRV_E_NOT_FOUND);
+	CHECK(ops->report_get(c, other.id, "2024-01-01", "json", &text, &len) == SRV_E_NOT_FOUND);
+	ops->conn_close(c);
+	close_store(st);
 }
 
 /* Codes (taken only by their own app, used once), tokens by id, the app generation, the names apps show. */
 static void codes_tokens_aliases(void)
 {
-	size_t b;
-	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const struct store_ops *ops = backends[b];
-		struct store *st = open_store(ops);
-		struct store_conn *c = NULL;
-		struct store_app app = {0}, other = {0};
-		struct store_grant g = {0};
-		struct store_code code = {0}, got;
-		struct store_token t = {0}, tg;
-		unsigned char h[32] = {7}, th[32] = {9};
-		char alias[64];
-		int64_t a, gen0 = -1, gen = -1;
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_app app = {0}, other = {0};
+	struct store_grant g = {0};
+	struct store_code code = {0}, got;
+	struct store_token t = {0}, tg;
+	unsigned char h[32] = {7}, th[32] = {9};
+	char alias[64];
+	int64_t a, gen0 = -1, gen = -1;
 
-		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
-		a = add_user(ops, c, "alice");
-		snprintf(app.client_id, sizeof(app.client_id), "c_one");
-		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &app) == SRV_E_OK);
-		snprintf(other.client_id, sizeof(other.client_id), "c_two");
-		snprintf(other.redirect_uris, sizeof(other.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &other) == SRV_E_OK);
-		snprintf(g.public_id, sizeof(g.public_id), "g_1");
-		g.app_id = app.id;
-		g.user_id = a;
-		snprintf(g.details, sizeof(g.details), "[]");
-		g.expires_at = 100000;
-		CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	snprintf(app.client_id, sizeof(app.client_id), "c_one");
+	snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+	CHECK(ops->app_insert(c, &app) == SRV_E_OK);
+	snprintf(other.client_id, sizeof(other.client_id), "c_two");
+	snprintf(other.redirect_uris, sizeof(other.redirect_uris), "[]");
+	CHECK(ops->app_insert(c, &other) == SRV_E_OK);
+	snprintf(g.public_id, sizeof(g.public_id), "g_1");
+	g.app_id = app.id;
+	g.user_id = a;
+	snprintf(g.details, sizeof(g.details), "[]");
+	g.expires_at = 100000;
+	CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
 
-		/* a code is found only by its own app, changes nothing until used, and is used once */
-		code.grant_id = g.id;
-		code.app_id = app.id;
-		snprintf(code.redirect_uri, sizeof(code.redirect_uri), "https://a.example/cb");
-		code.expires_at = 60;
-		CHECK(ops->code_insert(c, h, &code) == SRV_E_OK);
-		CHECK(ops->code_get(c, h, other.id, &got) == SRV_E_NOT_FOUND);
-		CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.grant_id == g.id && got.used_at == 0);
-		CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.used_at == 0); /* reading uses nothing up */
-		CHECK(ops->code_use(c, got.id, 5) == SRV_E_OK);
-		CHECK(ops->code_use(c, got.id, 6) == SRV_E_NOT_FOUND); /* the loser of a race */
-		CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.used_at == 5);
-		th[1] = 1;
-		CHECK(ops->code_get(c, th, app.id, &got) == SRV_E_NOT_FOUND);
+	/* a code is found only by its own app, changes nothing until used, and is used once */
+	code.grant_id = g.id;
+	code.app_id = app.id;
+	snprintf(code.redirect_uri, sizeof(code.redirect_uri), "https://a.example/cb");
+	code.expires_at = 60;
+	CHECK(ops->code_insert(c, h, &code) == SRV_E_OK);
+	CHECK(ops->code_get(c, h, other.id, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.grant_id == g.id && got.used_at == 0);
+	CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.used_at == 0); /* reading uses nothing up */
+	CHECK(ops->code_use(c, got.id, 5) == SRV_E_OK);
+	CHECK(ops->code_use(c, got.id, 6) == SRV_E_NOT_FOUND); /* the loser of a race */
+	CHECK(ops->code_get(c, h, app.id, &got) == SRV_E_OK && got.used_at == 5);
+	th[1] = 1;
+	CHECK(ops->code_get(c, th, app.id, &got) == SRV_E_NOT_FOUND);
 
-		/* tokens by id, in every state */
-		t.kind = STORE_TOKEN_ACCESS;
-		t.app_id = app.id;
-		t.grant_id = g.id;
-		t.expires_at = 50;
-		CHECK(ops->token_insert(c, th, &t) == SRV_E_OK);
-		CHECK(ops->token_by_id(c, t.id, &tg) == SRV_E_OK && tg.grant_id == g.id && tg.expires_at == 50 && tg.revoked_at == 0);
-		CHECK(ops->token_revoke(c, t.id, 9) == SRV_E_OK);
-		CHECK(ops->token_by_id(c, t.id, &tg) == SRV_E_OK && tg.revoked_at == 9);
-		CHECK(ops->token_by_id(c, t.id + 100, &tg) == SRV_E_NOT_FOUND);
+	/* tokens by id, in every state */
+	t.kind = STORE_TOKEN_ACCESS;
+	t.app_id = app.id;
+	t.grant_id = g.id;
+	t.expires_at = 50;
+	CHECK(ops->token_insert(c, th, &t) == SRV_E_OK);
+	CHECK(ops->token_by_id(c, t.id, &tg) == SRV_E_OK && tg.grant_id == g.id && tg.expires_at == 50 && tg.revoked_at == 0);
+	CHECK(ops->token_revoke(c, t.id, 9) == SRV_E_OK);
+	CHECK(ops->token_by_id(c, t.id, &tg) == SRV_E_OK && tg.revoked_at == 9);
+	CHECK(ops->token_by_id(c, t.id + 100, &tg) == SRV_E_NOT_FOUND);
 
-		/* the app generation grows with every suspension, resumption and deletion, and with nothing else */
-		CHECK(ops->app_generation(c, &gen0) == SRV_E_OK);
-		CHECK(ops->grant_revoke(c, g.id, 10) == SRV_E_OK);
-		CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0);
-		CHECK(ops->app_set_suspended(c, app.id, 1) == SRV_E_OK);
-		CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 1);
-		CHECK(ops->app_set_suspended(c, app.id, 0) == SRV_E_OK);
-		CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 2);
+	/* the app generation grows with every suspension, resumption and deletion, and with nothing else */
+	CHECK(ops->app_generation(c, &gen0) == SRV_E_OK);
+	CHECK(ops->grant_revoke(c, g.id, 10) == SRV_E_OK);
+	CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0);
+	CHECK(ops->app_set_suspended(c, app.id, 1) == SRV_E_OK);
+	CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 1);
+	CHECK(ops->app_set_suspended(c, app.id, 0) == SRV_E_OK);
+	CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 2);
 
-		/* aliases: per app and person, replaced, removed; an app's go with it */
-		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
-		CHECK(ops->alias_set(c, app.id, a, "Al") == SRV_E_OK);
-		CHECK(ops->alias_set(c, other.id, a, "Ally") == SRV_E_OK);
-		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_OK);
-		CHECK_EQ_STR(alias, "Al");
-		CHECK(ops->alias_set(c, app.id, a, "Alfred") == SRV_E_OK);
-		CHECK(ops->alias_get(c, app.id, a, alias, 4) == SRV_E_OK); /* cut to fit */
-		CHECK_EQ_STR(alias, "Alf");
-		CHECK(ops->alias_set(c, app.id, a, NULL) == SRV_E_OK);
-		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
-		CHECK(ops->app_delete(c, other.id) == SRV_E_OK);
-		CHECK(ops->alias_get(c, other.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
-		CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 3);
-		ops->conn_close(c);
-		ops->close(st);
-	}
+	/* aliases: per app and person, replaced, removed; an app's go with it */
+	CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
+	CHECK(ops->alias_set(c, app.id, a, "Al") == SRV_E_OK);
+	CHECK(ops->alias_set(c, other.id, a, "Ally") == SRV_E_OK);
+	CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_OK);
+	CHECK_EQ_STR(alias, "Al");
+	CHECK(ops->alias_set(c, app.id, a, "Alfred") == SRV_E_OK);
+	CHECK(ops->alias_get(c, app.id, a, alias, 4) == SRV_E_OK); /* cut to fit */
+	CHECK_EQ_STR(alias, "Alf");
+	CHECK(ops->alias_set(c, app.id, a, NULL) == SRV_E_OK);
+	CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
+	CHECK(ops->app_delete(c, other.id) == SRV_E_OK);
+	CHECK(ops->alias_get(c, other.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
+	CHECK(ops->app_generation(c, &gen) == SRV_E_OK && gen == gen0 + 3);
+	ops->conn_close(c);
+	close_store(st);
 }
 
 static void savepoint_rolls_back_one_request(void)
 {
-	const struct store_ops *ops = backends[0];
-	struct store *st = open_store(ops);
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
 	struct store_conn *c = NULL;
 	struct store_user u;
 
@@ -726,7 +791,7 @@ static void savepoint_rolls_back_one_request(void)
 	CHECK(ops->user_by_name(c, "kept", &u) == SRV_E_OK);
 	CHECK(ops->user_by_name(c, "undone", &u) == SRV_E_NOT_FOUND);
 	ops->conn_close(c);
-	ops->close(st);
+	close_store(st);
 }
 
 /* ---- group commit ---- */
@@ -767,8 +832,8 @@ static void tjob_done(struct dbexec_job *job, enum srv_err rc)
 
 static void group_commit_batches_and_isolates_failures(void)
 {
-	const struct store_ops *ops = backends[0];
-	struct store *st = open_store(ops);
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
 	static struct tjob jobs[JOBS];
 	struct dbexec_stats stats;
 	struct store_conn *c = NULL;
@@ -805,7 +870,7 @@ static void group_commit_batches_and_isolates_failures(void)
 		CHECK((ops->user_by_name(c, name, &u) == SRV_E_OK) == (i % 7 != 3 || i == 3));
 	}
 	ops->conn_close(c);
-	ops->close(st);
+	close_store(st);
 }
 
 static int copy_access(void *arg, const struct store_access_entry *row)
@@ -833,213 +898,207 @@ static int count_cosig(void *arg, const struct store_statement *row)
 
 static void transparency_log(void)
 {
-	size_t b;
-	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const struct store_ops *ops = backends[b];
-		struct store *st = open_store(ops);
-		struct store_conn *c = NULL;
-		unsigned char leaf[64], got[64], e1[STORE_HASH_LEN] = {1}, e2[STORE_HASH_LEN] = {2}, e3[STORE_HASH_LEN] = {3};
-		unsigned char h[STORE_HASH_LEN] = {9}, h2[STORE_HASH_LEN], k1[STORE_HASH_LEN] = {4}, k2[STORE_HASH_LEN] = {6};
-		unsigned char key[STORE_HASH_LEN];
-		int64_t n = -1, idx = -1, a;
-		size_t len = 0;
-		int count = 0;
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	unsigned char leaf[64], got[64], e1[STORE_HASH_LEN] = {1}, e2[STORE_HASH_LEN] = {2}, e3[STORE_HASH_LEN] = {3};
+	unsigned char h[STORE_HASH_LEN] = {9}, h2[STORE_HASH_LEN], k1[STORE_HASH_LEN] = {4}, k2[STORE_HASH_LEN] = {6};
+	unsigned char key[STORE_HASH_LEN];
+	int64_t n = -1, idx = -1, a;
+	size_t len = 0;
+	int count = 0;
 
-		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
-		a = add_user(ops, c, "logged");
-		CHECK(ops->tlog_size(c, &n) == SRV_E_OK && n == 0);
-		memset(leaf, 0xab, sizeof(leaf));
-		CHECK(ops->tlog_leaf_put(c, 0, leaf, 42, e1, 1000) == SRV_E_OK);
-		CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e2, 1001) == SRV_E_OK);
-		CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e3, 1002) == SRV_E_CONFLICT); /* an index is written once */
-		CHECK(ops->tlog_leaf_put(c, 2, leaf, 10, e1, 1003) == SRV_E_OK);      /* (tlog.c never repeats an entry) */
-		CHECK(ops->tlog_size(c, &n) == SRV_E_OK && n == 3);
-		CHECK(ops->tlog_leaf_get(c, 1, got, sizeof(got), &len) == SRV_E_OK && len == 64 && memcmp(got, leaf, 64) == 0);
-		CHECK(ops->tlog_leaf_get(c, 0, got, 41, &len) != SRV_E_OK); /* no room: not cut */
-		CHECK(ops->tlog_leaf_get(c, 3, got, sizeof(got), &len) == SRV_E_NOT_FOUND);
-		CHECK(ops->tlog_find(c, e2, 3, &idx) == SRV_E_OK && idx == 1);
-		CHECK(ops->tlog_find(c, e2, 1, &idx) == SRV_E_NOT_FOUND); /* only below the size asked */
-		CHECK(ops->tlog_find(c, e1, 3, &idx) == SRV_E_OK && idx == 0); /* the lowest */
-		CHECK(ops->tlog_find(c, e3, 3, &idx) == SRV_E_NOT_FOUND);
-		CHECK(ops->tlog_node_put(c, 1, 0, h) == SRV_E_OK);
-		CHECK(ops->tlog_node_get(c, 1, 0, h2) == SRV_E_OK && memcmp(h, h2, sizeof(h)) == 0);
-		CHECK(ops->tlog_node_get(c, 0, 1, h2) == SRV_E_NOT_FOUND);
-		CHECK(ops->tlog_cosig_latest(c, &n) == SRV_E_NOT_FOUND);
-		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 old", 10) == SRV_E_OK);
-		CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 AA", 11) == SRV_E_OK); /* replaced */
-		CHECK(ops->tlog_cosig_put(c, 4, "w2", "\xe2\x80\x94 w2 BB", 12) == SRV_E_OK);
-		CHECK(ops->tlog_cosig_put(c, 5, "w1", "\xe2\x80\x94 w1 CC", 13) == SRV_E_OK);
-		CHECK(ops->tlog_cosig_list(c, 4, count_cosig, &count) == SRV_E_OK && count == 2);
-		CHECK(ops->tlog_cosig_latest(c, &n) == SRV_E_OK && n == 5);
-		CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_NOT_FOUND);
-		CHECK(ops->user_log_key(c, a, k1, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0);
-		CHECK(ops->user_log_key(c, a, k2, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0); /* made once */
-		CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0);
-		CHECK(ops->user_log_key(c, 999999, k2, key) == SRV_E_NOT_FOUND);
-		ops->conn_close(c);
-		ops->close(st);
-	}
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "logged");
+	CHECK(ops->tlog_size(c, &n) == SRV_E_OK && n == 0);
+	memset(leaf, 0xab, sizeof(leaf));
+	CHECK(ops->tlog_leaf_put(c, 0, leaf, 42, e1, 1000) == SRV_E_OK);
+	CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e2, 1001) == SRV_E_OK);
+	CHECK(ops->tlog_leaf_put(c, 1, leaf, 64, e3, 1002) == SRV_E_CONFLICT); /* an index is written once */
+	CHECK(ops->tlog_leaf_put(c, 2, leaf, 10, e1, 1003) == SRV_E_OK);      /* (tlog.c never repeats an entry) */
+	CHECK(ops->tlog_size(c, &n) == SRV_E_OK && n == 3);
+	CHECK(ops->tlog_leaf_get(c, 1, got, sizeof(got), &len) == SRV_E_OK && len == 64 && memcmp(got, leaf, 64) == 0);
+	CHECK(ops->tlog_leaf_get(c, 0, got, 41, &len) != SRV_E_OK); /* no room: not cut */
+	CHECK(ops->tlog_leaf_get(c, 3, got, sizeof(got), &len) == SRV_E_NOT_FOUND);
+	CHECK(ops->tlog_find(c, e2, 3, &idx) == SRV_E_OK && idx == 1);
+	CHECK(ops->tlog_find(c, e2, 1, &idx) == SRV_E_NOT_FOUND); /* only below the size asked */
+	CHECK(ops->tlog_find(c, e1, 3, &idx) == SRV_E_OK && idx == 0); /* the lowest */
+	CHECK(ops->tlog_find(c, e3, 3, &idx) == SRV_E_NOT_FOUND);
+	CHECK(ops->tlog_node_put(c, 1, 0, h) == SRV_E_OK);
+	CHECK(ops->tlog_node_get(c, 1, 0, h2) == SRV_E_OK && memcmp(h, h2, sizeof(h)) == 0);
+	CHECK(ops->tlog_node_get(c, 0, 1, h2) == SRV_E_NOT_FOUND);
+	CHECK(ops->tlog_cosig_latest(c, &n) == SRV_E_NOT_FOUND);
+	CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 old", 10) == SRV_E_OK);
+	CHECK(ops->tlog_cosig_put(c, 4, "w1", "\xe2\x80\x94 w1 AA", 11) == SRV_E_OK); /* replaced */
+	CHECK(ops->tlog_cosig_put(c, 4, "w2", "\xe2\x80\x94 w2 BB", 12) == SRV_E_OK);
+	CHECK(ops->tlog_cosig_put(c, 5, "w1", "\xe2\x80\x94 w1 CC", 13) == SRV_E_OK);
+	CHECK(ops->tlog_cosig_list(c, 4, count_cosig, &count) == SRV_E_OK && count == 2);
+	CHECK(ops->tlog_cosig_latest(c, &n) == SRV_E_OK && n == 5);
+	CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_NOT_FOUND);
+	CHECK(ops->user_log_key(c, a, k1, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0);
+	CHECK(ops->user_log_key(c, a, k2, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0); /* made once */
+	CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_OK && memcmp(key, k1, sizeof(key)) == 0);
+	CHECK(ops->user_log_key(c, 999999, k2, key) == SRV_E_NOT_FOUND);
+	ops->conn_close(c);
+	close_store(st);
 }
 
 /* account_delete: what goes, what stays; the username held until free_at; invites used once, before expiry */
 static void accounts_delete_quarantine_invites(void)
 {
-	size_t b;
-	for (b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const struct store_ops *ops = backends[b];
-		struct store *st = open_store(ops);
-		struct store_conn *c = NULL;
-		struct store_user u, again = {0};
-		struct store_session s = {0}, s2;
-		struct store_thread t = {0};
-		struct store_message m = {0}, m2;
-		struct store_event e = {0};
-		struct store_app app = {0};
-		struct store_grant g = {0}, g2;
-		struct store_token tok = {0}, tok2;
-		struct store_access_entry ae = {0};
-		struct store_friend_request fr = {0};
-		struct store_device d;
-		unsigned char h[32] = {7}, th[32] = {8}, inv[32] = {9}, inv2[32] = {10};
-		int64_t a, bb, dev, user = 0, n = -1;
-		int count = 0;
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_user u, again = {0};
+	struct store_session s = {0}, s2;
+	struct store_thread t = {0};
+	struct store_message m = {0}, m2;
+	struct store_event e = {0};
+	struct store_app app = {0};
+	struct store_grant g = {0}, g2;
+	struct store_token tok = {0}, tok2;
+	struct store_access_entry ae = {0};
+	struct store_friend_request fr = {0};
+	struct store_device d;
+	unsigned char h[32] = {7}, th[32] = {8}, inv[32] = {9}, inv2[32] = {10};
+	int64_t a, bb, dev, user = 0, n = -1;
+	int count = 0;
 
-		CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
-		a = add_user(ops, c, "gone");
-		bb = add_user(ops, c, "stays");
-		s.user_id = a;
-		s.expires_at = 1000;
-		CHECK(ops->session_insert(c, h, &s) == SRV_E_OK);
-		dev = add_device(ops, c, a, "d_gone", 0);
-		CHECK(ops->friend_insert(c, a, bb, 1) == SRV_E_OK);
-		snprintf(fr.public_id, sizeof(fr.public_id), "r_1");
-		fr.from_user = bb;
-		fr.to_user = a;
-		CHECK(ops->freq_insert(c, &fr) == SRV_E_OK);
-		snprintf(t.public_id, sizeof(t.public_id), "t_1");
-		t.creator = a;
-		CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
-		CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
-		CHECK(ops->member_add(c, t.id, bb, 0) == SRV_E_OK);
-		snprintf(m.public_id, sizeof(m.public_id), "m_1");
-		m.thread_id = t.id;
-		m.seq = 1;
-		m.sender_id = a;
-		snprintf(m.client_msg_id, sizeof(m.client_msg_id), "c1");
-		snprintf(m.kind, sizeof(m.kind), "message");
-		m.body = "Ym9keQ";
-		m.body_len = 6;
-		CHECK(ops->message_insert(c, &m) == SRV_E_OK);
-		e.user_id = a; /* the person's own log */
-		snprintf(e.type, sizeof(e.type), "friend.request");
-		e.data = "{}";
-		CHECK(ops->event_append(c, &e) == SRV_E_OK);
-		e.user_id = bb; /* a to-device message the person sent, waiting in the other's log */
-		e.device_id = 5;
-		snprintf(e.type, sizeof(e.type), "to_device");
-		e.data = "{\"from_user_id\":\"u_gone\",\"body\":\"eA\"}";
-		CHECK(ops->event_append(c, &e) == SRV_E_OK);
-		e.data = "{\"from_user_id\":\"u_stays\",\"body\":\"eA\"}"; /* someone else's: stays */
-		CHECK(ops->event_append(c, &e) == SRV_E_OK);
-		snprintf(app.client_id, sizeof(app.client_id), "c_app");
-		snprintf(app.name, sizeof(app.name), "App");
-		snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
-		CHECK(ops->app_insert(c, &app) == SRV_E_OK);
-		snprintf(g.public_id, sizeof(g.public_id), "g_1");
-		g.app_id = app.id;
-		g.user_id = a;
-		snprintf(g.details, sizeof(g.details), "[]");
-		g.expires_at = 1000;
-		CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
-		tok.kind = STORE_TOKEN_ACCESS;
-		tok.app_id = app.id;
-		tok.grant_id = g.id;
-		tok.expires_at = 1000;
-		CHECK(ops->token_insert(c, th, &tok) == SRV_E_OK);
-		CHECK(ops->pairwise_put(c, app.id, a, "p_gone") == SRV_E_OK);
-		ae.user_id = a;
-		ae.app_id = app.id;
-		ae.grant_id = g.id;
-		snprintf(ae.action, sizeof(ae.action), "read");
-		CHECK(ops->access_insert(c, &ae) == SRV_E_OK);
-		{ /* listed by app: this one's lines, with its client id; another app's: none */
-			struct store_access_entry seen;
-			count = 0;
-			CHECK(ops->access_list(c, a, app.id, 0, 100, (store_access_cb)count_any, &count) == SRV_E_OK && count == 1);
-			count = 0;
-			CHECK(ops->access_list(c, a, app.id + 1, 0, 100, (store_access_cb)count_any, &count) == SRV_E_OK && count == 0);
-			memset(&seen, 0, sizeof(seen));
-			CHECK(ops->access_list(c, a, 0, 0, 1, copy_access, &seen) == SRV_E_OK);
-			CHECK_EQ_STR(seen.app_client_id, "c_app");
-		}
-		CHECK(ops->share_insert(c, "s_1", app.id, g.id, a, bb, t.id, m.id, "item", 5) == SRV_E_OK);
-		CHECK(ops->share_insert(c, "s_2", app.id, 0, bb, a, t.id, m.id, "item", 5) == SRV_E_OK); /* to it: stays */
-		CHECK(ops->alias_set(c, app.id, a, "Sam") == SRV_E_OK);
-		{ /* the key of its access-log commitments in the transparency log: given now, erased with the account */
-			unsigned char fresh[STORE_HASH_LEN] = {5}, key[STORE_HASH_LEN];
-			CHECK(ops->user_log_key(c, a, fresh, key) == SRV_E_OK);
-		}
-
-		CHECK(ops->account_live(c, a) == SRV_E_OK);
-		CHECK(ops->account_delete(c, a, 50, 100) == SRV_E_OK);
-		CHECK(ops->account_delete(c, a, 60, 100) == SRV_E_NOT_FOUND); /* once */
-		{ /* without its key, the leaves of its access-log lines say nothing about it, even to the operator */
-			unsigned char key[STORE_HASH_LEN];
-			CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_NOT_FOUND);
-		}
-		CHECK(ops->account_live(c, a) == SRV_E_NOT_FOUND);
-		CHECK(ops->account_live(c, bb) == SRV_E_OK);
-		CHECK(ops->user_by_name(c, "gone", &u) == SRV_E_NOT_FOUND);
-		CHECK(ops->user_by_public(c, "u_gone", &u) == SRV_E_NOT_FOUND);
-		CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.public_id, "u_gone") == 0); /* the row stays */
-		CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_NOT_FOUND);
-		CHECK(ops->device_by_public(c, "d_gone", &d) == SRV_E_NOT_FOUND);
-		CHECK(ops->device_by_public_any(c, "d_gone", &d) == SRV_E_OK && d.removed && d.cert_len == 0 && d.id == dev);
-		CHECK(d.name[0] == '\0'); /* the name the person gave it ("alice's phone") goes too */
-		CHECK(ops->friend_check(c, bb, a) == SRV_E_NOT_FOUND);
-		CHECK(ops->freq_by_public(c, "r_1", &fr) == SRV_E_NOT_FOUND);
-		CHECK(ops->thread_for_member(c, "t_1", a, &t) == SRV_E_NOT_FOUND);
-		CHECK(ops->thread_for_member(c, "t_1", bb, &t) == SRV_E_OK);
-		CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == SRV_E_OK && m2.body == NULL && m2.deleted_at == 50 &&
-		      m2.item[0] == '\0');
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "gone");
+	bb = add_user(ops, c, "stays");
+	s.user_id = a;
+	s.expires_at = 1000;
+	CHECK(ops->session_insert(c, h, &s) == SRV_E_OK);
+	dev = add_device(ops, c, a, "d_gone", 0);
+	CHECK(ops->friend_insert(c, a, bb, 1) == SRV_E_OK);
+	snprintf(fr.public_id, sizeof(fr.public_id), "r_1");
+	fr.from_user = bb;
+	fr.to_user = a;
+	CHECK(ops->freq_insert(c, &fr) == SRV_E_OK);
+	snprintf(t.public_id, sizeof(t.public_id), "t_1");
+	t.creator = a;
+	CHECK(ops->thread_insert(c, &t, NULL) == SRV_E_OK);
+	CHECK(ops->member_add(c, t.id, a, 0) == SRV_E_OK);
+	CHECK(ops->member_add(c, t.id, bb, 0) == SRV_E_OK);
+	snprintf(m.public_id, sizeof(m.public_id), "m_1");
+	m.thread_id = t.id;
+	m.seq = 1;
+	m.sender_id = a;
+	snprintf(m.client_msg_id, sizeof(m.client_msg_id), "c1");
+	snprintf(m.kind, sizeof(m.kind), "message");
+	m.body = "Ym9keQ";
+	m.body_len = 6;
+	CHECK(ops->message_insert(c, &m) == SRV_E_OK);
+	e.user_id = a; /* the person's own log */
+	snprintf(e.type, sizeof(e.type), "friend.request");
+	e.data = "{}";
+	CHECK(ops->event_append(c, &e) == SRV_E_OK);
+	e.user_id = bb; /* a to-device message the person sent, waiting in the other's log */
+	e.device_id = 5;
+	snprintf(e.type, sizeof(e.type), "to_device");
+	e.data = "{\"from_user_id\":\"u_gone\",\"body\":\"eA\"}";
+	CHECK(ops->event_append(c, &e) == SRV_E_OK);
+	e.data = "{\"from_user_id\":\"u_stays\",\"body\":\"eA\"}"; /* someone else's: stays */
+	CHECK(ops->event_append(c, &e) == SRV_E_OK);
+	snprintf(app.client_id, sizeof(app.client_id), "c_app");
+	snprintf(app.name, sizeof(app.name), "App");
+	snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+	CHECK(ops->app_insert(c, &app) == SRV_E_OK);
+	snprintf(g.public_id, sizeof(g.public_id), "g_1");
+	g.app_id = app.id;
+	g.user_id = a;
+	snprintf(g.details, sizeof(g.details), "[]");
+	g.expires_at = 1000;
+	CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
+	tok.kind = STORE_TOKEN_ACCESS;
+	tok.app_id = app.id;
+	tok.grant_id = g.id;
+	tok.expires_at = 1000;
+	CHECK(ops->token_insert(c, th, &tok) == SRV_E_OK);
+	CHECK(ops->pairwise_put(c, app.id, a, "p_gone") == SRV_E_OK);
+	ae.user_id = a;
+	ae.app_id = app.id;
+	ae.grant_id = g.id;
+	snprintf(ae.action, sizeof(ae.action), "read");
+	CHECK(ops->access_insert(c, &ae) == SRV_E_OK);
+	{ /* listed by app: this one's lines, with its client id; another app's: none */
+		struct store_access_entry seen;
 		count = 0;
-		CHECK(ops->event_list(c, a, 0, 0, 100, (store_event_cb)count_any, &count) == SRV_E_OK && count == 0);
+		CHECK(ops->access_list(c, a, app.id, 0, 100, (store_access_cb)count_any, &count) == SRV_E_OK && count == 1);
 		count = 0;
-		CHECK(ops->event_list(c, bb, 5, 0, 100, (store_event_cb)count_any, &count) == SRV_E_OK && count == 1);
-		CHECK(ops->grant_by_id(c, g.id, &g2) == SRV_E_OK && g2.revoked_at == 50);
-		CHECK(ops->token_by_hash(c, th, &tok2) == SRV_E_OK && tok2.revoked_at == 50);
-		CHECK(ops->pairwise_resolve(c, app.id, "p_gone", &user) == SRV_E_NOT_FOUND);
-		{
-			char alias[32];
-			CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
-		}
-		count = 0;
-		CHECK(ops->access_list(c, a, 0, 0, 100, (store_access_cb)count_any, &count) == SRV_E_OK && count == 0);
-		CHECK(ops->share_count(c, app.id, a, 0, 0, &n) == SRV_E_OK && n == 0);
-		CHECK(ops->share_count(c, app.id, bb, 0, 0, &n) == SRV_E_OK && n == 1);
-
-		/* the username: taken until free_at, then a new account may have it (the old row keeps its id) */
-		snprintf(again.public_id, sizeof(again.public_id), "u_new");
-		snprintf(again.username, sizeof(again.username), "gone");
-		snprintf(again.pw_hash, sizeof(again.pw_hash), "x");
-		again.created_at = 99;
-		CHECK(ops->user_insert(c, &again) == SRV_E_CONFLICT);
-		again.created_at = 100;
-		CHECK(ops->user_insert(c, &again) == SRV_E_OK && again.id != a);
-		CHECK(ops->user_by_name(c, "gone", &u) == SRV_E_OK && u.id == again.id);
-		CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.username, "gone") != 0);
-
-		/* invites: once, before they expire */
-		CHECK(ops->invite_insert(c, inv, 10, 200) == SRV_E_OK);
-		CHECK(ops->invite_insert(c, inv, 10, 200) == SRV_E_CONFLICT);
-		CHECK(ops->invite_insert(c, inv2, 10, 20) == SRV_E_OK);
-		CHECK(ops->invite_use(c, inv2, bb, 20) == SRV_E_NOT_FOUND); /* expired */
-		CHECK(ops->invite_use(c, h, bb, 20) == SRV_E_NOT_FOUND);    /* unknown */
-		CHECK(ops->invite_use(c, inv, bb, 20) == SRV_E_OK);
-		CHECK(ops->invite_use(c, inv, again.id, 21) == SRV_E_NOT_FOUND); /* used */
-		ops->conn_close(c);
-		ops->close(st);
+		CHECK(ops->access_list(c, a, app.id + 1, 0, 100, (store_access_cb)count_any, &count) == SRV_E_OK && count == 0);
+		memset(&seen, 0, sizeof(seen));
+		CHECK(ops->access_list(c, a, 0, 0, 1, copy_access, &seen) == SRV_E_OK);
+		CHECK_EQ_STR(seen.app_client_id, "c_app");
 	}
+	CHECK(ops->share_insert(c, "s_1", app.id, g.id, a, bb, t.id, m.id, "item", 5) == SRV_E_OK);
+	CHECK(ops->share_insert(c, "s_2", app.id, 0, bb, a, t.id, m.id, "item", 5) == SRV_E_OK); /* to it: stays */
+	CHECK(ops->alias_set(c, app.id, a, "Sam") == SRV_E_OK);
+	{ /* the key of its access-log commitments in the transparency log: given now, erased with the account */
+		unsigned char fresh[STORE_HASH_LEN] = {5}, key[STORE_HASH_LEN];
+		CHECK(ops->user_log_key(c, a, fresh, key) == SRV_E_OK);
+	}
+
+	CHECK(ops->account_live(c, a) == SRV_E_OK);
+	CHECK(ops->account_delete(c, a, 50, 100) == SRV_E_OK);
+	CHECK(ops->account_delete(c, a, 60, 100) == SRV_E_NOT_FOUND); /* once */
+	{ /* without its key, the leaves of its access-log lines say nothing about it, even to the operator */
+		unsigned char key[STORE_HASH_LEN];
+		CHECK(ops->user_log_key(c, a, NULL, key) == SRV_E_NOT_FOUND);
+	}
+	CHECK(ops->account_live(c, a) == SRV_E_NOT_FOUND);
+	CHECK(ops->account_live(c, bb) == SRV_E_OK);
+	CHECK(ops->user_by_name(c, "gone", &u) == SRV_E_NOT_FOUND);
+	CHECK(ops->user_by_public(c, "u_gone", &u) == SRV_E_NOT_FOUND);
+	CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.public_id, "u_gone") == 0); /* the row stays */
+	CHECK(ops->session_by_hash(c, h, &s2) == SRV_E_NOT_FOUND);
+	CHECK(ops->device_by_public(c, "d_gone", &d) == SRV_E_NOT_FOUND);
+	CHECK(ops->device_by_public_any(c, "d_gone", &d) == SRV_E_OK && d.removed && d.cert_len == 0 && d.id == dev);
+	CHECK(d.name[0] == '\0'); /* the name the person gave it ("alice's phone") goes too */
+	CHECK(ops->friend_check(c, bb, a) == SRV_E_NOT_FOUND);
+	CHECK(ops->freq_by_public(c, "r_1", &fr) == SRV_E_NOT_FOUND);
+	CHECK(ops->thread_for_member(c, "t_1", a, &t) == SRV_E_NOT_FOUND);
+	CHECK(ops->thread_for_member(c, "t_1", bb, &t) == SRV_E_OK);
+	CHECK(ops->message_by_public(c, t.id, "m_1", &m2) == SRV_E_OK && m2.body == NULL && m2.deleted_at == 50 &&
+	      m2.item[0] == '\0');
+	count = 0;
+	CHECK(ops->event_list(c, a, 0, 0, 100, (store_event_cb)count_any, &count) == SRV_E_OK && count == 0);
+	count = 0;
+	CHECK(ops->event_list(c, bb, 5, 0, 100, (store_event_cb)count_any, &count) == SRV_E_OK && count == 1);
+	CHECK(ops->grant_by_id(c, g.id, &g2) == SRV_E_OK && g2.revoked_at == 50);
+	CHECK(ops->token_by_hash(c, th, &tok2) == SRV_E_OK && tok2.revoked_at == 50);
+	CHECK(ops->pairwise_resolve(c, app.id, "p_gone", &user) == SRV_E_NOT_FOUND);
+	{
+		char alias[32];
+		CHECK(ops->alias_get(c, app.id, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
+	}
+	count = 0;
+	CHECK(ops->access_list(c, a, 0, 0, 100, (store_access_cb)count_any, &count) == SRV_E_OK && count == 0);
+	CHECK(ops->share_count(c, app.id, a, 0, 0, &n) == SRV_E_OK && n == 0);
+	CHECK(ops->share_count(c, app.id, bb, 0, 0, &n) == SRV_E_OK && n == 1);
+
+	/* the username: taken until free_at, then a new account may have it (the old row keeps its id) */
+	snprintf(again.public_id, sizeof(again.public_id), "u_new");
+	snprintf(again.username, sizeof(again.username), "gone");
+	snprintf(again.pw_hash, sizeof(again.pw_hash), "x");
+	again.created_at = 99;
+	CHECK(ops->user_insert(c, &again) == SRV_E_CONFLICT);
+	again.created_at = 100;
+	CHECK(ops->user_insert(c, &again) == SRV_E_OK && again.id != a);
+	CHECK(ops->user_by_name(c, "gone", &u) == SRV_E_OK && u.id == again.id);
+	CHECK(ops->user_by_id(c, a, &u) == SRV_E_OK && strcmp(u.username, "gone") != 0);
+
+	/* invites: once, before they expire */
+	CHECK(ops->invite_insert(c, inv, 10, 200) == SRV_E_OK);
+	CHECK(ops->invite_insert(c, inv, 10, 200) == SRV_E_CONFLICT);
+	CHECK(ops->invite_insert(c, inv2, 10, 20) == SRV_E_OK);
+	CHECK(ops->invite_use(c, inv2, bb, 20) == SRV_E_NOT_FOUND); /* expired */
+	CHECK(ops->invite_use(c, h, bb, 20) == SRV_E_NOT_FOUND);    /* unknown */
+	CHECK(ops->invite_use(c, inv, bb, 20) == SRV_E_OK);
+	CHECK(ops->invite_use(c, inv, again.id, 21) == SRV_E_NOT_FOUND); /* used */
+	ops->conn_close(c);
+	close_store(st);
 }
 
 static const struct unit_case cases[] = {
@@ -1055,4 +1114,14 @@ static const struct unit_case cases[] = {
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 };
 
-UNIT_MAIN("store", cases)
+int main(int argc, char **argv)
+{
+	char why[160];
+	if (engine_select(why, sizeof(why)) != 0) {
+		printf("skip store: %s\n", why);
+		printf("unit store: 0 passed, 0 failed\n");
+		return 0;
+	}
+	printf("# store engine: %s\n", engine->scheme);
+	return unit_run("store", cases, (int)(sizeof(cases) / sizeof(cases[0])), argc, argv);
+}
