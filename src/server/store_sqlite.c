@@ -313,7 +313,7 @@ static const char *const migrations[] = {
 	X(GRANT_REVOKE_TOKENS, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE grant_id = ?1 AND revoked_at = 0") \
 	X(GRANT_TOUCH, "UPDATE grants SET last_used_at = ?2 WHERE id = ?1") \
 	X(GRANT_LIVE, "SELECT 1 FROM grants WHERE app_id = ?1 AND user_id = ?2 AND revoked_at = 0 AND expires_at > ?4" \
-		" AND (?3 IS NULL OR (' ' || scopes || ' ') LIKE ('% ' || ?3 || ' %')) LIMIT 1") \
+		" AND (?3 IS NULL OR instr(' ' || scopes || ' ', ' ' || ?3 || ' ') > 0) LIMIT 1") \
 	X(GRANT_THREAD_ADD, "INSERT OR IGNORE INTO grant_threads(grant_id, thread_id) VALUES(?1, ?2)") \
 	X(GRANT_THREAD_CHECK, "SELECT 1 FROM grant_threads WHERE grant_id = ?1 AND thread_id = ?2") \
 	X(GRANT_THREAD_LIST, "SELECT " THREAD_COLS " FROM grant_threads gt JOIN threads t ON t.id = gt.thread_id" \
