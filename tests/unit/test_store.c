@@ -1881,6 +1881,115 @@ static void app_delete_takes_everything_of_it(void)
 	close_store(st);
 }
 
+/* a settled request asked anew is pending again from its new time: listed after requests made in between */
+static void friend_request_renewed_lists_by_its_time(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct rows k;
+	int64_t a, bb, cc, ab, cb;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	cc = add_user(ops, c, "carol");
+	ab = add_freq(ops, c, "r_ab", a, bb, 10);
+	CHECK(ops->freq_set_state(c, ab, STORE_FREQ_DECLINED, 10) == SRV_E_OK);
+	cb = add_freq(ops, c, "r_cb", cc, bb, 11);
+	CHECK(ops->freq_set_state(c, ab, STORE_FREQ_PENDING, 20) == SRV_E_OK); /* alice asks again at 20 */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->freq_list_pending(c, bb, 1, collect_freq, &k) == SRV_E_OK && k.n == 2);
+	CHECK(k.id[0] == cb && k.id[1] == ab); /* oldest first: carol's (11), then alice's (20) */
+	ops->conn_close(c);
+	close_store(st);
+}
+
+static int collect_access(void *arg, const struct store_access_entry *row)
+{
+	rows_add(arg, row->id, row->action, row->seq);
+	return 0;
+}
+
+static int64_t add_access(const struct store_ops *ops, struct store_conn *c, int64_t user, int64_t app, const char *action)
+{
+	struct store_access_entry e = {0};
+	e.user_id = user;
+	e.app_id = app;
+	snprintf(e.action, sizeof(e.action), "%s", action);
+	e.count = 1;
+	e.at = 100;
+	CHECK(ops->access_insert(c, &e) == SRV_E_OK);
+	return e.seq;
+}
+
+/* shares found by their recipient while the message lives, opened once each, counted for rate limits; pairwise
+ * ids per app; the access log numbered per person and paged newest first */
+static void shares_pairwise_access_log(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct rows k;
+	int64_t a, bb, cc, app, other, t, m, m2, sid = 0, app_of = 0, n = -1, user = 0, last;
+	int i;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	cc = add_user(ops, c, "carol");
+	app = add_app(ops, c, "c_sh", "Sh");
+	other = add_app(ops, c, "c_sh2", "Sh2");
+	t = add_thread(ops, c, "t_s", a, STORE_THREAD_APP, 1, NULL);
+	m = add_message(ops, c, t, 1, a, "m_s1", "eA");
+	m2 = add_message(ops, c, t, 2, a, "m_s2", "eQ");
+
+	CHECK(ops->share_insert(c, "s_1", app, 0, a, bb, t, m, "item-1", 100) == SRV_E_OK);
+	CHECK(ops->share_insert(c, "s_2", app, 0, a, cc, t, m2, "item-1", 200) == SRV_E_OK);
+	CHECK(ops->share_insert(c, "s_3", app, 0, bb, cc, t, m2, "item-2", 300) == SRV_E_OK);
+	CHECK(ops->share_insert(c, "s_4", other, 0, a, bb, t, m2, "item-3", 300) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_1", bb, &sid, &app_of) == SRV_E_OK && sid > 0 && app_of == app);
+	CHECK(ops->share_for_recipient(c, "s_1", cc, &sid, &app_of) == SRV_E_NOT_FOUND); /* not carol's */
+	CHECK(ops->share_for_recipient(c, "s_none", bb, &sid, &app_of) == SRV_E_NOT_FOUND);
+	CHECK(ops->share_for_recipient(c, "s_1", bb, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, bb, 150) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, bb, 160) == SRV_E_CONFLICT); /* that recipient already clicked */
+	CHECK(ops->message_erase(c, m, 170) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_1", bb, &sid, &app_of) == SRV_E_NOT_FOUND); /* its message is gone */
+
+	CHECK(ops->share_count(c, app, 0, 0, 0, &n) == SRV_E_OK && n == 3);     /* the app's */
+	CHECK(ops->share_count(c, app, a, 0, 0, &n) == SRV_E_OK && n == 2);     /* by a sender */
+	CHECK(ops->share_count(c, app, 0, cc, 0, &n) == SRV_E_OK && n == 2);    /* to a recipient */
+	CHECK(ops->share_count(c, app, a, cc, 0, &n) == SRV_E_OK && n == 1);
+	CHECK(ops->share_count(c, app, 0, 0, 200, &n) == SRV_E_OK && n == 2);   /* created at or after since */
+	CHECK(ops->share_count(c, app, 0, 0, 301, &n) == SRV_E_OK && n == 0);
+	CHECK(ops->share_count(c, other, a, 0, 0, &n) == SRV_E_OK && n == 1);
+
+	CHECK(ops->pairwise_put(c, app, a, "p_a") == SRV_E_OK);
+	CHECK(ops->pairwise_put(c, other, bb, "p_a") == SRV_E_OK); /* the same alias in another app */
+	CHECK(ops->pairwise_resolve(c, app, "p_a", &user) == SRV_E_OK && user == a);
+	CHECK(ops->pairwise_resolve(c, other, "p_a", &user) == SRV_E_OK && user == bb);
+	CHECK(ops->pairwise_resolve(c, app, "p_b", &user) == SRV_E_NOT_FOUND);
+
+	/* the access log: each person's lines numbered 1, 2, 3...; listed newest first, below a cursor, per app */
+	for (i = 1; i <= 4; i++)
+		CHECK_EQ_INT(add_access(ops, c, a, i % 2 ? app : other, i % 2 ? "read" : "send"), i);
+	CHECK_EQ_INT(add_access(ops, c, bb, app, "read"), 1);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->access_list(c, a, 0, 0, 3, collect_access, &k) == SRV_E_OK);
+	CHECK(k.n == 3 && k.x[0] == 4 && k.x[1] == 3 && k.x[2] == 2 && k.id[0] > k.id[1] && k.id[1] > k.id[2]);
+	last = k.id[2];
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->access_list(c, a, 0, last, 3, collect_access, &k) == SRV_E_OK && k.n == 1 && k.x[0] == 1);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->access_list(c, a, other, 0, 10, collect_access, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.x[0] == 4 && k.x[1] == 2 && strcmp(k.pid[0], "send") == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->access_list(c, bb, 0, 0, 10, collect_access, &k) == SRV_E_OK && k.n == 1 && k.x[0] == 1);
+	ops->conn_close(c);
+	close_store(st);
+}
+
 static const struct unit_case cases[] = {
 	{"users_sessions_friends", users_sessions_friends},
 	{"threads_messages_events", threads_messages_events},
@@ -1901,6 +2010,8 @@ static const struct unit_case cases[] = {
 	{"grant_live_check_scope_words", grant_live_check_scope_words},
 	{"grant_threads_tokens_consents", grant_threads_tokens_consents},
 	{"app_delete_takes_everything_of_it", app_delete_takes_everything_of_it},
+	{"friend_request_renewed_lists_by_its_time", friend_request_renewed_lists_by_its_time},
+	{"shares_pairwise_access_log", shares_pairwise_access_log},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 };
