@@ -1715,7 +1715,18 @@ static void apps_and_grants(void)
 
 	CHECK(ops->grant_touch(c, g1, 77) == SRV_E_OK);
 	CHECK(ops->grant_by_id(c, g1, &g) == SRV_E_OK && g.last_used_at == 77 && g.revoked_at == 0);
-	CHECK(ops->grant_revoke(c, g2, 80) == SRV_E_OK);
+	{ /* revoking a grant revokes its tokens (and removes its devices: chains_prekeys_apps) */
+		struct store_token t = {0}, tg;
+		unsigned char th[32] = {21};
+		t.kind = STORE_TOKEN_ACCESS;
+		t.app_id = two;
+		t.grant_id = g2;
+		t.expires_at = far;
+		CHECK(ops->token_insert(c, th, &t) == SRV_E_OK);
+		CHECK(ops->grant_revoke(c, g2, 80) == SRV_E_OK);
+		CHECK(ops->token_by_id(c, t.id, &tg) == SRV_E_OK && tg.revoked_at == 80);
+		CHECK(ops->grant_by_id(c, g2, &g) == SRV_E_OK && g.revoked_at == 80);
+	}
 	memset(&k, 0, sizeof(k));
 	CHECK(ops->grant_list_user(c, a, collect_grant, &k) == SRV_E_OK && k.n == 4);
 	CHECK(k.id[0] == g3 && k.id[1] == g1); /* live first, newest first */
@@ -1990,6 +2001,87 @@ static void shares_pairwise_access_log(void)
 	close_store(st);
 }
 
+/* the rest of what account_delete takes: statements, prekeys, codes, grant threads, permits both ways, consents,
+ * shares it sent and clicks on them or by it; what others hold stays */
+static void account_delete_statements_and_partner_rows(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_identity id = {0}, got;
+	struct store_prekey pk = {0};
+	struct store_code code = {0}, cg;
+	struct collected k;
+	unsigned char stmt[3] = {0x50, 2, 1}, ch[32] = {11};
+	int64_t a, bb, cc, dev, app, g, gb, t, m, sid = 0, app_of = 0, n = -1, one = -1, sig = -1;
+	int state = 0;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "gone");
+	bb = add_user(ops, c, "bob");
+	cc = add_user(ops, c, "carol");
+	dev = add_device(ops, c, a, "d_gone", 0);
+	id.user_id = a;
+	id.statement_len = 3;
+	memcpy(id.statement, stmt, 3);
+	CHECK(ops->identity_put(c, &id) == SRV_E_OK);
+	CHECK(ops->contact_add(c, a, stmt, 3, 1) == SRV_E_OK);
+	CHECK(ops->revocation_add(c, a, dev, stmt, 3, 1) == SRV_E_OK);
+	pk.kind = STORE_PREKEY_ONE_TIME;
+	pk.key_id = 1;
+	pk.len = 3;
+	CHECK(ops->prekey_put(c, dev, &pk, 1) == SRV_E_OK);
+	app = add_app(ops, c, "c_acc", "Acc");
+	g = add_grant(ops, c, "g_gone", app, a, "share", 100000);
+	gb = add_grant(ops, c, "g_bob", app, bb, "share", 100000);
+	code.grant_id = g;
+	code.app_id = app;
+	code.expires_at = 100000;
+	CHECK(ops->code_insert(c, ch, &code) == SRV_E_OK);
+	t = add_thread(ops, c, "t_acc", a, STORE_THREAD_APP, 1, NULL);
+	CHECK(ops->member_add(c, t, a, 0) == SRV_E_OK && ops->member_add(c, t, bb, 0) == SRV_E_OK);
+	CHECK(ops->grant_thread_add(c, g, t) == SRV_E_OK && ops->grant_thread_add(c, gb, t) == SRV_E_OK);
+	CHECK(ops->share_permit_add(c, g, bb) == SRV_E_OK);  /* it picked bob */
+	CHECK(ops->share_permit_add(c, gb, a) == SRV_E_OK);  /* bob picked it */
+	CHECK(ops->share_permit_add(c, gb, cc) == SRV_E_OK); /* bob picked carol */
+	CHECK(ops->app_consent_set(c, t, a, 1, 5, stmt, 3) == SRV_E_OK);
+	CHECK(ops->app_consent_set(c, t, bb, 1, 5, NULL, 0) == SRV_E_OK);
+	m = add_message(ops, c, t, 1, bb, "m_acc", "eA");
+	CHECK(ops->share_insert(c, "s_by", app, g, a, bb, t, m, "i", 10) == SRV_E_OK);  /* it sent */
+	CHECK(ops->share_insert(c, "s_to", app, gb, bb, a, t, m, "i", 11) == SRV_E_OK); /* sent to it */
+	CHECK(ops->share_insert(c, "s_bc", app, gb, bb, cc, t, m, "i", 12) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_by", bb, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, bb, 20) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_to", a, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, a, 21) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_bc", cc, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, cc, 22) == SRV_E_OK);
+
+	CHECK(ops->account_delete(c, a, 50, 100) == SRV_E_OK);
+	CHECK(ops->identity_get(c, a, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->contact_count(c, a, &n) == SRV_E_OK && n == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->revocation_list(c, a, collect_statement, &k) == SRV_E_OK && k.n == 0);
+	CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 0 && sig == -1);
+	CHECK(ops->code_get(c, ch, app, &cg) == SRV_E_OK && cg.used_at != 0); /* no longer redeemable */
+	CHECK(ops->grant_thread_check(c, g, t) == SRV_E_NOT_FOUND);
+	CHECK(ops->grant_thread_check(c, gb, t) == SRV_E_OK);     /* bob's grant keeps the thread */
+	CHECK(ops->share_permit_check(c, g, bb) == SRV_E_NOT_FOUND);
+	CHECK(ops->share_permit_check(c, gb, a) == SRV_E_NOT_FOUND); /* permits naming it go too */
+	CHECK(ops->share_permit_check(c, gb, cc) == SRV_E_OK);
+	CHECK(ops->app_consent_get(c, t, a, &state, NULL) == SRV_E_NOT_FOUND);
+	CHECK(ops->app_consent_get(c, t, bb, &state, NULL) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_by", bb, &sid, &app_of) == SRV_E_NOT_FOUND); /* the shares it sent */
+	CHECK(ops->share_count(c, app, a, 0, 0, &n) == SRV_E_OK && n == 0);
+	CHECK(ops->share_count(c, app, bb, 0, 0, &n) == SRV_E_OK && n == 2); /* those sent to it stay */
+	CHECK(ops->share_for_recipient(c, "s_to", a, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, a, 60) == SRV_E_OK);    /* its click went: the slot is free */
+	CHECK(ops->share_for_recipient(c, "s_bc", cc, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, cc, 61) == SRV_E_CONFLICT); /* carol's click on bob's share stays */
+	ops->conn_close(c);
+	close_store(st);
+}
+
 static const struct unit_case cases[] = {
 	{"users_sessions_friends", users_sessions_friends},
 	{"threads_messages_events", threads_messages_events},
@@ -2012,6 +2104,7 @@ static const struct unit_case cases[] = {
 	{"app_delete_takes_everything_of_it", app_delete_takes_everything_of_it},
 	{"friend_request_renewed_lists_by_its_time", friend_request_renewed_lists_by_its_time},
 	{"shares_pairwise_access_log", shares_pairwise_access_log},
+	{"account_delete_statements_and_partner_rows", account_delete_statements_and_partner_rows},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 };
