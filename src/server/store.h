@@ -61,7 +61,7 @@ struct store_user {
 };
 
 struct store_session {
-	int64_t id, user_id, device_id; /* device_id 0: not bound */
+	int64_t id, user_id, device_id; /* device_id 0: not bound (a removed device is no binding either) */
 	int64_t created_at, expires_at;
 	char device_public_id[STORE_ID_LEN]; /* "" when not bound */
 	char device_name[STORE_NAME_LEN];    /* filled by session_list_user only */
@@ -345,7 +345,7 @@ struct store_ops {
 	enum srv_err (*device_by_key)(struct store_conn *c, int64_t user, const char *sign_pk, struct store_device *out);
 	enum srv_err (*device_delete)(struct store_conn *c, int64_t id);
 	enum srv_err (*device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
-	/* Devices of every current member of the thread. */
+	/* The live devices of every current member of the thread. */
 	enum srv_err (*device_list_thread)(struct store_conn *c, int64_t thread_id, store_device_cb cb, void *arg);
 	/* OK when a and b share a thread (as current members), else SRV_E_NOT_FOUND. */
 	enum srv_err (*users_share_thread)(struct store_conn *c, int64_t a, int64_t b);
