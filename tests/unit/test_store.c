@@ -1252,6 +1252,9 @@ static void sessions_bound_to_devices(void)
 	CHECK(ops->session_by_hash(c, h2, &got) == SRV_E_OK && got.device_id == other);
 	CHECK(ops->device_delete(c, other) == SRV_E_OK); /* a removed device is no binding either */
 	CHECK(ops->session_by_hash(c, h2, &got) == SRV_E_OK && got.device_id == 0 && got.device_public_id[0] == '\0');
+	CHECK(ops->session_delete_others(c, a, 0) == SRV_E_OK); /* keep_session_id 0 keeps none */
+	CHECK(ops->session_by_hash(c, h1, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->session_by_hash(c, h2, &got) == SRV_E_NOT_FOUND);
 	ops->conn_close(c);
 	close_store(st);
 }
