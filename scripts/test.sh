@@ -41,6 +41,8 @@ fi
 sh scripts/check_layers.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 # every declaration of postern.h and every CLI command entry point has its own contract comment
 python3 scripts/check_contracts.py > "$out" 2>&1; cat "$out"; tally "$out"
+# every operation of the storage interface (struct store_ops) is called by the conformance suite (test_store.c)
+python3 scripts/check_store_coverage.py > "$out" 2>&1; cat "$out"; tally "$out"
 # make install, then a program built against the installed tree through pkg-config, as an app developer would
 inst=$(mktemp -d)
 if make --no-print-directory install BUILD="$build" SANITIZE="${SANITIZE:-}" PREFIX="$inst" > "$out" 2>&1 &&

@@ -237,9 +237,9 @@ static const char *const migrations[] = {
 	X(FREQ_SET_STATE, "UPDATE friend_requests SET state = ?2, created_at = ?3 WHERE id = ?1") \
 	X(FREQ_DELETE_PAIR, "DELETE FROM friend_requests WHERE (from_user = ?1 AND to_user = ?2) OR (from_user = ?2 AND to_user = ?1)") \
 	X(FREQ_INCOMING, "SELECT r.id, r.public_id, r.from_user, r.to_user, r.state, r.created_at, " USER_COLS \
-		" FROM friend_requests r JOIN users u ON u.id = r.from_user WHERE r.to_user = ?1 AND r.state = 0 ORDER BY r.id") \
+		" FROM friend_requests r JOIN users u ON u.id = r.from_user WHERE r.to_user = ?1 AND r.state = 0 ORDER BY r.created_at, r.id") \
 	X(FREQ_OUTGOING, "SELECT r.id, r.public_id, r.from_user, r.to_user, r.state, r.created_at, " USER_COLS \
-		" FROM friend_requests r JOIN users u ON u.id = r.to_user WHERE r.from_user = ?1 AND r.state = 0 ORDER BY r.id") \
+		" FROM friend_requests r JOIN users u ON u.id = r.to_user WHERE r.from_user = ?1 AND r.state = 0 ORDER BY r.created_at, r.id") \
 	X(FRIEND_INSERT, "INSERT INTO friends(user_id, friend_id, since) VALUES(?1, ?2, ?3), (?2, ?1, ?3)") \
 	X(FRIEND_DELETE, "DELETE FROM friends WHERE (user_id = ?1 AND friend_id = ?2) OR (user_id = ?2 AND friend_id = ?1)") \
 	X(FRIEND_CHECK, "SELECT 1 FROM friends WHERE user_id = ?1 AND friend_id = ?2") \
@@ -313,7 +313,7 @@ static const char *const migrations[] = {
 	X(GRANT_REVOKE_TOKENS, "UPDATE oauth_tokens SET revoked_at = ?2 WHERE grant_id = ?1 AND revoked_at = 0") \
 	X(GRANT_TOUCH, "UPDATE grants SET last_used_at = ?2 WHERE id = ?1") \
 	X(GRANT_LIVE, "SELECT 1 FROM grants WHERE app_id = ?1 AND user_id = ?2 AND revoked_at = 0 AND expires_at > ?4" \
-		" AND (?3 IS NULL OR (' ' || scopes || ' ') LIKE ('% ' || ?3 || ' %')) LIMIT 1") \
+		" AND (?3 IS NULL OR instr(' ' || scopes || ' ', ' ' || ?3 || ' ') > 0) LIMIT 1") \
 	X(GRANT_THREAD_ADD, "INSERT OR IGNORE INTO grant_threads(grant_id, thread_id) VALUES(?1, ?2)") \
 	X(GRANT_THREAD_CHECK, "SELECT 1 FROM grant_threads WHERE grant_id = ?1 AND thread_id = ?2") \
 	X(GRANT_THREAD_LIST, "SELECT " THREAD_COLS " FROM grant_threads gt JOIN threads t ON t.id = gt.thread_id" \
