@@ -11,4 +11,4 @@ INSERT INTO members(thread_id, user_id, joined_seq, read_seq)
   UNION ALL SELECT i, 1, 0, 0 FROM generate_series(1, :senders) i;
 SELECT setval(pg_get_serial_sequence('users', 'id'), :senders + 1);
 SELECT setval(pg_get_serial_sequence('threads', 'id'), :senders);
-ANALYZE;
+ANALYZE users, threads, members;

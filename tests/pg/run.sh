@@ -177,7 +177,33 @@ else
 fi
 sh "$PG" stop "$C"
 
-# ---- 6. nothing of ours is left running -----------------------------------------------------------------------
+# ---- 6. the SQLite half of the ceiling writes the same rows ------------------------------------------------------
+if cc -O2 -o "$T/sqlite_ceiling" "$root/bench/sqlite_ceiling.c" $(pkg-config --cflags --libs sqlite3) 2>"$T/cc.err"; then
+	"$T/sqlite_ceiling" "$T/ceiling.db" 1 4 8 >"$T/sqlite.out" 2>&1
+	rc=$?
+	n=$(sed -n 's/^SQLITERESULT sends=\([0-9]*\) .*commits=\([0-9]*\)$/\1 \2/p' "$T/sqlite.out")
+	got=$(python3 - "$T/ceiling.db" <<'PY' 2>&1
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+q = lambda s: db.execute(s).fetchone()[0]
+print(q("SELECT count(*) FROM messages"), q("SELECT count(*) FROM events"),
+      q("SELECT count(*) FROM threads t WHERE t.last_seq <> (SELECT count(*) FROM messages m WHERE m.thread_id = t.id)"
+        " OR t.last_seq <> (SELECT COALESCE(max(seq), 0) FROM messages m WHERE m.thread_id = t.id)"),
+      q("SELECT count(*) FROM members b JOIN threads t ON t.id = b.thread_id WHERE b.user_id = t.creator AND b.read_seq <> t.last_seq"),
+      q("SELECT count(*) FROM events e JOIN messages m ON m.id = e.ref_id WHERE e.type = 'message.created'"),
+      q("SELECT count(DISTINCT length(body)) FROM messages"))
+PY
+)
+	sends=${n%% *}
+	commits=${n##* }
+	want="$sends $((2 * ${sends:-0})) 0 0 $((2 * ${sends:-0})) 1"
+	check bench.sqlite_ceiling_writes_what_a_send_writes "rc=$rc, $(cat "$T/sqlite.out"); got '$got', want '$want'" \
+		sh -c '[ "$1" = 0 ] && [ "${2:-0}" -gt 0 ] && [ "$3" = "$4" ] && [ "$2" = $((4 * $5)) ]' _ "$rc" "$sends" "$got" "$want" "${commits:-0}"
+else
+	fail bench.sqlite_ceiling_writes_what_a_send_writes "does not compile: $(head -c 400 "$T/cc.err")"
+fi
+
+# ---- 7. nothing of ours is left running -----------------------------------------------------------------------
 sleep 0.3
 left=$(procs_naming "$T")
 check pg.nothing_left_running "processes naming $T: $left" [ -z "$left" ]
