@@ -107,16 +107,21 @@ cmd_start() {
 		[ "$(id -u "$owner")" != 0 ] || die "PG_OS_USER must not be root: postgres refuses to run as root"
 	fi
 	mkdir -p "$dir"
+	# from here on a failed start removes what it made (after printing the logs that say why)
+	fail_start() {
+		cmd_stop "$dir" >/dev/null 2>&1 || true
+		die "$@"
+	}
 	echo "a throwaway cluster made by scripts/pg.sh; sh scripts/pg.sh stop $dir removes this directory" >"$dir/$MARKER"
 	chmod 0700 "$dir"
 	[ "$owner" = "$(id -un)" ] || chown -R "$owner" "$dir"
 	as_owner "$owner" test -w "$dir" ||
-		die "$owner cannot write $dir: a directory above it is closed to that user (use a DIR under /tmp)"
+		fail_start "$owner cannot write $dir: a directory above it is closed to that user (use a DIR under /tmp)"
 
 	port=5432 # on a socket-only cluster the port only names the socket file (DIR/.s.PGSQL.5432)
 	listen=""
 	if [ -n "${PG_PORT:-}" ]; then
-		case $PG_PORT in *[!0-9]*) die "PG_PORT must be a number (got '$PG_PORT')" ;; esac
+		case $PG_PORT in *[!0-9]*) fail_start "PG_PORT must be a number (got '$PG_PORT')" ;; esac
 		port=$PG_PORT
 		[ "$port" != 0 ] || port=$(free_port)
 		listen=127.0.0.1
@@ -130,7 +135,7 @@ cmd_start() {
 	# fsync (below) stays on
 	as_owner "$owner" "$PG_BIN/initdb" -D "$dir/data" -U postgres --encoding=UTF8 --locale=C \
 		--auth-local=trust --auth-host=scram-sha-256 --no-sync >"$dir/initdb.log" 2>&1 ||
-		{ cat "$dir/initdb.log" >&2; die "initdb failed (log above)"; }
+		{ cat "$dir/initdb.log" >&2; fail_start "initdb failed (log above)"; }
 	cat >>"$dir/data/postgresql.conf" <<EOF
 
 # ---- scripts/pg.sh: a throwaway cluster for tests and benchmarks ----
@@ -146,17 +151,16 @@ full_page_writes = on
 logging_collector = off
 EOF
 	as_owner "$owner" "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >"$dir/pg_ctl.log" 2>&1 ||
-		{ tail -n 20 "$dir/server.log" >&2 2>/dev/null; die "the server did not start (log above; $dir/server.log)"; }
+		{ tail -n 20 "$dir/server.log" >&2 2>/dev/null; fail_start "the server did not start (its log above)"; }
 	pid=$(postmaster_pid "$dir")
-	alive "$pid" || die "the server started but $dir/data/postmaster.pid names no live process"
+	alive "$pid" || fail_start "the server started but $dir/data/postmaster.pid names no live process"
 
 	# the role and the database (as the bootstrap superuser, over the socket)
 	psql_admin() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres "$@"; }
 	if ! psql_admin -c "CREATE ROLE postern LOGIN PASSWORD '$password'" >>"$dir/pg_ctl.log" 2>&1 ||
 		! psql_admin -c "CREATE DATABASE postern OWNER postern" >>"$dir/pg_ctl.log" 2>&1; then
 		cat "$dir/pg_ctl.log" >&2
-		cmd_stop "$dir"
-		die "could not create the postern role and database"
+		fail_start "could not create the postern role and database"
 	fi
 
 	watched=${PG_WATCH:-$PPID}

@@ -148,6 +148,15 @@ postgresql://postern:*@127.0.0.1:*/postern)
 	;;
 *) fail pg.tcp_loopback_with_password "no PG_TCP_URL: $out" ;;
 esac
+# a start that fails (its port is taken, by cluster c3) says why and leaves no directory and no process
+D=$T/c4
+tcp_port=$(echo "$PG_TCP_URL" | sed -n 's/.*@127.0.0.1:\([0-9]*\)\/.*/\1/p')
+PG_PORT=${tcp_port:-1} PG_WATCH=$$ sh "$PG" start "$D" >"$T/d.out" 2>"$T/d.err"
+rc=$?
+sleep 0.3
+left=$(procs_naming "$D")
+check pg.failed_start_cleans_up "rc=$rc, dir left: $(ls -d "$D" 2>/dev/null), processes: '$left', said: $(tail -n 3 "$T/d.err")" \
+	sh -c '[ "$1" != 0 ] && [ ! -e "$2" ] && [ -z "$3" ] && grep -q "did not start" "$4"' _ "$rc" "$D" "$left" "$T/d.err"
 
 # ---- 5. the bench ceiling's transaction: what one durable send writes ------------------------------------------
 # bench/pg_schema.sql + bench/pg_seed.sql, then pgbench with bench/pg_send.sql for 2 s; afterwards the rows must
