@@ -88,6 +88,10 @@ export class IndexedDbStore {
 	async keys() {
 		return idbReq(this.db.transaction(IDB_STORE, 'readonly').objectStore(IDB_STORE).getAllKeys());
 	}
+	/** Close the database (so that it can be deleted at once); the object is unusable after. */
+	close() {
+		this.db.close();
+	}
 	/**
 	 * As MemoryStore.atomically, in one readwrite transaction: the browser commits every change or none (a
 	 * closed tab or a crash in between leaves the records as they were). change must be synchronous.
@@ -290,6 +294,12 @@ export class SealedStore {
 		return out;
 	}
 
+	/** Forget the key and close the inner store when it can be closed (the object is unusable after). */
+	close() {
+		this.wipe();
+		if (typeof this.inner.close === 'function') this.inner.close();
+	}
+
 	/** Forget the key (the object is unusable after). */
 	wipe() {
 		if (this.key) sodium.memzero(this.key);
@@ -302,5 +312,11 @@ export class SealedStore {
  * passphrase. Rejects with PST_ERR_STORE on a wrong passphrase.
  */
 export async function openBrowserStore(name, passphrase) {
-	return SealedStore.open(await IndexedDbStore.open(`postern:${name}`), passphrase);
+	const inner = await IndexedDbStore.open(`postern:${name}`);
+	try {
+		return await SealedStore.open(inner, passphrase);
+	} catch (e) {
+		inner.close(); /* a connection left open would block deleting the database */
+		throw e;
+	}
 }
