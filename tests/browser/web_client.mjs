@@ -494,12 +494,28 @@ export function addWebClientTests (TESTS) {
     check(!(await cli.run(['friends'])).includes(p.username), 'the CLI friend still lists the deleted account')
   }, 180_000])
 
-  TESTS.push(['web.security_check_now_and_proof_marks', async (w, t) => {
+  TESTS.push(['web.security_check_now_then_an_alarm_until_acknowledged', async (w, t) => {
     const p = await person(t, w, 'sec', 1280)
     await go(p, w, '#/settings/security')
     await p.page.getByRole('button', { name: 'Check now' }).click()
     await p.page.getByText(/^All good\. The log has \d+ entries/).waitFor({ timeout: 30_000 })
     await screenshot(p.page, 'web-security-checked')
+    // someone with the password (and the server's help) resets the identity from another device: the next
+    // check finds an identity key none of this browser's devices made, and the alarm stays until acknowledged
+    const other = cliPerson(w, 'seco')
+    other.username = p.username
+    other.password = p.password
+    await other.run(['login', p.username]).catch(() => {}) // a new device: it waits for approval
+    await other.run(['identity', 'reset', '--yes'])
+    await p.page.getByRole('button', { name: 'Check now' }).click()
+    const alarm = p.page.getByRole('alert').filter({ hasText: 'to your account that none of your devices made' })
+    await alarm.getByText(/an identity key/).first().waitFor({ timeout: 30_000 })
+    await screenshot(p.page, 'web-security-alarm')
+    await go(p, w, '#/settings/devices')
+    await go(p, w, '#/settings/security')
+    await alarm.waitFor()
+    await alarm.getByRole('button', { name: 'I have seen these alarms' }).click()
+    await alarm.waitFor({ state: 'detached' })
     check(p.errors.length === 0, `the page threw: ${p.errors.join('; ')}`)
   }, 120_000])
 
