@@ -346,6 +346,17 @@ export function addWebClientTests (TESTS) {
       // and alice's access log in the web client names what Tunes did
       await go(alice, w, '#/settings/access-log')
       await alice.page.getByText('Shared something for you').first().waitFor()
+      // each line checked against the transparency log in the browser; the app's permission too, and its name for her
+      await alice.page.getByText('✓ in the public log').first().waitFor({ timeout: 30_000 })
+      check(await alice.page.getByText('Not in the public log').count() === 0, 'an honest server\'s access-log line is not proven')
+      await screenshot(alice.page, 'web-access-log-proven')
+      await go(alice, w, '#/settings/apps')
+      await alice.page.getByText('This permission is recorded in the server’s public log').waitFor({ timeout: 30_000 })
+      await alice.page.getByLabel('Name Tunes shows for you').fill('Ally')
+      await alice.page.getByRole('button', { name: 'Save name' }).click()
+      await alice.page.getByRole('status').filter({ hasText: 'Tunes now knows you as Ally' }).waitFor()
+      await alice.page.getByText('Tunes knows you as Ally').waitFor()
+      await screenshot(alice.page, 'web-connected-apps-alias')
       for (const p of [alice, bob]) check(p.errors.length === 0, `${p.username}'s page threw: ${p.errors.join('; ')}`)
     } finally {
       tunes.stop()
@@ -454,10 +465,115 @@ export function addWebClientTests (TESTS) {
     const after = await cli2.run(['read', threadId])
     check(after.includes('after web left'), `the group goes on without the browser: ${after.slice(0, 300)}`)
   }, 240_000])
+  TESTS.push(['web.account_password_change_then_reload_and_unlock_with_the_new_one', async (w, t) => {
+    const p = await person(t, w, 'pwc', 1280)
+    await go(p, w, '#/settings/account')
+    await p.page.getByRole('heading', { name: 'Change your password' }).waitFor()
+    await screenshot(p.page, 'web-account')
+    const next = 'pw-new-' + randomBytes(6).toString('hex')
+    // a wrong current password changes nothing
+    await p.page.getByLabel('Current password').fill('not-my-password')
+    await p.page.getByLabel('New password', { exact: true }).fill(next)
+    await p.page.getByLabel('New password again').fill(next)
+    await p.page.getByRole('button', { name: 'Change password' }).click()
+    const dlg = p.page.getByRole('dialog', { name: 'Change your password?' })
+    await dlg.getByText('Every other device and session of your account is signed out').waitFor()
+    await screenshot(p.page, 'web-account-password-dialog')
+    await dlg.getByRole('button', { name: 'Change password' }).click()
+    await p.page.getByRole('status').filter({ hasText: 'current password is wrong' }).waitFor()
+    // the right one
+    await p.page.getByLabel('Current password').fill(p.password)
+    await p.page.getByRole('button', { name: 'Change password' }).click()
+    await dlg.getByRole('button', { name: 'Change password' }).click()
+    await p.page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor({ timeout: 30_000 })
+    // a reload asks for the password again: the old one no longer opens this browser's keys, the new one does
+    await p.page.reload()
+    await p.page.getByLabel('Password').fill(p.password)
+    await p.page.getByRole('button', { name: 'Unlock' }).click()
+    await p.page.getByText('Wrong password for the keys kept in this browser').waitFor()
+    await p.page.getByLabel('Password').fill(next)
+    await p.page.getByRole('button', { name: 'Unlock' }).click()
+    await p.page.getByRole('navigation', { name: 'Sections', exact: true }).waitFor()
+    // the server takes the new password and refuses the old one
+    const login = async (password) => (await fetch(w.base + '/v1/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: p.username, password }) })).status
+    check(await login(p.password) === 401, 'the old password still logs in')
+    check([200, 201].includes(await login(next)), 'the new password does not log in')
+    // a new recovery key, shown once
+    await go(p, w, '#/settings/account')
+    await p.page.getByRole('button', { name: 'Make a new recovery key' }).click()
+    await p.page.getByRole('dialog', { name: 'Make a new recovery key?' }).getByRole('button', { name: 'Make a new key' }).click()
+    const key = (await p.page.getByTestId('recovery-key').textContent({ timeout: 30_000 })).trim()
+    check(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){8}$/.test(key) && key !== p.recoveryKey, `a new recovery key: ${key}`)
+    await p.page.getByTestId('recovery-key').scrollIntoViewIfNeeded()
+    await screenshot(p.page, 'web-account-new-recovery-key')
+    await p.page.getByLabel('I have kept my new recovery key').check()
+    await p.page.getByRole('button', { name: 'Done' }).click()
+    await p.page.getByRole('heading', { name: 'Delete your account' }).waitFor()
+    // the identity reset says what happens before anything is done; cancelled here
+    await p.page.getByRole('button', { name: 'Reset identity…' }).click()
+    const rd = p.page.getByRole('dialog', { name: 'Reset your identity?' })
+    await rd.getByText('Every contact is told your safety number changed').waitFor()
+    await screenshot(p.page, 'web-account-reset-dialog')
+    await rd.getByRole('button', { name: 'Cancel' }).click()
+    check(p.errors.length === 0, `the page threw: ${p.errors.join('; ')}`)
+  }, 180_000])
+
+  TESTS.push(['web.account_deleted_from_settings_is_gone_for_a_friend', async (w, t) => {
+    const p = await person(t, w, 'delw', 1280)
+    const cli = cliPerson(w, 'delc')
+    await cli.run(['register', cli.username])
+    await cli.run(['friends', 'add', p.username])
+    await go(p, w, '#/friends')
+    await p.page.getByRole('listitem').filter({ hasText: cli.username }).getByRole('button', { name: 'Accept' }).click()
+    await p.page.getByRole('listitem').filter({ hasText: cli.username }).getByRole('button', { name: 'Message' }).waitFor()
+    check((await cli.run(['friends'])).includes(p.username), 'the CLI friend lists the web person')
+    await go(p, w, '#/settings/account')
+    await p.page.getByLabel('Your password', { exact: true }).fill(p.password)
+    await p.page.getByRole('button', { name: 'Delete account…' }).click()
+    const dlg = p.page.getByRole('dialog', { name: `Delete the account ${p.username}?` })
+    await dlg.getByText('This cannot be undone').waitFor()
+    await screenshot(p.page, 'web-account-delete-dialog')
+    await dlg.getByRole('button', { name: 'Delete my account' }).click()
+    // back to signing in, with nothing of the account left in this browser
+    await p.page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 30_000 })
+    check(await p.page.evaluate(() => localStorage.getItem('postern.account')) === null, 'the browser still names the account')
+    const dbs = await p.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))
+    check(!dbs.some((n) => n.endsWith(':' + p.username)), `the browser still keeps the account's keys: ${dbs}`)
+    await p.page.getByLabel('Username').fill(p.username)
+    await p.page.getByLabel('Password').fill(p.password)
+    await p.page.getByRole('button', { name: 'Sign in' }).click()
+    await p.page.getByText('Wrong username or password').waitFor()
+    check(!(await cli.run(['friends'])).includes(p.username), 'the CLI friend still lists the deleted account')
+  }, 180_000])
+
+  TESTS.push(['web.security_check_now_then_an_alarm_until_acknowledged', async (w, t) => {
+    const p = await person(t, w, 'sec', 1280)
+    await go(p, w, '#/settings/security')
+    await p.page.getByRole('button', { name: 'Check now' }).click()
+    await p.page.getByText(/^All good\. The log has \d+ entries/).waitFor({ timeout: 30_000 })
+    await screenshot(p.page, 'web-security-checked')
+    // someone with the password (and the server's help) resets the identity from another device: the next
+    // check finds an identity key none of this browser's devices made, and the alarm stays until acknowledged
+    const other = cliPerson(w, 'seco')
+    other.username = p.username
+    other.password = p.password
+    await other.run(['login', p.username]).catch(() => {}) // a new device: it waits for approval
+    await other.run(['identity', 'reset', '--yes'])
+    await p.page.getByRole('button', { name: 'Check now' }).click()
+    const alarm = p.page.getByRole('alert').filter({ hasText: 'to your account that none of your devices made' })
+    await alarm.getByText(/an identity key/).first().waitFor({ timeout: 30_000 })
+    await screenshot(p.page, 'web-security-alarm')
+    await go(p, w, '#/settings/devices')
+    await go(p, w, '#/settings/security')
+    await alarm.waitFor()
+    await alarm.getByRole('button', { name: 'I have seen these alarms' }).click()
+    await alarm.waitFor({ state: 'detached' })
+    check(p.errors.length === 0, `the page threw: ${p.errors.join('; ')}`)
+  }, 120_000])
 
   const SCREENS = [
     ['inbox', '#/'], ['thread', null], ['friends', '#/friends'], ['new-group', '#/new-group'],
-    ['devices', '#/settings/devices'], ['sessions', '#/settings/sessions'], ['connected-apps', '#/settings/apps'],
+    ['account', '#/settings/account'], ['devices', '#/settings/devices'], ['sessions', '#/settings/sessions'], ['connected-apps', '#/settings/apps'],
     ['access-log', '#/settings/access-log'], ['security', '#/settings/security'], ['safety-number', null],
   ]
   TESTS.push(['web.every_screen_at_phone_and_desktop_no_sideways_no_serious_axe', async (w, t) => {

@@ -8,6 +8,7 @@ import { Client, MemoryStore, openBrowserStore, Status } from '../client/index.j
 const ACCOUNT_KEY = 'postern.account'; // localStorage: the username whose sealed store this browser keeps
 
 let client = null;
+let store = null; // the client's sealed store (closed before the browser forgets it)
 let me = { userId: '', username: '' };
 const names = new Map(); // user id -> username, from friends, requests and thread members
 const identityState = new Map(); // user id -> contact state ("changed" shows a warning)
@@ -50,7 +51,8 @@ export function userId() { return me.userId; }
 export function username() { return me.username; }
 
 async function openClient(user, password) {
-  const store = typeof indexedDB === 'undefined' ? new MemoryStore() : await openBrowserStore(`${location.host}:${user}`, password);
+  if (store && store.close) store.close();
+  store = typeof indexedDB === 'undefined' ? new MemoryStore() : await openBrowserStore(`${location.host}:${user}`, password);
   client = await Client.open(location.origin, store);
   me = { userId: client.userId() || '', username: user };
 }
@@ -123,6 +125,8 @@ export async function forgetBrowser() {
   const user = localStorage.getItem(ACCOUNT_KEY);
   localStorage.removeItem(ACCOUNT_KEY);
   client = null;
+  if (store && store.close) store.close();
+  store = null;
   if (user && typeof indexedDB !== 'undefined') {
     await new Promise((resolve) => {
       const r = indexedDB.deleteDatabase(`postern:${location.host}:${user}`);
@@ -130,6 +134,39 @@ export async function forgetBrowser() {
     });
   }
 }
+
+/* ---- the account ---- */
+
+/**
+ * Change the password: the server's, and the one the keys in this browser are sealed under (re-sealed so that
+ * either the old or the new password opens them whatever happens). Other sessions end; this one goes on.
+ */
+export async function passwordChange(current, next) {
+  if (typeof next !== 'string' || new TextEncoder().encode(next).length < 8) throw new UiError('The new password needs at least 8 characters.', 'invalid');
+  if (next === current) throw new UiError('The new password is the same as the current one.', 'invalid');
+  try {
+    await client.passwordChange(current, next);
+  } catch (e) {
+    if (e && e.httpStatus === 403) throw new UiError('The current password is wrong: nothing was changed.', 'forbidden');
+    throw human(e);
+  }
+}
+
+/** Delete the account for good (the password asked again), then forget every key this browser keeps for it. */
+export async function accountDelete(password) {
+  try {
+    await client.accountDelete(password);
+  } catch (e) {
+    if (e && e.httpStatus === 403) throw new UiError('Wrong password: the account was not deleted.', 'forbidden');
+    throw human(e);
+  }
+  await forgetBrowser();
+}
+
+/** A new recovery key (resolves to it; shown once): the old one stops working. */
+export const recoveryKeyNew = () => call(() => client.recoveryKeyNew());
+/** A new identity and recovery key (resolves to the key; shown once); contacts see a changed safety number. */
+export const identityReset = () => call(() => client.identityReset());
 
 export async function logout() { await call(() => client.logout()); client = null; }
 export async function logoutEverywhere() { await call(() => client.logoutEverywhere()); client = null; }
@@ -262,11 +299,20 @@ export const contactVerify = (id, v) => call(() => client.contactVerify(id, v));
 export const contactAccept = (id) => call(() => client.contactAccept(id));
 export const alarmCount = async () => (client ? client.logAlarmCount() : 0);
 export const alarmsClear = () => call(() => client.logAlarmsClear());
+export const alarms = async () => (client ? client.logAlarms() : []);
+/** Audit the transparency log for this account (Client.logVerify's report). */
+export const logVerify = () => call(() => client.logVerify());
 
 /* ---- apps ---- */
 
 export const grants = () => call(async () => (await client.grants()).grants || []);
 export const grantRevoke = (id) => call(() => client.grantRevoke(id));
-export const accessLog = () => call(async () => (await client.accessLog()).entries || []);
+/** The access log's first page: {entries (each with proven, log_problem?, missing_above?), problem (lines gone) or ''}. */
+export const accessLog = () => call(async () => {
+  const page = await client.accessLog();
+  return { entries: page.entries || [], problem: page.log_problem || '' };
+});
+/** The name an app shows for the person (null: the server's default). */
+export const grantAlias = (id, alias) => call(() => client.grantAlias(id, alias));
 export const appDevices = () => call(async () => (await client.appDevices()).devices || []);
 export const appDeviceApprove = (code) => call(() => client.appDeviceApprove(code));

@@ -151,6 +151,60 @@ export class Client {
 	logoutEverywhere() {
 		return this.#endSessions('/v1/sessions');
 	}
+	/**
+	 * pst_password_change: the account's password becomes newPassword (the server wants 8 bytes or more);
+	 * every other session of the account ends, this one goes on. A store sealed under the password (a
+	 * SealedStore: the browser's) is re-sealed under the new one: a copy is staged first, the server is asked,
+	 * then the store is re-sealed in one atomic step (or the copy dropped when the server refuses), so that the
+	 * store opens with the old password or the new one whatever happens. A wrong current password is
+	 * PST_ERR_HTTP with httpStatus 403; the store is then as it was.
+	 */
+	async passwordChange(currentPassword, newPassword) {
+		const c = this.c;
+		need(currentPassword, 'the current password');
+		need(newPassword, 'a new password');
+		c.needLogin();
+		const sealed = typeof c.store.stagePassphrase === 'function';
+		const staged = sealed ? await c.store.stagePassphrase(newPassword) : null;
+		try {
+			await c.request('POST', '/v1/me/password', { current_password: currentPassword, new_password: newPassword });
+		} catch (e) {
+			if (staged) await c.store.dropStaged(staged);
+			throw e;
+		}
+		if (staged) await c.store.commitPassphrase(staged);
+	}
+	/**
+	 * pst_account_delete: delete the account for good (the password is asked again). Every session, device,
+	 * grant and token of it ends on the server; this client forgets its session (the caller deletes the store:
+	 * its keys belong to an account that is gone). A wrong password is PST_ERR_HTTP with httpStatus 403.
+	 */
+	async accountDelete(password) {
+		const c = this.c;
+		need(password, 'your password');
+		c.needLogin();
+		await c.request('DELETE', '/v1/me', { password });
+		c.token = '';
+		await c.saveSession();
+	}
+	/**
+	 * pst_recovery_key_new: a new recovery key for the same identity; the server's backup is replaced, so the
+	 * old key opens nothing from now on. Resolves to the new key (shown once). PST_ERR_APPROVAL on a device
+	 * that holds no identity.
+	 */
+	recoveryKeyNew() {
+		this.c.needLogin();
+		return identity.recoveryKeyNew(this.c);
+	}
+	/**
+	 * pst_identity_reset: a new identity key and recovery key (resolves to the key, shown once) when every
+	 * device and the recovery key are lost; this device is signed by the new key, every other device of the
+	 * account must be approved again, and every contact sees an identity change. The person's pins are signed
+	 * again with the new key.
+	 */
+	identityReset() {
+		return identity.reset(this.c);
+	}
 	/** GET /v1/sessions. */
 	sessions() {
 		return this.#get('/v1/sessions');
@@ -388,8 +442,23 @@ export class Client {
 
 	/* ---- the partner platform, seen by a person ---- */
 
-	grants() {
-		return this.#get('/v1/me/grants');
+	/**
+	 * GET /v1/me/grants, each grant's creation (and end) checked against the transparency log: "proven" true
+	 * or false on each (pst_grants).
+	 */
+	async grants() {
+		const page = await this.#get('/v1/me/grants');
+		await tlog.markGrants(this.c, page);
+		return page;
+	}
+	/**
+	 * pst_grant_alias: the name the app of grantId shows for the person (every grant of that app): alias, 1 to
+	 * 40 bytes and not the username, or null for the server's default. Resolves to {grant_id, app, alias,
+	 * chosen}. A name the server refuses is PST_ERR_HTTP (400) with its reason.
+	 */
+	async grantAlias(grantId, alias) {
+		if (alias !== null && typeof alias !== 'string') throw new PstError(Status.INVALID, 'the name is text, or null for the default');
+		return this.#idCall('PUT', '/v1/me/grants/%s/alias', grantId, { alias });
 	}
 	/**
 	 * Disconnect an app (its grant ends; pst_grant_revoke). With the identity on this device, each app device
@@ -464,11 +533,20 @@ export class Client {
 		const statement = c.signIdentity({ type: proto.ST.APP_CONSENT, threadId, clientId, op: accept ? 1 : 0, atMs: nowMs() });
 		await c.request('POST', pathOf('/v1/threads/%s/app-consent', threadId), { accept: !!accept, statement });
 	}
+	/** The access log's first page (pst_access_log): see accessLogPage. */
 	accessLog() {
 		return this.accessLogPage(200, null);
 	}
-	accessLogPage(limit, cursor) {
-		return this.#page('/v1/me/access-log', limit, 200, cursor);
+	/**
+	 * One page of the access log, newest first (pst_access_log_page): each line checked against the
+	 * transparency log and against what this store was shown before: "proven" true or false on each; a line
+	 * written again carries "log_problem" (how), one with lines gone just above it "missing_above" (how
+	 * many); on the first page, newest lines this store was shown that are gone: the page's "log_problem".
+	 */
+	async accessLogPage(limit, cursor) {
+		const page = await this.#page('/v1/me/access-log', limit, 200, cursor);
+		await tlog.markAccess(this.c, page, cursor == null);
+		return page;
 	}
 	/** Report a click on a share card (then read the thread to show it). */
 	shareOpen(threadId, shareId) {
@@ -484,6 +562,23 @@ export class Client {
 	}
 	logAlarmsClear() {
 		return tlog.alarmsClear(this.c);
+	}
+	/**
+	 * pst_log_verify: audit the transparency log from where this store's last audit stopped to the newest
+	 * checkpoint (signed by the pinned key, consistent with the one accepted before, every entry since handed
+	 * out and hashing to it), and among those entries the changes to this person's account: each identity
+	 * key, device approval or removal, app authorisation and grant must be one this account's identity signed
+	 * or the server lists. Resolves to {from_size, size, scanned, yours, new_alarms, alarms: [{index, at,
+	 * what}]} (alarms: every one not acknowledged, kept in the store until logAlarmsClear). A log that does not
+	 * add up is PST_ERR_UNTRUSTED with the reason.
+	 */
+	logVerify() {
+		this.c.needLogin();
+		return tlog.verify(this.c);
+	}
+	/** The alarms not yet acknowledged (no network): [{index, at, what}]. */
+	logAlarms() {
+		return tlog.alarms(this.c);
 	}
 	/** The newest checkpoint, verified against the one accepted before: {size, root (base64url)}. */
 	async logCheckpoint() {

@@ -3,8 +3,9 @@
  * src/lib/identity.c): made by the account's first device at its first login, with a recovery key shown
  * once and a backup only that key opens; received by a later device from one that approves it by its code
  * (or opened from the backup with the recovery key). Whatever the server says, a device is approved only when
- * the identity key this device holds certified it. It must never show a recovery key twice nor accept an
- * identity key other than the account's published one.
+ * the identity key this device holds certified it. Also a new recovery key for the same identity, and a new
+ * identity when everything was lost (libpostern's pst_recovery_key_new, pst_identity_reset). It must never
+ * show a recovery key twice nor accept an identity key other than the account's published one.
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { PstError, Status } from './errors.js';
@@ -13,7 +14,7 @@ import { pathOf } from './http.js';
 import { stmtBytes } from './state.js';
 import * as proto from './protocol.js';
 import * as prekeys from './prekeys.js';
-import { deviceCheck } from './trust.js';
+import { deviceCheck, pinSet } from './trust.js';
 
 /* GET /v1/devices and this device's object in it. */
 async function myListing(c) {
@@ -168,4 +169,47 @@ export async function approve(c, code) {
 	const box = proto.identityBoxSeal(c.identity, did, bpk);
 	await c.request('PUT', pathOf('/v1/devices/%s/cert', did), { cert, identity_box: b64u(box) });
 	return dev;
+}
+
+/* The recovery key publish() made, handed out once (as pst_take_recovery_key). */
+function takeText(c) {
+	const t = c.recoveryText;
+	c.recoveryText = null;
+	return t;
+}
+
+async function usernameOf(c) {
+	const me = await c.request('GET', '/v1/me');
+	return (me && typeof me.username === 'string' && me.username) || '';
+}
+
+/** pst_recovery_key_new: the same identity published with a backup under a new recovery key; resolves to it. */
+export async function recoveryKeyNew(c) {
+	if (!c.identity || !c.approved) throw new PstError(Status.APPROVAL, 'this device is not approved: it holds no identity to back up');
+	const username = await usernameOf(c);
+	/* the same key with a new backup: the server replaces the old one, which the old recovery key opened */
+	await c.locked(() => publish(c, username, false));
+	return takeText(c);
+}
+
+/** pst_identity_reset: a new identity, published over the old one; the pins signed again. Resolves to the recovery key. */
+export async function reset(c) {
+	if (!c.token || !c.deviceId) throw new PstError(Status.AUTH, 'not logged in with a registered device');
+	const username = await usernameOf(c);
+	const oldPins = await c.json('pins');
+	await c.locked(async () => {
+		c.identity = proto.identityKeygen();
+		c.approved = false;
+		await c.saveKeys(); /* kept before it is published: never lose it */
+		await publish(c, username, true);
+	});
+	/* the old CONTACT statements no longer verify: each pin is signed again with the new key */
+	c.pins = {};
+	await c.store.put('pins', c.pins);
+	for (const [uid, pin] of Object.entries(oldPins)) {
+		const pk = pin && unb64u(pin.pk, { exact: 32 });
+		if (pk) await pinSet(c, uid, pk, pin.level === 2 ? proto.CONTACT.VERIFIED : proto.CONTACT.SEEN);
+	}
+	await prekeys.refill(c);
+	return takeText(c);
 }

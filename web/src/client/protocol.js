@@ -80,6 +80,11 @@ export const noteVerifierParse = fn('noteVerifierParse');
 export const noteOpen = fn('noteOpen');
 export const checkpointParse = fn('checkpointParse');
 export const logLabel = fn('logLabel');
+export const logAccessEntry = fn('logAccessEntry');
+export const logGrantEntry = fn('logGrantEntry');
+export const frontierInit = fn('frontierInit');
+export const frontierAppend = fn('frontierAppend');
+export const frontierRoot = fn('frontierRoot');
 
 /** True when e is a refusal of the protocol module with one of codes (or any refusal when none given). */
 export function isProtoError(e, ...codes) {

@@ -5,6 +5,10 @@
  * which wraps either and encrypts every record with XChaCha20-Poly1305 under a key derived from the
  * person's passphrase with argon2id (the record's key is the associated data, so records cannot be swapped).
  * The key-store salt and a check record are the only things it writes in the clear beside ciphertext.
+ * A passphrase change re-seals every record in one atomic step of the inner store (atomically), after a
+ * staged copy under the new passphrase ("next:" records) that open() promotes if the page died between the
+ * server accepting the new password and that step: the store always opens with the old passphrase or the
+ * new one, never with neither.
  * It must not know what the records mean (client.js and the modules under it do), and must never write a
  * secret unsealed when a passphrase was given.
  *
@@ -37,6 +41,17 @@ export class MemoryStore {
 	/** Every key (tests look at what is kept). */
 	async keys() {
 		return [...this.map.keys()];
+	}
+	/**
+	 * One atomic change: change(records) gets every record (a Map key -> value, copies) and returns a Map of
+	 * key -> new value (undefined: delete it). change must be synchronous. Nothing is written if it throws.
+	 */
+	async atomically(change) {
+		const snapshot = new Map([...this.map].map(([k, v]) => [k, JSON.parse(v)]));
+		for (const [k, v] of change(snapshot)) {
+			if (v === undefined) this.map.delete(k);
+			else this.map.set(k, JSON.stringify(v));
+		}
 	}
 }
 
@@ -73,10 +88,78 @@ export class IndexedDbStore {
 	async keys() {
 		return idbReq(this.db.transaction(IDB_STORE, 'readonly').objectStore(IDB_STORE).getAllKeys());
 	}
+	/** Close the database (so that it can be deleted at once); the object is unusable after. */
+	close() {
+		this.db.close();
+	}
+	/**
+	 * As MemoryStore.atomically, in one readwrite transaction: the browser commits every change or none (a
+	 * closed tab or a crash in between leaves the records as they were). change must be synchronous.
+	 */
+	atomically(change) {
+		return new Promise((resolve, reject) => {
+			const tx = this.db.transaction(IDB_STORE, 'readwrite');
+			const os = tx.objectStore(IDB_STORE);
+			const fail = () => reject(new PstError(Status.STORE, `IndexedDB: ${tx.error ? tx.error.message : 'the change was not kept'}`));
+			tx.oncomplete = () => resolve();
+			tx.onerror = tx.onabort = fail;
+			const keysReq = os.getAllKeys();
+			keysReq.onsuccess = () => {
+				const valsReq = os.getAll();
+				valsReq.onsuccess = () => {
+					const snapshot = new Map(keysReq.result.map((k, i) => [k, valsReq.result[i]]));
+					let changes;
+					try {
+						changes = change(snapshot);
+					} catch (e) {
+						tx.abort();
+						reject(e);
+						return;
+					}
+					for (const [k, v] of changes) {
+						if (v === undefined) os.delete(k);
+						else os.put(v, k);
+					}
+				};
+			};
+		});
+	}
 }
 
 const SALT_KEY = 'store.salt';
 const CHECK_KEY = 'store.check';
+const CHECK_TEXT = 'postern-web-store-v1';
+const NEXT = 'next:'; /* the staged copy of a passphrase change */
+
+function derive(passphrase, salt, opslimit, memlimit) {
+	return sodium.crypto_pwhash(sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase, salt,
+		opslimit ?? sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE, memlimit ?? sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE,
+		sodium.crypto_pwhash_ALG_ARGON2ID13);
+}
+
+/* A record sealed under key, bound to its name; and opened (null when it does not open). Synchronous. */
+function sealRecord(key, name, value) {
+	const n = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	const plain = sodium.from_string(JSON.stringify(value));
+	const c = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plain, sodium.from_string(name), null, n, key);
+	sodium.memzero(plain);
+	return { n: b64u(n), c: b64u(c) };
+}
+function openRecord(key, name, rec) {
+	const n = rec && unb64u(rec.n, { exact: sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES });
+	const c = rec && unb64u(rec.c);
+	if (!n || !c) return null;
+	let plain;
+	try {
+		plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, c, sodium.from_string(name), n, key);
+	} catch {
+		return null;
+	}
+	const v = JSON.parse(sodium.to_string(plain));
+	sodium.memzero(plain);
+	return { value: v };
+}
+const isSealedRecord = (k) => k !== SALT_KEY && k !== CHECK_KEY && !k.startsWith(NEXT);
 
 /**
  * Every record of an inner store sealed under a passphrase. Use SealedStore.open(inner, passphrase): the
@@ -85,12 +168,18 @@ const CHECK_KEY = 'store.check';
  * The derived key lives only in this object; wipe() forgets it.
  */
 export class SealedStore {
-	constructor(inner, key) {
+	constructor(inner, key, limits = {}) {
 		this.inner = inner;
 		this.key = key;
+		this.limits = limits; /* {opslimit, memlimit}: tests make them cheap */
 	}
 
-	/** Derive the key from passphrase (a non-empty string) and the inner store's salt; check it. */
+	/**
+	 * Derive the key from passphrase (a non-empty string) and the inner store's salt; check it. When it does
+	 * not open the store but opens the copy a passphrase change staged (the page stopped between the server
+	 * taking the new password and the re-seal), that copy becomes the store; when it opens the store and such
+	 * a copy is left over, the copy is dropped (the person still uses this passphrase here).
+	 */
 	static async open(inner, passphrase, { opslimit, memlimit } = {}) {
 		await sodium.ready;
 		if (typeof passphrase !== 'string' || passphrase.length === 0)
@@ -101,43 +190,50 @@ export class SealedStore {
 			salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
 			await inner.put(SALT_KEY, b64u(salt));
 		}
-		const key = sodium.crypto_pwhash(sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase, salt,
-			opslimit ?? sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE, memlimit ?? sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE,
-			sodium.crypto_pwhash_ALG_ARGON2ID13);
-		const s = new SealedStore(inner, key);
-		const check = await s.get(CHECK_KEY).catch(() => null);
-		if (check === null) {
+		const key = derive(passphrase, salt, opslimit, memlimit);
+		const s = new SealedStore(inner, key, { opslimit, memlimit });
+		const check = await inner.get(CHECK_KEY);
+		const staged = (await inner.get(NEXT + CHECK_KEY)) !== undefined;
+		if (check === undefined) {
+			await s.put(CHECK_KEY, CHECK_TEXT);
+		} else if (openRecord(key, CHECK_KEY, check) === null) {
 			s.wipe();
+			if (staged && await SealedStore.#promote(inner, passphrase, opslimit, memlimit)) return SealedStore.open(inner, passphrase, { opslimit, memlimit });
 			throw new PstError(Status.STORE, 'the store does not open with this passphrase');
+		} else if (staged) {
+			await s.dropStaged();
 		}
-		if (check === undefined) await s.put(CHECK_KEY, 'postern-web-store-v1');
 		return s;
+	}
+
+	/* The staged copy, when passphrase opens it, made the store (one atomic step). True when it did. */
+	static async #promote(inner, passphrase, opslimit, memlimit) {
+		const salt = unb64u(await inner.get(NEXT + SALT_KEY), { exact: sodium.crypto_pwhash_SALTBYTES });
+		if (!salt) return false;
+		const key = derive(passphrase, salt, opslimit, memlimit);
+		const ok = openRecord(key, CHECK_KEY, await inner.get(NEXT + CHECK_KEY)) !== null;
+		sodium.memzero(key);
+		if (!ok) return false;
+		await inner.atomically((all) => {
+			const out = new Map([...all.keys()].map((k) => [k, undefined]));
+			for (const [k, v] of all) if (k.startsWith(NEXT)) out.set(k.slice(NEXT.length), v);
+			return out;
+		});
+		return true;
 	}
 
 	/** The record under key, opened; undefined when none; PST_ERR_STORE when it does not open. */
 	async get(key) {
 		const rec = await this.inner.get(key);
 		if (rec === undefined) return undefined;
-		const n = rec && unb64u(rec.n, { exact: sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES });
-		const c = rec && unb64u(rec.c);
-		let plain;
-		try {
-			plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, c, sodium.from_string(key), n, this.key);
-		} catch {
-			throw new PstError(Status.STORE, `${key} does not open with this passphrase`);
-		}
-		const v = JSON.parse(sodium.to_string(plain));
-		sodium.memzero(plain);
-		return v;
+		const r = openRecord(this.key, key, rec);
+		if (r === null) throw new PstError(Status.STORE, `${key} does not open with this passphrase`);
+		return r.value;
 	}
 
 	/** Seal value (JSON-able) under key. */
 	async put(key, value) {
-		const n = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-		const plain = sodium.from_string(JSON.stringify(value));
-		const c = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plain, sodium.from_string(key), null, n, this.key);
-		sodium.memzero(plain);
-		await this.inner.put(key, { n: b64u(n), c: b64u(c) });
+		await this.inner.put(key, sealRecord(this.key, key, value));
 	}
 
 	async delete(key) {
@@ -145,7 +241,63 @@ export class SealedStore {
 	}
 
 	async keys() {
-		return (await this.inner.keys()).filter((k) => k !== SALT_KEY && k !== CHECK_KEY);
+		return (await this.inner.keys()).filter(isSealedRecord);
+	}
+
+	/**
+	 * First step of a passphrase change: every record re-sealed under a key from newPassphrase and a new salt,
+	 * kept beside the store as "next:" records (one atomic step), for open() to take if the page stops before
+	 * commitPassphrase. Resolves to the change to commit (or to drop with dropStaged). PST_ERR_STORE when a
+	 * record does not open (nothing is written then).
+	 */
+	async stagePassphrase(newPassphrase) {
+		if (typeof newPassphrase !== 'string' || newPassphrase.length === 0)
+			throw new PstError(Status.INVALID, 'a passphrase is required to seal the store');
+		const salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
+		const key = derive(newPassphrase, salt, this.limits.opslimit, this.limits.memlimit);
+		await this.inner.atomically((all) => this.#resealed(all, key, salt, NEXT));
+		return { key, salt };
+	}
+
+	/**
+	 * Second step: the store itself re-sealed under the staged key from its records as they are now (what
+	 * was written since stagePassphrase included), the staged copy dropped, in one atomic step; this object
+	 * then uses the new key. The old passphrase opens nothing after it.
+	 */
+	async commitPassphrase(change) {
+		await this.inner.atomically((all) => {
+			const out = this.#resealed(all, change.key, change.salt, '');
+			for (const k of all.keys()) if (k.startsWith(NEXT)) out.set(k, undefined);
+			return out;
+		});
+		sodium.memzero(this.key);
+		this.key = change.key;
+	}
+
+	/** Drop a staged passphrase change (the server refused it); the store stays as it is. */
+	async dropStaged(change) {
+		await this.inner.atomically((all) => new Map([...all.keys()].filter((k) => k.startsWith(NEXT)).map((k) => [k, undefined])));
+		if (change && change.key) sodium.memzero(change.key);
+	}
+
+	/* Every sealed record of all, opened with this key and sealed under key, named prefix + its name; with salt and check. */
+	#resealed(all, key, salt, prefix) {
+		const out = new Map();
+		for (const [k, rec] of all) {
+			if (!isSealedRecord(k)) continue;
+			const r = openRecord(this.key, k, rec);
+			if (r === null) throw new PstError(Status.STORE, `${k} does not open with this passphrase`);
+			out.set(prefix + k, sealRecord(key, k, r.value));
+		}
+		out.set(prefix + SALT_KEY, b64u(salt));
+		out.set(prefix + CHECK_KEY, sealRecord(key, CHECK_KEY, CHECK_TEXT));
+		return out;
+	}
+
+	/** Forget the key and close the inner store when it can be closed (the object is unusable after). */
+	close() {
+		this.wipe();
+		if (typeof this.inner.close === 'function') this.inner.close();
 	}
 
 	/** Forget the key (the object is unusable after). */
@@ -160,5 +312,11 @@ export class SealedStore {
  * passphrase. Rejects with PST_ERR_STORE on a wrong passphrase.
  */
 export async function openBrowserStore(name, passphrase) {
-	return SealedStore.open(await IndexedDbStore.open(`postern:${name}`), passphrase);
+	const inner = await IndexedDbStore.open(`postern:${name}`);
+	try {
+		return await SealedStore.open(inner, passphrase);
+	} catch (e) {
+		inner.close(); /* a connection left open would block deleting the database */
+		throw e;
+	}
 }

@@ -1,11 +1,15 @@
-// settings.js — the person's settings: devices (approve a new one by its code, remove one), where they are
-// signed in, connected apps grouped by app (approve an app's device by the code it shows; disconnect removes
-// every grant of the app after saying what stops), the access log (what apps did, with conversation names, a filter by app, local times), and
-// security (transparency-log alarms, signing out everywhere). Also a group's members (add, leave).
+// settings.js — the person's settings: the account (change the password, a new recovery key, reset the
+// identity, delete the account — each after a dialog that says what happens), devices (approve a new one by
+// its code, remove one), where they are signed in, connected apps grouped by app (approve an app's device by
+// the code it shows; the name the app knows the person by; whether the transparency log holds each
+// permission; disconnect removes every grant of the app after saying what stops), the access log (what apps
+// did, with conversation names, a filter by app, local times, and each line's proof mark), and security (the
+// transparency-log audit, "Check now", its alarms until acknowledged; signing out everywhere). Also a group's
+// members (add, leave).
 import { h, mount, toast, confirmDialog, timeEl } from '../dom.js';
 import * as engine from '../engine.js';
 
-const TABS = [['devices', 'Devices'], ['sessions', 'Sessions'], ['apps', 'Connected apps'], ['access-log', 'Access log'], ['security', 'Security']];
+const TABS = [['account', 'Account'], ['devices', 'Devices'], ['sessions', 'Sessions'], ['apps', 'Connected apps'], ['access-log', 'Access log'], ['security', 'Security']];
 
 /** The settings page on tab (or a group's members when tab is "thread"). */
 export function settingsView(tab, arg) {
@@ -17,9 +21,118 @@ export function settingsView(tab, arg) {
     h('header', null, h('a', { class: 'button back', href: '#/', 'aria-label': 'Back to conversations' }, '‹'),
       h('h2', { id: 'settings-title', class: 'grow' }, 'Settings')),
     h('div', { class: 'body' }, h('div', { class: 'page stack' }, tabs, panel)));
-  const render = { devices, sessions, apps, 'access-log': accessLog, security }[tab] || devices;
+  const render = { account, devices, sessions, apps, 'access-log': accessLog, security }[tab] || devices;
   render(panel).catch((e) => mount(panel, h('p', { class: 'notice error', role: 'alert' }, e.message)));
   return { el };
+}
+
+/* A labelled password input (the id names it for the label). */
+function passwordField(id, label, autocomplete) {
+  return [h('label', { for: id }, label), h('input', { id, name: id, type: 'password', autocomplete, required: true })];
+}
+
+/* A recovery key just made, shown once in place of the card that made it, until the person says they kept it. */
+function showRecoveryKey(card, key, title, then) {
+  const ok = h('input', { type: 'checkbox', id: 'kept-new' });
+  const done = h('button', { type: 'button', class: 'primary', disabled: true, onclick: then }, 'Done');
+  ok.addEventListener('change', () => { done.disabled = !ok.checked; });
+  mount(card,
+    h('h2', { id: card.getAttribute('aria-labelledby'), tabindex: '-1' }, title),
+    h('p', null, 'Write it down and keep it somewhere safe, away from this computer. It is shown this once; the key you had before no longer works.'),
+    h('p', { class: 'recovery', 'data-testid': 'recovery-key' }, key),
+    h('div', { class: 'row' }, ok, h('label', { for: 'kept-new' }, 'I have kept my new recovery key')),
+    h('div', { class: 'row end' }, done));
+  card.querySelector('h2').focus();
+}
+
+async function account(panel) {
+  const pwd = h('form', { class: 'card stack', 'aria-labelledby': 'pw-title' },
+    h('h2', { id: 'pw-title' }, 'Change your password'),
+    h('p', { class: 'muted small' }, 'Your password signs you in and locks the keys kept in this browser. Every other device and session is signed out when it changes.'),
+    passwordField('pw-current', 'Current password', 'current-password'),
+    passwordField('pw-new', 'New password', 'new-password'),
+    h('p', { class: 'muted small' }, 'At least 8 characters.'),
+    passwordField('pw-new2', 'New password again', 'new-password'),
+    h('div', { class: 'row end' }, h('button', { type: 'submit', class: 'primary' }, 'Change password')));
+  pwd.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const [cur, next, again] = ['pw-current', 'pw-new', 'pw-new2'].map((id) => pwd.querySelector(`#${id}`).value);
+    if (next !== again) { toast('The two new passwords differ.'); return; }
+    if (!await confirmDialog({
+      title: 'Change your password?',
+      body: 'Every other device and session of your account is signed out and must sign in with the new password. This browser stays signed in, and its keys are locked with the new password: use it to unlock here from now on.',
+      confirm: 'Change password',
+    })) return;
+    const btn = pwd.querySelector('button[type=submit]');
+    btn.disabled = true;
+    try {
+      await engine.passwordChange(cur, next);
+      pwd.reset();
+      toast('Password changed. Other devices are signed out.');
+    } catch (ex) {
+      toast(`Not changed: ${ex.message}`);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+
+  const rk = h('section', { class: 'card stack', 'aria-labelledby': 'rk-new-title' },
+    h('h2', { id: 'rk-new-title' }, 'Recovery key'),
+    h('p', { class: 'muted small' }, 'If you lost your recovery key, or someone may have seen it, make a new one. Your identity and safety number stay the same; the old key stops working.'),
+    h('div', { class: 'row end' }, h('button', { type: 'button', onclick: newKey }, 'Make a new recovery key')));
+  async function newKey() {
+    if (!await confirmDialog({
+      title: 'Make a new recovery key?',
+      body: 'The key you have now stops working at once: only the new one, shown next, can approve a new device if you lose this one. Nothing changes for your contacts.',
+      confirm: 'Make a new key',
+    })) return;
+    try {
+      showRecoveryKey(rk, await engine.recoveryKeyNew(), 'Your new recovery key', () => account(panel));
+    } catch (ex) {
+      toast(`No new key: ${ex.message}`);
+    }
+  }
+
+  const reset = h('section', { class: 'card stack', 'aria-labelledby': 'reset-title' },
+    h('h2', { id: 'reset-title' }, 'Reset your identity'),
+    h('p', { class: 'muted small' }, 'Only when every other device and your recovery key are lost, or someone else may hold them. This browser gets a new identity key and a new recovery key; your other devices must be approved again, and everyone you talk to sees that your safety number changed.'),
+    h('div', { class: 'row end' }, h('button', { type: 'button', class: 'danger', onclick: doReset }, 'Reset identity…')));
+  async function doReset() {
+    if (!await confirmDialog({
+      title: 'Reset your identity?',
+      body: 'A new identity key replaces yours. Every contact is told your safety number changed and should compare it with you again. Your other devices stop being trusted until you approve them again from here, and your old recovery key stops working: a new one is shown next. Conversations and friends stay.',
+      confirm: 'Reset identity', danger: true,
+    })) return;
+    try {
+      showRecoveryKey(reset, await engine.identityReset(), 'Your identity was reset: your new recovery key', () => account(panel));
+      toast('Identity reset. Your contacts are told your safety number changed.');
+    } catch (ex) {
+      toast(`Not reset: ${ex.message}`);
+    }
+  }
+
+  const del = h('form', { class: 'card stack', 'aria-labelledby': 'del-title' },
+    h('h2', { id: 'del-title' }, 'Delete your account'),
+    h('p', { class: 'muted small' }, 'For good: you cannot undo it. Your password is asked again.'),
+    passwordField('del-password', 'Your password', 'current-password'),
+    h('div', { class: 'row end' }, h('button', { type: 'submit', class: 'danger' }, 'Delete account…')));
+  del.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!await confirmDialog({
+      title: `Delete the account ${engine.username()}?`,
+      body: 'Every device and session is signed out, every connected app disconnected, your friends and conversations leave you, and the messages you sent are erased for everyone. The keys kept in this browser are deleted. Your username stays taken for a while. This cannot be undone.',
+      confirm: 'Delete my account', danger: true,
+    })) return;
+    try {
+      await engine.accountDelete(del.querySelector('#del-password').value);
+    } catch (ex) {
+      toast(`Not deleted: ${ex.message}`);
+      return;
+    }
+    location.hash = '#/login';
+    location.reload();
+  });
+  mount(panel, pwd, rk, reset, del);
 }
 
 async function devices(panel) {
@@ -81,8 +194,46 @@ const SCOPE_WORDS = {
   'messages:read': 'read the conversations it is in', 'messages:delete': 'delete what it sent',
 };
 
+/* A proof mark: whether the transparency log holds something (a grant, an access-log line), in words. */
+function proofMark(item) {
+  if (item.proven) return h('span', { class: 'tag verified', title: 'Checked on this device against the server’s public transparency log' }, '✓ in the public log');
+  if (item.log_problem) return h('span', { class: 'tag app', role: 'note' }, `Rewritten: ${item.log_problem}`);
+  return h('span', { class: 'tag app', role: 'note' }, 'Not in the public log');
+}
+
+/* Whether the transparency log holds every permission of an app (its creation, and its end when it ended). */
+function grantsMark(grants) {
+  const missing = grants.filter((g) => !g.proven).length;
+  if (!missing) return h('p', { class: 'small' }, proofMark({ proven: true }), ' ', h('span', { class: 'muted' }, `${grants.length > 1 ? 'Each permission is' : 'This permission is'} recorded in the server’s public log.`));
+  return h('p', { class: 'notice warn small', role: 'note' }, `${missing} of its ${grants.length} permission${grants.length > 1 ? 's are' : ' is'} not in the server’s public log: the server may have made ${missing > 1 ? 'them' : 'it'} without showing everyone. Disconnect the app if you did not connect it.`);
+}
+
+/* The name an app knows the person by, with a form to choose another (or go back to the app's default). */
+function aliasForm(a, panel) {
+  const g = a.grants.find((x) => x.active) || a.grants[0];
+  const id = `alias-${g.grant_id}`;
+  const input = h('input', { id, type: 'text', maxlength: 40, autocomplete: 'off', value: g.chosen ? g.alias : '', placeholder: g.alias || '' });
+  const form = h('form', { class: 'stack' },
+    h('p', { class: 'small' }, `${a.name} knows you as `, h('strong', null, g.alias || '?'), g.chosen ? '' : ' (its default, never your username)'),
+    h('label', { for: id }, `Name ${a.name} shows for you`),
+    h('div', { class: 'row' }, h('div', { class: 'grow' }, input), h('button', { type: 'submit' }, 'Save name'),
+      g.chosen ? h('button', { type: 'button', onclick: () => save(null) }, 'Use its default') : null));
+  form.addEventListener('submit', (e) => { e.preventDefault(); save(input.value.trim()); });
+  async function save(alias) {
+    try {
+      await engine.grantAlias(g.grant_id, alias === '' ? null : alias);
+      toast(alias ? `${a.name} now knows you as ${alias}.` : `${a.name} uses its default name for you again.`);
+      apps(panel);
+    } catch (ex) {
+      toast(`Name not changed: ${ex.message}`);
+    }
+  }
+  return form;
+}
+
 async function apps(panel) {
-  const [grants, inbox] = await Promise.all([engine.grants(), engine.inbox()]);
+  const grants = await engine.grants();
+  const inbox = await engine.inbox();
   const threads = new Map(inbox.map((t) => [t.thread_id, t]));
   const byApp = new Map();
   for (const g of grants) {
@@ -102,6 +253,8 @@ async function apps(panel) {
       live.length ? h('p', null, `It can ${scopes.map((s) => SCOPE_WORDS[s] || s).join(', ')}.`) : h('p', { class: 'muted' }, 'Disconnected or expired: it can do nothing for you.'),
       convs.length ? h('ul', null, convs.map((c) => h('li', null, c.name, c.actions.length ? h('span', { class: 'muted small' }, ` (${c.actions.join(', ')})`) : null))) : null,
       live.length ? h('p', { class: 'muted small' }, `${live.length} permission${live.length > 1 ? 's' : ''}, until `, timeEl(until)) : null,
+      grantsMark(a.grants),
+      live.length ? aliasForm(a, panel) : null,
       h('div', { class: 'row' },
         h('a', { class: 'button', href: `#/settings/access-log/${encodeURIComponent(a.client_id)}` }, 'What it did'),
         live.length ? h('button', { type: 'button', class: 'danger', onclick: () => disconnect(a, live) }, 'Disconnect') : null));
@@ -175,7 +328,10 @@ export function actionWords(action) {
 
 async function accessLog(panel, _arg) {
   const appFilter = decodeURIComponent((location.hash.split('/')[3] || ''));
-  const [entries, inbox, grants] = await Promise.all([engine.accessLog(), engine.inbox(), engine.grants()]);
+  /* one after the other: both check proofs against the transparency log and write what they saw */
+  const { entries, problem } = await engine.accessLog();
+  const grants = await engine.grants();
+  const inbox = await engine.inbox();
   const threads = new Map(inbox.map((t) => [t.thread_id, t]));
   const appOfGrant = new Map(grants.map((g) => [g.grant_id, g.app]));
   const appsSeen = new Map(grants.map((g) => [g.app.client_id, g.app.name]));
@@ -183,30 +339,38 @@ async function accessLog(panel, _arg) {
     [...appsSeen].map(([id, name]) => h('option', { value: id, selected: id === appFilter }, name)));
   select.addEventListener('change', () => { location.hash = `#/settings/access-log${select.value ? '/' + encodeURIComponent(select.value) : ''}`; });
   const shown = entries.filter((e) => !appFilter || (appOfGrant.get(e.grant_id) || {}).client_id === appFilter);
+  const doubtful = entries.filter((e) => !e.proven).length;
   mount(panel,
-    h('p', { class: 'muted small' }, 'Every call an app made with your permission, allowed or refused. Times are your local time. Each line is also committed to the server’s transparency log.'),
+    h('p', { class: 'muted small' }, 'Every call an app made with your permission, allowed or refused. Times are your local time. This browser checks each line against the server’s public transparency log: a line the log does not hold, or that changed since you saw it, is marked.'),
+    problem ? h('p', { class: 'notice error', role: 'alert' }, `Lines are missing: ${problem}. The server dropped them from your access log.`) : null,
+    doubtful ? h('p', { class: 'notice warn', role: 'alert' }, `${doubtful} line${doubtful > 1 ? 's are' : ' is'} not proven by the public log: what ${doubtful > 1 ? 'they say' : 'it says'} may not be what happened.`) : null,
     h('div', { class: 'row' }, h('label', { for: 'log-app' }, 'Show'), select,
       appFilter ? h('a', { href: '#/settings/apps' }, 'Disconnect this app…') : null),
     h('ul', { class: 'list card' }, shown.length ? shown.map((e) => {
       const w = actionWords(e.action);
       const t = e.thread_id ? threads.get(e.thread_id) : null;
-      return h('li', null, h('span', { class: 'grow' },
-        h('strong', null, e.app && e.app.name ? e.app.name : 'An app'), ' ',
-        h('span', { class: w.refused ? 'tag app' : null }, w.text),
-        e.thread_id ? h('span', null, ' ', t ? `in the conversation with ${engine.threadName(t)}` : 'in a conversation you are no longer in') : null,
-        e.count > 1 ? h('span', { class: 'muted small' }, ` (${e.count} items)`) : null,
-        h('br'), h('span', { class: 'muted small' }, timeEl(e.at))));
+      return [
+        e.missing_above > 0 ? h('li', { class: 'notice error small' }, `${e.missing_above} line${e.missing_above > 1 ? 's' : ''} missing here: dropped from what the server shows.`) : null,
+        h('li', null, h('span', { class: 'grow' },
+          h('strong', null, e.app && e.app.name ? e.app.name : 'An app'), ' ',
+          h('span', { class: w.refused ? 'tag app' : null }, w.text),
+          e.thread_id ? h('span', null, ' ', t ? `in the conversation with ${engine.threadName(t)}` : 'in a conversation you are no longer in') : null,
+          e.count > 1 ? h('span', { class: 'muted small' }, ` (${e.count} items)`) : null,
+          h('br'), h('span', { class: 'muted small' }, timeEl(e.at)), ' ', proofMark(e)))];
     }) : h('li', { class: 'muted' }, 'Nothing yet.')));
 }
 
 async function security(panel) {
-  const n = await engine.alarmCount();
+  const alarms = await engine.alarms();
+  const result = h('div', { 'aria-live': 'polite' });
+  const check = h('button', { type: 'button', class: 'primary', onclick: runCheck }, 'Check now');
   mount(panel,
     h('section', { class: 'card stack', 'aria-labelledby': 'log-title' },
       h('h2', { id: 'log-title' }, 'Transparency log'),
-      n ? h('p', { class: 'notice warn', role: 'alert' }, `${n} check(s) of the server's public log failed on this device: the server may have shown you something it did not show everyone. Keep this browser's evidence and tell the operator.`)
-        : h('p', null, 'Every key, device and app permission this browser relied on was proven to be in the server’s public log.'),
-      n ? h('button', { type: 'button', onclick: async () => { await engine.alarmsClear(); security(panel); } }, 'I have seen these alarms') : null),
+      h('p', { class: 'muted small' }, 'The server writes every identity key, device approval and app permission into a public, append-only log. This browser checks that the log continues what it saw before, that it hides nothing, and that every change to your account in it is one your devices made.'),
+      alarms.length ? alarmList(alarms) : null,
+      result,
+      h('div', { class: 'row end' }, check)),
     h('section', { class: 'card stack', 'aria-labelledby': 'out-title' },
       h('h2', { id: 'out-title' }, 'Sign out everywhere'),
       h('p', { class: 'muted small' }, 'Ends every session of your account, on every device, including this one.'),
@@ -217,6 +381,30 @@ async function security(panel) {
           location.reload();
         }
       } }, 'Sign out everywhere')));
+  async function runCheck() {
+    check.disabled = true;
+    mount(result, h('p', { class: 'muted' }, 'Checking the log…'));
+    try {
+      const r = await engine.logVerify();
+      if (r.alarms.length) {
+        security(panel);
+        return;
+      }
+      mount(result, h('p', { class: 'notice ok' },
+        `All good. The log has ${r.size} entries; this browser checked the ${r.scanned} since entry ${r.from_size}: they continue what it saw before and hash exactly to the server’s signed checkpoint. ${r.yours} concern your account, and each was made by your devices or is an app you connected.`));
+    } catch (e) {
+      mount(result, h('p', { class: 'notice error', role: 'alert' }, `The log does not add up: ${e.message}`));
+    } finally {
+      check.disabled = false;
+    }
+  }
+  function alarmList(list) {
+    return h('div', { class: 'notice warn stack', role: 'alert' },
+      h('p', null, h('strong', null, `${list.length} change${list.length > 1 ? 's' : ''} to your account that none of your devices made`), ', or that the server hides from you:'),
+      h('ul', null, list.map((a) => h('li', null, `${a.what}, `, a.at ? timeEl(a.at) : 'at an unknown time', ` (log entry ${a.index})`))),
+      h('p', { class: 'small' }, 'Someone with the server’s help may be adding a device, changing your identity or connecting an app for you. Check Devices and Connected apps, remove what you do not know, and ask your contacts to compare safety numbers with you again.'),
+      h('button', { type: 'button', onclick: async () => { await engine.alarmsClear(); security(panel); } }, 'I have seen these alarms'));
+  }
 }
 
 /** A group's members: add a friend, leave. */
