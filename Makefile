@@ -22,11 +22,13 @@ INC_banned  := -Isrc/banned
 INC_common  := -Isrc/common $(INC_banned)
 INC_proto   := -Isrc/proto $(INC_common)
 INC_lib     := -Iinclude -Isrc/lib $(INC_proto)
-INC_server  := -Isrc/server $(INC_proto)
+INC_server  := -Isrc/server -Isrc/server/store $(INC_proto)
+# the storage layer (src/server/store/) sees the server's error codes, nothing of HTTP or the handlers
+INC_store   := -Isrc/server/store -Isrc/server $(INC_proto)
 INC_witness := -Isrc/witness $(INC_proto)
 INC_cli     := -Iinclude $(INC_banned)
 # the test programs see inside every part
-INC_tests   := -Iinclude -Isrc/lib -Isrc/server -Isrc/witness $(INC_proto)
+INC_tests   := -Iinclude -Isrc/lib -Isrc/server -Isrc/server/store -Isrc/witness $(INC_proto)
 ifneq ($(SANITIZE),)
 CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS     += -fsanitize=$(SANITIZE)
@@ -37,7 +39,7 @@ CFLAGS     += $(CFLAGS_BASE) $(PKG_CFLAGS)
 LDLIBS     += $(PKG_LIBS) -pthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
-SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c)) $(wildcard src/server/store/*.c)
 PROTO_SRC  := $(wildcard src/proto/*.c)
 LIB_SRC    := $(wildcard src/lib/*.c)
 CLI_SRC    := $(wildcard src/cli/*.c)
