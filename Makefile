@@ -22,11 +22,17 @@ INC_banned  := -Isrc/banned
 INC_common  := -Isrc/common $(INC_banned)
 INC_proto   := -Isrc/proto $(INC_common)
 INC_lib     := -Iinclude -Isrc/lib $(INC_proto)
-INC_server  := -Isrc/server $(INC_proto)
+INC_server  := -Isrc/server -Isrc/server/store -Isrc/server/partner $(INC_proto)
+# the server's two parts that stand apart, each in its folder: the storage layer (src/server/store/: the
+# interface, the statement table, the operations and one driver per engine; of the rest of the server it uses
+# error.h alone) and the partner platform (src/server/partner/: OAuth, its handlers and pages, reports, built
+# like the rest of the server)
+INC_store   := -Isrc/server/store -Isrc/server $(INC_proto)
+INC_partner := $(INC_server)
 INC_witness := -Isrc/witness $(INC_proto)
 INC_cli     := -Iinclude $(INC_banned)
 # the test programs see inside every part
-INC_tests   := -Iinclude -Isrc/lib -Isrc/server -Isrc/witness $(INC_proto)
+INC_tests   := -Iinclude -Isrc/lib -Isrc/server -Isrc/server/store -Isrc/server/partner -Isrc/witness $(INC_proto)
 ifneq ($(SANITIZE),)
 CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS     += -fsanitize=$(SANITIZE)
@@ -37,7 +43,7 @@ CFLAGS     += $(CFLAGS_BASE) $(PKG_CFLAGS)
 LDLIBS     += $(PKG_LIBS) -pthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
-SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c)) $(wildcard src/server/store/*.c src/server/partner/*.c)
 PROTO_SRC  := $(wildcard src/proto/*.c)
 LIB_SRC    := $(wildcard src/lib/*.c)
 CLI_SRC    := $(wildcard src/cli/*.c)
@@ -189,7 +195,7 @@ soak: deps $(BUILD)/posternd
 # libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS (default 60); `make test` runs a short pass.
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(COMMON_SRC) $(PROTO_SRC) $(filter-out src/server/main.c,$(SERVER_SRC)) $(BUILD)/web/assets.c
-$(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wildcard src/banned/*.h src/common/*.h src/proto/*.h src/server/*.h)
+$(BUILD)/fuzz/fuzz_request_body: tests/fuzz/fuzz_request_body.c $(FUZZ_SRC) $(wildcard src/banned/*.h src/common/*.h src/proto/*.h src/server/*.h src/server/store/*.h src/server/partner/*.h)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(INC_server) $(PKG_CFLAGS) \
 		$< $(FUZZ_SRC) -o $@ $(PKG_LIBS) -pthread -lm

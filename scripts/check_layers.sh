@@ -46,7 +46,7 @@ got=$(would_compile src/server/limiter.h "$build/posternd")
 if [ -n "$want" ] && [ "$got" = "$want" ]; then ok "deps.server_header_rebuilds_its_includers"; else
 	fail "deps.server_header_rebuilds_its_includers" "want [$(echo $want)], make would compile [$(echo $got)]"; fi
 # a server header does not rebuild the CLI; the public header rebuilds all of it
-got=$(would_compile src/server/store.h "$build/postern" | grep '^src/cli/')
+got=$(would_compile src/server/store/store.h "$build/postern" | grep '^src/cli/')
 if [ -z "$got" ]; then ok "deps.cli_ignores_server_headers"; else
 	fail "deps.cli_ignores_server_headers" "store.h would recompile $(echo $got)"; fi
 want=$(ls src/cli/*.c | sort)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every operation of the storage interface has a conformance test.
 
-Lists the function members of `struct store_ops` in src/server/store.h and requires each name to be called in
+Lists the function members of `struct store_ops` in src/server/store/store.h and requires each name to be called in
 tests/unit/test_store.c as `ops->NAME(` (outside comments). Prints one FAIL line per operation without a call and
 closes with "store-coverage: N passed, N failed" (one count per operation), which scripts/test.sh adds up.
 A store.h whose struct cannot be found, or that lists no operation, is a failure too: the check must be able to fail.
@@ -30,7 +30,7 @@ def operations(header):
 
 
 def main(argv):
-    store_h = argv[1] if len(argv) > 1 else os.path.join(ROOT, "src/server/store.h")
+    store_h = argv[1] if len(argv) > 1 else os.path.join(ROOT, "src/server/store/store.h")
     test_c = argv[2] if len(argv) > 2 else os.path.join(ROOT, "tests/unit/test_store.c")
     with open(store_h, encoding="utf-8") as f:
         ops = operations(f.read())

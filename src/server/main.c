@@ -10,7 +10,7 @@
  */
 #include "auth.h"
 #include "b64url.h"
-#include "cli.h"
+#include "admin.h"
 #include "faultalloc.h"
 #include "config.h"
 #include "dbexec.h"
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	if (argc > 2 && strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argv[2]);
 	if (argc > 1 && strcmp(argv[1], "app") == 0)
-		return cli_app(argc, argv);
+		return admin_app(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "log-key") == 0) {
 		char keypath[600];
 		config_defaults(&cfg);
@@ -107,9 +107,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
-		return cli_report(argc, argv);
+		return admin_report(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "invite") == 0)
-		return cli_invite(argc, argv);
+		return admin_invite(argc, argv);
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		config_usage(stdout);
 		printf("\nsubcommands:\n  posternd routes           print the route table as JSON\n"

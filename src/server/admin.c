@@ -1,5 +1,5 @@
-/* cli.c — operator subcommands for apps and reports (see cli.h). */
-#include "cli.h"
+/* admin.c — the operator's subcommands for apps, reports and invites, run on the database directly (see admin.h). */
+#include "admin.h"
 
 #include "auth.h"
 #include "b64url.h"
@@ -19,13 +19,13 @@
 
 #include "banned.h" /* last: bans footguns in this file only */
 
-struct cli_db {
+struct admin_db {
 	const struct store_ops *ops;
 	struct store *st;
 	struct store_conn *c;
 };
 
-static int db_open(struct cli_db *db, const char *dir)
+static int db_open(struct admin_db *db, const char *dir)
 {
 	struct store_options o;
 	char path[600];
@@ -40,7 +40,7 @@ static int db_open(struct cli_db *db, const char *dir)
 	return 0;
 }
 
-static void db_close(struct cli_db *db)
+static void db_close(struct admin_db *db)
 {
 	if (db->c)
 		db->ops->conn_close(db->c);
@@ -109,7 +109,7 @@ static void print_app(const struct store_app *a)
 }
 
 /* The report settings in force now, and what they imply; 0, or -1 when they cannot be read. */
-static int print_report_settings(const struct cli_db *db, const struct store_app *a)
+static int print_report_settings(const struct admin_db *db, const struct store_app *a)
 {
 	struct store_report_settings s;
 	char text[400], since[TIMEFMT_RFC3339_LEN] = "";
@@ -157,7 +157,7 @@ static void new_secret(struct store_app *a, char text[AUTH_PREFIXED_LEN + 2])
 static int app_report_settings(int argc, char **argv)
 {
 	const char *target = NULL, *dir = "./var", *mechanism = NULL, *epsilon = NULL, *delta = NULL, *k = NULL, *cap = NULL;
-	struct cli_db db = {0};
+	struct admin_db db = {0};
 	struct store_app a;
 	struct store_report_settings s;
 	char err[160];
@@ -219,7 +219,7 @@ out:
 	return rc;
 }
 
-int cli_app(int argc, char **argv)
+int admin_app(int argc, char **argv)
 {
 	struct config defaults;
 	const char *verb = argc > 2 ? argv[2] : NULL, *name = NULL, *scopes = NULL, *dir = "./var", *target = NULL;
@@ -227,7 +227,7 @@ int cli_app(int argc, char **argv)
 	json_t *uris = json_array();
 	struct store_app a;
 	struct store_report_settings rs;
-	struct cli_db db = {0};
+	struct admin_db db = {0};
 	char secret[AUTH_PREFIXED_LEN + 2] = "", normal[STORE_SCOPES_LEN], bad[64];
 	int i, public_client = 0, rc = 1;
 	char *uritext = NULL;
@@ -397,10 +397,10 @@ out:
 	return rc;
 }
 
-int cli_report(int argc, char **argv)
+int admin_report(int argc, char **argv)
 {
 	const char *app_id = NULL, *period = NULL, *format = "json", *dir = "./var", *type = NULL;
-	struct cli_db db = {0};
+	struct admin_db db = {0};
 	struct store_app a;
 	char *out = NULL, err[160] = "";
 	size_t len = 0;
@@ -460,9 +460,9 @@ out:
  * account within D days (default 7), for --registration=invite. Only their hashes are stored; the codes are
  * printed once, one a line.
  */
-int cli_invite(int argc, char **argv)
+int admin_invite(int argc, char **argv)
 {
-	struct cli_db db = {0};
+	struct admin_db db = {0};
 	const char *dir = "./var";
 	int64_t count = 1, days = 7, now = timefmt_now_ms(), i;
 	int rc = 1;

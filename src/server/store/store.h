@@ -1,9 +1,9 @@
 /*
  * store.h — the storage interface: everything the domain layer may ask of a database, as a const table of
- * functions (the shape of curl's vtls backends). store_sqlite.c is the default backend; a PostgreSQL
- * backend is one more file filling the same table, and tests/unit/test_store.c runs the same conformance
- * checks against whichever backend POSTERN_TEST_DATABASE names (unset: SQLite); each contract comment below is
- * what that suite checks, and scripts/check_store_coverage.py fails when an operation has no test.
+ * functions (the shape of curl's vtls backends). The operations are written once for every engine
+ * (store/ops.c, over the statement table of store/queries.c); an engine is a small driver behind
+ * store/driver.h (store/sqlite.c today), and tests/unit/test_store.c runs the same conformance checks
+ * against every backend it is given.
  *
  * Primitives only: a storage function reads or writes rows and knows no rule of the domain (who may see
  * what, friendship logic, event fan-out) — those live in the handlers/domain modules. A handler never
@@ -609,7 +609,7 @@ struct store_ops {
 	enum srv_err (*invite_use)(struct store_conn *c, const unsigned char hash[32], int64_t user, int64_t now);
 };
 
-/* The SQLite backend (store_sqlite.c). */
+/* The SQLite backend: the shared operations over the SQLite driver (store/ops.c, store/sqlite.c). */
 extern const struct store_ops store_sqlite_ops;
 
 #endif
