@@ -19,7 +19,7 @@ const CLI = process.env.POSTERN_CLI || join(dirname(BIN), 'postern')
 /** A person in a browser context: registers through the sign-up form and keeps the page. */
 async function person (t, world, prefix, width = 1280) {
   const ctx = await t.context()
-  await ctx.setDefaultTimeout(20_000)
+  await ctx.setDefaultTimeout(30_000)
   const page = await ctx.newPage()
   await page.setViewportSize({ width, height: width < 500 ? 844 : 800 })
   const errors = []
@@ -70,7 +70,7 @@ async function send (p, text) {
 
 async function sees (p, text, what) {
   try {
-    await p.page.locator('.msg .bubble', { hasText: text }).waitFor({ timeout: 20_000 })
+    await p.page.locator('.msg .bubble', { hasText: text }).waitFor({ timeout: 40_000 })
   } catch {
     throw new Error(`${p.username} does not see “${text}” (${what})${p.errors.length ? ': page errors ' + p.errors.join('; ') : ''}`)
   }
@@ -303,7 +303,7 @@ export function addWebClientTests (TESTS) {
       await app.getByRole('button', { name: /^allow\b/i }).click()
       await app.waitForURL((u) => u.href.startsWith(tunes.origin))
       // the app's device shows its code; alice approves it in the web client
-      const code = (await app.locator('p.code').textContent({ timeout: 20_000 })).trim()
+      const code = (await app.locator('p.code').textContent({ timeout: 40_000 })).trim()
       check(code.length >= 6, `the app's approval code: ${code}`)
       await go(alice, w, '#/settings/apps')
       await alice.page.getByLabel('The app’s code').fill(code)
@@ -320,29 +320,29 @@ export function addWebClientTests (TESTS) {
       await app.getByRole('button', { name: 'Share' }).first().click()
       await app.getByLabel('Your note (end-to-end encrypted)').fill('you will love this one')
       await app.getByRole('button', { name: 'Send' }).click()
-      await app.getByText('you will love this one').first().waitFor({ timeout: 20_000 })
+      await app.getByText('you will love this one').first().waitFor({ timeout: 40_000 })
       // bob sees the share card labelled with the app, opens it (a click for the reports), allows Tunes, replies
       await go(bob, w, '#/')
       await bob.page.getByRole('list', { name: 'Conversations' }).getByRole('link').filter({ hasText: 'via Tunes' }).first().click()
-      await bob.page.locator('.share', { hasText: 'you will love this one' }).waitFor({ timeout: 20_000 })
+      await bob.page.locator('.share', { hasText: 'you will love this one' }).waitFor({ timeout: 40_000 })
       await bob.page.getByRole('button', { name: /^Open in Tunes/ }).click()
       await bob.page.getByRole('button', { name: 'Opened' }).waitFor()
       await bob.page.getByRole('button', { name: 'Allow' }).click()
       await bob.page.getByText('can now read this conversation').waitFor()
       await send(bob, 'thanks alice, playing it now')
       // the reply appears live in Tunes, decrypted there
-      await app.getByText('thanks alice, playing it now').waitFor({ timeout: 20_000 })
+      await app.getByText('thanks alice, playing it now').waitFor({ timeout: 40_000 })
       await screenshot(app, 'tunes-share-and-reply')
       await screenshot(bob.page, 'web-share-card')
       await bob.page.setViewportSize({ width: 1280, height: 800 })
       // alice deletes the share from Tunes; it is gone for bob too
       await app.getByRole('button', { name: 'Delete this share' }).first().click()
-      await app.getByText('Deleted').first().waitFor({ timeout: 20_000 })
+      await app.getByText('Deleted').first().waitFor({ timeout: 40_000 })
       await bob.page.reload()
       await bob.page.getByLabel('Password').fill(bob.password)
       await bob.page.getByRole('button', { name: 'Unlock' }).click()
       await openFromSidebar(w, bob, 'alice')
-      await bob.page.getByText('This message was deleted.').waitFor({ timeout: 20_000 })
+      await bob.page.getByText('This message was deleted.').waitFor({ timeout: 40_000 })
       // and alice's access log in the web client names what Tunes did
       await go(alice, w, '#/settings/access-log')
       await alice.page.getByText('Shared something for you').first().waitFor()
@@ -376,7 +376,7 @@ export function addWebClientTests (TESTS) {
     await page2.getByLabel('Username').fill(a.username)
     await page2.getByLabel('Password').fill(a.password)
     await page2.getByRole('button', { name: 'Sign in' }).click()
-    const code = (await page2.getByTestId('approval-code').textContent({ timeout: 20_000 })).trim()
+    const code = (await page2.getByTestId('approval-code').textContent({ timeout: 40_000 })).trim()
     await go(a, w, '#/settings/devices')
     await a.page.getByLabel('Approval code').fill(code)
     await a.page.getByRole('button', { name: 'Approve', exact: true }).click()
@@ -404,7 +404,7 @@ export function addWebClientTests (TESTS) {
     await cli.run(['identity', 'reset', '--yes'])
     await go(web, w, '#/')
     await openFromSidebar(w, web, cli.username)
-    await web.page.getByRole('alert').filter({ hasText: 'safety number changed' }).waitFor({ timeout: 20_000 })
+    await web.page.getByRole('alert').filter({ hasText: 'safety number changed' }).waitFor({ timeout: 40_000 })
     await web.page.getByRole('link', { name: 'Review safety number' }).click()
     await web.page.getByRole('alert').filter({ hasText: 'identity key changed' }).waitFor()
     await screenshot(web.page, 'web-identity-changed')
