@@ -9,6 +9,7 @@
  * 250 ms to see whether it must stop. This file must not know the storage driver nor any HTTP.
  */
 #include "bus.h"
+#include "log.h"
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -65,8 +66,15 @@ static void nap(struct bus_pg *b, int ms)
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* Connect and LISTEN; NULL when either fails. */
-static PGconn *listen_conn(struct bus_pg *b)
+/* libpq's notices go to the server's log at debug level, not to stderr as they are (PostgreSQL's own words) */
+static void quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("bus: %.200s", message);
+}
+
+/* Connect and LISTEN; NULL when either fails (said once in the log per outage, not every second). */
+static PGconn *listen_conn(struct bus_pg *b, int say)
 {
 	PGconn *pg = PQconnectdb(b->conninfo);
 	PGresult *res = NULL;
@@ -75,6 +83,7 @@ static PGconn *listen_conn(struct bus_pg *b)
 
 	if (PQstatus(pg) != CONNECTION_OK)
 		goto out;
+	PQsetNoticeProcessor(pg, quiet_notice, NULL);
 	chan = PQescapeIdentifier(pg, b->base.channel, strlen(b->base.channel));
 	if (chan == NULL || (size_t)snprintf(sql, sizeof(sql), "LISTEN %s", chan) >= sizeof(sql))
 		goto out;
@@ -84,6 +93,8 @@ out:
 	PQclear(res);
 	PQfreemem(chan);
 	if (!ok) {
+		if (say)
+			log_warn("bus: cannot listen for other nodes' writes (trying again every second)");
 		PQfinish(pg);
 		return NULL;
 	}
@@ -94,17 +105,20 @@ static void *listener_main(void *arg)
 {
 	struct bus_pg *b = arg;
 	PGconn *pg = NULL;
+	int say = 1;
 
 	while (!stopping(b)) {
 		struct pollfd pfd;
 		PGnotify *n;
 
 		if (pg == NULL) {
-			pg = listen_conn(b);
+			pg = listen_conn(b, say);
+			say = 0;
 			if (pg == NULL) {
 				nap(b, BUS_PG_RETRY_MS);
 				continue;
 			}
+			say = 1;
 			set_listening(b, 1);
 			/* whatever was sent while we did not listen is lost: every waiter reads again */
 			b->base.sub.everyone(b->base.sub.arg);
@@ -114,6 +128,7 @@ static void *listener_main(void *arg)
 		pfd.revents = 0;
 		if (pfd.fd < 0 || (poll(&pfd, 1, BUS_PG_POLL_MS) > 0 && PQconsumeInput(pg) == 0) ||
 		    PQstatus(pg) != CONNECTION_OK) {
+			log_warn("bus: the listening connection was lost; making it again");
 			PQfinish(pg); /* the connection is gone: make it again */
 			pg = NULL;
 			set_listening(b, 0);
