@@ -18,6 +18,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sqlite3.h>
+
+#include "schema.h"
 
 /*
  * One engine the suite can run against: the scheme that names it in POSTERN_TEST_DATABASE, its backend, how to
@@ -2219,6 +2222,66 @@ static void cursor_never_skips_under_concurrent_writers(void)
 	close_store(st);
 }
 
+/*
+ * Migration 12 on a database that has had 11 (SQLite's own file: the suite's other engines have no such past):
+ * the events already there keep their id as their number, so a cursor given before the upgrade still means
+ * the same place, and new numbers start above every id ever given (the pruned newest one too).
+ */
+static int collect_seq(void *arg, const struct store_event *row)
+{
+	struct rows *k = arg;
+	rows_add(k, row->seq, row->type, row->user_id);
+	return 0;
+}
+
+static void migration_keeps_old_cursors(void)
+{
+	const struct store_ops *ops = &store_sqlite_ops;
+	struct store_options o = {0};
+	struct store *st = NULL;
+	struct store_conn *c = NULL;
+	struct store_event e = {0};
+	struct rows k;
+	sqlite3 *db = NULL;
+	int64_t last = -1;
+	size_t i;
+
+	if (strcmp(engine->scheme, "sqlite") != 0)
+		return; /* the upgrade of a database from before migration 12 exists for SQLite only */
+	sqlite_fresh(NULL, &o);
+	CHECK(sqlite3_open(o.path, &db) == SQLITE_OK);
+	for (i = 0; i < 11; i++)
+		CHECK(sqlite3_exec(db, store_schema[i].sql, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "PRAGMA user_version = 11;"
+		"INSERT INTO users(id, public_id, username, pw_hash, created_at) VALUES(1, 'u_a', 'a', 'x', 0), (2, 'u_b', 'b', 'x', 0);"
+		"INSERT INTO events(user_id, device_id, type, ref_id, data, created_at) VALUES"
+		"  (1, 0, 'one', 0, '{}', 0), (1, 0, 'two', 0, '{}', 0), (2, 0, 'three', 0, '{}', 0), (1, 7, 'to_device', 0, '{}', 0);"
+		"DELETE FROM events WHERE id = 4;", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_close(db) == SQLITE_OK);
+
+	CHECK(ops->open(&o, &st) == SRV_E_OK);
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, 1, 0, 1, 100, collect_seq, &k) == SRV_E_OK); /* a's cursor "1" from before */
+	CHECK(k.n == 1 && k.id[0] == 2 && strcmp(k.pid[0], "two") == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, 2, 0, 0, 100, collect_seq, &k) == SRV_E_OK && k.n == 1 && k.id[0] == 3);
+	CHECK(ops->event_last_seq(c, 1, &last) == SRV_E_OK && last == 4); /* the pruned id 4 is never given again */
+	CHECK(ops->event_last_seq(c, 2, &last) == SRV_E_OK && last == 4);
+	e.user_id = 2;
+	snprintf(e.type, sizeof(e.type), "four");
+	e.data = "{}";
+	CHECK(ops->event_append(c, &e) == SRV_E_OK && e.seq == 5); /* after b's old cursor 3, and after 4 */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, 2, 0, 3, 100, collect_seq, &k) == SRV_E_OK && k.n == 1 && k.id[0] == 5);
+	CHECK(add_user(ops, c, "newcomer") > 0);
+	e.user_id = 3;
+	CHECK(ops->event_append(c, &e) == SRV_E_OK && e.seq == 1); /* a new user's log starts at 1 */
+	ops->conn_close(c);
+	ops->close(st);
+	sqlite_discard(&o);
+}
+
 static const struct unit_case cases[] = {
 	{"users_sessions_friends", users_sessions_friends},
 	{"threads_messages_events", threads_messages_events},
@@ -2245,6 +2308,7 @@ static const struct unit_case cases[] = {
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 	{"cursor_never_skips_under_concurrent_writers", cursor_never_skips_under_concurrent_writers},
+	{"migration_keeps_old_cursors", migration_keeps_old_cursors},
 };
 
 int main(int argc, char **argv)
