@@ -72,7 +72,7 @@ bash tests/web/run.sh client "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 # connected-apps and access-log pages: screenshots, no sideways scrolling at 390 px, axe-core; under its own time limit
 POSTERN_SCREENS="$PWD/$build/artifacts/screens" sh tests/browser/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 # tier 8: scripts/pg.sh starts, serves and stops a throwaway PostgreSQL 15 cluster and leaves nothing running;
-# the bench's pgbench transaction writes what a durable send writes
-sh tests/pg/run.sh > "$out" 2>&1; cat "$out"; tally "$out"
+# the bench's pgbench transaction writes what a durable send writes; the bus between nodes (LISTEN/NOTIFY)
+sh tests/pg/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

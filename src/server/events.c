@@ -38,6 +38,12 @@ enum srv_err events_emit(struct req *rq, int64_t user, int64_t device_id, const 
 	return rc;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 struct member_ids {
 	int64_t ids[1024];
 	int n;
@@ -62,6 +68,8 @@ enum srv_err events_emit_members(struct req *rq, int64_t thread_id, const char *
 	if (mi == NULL || text == NULL)
 		goto out;
 	rc = rq->ops->member_list(rq->db, thread_id, collect_member, mi);
+	/* logs in ascending user order, as store.h asks of a writer that appends to several (no deadlock) */
+	qsort(mi->ids, (size_t)mi->n, sizeof(mi->ids[0]), cmp_id);
 	for (i = 0; rc == SRV_E_OK && i < mi->n; i++)
 		rc = emit_text(rq, mi->ids[i], 0, type, ref_id, text);
 out:
@@ -90,12 +98,6 @@ static void contact_add(struct contact_set *cs, int64_t id)
 		cs->cap = cap;
 	}
 	cs->ids[cs->n++] = id;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 static int contact_friend(void *arg, const struct store_friend *f)

@@ -1,8 +1,8 @@
 /*
  * h_sync.c — reading a user's event log: the long-poll endpoint and the start of an SSE stream (push.c
- * keeps the stream going). Cursors are event ids: the log only grows, ids grow in commit order, and an
- * event is readable only after its transaction committed, so resuming from a cursor never misses or
- * repeats an event. message.created events are rendered with the whole message as it is now (a deleted
+ * keeps the stream going). Cursors are places in the user's own log (store.h's seq): the log only grows, a
+ * user's numbers commit in order on every node, and an event is readable only after its transaction
+ * committed, so resuming from a cursor, on any node, never misses or repeats an event. message.created events are rendered with the whole message as it is now (a deleted
  * message shows as a tombstone).
  */
 #include "handlers.h"
@@ -47,7 +47,7 @@ static int event_row(void *arg, const struct store_event *e)
 			json_array_append_new(c->out, ev);
 			c->n++;
 		}
-		c->last = e->id; /* skipped events still move the cursor */
+		c->last = e->seq; /* skipped events still move the cursor */
 		c->scanned++;
 		return 0;
 	}
@@ -57,7 +57,7 @@ static int event_row(void *arg, const struct store_event *e)
 		c->rc = SRV_E_INTERNAL;
 		return 1;
 	}
-	snprintf(cur, sizeof(cur), "%" PRId64, e->id);
+	snprintf(cur, sizeof(cur), "%" PRId64, e->seq);
 	json_object_set_new(ev, "cursor", json_string(cur));
 	json_object_set_new(ev, "type", json_string(e->type));
 	json_object_set_new(ev, "created_at", view_time(e->created_at));
@@ -69,7 +69,7 @@ static int event_row(void *arg, const struct store_event *e)
 		}
 	}
 	json_array_append_new(c->out, ev);
-	c->last = e->id;
+	c->last = e->seq;
 	c->n++;
 	c->scanned++;
 	return 0;
@@ -99,9 +99,9 @@ static enum srv_err parse_since(struct req *rq, int64_t *since)
 		return SRV_E_OK;
 	if (strnum_parse_cstr(s, 0, INT64_MAX, since) != 0)
 		return req_fail(rq, SRV_E_INVALID_CURSOR, "bad 'since' cursor");
-	if (*since > 0) { /* a cursor past every id ever given would skip future events */
+	if (*since > 0) { /* a cursor past every number this log has given would skip its future events */
 		int64_t last = 0;
-		enum srv_err rc = rq->ops->event_last_id(rq->db, &last);
+		enum srv_err rc = rq->ops->event_last_seq(rq->db, rq->user.id, &last);
 		if (rc != SRV_E_OK)
 			return rc;
 		if (*since > last)

@@ -69,6 +69,7 @@ static struct {
 	int stopping;
 	pthread_mutex_t park_lock;
 	struct exchange *parked;
+	struct bus *bus;          /* how a commit reaches the waiters of this node and the others (bus.h) */
 } H;
 
 /* ---- responses ---------------------------------------------------------------------------------------- */
@@ -302,6 +303,16 @@ static void finish(struct exchange *x, enum srv_err rc)
 
 static void job_submit(struct exchange *x);
 
+/* What a write changed, for the bus: the users rq->notify names and the one whose sessions it ended. */
+static void change_of(const struct req *rq, struct bus_change *ch)
+{
+	ch->users = rq->notify;
+	ch->nusers = rq->nnotify;
+	ch->sessions_ended = &rq->sessions_ended;
+	ch->nsessions = rq->sessions_ended != 0;
+	ch->everyone = rq->notify_overflow;
+}
+
 static enum srv_err job_run(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c)
 {
 	struct exchange *x = (struct exchange *)((char *)job - offsetof(struct exchange, job));
@@ -324,6 +335,12 @@ static enum srv_err job_run(struct dbexec_job *job, const struct store_ops *ops,
 	if (x->phase == 0 && rq->route->prepare)
 		return rq->route->prepare(rq);
 	rc = rq->route->handler(rq);
+	/* a write's notice to the other nodes travels with it: in its savepoint, delivered only on commit */
+	if (rc == SRV_E_OK && rq->route->kind == ROUTE_WRITE) {
+		struct bus_change ch;
+		change_of(rq, &ch);
+		rc = bus_stage(H.bus, ops, c, &ch);
+	}
 	if (rc != SRV_E_OK) {
 		json_decref(rq->resp);
 		rq->resp = NULL;
@@ -432,12 +449,9 @@ static void job_done(struct dbexec_job *job, enum srv_err rc)
 			job_submit(x);
 			return;
 		}
-		if (rq->notify_overflow)
-			hub_notify_all();
-		else if (rq->nnotify)
-			hub_notify(rq->notify, rq->nnotify);
-		if (rq->sessions_ended) /* now durable: the person's own streams look their session up at once */
-			push_sessions_ended(rq->sessions_ended);
+		struct bus_change ch;
+		change_of(rq, &ch); /* now durable: this node's waiters read again, streams look their session up */
+		bus_publish(H.bus, &ch);
 	}
 	if (rc == SRV_E_OK)
 		submit_prune(rq);
@@ -1091,12 +1105,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-int http_start(const struct config *cfg)
+int http_start(const struct config *cfg, struct bus *bus)
 {
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 
 	H.cfg = cfg;
+	H.bus = bus;
 #if MHD_VERSION == 0x00097500
 	H.head_layout = strcmp(MHD_get_version(), "0.9.75") == 0;
 #endif

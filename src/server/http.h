@@ -11,11 +11,12 @@
 #ifndef POSTERN_HTTP_H
 #define POSTERN_HTTP_H
 
+#include "bus.h"
 #include "config.h"
 
-/* Start serving with cfg (dbexec, hub, auth and push already initialised). Returns the bound port, or
- * -1 on failure (logged). */
-int http_start(const struct config *cfg);
+/* Start serving with cfg (dbexec, hub, auth and push already initialised). Each write's changes go out on bus
+ * (borrowed: it must outlive http_stop). Returns the bound port, or -1 on failure (logged). */
+int http_start(const struct config *cfg, struct bus *bus);
 
 /* Stop: end streams and long-polls, stop the daemon. */
 void http_stop(void);

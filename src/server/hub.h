@@ -1,7 +1,8 @@
 /*
  * hub.h — who is waiting for which user's events. Long-polls and SSE streams register a waiter under a user
- * id; after a group commit, the writer calls hub_notify for every user that got an event, and each waiter's
- * wake function runs (it must only queue work: it is called with the hub lock held).
+ * id; after a commit — of this node's writer, or of another node's, heard through the bus (bus.h) — the bus's
+ * subscriber calls hub_notify for every user that got an event, and each waiter's wake function runs (it must
+ * only queue work: it is called with the hub lock held).
  *
  * Lost wake-ups are prevented with versions: read hub_version() before reading the event log, and pass it
  * to hub_register(); if a notify for that user's bucket happened in between, the waiter is woken at once.

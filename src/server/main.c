@@ -10,6 +10,7 @@
  */
 #include "auth.h"
 #include "b64url.h"
+#include "bus.h"
 #include "admin.h"
 #include "faultalloc.h"
 #include "config.h"
@@ -36,6 +37,30 @@
 #include <sys/stat.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
+
+/* The bus's subscriber: what a commit of this node or another changed reaches the waiters here (hub.c wakes
+ * long-polls and streams, push.c has streams of ended sessions look their session up). Only queues work. */
+static void fanout_users(void *arg, const int64_t *users, int n)
+{
+	(void)arg;
+	hub_notify(users, n);
+}
+
+static void fanout_sessions_ended(void *arg, const int64_t *users, int n)
+{
+	int i;
+	(void)arg;
+	for (i = 0; i < n; i++)
+		push_sessions_ended(users[i]);
+}
+
+static void fanout_everyone(void *arg)
+{
+	(void)arg;
+	hub_notify_all();
+}
+
+static const struct bus_subscriber fanout = {fanout_users, fanout_sessions_ended, fanout_everyone, NULL};
 
 static int cmd_keygen(const char *user_id)
 {
@@ -71,6 +96,7 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct store *st = NULL;
+	struct bus *bus = NULL;
 	const struct store_ops *ops = &store_sqlite_ops;
 	struct store_options so;
 	char dbpath[600];
@@ -161,11 +187,16 @@ int main(int argc, char **argv)
 	}
 	hub_init();
 	push_init(&cfg);
+	/* one node: the in-process bus. With the PostgreSQL driver, the database's URL opens bus_pg_new instead,
+	 * so that every node's waiters hear of every node's writes (docs/multinode.md). */
+	bus = bus_local_new(&fanout);
+	if (bus == NULL)
+		goto out;
 	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != SRV_E_OK) {
 		log_error("cannot open database connections");
 		goto out;
 	}
-	port = http_start(&cfg);
+	port = http_start(&cfg, bus);
 	if (port < 0)
 		goto out_exec;
 	if (cfg.public_url[0])
@@ -188,6 +219,7 @@ out_exec:
 out:
 	ops->close(st);
 	auth_release();
+	bus_close(bus);
 	hub_release();
 	return rc;
 }

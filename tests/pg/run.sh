@@ -2,7 +2,9 @@
 # tests/pg/run.sh — the pg-infra tier: scripts/pg.sh's throwaway PostgreSQL clusters, and the database
 # ceiling of `make bench` (bench/pg_schema.sql, bench/pg_send.sql) checked for what it writes.
 #
-#   sh tests/pg/run.sh        prints "ok   NAME" / "FAIL NAME: why" lines and "pg-infra: N passed, N failed"
+#   sh tests/pg/run.sh [BUILD]  prints "ok   NAME" / "FAIL NAME: why" lines and "pg-infra: N passed, N failed";
+#                               with BUILD (a build directory), also BUILD/tests/test_bus's PostgreSQL cases
+#                               (the LISTEN/NOTIFY bus, two nodes in one process) on a cluster of their own
 #
 # Every cluster it starts lives under one mktemp directory and is stopped on exit; the last checks make sure
 # no postgres process and no watchdog of ours is left running. It needs postgresql-15 and
@@ -212,7 +214,25 @@ else
 	fail bench.sqlite_ceiling_writes_what_a_send_writes "does not compile: $(head -c 400 "$T/cc.err")"
 fi
 
-# ---- 7. nothing of ours is left running -----------------------------------------------------------------------
+# ---- 7. the bus between nodes: src/server/bus_pg.c against a cluster of its own ---------------------------------
+if [ -n "${1:-}" ]; then
+	E=$T/c5
+	out=$(PG_WATCH=$$ sh "$PG" start "$E" 2>&1)
+	PG_URL=""
+	eval "$out" 2>/dev/null
+	if [ -x "$1/tests/test_bus" ] && [ -n "$PG_URL" ]; then
+		POSTERN_TEST_PG_URL=$PG_URL "$1/tests/test_bus" >"$T/bus.out" 2>&1
+		rc=$?
+		pgc=$(grep -c '^ok   bus\.pg_' "$T/bus.out")
+		check bus.listen_notify_two_nodes "rc=$rc, $pgc PostgreSQL cases passed: $(grep -v '^ok' "$T/bus.out" | tail -n 8)" \
+			sh -c '[ "$1" = 0 ] && [ "$2" -ge 4 ]' _ "$rc" "$pgc"
+	else
+		fail bus.listen_notify_two_nodes "no $1/tests/test_bus, or the cluster did not start: $out"
+	fi
+	sh "$PG" stop "$E"
+fi
+
+# ---- 8. nothing of ours is left running -----------------------------------------------------------------------
 sleep 0.3
 left=$(procs_naming "$T")
 check pg.nothing_left_running "processes naming $T: $left" [ -z "$left" ]

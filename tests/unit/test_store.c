@@ -18,6 +18,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sqlite3.h>
+
+#include "schema.h"
 
 /*
  * One engine the suite can run against: the scheme that names it in POSTERN_TEST_DATABASE, its backend, how to
@@ -246,19 +249,26 @@ static void threads_messages_events(void)
 	CHECK(ops->member_mark_read(c, t.id, bb, 0, &rs) == SRV_E_OK && rs == 1);
 	CHECK(ops->member_mark_read(c, t.id, bb, 99, &rs) == SRV_E_OK && rs == 2);
 
-	/* events: ids grow and are never reused, even after the newest is pruned */
+	/* events: a user's numbers are 1, 2, 3..., never reused, even after the newest is pruned */
+	CHECK(ops->event_last_seq(c, bb, &last) == SRV_E_OK && last == 0);
 	e.user_id = bb;
 	e.device_id = 7;
 	snprintf(e.type, sizeof(e.type), "to_device");
 	e.data = "{}";
 	CHECK(ops->event_append(c, &e) == SRV_E_OK);
-	e1 = e.id;
+	e1 = e.seq;
+	CHECK(e1 == 1 && e.id > 0);
 	CHECK(ops->event_prune_to_device(c, 7, e1) == SRV_E_OK);
 	e.device_id = 0;
 	CHECK(ops->event_append(c, &e) == SRV_E_OK);
-	e2 = e.id;
-	CHECK(e2 > e1);
-	CHECK(ops->event_last_id(c, &last) == SRV_E_OK && last == e2);
+	e2 = e.seq;
+	CHECK(e2 == 2);
+	CHECK(ops->event_last_seq(c, bb, &last) == SRV_E_OK && last == e2);
+	e.user_id = a; /* another user's log has its own numbers */
+	CHECK(ops->event_append(c, &e) == SRV_E_OK && e.seq == 1);
+	CHECK(ops->event_last_seq(c, bb, &last) == SRV_E_OK && last == e2);
+	/* the bus's notification is a statement of the write transaction (nothing to see on SQLite) */
+	CHECK(ops->bus_notify(c, "postern_test", "u:1") == SRV_E_OK);
 	ops->conn_close(c);
 	close_store(st);
 }
@@ -1594,7 +1604,7 @@ static int collect_event(void *arg, const struct store_event *row)
 {
 	struct rows *k = arg;
 	CHECK(row->data != NULL);
-	rows_add(k, row->id, row->type, row->device_id);
+	rows_add(k, row->seq, row->type, row->device_id);
 	return 0;
 }
 
@@ -1606,8 +1616,8 @@ static int64_t add_event(const struct store_ops *ops, struct store_conn *c, int6
 	snprintf(e.type, sizeof(e.type), "%s", type);
 	e.data = "{\"k\":1}";
 	e.created_at = 5;
-	CHECK(ops->event_append(c, &e) == SRV_E_OK && e.id > 0);
-	return e.id;
+	CHECK(ops->event_append(c, &e) == SRV_E_OK && e.id > 0 && e.seq > 0);
+	return e.seq;
 }
 
 /* a user's event log: ascending from a cursor, limited; to_device events only for their device, counted, pruned */
@@ -2085,6 +2095,193 @@ static void account_delete_statements_and_partner_rows(void)
 	close_store(st);
 }
 
+/* ---- the cursor under concurrent writers ---- */
+
+/*
+ * Several writers, each on its own connection (on PostgreSQL: truly concurrent transactions; on SQLite they take
+ * turns at BEGIN IMMEDIATE), append to one user's log while a reader follows it with a cursor, as a client does
+ * on reconnecting to any node. Each writer's transaction appends twice (one event of the user's, one of another
+ * user's, so transactions overlap in both logs) and sleeps between its number and its commit, so numbers taken
+ * later could commit first if they were not serialised per user. The reader checks each page starts right after
+ * its cursor with no gap (a gap would be a number that commits later: a cursor past it skips it), and at the end
+ * that it saw every event once.
+ */
+#define CW_WRITERS 4
+#define CW_EACH 30
+
+struct cw_ctx {
+	const struct store_ops *ops;
+	struct store *st;
+	int64_t user, other;
+	int writers_left, failed;
+	pthread_mutex_t lock;
+};
+
+static void *cw_writer(void *arg)
+{
+	struct cw_ctx *x = arg;
+	struct store_conn *c = NULL;
+	struct store_event e = {0};
+	int i, bad = 0;
+
+	if (x->ops->conn_open(x->st, 1, &c) != SRV_E_OK)
+		bad = 1;
+	for (i = 0; !bad && i < CW_EACH; i++) {
+		memset(&e, 0, sizeof(e));
+		snprintf(e.type, sizeof(e.type), "message.created");
+		e.data = "{}";
+		if (x->ops->begin(c) != SRV_E_OK) {
+			bad = 1;
+			break;
+		}
+		e.user_id = x->user;
+		bad = x->ops->event_append(c, &e) != SRV_E_OK;
+		usleep(200 + (unsigned)(i % 5) * 300); /* hold the number a while before committing */
+		e.user_id = x->other;
+		if (!bad)
+			bad = x->ops->event_append(c, &e) != SRV_E_OK;
+		if (bad || x->ops->commit(c) != SRV_E_OK) {
+			x->ops->rollback(c);
+			bad = 1;
+		}
+	}
+	if (c)
+		x->ops->conn_close(c);
+	pthread_mutex_lock(&x->lock);
+	x->failed |= bad;
+	x->writers_left--;
+	pthread_mutex_unlock(&x->lock);
+	return NULL;
+}
+
+struct cw_page {
+	int64_t cursor, n;
+	int gap;
+};
+
+static int cw_row(void *arg, const struct store_event *e)
+{
+	struct cw_page *p = arg;
+	if (e->seq != p->cursor + 1)
+		p->gap = 1;
+	p->cursor = e->seq;
+	p->n++;
+	return 0;
+}
+
+static void cursor_never_skips_under_concurrent_writers(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL, *r = NULL;
+	struct cw_ctx x = {0};
+	struct cw_page page = {0};
+	pthread_t th[CW_WRITERS];
+	int i, left = CW_WRITERS, reads = 0;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	x.user = add_user(ops, c, "followed");
+	x.other = add_user(ops, c, "other");
+	ops->conn_close(c);
+	x.ops = ops;
+	x.st = st;
+	x.writers_left = CW_WRITERS;
+	pthread_mutex_init(&x.lock, NULL);
+	CHECK(ops->conn_open(st, 0, &r) == SRV_E_OK);
+	for (i = 0; i < CW_WRITERS; i++)
+		CHECK(pthread_create(&th[i], NULL, cw_writer, &x) == 0);
+	while (left > 0 || reads == 0) {
+		pthread_mutex_lock(&x.lock);
+		left = x.writers_left;
+		pthread_mutex_unlock(&x.lock);
+		/* a whole page as a reader on a node sees it: one snapshot, from the cursor it holds */
+		CHECK(ops->read_begin(r) == SRV_E_OK);
+		CHECK(ops->event_list(r, x.user, 0, page.cursor, 7, cw_row, &page) == SRV_E_OK);
+		ops->read_end(r);
+		CHECK(page.gap == 0);
+		reads++;
+		if (left > 0)
+			usleep(300);
+	}
+	for (i = 0; i < CW_WRITERS; i++)
+		pthread_join(th[i], NULL);
+	CHECK(x.failed == 0);
+	do { /* the rest after the last writer ended */
+		int64_t before = page.n;
+		CHECK(ops->read_begin(r) == SRV_E_OK);
+		CHECK(ops->event_list(r, x.user, 0, page.cursor, 7, cw_row, &page) == SRV_E_OK);
+		ops->read_end(r);
+		if (page.n == before)
+			break;
+	} while (1);
+	CHECK(page.gap == 0);
+	CHECK_EQ_INT(page.n, CW_WRITERS * CW_EACH); /* each event once: none skipped, none twice */
+	CHECK(page.cursor == CW_WRITERS * CW_EACH);
+	ops->conn_close(r);
+	pthread_mutex_destroy(&x.lock);
+	close_store(st);
+}
+
+/*
+ * Migration 12 on a database that has had 11 (SQLite's own file: the suite's other engines have no such past):
+ * the events already there keep their id as their number, so a cursor given before the upgrade still means
+ * the same place, and new numbers start above every id ever given (the pruned newest one too).
+ */
+static int collect_seq(void *arg, const struct store_event *row)
+{
+	struct rows *k = arg;
+	rows_add(k, row->seq, row->type, row->user_id);
+	return 0;
+}
+
+static void migration_keeps_old_cursors(void)
+{
+	const struct store_ops *ops = &store_sqlite_ops;
+	struct store_options o = {0};
+	struct store *st = NULL;
+	struct store_conn *c = NULL;
+	struct store_event e = {0};
+	struct rows k;
+	sqlite3 *db = NULL;
+	int64_t last = -1;
+	size_t i;
+
+	if (strcmp(engine->scheme, "sqlite") != 0)
+		return; /* the upgrade of a database from before migration 12 exists for SQLite only */
+	sqlite_fresh(NULL, &o);
+	CHECK(sqlite3_open(o.path, &db) == SQLITE_OK);
+	for (i = 0; i < 11; i++)
+		CHECK(sqlite3_exec(db, store_schema[i].sql, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "PRAGMA user_version = 11;"
+		"INSERT INTO users(id, public_id, username, pw_hash, created_at) VALUES(1, 'u_a', 'a', 'x', 0), (2, 'u_b', 'b', 'x', 0);"
+		"INSERT INTO events(user_id, device_id, type, ref_id, data, created_at) VALUES"
+		"  (1, 0, 'one', 0, '{}', 0), (1, 0, 'two', 0, '{}', 0), (2, 0, 'three', 0, '{}', 0), (1, 7, 'to_device', 0, '{}', 0);"
+		"DELETE FROM events WHERE id = 4;", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_close(db) == SQLITE_OK);
+
+	CHECK(ops->open(&o, &st) == SRV_E_OK);
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, 1, 0, 1, 100, collect_seq, &k) == SRV_E_OK); /* a's cursor "1" from before */
+	CHECK(k.n == 1 && k.id[0] == 2 && strcmp(k.pid[0], "two") == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, 2, 0, 0, 100, collect_seq, &k) == SRV_E_OK && k.n == 1 && k.id[0] == 3);
+	CHECK(ops->event_last_seq(c, 1, &last) == SRV_E_OK && last == 4); /* the pruned id 4 is never given again */
+	CHECK(ops->event_last_seq(c, 2, &last) == SRV_E_OK && last == 4);
+	e.user_id = 2;
+	snprintf(e.type, sizeof(e.type), "four");
+	e.data = "{}";
+	CHECK(ops->event_append(c, &e) == SRV_E_OK && e.seq == 5); /* after b's old cursor 3, and after 4 */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, 2, 0, 3, 100, collect_seq, &k) == SRV_E_OK && k.n == 1 && k.id[0] == 5);
+	CHECK(add_user(ops, c, "newcomer") > 0);
+	e.user_id = 3;
+	CHECK(ops->event_append(c, &e) == SRV_E_OK && e.seq == 1); /* a new user's log starts at 1 */
+	ops->conn_close(c);
+	ops->close(st);
+	sqlite_discard(&o);
+}
+
 static const struct unit_case cases[] = {
 	{"users_sessions_friends", users_sessions_friends},
 	{"threads_messages_events", threads_messages_events},
@@ -2110,6 +2307,8 @@ static const struct unit_case cases[] = {
 	{"account_delete_statements_and_partner_rows", account_delete_statements_and_partner_rows},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
+	{"cursor_never_skips_under_concurrent_writers", cursor_never_skips_under_concurrent_writers},
+	{"migration_keeps_old_cursors", migration_keeps_old_cursors},
 };
 
 int main(int argc, char **argv)

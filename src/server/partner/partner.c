@@ -347,7 +347,7 @@ int partner_event_view(struct req *rq, const struct store_event *e, json_t **out
 		return 0;
 	if (data == NULL)
 		return 0;
-	snprintf(cur, sizeof(cur), "%lld", (long long)e->id);
+	snprintf(cur, sizeof(cur), "%lld", (long long)e->seq);
 	json_object_set_new(data, "cursor", json_string(cur));
 	json_object_set_new(data, "type", json_string(e->type));
 	json_object_set_new(data, "created_at", view_time(e->created_at));

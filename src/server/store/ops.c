@@ -429,8 +429,11 @@ static enum srv_err op_message_list(struct store_conn *c, int64_t thread, int64_
 
 static enum srv_err op_event_append(struct store_conn *c, struct store_event *e)
 {
-	return RUN(c, Q_EVENT_APPEND, &e->id, A_INT(e->user_id), A_INT(e->device_id), A_TEXT(e->type), A_INT(e->ref_id),
-		   A_TEXT(e->data), A_INT(e->created_at));
+	enum srv_err rc = RUN(c, Q_EVENT_SEQ_NEXT, &e->seq, A_INT(e->user_id));
+	if (rc != SRV_E_OK)
+		return rc == SRV_E_NOT_FOUND ? SRV_E_STORAGE : rc;
+	return RUN(c, Q_EVENT_APPEND, &e->id, A_INT(e->user_id), A_INT(e->seq), A_INT(e->device_id), A_TEXT(e->type),
+		   A_INT(e->ref_id), A_TEXT(e->data), A_INT(e->created_at));
 }
 
 static enum srv_err op_event_list(struct store_conn *c, int64_t user, int64_t device, int64_t since, int limit,
@@ -450,7 +453,15 @@ static enum srv_err op_event_count_to_device(struct store_conn *c, int64_t devic
 	return RUN(c, Q_EVENT_COUNT_DEV, out, A_INT(device), A_INT(upto));
 }
 
-static enum srv_err op_event_last_id(struct store_conn *c, int64_t *out) { return query_run(c, Q_EVENT_LAST, QNOARGS, out, NULL, NULL); }
+static enum srv_err op_event_last_seq(struct store_conn *c, int64_t user, int64_t *out)
+{
+	return RUN(c, Q_EVENT_LAST, out, A_INT(user));
+}
+
+static enum srv_err op_bus_notify(struct store_conn *c, const char *channel, const char *payload)
+{
+	return RUN(c, Q_BUS_NOTIFY, NULL, A_TEXT(channel), A_TEXT(payload));
+}
 
 /* ---- the partner platform ------------------------------------------------------------------------------- */
 
@@ -1004,7 +1015,7 @@ static enum srv_err op_user_log_key(struct store_conn *c, int64_t user, const un
 	.app_consent_get = op_app_consent_get, .access_insert = op_access_insert, .access_list = op_access_list, \
 	.report_rows = op_report_rows, .report_settings_add = op_report_settings_add,                            \
 	.report_settings_at = op_report_settings_at, .report_get = op_report_get, .report_put = op_report_put,   \
-	.event_last_id = op_event_last_id, .identity_get = op_identity_get, .identity_put = op_identity_put,     \
+	.event_last_seq = op_event_last_seq, .bus_notify = op_bus_notify, .identity_get = op_identity_get, .identity_put = op_identity_put,     \
 	.identity_drop_signatures = op_identity_drop_signatures, .device_set_cert = op_device_set_cert,          \
 	.revocation_add = op_revocation_add, .revocation_list = op_revocation_list,                              \
 	.contact_add = op_contact_add, .contact_count = op_contact_count, .contact_list = op_contact_list,        \

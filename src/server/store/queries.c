@@ -74,7 +74,8 @@ ROW_MAP(message_map, struct store_message, MESSAGE_FIELDS(struct store_message, 
 /* a single message copied out of its row: the body is left NULL (message_by_id gives it) */
 ROW_MAP(message_copy_map, struct store_message, MESSAGE_FIELDS(struct store_message, SKIP));
 
-ROW_MAP(event_map, struct store_event, COL(COL_I64, struct store_event, id), COL(COL_I64, struct store_event, user_id),
+ROW_MAP(event_map, struct store_event, COL(COL_I64, struct store_event, id), COL(COL_I64, struct store_event, seq),
+	COL(COL_I64, struct store_event, user_id),
 	COL(COL_I64, struct store_event, device_id), COL(COL_TEXT, struct store_event, type),
 	COL(COL_I64, struct store_event, ref_id), COL(COL_TEXT_REF, struct store_event, data),
 	COL(COL_I64, struct store_event, created_at));
@@ -296,13 +297,21 @@ const struct query query_table[Q__COUNT] = {
 	QUERY(MESSAGE_LIST_DESC, QK_EACH, 5, &message_map,
 		"SELECT " MESSAGE_COLS MESSAGE_FROM " WHERE g.thread_id = ?1 AND g.seq > ?2 AND g.seq > ?3 AND (?4 = 0 OR g.seq < ?4)"
 		" ORDER BY g.seq DESC LIMIT ?5"),
-	QUERY(EVENT_APPEND, QK_INT, 6, NULL,
-		"INSERT INTO events(user_id, device_id, type, ref_id, data, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"),
+	/* the next number of a user's event log, in the writer's transaction: the counter row stays locked until
+	 * commit (PostgreSQL: a row lock; SQLite: one writer), so a user's numbers are taken and committed in the
+	 * same order and a reader that sees number n has every number below it too (docs/multinode.md) */
+	QUERY(EVENT_SEQ_NEXT, QK_INT, 1, NULL,
+		"INSERT INTO event_counters(user_id, n) VALUES(?1, 1)"
+		" ON CONFLICT(user_id) DO UPDATE SET n = event_counters.n + 1 RETURNING n"),
+	QUERY(EVENT_APPEND, QK_INT, 7, NULL,
+		"INSERT INTO events(user_id, seq, device_id, type, ref_id, data, created_at)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"),
 	QUERY(EVENT_LIST, QK_EACH, 4, &event_map,
-		"SELECT id, user_id, device_id, type, ref_id, data, created_at FROM events"
-		" WHERE user_id = ?1 AND id > ?3 AND (device_id = 0 OR device_id = ?2) ORDER BY id LIMIT ?4"),
+		"SELECT id, seq, user_id, device_id, type, ref_id, data, created_at FROM events"
+		" WHERE user_id = ?1 AND seq > ?3 AND (device_id = 0 OR device_id = ?2) ORDER BY seq LIMIT ?4"),
+	/* a device is one user's, so its to-device events are numbered in that user's log */
 	QUERY(EVENT_PRUNE, QK_EXEC, 2, NULL,
-		"DELETE FROM events WHERE device_id = ?1 AND id <= ?2"),
+		"DELETE FROM events WHERE device_id = ?1 AND seq <= ?2"),
 	QUERY(APP_INSERT, QK_INT, 11, NULL,
 		"INSERT INTO apps(client_id, name, secret_hash, redirect_uris, scopes, rate_person, rate_app, rate_recipient, created_at,"
 		" homepage, privacy_url) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id"),
@@ -442,10 +451,15 @@ const struct query query_table[Q__COUNT] = {
 		"INSERT OR IGNORE INTO reports(app_id, period, format, body) VALUES(?1, ?2, ?3, ?4)",
 		[STORE_ENGINE_POSTGRES] = "INSERT INTO reports(app_id, period, format, body) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING"),
 	QUERY(EVENT_COUNT_DEV, QK_INT, 2, NULL,
-		"SELECT COUNT(*) FROM events WHERE device_id = ?1 AND id <= ?2"),
-	QUERY(EVENT_LAST, QK_INT, 0, NULL,
-		"SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
-		[STORE_ENGINE_POSTGRES] = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_id_seq"),
+		"SELECT COUNT(*) FROM events WHERE device_id = ?1 AND seq <= ?2"),
+	QUERY(EVENT_LAST, QK_INT, 1, NULL,
+		"SELECT COALESCE((SELECT n FROM event_counters WHERE user_id = ?1), 0)"),
+	/* the bus's message, sent with the writer's transaction: PostgreSQL delivers a NOTIFY to the listeners only
+	 * when that transaction commits, and never when it rolls back. SQLite has no listeners (one node: the bus
+	 * is in-process), so the statement only reads its arguments. Each gives one row, whose value is unused. */
+	QUERY(BUS_NOTIFY, QK_EXISTS, 2, NULL,
+		"SELECT ?1, ?2",
+		[STORE_ENGINE_POSTGRES] = "SELECT pg_notify(?1, ?2)"),
 	QUERY(IDENTITY_GET, QK_ONE, 1, &identity_map,
 		"SELECT user_id, id_pk, statement, backup, created_at, changed_at FROM identities WHERE user_id = ?1"),
 	QUERY(IDENTITY_PUT, QK_EXEC, 6, NULL,

@@ -175,6 +175,30 @@ const struct store_migration store_schema[] = {
 	 * (posternd app create --homepage/--privacy-url); '' when the operator gave none */
 	{.sql = "ALTER TABLE apps ADD COLUMN homepage TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE apps ADD COLUMN privacy_url TEXT NOT NULL DEFAULT '';"},
+
+	/* each user's event log numbered 1, 2, 3... by a counter row per user taken in the writer's transaction,
+	 * so that with several writers (several nodes on one database) a user's numbers commit in order and a
+	 * cursor never passes an event that commits later (docs/multinode.md). Cursors given so far were global
+	 * ids: existing events keep their id as their number, and every existing user's counter starts at the
+	 * largest id ever given, so an old cursor still means the same place in the log. */
+	{.sql = "CREATE TABLE event_counters(user_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+	"ALTER TABLE events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE events SET seq = id;"
+	"INSERT INTO event_counters(user_id, n)"
+	"  SELECT id, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) FROM users;"
+	"DROP INDEX events_user;"
+	"DROP INDEX events_device;"
+	"CREATE UNIQUE INDEX events_user_seq ON events(user_id, seq);"
+	"CREATE INDEX events_device_seq ON events(device_id, seq) WHERE device_id <> 0;",
+	 .engine_sql[STORE_ENGINE_POSTGRES] = "CREATE TABLE event_counters(user_id BIGINT PRIMARY KEY, n BIGINT NOT NULL);"
+	"ALTER TABLE events ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;"
+	"UPDATE events SET seq = id;"
+	"INSERT INTO event_counters(user_id, n)"
+	"  SELECT id, (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_id_seq) FROM users;"
+	"DROP INDEX events_user;"
+	"DROP INDEX events_device;"
+	"CREATE UNIQUE INDEX events_user_seq ON events(user_id, seq);"
+	"CREATE INDEX events_device_seq ON events(device_id, seq) WHERE device_id <> 0;"},
 };
 
 const size_t store_schema_count = sizeof(store_schema) / sizeof(store_schema[0]);

@@ -144,7 +144,9 @@ struct store_message {
 };
 
 struct store_event {
-	int64_t id, user_id, device_id; /* device_id: target device for to_device events, else 0 */
+	int64_t id;  /* the row */
+	int64_t seq; /* its place in user_id's log, 1, 2, 3...: the cursor */
+	int64_t user_id, device_id; /* device_id: target device for to_device events, else 0 */
 	char type[STORE_TYPE_LEN];
 	int64_t ref_id;   /* message id for message.created, else 0 */
 	const char *data; /* borrowed JSON object text */
@@ -380,14 +382,22 @@ struct store_ops {
 	enum srv_err (*message_list)(struct store_conn *c, int64_t thread_id, int64_t min_seq, int64_t after,
 				     int64_t before, int limit, int newest, store_message_cb cb, void *arg);
 
-	/* The event log. event_append sets e->id (ids grow in commit order). */
+	/*
+	 * The event log, one per user, numbered 1, 2, 3... (seq). event_append (in a write transaction) takes
+	 * e->user_id's next number into e->seq and sets e->id. A user's numbers are taken under a lock held until
+	 * commit, so they commit in order even with several writers on several nodes: once a reader sees number n
+	 * of a log, every number below n is committed and visible too, and a number is never given twice (not
+	 * after its event is pruned, nor after the account is deleted). Different users' logs are unordered.
+	 * Writers that append to several logs in one transaction should take them in ascending user order
+	 * (PostgreSQL detects the deadlock of the other orders and aborts one transaction).
+	 */
 	enum srv_err (*event_append)(struct store_conn *c, struct store_event *e);
-	/* Events of user with id > since, ascending, at most limit; to_device events only for device_id. */
+	/* Events of user with seq > since, ascending, at most limit; to_device events only for device_id. */
 	enum srv_err (*event_list)(struct store_conn *c, int64_t user, int64_t device_id, int64_t since, int limit,
 				   store_event_cb cb, void *arg);
-	/* Delete to_device events for device with id <= upto (delivered). */
+	/* Delete to_device events for device with seq <= upto (delivered). */
 	enum srv_err (*event_prune_to_device)(struct store_conn *c, int64_t device_id, int64_t upto);
-	/* Number of to_device events for device with id <= upto (waiting to be pruned). */
+	/* Number of to_device events for device with seq <= upto (waiting to be pruned). */
 	enum srv_err (*event_count_to_device)(struct store_conn *c, int64_t device_id, int64_t upto, int64_t *out);
 	/* ---- partner platform (apps, grants, OAuth codes and tokens, shares, access log, reports) ---- */
 
@@ -496,8 +506,14 @@ struct store_ops {
 	enum srv_err (*report_get)(struct store_conn *c, int64_t app, const char *period, const char *format, char **out, size_t *len);
 	enum srv_err (*report_put)(struct store_conn *c, int64_t app, const char *period, const char *format, const char *body, size_t len);
 
-	/* Largest event id ever assigned, in any user's log (0 if none); ids are never reused. */
-	enum srv_err (*event_last_id)(struct store_conn *c, int64_t *out);
+	/* The largest number ever given in user's event log (0 if none); numbers are never reused. */
+	enum srv_err (*event_last_seq)(struct store_conn *c, int64_t user, int64_t *out);
+	/*
+	 * Send payload on the notification channel named channel, with this write transaction: listeners of the
+	 * database (bus_pg.c on every node) receive it once the transaction commits, and never if it rolls back.
+	 * On an engine without listeners (SQLite: one node) it does nothing and succeeds. Both strings borrowed.
+	 */
+	enum srv_err (*bus_notify)(struct store_conn *c, const char *channel, const char *payload);
 
 	/* ---- the transparency log (tlog.c decides what goes in; docs/transparency.md) ---- */
 
