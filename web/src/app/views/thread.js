@@ -31,6 +31,7 @@ export function threadView(threadId) {
   let hasMore = false;
   let closed = false;
   let lastMarked = 0;
+  const openedShares = new Set(); // share ids opened in this view (the messages may be reloaded meanwhile)
 
   form.addEventListener('submit', (e) => { e.preventDefault(); doSend(); });
   text.addEventListener('keydown', (e) => {
@@ -42,7 +43,9 @@ export function threadView(threadId) {
       thread = await engine.thread(threadId);
       renderHead();
       const page = await engine.read(threadId, { limit: PAGE });
-      messages = page.messages;
+      // messages the live stream delivered while the page was loading stay (they may be newer than the page)
+      const loaded = new Set(page.messages.map((m) => m.message_id));
+      messages = page.messages.concat(messages.filter((m) => !loaded.has(m.message_id))).sort((a, b) => a.seq - b.seq);
       hasMore = page.hasMore;
       renderMessages(true);
       markRead();
@@ -135,14 +138,14 @@ export function threadView(threadId) {
         h('p', { class: 'share-item' }, m.item),
         m.text ? h('p', null, m.text) : null,
         m.share_id && m.sender_id !== engine.userId()
-          ? h('button', { type: 'button', onclick: () => openShare(m) }, m.opened ? 'Opened' : `Open in ${appName}`)
+          ? h('button', { type: 'button', onclick: () => openShare(m) }, openedShares.has(m.share_id) ? 'Opened' : `Open in ${appName}`)
           : null));
   }
 
   async function openShare(m) {
     try {
       await engine.shareOpen(threadId, m.share_id);
-      m.opened = true;
+      openedShares.add(m.share_id);
       renderMessages(false);
       toast(`Opened “${m.item}”.`);
     } catch (e) {
