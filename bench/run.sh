@@ -14,6 +14,9 @@
 # 5. server RSS per idle SSE connection with 5,000 connected (bench/sse_idle.c) on a fresh posternd.
 # 6. the transparency log at BENCH_TLOG_ENTRIES entries (default 1,000,000; bench/tlog_bench.c): append cost,
 #    proof sizes, proof making and verification, against one Ed25519 verification in the same run.
+# 7. the database ceiling (bench/ceiling.sh): a durable send's statements alone, PostgreSQL 15 under pgbench
+#    (64 connections, a throwaway cluster from scripts/pg.sh) against SQLite with posternd's group commit
+#    (bench/sqlite_ceiling.c), sends/s each and their ratio. BENCH_SKIP_CEILING=1 leaves it out.
 # Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_IDLE_CONNS (default 5000),
 # BENCH_FSYNC_TOOL=strace (use strace for step 3 even where perf works), BENCH_TLOG_ENTRIES (step 6).
 #
@@ -31,7 +34,9 @@ CONNS=64
 WRK_THREADS=2
 
 # ---- packages (the style of scripts/deps.sh) -------------------------------------------------------------
-need="build-essential pkg-config libcurl4-openssl-dev python3 wrk nginx-light strace curl"
+need="build-essential pkg-config libcurl4-openssl-dev python3 wrk nginx-light strace curl libsqlite3-dev"
+# (PostgreSQL for step 7 comes from scripts/deps.sh, which `make bench` runs first: it also removes the system
+# cluster the package would start)
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -339,6 +344,27 @@ else
 fi
 echo
 
+# ---- 7. the database ceiling ---------------------------------------------------------------------------
+CEIL_PG="n/a" CEIL_SQ="n/a" CEIL_RATIO="n/a"
+if [ "${BENCH_SKIP_CEILING:-0}" = 1 ]; then
+	echo "== 7. database ceiling: skipped (BENCH_SKIP_CEILING=1) =="
+elif [ ! -x /usr/lib/postgresql/15/bin/pgbench ]; then
+	echo "== 7. database ceiling: skipped: postgresql-15 is not installed (sh scripts/deps.sh installs it) =="
+else
+	echo "== 7. database ceiling: a durable send's statements alone, PostgreSQL (pgbench) against SQLite (group commit) =="
+	BENCH_DURATION=$DUR timeout $((2 * DUR + 180)) sh "$here/ceiling.sh" $CONNS >"$W/ceiling.txt" 2>&1 || true
+	grep -v '^CEILINGRESULT' "$W/ceiling.txt" | sed 's/^/  /'
+	C=$(grep '^CEILINGRESULT' "$W/ceiling.txt" || true)
+	[ -n "$C" ] || { echo "bench: the ceiling run printed no result"; exit 1; }
+	CEIL_PG=$(field pg_tps "$C" | awk '{printf "%.1f", $1}')
+	CEIL_SQ=$(field sqlite_per_s "$C")
+	CEIL_RATIO=$(field pg_vs_sqlite "$C")
+	echo "  -> PostgreSQL $CEIL_PG sends/s ($(echo "$CEIL_PG $NGINX_RPS" | awk '{printf "%.1f", 100*$1/$2}') % of nginx)," \
+		"SQLite $CEIL_SQ sends/s ($(echo "$CEIL_SQ $NGINX_RPS" | awk '{printf "%.1f", 100*$1/$2}') % of nginx);" \
+		"PostgreSQL / SQLite = $CEIL_RATIO; posternd's durable sends (step 2) = $(echo "$SEND_RPS $CEIL_SQ" | awk '{printf "%.0f", ($2 > 0 ? 100*$1/$2 : 0)}') % of the SQLite ceiling"
+fi
+echo
+
 # ---- summary -------------------------------------------------------------------------------------------
 yesno() { if [ "$1" = 1 ]; then echo "yes"; else echo "NO"; fi; }
 met_send=$(echo "$SEND_RATIO" | awk '{print (($1 >= 50) ? 1 : 0)}')
@@ -353,3 +379,5 @@ printf '%-44s %-30s %-22s %s\n' "sends per fsync (group commit, $FSYNC_TOOL)" "$
 printf '%-44s %-30s %-22s %s\n' "  transactions per group commit (gdb)" "$PER_COMMIT" "(none)" "-"
 printf '%-44s %-30s %-22s %s\n' "SSE delivery p50 / p99 at $LAT_RATE msg/s" "$LAT_P50 / $LAT_P99 ms" "p99 < 5 ms" "$(yesno "$met_lat")"
 printf '%-44s %-30s %-22s %s\n' "RSS per idle SSE connection ($(field established "$I") open)" "$IDLE_KIB KiB" "<= 8 KiB" "$(yesno "$met_idle")"
+printf '%-44s %-30s %-22s %s\n' "DB ceiling, SQLite group commit (sends/s)" "$CEIL_SQ" "(reference)" "-"
+printf '%-44s %-30s %-22s %s\n' "DB ceiling, PostgreSQL 15 pgbench (sends/s)" "$CEIL_PG (x$CEIL_RATIO of SQLite)" "(none yet)" "-"

@@ -2,7 +2,10 @@
 # Install what building and testing Postern needs on Debian 12, and nothing else.
 # As root: apt-get installs what is missing. Otherwise: prints the exact command to run and fails.
 set -eu
-need="build-essential pkg-config libqrencode-dev libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev python3 curl clang libclang-rt-14-dev nginx esbuild chromium fonts-dejavu-core"
+need="build-essential pkg-config libqrencode-dev libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev python3 curl clang libclang-rt-14-dev nginx esbuild chromium fonts-dejavu-core postgresql-15 postgresql-client-15 libpq-dev"
+# postgresql-15 (initdb, postgres, pgbench), postgresql-client-15 (psql, pg_isready) and libpq-dev: the
+# PostgreSQL backend being built, its tests and the database ceiling of `make bench`. Tests run their own
+# throwaway clusters (scripts/pg.sh); the system cluster the package makes is removed again below.
 # esbuild bundles the web client (web/) into posternd; node and npm install its pinned packages (libsodium);
 # chromium (with a font) is the browser the browser tier drives (tests/browser/)
 # nginx: the framing test (t28) runs posternd behind the nginx configuration of docs/deploy.md, started by the
@@ -25,15 +28,22 @@ if ! python3 -c 'import cryptography.hazmat.primitives.asymmetric.x25519' 2>/dev
 	! dpkg-query -W -f='${Status}' python3-cryptography 2>/dev/null | grep -q "install ok installed"; then
 	missing="$missing python3-cryptography"
 fi
-command -v node >/dev/null 2>&1 || missing="$missing nodejs"
-command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# Debian's postgresql-15 creates a cluster 15/main on first install and starts it (where services may
+	# start). Nothing of Postern uses it, and on a 2-core test machine an idle server still competes for CPU
+	# and I/O, so a 15/main that this install creates is dropped again. One that existed before is left alone.
+	had_main=0
+	[ ! -e /etc/postgresql/15/main ] || had_main=1
 	apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
 		apt-get update >/dev/null && apt-get install -y --no-install-recommends $missing
 	}
+	if [ $had_main = 0 ] && [ -e /etc/postgresql/15/main ] && command -v pg_dropcluster >/dev/null 2>&1; then
+		echo "deps: removing the system cluster 15/main that postgresql-15 just created (tests use scripts/pg.sh)"
+		pg_dropcluster --stop 15 main || echo "deps: could not drop 15/main; it only costs an idle server"
+	fi
 else
 	echo "deps: missing packages:$missing"
 	echo "deps: run this, then try again:  sudo apt-get install -y$missing"

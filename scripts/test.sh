@@ -8,6 +8,7 @@
 #   tier 6: the web client engine (web/src/client) against posternd and the C CLI (tests/web/*.test.mjs)
 #   tier 7: the browser tier (tests/browser/): chromium on the web client and the pages people see;
 #           screenshots in BUILD/artifacts/screens
+#   tier 8: pg-infra (tests/pg/): throwaway PostgreSQL clusters (scripts/pg.sh) and the bench's database ceiling
 # Usage: scripts/test.sh BUILD_DIR [integration-filter]
 set -u
 build=${1:-build}
@@ -64,11 +65,14 @@ POSTERND="$build/posternd" python3 tests/integration/run.py $filter > "$out" 2>&
 # tier 4: a strict third-party OAuth client (the npm package oauth4webapi, pinned by its lockfile)
 POSTERND="$PWD/$build/posternd" bash tests/oauth4webapi/run.sh > "$out" 2>&1; cat "$out"; tally "$out"
 # tier 5: the browser's protocol code, proven equal to src/proto (vectors, and round trips through tests/tools/proto_peer)
-bash tests/web/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
-# tier 6: the web client engine in Node, interoperating with the C CLI (tests/web/client-run.sh)
-bash tests/web/client-run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
+bash tests/web/run.sh proto "$build" > "$out" 2>&1; cat "$out"; tally "$out"
+# tier 6: the web client engine in Node, interoperating with the C CLI (tests/web/*.test.mjs)
+bash tests/web/run.sh client "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 # tier 7: Debian's chromium, driven by playwright-core (pinned by its lockfile), on the login, consent, share,
 # connected-apps and access-log pages: screenshots, no sideways scrolling at 390 px, axe-core; under its own time limit
 POSTERN_SCREENS="$PWD/$build/artifacts/screens" sh tests/browser/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
+# tier 8: scripts/pg.sh starts, serves and stops a throwaway PostgreSQL 15 cluster and leaves nothing running;
+# the bench's pgbench transaction writes what a durable send writes
+sh tests/pg/run.sh > "$out" 2>&1; cat "$out"; tally "$out"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

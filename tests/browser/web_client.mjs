@@ -402,6 +402,59 @@ export function addWebClientTests (TESTS) {
     check(!(await web.page.getByRole('alert').filter({ hasText: 'identity key changed' }).count()), 'the warning stays after accepting')
   }, 180_000])
 
+  TESTS.push(['web.history_paging_keyboard_send_delete_and_leave', async (w, t) => {
+    const web = await person(t, w, 'hist', 1280)
+    const cli = cliPerson(w, 'histc')
+    const cli2 = cliPerson(w, 'histd')
+    for (const c of [cli, cli2]) {
+      await c.run(['register', c.username])
+      await c.run(['friends', 'add', web.username])
+    }
+    await go(web, w, '#/friends')
+    for (const c of [cli, cli2]) {
+      await web.page.getByRole('listitem').filter({ hasText: c.username }).getByRole('button', { name: 'Accept' }).click()
+      await web.page.getByRole('listitem').filter({ hasText: c.username }).getByRole('button', { name: 'Message' }).waitFor()
+    }
+    // more than a page of history: the oldest come on request
+    for (let i = 1; i <= 45; i++) await cli.run(['send', web.username, `history ${i}`])
+    await openChatWith(w, web, { username: cli.username })
+    await sees(web, 'history 45', 'the newest message')
+    check(!(await web.page.locator('.msg .bubble', { hasText: /^history 1$/ }).count()), 'the first page already holds the oldest message')
+    await web.page.getByRole('button', { name: 'Show earlier messages' }).click()
+    await web.page.locator('.msg .bubble', { hasText: /^history 1$/ }).waitFor()
+    // the keyboard alone: Enter sends, Shift+Enter is a new line
+    const box = web.page.getByLabel('Message', { exact: true })
+    await box.focus()
+    await web.page.keyboard.type('typed line one')
+    await web.page.keyboard.press('Shift+Enter')
+    await web.page.keyboard.type('and line two')
+    await web.page.keyboard.press('Enter')
+    await web.page.locator('.msg.mine .bubble', { hasText: 'typed line one\nand line two' }).waitFor()
+    check((await box.inputValue()) === '', 'the compose box is empty after sending')
+    // deleting one's own message, after saying yes
+    const mine = web.page.locator('.msg.mine', { hasText: 'typed line one' })
+    await mine.getByRole('button', { name: 'Delete this message' }).click()
+    await web.page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click()
+    await web.page.locator('.msg.mine .bubble', { hasText: 'This message was deleted.' }).waitFor()
+    const readBack = await cli.run(['read', web.username, '--limit', '5'])
+    check(!readBack.includes('typed line one'), `the CLI still reads the deleted message: ${readBack.slice(0, 400)}`)
+    // a group, then leaving it
+    await go(web, w, '#/new-group')
+    await web.page.getByRole('checkbox', { name: cli.username }).check()
+    await web.page.getByRole('checkbox', { name: cli2.username }).check()
+    await web.page.getByRole('button', { name: 'Create group' }).click()
+    await web.page.getByLabel('Message', { exact: true }).waitFor()
+    await send(web, 'hello group, leaving soon')
+    const threadId = decodeURIComponent(web.page.url().split('#/t/')[1])
+    await go(web, w, `#/settings/thread/${encodeURIComponent(threadId)}`)
+    await web.page.getByRole('button', { name: 'Leave group' }).click()
+    await web.page.getByRole('dialog').getByRole('button', { name: 'Leave' }).click()
+    await web.page.waitForFunction(() => location.hash === '#/')
+    await cli.run(['send', threadId, 'after web left'])
+    const after = await cli2.run(['read', threadId])
+    check(after.includes('after web left'), `the group goes on without the browser: ${after.slice(0, 300)}`)
+  }, 240_000])
+
   const SCREENS = [
     ['inbox', '#/'], ['thread', null], ['friends', '#/friends'], ['new-group', '#/new-group'],
     ['devices', '#/settings/devices'], ['sessions', '#/settings/sessions'], ['connected-apps', '#/settings/apps'],

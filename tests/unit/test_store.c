@@ -1101,6 +1101,990 @@ static void accounts_delete_quarantine_invites(void)
 	close_store(st);
 }
 
+/* ---- the operations the first tests did not reach, one concept a test (the coverage check names them) ---- */
+
+/* What a listing gave, in order: an id, a public id or name, and one number per row. */
+struct rows {
+	int n;
+	int64_t id[16];
+	char pid[16][STORE_ID_LEN];
+	int64_t x[16];
+};
+
+static void rows_add(struct rows *r, int64_t id, const char *pid, int64_t x)
+{
+	if (r->n < 16) {
+		r->id[r->n] = id;
+		snprintf(r->pid[r->n], sizeof(r->pid[0]), "%s", pid);
+		r->x[r->n] = x;
+	}
+	r->n++;
+}
+
+static int64_t add_thread(const struct store_ops *ops, struct store_conn *c, const char *pid, int64_t creator, int kind,
+			  int64_t created_at, const char *direct_key)
+{
+	struct store_thread t = {0};
+	snprintf(t.public_id, sizeof(t.public_id), "%s", pid);
+	t.kind = kind;
+	t.creator = creator;
+	t.created_at = created_at;
+	CHECK(ops->thread_insert(c, &t, direct_key) == SRV_E_OK);
+	CHECK(t.id > 0);
+	return t.id;
+}
+
+static int64_t add_message(const struct store_ops *ops, struct store_conn *c, int64_t thread, int64_t seq, int64_t sender,
+			   const char *pid, const char *body)
+{
+	struct store_message m = {0};
+	snprintf(m.public_id, sizeof(m.public_id), "%s", pid);
+	m.thread_id = thread;
+	m.seq = seq;
+	m.sender_id = sender;
+	snprintf(m.client_msg_id, sizeof(m.client_msg_id), "c-%s", pid);
+	snprintf(m.kind, sizeof(m.kind), "message");
+	m.body = body;
+	m.body_len = strlen(body);
+	m.created_at = 1000 + seq;
+	CHECK(ops->message_insert(c, &m) == SRV_E_OK);
+	return m.id;
+}
+
+static int64_t add_app(const struct store_ops *ops, struct store_conn *c, const char *client_id, const char *name)
+{
+	struct store_app a = {0};
+	snprintf(a.client_id, sizeof(a.client_id), "%s", client_id);
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	snprintf(a.redirect_uris, sizeof(a.redirect_uris), "[\"https://%s.example/cb\"]", client_id);
+	snprintf(a.scopes, sizeof(a.scopes), "messages:send share");
+	CHECK(ops->app_insert(c, &a) == SRV_E_OK);
+	return a.id;
+}
+
+static int64_t add_grant(const struct store_ops *ops, struct store_conn *c, const char *pid, int64_t app, int64_t user,
+			 const char *scopes, int64_t expires_at)
+{
+	struct store_grant g = {0};
+	snprintf(g.public_id, sizeof(g.public_id), "%s", pid);
+	g.app_id = app;
+	g.user_id = user;
+	snprintf(g.scopes, sizeof(g.scopes), "%s", scopes);
+	snprintf(g.details, sizeof(g.details), "[]");
+	g.created_at = 1;
+	g.expires_at = expires_at;
+	CHECK(ops->grant_insert(c, &g) == SRV_E_OK);
+	return g.id;
+}
+
+/* begin/rollback undo a group; a reader's read_begin..read_end sees one snapshot while the writer commits */
+static void transactions_rollback_and_read_snapshot(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *w = NULL, *r = NULL;
+	struct store_user u;
+
+	CHECK(ops->conn_open(st, 1, &w) == SRV_E_OK);
+	CHECK(ops->conn_open(st, 0, &r) == SRV_E_OK);
+	CHECK(ops->begin(w) == SRV_E_OK);
+	add_user(ops, w, "undone");
+	CHECK(ops->rollback(w) == SRV_E_OK);
+	CHECK(ops->user_by_name(w, "undone", &u) == SRV_E_NOT_FOUND);
+	CHECK(ops->user_by_name(r, "undone", &u) == SRV_E_NOT_FOUND);
+
+	CHECK(ops->begin(w) == SRV_E_OK);
+	add_user(ops, w, "first");
+	CHECK(ops->commit(w) == SRV_E_OK);
+	CHECK(ops->read_begin(r) == SRV_E_OK);
+	CHECK(ops->user_by_name(r, "first", &u) == SRV_E_OK); /* the snapshot starts here at the latest */
+	CHECK(ops->begin(w) == SRV_E_OK);
+	add_user(ops, w, "later");
+	CHECK(ops->commit(w) == SRV_E_OK);
+	CHECK(ops->user_by_name(r, "later", &u) == SRV_E_NOT_FOUND); /* committed after the snapshot */
+	CHECK(ops->read_end(r) == SRV_E_OK);
+	CHECK(ops->user_by_name(r, "later", &u) == SRV_E_OK);
+	CHECK(ops->user_insert(r, &u) != SRV_E_OK); /* a reader cannot write */
+	ops->conn_close(r);
+	ops->conn_close(w);
+	close_store(st);
+}
+
+static int collect_session(void *arg, const struct store_session *row)
+{
+	rows_add(arg, row->device_id, row->device_public_id, row->id);
+	return 0;
+}
+
+/* a session bound to a device shows it (lookup and listing, with its name) until the device is unbound or removed */
+static void sessions_bound_to_devices(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_session s = {0}, o = {0}, got;
+	struct rows k;
+	unsigned char h1[32] = {1}, h2[32] = {2};
+	int64_t a, dev, other;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	dev = add_device(ops, c, a, "d_phone", 0);
+	other = add_device(ops, c, a, "d_laptop", 0);
+	s.user_id = o.user_id = a;
+	s.created_at = 1;
+	o.created_at = 2;
+	s.expires_at = o.expires_at = 100;
+	CHECK(ops->session_insert(c, h1, &s) == SRV_E_OK);
+	CHECK(ops->session_insert(c, h2, &o) == SRV_E_OK && o.id != s.id);
+	CHECK(ops->session_by_hash(c, h1, &got) == SRV_E_OK && got.device_id == 0 && got.device_public_id[0] == '\0');
+	CHECK(ops->session_bind_device(c, s.id, dev) == SRV_E_OK);
+	CHECK(ops->session_bind_device(c, o.id, other) == SRV_E_OK);
+	CHECK(ops->session_by_hash(c, h1, &got) == SRV_E_OK && got.id == s.id && got.device_id == dev);
+	CHECK_EQ_STR(got.device_public_id, "d_phone");
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->session_list_user(c, a, 50, collect_session, &k) == SRV_E_OK);
+	CHECK_EQ_INT(k.n, 2); /* oldest first, each with its device */
+	CHECK(k.x[0] == s.id && k.id[0] == dev && strcmp(k.pid[0], "d_phone") == 0);
+	CHECK(k.x[1] == o.id && k.id[1] == other && strcmp(k.pid[1], "d_laptop") == 0);
+	CHECK(ops->session_unbind_device(c, dev) == SRV_E_OK); /* the phone's sessions only */
+	CHECK(ops->session_by_hash(c, h1, &got) == SRV_E_OK && got.device_id == 0 && got.device_public_id[0] == '\0');
+	CHECK(ops->session_by_hash(c, h2, &got) == SRV_E_OK && got.device_id == other);
+	CHECK(ops->device_delete(c, other) == SRV_E_OK); /* a removed device is no binding either */
+	CHECK(ops->session_by_hash(c, h2, &got) == SRV_E_OK && got.device_id == 0 && got.device_public_id[0] == '\0');
+	CHECK(ops->session_delete_others(c, a, 0) == SRV_E_OK); /* keep_session_id 0 keeps none */
+	CHECK(ops->session_by_hash(c, h1, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->session_by_hash(c, h2, &got) == SRV_E_NOT_FOUND);
+	ops->conn_close(c);
+	close_store(st);
+}
+
+static int collect_freq(void *arg, const struct store_friend_request *row)
+{
+	struct rows *k = arg;
+	CHECK(row->other.pw_hash[0] == '\0'); /* never handed out in a listing */
+	rows_add(k, row->id, row->other.username, row->other.id);
+	return 0;
+}
+
+static int collect_friend(void *arg, const struct store_friend *row)
+{
+	CHECK(row->user.pw_hash[0] == '\0');
+	rows_add(arg, row->user.id, row->user.username, row->since);
+	return 0;
+}
+
+static int64_t add_freq(const struct store_ops *ops, struct store_conn *c, const char *pid, int64_t from, int64_t to, int64_t at)
+{
+	struct store_friend_request r = {0};
+	snprintf(r.public_id, sizeof(r.public_id), "%s", pid);
+	r.from_user = from;
+	r.to_user = to;
+	r.state = STORE_FREQ_PENDING;
+	r.created_at = at;
+	CHECK(ops->freq_insert(c, &r) == SRV_E_OK && r.id > 0);
+	return r.id;
+}
+
+/* friend requests: one per ordered pair, pending ones listed oldest first each way, answered, deleted both ways */
+static void friend_requests_and_friend_list(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_friend_request r = {0}, got;
+	struct rows k;
+	int64_t a, bb, cc, d, ab, cb;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	cc = add_user(ops, c, "carol");
+	d = add_user(ops, c, "dave");
+	ab = add_freq(ops, c, "r_ab", a, bb, 10);
+	cb = add_freq(ops, c, "r_cb", cc, bb, 11);
+	add_freq(ops, c, "r_bd", bb, d, 12);
+	snprintf(r.public_id, sizeof(r.public_id), "r_ab2");
+	r.from_user = a;
+	r.to_user = bb;
+	CHECK(ops->freq_insert(c, &r) == SRV_E_CONFLICT); /* one row per ordered pair */
+	CHECK(ops->freq_get_pair(c, a, bb, &got) == SRV_E_OK && got.id == ab && got.state == STORE_FREQ_PENDING);
+	CHECK(got.from_user == a && got.to_user == bb && got.created_at == 10);
+	CHECK_EQ_STR(got.public_id, "r_ab");
+	CHECK(ops->freq_get_pair(c, bb, a, &got) == SRV_E_NOT_FOUND); /* ordered */
+	CHECK(ops->freq_by_public(c, "r_cb", &got) == SRV_E_OK && got.id == cb);
+
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->freq_list_pending(c, bb, 1, collect_freq, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.id[0] == ab && k.id[1] == cb); /* incoming, oldest first, with the sender */
+	CHECK(strcmp(k.pid[0], "alice") == 0 && k.x[0] == a && strcmp(k.pid[1], "carol") == 0 && k.x[1] == cc);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->freq_list_pending(c, bb, 0, collect_freq, &k) == SRV_E_OK);
+	CHECK(k.n == 1 && k.x[0] == d && strcmp(k.pid[0], "dave") == 0); /* outgoing, with the recipient */
+
+	CHECK(ops->freq_set_state(c, ab, STORE_FREQ_DECLINED, 20) == SRV_E_OK);
+	CHECK(ops->freq_get_pair(c, a, bb, &got) == SRV_E_OK && got.state == STORE_FREQ_DECLINED && got.created_at == 20);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->freq_list_pending(c, bb, 1, collect_freq, &k) == SRV_E_OK && k.n == 1 && k.id[0] == cb); /* pending only */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->freq_list_pending(c, a, 0, collect_freq, &k) == SRV_E_OK && k.n == 0);
+
+	add_freq(ops, c, "r_ba", bb, a, 21);
+	CHECK(ops->freq_delete_pair(c, a, bb) == SRV_E_OK); /* both directions */
+	CHECK(ops->freq_get_pair(c, a, bb, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->freq_get_pair(c, bb, a, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->freq_by_public(c, "r_ba", &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->freq_get_pair(c, cc, bb, &got) == SRV_E_OK); /* other pairs stay */
+
+	/* friendships are symmetric: each side lists the other, with the time they became friends */
+	CHECK(ops->friend_insert(c, a, bb, 30) == SRV_E_OK);
+	CHECK(ops->friend_insert(c, cc, a, 31) == SRV_E_OK);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->friend_list(c, a, collect_friend, &k) == SRV_E_OK && k.n == 2);
+	CHECK((k.id[0] == bb && k.x[0] == 30 && k.id[1] == cc && k.x[1] == 31) ||
+	      (k.id[0] == cc && k.x[0] == 31 && k.id[1] == bb && k.x[1] == 30));
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->friend_list(c, cc, collect_friend, &k) == SRV_E_OK && k.n == 1 && k.id[0] == a);
+	CHECK_EQ_STR(k.pid[0], "alice");
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->friend_list(c, d, collect_friend, &k) == SRV_E_OK && k.n == 0);
+	ops->conn_close(c);
+	close_store(st);
+}
+
+static int collect_dev(void *arg, const struct store_device *row)
+{
+	rows_add(arg, row->id, row->public_id, row->user_id);
+	return 0;
+}
+
+/* devices: found by key (a person's live one), listed per user and per thread, an app device per grant */
+static void devices_keys_lists_grants(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_device d;
+	struct rows k;
+	int64_t a, bb, cc, a1, a2, b1, c1, t, app, g, g2, ad1, ad2;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	cc = add_user(ops, c, "carol");
+	a1 = add_device(ops, c, a, "d_a1", 0);
+	a2 = add_device(ops, c, a, "d_a2", 0);
+	b1 = add_device(ops, c, bb, "d_b1", 0);
+	c1 = add_device(ops, c, cc, "d_c1", 0);
+
+	CHECK(ops->device_by_key(c, a, "spk-d_a2", &d) == SRV_E_OK && d.id == a2 && d.user_id == a);
+	CHECK_EQ_STR(d.public_id, "d_a2");
+	CHECK_EQ_STR(d.box_pk, "bpk-d_a2");
+	CHECK_EQ_STR(d.user_public_id, "u_alice");
+	CHECK(ops->device_by_key(c, bb, "spk-d_a2", &d) == SRV_E_NOT_FOUND); /* another user's key */
+	CHECK(ops->device_by_key(c, a, "spk-none", &d) == SRV_E_NOT_FOUND);
+
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->device_list_user(c, a, collect_dev, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && ((k.id[0] == a1 && k.id[1] == a2) || (k.id[0] == a2 && k.id[1] == a1)));
+
+	/* a thread's devices are those of its current members; two users share a thread while both are members */
+	t = add_thread(ops, c, "t_d", a, STORE_THREAD_GROUP, 1, NULL);
+	CHECK(ops->member_add(c, t, a, 0) == SRV_E_OK);
+	CHECK(ops->member_add(c, t, bb, 0) == SRV_E_OK);
+	CHECK(ops->users_share_thread(c, a, bb) == SRV_E_OK && ops->users_share_thread(c, bb, a) == SRV_E_OK);
+	CHECK(ops->users_share_thread(c, a, cc) == SRV_E_NOT_FOUND);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->device_list_thread(c, t, collect_dev, &k) == SRV_E_OK && k.n == 3);
+	{
+		int i, seen_b = 0;
+		for (i = 0; i < 3; i++) {
+			CHECK(k.id[i] == a1 || k.id[i] == a2 || k.id[i] == b1);
+			seen_b += k.id[i] == b1;
+		}
+		CHECK(seen_b == 1);
+	}
+	CHECK(ops->member_remove(c, t, bb) == SRV_E_OK);
+	CHECK(ops->users_share_thread(c, a, bb) == SRV_E_NOT_FOUND);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->device_list_thread(c, t, collect_dev, &k) == SRV_E_OK && k.n == 2);
+
+	/* a removed device: gone from the lookups and listings */
+	CHECK(ops->device_delete(c, a1) == SRV_E_OK);
+	CHECK(ops->device_by_key(c, a, "spk-d_a1", &d) == SRV_E_NOT_FOUND);
+	CHECK(ops->device_by_public(c, "d_a1", &d) == SRV_E_NOT_FOUND);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->device_list_user(c, a, collect_dev, &k) == SRV_E_OK && k.n == 1 && k.id[0] == a2);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->device_list_thread(c, t, collect_dev, &k) == SRV_E_OK && k.n == 1 && k.id[0] == a2);
+
+	/* app devices: the live one of a grant, with the grant's app and times; every device of a grant removed */
+	app = add_app(ops, c, "c_dev", "Dev");
+	g = add_grant(ops, c, "g_d", app, cc, "share", 5000);
+	g2 = add_grant(ops, c, "g_d2", app, cc, "share", 5000);
+	CHECK(ops->device_for_grant(c, g, &d) == SRV_E_NOT_FOUND);
+	ad1 = add_device(ops, c, cc, "d_app1", g);
+	ad2 = add_device(ops, c, cc, "d_app2", g);
+	add_device(ops, c, cc, "d_app3", g2);
+	CHECK(ops->device_for_grant(c, g, &d) == SRV_E_OK && (d.id == ad1 || d.id == ad2));
+	CHECK(d.grant_id == g && d.app_id == app && d.grant_expires_at == 5000 && d.grant_revoked_at == 0);
+	CHECK(ops->device_by_key(c, cc, "spk-d_app1", &d) == SRV_E_NOT_FOUND); /* a person's devices only */
+	CHECK(ops->devices_remove_grant(c, g, 70) == SRV_E_OK);
+	CHECK(ops->device_for_grant(c, g, &d) == SRV_E_NOT_FOUND);
+	CHECK(ops->device_by_public(c, "d_app1", &d) == SRV_E_NOT_FOUND);
+	CHECK(ops->device_by_public(c, "d_app2", &d) == SRV_E_NOT_FOUND);
+	CHECK(ops->device_for_grant(c, g2, &d) == SRV_E_OK); /* another grant's stays */
+	CHECK(ops->device_by_public(c, "d_c1", &d) == SRV_E_OK && d.id == c1); /* and the person's own */
+	ops->conn_close(c);
+	close_store(st);
+}
+
+static int collect_thread(void *arg, const struct store_thread *row)
+{
+	rows_add(arg, row->id, row->public_id, row->read_seq);
+	return 0;
+}
+
+static int collect_member(void *arg, const struct store_member *row)
+{
+	struct rows *k = arg;
+	rows_add(k, row->user_id, row->public_id, row->joined_seq * 100 + row->read_seq);
+	return 0;
+}
+
+/* threads: by direct key, by id for a member, the inbox newest first with its cursor, members listed and removed */
+static void threads_inbox_paging_members(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_thread t;
+	struct rows k;
+	int64_t a, bb, t1, t2, t3, t4, seq = 0, rs = 0;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	t1 = add_thread(ops, c, "t_1", a, STORE_THREAD_DIRECT, 100, "a:b");
+	t2 = add_thread(ops, c, "t_2", a, STORE_THREAD_GROUP, 200, NULL);
+	t3 = add_thread(ops, c, "t_3", a, STORE_THREAD_GROUP, 200, NULL); /* the same activity as t2: id breaks the tie */
+	t4 = add_thread(ops, c, "t_4", bb, STORE_THREAD_GROUP, 300, NULL); /* alice is no member */
+
+	CHECK(ops->thread_by_direct_key(c, "a:b", &t) == SRV_E_OK && t.id == t1 && t.kind == STORE_THREAD_DIRECT);
+	CHECK(t.creator == a && t.created_at == 100 && t.last_seq == 0);
+	CHECK_EQ_STR(t.public_id, "t_1");
+	CHECK(ops->thread_by_direct_key(c, "b:a", &t) == SRV_E_NOT_FOUND);
+
+	CHECK(ops->member_add(c, t1, a, 0) == SRV_E_OK);
+	CHECK(ops->member_add(c, t2, a, 0) == SRV_E_OK);
+	CHECK(ops->member_add(c, t3, a, 0) == SRV_E_OK);
+	CHECK(ops->member_add(c, t1, bb, 0) == SRV_E_OK);
+	CHECK(ops->member_add(c, t4, bb, 0) == SRV_E_OK);
+	CHECK(ops->thread_next_seq(c, t1, 150, &seq) == SRV_E_OK && seq == 1);
+	CHECK(ops->thread_next_seq(c, t1, 160, &seq) == SRV_E_OK && seq == 2);
+	CHECK(ops->member_mark_read(c, t1, a, 1, &rs) == SRV_E_OK && rs == 1);
+	CHECK(ops->thread_by_id_for_member(c, t1, a, &t) == SRV_E_OK && t.id == t1 && t.last_seq == 2 && t.read_seq == 1);
+	CHECK(t.last_activity == 160 && t.joined_seq == 0);
+	CHECK(ops->thread_by_id_for_member(c, t4, a, &t) == SRV_E_NOT_FOUND); /* not a member */
+	CHECK(ops->thread_by_id_for_member(c, 999999, a, &t) == SRV_E_NOT_FOUND);
+
+	/* the inbox: (last_activity, id) descending; t3 and t2 at 200, t1 at 160 */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->thread_list_for_user(c, a, 0, 0, 10, collect_thread, &k) == SRV_E_OK);
+	CHECK(k.n == 3 && k.id[0] == t3 && k.id[1] == t2 && k.id[2] == t1);
+	CHECK(k.x[2] == 1); /* with the member's read marker */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->thread_list_for_user(c, a, 0, 0, 2, collect_thread, &k) == SRV_E_OK && k.n == 2 && k.id[1] == t2);
+	memset(&k, 0, sizeof(k)); /* the next page: strictly below the last row given */
+	CHECK(ops->thread_list_for_user(c, a, 200, t2, 2, collect_thread, &k) == SRV_E_OK && k.n == 1 && k.id[0] == t1);
+	memset(&k, 0, sizeof(k)); /* below (200, t3): t2 at the same activity, then t1 */
+	CHECK(ops->thread_list_for_user(c, a, 200, t3, 10, collect_thread, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.id[0] == t2 && k.id[1] == t1);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->thread_list_for_user(c, a, 160, t1, 10, collect_thread, &k) == SRV_E_OK && k.n == 0);
+	CHECK(ops->thread_next_seq(c, t1, 500, &seq) == SRV_E_OK); /* a new message moves t1 to the top */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->thread_list_for_user(c, a, 0, 0, 1, collect_thread, &k) == SRV_E_OK && k.n == 1 && k.id[0] == t1);
+
+	/* members: each with ids, joined and read markers; removed once */
+	CHECK(ops->member_add(c, t2, bb, 7) == SRV_E_OK);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->member_list(c, t2, collect_member, &k) == SRV_E_OK && k.n == 2);
+	{
+		int ia = k.id[0] == a ? 0 : 1, ib = 1 - ia;
+		CHECK(k.id[ia] == a && k.id[ib] == bb);
+		CHECK(strcmp(k.pid[ia], "u_alice") == 0 && strcmp(k.pid[ib], "u_bob") == 0);
+		CHECK(k.x[ia] == 0 && k.x[ib] == 707); /* joined 7, read from where they joined */
+	}
+	CHECK(ops->member_remove(c, t2, bb) == SRV_E_OK);
+	CHECK(ops->member_remove(c, t2, bb) == SRV_E_NOT_FOUND);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->member_list(c, t2, collect_member, &k) == SRV_E_OK && k.n == 1 && k.id[0] == a);
+	CHECK(ops->member_remove(c, t1, a) == SRV_E_OK);
+	CHECK(ops->thread_by_id_for_member(c, t1, a, &t) == SRV_E_NOT_FOUND);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->thread_list_for_user(c, a, 0, 0, 10, collect_thread, &k) == SRV_E_OK && k.n == 2 && k.id[0] == t3);
+	ops->conn_close(c);
+	close_store(st);
+}
+
+static int collect_message(void *arg, const struct store_message *row)
+{
+	struct rows *k = arg;
+	rows_add(k, row->seq, row->public_id, row->body ? (int64_t)row->body_len : -1);
+	return 0;
+}
+
+/* a message by id (with its body), and the pages of a thread: bounds, min_seq, limit, both directions */
+static void messages_by_id_and_pages(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct rows k;
+	char pid[16];
+	int64_t a, t, other, ids[6] = {0};
+	int i;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	t = add_thread(ops, c, "t_m", a, STORE_THREAD_GROUP, 1, NULL);
+	other = add_thread(ops, c, "t_o", a, STORE_THREAD_GROUP, 1, NULL);
+	for (i = 1; i <= 5; i++) {
+		snprintf(pid, sizeof(pid), "m_%d", i);
+		ids[i] = add_message(ops, c, t, i, a, pid, i == 3 ? "dGhyZWU" : "Ym9keQ");
+	}
+	add_message(ops, c, other, 1, a, "m_other", "b3RoZXI");
+
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->message_by_id(c, ids[3], collect_message, &k) == SRV_E_OK);
+	CHECK(k.n == 1 && k.id[0] == 3 && k.x[0] == 7);
+	CHECK_EQ_STR(k.pid[0], "m_3");
+	memset(&k, 0, sizeof(k));
+	ops->message_by_id(c, ids[5] + 1000, collect_message, &k);
+	CHECK(k.n == 0);
+
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->message_list(c, t, 0, 0, 0, 100, 0, collect_message, &k) == SRV_E_OK);
+	CHECK(k.n == 5 && k.id[0] == 1 && k.id[4] == 5); /* this thread only, ascending */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->message_list(c, t, 0, 0, 0, 2, 0, collect_message, &k) == SRV_E_OK && k.n == 2 && k.id[1] == 2);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->message_list(c, t, 0, 0, 0, 2, 1, collect_message, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.id[0] == 5 && k.id[1] == 4); /* the newest first */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->message_list(c, t, 0, 2, 5, 100, 0, collect_message, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.id[0] == 3 && k.id[1] == 4); /* after < seq < before */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->message_list(c, t, 0, 0, 4, 2, 1, collect_message, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.id[0] == 3 && k.id[1] == 2); /* an older page, newest first */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->message_list(c, t, 3, 1, 0, 100, 0, collect_message, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.id[0] == 4 && k.id[1] == 5); /* nothing at or below min_seq (a member's join) */
+	CHECK(ops->message_erase(c, ids[4], 60) == SRV_E_OK);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->message_list(c, t, 3, 0, 0, 100, 0, collect_message, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.id[0] == 4 && k.x[0] == -1 && k.x[1] == 6); /* an erased one stays, without its body */
+	CHECK(ops->message_erase(c, ids[5] + 1000, 60) == SRV_E_NOT_FOUND);
+	ops->conn_close(c);
+	close_store(st);
+}
+
+static int collect_event(void *arg, const struct store_event *row)
+{
+	struct rows *k = arg;
+	CHECK(row->data != NULL);
+	rows_add(k, row->id, row->type, row->device_id);
+	return 0;
+}
+
+static int64_t add_event(const struct store_ops *ops, struct store_conn *c, int64_t user, int64_t device, const char *type)
+{
+	struct store_event e = {0};
+	e.user_id = user;
+	e.device_id = device;
+	snprintf(e.type, sizeof(e.type), "%s", type);
+	e.data = "{\"k\":1}";
+	e.created_at = 5;
+	CHECK(ops->event_append(c, &e) == SRV_E_OK && e.id > 0);
+	return e.id;
+}
+
+/* a user's event log: ascending from a cursor, limited; to_device events only for their device, counted, pruned */
+static void events_lists_and_to_device(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct rows k;
+	int64_t a, bb, e1, e2, e3, e4, e5, n = -1;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	e1 = add_event(ops, c, a, 0, "message.created");
+	e2 = add_event(ops, c, a, 7, "to_device");
+	e3 = add_event(ops, c, a, 8, "to_device");
+	add_event(ops, c, bb, 0, "friend.request");
+	e4 = add_event(ops, c, a, 0, "thread.updated");
+	e5 = add_event(ops, c, a, 7, "to_device");
+	CHECK(e1 < e2 && e2 < e3 && e3 < e4 && e4 < e5);
+
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, a, 7, 0, 100, collect_event, &k) == SRV_E_OK);
+	CHECK(k.n == 4 && k.id[0] == e1 && k.id[1] == e2 && k.id[2] == e4 && k.id[3] == e5); /* not device 8's */
+	CHECK(k.x[1] == 7 && strcmp(k.pid[1], "to_device") == 0 && strcmp(k.pid[0], "message.created") == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, a, 0, 0, 100, collect_event, &k) == SRV_E_OK && k.n == 2 && k.id[1] == e4);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, a, 7, e2, 2, collect_event, &k) == SRV_E_OK); /* after the cursor, at most limit */
+	CHECK(k.n == 2 && k.id[0] == e4 && k.id[1] == e5);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, a, 8, e4, 100, collect_event, &k) == SRV_E_OK && k.n == 0);
+
+	CHECK(ops->event_count_to_device(c, 7, e5, &n) == SRV_E_OK && n == 2);
+	CHECK(ops->event_count_to_device(c, 7, e4, &n) == SRV_E_OK && n == 1); /* only up to upto */
+	CHECK(ops->event_count_to_device(c, 8, e5, &n) == SRV_E_OK && n == 1);
+	CHECK(ops->event_count_to_device(c, 9, e5, &n) == SRV_E_OK && n == 0);
+	CHECK(ops->event_prune_to_device(c, 7, e2) == SRV_E_OK);
+	CHECK(ops->event_count_to_device(c, 7, e5, &n) == SRV_E_OK && n == 1);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->event_list(c, a, 7, 0, 100, collect_event, &k) == SRV_E_OK && k.n == 3 && k.id[1] == e4);
+	CHECK(ops->event_count_to_device(c, 8, e5, &n) == SRV_E_OK && n == 1); /* another device's stay */
+	ops->conn_close(c);
+	close_store(st);
+}
+
+static int collect_app(void *arg, const struct store_app *row)
+{
+	rows_add(arg, row->id, row->client_id, row->has_secret);
+	return 0;
+}
+
+static int collect_grant(void *arg, const struct store_grant *row, const struct store_app *app)
+{
+	CHECK(app != NULL && app->id == row->app_id);
+	rows_add(arg, row->id, app->client_id, row->revoked_at);
+	return 0;
+}
+
+/* apps by client id, listed, given a secret; grants by public id for their owner only, listed live first */
+static void apps_and_grants(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_app app = {0}, got;
+	struct store_grant g;
+	struct rows k;
+	unsigned char secret[32];
+	int64_t a, bb, one, two, g1, g2, g3, g4;
+	int64_t far = INT64_MAX / 2;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	one = add_app(ops, c, "c_one", "One");
+	two = add_app(ops, c, "c_two", "Two");
+	snprintf(app.client_id, sizeof(app.client_id), "c_one");
+	snprintf(app.redirect_uris, sizeof(app.redirect_uris), "[]");
+	CHECK(ops->app_insert(c, &app) == SRV_E_CONFLICT); /* the client id is taken */
+
+	CHECK(ops->app_by_client_id(c, "c_two", &got) == SRV_E_OK && got.id == two && got.has_secret == 0);
+	CHECK_EQ_STR(got.name, "Two");
+	CHECK_EQ_STR(got.scopes, "messages:send share");
+	CHECK_EQ_STR(got.redirect_uris, "[\"https://c_two.example/cb\"]");
+	CHECK(ops->app_by_client_id(c, "c_none", &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->app_by_id(c, two + 100, &got) == SRV_E_NOT_FOUND);
+	memset(secret, 0x5a, sizeof(secret));
+	CHECK(ops->app_set_secret(c, one, secret) == SRV_E_OK);
+	CHECK(ops->app_by_id(c, one, &got) == SRV_E_OK && got.has_secret == 1 && memcmp(got.secret_hash, secret, 32) == 0);
+	CHECK(ops->app_by_id(c, two, &got) == SRV_E_OK && got.has_secret == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->app_list(c, collect_app, &k) == SRV_E_OK && k.n == 2);
+	CHECK((k.id[0] == one && k.x[0] == 1 && k.id[1] == two) || (k.id[0] == two && k.id[1] == one && k.x[1] == 1));
+
+	g1 = add_grant(ops, c, "g_1", one, a, "share", far);
+	g2 = add_grant(ops, c, "g_2", two, a, "share", far);
+	g3 = add_grant(ops, c, "g_3", one, a, "share", far);
+	g4 = add_grant(ops, c, "g_4", two, a, "share", 1); /* long expired */
+	add_grant(ops, c, "g_b", one, bb, "share", far);
+	CHECK(ops->grant_by_public(c, "g_2", a, &g) == SRV_E_OK && g.id == g2 && g.app_id == two && g.user_id == a);
+	CHECK_EQ_STR(g.scopes, "share");
+	CHECK_EQ_STR(g.details, "[]");
+	CHECK(ops->grant_by_public(c, "g_2", bb, &g) == SRV_E_NOT_FOUND); /* not bob's */
+	CHECK(ops->grant_by_public(c, "g_none", a, &g) == SRV_E_NOT_FOUND);
+	CHECK(ops->grant_by_id(c, g4 + 100, &g) == SRV_E_NOT_FOUND);
+
+	CHECK(ops->grant_touch(c, g1, 77) == SRV_E_OK);
+	CHECK(ops->grant_by_id(c, g1, &g) == SRV_E_OK && g.last_used_at == 77 && g.revoked_at == 0);
+	{ /* revoking a grant revokes its tokens (and removes its devices: chains_prekeys_apps) */
+		struct store_token t = {0}, tg;
+		unsigned char th[32] = {21};
+		t.kind = STORE_TOKEN_ACCESS;
+		t.app_id = two;
+		t.grant_id = g2;
+		t.expires_at = far;
+		CHECK(ops->token_insert(c, th, &t) == SRV_E_OK);
+		CHECK(ops->grant_revoke(c, g2, 80) == SRV_E_OK);
+		CHECK(ops->token_by_id(c, t.id, &tg) == SRV_E_OK && tg.revoked_at == 80);
+		CHECK(ops->grant_by_id(c, g2, &g) == SRV_E_OK && g.revoked_at == 80);
+	}
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->grant_list_user(c, a, collect_grant, &k) == SRV_E_OK && k.n == 4);
+	CHECK(k.id[0] == g3 && k.id[1] == g1); /* live first, newest first */
+	CHECK(k.id[2] == g4 && k.id[3] == g2 && k.x[3] == 80); /* then the others, newest first */
+	CHECK(strcmp(k.pid[0], "c_one") == 0 && strcmp(k.pid[3], "c_two") == 0); /* each with its app */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->grant_list_user(c, bb, collect_grant, &k) == SRV_E_OK && k.n == 1);
+	ops->conn_close(c);
+	close_store(st);
+}
+
+/* whether a person holds a live grant of an app with a scope: whole words of the granted scope, exactly */
+static void grant_live_check_scope_words(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	int64_t a, bb, app, other, g;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	app = add_app(ops, c, "c_live", "Live");
+	other = add_app(ops, c, "c_other", "Other");
+	CHECK(ops->grant_live_check(c, app, a, NULL, 10) == SRV_E_NOT_FOUND);
+	g = add_grant(ops, c, "g_l", app, a, "messages:send share", 100);
+	CHECK(ops->grant_live_check(c, app, a, NULL, 10) == SRV_E_OK);
+	CHECK(ops->grant_live_check(c, app, a, "share", 10) == SRV_E_OK);
+	CHECK(ops->grant_live_check(c, app, a, "messages:send", 10) == SRV_E_OK);
+	CHECK(ops->grant_live_check(c, app, a, "messages", 10) == SRV_E_NOT_FOUND);  /* a word, not a prefix */
+	CHECK(ops->grant_live_check(c, app, a, "SHARE", 10) == SRV_E_NOT_FOUND);     /* scopes are case-sensitive */
+	CHECK(ops->grant_live_check(c, app, a, "sh_re", 10) == SRV_E_NOT_FOUND);     /* no pattern characters */
+	CHECK(ops->grant_live_check(c, app, a, "%", 10) == SRV_E_NOT_FOUND);
+	CHECK(ops->grant_live_check(c, app, bb, NULL, 10) == SRV_E_NOT_FOUND);       /* another person */
+	CHECK(ops->grant_live_check(c, other, a, NULL, 10) == SRV_E_NOT_FOUND);      /* another app */
+	CHECK(ops->grant_live_check(c, app, a, "share", 100) == SRV_E_NOT_FOUND);    /* expired at 100 */
+	CHECK(ops->grant_revoke(c, g, 20) == SRV_E_OK);
+	CHECK(ops->grant_live_check(c, app, a, "share", 10) == SRV_E_NOT_FOUND);     /* revoked */
+	ops->conn_close(c);
+	close_store(st);
+}
+
+/* an app's threads per grant (listed for a member), refresh tokens used once, a member's consent read back */
+static void grant_threads_tokens_consents(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_token t = {0}, got;
+	struct rows k;
+	unsigned char th[32] = {3};
+	int64_t a, bb, app, g, g2, t1, t2, t3, since = -1, seq = 0;
+	int state = -1;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	app = add_app(ops, c, "c_thr", "Thr");
+	g = add_grant(ops, c, "g_t", app, a, "share", 1000);
+	g2 = add_grant(ops, c, "g_t2", app, bb, "share", 1000);
+	t1 = add_thread(ops, c, "t_a1", a, STORE_THREAD_APP, 10, NULL);
+	t2 = add_thread(ops, c, "t_a2", a, STORE_THREAD_APP, 20, NULL);
+	t3 = add_thread(ops, c, "t_a3", a, STORE_THREAD_APP, 30, NULL);
+	CHECK(ops->member_add(c, t1, a, 0) == SRV_E_OK && ops->member_add(c, t2, a, 0) == SRV_E_OK);
+	CHECK(ops->member_add(c, t1, bb, 0) == SRV_E_OK && ops->member_add(c, t3, a, 0) == SRV_E_OK);
+	CHECK(ops->grant_thread_check(c, g, t1) == SRV_E_NOT_FOUND);
+	CHECK(ops->grant_thread_add(c, g, t1) == SRV_E_OK);
+	CHECK(ops->grant_thread_add(c, g, t2) == SRV_E_OK);
+	CHECK(ops->grant_thread_add(c, g2, t3) == SRV_E_OK);
+	CHECK(ops->grant_thread_check(c, g, t1) == SRV_E_OK && ops->grant_thread_check(c, g, t2) == SRV_E_OK);
+	CHECK(ops->grant_thread_check(c, g, t3) == SRV_E_NOT_FOUND); /* another grant's */
+	CHECK(ops->thread_next_seq(c, t1, 50, &seq) == SRV_E_OK);  /* t1 the most recently active */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->grant_thread_list(c, g, collect_thread, &k, a) == SRV_E_OK);
+	CHECK(k.n == 2 && ((k.id[0] == t1 && k.id[1] == t2) || (k.id[0] == t2 && k.id[1] == t1)));
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->grant_thread_list(c, g, collect_thread, &k, bb) == SRV_E_OK && k.n == 1 && k.id[0] == t1); /* bob's only */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->grant_thread_list(c, g2, collect_thread, &k, bb) == SRV_E_OK && k.n == 0); /* bob is not in t3 */
+
+	/* a refresh token is used once: the second use is the loser of a race */
+	t.kind = STORE_TOKEN_REFRESH;
+	t.app_id = app;
+	t.grant_id = g;
+	snprintf(t.scopes, sizeof(t.scopes), "share");
+	t.created_at = 1;
+	t.expires_at = 900;
+	CHECK(ops->token_insert(c, th, &t) == SRV_E_OK && t.id > 0);
+	CHECK(ops->token_insert(c, th, &t) == SRV_E_CONFLICT); /* one token a hash */
+	CHECK(ops->token_by_hash(c, th, &got) == SRV_E_OK && got.id == t.id && got.kind == STORE_TOKEN_REFRESH && got.used_at == 0);
+	CHECK_EQ_STR(got.scopes, "share");
+	CHECK(ops->token_use(c, t.id, 40) == SRV_E_OK);
+	CHECK(ops->token_use(c, t.id, 41) == SRV_E_NOT_FOUND);
+	CHECK(ops->token_by_hash(c, th, &got) == SRV_E_OK && got.used_at == 40);
+	CHECK(ops->token_use(c, t.id + 100, 42) == SRV_E_NOT_FOUND);
+
+	/* consents: undecided, then the latest answer with its time (since optional) */
+	CHECK(ops->app_consent_get(c, t1, bb, &state, &since) == SRV_E_NOT_FOUND);
+	CHECK(ops->app_consent_set(c, t1, bb, 1, 60, NULL, 0) == SRV_E_OK);
+	CHECK(ops->app_consent_get(c, t1, bb, &state, &since) == SRV_E_OK && state == 1 && since == 60);
+	CHECK(ops->app_consent_set(c, t1, bb, 2, 61, NULL, 0) == SRV_E_OK);
+	state = -1;
+	CHECK(ops->app_consent_get(c, t1, bb, &state, NULL) == SRV_E_OK && state == 2);
+	CHECK(ops->app_consent_get(c, t1, a, &state, &since) == SRV_E_NOT_FOUND); /* per member */
+	CHECK(ops->app_consent_get(c, t2, bb, &state, &since) == SRV_E_NOT_FOUND); /* per thread */
+	ops->conn_close(c);
+	close_store(st);
+}
+
+/* deleting an app: its grants and tokens revoked, its app devices removed, its names gone, the app itself gone */
+static void app_delete_takes_everything_of_it(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_app got;
+	struct store_grant g;
+	struct store_token t = {0}, tg;
+	struct store_device d;
+	struct rows k;
+	unsigned char th[32] = {4}, th2[32] = {5};
+	char alias[16];
+	int64_t a, app, keep, gid, kg;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	app = add_app(ops, c, "c_del", "Del");
+	keep = add_app(ops, c, "c_keep", "Keep");
+	gid = add_grant(ops, c, "g_del", app, a, "share", 1000000);
+	kg = add_grant(ops, c, "g_keep", keep, a, "share", 1000000);
+	add_device(ops, c, a, "d_del", gid);
+	add_device(ops, c, a, "d_keep", kg);
+	t.kind = STORE_TOKEN_ACCESS;
+	t.app_id = app;
+	t.grant_id = gid;
+	t.expires_at = 1000000;
+	CHECK(ops->token_insert(c, th, &t) == SRV_E_OK);
+	t.app_id = keep;
+	t.grant_id = kg;
+	CHECK(ops->token_insert(c, th2, &t) == SRV_E_OK);
+	CHECK(ops->alias_set(c, app, a, "Mine") == SRV_E_OK);
+	CHECK(ops->alias_set(c, keep, a, "Kept") == SRV_E_OK);
+
+	CHECK(ops->app_delete(c, app) == SRV_E_OK);
+	CHECK(ops->app_by_id(c, app, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->app_by_client_id(c, "c_del", &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->grant_by_id(c, gid, &g) == SRV_E_OK && g.revoked_at != 0);
+	CHECK(ops->grant_live_check(c, app, a, NULL, 10) == SRV_E_NOT_FOUND);
+	CHECK(ops->token_by_hash(c, th, &tg) == SRV_E_OK && tg.revoked_at != 0);
+	CHECK(ops->device_by_public(c, "d_del", &d) == SRV_E_NOT_FOUND);
+	CHECK(ops->alias_get(c, app, a, alias, sizeof(alias)) == SRV_E_NOT_FOUND);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->app_list(c, collect_app, &k) == SRV_E_OK && k.n == 1 && k.id[0] == keep);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->grant_list_user(c, a, collect_grant, &k) == SRV_E_OK && k.n == 1 && k.id[0] == kg);
+	/* the other app keeps everything */
+	CHECK(ops->grant_live_check(c, keep, a, "share", 10) == SRV_E_OK);
+	CHECK(ops->token_by_hash(c, th2, &tg) == SRV_E_OK && tg.revoked_at == 0);
+	CHECK(ops->device_by_public(c, "d_keep", &d) == SRV_E_OK);
+	CHECK(ops->alias_get(c, keep, a, alias, sizeof(alias)) == SRV_E_OK);
+	CHECK_EQ_STR(alias, "Kept");
+	ops->conn_close(c);
+	close_store(st);
+}
+
+/* a settled request asked anew is pending again from its new time: listed after requests made in between */
+static void friend_request_renewed_lists_by_its_time(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct rows k;
+	int64_t a, bb, cc, ab, cb;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	cc = add_user(ops, c, "carol");
+	ab = add_freq(ops, c, "r_ab", a, bb, 10);
+	CHECK(ops->freq_set_state(c, ab, STORE_FREQ_DECLINED, 10) == SRV_E_OK);
+	cb = add_freq(ops, c, "r_cb", cc, bb, 11);
+	CHECK(ops->freq_set_state(c, ab, STORE_FREQ_PENDING, 20) == SRV_E_OK); /* alice asks again at 20 */
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->freq_list_pending(c, bb, 1, collect_freq, &k) == SRV_E_OK && k.n == 2);
+	CHECK(k.id[0] == cb && k.id[1] == ab); /* oldest first: carol's (11), then alice's (20) */
+	ops->conn_close(c);
+	close_store(st);
+}
+
+static int collect_access(void *arg, const struct store_access_entry *row)
+{
+	rows_add(arg, row->id, row->action, row->seq);
+	return 0;
+}
+
+static int64_t add_access(const struct store_ops *ops, struct store_conn *c, int64_t user, int64_t app, const char *action)
+{
+	struct store_access_entry e = {0};
+	e.user_id = user;
+	e.app_id = app;
+	snprintf(e.action, sizeof(e.action), "%s", action);
+	e.count = 1;
+	e.at = 100;
+	CHECK(ops->access_insert(c, &e) == SRV_E_OK);
+	return e.seq;
+}
+
+/* shares found by their recipient while the message lives, opened once each, counted for rate limits; pairwise
+ * ids per app; the access log numbered per person and paged newest first */
+static void shares_pairwise_access_log(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct rows k;
+	int64_t a, bb, cc, app, other, t, m, m2, sid = 0, app_of = 0, n = -1, user = 0, last;
+	int i;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "alice");
+	bb = add_user(ops, c, "bob");
+	cc = add_user(ops, c, "carol");
+	app = add_app(ops, c, "c_sh", "Sh");
+	other = add_app(ops, c, "c_sh2", "Sh2");
+	t = add_thread(ops, c, "t_s", a, STORE_THREAD_APP, 1, NULL);
+	m = add_message(ops, c, t, 1, a, "m_s1", "eA");
+	m2 = add_message(ops, c, t, 2, a, "m_s2", "eQ");
+
+	CHECK(ops->share_insert(c, "s_1", app, 0, a, bb, t, m, "item-1", 100) == SRV_E_OK);
+	CHECK(ops->share_insert(c, "s_2", app, 0, a, cc, t, m2, "item-1", 200) == SRV_E_OK);
+	CHECK(ops->share_insert(c, "s_3", app, 0, bb, cc, t, m2, "item-2", 300) == SRV_E_OK);
+	CHECK(ops->share_insert(c, "s_4", other, 0, a, bb, t, m2, "item-3", 300) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_1", bb, &sid, &app_of) == SRV_E_OK && sid > 0 && app_of == app);
+	CHECK(ops->share_for_recipient(c, "s_1", cc, &sid, &app_of) == SRV_E_NOT_FOUND); /* not carol's */
+	CHECK(ops->share_for_recipient(c, "s_none", bb, &sid, &app_of) == SRV_E_NOT_FOUND);
+	CHECK(ops->share_for_recipient(c, "s_1", bb, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, bb, 150) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, bb, 160) == SRV_E_CONFLICT); /* that recipient already clicked */
+	CHECK(ops->message_erase(c, m, 170) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_1", bb, &sid, &app_of) == SRV_E_NOT_FOUND); /* its message is gone */
+
+	CHECK(ops->share_count(c, app, 0, 0, 0, &n) == SRV_E_OK && n == 3);     /* the app's */
+	CHECK(ops->share_count(c, app, a, 0, 0, &n) == SRV_E_OK && n == 2);     /* by a sender */
+	CHECK(ops->share_count(c, app, 0, cc, 0, &n) == SRV_E_OK && n == 2);    /* to a recipient */
+	CHECK(ops->share_count(c, app, a, cc, 0, &n) == SRV_E_OK && n == 1);
+	CHECK(ops->share_count(c, app, 0, 0, 200, &n) == SRV_E_OK && n == 2);   /* created at or after since */
+	CHECK(ops->share_count(c, app, 0, 0, 301, &n) == SRV_E_OK && n == 0);
+	CHECK(ops->share_count(c, other, a, 0, 0, &n) == SRV_E_OK && n == 1);
+
+	CHECK(ops->pairwise_put(c, app, a, "p_a") == SRV_E_OK);
+	CHECK(ops->pairwise_put(c, other, bb, "p_a") == SRV_E_OK); /* the same alias in another app */
+	CHECK(ops->pairwise_resolve(c, app, "p_a", &user) == SRV_E_OK && user == a);
+	CHECK(ops->pairwise_resolve(c, other, "p_a", &user) == SRV_E_OK && user == bb);
+	CHECK(ops->pairwise_resolve(c, app, "p_b", &user) == SRV_E_NOT_FOUND);
+
+	/* the access log: each person's lines numbered 1, 2, 3...; listed newest first, below a cursor, per app */
+	for (i = 1; i <= 4; i++)
+		CHECK_EQ_INT(add_access(ops, c, a, i % 2 ? app : other, i % 2 ? "read" : "send"), i);
+	CHECK_EQ_INT(add_access(ops, c, bb, app, "read"), 1);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->access_list(c, a, 0, 0, 3, collect_access, &k) == SRV_E_OK);
+	CHECK(k.n == 3 && k.x[0] == 4 && k.x[1] == 3 && k.x[2] == 2 && k.id[0] > k.id[1] && k.id[1] > k.id[2]);
+	last = k.id[2];
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->access_list(c, a, 0, last, 3, collect_access, &k) == SRV_E_OK && k.n == 1 && k.x[0] == 1);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->access_list(c, a, other, 0, 10, collect_access, &k) == SRV_E_OK);
+	CHECK(k.n == 2 && k.x[0] == 4 && k.x[1] == 2 && strcmp(k.pid[0], "send") == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->access_list(c, bb, 0, 0, 10, collect_access, &k) == SRV_E_OK && k.n == 1 && k.x[0] == 1);
+	ops->conn_close(c);
+	close_store(st);
+}
+
+/* the rest of what account_delete takes: statements, prekeys, codes, grant threads, permits both ways, consents,
+ * shares it sent and clicks on them or by it; what others hold stays */
+static void account_delete_statements_and_partner_rows(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_identity id = {0}, got;
+	struct store_prekey pk = {0};
+	struct store_code code = {0}, cg;
+	struct collected k;
+	unsigned char stmt[3] = {0x50, 2, 1}, ch[32] = {11};
+	int64_t a, bb, cc, dev, app, g, gb, t, m, sid = 0, app_of = 0, n = -1, one = -1, sig = -1;
+	int state = 0;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	a = add_user(ops, c, "gone");
+	bb = add_user(ops, c, "bob");
+	cc = add_user(ops, c, "carol");
+	dev = add_device(ops, c, a, "d_gone", 0);
+	id.user_id = a;
+	id.statement_len = 3;
+	memcpy(id.statement, stmt, 3);
+	CHECK(ops->identity_put(c, &id) == SRV_E_OK);
+	CHECK(ops->contact_add(c, a, stmt, 3, 1) == SRV_E_OK);
+	CHECK(ops->revocation_add(c, a, dev, stmt, 3, 1) == SRV_E_OK);
+	pk.kind = STORE_PREKEY_ONE_TIME;
+	pk.key_id = 1;
+	pk.len = 3;
+	CHECK(ops->prekey_put(c, dev, &pk, 1) == SRV_E_OK);
+	app = add_app(ops, c, "c_acc", "Acc");
+	g = add_grant(ops, c, "g_gone", app, a, "share", 100000);
+	gb = add_grant(ops, c, "g_bob", app, bb, "share", 100000);
+	code.grant_id = g;
+	code.app_id = app;
+	code.expires_at = 100000;
+	CHECK(ops->code_insert(c, ch, &code) == SRV_E_OK);
+	t = add_thread(ops, c, "t_acc", a, STORE_THREAD_APP, 1, NULL);
+	CHECK(ops->member_add(c, t, a, 0) == SRV_E_OK && ops->member_add(c, t, bb, 0) == SRV_E_OK);
+	CHECK(ops->grant_thread_add(c, g, t) == SRV_E_OK && ops->grant_thread_add(c, gb, t) == SRV_E_OK);
+	CHECK(ops->share_permit_add(c, g, bb) == SRV_E_OK);  /* it picked bob */
+	CHECK(ops->share_permit_add(c, gb, a) == SRV_E_OK);  /* bob picked it */
+	CHECK(ops->share_permit_add(c, gb, cc) == SRV_E_OK); /* bob picked carol */
+	CHECK(ops->app_consent_set(c, t, a, 1, 5, stmt, 3) == SRV_E_OK);
+	CHECK(ops->app_consent_set(c, t, bb, 1, 5, NULL, 0) == SRV_E_OK);
+	m = add_message(ops, c, t, 1, bb, "m_acc", "eA");
+	CHECK(ops->share_insert(c, "s_by", app, g, a, bb, t, m, "i", 10) == SRV_E_OK);  /* it sent */
+	CHECK(ops->share_insert(c, "s_to", app, gb, bb, a, t, m, "i", 11) == SRV_E_OK); /* sent to it */
+	CHECK(ops->share_insert(c, "s_bc", app, gb, bb, cc, t, m, "i", 12) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_by", bb, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, bb, 20) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_to", a, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, a, 21) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_bc", cc, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, cc, 22) == SRV_E_OK);
+
+	CHECK(ops->account_delete(c, a, 50, 100) == SRV_E_OK);
+	CHECK(ops->identity_get(c, a, &got) == SRV_E_NOT_FOUND);
+	CHECK(ops->contact_count(c, a, &n) == SRV_E_OK && n == 0);
+	memset(&k, 0, sizeof(k));
+	CHECK(ops->revocation_list(c, a, collect_statement, &k) == SRV_E_OK && k.n == 0);
+	CHECK(ops->prekey_count(c, dev, &one, &sig) == SRV_E_OK && one == 0 && sig == -1);
+	CHECK(ops->code_get(c, ch, app, &cg) == SRV_E_OK && cg.used_at != 0); /* no longer redeemable */
+	CHECK(ops->grant_thread_check(c, g, t) == SRV_E_NOT_FOUND);
+	CHECK(ops->grant_thread_check(c, gb, t) == SRV_E_OK);     /* bob's grant keeps the thread */
+	CHECK(ops->share_permit_check(c, g, bb) == SRV_E_NOT_FOUND);
+	CHECK(ops->share_permit_check(c, gb, a) == SRV_E_NOT_FOUND); /* permits naming it go too */
+	CHECK(ops->share_permit_check(c, gb, cc) == SRV_E_OK);
+	CHECK(ops->app_consent_get(c, t, a, &state, NULL) == SRV_E_NOT_FOUND);
+	CHECK(ops->app_consent_get(c, t, bb, &state, NULL) == SRV_E_OK);
+	CHECK(ops->share_for_recipient(c, "s_by", bb, &sid, &app_of) == SRV_E_NOT_FOUND); /* the shares it sent */
+	CHECK(ops->share_count(c, app, a, 0, 0, &n) == SRV_E_OK && n == 0);
+	CHECK(ops->share_count(c, app, bb, 0, 0, &n) == SRV_E_OK && n == 2); /* those sent to it stay */
+	CHECK(ops->share_for_recipient(c, "s_to", a, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, a, 60) == SRV_E_OK);    /* its click went: the slot is free */
+	CHECK(ops->share_for_recipient(c, "s_bc", cc, &sid, &app_of) == SRV_E_OK);
+	CHECK(ops->click_insert(c, sid, cc, 61) == SRV_E_CONFLICT); /* carol's click on bob's share stays */
+	ops->conn_close(c);
+	close_store(st);
+}
+
 static const struct unit_case cases[] = {
 	{"users_sessions_friends", users_sessions_friends},
 	{"threads_messages_events", threads_messages_events},
@@ -1110,6 +2094,20 @@ static const struct unit_case cases[] = {
 	{"codes_tokens_aliases", codes_tokens_aliases},
 	{"transparency_log", transparency_log},
 	{"accounts_delete_quarantine_invites", accounts_delete_quarantine_invites},
+	{"transactions_rollback_and_read_snapshot", transactions_rollback_and_read_snapshot},
+	{"sessions_bound_to_devices", sessions_bound_to_devices},
+	{"friend_requests_and_friend_list", friend_requests_and_friend_list},
+	{"devices_keys_lists_grants", devices_keys_lists_grants},
+	{"threads_inbox_paging_members", threads_inbox_paging_members},
+	{"messages_by_id_and_pages", messages_by_id_and_pages},
+	{"events_lists_and_to_device", events_lists_and_to_device},
+	{"apps_and_grants", apps_and_grants},
+	{"grant_live_check_scope_words", grant_live_check_scope_words},
+	{"grant_threads_tokens_consents", grant_threads_tokens_consents},
+	{"app_delete_takes_everything_of_it", app_delete_takes_everything_of_it},
+	{"friend_request_renewed_lists_by_its_time", friend_request_renewed_lists_by_its_time},
+	{"shares_pairwise_access_log", shares_pairwise_access_log},
+	{"account_delete_statements_and_partner_rows", account_delete_statements_and_partner_rows},
 	{"savepoint_rolls_back_one_request", savepoint_rolls_back_one_request},
 	{"group_commit_batches_and_isolates_failures", group_commit_batches_and_isolates_failures},
 };

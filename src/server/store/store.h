@@ -61,7 +61,7 @@ struct store_user {
 };
 
 struct store_session {
-	int64_t id, user_id, device_id; /* device_id 0: not bound */
+	int64_t id, user_id, device_id; /* device_id 0: not bound (a removed device is no binding either) */
 	int64_t created_at, expires_at;
 	char device_public_id[STORE_ID_LEN]; /* "" when not bound */
 	char device_name[STORE_NAME_LEN];    /* filled by session_list_user only */
@@ -324,7 +324,8 @@ struct store_ops {
 	enum srv_err (*freq_insert)(struct store_conn *c, struct store_friend_request *r); /* sets r->id */
 	enum srv_err (*freq_set_state)(struct store_conn *c, int64_t id, int state, int64_t created_at);
 	enum srv_err (*freq_delete_pair)(struct store_conn *c, int64_t a, int64_t b); /* both directions */
-	/* Pending requests to (incoming = 1) or from (incoming = 0) user, oldest first, with the other user. */
+	/* Pending requests to (incoming = 1) or from (incoming = 0) user, oldest first by created_at (freq_set_state
+	 * renews it), with the other user. */
 	enum srv_err (*freq_list_pending)(struct store_conn *c, int64_t user, int incoming, store_friend_request_cb cb, void *arg);
 
 	/* Friendships, symmetric. friend_insert: SRV_E_CONFLICT when they already are friends. */
@@ -339,11 +340,12 @@ struct store_ops {
 	/* The live app device of a grant (NOT_FOUND if none); remove every device of a grant. */
 	enum srv_err (*device_for_grant)(struct store_conn *c, int64_t grant, struct store_device *out);
 	enum srv_err (*devices_remove_grant)(struct store_conn *c, int64_t grant, int64_t now);
-	/* user's live device with this signing key (re-registration after a new login); NOT_FOUND if none. */
+	/* user's live own device (not an app device) with this signing key (re-registration after a new login);
+	 * NOT_FOUND if none. */
 	enum srv_err (*device_by_key)(struct store_conn *c, int64_t user, const char *sign_pk, struct store_device *out);
 	enum srv_err (*device_delete)(struct store_conn *c, int64_t id);
 	enum srv_err (*device_list_user)(struct store_conn *c, int64_t user, store_device_cb cb, void *arg);
-	/* Devices of every current member of the thread. */
+	/* The live devices of every current member of the thread. */
 	enum srv_err (*device_list_thread)(struct store_conn *c, int64_t thread_id, store_device_cb cb, void *arg);
 	/* OK when a and b share a thread (as current members), else SRV_E_NOT_FOUND. */
 	enum srv_err (*users_share_thread)(struct store_conn *c, int64_t a, int64_t b);
@@ -371,7 +373,7 @@ struct store_ops {
 	enum srv_err (*message_by_client_id)(struct store_conn *c, int64_t sender, const char *client_msg_id, struct store_message *out);
 	enum srv_err (*message_by_public)(struct store_conn *c, int64_t thread_id, const char *public_id, struct store_message *out);
 	enum srv_err (*message_by_id)(struct store_conn *c, int64_t id, store_message_cb cb, void *arg);
-	/* Erase the body, set deleted_at. */
+	/* Erase the body, set deleted_at; NOT_FOUND for an unknown message. */
 	enum srv_err (*message_erase)(struct store_conn *c, int64_t id, int64_t now);
 	/* Messages with after < seq < before (before = 0: no upper bound) and seq > min_seq; ascending when
 	 * newest = 0, else the newest first; at most limit rows. */
@@ -454,7 +456,7 @@ struct store_ops {
 	enum srv_err (*share_for_recipient)(struct store_conn *c, const char *public_id, int64_t recipient, int64_t *share_id,
 					    int64_t *app_id);
 	enum srv_err (*click_insert)(struct store_conn *c, int64_t share, int64_t user, int64_t now);
-	/* Shares counted in [from, to) ms for app since (app, grant) or recipient; for rate limits. */
+	/* For rate limits: the shares of app created at or after since, by sender and to recipient (either 0: any). */
 	enum srv_err (*share_count)(struct store_conn *c, int64_t app, int64_t sender, int64_t recipient, int64_t since, int64_t *out);
 
 	/* App consent of a member in an app thread: state 1 accepted, 2 declined, with the time it was given

@@ -73,6 +73,17 @@ export function when(iso) {
   return sameDay ? time : `${d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}, ${time}`;
 }
 
+/** A day in words: "today", "yesterday", else "3 Dec 2026" (the person's locale). */
+export function day(iso) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return '';
+  const today = new Date();
+  const yesterday = new Date(today.getTime() - 86400000);
+  if (d.toDateString() === today.toDateString()) return 'today';
+  if (d.toDateString() === yesterday.toDateString()) return 'yesterday';
+  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
 /** A <time> element showing when(iso), the exact local date and time on hover. */
 export function timeEl(iso) {
   return h('time', { datetime: iso, title: iso ? new Date(iso).toLocaleString() : '' }, when(iso));

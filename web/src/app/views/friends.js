@@ -1,6 +1,6 @@
 // friends.js — friends and requests: ask by username, answer requests, take back one's own, open a
 // conversation, look at a friend's safety number, unfriend (after asking).
-import { h, mount, initial, toast, confirmDialog, timeEl } from '../dom.js';
+import { h, mount, initial, toast, confirmDialog, day } from '../dom.js';
 import * as engine from '../engine.js';
 
 /** The Friends page. */
@@ -61,7 +61,7 @@ export function friendsView() {
       : h('li', { class: 'muted small' }, 'None waiting.'));
     mount(friends, list.length ? list.map((f) => h('li', null,
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initial(f.username)),
-      h('span', { class: 'grow' }, h('strong', null, f.username), h('br'), h('span', { class: 'muted small' }, 'Friends since ', timeEl(f.since))),
+      h('span', { class: 'grow' }, h('strong', null, f.username), h('br'), h('span', { class: 'muted small' }, 'Friends since ', h('time', { datetime: f.since, title: new Date(f.since).toLocaleString() }, day(f.since)))),
       h('button', { type: 'button', class: 'primary', onclick: () => openChat(f) }, 'Message'),
       h('a', { class: 'button', href: `#/contact/${encodeURIComponent(f.user_id)}` }, 'Safety number'),
       h('button', { type: 'button', class: 'link', onclick: () => unfriend(f) }, 'Unfriend')))
