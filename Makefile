@@ -10,7 +10,7 @@
 CC       ?= cc
 BUILD    ?= build$(if $(SANITIZE),-san)
 SANITIZE ?=
-PKGS     := libmicrohttpd jansson libsodium sqlite3 libcurl
+PKGS     := libmicrohttpd jansson libsodium sqlite3 libcurl libpq
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
                -fno-strict-aliasing -fvisibility=hidden -pthread

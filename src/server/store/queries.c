@@ -216,10 +216,10 @@ const struct query query_table[Q__COUNT] = {
 		"DELETE FROM friend_requests WHERE (from_user = ?1 AND to_user = ?2) OR (from_user = ?2 AND to_user = ?1)"),
 	QUERY(FREQ_INCOMING, QK_EACH, 1, &freq_user_map,
 		"SELECT r.id, r.public_id, r.from_user, r.to_user, r.state, r.created_at, " USER_COLS
-		" FROM friend_requests r JOIN users u ON u.id = r.from_user WHERE r.to_user = ?1 AND r.state = 0 ORDER BY r.id"),
+		" FROM friend_requests r JOIN users u ON u.id = r.from_user WHERE r.to_user = ?1 AND r.state = 0 ORDER BY r.created_at, r.id"),
 	QUERY(FREQ_OUTGOING, QK_EACH, 1, &freq_user_map,
 		"SELECT r.id, r.public_id, r.from_user, r.to_user, r.state, r.created_at, " USER_COLS
-		" FROM friend_requests r JOIN users u ON u.id = r.to_user WHERE r.from_user = ?1 AND r.state = 0 ORDER BY r.id"),
+		" FROM friend_requests r JOIN users u ON u.id = r.to_user WHERE r.from_user = ?1 AND r.state = 0 ORDER BY r.created_at, r.id"),
 	QUERY(FRIEND_INSERT, QK_EXEC, 3, NULL,
 		"INSERT INTO friends(user_id, friend_id, since) VALUES(?1, ?2, ?3), (?2, ?1, ?3)"),
 	QUERY(FRIEND_DELETE, QK_EXEC_HIT, 2, NULL,
@@ -354,7 +354,9 @@ const struct query query_table[Q__COUNT] = {
 		"UPDATE grants SET last_used_at = ?2 WHERE id = ?1"),
 	QUERY(GRANT_LIVE, QK_EXISTS, 4, NULL,
 		"SELECT 1 FROM grants WHERE app_id = ?1 AND user_id = ?2 AND revoked_at = 0 AND expires_at > ?4"
-		" AND (?3 IS NULL OR (' ' || scopes || ' ') LIKE ('% ' || ?3 || ' %')) LIMIT 1"),
+		" AND (?3 IS NULL OR instr(' ' || scopes || ' ', ' ' || ?3 || ' ') > 0) LIMIT 1",
+		[STORE_ENGINE_POSTGRES] = "SELECT 1 FROM grants WHERE app_id = ?1 AND user_id = ?2 AND revoked_at = 0 AND expires_at > ?4"
+		 " AND (?3 IS NULL OR strpos(' ' || scopes || ' ', ' ' || ?3 || ' ') > 0) LIMIT 1"),
 	QUERY(GRANT_THREAD_ADD, QK_EXEC, 2, NULL,
 		"INSERT OR IGNORE INTO grant_threads(grant_id, thread_id) VALUES(?1, ?2)",
 		[STORE_ENGINE_POSTGRES] = "INSERT INTO grant_threads(grant_id, thread_id) VALUES(?1, ?2) ON CONFLICT DO NOTHING"),
@@ -421,10 +423,10 @@ const struct query query_table[Q__COUNT] = {
 	QUERY(REPORT_ROWS, QK_EACH, 4, &report_row_map,
 		"WITH k AS (SELECT id, sender, recipient, item FROM (SELECT id, sender, recipient, item,"
 		"   ROW_NUMBER() OVER (PARTITION BY sender ORDER BY created_at, id) AS n"
-		"   FROM shares WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3) WHERE n <= ?4),"
+		"   FROM shares WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3) AS ranked WHERE n <= ?4),"
 		" o AS (SELECT item, COUNT(*) AS n FROM (SELECT k.item,"
 		"   ROW_NUMBER() OVER (PARTITION BY c.user_id ORDER BY MIN(c.at), k.item) AS n"
-		"   FROM share_clicks c JOIN k ON k.id = c.share_id WHERE c.at < ?3 GROUP BY c.user_id, k.item)"
+		"   FROM share_clicks c JOIN k ON k.id = c.share_id WHERE c.at < ?3 GROUP BY c.user_id, k.item) AS ranked"
 		"  WHERE n <= ?4 GROUP BY item)"
 		" SELECT k.item, COUNT(*), COUNT(DISTINCT k.sender), COUNT(DISTINCT k.recipient), COALESCE(MAX(o.n), 0)"
 		" FROM k LEFT JOIN o ON o.item = k.item GROUP BY k.item ORDER BY k.item"),
@@ -453,7 +455,7 @@ const struct query query_table[Q__COUNT] = {
 	QUERY(IDENTITY_DROP_SIGS, QK_EXEC, 1, NULL,
 		"UPDATE devices SET cert = NULL, identity_box = NULL, app_auth = NULL WHERE user_id = ?1"),
 	QUERY(DEVICE_SET_CERT, QK_EXEC_HIT, 4, NULL,
-		"UPDATE devices SET cert = ?2, identity_box = CASE WHEN ?4 THEN ?3 ELSE identity_box END"
+		"UPDATE devices SET cert = ?2, identity_box = CASE WHEN ?4 <> 0 THEN ?3 ELSE identity_box END"
 		" WHERE id = ?1 AND removed_at = 0"),
 	QUERY(REVOCATION_ADD, QK_EXEC, 4, NULL,
 		"INSERT INTO device_revocations(user_id, device_id, statement, created_at) VALUES(?1, ?2, ?3, ?4)"),
