@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "faultalloc.h"
 #include "config.h"
+#include "database.h"
 #include "dbexec.h"
 #include "error.h"
 #include "http.h"
@@ -71,9 +72,9 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct store *st = NULL;
-	const struct store_ops *ops = &store_sqlite_ops;
+	const struct store_ops *ops = NULL;
 	struct store_options so;
-	char dbpath[600];
+	char dbpath[1100], shown[1100];
 	sigset_t sigs;
 	int port, sig = 0, rc = 1;
 
@@ -136,13 +137,17 @@ int main(int argc, char **argv)
 		log_error("cannot create data directory %s: %s", cfg.data_dir, strerror(errno));
 		return 1;
 	}
-	snprintf(dbpath, sizeof(dbpath), "%s/postern.db", cfg.data_dir);
-	so.path = dbpath;
-	so.durable = cfg.durability == CONFIG_DURABILITY_FULL;
+	if (database_choose(cfg.database, cfg.data_dir, cfg.durability == CONFIG_DURABILITY_FULL, dbpath, sizeof(dbpath),
+			    &ops, &so) != 0) {
+		log_error("--database: give postgresql://... or sqlite:PATH (or leave it out for SQLite in --data-dir)");
+		return 2;
+	}
+	database_redact(so.path, shown, sizeof(shown));
 	if (ops->open(&so, &st) != SRV_E_OK) {
-		log_error("cannot open database %s", dbpath);
+		log_error("cannot open database %s (%s)", shown, ops->name);
 		return 1;
 	}
+	log_info("database: %s (%s)", shown, ops->name);
 
 	/* Signals are taken by sigwait below; every thread started from here on inherits the mask. */
 	sigemptyset(&sigs);
