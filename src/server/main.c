@@ -19,6 +19,7 @@
 #include "http.h"
 #include "hub.h"
 #include "log.h"
+#include "migrate.h"
 #include "partner.h"
 #include "push.h"
 #include "routes.h"
@@ -68,6 +69,31 @@ static int cmd_keygen(const char *user_id)
 	return 0;
 }
 
+/* posternd migrate --from sqlite:PATH --to postgresql://...: the copy of store/migrate.c, its lines on stdout. */
+static int cmd_migrate(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	int i;
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--from") == 0)
+			from = argv[i + 1];
+		else if (strcmp(argv[i], "--to") == 0)
+			to = argv[i + 1];
+		else
+			break;
+	}
+	if (i != argc || from == NULL || to == NULL || strncmp(from, "sqlite:", 7) != 0 || from[7] == '\0' ||
+	    (strncmp(to, "postgresql://", 13) != 0 && strncmp(to, "postgres://", 11) != 0)) {
+		fprintf(stderr, "usage: posternd migrate --from sqlite:PATH --to postgresql://USER@HOST/DB\n");
+		return 2;
+	}
+	if (access(from + 7, R_OK) != 0) {
+		fprintf(stderr, "posternd: migrate: cannot read %s: %s\n", from + 7, strerror(errno));
+		return 1;
+	}
+	return store_migrate(from + 7, to, stdout) == SRV_E_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -109,6 +135,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return admin_report(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+		return cmd_migrate(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "invite") == 0)
 		return admin_invite(argc, argv);
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -119,7 +147,8 @@ int main(int argc, char **argv)
 		       "  posternd log-key [--data-dir DIR]   print the transparency log's verifier key (witnesses and clients pin it)\n"
 		       "  posternd app create|list|show|report-settings|suspend|resume|rotate-secret|delete ...   manage partner apps\n"
 		       "  posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   a partner's report\n"
-		       "  posternd invite [--count N] [--days D] [--data-dir DIR]   invite codes for --registration=invite\n");
+		       "  posternd invite [--count N] [--days D] [--data-dir DIR]   invite codes for --registration=invite\n"
+		       "  posternd migrate --from sqlite:PATH --to postgresql://...   copy a deployment's data into PostgreSQL, then check it\n");
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
