@@ -2168,6 +2168,9 @@ int main(int argc, char **argv)
 		printf("unit store: 0 passed, 0 failed\n");
 		return 0;
 	}
+	char suite[64] = "store";
+	if (engine != &engines[0]) /* the tier line names any engine but the default: "unit store (postgresql): ..." */
+		snprintf(suite, sizeof(suite), "store (%s)", engine->ops->name);
 	printf("# store engine: %s\n", engine->scheme);
-	return unit_run("store", cases, (int)(sizeof(cases) / sizeof(cases[0])), argc, argv);
+	return unit_run(suite, cases, (int)(sizeof(cases) / sizeof(cases[0])), argc, argv);
 }
