@@ -14,8 +14,9 @@
  *
  * Durability: synchronous_commit is on (--durability=full) so COMMIT returns only once the WAL is flushed; a
  * COMMIT of a transaction that failed is reported as a failure (PostgreSQL answers it with ROLLBACK). A
- * dropped connection makes the statement or commit fail; the next BEGIN (or a statement outside a
- * transaction) reconnects. Migrations are counted in the table postern_schema, under an advisory lock so that
+ * connection found dropped at BEGIN is reconnected and the BEGIN tried again (nothing was lost); one that drops
+ * inside a transaction fails that transaction (the writer answers its group 5xx) and the next BEGIN, or a
+ * statement outside a transaction, reconnects. Migrations are counted in the table postern_schema, under an advisory lock so that
  * two processes starting at once apply each step once. This file knows libpq and the text of its own
  * transaction verbs; it knows nothing of the tables, the domain or HTTP.
  */
@@ -125,7 +126,10 @@ static enum srv_err session_setup(PGconn *pg, int durable, int writable)
 
 static PGconn *connect_url(const char *url)
 {
-	PGconn *pg = PQconnectdb(url);
+	/* fallback_application_name: how posternd's sessions show in pg_stat_activity unless the URL names them */
+	const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+	const char *const values[] = {url, "posternd", NULL};
+	PGconn *pg = PQconnectdbParams(keys, values, 1);
 	if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "posternd: postgresql: cannot connect: %s", pg ? PQerrorMessage(pg) : "out of memory\n");
 		PQfinish(pg);
@@ -500,6 +504,15 @@ static enum srv_err pg_tx(struct store_dconn *c, enum store_tx verb)
 			return rc;
 	}
 	res = PQexec(c->pg, tx_sql[verb]);
+	if ((verb == STORE_TX_BEGIN || verb == STORE_TX_READ_BEGIN) && PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQstatus(c->pg) == CONNECTION_BAD) {
+		/* the server went away while we were idle (libpq learns it only now): nothing was done, so reconnect
+		 * and begin again, once */
+		PQclear(res);
+		if ((rc = ensure_connected(c)) != SRV_E_OK)
+			return rc;
+		res = PQexec(c->pg, tx_sql[verb]);
+	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = map_result(res, tx_sql[verb]);
 	else if (verb == STORE_TX_COMMIT && strcmp(PQcmdStatus(res), "COMMIT") != 0)
