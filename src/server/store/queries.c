@@ -356,7 +356,7 @@ const struct query query_table[Q__COUNT] = {
 		"SELECT 1 FROM grants WHERE app_id = ?1 AND user_id = ?2 AND revoked_at = 0 AND expires_at > ?4"
 		" AND (?3 IS NULL OR instr(' ' || scopes || ' ', ' ' || ?3 || ' ') > 0) LIMIT 1",
 		[STORE_ENGINE_POSTGRES] = "SELECT 1 FROM grants WHERE app_id = ?1 AND user_id = ?2 AND revoked_at = 0 AND expires_at > ?4"
-		 " AND (?3 IS NULL OR strpos(' ' || scopes || ' ', ' ' || ?3 || ' ') > 0) LIMIT 1"),
+		 " AND (CAST(?3 AS TEXT) IS NULL OR strpos(' ' || scopes || ' ', ' ' || ?3 || ' ') > 0) LIMIT 1"),
 	QUERY(GRANT_THREAD_ADD, QK_EXEC, 2, NULL,
 		"INSERT OR IGNORE INTO grant_threads(grant_id, thread_id) VALUES(?1, ?2)",
 		[STORE_ENGINE_POSTGRES] = "INSERT INTO grant_threads(grant_id, thread_id) VALUES(?1, ?2) ON CONFLICT DO NOTHING"),
