@@ -9,6 +9,8 @@
 #   tier 7: the browser tier (tests/browser/): chromium on the web client and the pages people see;
 #           screenshots in BUILD/artifacts/screens
 #   tier 8: pg-infra (tests/pg/): throwaway PostgreSQL clusters (scripts/pg.sh) and the bench's database ceiling
+#   tier 9: the PostgreSQL backend: the storage conformance suite and the integration suite again, against a
+#           throwaway cluster (posternd --database)
 # Usage: scripts/test.sh BUILD_DIR [integration-filter]
 set -u
 build=${1:-build}
@@ -74,5 +76,20 @@ POSTERN_SCREENS="$PWD/$build/artifacts/screens" sh tests/browser/run.sh "$build"
 # tier 8: scripts/pg.sh starts, serves and stops a throwaway PostgreSQL 15 cluster and leaves nothing running;
 # the bench's pgbench transaction writes what a durable send writes; the bus between nodes (LISTEN/NOTIFY)
 sh tests/pg/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
+# tier 9: one throwaway cluster (scripts/pg.sh, stopped with this script) for the PostgreSQL backend: test_store
+# with each test in a schema of its own, then every integration test with each server in a schema of its own (the
+# ones that open the SQLite file themselves print "skip")
+pgtop=$(mktemp -d /tmp/postern-pgbackend.XXXXXX)
+chmod 755 "$pgtop" # the cluster's owner (postgres, when we are root) must reach the directory under it
+if pgenv=$(PG_WATCH=$$ sh scripts/pg.sh start "$pgtop/c" 2>"$out"); then
+	eval "$pgenv"
+	POSTERN_TEST_DATABASE="$PG_URL" "$build/tests/test_store" > "$out" 2>&1; cat "$out"; tally "$out"
+	POSTERN_IT_DATABASE="$PG_URL" POSTERND="$PWD/$build/posternd" python3 tests/integration/run.py $filter 2>&1 |
+		sed 's/^integration:/integration (postgresql):/' > "$out"; cat "$out"; tally "$out"
+	sh scripts/pg.sh stop "$pgtop/c" >/dev/null 2>&1
+else
+	cat "$out"; echo "FAIL pgbackend: scripts/pg.sh could not start a cluster"; failed=$((failed + 1))
+fi
+rm -rf "$pgtop"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

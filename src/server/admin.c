@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "b64url.h"
 #include "config.h"
+#include "database.h"
 #include "pubid.h"
 #include "reports.h"
 #include "scopes.h"
@@ -25,16 +26,34 @@ struct admin_db {
 	struct store_conn *c;
 };
 
+/* --database URL, taken out of argv by take_database() before a subcommand reads its own flags; NULL: none. */
+static const char *admin_database;
+
+/* Remove --database URL (or --database=URL) from argv[first..*argc), keeping it in admin_database. */
+static void take_database(int *argc, char **argv, int first)
+{
+	int i, o = first;
+	for (i = first; i < *argc; i++) {
+		if (strcmp(argv[i], "--database") == 0 && i + 1 < *argc)
+			admin_database = argv[++i];
+		else if (strncmp(argv[i], "--database=", 11) == 0)
+			admin_database = argv[i] + 11;
+		else
+			argv[o++] = argv[i];
+	}
+	*argc = o;
+}
+
 static int db_open(struct admin_db *db, const char *dir)
 {
 	struct store_options o;
-	char path[600];
-	snprintf(path, sizeof(path), "%s/postern.db", dir);
-	o.path = path;
-	o.durable = 1;
-	db->ops = &store_sqlite_ops;
+	char path[1100];
+	if (database_choose(admin_database, dir, 1, path, sizeof(path), &db->ops, &o) != 0) {
+		fprintf(stderr, "posternd: --database is postgresql://... or sqlite:PATH\n");
+		return -1;
+	}
 	if (db->ops->open(&o, &db->st) != SRV_E_OK || db->ops->conn_open(db->st, 1, &db->c) != SRV_E_OK) {
-		fprintf(stderr, "posternd: cannot open the database in %s\n", dir);
+		fprintf(stderr, "posternd: cannot open the database (%s)\n", admin_database ? db->ops->name : dir);
 		return -1;
 	}
 	return 0;
@@ -232,6 +251,8 @@ int admin_app(int argc, char **argv)
 	int i, public_client = 0, rc = 1;
 	char *uritext = NULL;
 
+	take_database(&argc, argv, 2);
+
 	config_defaults(&defaults);
 	memset(&a, 0, sizeof(a));
 	a.rate_person = defaults.rate_person;
@@ -407,6 +428,8 @@ int admin_report(int argc, char **argv)
 	int i, rc = 1;
 	enum srv_err e;
 
+	take_database(&argc, argv, 2);
+
 	for (i = 2; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v && strcmp(argv[i], "--app") == 0)
@@ -466,6 +489,8 @@ int admin_invite(int argc, char **argv)
 	const char *dir = "./var";
 	int64_t count = 1, days = 7, now = timefmt_now_ms(), i;
 	int rc = 1;
+
+	take_database(&argc, argv, 2);
 
 	for (i = 2; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -6,7 +6,8 @@
  *   posternd app list | show CLIENT_ID | suspend CLIENT_ID | resume CLIENT_ID | rotate-secret CLIENT_ID | delete CLIENT_ID
  *   posternd app report-settings CLIENT_ID [--mechanism geometric|none] [--epsilon E] [--delta 1e-N] [--k N] [--cap N]
  *   posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   (the same bytes the API serves)
- * Each also takes --data-dir DIR (default ./var). Output goes to stdout, errors to stderr, one line each.
+ * Each also takes --data-dir DIR (default ./var) and --database URL (as posternd's own flag: PostgreSQL instead
+ * of SQLite in DIR). Output goes to stdout, errors to stderr, one line each.
  */
 #ifndef POSTERN_ADMIN_H
 #define POSTERN_ADMIN_H

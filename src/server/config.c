@@ -28,7 +28,9 @@ struct config_row {
 static const struct config_row config_table[] = {
 	{"listen", CT_STR, F(listen), "127.0.0.1", 0, 0, "IPv4 address to listen on (put nginx in front for TLS)"},
 	{"port", CT_INT, F(port), "8080", 0, 65535, "TCP port; 0 picks a free one"},
-	{"data-dir", CT_STR, F(data_dir), "./var", 0, 0, "directory holding postern.db"},
+	{"data-dir", CT_STR, F(data_dir), "./var", 0, 0, "directory holding the server's keys (and postern.db, with no --database)"},
+	{"database", CT_STR, F(database), "", 0, 0,
+	 "postgresql://USER@HOST/DB (a libpq URL) to keep the data in PostgreSQL; default: SQLite in --data-dir"},
 	{"durability", CT_DURABILITY, F(durability), "full", 0, 1,
 	 "full: fsync each group commit (a 2xx survives power loss); normal: faster, may lose the last commits on power loss"},
 	{"max-body-bytes", CT_INT, F(max_body_bytes), "65536", 1024, 16777216, "largest decoded message body"},

@@ -22,7 +22,8 @@ enum config_registration { CONFIG_REGISTRATION_OPEN = 0, CONFIG_REGISTRATION_CLO
 struct config {
 	char listen[64];           /* IPv4 address to bind */
 	int64_t port;              /* 0 = ephemeral; the chosen port is printed */
-	char data_dir[512];        /* holds postern.db */
+	char data_dir[512];        /* holds the keys, and postern.db when database is "" */
+	char database[1024];       /* "" (SQLite in data_dir), postgresql://... or sqlite:PATH (database.h) */
 	int durability;            /* enum config_durability */
 	int64_t max_body_bytes;    /* largest decoded message body */
 	int64_t max_request_bytes; /* largest HTTP request body (derived floor: room for max_body in base64) */

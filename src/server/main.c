@@ -14,11 +14,13 @@
 #include "admin.h"
 #include "faultalloc.h"
 #include "config.h"
+#include "database.h"
 #include "dbexec.h"
 #include "error.h"
 #include "http.h"
 #include "hub.h"
 #include "log.h"
+#include "migrate.h"
 #include "partner.h"
 #include "push.h"
 #include "routes.h"
@@ -92,14 +94,39 @@ static int cmd_keygen(const char *user_id)
 	return 0;
 }
 
+/* posternd migrate --from sqlite:PATH --to postgresql://...: the copy of store/migrate.c, its lines on stdout. */
+static int cmd_migrate(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	int i;
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--from") == 0)
+			from = argv[i + 1];
+		else if (strcmp(argv[i], "--to") == 0)
+			to = argv[i + 1];
+		else
+			break;
+	}
+	if (i != argc || from == NULL || to == NULL || strncmp(from, "sqlite:", 7) != 0 || from[7] == '\0' ||
+	    (strncmp(to, "postgresql://", 13) != 0 && strncmp(to, "postgres://", 11) != 0)) {
+		fprintf(stderr, "usage: posternd migrate --from sqlite:PATH --to postgresql://USER@HOST/DB\n");
+		return 2;
+	}
+	if (access(from + 7, R_OK) != 0) {
+		fprintf(stderr, "posternd: migrate: cannot read %s: %s\n", from + 7, strerror(errno));
+		return 1;
+	}
+	return store_migrate(from + 7, to, stdout) == SRV_E_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct store *st = NULL;
 	struct bus *bus = NULL;
-	const struct store_ops *ops = &store_sqlite_ops;
+	const struct store_ops *ops = NULL;
 	struct store_options so;
-	char dbpath[600];
+	char dbpath[1100], shown[1100];
 	sigset_t sigs;
 	int port, sig = 0, rc = 1;
 
@@ -134,6 +161,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return admin_report(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+		return cmd_migrate(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "invite") == 0)
 		return admin_invite(argc, argv);
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -144,7 +173,8 @@ int main(int argc, char **argv)
 		       "  posternd log-key [--data-dir DIR]   print the transparency log's verifier key (witnesses and clients pin it)\n"
 		       "  posternd app create|list|show|report-settings|suspend|resume|rotate-secret|delete ...   manage partner apps\n"
 		       "  posternd report --app CLIENT_ID --period YYYY-MM-DD [--format json|csv]   a partner's report\n"
-		       "  posternd invite [--count N] [--days D] [--data-dir DIR]   invite codes for --registration=invite\n");
+		       "  posternd invite [--count N] [--days D] [--data-dir DIR]   invite codes for --registration=invite\n"
+		       "  posternd migrate --from sqlite:PATH --to postgresql://...   copy a deployment's data into PostgreSQL, then check it\n");
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
@@ -162,13 +192,17 @@ int main(int argc, char **argv)
 		log_error("cannot create data directory %s: %s", cfg.data_dir, strerror(errno));
 		return 1;
 	}
-	snprintf(dbpath, sizeof(dbpath), "%s/postern.db", cfg.data_dir);
-	so.path = dbpath;
-	so.durable = cfg.durability == CONFIG_DURABILITY_FULL;
+	if (database_choose(cfg.database, cfg.data_dir, cfg.durability == CONFIG_DURABILITY_FULL, dbpath, sizeof(dbpath),
+			    &ops, &so) != 0) {
+		log_error("--database: give postgresql://... or sqlite:PATH (or leave it out for SQLite in --data-dir)");
+		return 2;
+	}
+	database_redact(so.path, shown, sizeof(shown));
 	if (ops->open(&so, &st) != SRV_E_OK) {
-		log_error("cannot open database %s", dbpath);
+		log_error("cannot open database %s (%s)", shown, ops->name);
 		return 1;
 	}
+	log_info("database: %s (%s)", shown, ops->name);
 
 	/* Signals are taken by sigwait below; every thread started from here on inherits the mask. */
 	sigemptyset(&sigs);
@@ -187,9 +221,9 @@ int main(int argc, char **argv)
 	}
 	hub_init();
 	push_init(&cfg);
-	/* one node: the in-process bus. With the PostgreSQL driver, the database's URL opens bus_pg_new instead,
-	 * so that every node's waiters hear of every node's writes (docs/multinode.md). */
-	bus = bus_local_new(&fanout);
+	/* SQLite: one node, the in-process bus. PostgreSQL: LISTEN/NOTIFY on the same database, so that every
+	 * node's waiters hear of every node's writes (docs/multinode.md). */
+	bus = ops == &store_postgres_ops ? bus_pg_new(so.path, &fanout) : bus_local_new(&fanout);
 	if (bus == NULL)
 		goto out;
 	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != SRV_E_OK) {

@@ -43,6 +43,10 @@ LOG_DIR = os.environ.get("POSTERN_IT_LOG_DIR") or tempfile.mkdtemp(prefix="poste
 
 # tests/tools/stmt, next to the server binary: signs protocol-2 statements (identity, certificates, links, ...)
 STMT_BIN = os.environ.get("POSTERN_STMT", os.path.join(os.path.dirname(BIN), "tools", "stmt"))
+# POSTERN_IT_DATABASE: a PostgreSQL URL (scripts/pg.sh's PG_URL). Every server then keeps its data there, in a
+# schema of its own named after its data dir (so a restart finds it again), instead of DATA_DIR/postern.db; the
+# tests that open the SQLite file themselves skip (sqlite_only), each printed as skipped by run.py.
+PG_URL = os.environ.get("POSTERN_IT_DATABASE", "")
 # every test registers its accounts from 127.0.0.1: the per-address limit is t29's to test
 BASE_FLAGS = ["--pwhash-memlimit=8192", "--pwhash-opslimit=1", "--log-level=warn", "--register-limit=1000000"]
 LISTEN_RE = re.compile(r"^posternd listening on http://127\.0\.0\.1:(\d+)$")
@@ -575,6 +579,33 @@ exit 0
 '''
 
 
+class Skip(Exception):
+    """A test that cannot run in this configuration: run.py prints it as skipped, neither passed nor failed."""
+
+
+def sqlite_only(what):
+    """Skip the running test when the servers keep their data in PostgreSQL: it opens postern.db itself."""
+    if PG_URL:
+        raise Skip(f"{what} opens the SQLite file itself")
+
+
+def psql(url, sql):
+    """Run sql with psql against url (PostgreSQL); its output, or TestFailure."""
+    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", url, "-c", sql], capture_output=True,
+                       text=True, timeout=30)
+    check(p.returncode == 0, f"psql {sql[:80]!r} exited {p.returncode}: {p.stderr[-300:]}")
+    return p.stdout
+
+
+def pg_url_with_schema(url, schema):
+    """url with schema as the connection's search_path (libpq's options parameter)."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+def pg_schema_of(data_dir):
+    return "it_" + re.sub(r"[^a-z0-9_]", "_", os.path.basename(data_dir.rstrip("/")).lower())
+
+
 class User:
     def __init__(self, username, password, user_id, token=None):
         self.username = username
@@ -594,13 +625,17 @@ class User:
 class Server:
     counter = 0
 
-    def __init__(self, extra=(), data_dir=None):
+    def __init__(self, extra=(), data_dir=None, database=None):
+        """database: a --database URL; None: PostgreSQL when POSTERN_IT_DATABASE is set, else SQLite; "": SQLite."""
         self.extra = list(extra)
         self.own_dir = data_dir is None
         if data_dir is None:
             data_dir = tempfile.mkdtemp(prefix="postern-it-data-")
             _tmpdirs.append(data_dir)
         self.data_dir = data_dir
+        if database is None:
+            database = pg_url_with_schema(PG_URL, pg_schema_of(data_dir)) if PG_URL else ""
+        self.database = database
         self.proc = None
         self.watchdog = None
         self.port = None
@@ -615,6 +650,10 @@ class Server:
         self.log_path = os.path.join(LOG_DIR, f"posternd-{os.getpid()}-{Server.counter}.log")
         logf = open(self.log_path, "ab")
         argv = [BIN, "--port=0", f"--data-dir={self.data_dir}"] + BASE_FLAGS + self.extra
+        if self.database:
+            if PG_URL and self.database.startswith(PG_URL):
+                psql(PG_URL, f"SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS {pg_schema_of(self.data_dir)}")
+            argv.append(f"--database={self.database}")
         self.argv = argv
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logf,
                                      cwd=ROOT)
@@ -722,7 +761,7 @@ class Server:
 
     def restart(self):
         """Same data dir and flags, new port."""
-        return Server(self.extra, self.data_dir).start()
+        return Server(self.extra, self.data_dir, self.database).start()
 
     def log_tail(self, n=1500):
         try:
@@ -974,12 +1013,17 @@ class App:
         return f"<App {self.client_id}>"
 
 
+def db_args(srv):
+    """The flags that name srv's database to a posternd admin subcommand: --data-dir, and --database if it has one."""
+    return ["--data-dir", srv.data_dir] + (["--database", srv.database] if srv.database else [])
+
+
 def create_app(srv, name=None, redirect_uris=("https://app.example/cb",), scopes=ALL_SCOPES, public=False,
                rates=None):
     """`posternd app create` against srv's data dir. rates: {"person": N, "app": N, "recipient": N}."""
     if isinstance(redirect_uris, str):
         redirect_uris = [redirect_uris]
-    argv = [BIN, "app", "create", "--data-dir", srv.data_dir, "--name", name or rand_name("app"),
+    argv = [BIN, "app", "create", *db_args(srv), "--name", name or rand_name("app"),
             "--scopes", scopes]
     for u in redirect_uris:
         argv += ["--redirect-uri", u]
@@ -1000,7 +1044,7 @@ def create_app(srv, name=None, redirect_uris=("https://app.example/cb",), scopes
 def report_settings(srv, app, **opts):
     """`posternd app report-settings CLIENT_ID --k … --cap … --epsilon … --delta … --mechanism …` against srv's
     data dir (opts: mechanism, epsilon, delta, k, cap); returns what it printed."""
-    argv = [BIN, "app", "report-settings", app.client_id, "--data-dir", srv.data_dir]
+    argv = [BIN, "app", "report-settings", app.client_id, *db_args(srv)]
     for k, v in opts.items():
         argv += [f"--{k}", str(v)]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=15)
@@ -1023,6 +1067,7 @@ def report_time_passes(srv, days=14):
     moved that far into the past (the shifted shares land in an earlier period, closed when days >= 14).
     Frozen reports stay as they are. Returns the period start the most recent share now falls in, or None."""
     import sqlite3
+    sqlite_only("report_time_passes")
     ms = days * 86400000
     con = sqlite3.connect(os.path.join(srv.data_dir, "postern.db"), timeout=30)
     try:

@@ -9,7 +9,9 @@ Discovers tests/integration/tNN_*.py in order, runs every function named test_* 
 one server (harness.server(), started on first use with the file's SERVER_FLAGS); it is stopped after the file,
 and so is every other server a test left running. A test fails too when the shared server dies during it.
 
-Prints `ok NAME` or `FAIL NAME: REASON` per test and ends with `integration: N passed, N failed`.
+Prints `ok NAME`, `FAIL NAME: REASON` or `skip NAME: REASON` (harness.Skip: a test that cannot run against this
+configuration, e.g. one that opens the SQLite file while the servers use PostgreSQL) per test and ends with
+`integration: N passed, N failed` (and `, N skipped` when some were).
 Exit status 1 if any test failed.
 """
 import importlib
@@ -40,6 +42,8 @@ def run_test(fn):
         try:
             fn()
             result["ok"] = True
+        except harness.Skip as e:
+            result["skip"] = str(e)
         except harness.TestFailure as e:
             result["err"] = str(e) or "assertion failed"
         except AssertionError as e:
@@ -61,6 +65,8 @@ def run_test(fn):
         harness.reset_shared()
         return f"timed out after {TEST_TIMEOUT_S:.0f}s"
     deferred = harness.take_deferred()
+    if "skip" in result:
+        return ("skip", result["skip"])
     if result.get("ok"):
         return "; ".join(deferred) if deferred else None
     err = result.get("err", "unknown failure")
@@ -100,7 +106,7 @@ def main():
     flt = sys.argv[1] if len(sys.argv) > 1 else ""
     files = sorted(f for f in os.listdir(HERE)
                    if len(f) > 4 and f[0] == "t" and f[1:3].isdigit() and f[3] == "_" and f.endswith(".py"))
-    passed = failed = 0
+    passed = failed = skipped = 0
     seen_logs = set()
     started = time.monotonic()
     for fname in files:
@@ -127,7 +133,10 @@ def main():
                       f"{one_line(sh.log_tail(600), 600)}"
                 err = f"{err}; {msg}" if err else msg
                 harness.reset_shared()
-            if err is None:
+            if isinstance(err, tuple):  # ("skip", reason): harness.Skip, never counted as passed
+                skipped += 1
+                print(f"skip {full}: {one_line(err[1])}", flush=True)
+            elif err is None:
                 passed += 1
                 print(f"ok {full}", flush=True)
             else:
@@ -146,7 +155,7 @@ def main():
     else:
         import shutil
         shutil.rmtree(harness.LOG_DIR, ignore_errors=True)
-    print(f"integration: {passed} passed, {failed} failed", flush=True)
+    print(f"integration: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True)
     return 1 if failed else 0
 
 

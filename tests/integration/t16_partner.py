@@ -500,7 +500,7 @@ def test_report():
         eq(r.status, 400, "period_start that is not a boundary")
         eq(s.req("GET", "/v1/partner/reports", token=ct).status, 400, "no period_start")
         # the CLI prints the same bytes for the closed period
-        p = subprocess.run([H.BIN, "report", "--app", app.client_id, "--period", period, "--data-dir", s.data_dir],
+        p = subprocess.run([H.BIN, "report", "--app", app.client_id, "--period", period, *H.db_args(s)],
                            capture_output=True, timeout=15)
         eq(p.returncode, 0, f"posternd report exit ({p.stderr[-200:]!r})")
         eq(p.stdout.rstrip(b"\n"), r2.raw, "posternd report prints the stored report")

@@ -31,6 +31,7 @@ def unb64(t):
 
 
 def db(s):
+    H.sqlite_only("this test")
     con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
     con.execute("PRAGMA busy_timeout=30000")
     return con

@@ -56,6 +56,7 @@ def past_periods(n, skip=2):
 
 
 def db(s):
+    H.sqlite_only("this test")
     con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
     con.execute("PRAGMA busy_timeout=30000")
     return con
@@ -110,7 +111,7 @@ class Seeder:
 
 
 def cli(s, *args, ok=True):
-    p = subprocess.run([H.BIN, *args, "--data-dir", s.data_dir], capture_output=True, timeout=30)
+    p = subprocess.run([H.BIN, *args, *H.db_args(s)], capture_output=True, timeout=30)
     if ok:
         check(p.returncode == 0, f"posternd {' '.join(args)} exited {p.returncode}: {p.stderr[-300:]!r}")
     return p
@@ -192,7 +193,7 @@ def test_settings_are_stored_shared_and_shown():
     check("cap 3 shares" in cli(s, "app", "show", app.client_id).stdout.decode(), "refused settings changed nothing")
     pr = cli(s, "report", "--app", app.client_id, "--period", first, "--report-epsilon", "0", ok=False)
     check(pr.returncode == 2 and b"report-settings" in pr.stderr, f"posternd report --report-epsilon: {pr.stderr!r}")
-    pr = subprocess.run([H.BIN, "--report-epsilon=0", "--port=0", "--data-dir", s.data_dir], capture_output=True, timeout=15)
+    pr = subprocess.run([H.BIN, "--report-epsilon=0", "--port=0", *H.db_args(s)], capture_output=True, timeout=15)
     eq(pr.returncode, 2, "posternd refuses the old --report-epsilon flag")
 
 

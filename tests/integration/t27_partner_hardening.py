@@ -250,7 +250,7 @@ def reuse_refresh(s, w):
 
 
 def app_cli(s, verb, client_id):
-    p = subprocess.run([H.BIN, "app", verb, client_id, "--data-dir", s.data_dir], capture_output=True, text=True,
+    p = subprocess.run([H.BIN, "app", verb, client_id, *H.db_args(s)], capture_output=True, text=True,
                        timeout=15)
     check(p.returncode == 0, f"posternd app {verb}: exit {p.returncode} {p.stderr[-300:]!r}")
 

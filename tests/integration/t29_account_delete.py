@@ -19,6 +19,7 @@ from t20_cli import CLI, Person, befriend
 
 
 def db_count(s, sql, *args):
+    H.sqlite_only("this test")
     con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
     try:
         return con.execute(sql, args).fetchone()[0]
@@ -177,7 +178,7 @@ def test_registration_closed():
 
 
 def invite_codes(s, n, days=None):
-    argv = [H.BIN, "invite", "--count", str(n), "--data-dir", s.data_dir] + (["--days", str(days)] if days else [])
+    argv = [H.BIN, "invite", "--count", str(n), *H.db_args(s)] + (["--days", str(days)] if days else [])
     p = subprocess.run(argv, capture_output=True, text=True, timeout=15)
     check(p.returncode == 0, f"posternd invite: {p.returncode} {p.stderr!r}")
     codes = p.stdout.split()
@@ -209,6 +210,7 @@ def test_registration_by_invite():
                                                     "invite": codes[1]}), 403, "forbidden", "the CLI's invite reused")
         # an expired invite
         old = invite_codes(s, 1, days=1)[0]
+        H.sqlite_only("this test")
         con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
         with con:
             con.execute("UPDATE invites SET expires_at = 1 WHERE used_at = 0")

@@ -29,7 +29,7 @@ def make_app(s, name="Tunes", **kw):
 
 def app_with_links(s, name="Tunes"):
     """`posternd app create` with --homepage and --privacy-url (create_app has no such options)."""
-    argv = [H.BIN, "app", "create", "--data-dir", s.data_dir, "--name", name, "--scopes", H.ALL_SCOPES,
+    argv = [H.BIN, "app", "create", *H.db_args(s), "--name", name, "--scopes", H.ALL_SCOPES,
             "--redirect-uri", "https://app.example/cb", "--homepage", HOMEPAGE, "--privacy-url", PRIVACY]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=15)
     check(p.returncode == 0, f"app create with links exited {p.returncode}: {p.stderr[-300:]!r}")
@@ -64,7 +64,7 @@ def expect_page(r, status, what):
 
 def test_app_create_refuses_bad_urls():
     s = H.server()
-    base = [H.BIN, "app", "create", "--data-dir", s.data_dir, "--name", "Bad", "--scopes", "friends:read",
+    base = [H.BIN, "app", "create", *H.db_args(s), "--name", "Bad", "--scopes", "friends:read",
             "--redirect-uri", "https://app.example/cb"]
     for flag in ("--homepage", "--privacy-url"):
         for bad in ["javascript:alert(1)", "ftp://tunes.example/", "https://", "https:///path", "tunes.example",
@@ -78,7 +78,7 @@ def test_app_create_refuses_bad_urls():
     p = subprocess.run(base + ["--homepage", "http://intranet.example/tunes"], capture_output=True, text=True, timeout=15)
     eq(p.returncode, 0, f"http homepage: {p.stderr!r}")
     cid = re.search(r"^client_id:\s*(\S+)", p.stdout, re.M).group(1)
-    p = subprocess.run([H.BIN, "app", "show", cid, "--data-dir", s.data_dir], capture_output=True, text=True, timeout=15)
+    p = subprocess.run([H.BIN, "app", "show", cid, *H.db_args(s)], capture_output=True, text=True, timeout=15)
     check("homepage:       http://intranet.example/tunes" in p.stdout, f"app show: {p.stdout!r}")
     check("privacy policy: (none)" in p.stdout, f"app show without a privacy URL: {p.stdout!r}")
 
@@ -253,6 +253,7 @@ def test_expired_grants_in_their_own_section():
     check("<article" not in section(page, 'id="s1"'), "nothing expired yet")
     # as if the day had passed: the grant's end moves into the past (the server reads it on every request)
     gid = s.req("GET", "/v1/me/grants", token=alice.token).json["grants"][0]["grant_id"]
+    H.sqlite_only("this test")
     con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
     try:
         with con:

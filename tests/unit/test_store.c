@@ -7,7 +7,7 @@
  * The suite knows the interface and nothing of any engine: each test gets a fresh, empty store from open_store()
  * and gives it back with close_store(). Which engine is chosen once, in main(), from POSTERN_TEST_DATABASE:
  * unset or empty, SQLite in a temporary directory; otherwise the URL's scheme names a row of engines[]
- * ("sqlite", later "postgresql://user@host/db"). A scheme this build has no engine for skips the suite with
+ * ("sqlite", "postgresql://user@host/db"). A scheme this build has no engine for skips the suite with
  * one line, so the same file runs unchanged against every backend a build has.
  */
 #include "unit.h"
@@ -15,6 +15,7 @@
 #include "dbexec.h"
 #include "store.h"
 
+#include <libpq-fe.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -61,13 +62,60 @@ static void sqlite_discard(const struct store_options *o)
 	rmdir(sqlite_dir);
 }
 
+/*
+ * PostgreSQL: the URL names a database the suite may write (scripts/test.sh starts one with scripts/pg.sh); each
+ * store is a schema of its own in it, made here and dropped with everything in it afterwards, its name in the
+ * URL's search_path so that the backend sees an empty database.
+ */
+static char pg_schema[64], pg_url[2048];
+static const char *engine_url; /* the value of POSTERN_TEST_DATABASE (NULL: unset) */
+
+static void pg_command(const char *url, const char *sql)
+{
+	PGconn *pg = PQconnectdb(url);
+	PGresult *res = NULL;
+	if (PQstatus(pg) != CONNECTION_OK)
+		fprintf(stderr, "postgresql: %s", PQerrorMessage(pg));
+	CHECK(PQstatus(pg) == CONNECTION_OK);
+	PQclear(PQexec(pg, "SET client_min_messages = warning"));
+	res = PQexec(pg, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fprintf(stderr, "postgresql: %s: %s", sql, PQresultErrorMessage(res));
+	CHECK(PQresultStatus(res) == PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(pg);
+}
+
+static void pg_fresh(const char *url, struct store_options *o)
+{
+	static unsigned serial;
+	char sql[128];
+	int n;
+	snprintf(pg_schema, sizeof(pg_schema), "pst_test_%ld_%u", (long)getpid(), serial++);
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", pg_schema);
+	pg_command(url, sql);
+	n = snprintf(pg_url, sizeof(pg_url), "%s%soptions=-csearch_path%%3D%s", url, strchr(url, '?') ? "&" : "?", pg_schema);
+	CHECK(n > 0 && (size_t)n < sizeof(pg_url));
+	o->path = pg_url;
+	o->durable = 0;
+}
+
+static void pg_discard(const struct store_options *o)
+{
+	char sql[128];
+	(void)o;
+	snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", pg_schema);
+	pg_command(engine_url, sql);
+}
+
 static const struct engine engines[] = {
 	{"sqlite", &store_sqlite_ops, sqlite_fresh, sqlite_discard},
+	{"postgresql", &store_postgres_ops, pg_fresh, pg_discard},
+	{"postgres", &store_postgres_ops, pg_fresh, pg_discard}, /* libpq takes both schemes */
 };
 
 /* The engine main() chose, the value of POSTERN_TEST_DATABASE (NULL: unset), and the store a test has open. */
 static const struct engine *engine = &engines[0];
-static const char *engine_url;
 static struct store_options open_options;
 static struct store *open_st;
 
@@ -2319,6 +2367,9 @@ int main(int argc, char **argv)
 		printf("unit store: 0 passed, 0 failed\n");
 		return 0;
 	}
+	char suite[64] = "store";
+	if (engine != &engines[0]) /* the tier line names any engine but the default: "unit store (postgresql): ..." */
+		snprintf(suite, sizeof(suite), "store (%s)", engine->ops->name);
 	printf("# store engine: %s\n", engine->scheme);
-	return unit_run("store", cases, (int)(sizeof(cases) / sizeof(cases[0])), argc, argv);
+	return unit_run(suite, cases, (int)(sizeof(cases) / sizeof(cases[0])), argc, argv);
 }

@@ -86,7 +86,8 @@ struct store_driver {
 	const unsigned char *(*col_blob)(const void *row, int i, size_t *len);
 };
 
-/* The SQLite driver (store/sqlite.c). */
+/* The SQLite driver (store/sqlite.c) and the PostgreSQL driver (store/pg.c). */
 extern const struct store_driver store_sqlite_driver;
+extern const struct store_driver store_pg_driver;
 
 #endif

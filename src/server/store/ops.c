@@ -1037,3 +1037,10 @@ static enum srv_err sqlite_open(const struct store_options *opt, struct store **
 }
 
 const struct store_ops store_sqlite_ops = {.name = "sqlite", .open = sqlite_open, STORE_OPS_SHARED};
+
+static enum srv_err postgres_open(const struct store_options *opt, struct store **out)
+{
+	return store_open_with(&store_pg_driver, opt, out);
+}
+
+const struct store_ops store_postgres_ops = {.name = "postgresql", .open = postgres_open, STORE_OPS_SHARED};

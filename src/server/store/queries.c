@@ -432,10 +432,10 @@ const struct query query_table[Q__COUNT] = {
 	QUERY(REPORT_ROWS, QK_EACH, 4, &report_row_map,
 		"WITH k AS (SELECT id, sender, recipient, item FROM (SELECT id, sender, recipient, item,"
 		"   ROW_NUMBER() OVER (PARTITION BY sender ORDER BY created_at, id) AS n"
-		"   FROM shares WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3) WHERE n <= ?4),"
+		"   FROM shares WHERE app_id = ?1 AND created_at >= ?2 AND created_at < ?3) AS ranked WHERE n <= ?4),"
 		" o AS (SELECT item, COUNT(*) AS n FROM (SELECT k.item,"
 		"   ROW_NUMBER() OVER (PARTITION BY c.user_id ORDER BY MIN(c.at), k.item) AS n"
-		"   FROM share_clicks c JOIN k ON k.id = c.share_id WHERE c.at < ?3 GROUP BY c.user_id, k.item)"
+		"   FROM share_clicks c JOIN k ON k.id = c.share_id WHERE c.at < ?3 GROUP BY c.user_id, k.item) AS ranked"
 		"  WHERE n <= ?4 GROUP BY item)"
 		" SELECT k.item, COUNT(*), COUNT(DISTINCT k.sender), COUNT(DISTINCT k.recipient), COALESCE(MAX(o.n), 0)"
 		" FROM k LEFT JOIN o ON o.item = k.item GROUP BY k.item ORDER BY k.item"),
@@ -469,7 +469,7 @@ const struct query query_table[Q__COUNT] = {
 	QUERY(IDENTITY_DROP_SIGS, QK_EXEC, 1, NULL,
 		"UPDATE devices SET cert = NULL, identity_box = NULL, app_auth = NULL WHERE user_id = ?1"),
 	QUERY(DEVICE_SET_CERT, QK_EXEC_HIT, 4, NULL,
-		"UPDATE devices SET cert = ?2, identity_box = CASE WHEN ?4 THEN ?3 ELSE identity_box END"
+		"UPDATE devices SET cert = ?2, identity_box = CASE WHEN ?4 <> 0 THEN ?3 ELSE identity_box END"
 		" WHERE id = ?1 AND removed_at = 0"),
 	QUERY(REVOCATION_ADD, QK_EXEC, 4, NULL,
 		"INSERT INTO device_revocations(user_id, device_id, statement, created_at) VALUES(?1, ?2, ?3, ?4)"),

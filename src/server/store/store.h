@@ -48,8 +48,9 @@ struct store;
 struct store_conn;
 
 struct store_options {
-	const char *path;  /* database file */
-	int durable;       /* 1: fsync each commit (synchronous=FULL); 0: synchronous=NORMAL */
+	const char *path;  /* SQLite: the database file; PostgreSQL: its URL (postgresql://...) */
+	int durable;       /* 1: a commit is on disk when it returns (SQLite synchronous=FULL, PostgreSQL
+			    * synchronous_commit=on); 0: it may be lost in a power cut (NORMAL, off) */
 };
 
 struct store_user {
@@ -627,5 +628,9 @@ struct store_ops {
 
 /* The SQLite backend: the shared operations over the SQLite driver (store/ops.c, store/sqlite.c). */
 extern const struct store_ops store_sqlite_ops;
+
+/* The PostgreSQL backend: the same operations over the libpq driver (store/ops.c, store/pg.c); opt->path is
+ * the database's URL. */
+extern const struct store_ops store_postgres_ops;
 
 #endif
