@@ -78,8 +78,11 @@ static int redirect_uri_ok(const char *u, int public_client)
 		return 0;
 	if (strncmp(u, "https://", 8) == 0)
 		host = u + 8;
-	else if (strncmp(u, "http://127.0.0.1", 16) == 0 || strncmp(u, "http://[::1]", 12) == 0)
-		return public_client || 1;
+	else if (strncmp(u, "http://127.0.0.1", 16) == 0 || strncmp(u, "http://[::1]", 12) == 0) {
+		/* the loopback literal itself, not a host name that starts with it (http://127.0.0.1.example) */
+		char next = u[u[7] == '[' ? 12 : 16];
+		return next == ':' || next == '/' || next == '\0';
+	}
 	else {
 		size_t i;
 		for (i = 0; u + i < colon; i++)

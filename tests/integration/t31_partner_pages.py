@@ -74,6 +74,15 @@ def test_app_create_refuses_bad_urls():
             check(p.returncode != 0, f"app create {flag} {bad[:40]!r} was accepted: {p.stdout[-200:]!r}")
             check("--homepage and --privacy-url must be" in p.stderr, f"{flag} {bad[:40]!r}: stderr {p.stderr!r}")
             check("client_id" not in p.stdout, f"{flag} {bad[:40]!r}: an app was stored")
+    # a redirect URI over plain http only to the loopback literals themselves, not to host names that begin
+    # with them (the check once took any URI with the prefix http://127.0.0.1)
+    reg = [H.BIN, "app", "create", *H.db_args(s), "--name", "Loop", "--scopes", "friends:read", "--public"]
+    for bad in ["http://127.0.0.1.attacker.example/cb", "http://127.0.0.10/cb", "http://[::1]evil/cb", "http://127.0.0.1@x.example/"]:
+        p = subprocess.run(reg + ["--redirect-uri", bad], capture_output=True, text=True, timeout=15)
+        check(p.returncode != 0 and "client_id" not in p.stdout, f"redirect URI {bad!r} was accepted: {p.stdout[-200:]!r}")
+    for good in ["http://127.0.0.1/cb", "http://127.0.0.1:8700/cb", "http://[::1]:9/cb"]:
+        p = subprocess.run(reg + ["--redirect-uri", good], capture_output=True, text=True, timeout=15)
+        eq(p.returncode, 0, f"redirect URI {good!r}: {p.stderr!r}")
     # plain http is allowed (an intranet app), and shown by `app show`
     p = subprocess.run(base + ["--homepage", "http://intranet.example/tunes"], capture_output=True, text=True, timeout=15)
     eq(p.returncode, 0, f"http homepage: {p.stderr!r}")
