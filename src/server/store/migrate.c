@@ -235,8 +235,11 @@ static enum srv_err copy_table(struct mig_side *from, struct mig_side *to, struc
 	int k;
 
 	column_list(t, cols, sizeof(cols));
-	snprintf(sel, sizeof(sel), "SELECT %s FROM %.63s ORDER BY %s", cols, t->name, t->pk);
-	snprintf(ins, sizeof(ins), "INSERT INTO %.63s(%s) VALUES(", t->name, cols);
+	if (snprintf(sel, sizeof(sel), "SELECT %s FROM %.63s ORDER BY %s", cols, t->name, t->pk) >= (int)sizeof(sel) ||
+	    snprintf(ins, sizeof(ins), "INSERT INTO %.63s(%s) VALUES(", t->name, cols) >= (int)sizeof(ins)) {
+		fprintf(out, "migrate: the statements for %s do not fit in %d bytes\n", t->name, MIG_SQL);
+		return SRV_E_INTERNAL;
+	}
 	for (k = 0; k < t->ncols; k++)
 		snprintf(ins + strlen(ins), sizeof(ins) - strlen(ins), "%s?%d", k ? ", " : "", k + 1);
 	snprintf(ins + strlen(ins), sizeof(ins) - strlen(ins), ")");
@@ -350,8 +353,13 @@ static enum srv_err check_table(struct mig_side *from, struct mig_side *to, cons
 		return SRV_E_INTERNAL;
 	}
 	column_list(t, cols, sizeof(cols));
-	snprintf(sql_from, sizeof(sql_from), "SELECT %s FROM %.63s ORDER BY %s LIMIT 1 OFFSET ?1", cols, t->name, t->pk);
-	snprintf(sql_to, sizeof(sql_to), "SELECT %s FROM %.63s ORDER BY %s LIMIT 1 OFFSET ?1", cols, t->name, t->pk_pg);
+	if (snprintf(sql_from, sizeof(sql_from), "SELECT %s FROM %.63s ORDER BY %s LIMIT 1 OFFSET ?1", cols, t->name, t->pk) >=
+		    (int)sizeof(sql_from) ||
+	    snprintf(sql_to, sizeof(sql_to), "SELECT %s FROM %.63s ORDER BY %s LIMIT 1 OFFSET ?1", cols, t->name, t->pk_pg) >=
+		    (int)sizeof(sql_to)) {
+		fprintf(out, "migrate: the statements for %s do not fit in %d bytes\n", t->name, MIG_SQL);
+		return SRV_E_INTERNAL;
+	}
 	samples = nf < MIG_SAMPLES ? nf : MIG_SAMPLES;
 	{
 		size_t slot_from = from->slot++, slot_to = to->slot++;
