@@ -13,7 +13,7 @@
  * not verify, nor show a text whose signer it could not verify.
  */
 import { PstError, Status } from './errors.js';
-import { b64u, unb64u, utf8, fromUtf8, isUtf8, nowMs, idOk } from './util.js';
+import { b64u, unb64u, utf8, isUtf8, nowMs, idOk } from './util.js';
 import { pathOf } from './http.js';
 import * as proto from './protocol.js';
 import * as prekeys from './prekeys.js';
@@ -306,7 +306,7 @@ async function decryptLocked(c, t, m) {
 	}
 	const signer = set[r.which].owner;
 	if (haveBefore && r.info.index < before) addNotice(out, MsgFlag.OUT_OF_ORDER, 'This message arrived after a later one from the same sender (out of order).');
-	out.text = fromUtf8(r.plaintext);
+	out.text = proto.plaintextToText(r.plaintext); /* §5: repaired byte by byte as libpostern does, a NUL ends it */
 	out.decrypt = 'PST_OK';
 	out.error = null;
 	if (signer && serverSender && signer !== serverSender)

@@ -43,6 +43,7 @@ export const outboundMustRotate = fn('outboundMustRotate');
 export const inboundFromOutbound = fn('inboundFromOutbound');
 export const encrypt = fn('encrypt');
 export const envelopeDecode = fn('envelopeDecode');
+export const plaintextToText = fn('plaintextToText');
 export const decrypt = fn('decrypt');
 export const handoverSeal = fn('handoverSeal');
 export const handoverPeek = fn('handoverPeek');
