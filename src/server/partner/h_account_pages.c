@@ -371,6 +371,28 @@ out:
 
 /* ---- disconnecting an app ---- */
 
+/*
+ * The person's grants into *p and, in *ag, the app {params[0]} that still has a live grant among them; the
+ * caller then releases *p. Otherwise *p is already released and *ag is NULL: a storage error is returned, or
+ * the not-found page is set (for an app that is not connected, someone else's included) and SRV_E_OK returned.
+ */
+static enum srv_err connected_app(struct req *rq, struct person_grants *p, const struct app_grants **ag)
+{
+	enum srv_err rc = person_grants_load(rq, p);
+	*ag = NULL;
+	if (rc != SRV_E_OK) {
+		person_grants_release(p);
+		return rc;
+	}
+	*ag = person_app(p, rq->params[0]);
+	if (*ag == NULL || (*ag)->n[GRANT_ACTIVE] == 0) {
+		*ag = NULL;
+		person_grants_release(p);
+		return not_found_page(rq, "Nothing to disconnect", "No app by that name is connected to your account.");
+	}
+	return SRV_E_OK;
+}
+
 enum srv_err h_page_app_disconnect_confirm(struct req *rq)
 {
 	struct html h;
@@ -382,15 +404,8 @@ enum srv_err h_page_app_disconnect_confirm(struct req *rq)
 
 	if (rq->cred != CRED_COOKIE)
 		return oauth_login_page(rq, 200, NULL, "/account/apps", NULL);
-	if ((rc = person_grants_load(rq, &p)) != SRV_E_OK) {
-		person_grants_release(&p);
+	if ((rc = connected_app(rq, &p, &ag)) != SRV_E_OK || ag == NULL)
 		return rc;
-	}
-	ag = person_app(&p, rq->params[0]);
-	if (ag == NULL || ag->n[GRANT_ACTIVE] == 0) {
-		person_grants_release(&p);
-		return not_found_page(rq, "Nothing to disconnect", "No app by that name is connected to your account.");
-	}
 	auth_csrf_token(rq->session.id, csrf);
 	html_begin(&h, "Disconnect the app?");
 	html_raw(&h, "<h1>Disconnect ");
@@ -438,15 +453,8 @@ enum srv_err h_page_app_disconnect(struct req *rq)
 		return oauth_login_page(rq, 401, NULL, "/account/apps", "Sign in again to disconnect the app.");
 	if (!auth_csrf_ok(rq->session.id, req_form(rq, "csrf")))
 		return req_fail(rq, SRV_E_FORBIDDEN, "the form did not come from this session");
-	if ((rc = person_grants_load(rq, &p)) != SRV_E_OK) {
-		person_grants_release(&p);
+	if ((rc = connected_app(rq, &p, &ag)) != SRV_E_OK || ag == NULL)
 		return rc;
-	}
-	ag = person_app(&p, rq->params[0]);
-	if (ag == NULL || ag->n[GRANT_ACTIVE] == 0) {
-		person_grants_release(&p);
-		return not_found_page(rq, "Nothing to disconnect", "No app by that name is connected to your account.");
-	}
 	for (k = 0; rc == SRV_E_OK && k < p.n_grants; k++) /* every live grant of the app: one connection ends whole */
 		if (p.app_of[k] == ag - p.apps && state_of(&p.grants[k], rq->now) == GRANT_ACTIVE)
 			rc = partner_grant_revoke(rq, &p.grants[k]);
