@@ -147,7 +147,8 @@ static enum srv_err append(const struct store_ops *ops, struct store_conn *db, c
 	int level;
 	enum srv_err rc;
 
-	if ((rc = ops->tlog_size(db, &n)) != SRV_E_OK)
+	/* several nodes may append at once: read the size only while holding the append lock */
+	if ((rc = ops->tlog_lock(db)) != SRV_E_OK || (rc = ops->tlog_size(db, &n)) != SRV_E_OK)
 		return rc;
 	rc = ops->tlog_find(db, entry, n, &found);
 	if (rc == SRV_E_OK)

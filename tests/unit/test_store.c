@@ -2271,6 +2271,111 @@ static void cursor_never_skips_under_concurrent_writers(void)
 }
 
 /*
+ * Appends to the transparency log and the access log by writers on several connections at once, as the writers
+ * of several nodes on one database do: each reads where to append (the log's size, the person's last line
+ * number) and writes there, holding its number a while before committing. Under tlog_lock they take turns and
+ * every append lands; without it two writers read the same size and one fails on the index the other took.
+ */
+#define LA_WRITERS 4
+#define LA_EACH 12
+
+struct la_ctx {
+	const struct store_ops *ops;
+	struct store *st;
+	int64_t user, app, grant;
+	int id_base, failed;
+	pthread_mutex_t lock;
+};
+
+static void *la_writer(void *arg)
+{
+	struct la_ctx *x = arg;
+	struct store_conn *c = NULL;
+	unsigned char leaf[16], entry[STORE_HASH_LEN];
+	int i, me, bad = 0;
+
+	pthread_mutex_lock(&x->lock);
+	me = x->id_base++;
+	pthread_mutex_unlock(&x->lock);
+	if (x->ops->conn_open(x->st, 1, &c) != SRV_E_OK)
+		bad = 1;
+	for (i = 0; !bad && i < LA_EACH; i++) {
+		struct store_access_entry ae = {0};
+		int64_t n = -1;
+		memset(leaf, 0x30 + me, sizeof(leaf));
+		memset(entry, 0, sizeof(entry));
+		entry[0] = (unsigned char)me;
+		entry[1] = (unsigned char)i;
+		ae.user_id = x->user;
+		ae.app_id = x->app;
+		ae.grant_id = x->grant;
+		snprintf(ae.action, sizeof(ae.action), "read");
+		if (x->ops->begin(c) != SRV_E_OK) {
+			bad = 1;
+			break;
+		}
+		bad = x->ops->access_insert(c, &ae) != SRV_E_OK || x->ops->tlog_lock(c) != SRV_E_OK ||
+		      x->ops->tlog_size(c, &n) != SRV_E_OK;
+		usleep(200 + (unsigned)(i % 4) * 300); /* hold the place a while before writing and committing */
+		if (!bad)
+			bad = x->ops->tlog_leaf_put(c, n, leaf, sizeof(leaf), entry, 1000 + i) != SRV_E_OK;
+		if (bad || x->ops->commit(c) != SRV_E_OK) {
+			x->ops->rollback(c);
+			bad = 1;
+		}
+	}
+	if (c)
+		x->ops->conn_close(c);
+	pthread_mutex_lock(&x->lock);
+	x->failed |= bad;
+	pthread_mutex_unlock(&x->lock);
+	return NULL;
+}
+
+static int la_seq(void *arg, const struct store_access_entry *e)
+{
+	unsigned char *seen = arg;
+	if (e->seq >= 1 && e->seq <= LA_WRITERS * LA_EACH)
+		seen[e->seq - 1]++;
+	return 0;
+}
+
+static void log_appends_take_turns_across_writers(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct la_ctx x = {0};
+	pthread_t th[LA_WRITERS];
+	unsigned char seen[LA_WRITERS * LA_EACH] = {0};
+	int64_t n = -1;
+	int i;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	x.user = add_user(ops, c, "audited");
+	x.app = add_app(ops, c, "c_turns", "Turns");
+	x.grant = add_grant(ops, c, "g_turns", x.app, x.user, "messages:read", 1000000);
+	CHECK(ops->begin(c) == SRV_E_OK && ops->tlog_lock(c) == SRV_E_OK && ops->tlog_lock(c) == SRV_E_OK); /* again: allowed */
+	CHECK(ops->commit(c) == SRV_E_OK);
+	x.ops = ops;
+	x.st = st;
+	pthread_mutex_init(&x.lock, NULL);
+	for (i = 0; i < LA_WRITERS; i++)
+		CHECK(pthread_create(&th[i], NULL, la_writer, &x) == 0);
+	for (i = 0; i < LA_WRITERS; i++)
+		pthread_join(th[i], NULL);
+	CHECK(x.failed == 0);
+	CHECK(ops->tlog_size(c, &n) == SRV_E_OK);
+	CHECK_EQ_INT(n, LA_WRITERS * LA_EACH); /* every leaf landed, at indexes 0..n-1 */
+	CHECK(ops->access_list(c, x.user, 0, 0, 1000, la_seq, seen) == SRV_E_OK);
+	for (i = 0; i < LA_WRITERS * LA_EACH; i++)
+		CHECK_EQ_INT(seen[i], 1); /* each line number once */
+	ops->conn_close(c);
+	pthread_mutex_destroy(&x.lock);
+	close_store(st);
+}
+
+/*
  * Migration 12 on a database that has had 11 (SQLite's own file: the suite's other engines have no such past):
  * the events already there keep their id as their number, so a cursor given before the upgrade still means
  * the same place, and new numbers start above every id ever given (the pruned newest one too).
@@ -2338,6 +2443,7 @@ static const struct unit_case cases[] = {
 	{"reports_counts_settings_frozen", reports_counts_settings_frozen},
 	{"codes_tokens_aliases", codes_tokens_aliases},
 	{"transparency_log", transparency_log},
+	{"log_appends_take_turns_across_writers", log_appends_take_turns_across_writers},
 	{"accounts_delete_quarantine_invites", accounts_delete_quarantine_invites},
 	{"transactions_rollback_and_read_snapshot", transactions_rollback_and_read_snapshot},
 	{"sessions_bound_to_devices", sessions_bound_to_devices},

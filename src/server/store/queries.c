@@ -481,6 +481,10 @@ const struct query query_table[Q__COUNT] = {
 		"SELECT COUNT(*) FROM contact_statements WHERE user_id = ?1"),
 	QUERY(CONTACT_LIST, QK_EACH, 1, &statement_map,
 		"SELECT id, statement, created_at FROM contact_statements WHERE user_id = ?1 ORDER BY id"),
+	/* transaction-scoped, keyed by the schema (several deployments may share a cluster); class 0x506f7374 "Post" */
+	QUERY(TLOG_LOCK, QK_EXISTS, 0, NULL,
+		"SELECT 1",
+		[STORE_ENGINE_POSTGRES] = "SELECT 1 FROM pg_advisory_xact_lock(1349481332, hashtext(current_schema()))"),
 	QUERY(TLOG_SIZE, QK_INT, 0, NULL,
 		"SELECT COALESCE(MAX(idx) + 1, 0) FROM tlog_leaves"),
 	QUERY(TLOG_LEAF_PUT, QK_EXEC, 4, NULL,

@@ -477,8 +477,10 @@ struct store_ops {
 					const unsigned char *stmt, size_t len);
 	enum srv_err (*app_consent_get)(struct store_conn *c, int64_t thread, int64_t user, int *state, int64_t *since);
 
-	/* The access log. access_list: user's lines newest first, below before_id (0: from the newest), at most
-	 * limit, only those of app (0: every app). */
+	/* The access log. access_insert numbers the line after the person's last one (e->seq), holding the
+	 * log-append lock (tlog_lock) so that writers on several nodes never take one number twice. access_list:
+	 * user's lines newest first, below before_id (0: from the newest), at most limit, only those of app (0:
+	 * every app). */
 	enum srv_err (*access_insert)(struct store_conn *c, struct store_access_entry *e);
 	enum srv_err (*access_list)(struct store_conn *c, int64_t user, int64_t app, int64_t before_id, int limit, store_access_cb cb,
 				    void *arg);
@@ -518,6 +520,14 @@ struct store_ops {
 
 	/* ---- the transparency log (tlog.c decides what goes in; docs/transparency.md) ---- */
 
+	/*
+	 * Writer only, inside the transaction and before reading where to append (tlog_size, the access log's last
+	 * number): hold the log-append lock until the transaction ends, so that the writers of several nodes on one
+	 * database append one after the other instead of taking one index twice (PostgreSQL: an advisory lock of
+	 * the transaction; SQLite: nothing, its one writer already takes turns). Taking it again in the same
+	 * transaction is allowed. OK, or STORAGE.
+	 */
+	enum srv_err (*tlog_lock)(struct store_conn *c);
 	/* Number of leaves (the next index). */
 	enum srv_err (*tlog_size)(struct store_conn *c, int64_t *out);
 	/* Store leaf idx (tlog.c appends at the size) with its entry key (what a client looks it up by) and time.
