@@ -2376,6 +2376,91 @@ static void log_appends_take_turns_across_writers(void)
 }
 
 /*
+ * One-time prekeys taken by writers on several connections at once (several nodes handing out keys of one device):
+ * each key goes to one taker only, and a taker that lost a race for the oldest key gets the next one instead of
+ * "none left" while keys remain.
+ */
+#define PT_WRITERS 4
+#define PT_EACH 6
+
+struct pt_ctx {
+	const struct store_ops *ops;
+	struct store *st;
+	int64_t device;
+	int failed;
+	int taken[PT_WRITERS * PT_EACH + 1]; /* by key id */
+	pthread_mutex_t lock;
+};
+
+static void *pt_writer(void *arg)
+{
+	struct pt_ctx *x = arg;
+	struct store_conn *c = NULL;
+	int i, bad = 0;
+
+	if (x->ops->conn_open(x->st, 1, &c) != SRV_E_OK)
+		bad = 1;
+	for (i = 0; !bad && i < PT_EACH; i++) {
+		struct store_prekey k = {0};
+		if (x->ops->begin(c) != SRV_E_OK) {
+			bad = 1;
+			break;
+		}
+		bad = x->ops->prekey_take_one_time(c, x->device, &k) != SRV_E_OK || k.key_id < 1 || k.key_id > PT_WRITERS * PT_EACH;
+		usleep(200 + (unsigned)(i % 4) * 300); /* hold the key a while before committing */
+		if (bad || x->ops->commit(c) != SRV_E_OK) {
+			x->ops->rollback(c);
+			bad = 1;
+			break;
+		}
+		pthread_mutex_lock(&x->lock);
+		x->taken[k.key_id]++;
+		pthread_mutex_unlock(&x->lock);
+	}
+	if (c)
+		x->ops->conn_close(c);
+	pthread_mutex_lock(&x->lock);
+	x->failed |= bad;
+	pthread_mutex_unlock(&x->lock);
+	return NULL;
+}
+
+static void one_time_prekeys_taken_once_across_writers(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *c = NULL;
+	struct store_prekey pk = {0}, out;
+	struct pt_ctx x = {0};
+	pthread_t th[PT_WRITERS];
+	int i;
+
+	CHECK(ops->conn_open(st, 1, &c) == SRV_E_OK);
+	x.device = add_device(ops, c, add_user(ops, c, "sought"), "d_sought", 0);
+	pk.kind = STORE_PREKEY_ONE_TIME;
+	pk.len = 1;
+	for (i = 1; i <= PT_WRITERS * PT_EACH; i++) {
+		pk.key_id = i;
+		pk.statement[0] = (unsigned char)i;
+		CHECK(ops->prekey_put(c, x.device, &pk, i) == SRV_E_OK);
+	}
+	x.ops = ops;
+	x.st = st;
+	pthread_mutex_init(&x.lock, NULL);
+	for (i = 0; i < PT_WRITERS; i++)
+		CHECK(pthread_create(&th[i], NULL, pt_writer, &x) == 0);
+	for (i = 0; i < PT_WRITERS; i++)
+		pthread_join(th[i], NULL);
+	CHECK(x.failed == 0); /* every take found a key: exactly as many as there were */
+	for (i = 1; i <= PT_WRITERS * PT_EACH; i++)
+		CHECK_EQ_INT(x.taken[i], 1); /* each to one taker */
+	CHECK(ops->prekey_take_one_time(c, x.device, &out) == SRV_E_NOT_FOUND);
+	ops->conn_close(c);
+	pthread_mutex_destroy(&x.lock);
+	close_store(st);
+}
+
+/*
  * Migration 12 on a database that has had 11 (SQLite's own file: the suite's other engines have no such past):
  * the events already there keep their id as their number, so a cursor given before the upgrade still means
  * the same place, and new numbers start above every id ever given (the pruned newest one too).
@@ -2444,6 +2529,7 @@ static const struct unit_case cases[] = {
 	{"codes_tokens_aliases", codes_tokens_aliases},
 	{"transparency_log", transparency_log},
 	{"log_appends_take_turns_across_writers", log_appends_take_turns_across_writers},
+	{"one_time_prekeys_taken_once_across_writers", one_time_prekeys_taken_once_across_writers},
 	{"accounts_delete_quarantine_invites", accounts_delete_quarantine_invites},
 	{"transactions_rollback_and_read_snapshot", transactions_rollback_and_read_snapshot},
 	{"sessions_bound_to_devices", sessions_bound_to_devices},

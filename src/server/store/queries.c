@@ -526,8 +526,12 @@ const struct query query_table[Q__COUNT] = {
 		" COALESCE((SELECT key_id FROM prekeys WHERE device_id = ?1 AND kind = 2), -1)"),
 	QUERY(PREKEY_SIGNED, QK_ONE, 1, &prekey_map,
 		"SELECT id, kind, key_id, statement FROM prekeys WHERE device_id = ?1 AND kind = 2"),
+	/* PostgreSQL: the oldest key no other writer (another node) is taking, locked for our DELETE; SQLite's one
+	 * writer needs no lock */
 	QUERY(PREKEY_OLDEST, QK_ONE, 1, &prekey_map,
-		"SELECT id, kind, key_id, statement FROM prekeys WHERE device_id = ?1 AND kind = 1 ORDER BY id LIMIT 1"),
+		"SELECT id, kind, key_id, statement FROM prekeys WHERE device_id = ?1 AND kind = 1 ORDER BY id LIMIT 1",
+		[STORE_ENGINE_POSTGRES] = "SELECT id, kind, key_id, statement FROM prekeys WHERE device_id = ?1 AND kind = 1"
+					  " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"),
 	QUERY(PREKEY_DELETE, QK_EXEC_HIT, 1, NULL,
 		"DELETE FROM prekeys WHERE id = ?1"),
 	QUERY(PREKEY_DELETE_DEVICE, QK_EXEC, 1, NULL,

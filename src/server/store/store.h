@@ -590,7 +590,7 @@ struct store_ops {
 	 * one-time key is added (SRV_E_CONFLICT when the device already has an unused one with that key_id).
 	 * prekey_count: unused one-time keys, and the signed key's id (-1 when none). prekey_signed: NOT_FOUND
 	 * when none. prekey_take_one_time: the oldest unused one-time key, deleted as it is returned (NOT_FOUND
-	 * when none left). prekey_delete_device: every prekey of a removed device.
+	 * when none left); writers of several nodes taking keys of one device at once each get a different one. prekey_delete_device: every prekey of a removed device.
 	 */
 	enum srv_err (*prekey_put)(struct store_conn *c, int64_t device, const struct store_prekey *k, int64_t now);
 	enum srv_err (*prekey_count)(struct store_conn *c, int64_t device, int64_t *one_time, int64_t *signed_key_id);
