@@ -284,7 +284,7 @@ static void pg_send(struct bus *base, const char *text)
 	was_empty = b->count++ == 0;
 	b->queued++;
 	pthread_mutex_unlock(&b->lock);
-	if (dropped == 1 || dropped % 10000 == 0) /* a flood is said, not echoed */
+	if (dropped == 1 || (dropped > 0 && dropped % 10000 == 0)) /* a flood is said, not echoed */
 		log_warn("bus: %llu limit events not sent to the other nodes so far (more than %d waiting)",
 			 (unsigned long long)dropped, BUS_PG_SEND_QUEUE);
 	if (was_empty) /* otherwise the listener has a byte waiting already, or is busy sending and will look */

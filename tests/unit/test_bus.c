@@ -188,6 +188,36 @@ static void text_malformed_wakes_everyone(void)
 	}
 }
 
+/* ---- what the bus said in the log (stderr) ---- */
+
+struct said {
+	FILE *f;
+	int saved;
+};
+
+static void said_begin(struct said *w)
+{
+	fflush(stderr);
+	w->f = tmpfile();
+	w->saved = dup(2);
+	CHECK(w->f != NULL && w->saved >= 0 && dup2(fileno(w->f), 2) == 2);
+}
+
+/* Stop capturing; the number of lines holding needle. */
+static int said_end(struct said *w, const char *needle)
+{
+	char line[512];
+	int n = 0;
+	fflush(stderr);
+	dup2(w->saved, 2);
+	close(w->saved);
+	rewind(w->f);
+	while (fgets(line, sizeof(line), w->f))
+		n += strstr(line, needle) != NULL;
+	fclose(w->f);
+	return n;
+}
+
 /* ---- limit events ---- */
 
 static void limit_event(struct bus_limit_event *ev, int which, int clear, unsigned char fill)
@@ -288,12 +318,16 @@ static void pg_send_queue_bounded(void)
 	uint64_t queued = 0, sent = 0, dropped = 0;
 	int i;
 
+	struct said w;
+
 	heard_init(&h, &sub);
 	b = bus_pg_new("host=/nonexistent-postern-test port=1", &sub);
 	CHECK(b != NULL);
 	limit_event(&ev, 1, 0, 7);
+	said_begin(&w);
 	for (i = 0; i < BUS_PG_SEND_QUEUE + 100; i++)
 		bus_send_limit(b, &ev);
+	CHECK(said_end(&w, "not sent") == 1); /* the first drop is said; the next 99 are not */
 	CHECK(bus_pg_send_counts(b, &queued, &sent, &dropped) == 0);
 	CHECK(queued == BUS_PG_SEND_QUEUE + 100 && sent == 0 && dropped == 100);
 	bus_close(b);
@@ -495,6 +529,7 @@ static void pg_limit_event_reaches_other_node(void)
 {
 	struct two_nodes t;
 	struct bus_limit_event ev, got;
+	struct said w;
 	uint64_t q = 0, s = 0, d = 0;
 	int64_t took, t0;
 	int i, burst = 200;
@@ -514,6 +549,7 @@ static void pg_limit_event_reaches_other_node(void)
 	/* a burst from both sides at once: each hears all of the other's, the last one last */
 	heard_reset(&t.ha);
 	heard_reset(&t.hb);
+	said_begin(&w);
 	t0 = mono_ms();
 	for (i = 0; i < burst; i++) {
 		limit_event(&ev, 1, 0, (unsigned char)i);
@@ -521,6 +557,7 @@ static void pg_limit_event_reaches_other_node(void)
 		bus_send_limit(t.b, &ev);
 	}
 	CHECK(heard_within(&t.hb, burst, 5000) >= 0 && heard_within(&t.ha, burst, 5000) >= 0);
+	CHECK(said_end(&w, "bus:") == 0); /* nothing dropped, nothing to say */
 	printf("# %d limit events each way arrived in %lld ms\n", burst, (long long)(mono_ms() - t0));
 	CHECK(heard_limits(&t.hb, &got) == burst && got.key[0] == (unsigned char)(burst - 1));
 	CHECK(bus_pg_send_counts(t.a, &q, &s, &d) == 0 && q == (uint64_t)burst + 2 && s == q && d == 0);
