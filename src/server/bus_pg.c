@@ -12,9 +12,10 @@
  * when full the oldest is dropped and counted) and a byte into a pipe the listener also polls; the listener
  * sends `SELECT pg_notify($1, $2)` on its own connection, one at a time and without waiting (libpq's
  * asynchronous calls), so that receiving never stops behind a slow send. Each is a transaction of its own in
- * autocommit, and that connection runs with synchronous_commit off: a notification's transaction writes a
- * commit record, and a limit event lost in a crash costs nothing worth an fsync per refused guess. Texts
- * queued while the connection is down wait for it (within the bound); one in flight when it drops is lost.
+ * autocommit, whose only WAL is its commit record; PostgreSQL does not wait to flush such a commit, and the
+ * connection runs with synchronous_commit off to make that a promise: a limit event lost in a crash costs
+ * nothing worth an fsync per refused guess. Texts queued while the connection is down wait for it (within
+ * the bound); one in flight when it drops is lost.
  */
 #include "bus.h"
 #include "log.h"
