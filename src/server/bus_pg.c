@@ -20,7 +20,6 @@
 #include "bus.h"
 #include "log.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <poll.h>
