@@ -1,6 +1,8 @@
 /*
  * auth.c — session tokens, password hashing with a concurrency cap, and the limits on guessing: failed
- * logins, identity-backup fetches, approval-code misses (see auth.h; the counting is limiter.c).
+ * logins, identity-backup fetches, approval-code misses, registrations per address (see auth.h; the
+ * counting is limiter.c, under a digest keyed with the server key; the sharing between nodes is the
+ * caller's hook, main.c's bus).
  */
 #include "auth.h"
 
@@ -32,6 +34,8 @@ static struct {
 	char dummy_hash[STORE_PWHASH_LEN];
 	struct limiter *limits[AUTH_LIMIT__COUNT]; /* enum auth_limit */
 	unsigned char server_key[32];
+	auth_limit_share_fn share; /* auth_limit_share */
+	void *share_arg;
 } au;
 
 /* Read data_dir/server.key, or make it. */
@@ -331,14 +335,57 @@ enum srv_err auth_password_verify(const char *stored, const char *password)
 	return (r == 0 && stored != NULL) ? SRV_E_OK : SRV_E_INVALID_CREDENTIALS;
 }
 
+/* The digest a limit counts key under (see AUTH_LIMIT_DIGEST_LEN): the same on every node of a deployment. */
+static void limit_digest(enum auth_limit which, const char *key, unsigned char out[AUTH_LIMIT_DIGEST_LEN])
+{
+	crypto_generichash_state st;
+	unsigned char w = (unsigned char)which;
+	crypto_generichash_init(&st, au.server_key, sizeof(au.server_key), AUTH_LIMIT_DIGEST_LEN);
+	crypto_generichash_update(&st, (const unsigned char *)"limit", sizeof("limit"));
+	crypto_generichash_update(&st, &w, 1);
+	crypto_generichash_update(&st, (const unsigned char *)key, strlen(key));
+	crypto_generichash_final(&st, out, AUTH_LIMIT_DIGEST_LEN);
+}
+
+/* Count (or clear) key of limit which here, and tell the other nodes. */
+static void limit_count(enum auth_limit which, const char *key, int clear)
+{
+	unsigned char d[AUTH_LIMIT_DIGEST_LEN];
+	limit_digest(which, key, d);
+	if (clear)
+		limiter_clear(au.limits[which], d, sizeof(d));
+	else
+		limiter_hit(au.limits[which], d, sizeof(d));
+	if (au.share != NULL)
+		au.share(au.share_arg, which, clear, d);
+}
+
 enum srv_err auth_limit_check(enum auth_limit which, const char *key, int *retry_after)
 {
-	return limiter_check(au.limits[which], key, retry_after) == 0 ? SRV_E_OK : SRV_E_RATE_LIMITED;
+	unsigned char d[AUTH_LIMIT_DIGEST_LEN];
+	limit_digest(which, key, d);
+	return limiter_check(au.limits[which], d, sizeof(d), retry_after) == 0 ? SRV_E_OK : SRV_E_RATE_LIMITED;
 }
 
 void auth_limit_hit(enum auth_limit which, const char *key)
 {
-	limiter_hit(au.limits[which], key);
+	limit_count(which, key, 0);
+}
+
+void auth_limit_share(auth_limit_share_fn share, void *arg)
+{
+	au.share = share;
+	au.share_arg = arg;
+}
+
+void auth_limit_apply(int which, int clear, const unsigned char *digest)
+{
+	if (which < 0 || which >= AUTH_LIMIT__COUNT || au.limits[which] == NULL)
+		return;
+	if (clear)
+		limiter_clear(au.limits[which], digest, AUTH_LIMIT_DIGEST_LEN);
+	else
+		limiter_hit(au.limits[which], digest, AUTH_LIMIT_DIGEST_LEN);
 }
 
 enum srv_err auth_login_check(const char *username, int *retry_after)
@@ -348,12 +395,12 @@ enum srv_err auth_login_check(const char *username, int *retry_after)
 
 void auth_login_failed(const char *username)
 {
-	limiter_hit(au.limits[AUTH_LIMIT_LOGIN], username);
+	limit_count(AUTH_LIMIT_LOGIN, username, 0);
 }
 
 void auth_login_succeeded(const char *username)
 {
-	limiter_clear(au.limits[AUTH_LIMIT_LOGIN], username);
+	limit_count(AUTH_LIMIT_LOGIN, username, 1);
 }
 
 enum srv_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out)

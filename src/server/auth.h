@@ -1,5 +1,6 @@
 /*
- * auth.h — credentials: session tokens, password hashing and the failed-login limiter.
+ * auth.h — credentials: session tokens, password hashing and the limits on guessing (failed logins and
+ * their kin), shared between the nodes of a deployment.
  *
  * Tokens are 256-bit random values shown to the client once as base64url; only their BLAKE2b-256 hash is
  * stored, so a database leak yields no usable token. Passwords are argon2id (libsodium crypto_pwhash_str);
@@ -90,14 +91,26 @@ enum srv_err auth_password_verify(const char *stored, const char *password);
  */
 enum srv_err auth_login(struct req *rq, const char *username, const char *password, struct store_user *out);
 
-/* The limits on guessing, each counted per key within its window (limiter.c), set from cfg by auth_init. */
+/*
+ * The limits on guessing, each counted per key within its window (limiter.c), set from cfg by auth_init.
+ * The numbers travel between nodes (auth_limit_share): a limit keeps its number, new ones go at the end.
+ */
 enum auth_limit {
-	AUTH_LIMIT_LOGIN,    /* failed logins per username: --login-fail-limit / --login-fail-window */
-	AUTH_LIMIT_BACKUP,   /* identity-backup fetches per account: --backup-fetch-limit / --backup-fetch-window */
-	AUTH_LIMIT_APPROVAL, /* approval-code misses per account: --approval-fail-limit / --approval-fail-window */
-	AUTH_LIMIT_REGISTER, /* account creations per client address: --register-limit / --register-window */
+	AUTH_LIMIT_LOGIN = 0,    /* failed logins per username: --login-fail-limit / --login-fail-window */
+	AUTH_LIMIT_BACKUP = 1,   /* identity-backup fetches per account: --backup-fetch-limit / --backup-fetch-window */
+	AUTH_LIMIT_APPROVAL = 2, /* approval-code misses per account: --approval-fail-limit / --approval-fail-window */
+	AUTH_LIMIT_REGISTER = 3, /* account creations per client address: --register-limit / --register-window */
 	AUTH_LIMIT__COUNT
 };
+
+/*
+ * The limiters count a key under its digest: AUTH_LIMIT_DIGEST_LEN bytes of BLAKE2b keyed with the server key
+ * over the limit's number and the key's text. Every node of a deployment has the same server key, so a
+ * username has one digest on all of them and a count can be shared without the name (or a client's address)
+ * leaving the node; an observer of the database's notifications cannot test guesses against it, as it could
+ * against an unkeyed hash (all IPv4 addresses are 2^32 tries).
+ */
+#define AUTH_LIMIT_DIGEST_LEN 16
 
 /*
  * SRV_E_OK when key has not reached limit which in its window; SRV_E_RATE_LIMITED with *retry_after seconds
@@ -105,13 +118,29 @@ enum auth_limit {
  */
 enum srv_err auth_limit_check(enum auth_limit which, const char *key, int *retry_after);
 
-/* Count one event of limit which for key. Thread-safe. */
+/* Count one event of limit which for key, here and (auth_limit_share) on the other nodes. Thread-safe. */
 void auth_limit_hit(enum auth_limit which, const char *key);
 
 /*
+ * Where this node's counts go besides its own limiters: share(arg, which, clear, digest) is called after
+ * each hit (clear 0) and each successful login's clear (clear 1), on the request's thread; it must only
+ * queue (main.c: bus_send_limit). digest is borrowed for the call. NULL shares nothing (the default). Set it
+ * before the first request and take it away after the last: it is read without a lock.
+ */
+typedef void (*auth_limit_share_fn)(void *arg, enum auth_limit which, int clear, const unsigned char *digest);
+void auth_limit_share(auth_limit_share_fn share, void *arg);
+
+/*
+ * Count a hit (clear 0) or forget a count (clear 1) that another node made, by its digest (borrowed,
+ * AUTH_LIMIT_DIGEST_LEN bytes), in this node's limiter only: it is never shared again. A which that is not a
+ * limit of this version is ignored. Thread-safe; after auth_init and before auth_release.
+ */
+void auth_limit_apply(int which, int clear, const unsigned char *digest);
+
+/*
  * Failed-login limiter keyed by username (AUTH_LIMIT_LOGIN). auth_login_check returns SRV_E_OK or SRV_E_RATE_LIMITED with
- * *retry_after seconds. auth_login_failed counts one failure; auth_login_succeeded clears the count.
- * Thread-safe.
+ * *retry_after seconds. auth_login_failed counts one failure; auth_login_succeeded clears the count; both
+ * are shared with the other nodes like auth_limit_hit. Thread-safe.
  */
 enum srv_err auth_login_check(const char *username, int *retry_after);
 void auth_login_failed(const char *username);

@@ -1,7 +1,8 @@
 /*
  * bus.c — the bus's shared part and its in-process implementation (see bus.h): the notification text (encode,
- * parse and deliver) and the two calls the HTTP layer makes around a commit. The in-process bus stages nothing:
- * with one node, bus_publish after the commit reaches every waiter there is. Must not include an HTTP header.
+ * parse and deliver; the limit events' text too) and the two calls the HTTP layer makes around a commit. The
+ * in-process bus stages and sends nothing: with one node, bus_publish after the commit reaches every waiter
+ * there is, and the node's limiters have counted every guess. Must not include an HTTP header.
  */
 #include "bus.h"
 #include "strnum.h"
@@ -33,7 +34,8 @@ static void local_close(struct bus *b)
 	free(b);
 }
 
-static const struct bus_impl local_impl = {"in-process", NULL, local_close};
+/* one node: nothing to stage with a transaction, no one to send a limit event to */
+static const struct bus_impl local_impl = {"in-process", NULL, NULL, local_close};
 
 struct bus *bus_local_new(const struct bus_subscriber *sub)
 {
@@ -60,6 +62,13 @@ void bus_publish(struct bus *b, const struct bus_change *ch)
 		b->sub.users(b->sub.arg, ch->users, ch->nusers);
 	if (ch->nsessions > 0)
 		b->sub.sessions_ended(b->sub.arg, ch->sessions_ended, ch->nsessions);
+}
+
+void bus_send_limit(struct bus *b, const struct bus_limit_event *ev)
+{
+	char text[BUS_LIMIT_TEXT_MAX];
+	if (b->impl->send != NULL && bus_encode_limit(b->node, ev, text, sizeof(text)) > 0)
+		b->impl->send(b, text);
 }
 
 void bus_close(struct bus *b)
@@ -101,6 +110,57 @@ size_t bus_encode(const char *node, const struct bus_change *ch, char *buf, size
 	return w > 0 ? (size_t)w : 0;
 }
 
+size_t bus_encode_limit(const char *node, const struct bus_limit_event *ev, char *buf, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	char key[2 * BUS_LIMIT_KEY_LEN + 1];
+	size_t i;
+	int w;
+
+	if (ev->which < 0 || ev->which >= BUS_LIMIT_KINDS)
+		return 0;
+	for (i = 0; i < BUS_LIMIT_KEY_LEN; i++) {
+		key[2 * i] = hex[ev->key[i] >> 4];
+		key[2 * i + 1] = hex[ev->key[i] & 15];
+	}
+	key[2 * BUS_LIMIT_KEY_LEN] = '\0';
+	w = snprintf(buf, cap, "%s l%d%c%s", node, ev->which, ev->clear ? '-' : '+', key);
+	if (w < 0 || (size_t)w >= cap)
+		return 0;
+	return (size_t)w;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Parse the item after "l" of a limit event text ("0+" and 32 lowercase hex digits, to the end); -1 if bad. */
+static int parse_limit(const char *s, struct bus_limit_event *ev)
+{
+	size_t i = 0, k;
+
+	memset(ev, 0, sizeof(*ev));
+	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+		return -1; /* a number without leading zeros */
+	while (s[i] >= '0' && s[i] <= '9' && i < 2)
+		ev->which = ev->which * 10 + (s[i++] - '0');
+	if (ev->which >= BUS_LIMIT_KINDS || (s[i] != '+' && s[i] != '-'))
+		return -1;
+	ev->clear = s[i++] == '-';
+	for (k = 0; k < BUS_LIMIT_KEY_LEN; k++) {
+		int hi = hex_digit(s[i + 2 * k]), lo = hi < 0 ? -1 : hex_digit(s[i + 2 * k + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		ev->key[k] = (unsigned char)(hi << 4 | lo);
+	}
+	return s[i + 2 * BUS_LIMIT_KEY_LEN] == '\0' ? 0 : -1;
+}
+
 /* Parse "id,id,..." (s[0..n)) into a malloc'd array; -1 on a malformed list or OOM. */
 static int parse_ids(const char *s, size_t n, int64_t **out, int *count)
 {
@@ -140,6 +200,14 @@ int bus_deliver(const char *payload, const char *self_node, const struct bus_sub
 	}
 	if (self_node && (size_t)(p - payload) == strlen(self_node) && memcmp(payload, self_node, (size_t)(p - payload)) == 0)
 		return 0;
+	if (p[1] == 'l') { /* a limit event: the only item of its text */
+		struct bus_limit_event ev;
+		if (parse_limit(p + 2, &ev) != 0)
+			sub->everyone(sub->arg);
+		else if (sub->limit != NULL)
+			sub->limit(sub->arg, &ev);
+		return 1;
+	}
 	while (*p == ' ' && !bad) {
 		const char *item = p + 1, *end = strchr(item, ' ');
 		size_t n = end ? (size_t)(end - item) : strlen(item);

@@ -15,6 +15,12 @@
  * sent as "everyone" (every waiter re-reads and finds nothing new or its events), like req.c's REQ_MAX_NOTIFY.
  * A listener that lost its connection, or read a text it cannot parse, also wakes everyone: a spurious wake-up
  * costs one read, a lost one a stalled stream. Knows nothing of HTTP; of the storage layer, only bus_notify.
+ *
+ * The bus also carries the guessing limits' counts between nodes (a limit event: which limit, hit or clear,
+ * and a digest of the key), which belong to no transaction: a refused guess must not cost a durable write.
+ * bus_send_limit queues one from any thread; bus_pg sends it on its own connection, and nodes that miss it
+ * (not listening at that moment) simply count less. The in-process bus sends nothing: one node has no one
+ * to tell. A limit event is never "everyone" and wakes no waiter.
  */
 #ifndef POSTERN_BUS_H
 #define POSTERN_BUS_H
@@ -37,23 +43,44 @@ struct bus_change {
 	int everyone;                  /* wake every waiter (too many ids to name) */
 };
 
+/* The bytes of a limit event's key: a keyed digest of a username or address, never the text (auth.c). */
+#define BUS_LIMIT_KEY_LEN 16
+/* Limits are numbered 0 .. BUS_LIMIT_KINDS - 1 (the subscriber's numbering: auth.h enum auth_limit). */
+#define BUS_LIMIT_KINDS 16
+/* The longest limit event text with its NUL: "NODE l15+" and 32 hex digits (bus_encode_limit). */
+#define BUS_LIMIT_TEXT_MAX 64
+
+/* One count of a guessing limit made on some node, for the others to count too. */
+struct bus_limit_event {
+	int which;                              /* which limit, 0 .. BUS_LIMIT_KINDS - 1 */
+	int clear;                              /* 1: forget the key's count (a successful login); 0: count one */
+	unsigned char key[BUS_LIMIT_KEY_LEN];   /* the key's digest */
+};
+
 /*
  * Where deliveries go. Each function may run on any thread (a writer thread after its commit, or bus_pg's
- * listener thread) and must only queue work. arg is passed back unchanged.
+ * listener thread) and must only queue work or take a short lock. arg is passed back unchanged. limit
+ * receives other nodes' limit events (ev borrowed for the call); NULL ignores them.
  */
 struct bus_subscriber {
 	void (*users)(void *arg, const int64_t *users, int n);
 	void (*sessions_ended)(void *arg, const int64_t *users, int n);
 	void (*everyone)(void *arg);
+	void (*limit)(void *arg, const struct bus_limit_event *ev);
 	void *arg;
 };
 
 struct bus;
 
-/* One implementation. stage may be NULL (nothing travels with the transaction). */
+/*
+ * One implementation. stage may be NULL (nothing travels with the transaction); send may be NULL (nothing is
+ * sent outside a transaction). send queues text (at most BUS_LIMIT_TEXT_MAX bytes with its NUL, copied) from
+ * any thread and must not wait for the network.
+ */
 struct bus_impl {
 	const char *name;
 	enum srv_err (*stage)(struct bus *b, const struct store_ops *ops, struct store_conn *c, const struct bus_change *ch);
+	void (*send)(struct bus *b, const char *text);
 	void (*close)(struct bus *b);
 };
 
@@ -84,6 +111,14 @@ struct bus *bus_pg_new(const char *conninfo, const struct bus_subscriber *sub);
 int bus_pg_wait_listening(struct bus *b, int timeout_ms);
 
 /*
+ * How many texts a bus_pg_new bus has queued for sending outside a transaction (bus_send_limit), sent, and
+ * dropped (the oldest, when BUS_PG_SEND_QUEUE texts waited already, or in flight when the connection was
+ * lost). Returns 0, or -1 when b is not a PostgreSQL bus. Any thread.
+ */
+#define BUS_PG_SEND_QUEUE 512
+int bus_pg_send_counts(struct bus *b, uint64_t *queued, uint64_t *sent, uint64_t *dropped);
+
+/*
  * Inside the writer's transaction on c, after the write succeeded and before its commit: send ch to the other
  * nodes with the transaction. SRV_E_OK (also when there is nothing to send or this bus sends nothing), or the
  * storage error of bus_notify (the write should then fail: its commit would not be announced). Writer thread.
@@ -92,6 +127,13 @@ enum srv_err bus_stage(struct bus *b, const struct store_ops *ops, struct store_
 
 /* After the commit of a write that changed ch: wake this node's waiters (others got bus_stage's notice). */
 void bus_publish(struct bus *b, const struct bus_change *ch);
+
+/*
+ * Tell the other nodes of a limit event this node has applied to itself already (ev borrowed). Queues it and
+ * returns at once: no transaction, no waiting for the database; the in-process bus does nothing. An event
+ * whose which is out of range is not sent. Any thread.
+ */
+void bus_send_limit(struct bus *b, const struct bus_limit_event *ev);
 
 /* Stop the bus (bus_pg: its listener thread and connection) and free it. NULL is ignored. */
 void bus_close(struct bus *b);
@@ -104,8 +146,17 @@ void bus_close(struct bus *b);
 size_t bus_encode(const char *node, const struct bus_change *ch, char *buf, size_t cap);
 
 /*
+ * The text of limit event ev from node: "NODE l<which><+ or -><key in 32 hex digits>", e.g. "n1 l0+00ff...".
+ * Writes a NUL-terminated text to buf and returns its length, or 0 when it would not fit in cap (at least
+ * BUS_LIMIT_TEXT_MAX is always enough for a node name from bus_base_init) or ev->which is out of range.
+ */
+size_t bus_encode_limit(const char *node, const struct bus_limit_event *ev, char *buf, size_t cap);
+
+/*
  * Deliver notification text payload to sub, unless it is self_node's own (self_node may be NULL: deliver all).
- * A text that does not parse wakes everyone. Returns 1 when delivered, 0 when skipped as our own.
+ * A limit event goes to sub->limit (if any) and wakes nobody. A text that does not parse, a limit event's
+ * included, wakes everyone (it may have been a wake-up) and counts nothing. Returns 1 when delivered, 0 when
+ * skipped as our own.
  */
 int bus_deliver(const char *payload, const char *self_node, const struct bus_subscriber *sub);
 

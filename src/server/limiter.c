@@ -51,10 +51,10 @@ void limiter_free(struct limiter *l)
 	free(l);
 }
 
-static void key_of(const struct limiter *l, const char *text, unsigned char key[16], unsigned *group)
+static void key_of(const struct limiter *l, const void *text, size_t len, unsigned char key[16], unsigned *group)
 {
 	unsigned char h[crypto_generichash_BYTES];
-	crypto_generichash(h, sizeof(h), (const unsigned char *)text, strlen(text), l->hash_key, sizeof(l->hash_key));
+	crypto_generichash(h, sizeof(h), text, len, l->hash_key, sizeof(l->hash_key));
 	memcpy(key, h, 16);
 	*group = (((unsigned)h[16] | (unsigned)h[17] << 8) % (LIMITER_SLOTS / LIMITER_WAYS)) * LIMITER_WAYS;
 }
@@ -78,14 +78,14 @@ static int find(struct limiter *l, const unsigned char key[16], unsigned group, 
 	return victim;
 }
 
-int limiter_check(struct limiter *l, const char *text, int *retry_after)
+int limiter_check(struct limiter *l, const void *text, size_t len, int *retry_after)
 {
 	unsigned char key[16];
 	unsigned group;
 	int64_t now = timefmt_mono_ms();
 	int i, rc = 0;
 
-	key_of(l, text, key, &group);
+	key_of(l, text, len, key, &group);
 	pthread_mutex_lock(&l->lock);
 	i = find(l, key, group, now, 0);
 	if (i >= 0 && now - l->e[i].window_start < l->window_ms && l->e[i].count >= l->limit) {
@@ -96,14 +96,14 @@ int limiter_check(struct limiter *l, const char *text, int *retry_after)
 	return rc;
 }
 
-void limiter_hit(struct limiter *l, const char *text)
+void limiter_hit(struct limiter *l, const void *text, size_t len)
 {
 	unsigned char key[16];
 	unsigned group;
 	int64_t now = timefmt_mono_ms();
 	int i;
 
-	key_of(l, text, key, &group);
+	key_of(l, text, len, key, &group);
 	pthread_mutex_lock(&l->lock);
 	i = find(l, key, group, now, 1);
 	if (memcmp(l->e[i].key, key, 16) != 0 || now - l->e[i].window_start >= l->window_ms) {
@@ -115,13 +115,13 @@ void limiter_hit(struct limiter *l, const char *text)
 	pthread_mutex_unlock(&l->lock);
 }
 
-void limiter_clear(struct limiter *l, const char *text)
+void limiter_clear(struct limiter *l, const void *text, size_t len)
 {
 	unsigned char key[16];
 	unsigned group;
 	int i;
 
-	key_of(l, text, key, &group);
+	key_of(l, text, len, key, &group);
 	pthread_mutex_lock(&l->lock);
 	i = find(l, key, group, 0, 0);
 	if (i >= 0)

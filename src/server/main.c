@@ -62,7 +62,33 @@ static void fanout_everyone(void *arg)
 	hub_notify_all();
 }
 
-static const struct bus_subscriber fanout = {fanout_users, fanout_sessions_ended, fanout_everyone, NULL};
+/* another node counted a guess (or cleared a count after a login): this node's limiter counts it too */
+static void fanout_limit(void *arg, const struct bus_limit_event *ev)
+{
+	(void)arg;
+	auth_limit_apply(ev->which, ev->clear, ev->key);
+}
+
+static const struct bus_subscriber fanout = {
+	.users = fanout_users,
+	.sessions_ended = fanout_sessions_ended,
+	.everyone = fanout_everyone,
+	.limit = fanout_limit,
+	.arg = NULL,
+};
+
+_Static_assert(AUTH_LIMIT_DIGEST_LEN == BUS_LIMIT_KEY_LEN, "a limit's digest is a bus limit event's key");
+_Static_assert(AUTH_LIMIT__COUNT <= BUS_LIMIT_KINDS, "every limit has a number on the bus");
+
+/* auth's hook: each count this node makes goes to the other nodes too (arg is the bus; only queues) */
+static void share_limit(void *arg, enum auth_limit which, int clear, const unsigned char *digest)
+{
+	struct bus_limit_event ev;
+	ev.which = (int)which;
+	ev.clear = clear;
+	memcpy(ev.key, digest, sizeof(ev.key));
+	bus_send_limit(arg, &ev);
+}
 
 static int cmd_keygen(const char *user_id)
 {
@@ -226,6 +252,7 @@ int main(int argc, char **argv)
 	bus = ops == &store_postgres_ops ? bus_pg_new(so.path, &fanout) : bus_local_new(&fanout);
 	if (bus == NULL)
 		goto out;
+	auth_limit_share(share_limit, bus);
 	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != SRV_E_OK) {
 		log_error("cannot open database connections");
 		goto out;
@@ -251,9 +278,11 @@ int main(int argc, char **argv)
 out_exec:
 	dbexec_stop();
 out:
+	/* the bus before auth: its listener counts other nodes' guesses in auth's limiters until it stops */
+	auth_limit_share(NULL, NULL);
+	bus_close(bus);
 	ops->close(st);
 	auth_release();
-	bus_close(bus);
 	hub_release();
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* test_auth.c — tokens, CSRF tokens, password hashing and the failed-login limiter. */
+/* test_auth.c — tokens, CSRF tokens, password hashing and the limits on guessing (shared as digests). */
 #include "unit.h"
 
 #include "auth.h"
@@ -6,12 +6,10 @@
 
 #include <sodium.h>
 
-static void setup(void)
+/* auth_init with its server key in dir (made there if it is not) */
+static void setup_in(const char *dir)
 {
 	struct config cfg;
-	char dir[] = "/tmp/postern-auth-XXXXXX";
-	CHECK(sodium_init() >= 0);
-	CHECK(mkdtemp(dir) != NULL);
 	config_defaults(&cfg);
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
 	cfg.pwhash_memlimit = 8192;
@@ -20,6 +18,14 @@ static void setup(void)
 	cfg.backup_fetch_limit = 2;
 	cfg.approval_fail_limit = 1;
 	CHECK(auth_init(&cfg) == 0);
+}
+
+static void setup(void)
+{
+	char dir[] = "/tmp/postern-auth-XXXXXX";
+	CHECK(sodium_init() >= 0);
+	CHECK(mkdtemp(dir) != NULL);
+	setup_in(dir);
 }
 
 static void tokens_are_random_and_hashed(void)
@@ -101,12 +107,95 @@ static void limits_are_separate(void)
 	CHECK(auth_limit_check(AUTH_LIMIT_BACKUP, "u_1", &retry) == SRV_E_RATE_LIMITED);
 }
 
+/* ---- sharing counts between nodes ---- */
+
+struct shared {
+	int n, which, clear;
+	unsigned char digest[AUTH_LIMIT_DIGEST_LEN];
+};
+
+static void record_share(void *arg, enum auth_limit which, int clear, const unsigned char *digest)
+{
+	struct shared *s = arg;
+	s->n++;
+	s->which = (int)which;
+	s->clear = clear;
+	memcpy(s->digest, digest, AUTH_LIMIT_DIGEST_LEN);
+}
+
+/* Every count is handed to the share hook as a digest; another node's digest counts here like our own
+ * guess, is not handed on again, and clears like a login here. */
+static void counts_are_shared_as_digests(void)
+{
+	struct shared sh = {0};
+	unsigned char alice[AUTH_LIMIT_DIGEST_LEN];
+	int retry = 0, i;
+
+	setup();
+	auth_limit_share(record_share, &sh);
+	auth_login_failed("alice");
+	CHECK(sh.n == 1 && sh.which == AUTH_LIMIT_LOGIN && sh.clear == 0);
+	memcpy(alice, sh.digest, sizeof(alice));
+	auth_login_succeeded("alice");
+	CHECK(sh.n == 2 && sh.which == AUTH_LIMIT_LOGIN && sh.clear == 1 && memcmp(sh.digest, alice, sizeof(alice)) == 0);
+	auth_limit_hit(AUTH_LIMIT_BACKUP, "alice"); /* the same key of another limit: another digest */
+	CHECK(sh.n == 3 && sh.which == AUTH_LIMIT_BACKUP && sh.clear == 0 && memcmp(sh.digest, alice, sizeof(alice)) != 0);
+	auth_login_failed("alicf");
+	CHECK(sh.n == 4 && memcmp(sh.digest, alice, sizeof(alice)) != 0);
+
+	/* another node's failures of alice: counted here (the limit is 3), never shared again */
+	for (i = 0; i < 3; i++) {
+		CHECK(auth_login_check("alice", &retry) == SRV_E_OK);
+		auth_limit_apply(AUTH_LIMIT_LOGIN, 0, alice);
+	}
+	CHECK(auth_login_check("alice", &retry) == SRV_E_RATE_LIMITED && retry > 0);
+	CHECK(auth_login_check("alicf", &retry) == SRV_E_OK);
+	CHECK(sh.n == 4);
+	auth_limit_apply(AUTH_LIMIT_LOGIN, 1, alice); /* a login there */
+	CHECK(auth_login_check("alice", &retry) == SRV_E_OK);
+	auth_limit_apply(AUTH_LIMIT__COUNT, 0, alice); /* a limit this version does not have: ignored */
+	auth_limit_apply(-1, 0, alice);
+	auth_limit_apply(99, 1, alice);
+	CHECK(sh.n == 4);
+	auth_limit_share(NULL, NULL);
+	auth_login_failed("alice");
+	CHECK(sh.n == 4);
+	auth_release();
+}
+
+/* A digest depends on the server key: the nodes of one deployment (one server.key) agree, another does not. */
+static void digests_follow_the_server_key(void)
+{
+	struct shared sh = {0};
+	unsigned char first[AUTH_LIMIT_DIGEST_LEN];
+	char dir[] = "/tmp/postern-auth-XXXXXX";
+
+	CHECK(sodium_init() >= 0 && mkdtemp(dir) != NULL);
+	setup_in(dir);
+	auth_limit_share(record_share, &sh);
+	auth_limit_hit(AUTH_LIMIT_REGISTER, "register:192.0.2.1");
+	memcpy(first, sh.digest, sizeof(first));
+	auth_release();
+	setup_in(dir); /* the same key: another node of the deployment, or this one restarted */
+	auth_limit_share(record_share, &sh);
+	auth_limit_hit(AUTH_LIMIT_REGISTER, "register:192.0.2.1");
+	CHECK(sh.n == 2 && memcmp(sh.digest, first, sizeof(first)) == 0);
+	auth_release();
+	setup(); /* another server key */
+	auth_limit_share(record_share, &sh);
+	auth_limit_hit(AUTH_LIMIT_REGISTER, "register:192.0.2.1");
+	CHECK(sh.n == 3 && memcmp(sh.digest, first, sizeof(first)) != 0);
+	auth_release();
+}
+
 static const struct unit_case cases[] = {
 	{"tokens_are_random_and_hashed", tokens_are_random_and_hashed},
 	{"csrf_tokens_belong_to_their_session", csrf_tokens_belong_to_their_session},
 	{"passwords", passwords},
 	{"failed_login_limiter", failed_login_limiter},
 	{"limits_are_separate", limits_are_separate},
+	{"counts_are_shared_as_digests", counts_are_shared_as_digests},
+	{"digests_follow_the_server_key", digests_follow_the_server_key},
 };
 
 UNIT_MAIN("auth", cases)

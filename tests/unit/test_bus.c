@@ -1,6 +1,6 @@
 /*
- * test_bus.c — the bus (src/server/bus.h): its notification text, the in-process bus, and the PostgreSQL
- * LISTEN/NOTIFY bus with two "nodes" (two bus instances) in one process.
+ * test_bus.c — the bus (src/server/bus.h): its notification text (wake-ups and limit events), the in-process
+ * bus, and the PostgreSQL LISTEN/NOTIFY bus with two "nodes" (two bus instances) in one process.
  *
  * The PostgreSQL cases run when POSTERN_TEST_PG_URL names a database (tests/pg/run.sh starts a throwaway cluster
  * with scripts/pg.sh and runs this program with it); without it they are left out with one line. A writer is a
@@ -20,9 +20,10 @@
 
 struct heard {
 	pthread_mutex_t lock;
-	int users_calls, sessions_calls, everyone;
+	int users_calls, sessions_calls, everyone, limits;
 	int64_t users[8], sessions[8];
 	int nusers, nsessions;
+	struct bus_limit_event limit; /* the last one */
 };
 
 static void heard_users(void *arg, const int64_t *ids, int n)
@@ -53,6 +54,15 @@ static void heard_everyone(void *arg)
 	pthread_mutex_unlock(&h->lock);
 }
 
+static void heard_limit(void *arg, const struct bus_limit_event *ev)
+{
+	struct heard *h = arg;
+	pthread_mutex_lock(&h->lock);
+	h->limits++;
+	h->limit = *ev;
+	pthread_mutex_unlock(&h->lock);
+}
+
 static void heard_init(struct heard *h, struct bus_subscriber *sub)
 {
 	memset(h, 0, sizeof(*h));
@@ -60,13 +70,14 @@ static void heard_init(struct heard *h, struct bus_subscriber *sub)
 	sub->users = heard_users;
 	sub->sessions_ended = heard_sessions;
 	sub->everyone = heard_everyone;
+	sub->limit = heard_limit;
 	sub->arg = h;
 }
 
 static void heard_reset(struct heard *h)
 {
 	pthread_mutex_lock(&h->lock);
-	h->users_calls = h->sessions_calls = h->everyone = h->nusers = h->nsessions = 0;
+	h->users_calls = h->sessions_calls = h->everyone = h->nusers = h->nsessions = h->limits = 0;
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -75,7 +86,19 @@ static int heard_total(struct heard *h)
 {
 	int n;
 	pthread_mutex_lock(&h->lock);
-	n = h->users_calls + h->sessions_calls + h->everyone;
+	n = h->users_calls + h->sessions_calls + h->everyone + h->limits;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+/* limit events so far, and a copy of the last */
+static int heard_limits(struct heard *h, struct bus_limit_event *last)
+{
+	int n;
+	pthread_mutex_lock(&h->lock);
+	n = h->limits;
+	if (last)
+		*last = h->limit;
 	pthread_mutex_unlock(&h->lock);
 	return n;
 }
@@ -165,6 +188,151 @@ static void text_malformed_wakes_everyone(void)
 	}
 }
 
+/* ---- what the bus said in the log (stderr) ---- */
+
+struct said {
+	FILE *f;
+	int saved;
+};
+
+static void said_begin(struct said *w)
+{
+	fflush(stderr);
+	w->f = tmpfile();
+	w->saved = dup(2);
+	CHECK(w->f != NULL && w->saved >= 0 && dup2(fileno(w->f), 2) == 2);
+}
+
+/* Stop capturing; the number of lines holding needle. */
+static int said_end(struct said *w, const char *needle)
+{
+	char line[512];
+	int n = 0;
+	fflush(stderr);
+	dup2(w->saved, 2);
+	close(w->saved);
+	rewind(w->f);
+	while (fgets(line, sizeof(line), w->f))
+		n += strstr(line, needle) != NULL;
+	fclose(w->f);
+	return n;
+}
+
+/* ---- limit events ---- */
+
+static void limit_event(struct bus_limit_event *ev, int which, int clear, unsigned char fill)
+{
+	size_t i;
+	ev->which = which;
+	ev->clear = clear;
+	for (i = 0; i < sizeof(ev->key); i++)
+		ev->key[i] = (unsigned char)(fill + i);
+}
+
+/* a limit event's text, and back: the same limit, hit or clear, and key; it wakes nobody */
+static void limit_text_round_trip(void)
+{
+	struct bus_subscriber sub;
+	struct heard h;
+	struct bus_limit_event ev, got;
+	char buf[BUS_LIMIT_TEXT_MAX];
+
+	heard_init(&h, &sub);
+	limit_event(&ev, 0, 0, 0xf0);
+	CHECK(bus_encode_limit("n1", &ev, buf, sizeof(buf)) == strlen(buf));
+	CHECK_EQ_STR(buf, "n1 l0+f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+	CHECK(bus_deliver(buf, "n2", &sub) == 1);
+	CHECK(heard_limits(&h, &got) == 1 && heard_total(&h) == 1); /* no wake-up with it */
+	CHECK(got.which == 0 && got.clear == 0 && memcmp(got.key, ev.key, sizeof(ev.key)) == 0);
+	CHECK(bus_deliver(buf, "n1", &sub) == 0 && heard_total(&h) == 1); /* our own: counted already */
+	limit_event(&ev, 3, 1, 0);
+	CHECK(bus_encode_limit("n1", &ev, buf, sizeof(buf)) > 0);
+	CHECK_EQ_STR(buf, "n1 l3-000102030405060708090a0b0c0d0e0f");
+	CHECK(bus_deliver(buf, NULL, &sub) == 1 && heard_limits(&h, &got) == 2);
+	CHECK(got.which == 3 && got.clear == 1 && memcmp(got.key, ev.key, sizeof(ev.key)) == 0);
+	sub.limit = NULL; /* a subscriber that takes no limit events: ignored, and nobody woken */
+	CHECK(bus_deliver(buf, NULL, &sub) == 1 && heard_total(&h) == 2);
+}
+
+/* the text is bounded: the largest fits BUS_LIMIT_TEXT_MAX with a real node name; what does not fit is 0 */
+static void limit_text_bounded(void)
+{
+	struct bus_limit_event ev;
+	char buf[BUS_LIMIT_TEXT_MAX], node[sizeof(((struct bus *)0)->node)];
+	size_t n;
+
+	memset(node, 'f', sizeof(node) - 1);
+	node[sizeof(node) - 1] = '\0';
+	limit_event(&ev, BUS_LIMIT_KINDS - 1, 1, 0);
+	n = bus_encode_limit(node, &ev, buf, sizeof(buf));
+	CHECK(n > 0 && n < BUS_LIMIT_TEXT_MAX && n == strlen(buf));
+	CHECK(bus_encode_limit(node, &ev, buf, n) == 0);     /* one byte short of its NUL */
+	CHECK(bus_encode_limit(node, &ev, buf, n + 1) == n); /* just enough */
+	ev.which = BUS_LIMIT_KINDS;
+	CHECK(bus_encode_limit("n", &ev, buf, sizeof(buf)) == 0);
+	ev.which = -1;
+	CHECK(bus_encode_limit("n", &ev, buf, sizeof(buf)) == 0);
+}
+
+/* a limit text that does not parse counts nothing (it wakes everyone, as any text we cannot read) */
+static void limit_text_malformed_counts_nothing(void)
+{
+	static const char *bad[] = {
+		"n l", "n l0", "n l0+", "n l+000102030405060708090a0b0c0d0e0f",
+		"n l0+000102030405060708090a0b0c0d0e",      /* 15 bytes */
+		"n l0+000102030405060708090a0b0c0d0e0f00",  /* 17 bytes */
+		"n l0+000102030405060708090A0B0C0D0E0F",    /* upper case */
+		"n l0+000102030405060708090a0b0c0d0e0g",    /* not hex */
+		"n l0*000102030405060708090a0b0c0d0e0f",    /* neither hit nor clear */
+		"n l16+000102030405060708090a0b0c0d0e0f",   /* no such limit number */
+		"n l01+000102030405060708090a0b0c0d0e0f",   /* a leading zero */
+		"n l-1+000102030405060708090a0b0c0d0e0f",
+		"n l100+000102030405060708090a0b0c0d0e0f",
+		"n l0+000102030405060708090a0b0c0d0e0f ",   /* a trailing space */
+		"n l0+000102030405060708090a0b0c0d0e0f u1", /* and a wake-up: one thing per text */
+		"n  l0+000102030405060708090a0b0c0d0e0f",
+	};
+	struct bus_subscriber sub;
+	struct heard h;
+	size_t i;
+
+	heard_init(&h, &sub);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		heard_reset(&h);
+		CHECK(bus_deliver(bad[i], "me", &sub) == 1);
+		if (heard_limits(&h, NULL) != 0 || h.everyone != 1) {
+			fprintf(stderr, "  '%s' was counted, or not read as everyone\n", bad[i]);
+			CHECK(0);
+		}
+	}
+}
+
+/* the PostgreSQL bus's send queue is bounded: with no database to send to, the oldest beyond it are dropped
+ * and counted (needs no database: the address leads nowhere) */
+static void pg_send_queue_bounded(void)
+{
+	struct bus_subscriber sub;
+	struct heard h;
+	struct bus_limit_event ev;
+	struct bus *b;
+	uint64_t queued = 0, sent = 0, dropped = 0;
+	int i;
+
+	struct said w;
+
+	heard_init(&h, &sub);
+	b = bus_pg_new("host=/nonexistent-postern-test port=1", &sub);
+	CHECK(b != NULL);
+	limit_event(&ev, 1, 0, 7);
+	said_begin(&w);
+	for (i = 0; i < BUS_PG_SEND_QUEUE + 100; i++)
+		bus_send_limit(b, &ev);
+	CHECK(said_end(&w, "not sent") == 1); /* the first drop is said; the next 99 are not */
+	CHECK(bus_pg_send_counts(b, &queued, &sent, &dropped) == 0);
+	CHECK(queued == BUS_PG_SEND_QUEUE + 100 && sent == 0 && dropped == 100);
+	bus_close(b);
+}
+
 /* the in-process bus: publish reaches the subscriber at once, stage sends nothing */
 static void local_bus_publishes_to_its_node(void)
 {
@@ -186,6 +354,14 @@ static void local_bus_publishes_to_its_node(void)
 	ch.everyone = 1;
 	bus_publish(b, &ch);
 	CHECK(h.everyone == 1 && h.users_calls == 1);
+	{ /* one node: a limit event has no one to go to, and is not handed back to this node */
+		struct bus_limit_event ev;
+		uint64_t q, s, d;
+		limit_event(&ev, 0, 0, 1);
+		bus_send_limit(b, &ev);
+		CHECK(heard_limits(&h, NULL) == 0);
+		CHECK(bus_pg_send_counts(b, &q, &s, &d) == -1);
+	}
 	bus_close(b);
 }
 
@@ -347,11 +523,58 @@ static void pg_reconnect_wakes_everyone(void)
 	two_nodes_close(&t);
 }
 
+/* a limit event sent on A reaches B's subscriber (the same event), outside any transaction, within a second;
+ * A skips its own; a burst arrives whole and in order */
+static void pg_limit_event_reaches_other_node(void)
+{
+	struct two_nodes t;
+	struct bus_limit_event ev, got;
+	struct said w;
+	uint64_t q = 0, s = 0, d = 0;
+	int64_t took, t0;
+	int i, burst = 200;
+
+	two_nodes_open(&t);
+	limit_event(&ev, 2, 0, 0x30);
+	bus_send_limit(t.a, &ev);
+	took = heard_within(&t.hb, 1, 1000);
+	CHECK(took >= 0);
+	CHECK(heard_limits(&t.hb, &got) == 1 && t.hb.everyone == 0 && t.hb.users_calls == 0);
+	CHECK(got.which == 2 && got.clear == 0 && memcmp(got.key, ev.key, sizeof(ev.key)) == 0);
+	printf("# a limit event reached the other node in %lld ms\n", (long long)took);
+	limit_event(&ev, 0, 1, 0x40); /* a clear */
+	bus_send_limit(t.a, &ev);
+	CHECK(heard_within(&t.hb, 2, 1000) >= 0 && heard_limits(&t.hb, &got) == 2);
+	CHECK(got.which == 0 && got.clear == 1 && memcmp(got.key, ev.key, sizeof(ev.key)) == 0);
+	/* a burst from both sides at once: each hears all of the other's, the last one last */
+	heard_reset(&t.ha);
+	heard_reset(&t.hb);
+	said_begin(&w);
+	t0 = mono_ms();
+	for (i = 0; i < burst; i++) {
+		limit_event(&ev, 1, 0, (unsigned char)i);
+		bus_send_limit(t.a, &ev);
+		bus_send_limit(t.b, &ev);
+	}
+	CHECK(heard_within(&t.hb, burst, 5000) >= 0 && heard_within(&t.ha, burst, 5000) >= 0);
+	CHECK(said_end(&w, "bus:") == 0); /* nothing dropped, nothing to say */
+	printf("# %d limit events each way arrived in %lld ms\n", burst, (long long)(mono_ms() - t0));
+	CHECK(heard_limits(&t.hb, &got) == burst && got.key[0] == (unsigned char)(burst - 1));
+	CHECK(bus_pg_send_counts(t.a, &q, &s, &d) == 0 && q == (uint64_t)burst + 2 && s == q && d == 0);
+	usleep(200 * 1000);
+	CHECK(heard_limits(&t.ha, NULL) == burst); /* its own were skipped */
+	two_nodes_close(&t);
+}
+
 static const struct unit_case cases[] = {
 	{"text_round_trip", text_round_trip},
 	{"text_overflow_is_everyone", text_overflow_is_everyone},
 	{"text_malformed_wakes_everyone", text_malformed_wakes_everyone},
 	{"local_bus_publishes_to_its_node", local_bus_publishes_to_its_node},
+	{"limit_text_round_trip", limit_text_round_trip},
+	{"limit_text_bounded", limit_text_bounded},
+	{"limit_text_malformed_counts_nothing", limit_text_malformed_counts_nothing},
+	{"pg_send_queue_bounded", pg_send_queue_bounded},
 };
 
 static const struct unit_case pg_cases[] = {
@@ -359,6 +582,7 @@ static const struct unit_case pg_cases[] = {
 	{"pg_rolled_back_is_never_delivered", pg_rolled_back_is_never_delivered},
 	{"pg_sessions_and_overflow", pg_sessions_and_overflow},
 	{"pg_reconnect_wakes_everyone", pg_reconnect_wakes_everyone},
+	{"pg_limit_event_reaches_other_node", pg_limit_event_reaches_other_node},
 };
 
 int main(int argc, char **argv)
