@@ -294,6 +294,10 @@ struct store_ops {
 	enum srv_err (*savepoint)(struct store_conn *c);
 	enum srv_err (*release)(struct store_conn *c);
 	enum srv_err (*rollback_to)(struct store_conn *c);
+	/* After a failure inside a savepoint: 1 when it failed only because it met another writer's transaction
+	 * (PostgreSQL: a deadlock, with another node's group commit) — rolled back to the savepoint, the request
+	 * may be run again in a new transaction and succeed. 0 for any other failure, and always on SQLite. */
+	int (*retryable)(struct store_conn *c);
 	enum srv_err (*read_begin)(struct store_conn *c);
 	enum srv_err (*read_end)(struct store_conn *c);
 
