@@ -6,11 +6,13 @@
  * the queue and form the next group, so the batch size follows the load with no timer.
  *
  * Several nodes on one PostgreSQL database: two nodes' groups take the same rows (a thread's, a user's event
- * counter) in whatever order their requests came, and PostgreSQL breaks the resulting deadlock by failing one
- * statement. Its request is rolled back to its savepoint (the locks it took with it), the rest of the group
- * commits, and only then is that request run again, alone in a transaction of its own — not inside the group,
- * whose locks the other transaction may still be waiting for. A request that keeps meeting deadlocks gets
- * SRV_E_UNAVAILABLE after DBEXEC_TRIES runs; nothing of it was stored or announced.
+ * counter) in whatever order their requests came, and may wait for each other. A group's statements wait only
+ * so long for another transaction's lock (store begin_group), and PostgreSQL fails one statement of a deadlock
+ * anyway; either way ops->retryable says so. That request is rolled back to its savepoint (the locks it took
+ * with it), the rest of the group commits, and only then is the request run again, alone in a transaction of
+ * its own that waits as long as it must — not inside the group, whose locks the other transaction may still be
+ * waiting for. A request that keeps meeting other transactions gets SRV_E_UNAVAILABLE after DBEXEC_TRIES runs;
+ * nothing of it was stored or announced.
  */
 #include "dbexec.h"
 
@@ -162,7 +164,7 @@ static void *writer_main(void *arg)
 	pthread_setname_np(pthread_self(), "pst-writer");
 	while ((batch = queue_pop(&ex.wq, ex.max_batch)) != NULL) {
 		struct dbexec_job *job, *next, *retry = NULL, **retry_tail = &retry;
-		enum srv_err brc = ex.ops->begin(c);
+		enum srv_err brc = ex.ops->begin_group(c);
 		int i = 0, n = 0;
 
 		for (job = batch; job; job = job->next, i++) {

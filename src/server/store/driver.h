@@ -34,7 +34,7 @@ struct query_arg {
 
 /* The transaction verbs (struct store_ops documents what each means). */
 enum store_tx { STORE_TX_BEGIN, STORE_TX_COMMIT, STORE_TX_ROLLBACK, STORE_TX_SAVEPOINT, STORE_TX_RELEASE,
-		STORE_TX_ROLLBACK_TO, STORE_TX_READ_BEGIN, STORE_TX_READ_END };
+		STORE_TX_ROLLBACK_TO, STORE_TX_READ_BEGIN, STORE_TX_READ_END, STORE_TX_BEGIN_GROUP, STORE_TX_COUNT };
 
 /* One numbered schema migration: the same for every engine unless engine_sql has that engine's own text. */
 struct store_migration {

@@ -196,6 +196,7 @@ static void op_conn_close(struct store_conn *c)
 }
 
 static enum srv_err op_begin(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_BEGIN); }
+static enum srv_err op_begin_group(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_BEGIN_GROUP); }
 static enum srv_err op_commit(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_COMMIT); }
 static enum srv_err op_rollback(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_ROLLBACK); }
 static enum srv_err op_savepoint(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_SAVEPOINT); }
@@ -973,6 +974,7 @@ static enum srv_err op_user_log_key(struct store_conn *c, int64_t user, const un
 
 #define STORE_OPS_SHARED                                                                                     \
 	.close = op_close, .conn_open = op_conn_open, .conn_close = op_conn_close, .begin = op_begin,            \
+	.begin_group = op_begin_group,                                                                           \
 	.commit = op_commit, .rollback = op_rollback, .savepoint = op_savepoint, .release = op_release,          \
 	.rollback_to = op_rollback_to, .retryable = op_retryable, .read_begin = op_read_begin,                  \
 	.read_end = op_read_end,                                                                                 \

@@ -289,6 +289,10 @@ struct store_ops {
 	/* Transactions. begin/commit/rollback wrap a group; savepoint/release/rollback_to wrap one request
 	 * inside it, so a failing request undoes only itself. read_begin/read_end give a reader one snapshot. */
 	enum srv_err (*begin)(struct store_conn *c);
+	/* begin for a group of requests (dbexec's group commit): on PostgreSQL a statement of it that waits long
+	 * for another transaction's lock fails as retryable, so that its request is run again outside the group
+	 * rather than the group and another node's waiting for each other. */
+	enum srv_err (*begin_group)(struct store_conn *c);
 	enum srv_err (*commit)(struct store_conn *c);
 	enum srv_err (*rollback)(struct store_conn *c);
 	enum srv_err (*savepoint)(struct store_conn *c);
