@@ -147,8 +147,8 @@ static enum srv_err append(const struct store_ops *ops, struct store_conn *db, c
 	int level;
 	enum srv_err rc;
 
-	if ((rc = ops->tlog_size(db, &n)) != SRV_E_OK)
-		return rc;
+	if ((rc = ops->tlog_lock(db)) != SRV_E_OK || (rc = ops->tlog_size(db, &n)) != SRV_E_OK)
+		return rc; /* the lock first: another node may be appending at the same size */
 	rc = ops->tlog_find(db, entry, n, &found);
 	if (rc == SRV_E_OK)
 		return SRV_E_OK; /* logged before: the log holds each entry once */

@@ -387,3 +387,38 @@ def test_friend_requests_and_deletions_cross_nodes():
         check(msgs[0]["body"] in (None, ""), f"a deleted message's body on A: {msgs[0]['body']!r}")
     finally:
         _stop(na, nb)
+
+
+def test_transparency_log_takes_appends_from_both_nodes_at_once():
+    # the log numbers its leaves 0, 1, 2...: two nodes appending at once must not both take the same number
+    na, nb = _two_nodes()
+    try:
+        users = [na.new_user("tl") for _ in range(12)]
+        bodies = []
+        for u in users:
+            keys = H.json.loads(H.stmt("keygen"))
+            bodies.append({"statement": H.stmt("sign", keys["sk"], "identity", f"user_id={u.user_id}",
+                                               f"username={u.username}", f"key={keys['pk']}"),
+                           "backup": H.stmt("backup", keys["seed"], u.user_id)})
+        size0 = na.req("GET", "/v1/log/leaves?start=0&end=0").json["size"]
+        go, results = threading.Barrier(len(users)), []
+
+        def publish(i):
+            node = (na, nb)[i % 2]
+            go.wait(10)
+            r = node.req("PUT", "/v1/me/identity", bodies[i], token=users[i].token)
+            results.append((i, node.port, r.status, r.short_body(200)))
+        workers = [threading.Thread(target=publish, args=(i,)) for i in range(len(users))]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(30)
+        bad = [x for x in results if x[2] not in (200, 201)]
+        check(len(results) == len(users) and not bad, f"identity publications through both nodes at once: {bad[:3]}")
+        # both nodes show one log, one new leaf a publication
+        logs = [n.req("GET", f"/v1/log/leaves?start={size0}&end={size0 + 100}").json for n in (na, nb)]
+        eq([j["size"] for j in logs], [size0 + len(users)] * 2, "the log's size through A and through B")
+        eq(logs[0]["leaves"], logs[1]["leaves"], "the new leaves through A and through B")
+        eq(len(set(logs[0]["leaves"])), len(users), "distinct new leaves")
+    finally:
+        _stop(na, nb)

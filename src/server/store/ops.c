@@ -902,6 +902,7 @@ static enum srv_err op_invite_use(struct store_conn *c, const unsigned char hash
 /* ---- the transparency log ------------------------------------------------------------------------------- */
 
 static enum srv_err op_tlog_size(struct store_conn *c, int64_t *out) { return query_run(c, Q_TLOG_SIZE, QNOARGS, out, NULL, NULL); }
+static enum srv_err op_tlog_lock(struct store_conn *c) { return query_run(c, Q_TLOG_LOCK, QNOARGS, NULL, NULL, NULL); }
 
 static enum srv_err op_tlog_leaf_put(struct store_conn *c, int64_t idx, const unsigned char *leaf, size_t len,
 				     const unsigned char entry[STORE_HASH_LEN], int64_t at)
@@ -1023,7 +1024,8 @@ static enum srv_err op_user_log_key(struct store_conn *c, int64_t user, const un
 	.identity_drop_signatures = op_identity_drop_signatures, .device_set_cert = op_device_set_cert,          \
 	.revocation_add = op_revocation_add, .revocation_list = op_revocation_list,                              \
 	.contact_add = op_contact_add, .contact_count = op_contact_count, .contact_list = op_contact_list,        \
-	.tlog_size = op_tlog_size, .tlog_leaf_put = op_tlog_leaf_put, .tlog_leaf_get = op_tlog_leaf_get,         \
+	.tlog_size = op_tlog_size, .tlog_lock = op_tlog_lock, .tlog_leaf_put = op_tlog_leaf_put,                  \
+	.tlog_leaf_get = op_tlog_leaf_get,                                                                       \
 	.tlog_find = op_tlog_find, .tlog_node_put = op_tlog_node_put, .tlog_node_get = op_tlog_node_get,         \
 	.tlog_cosig_put = op_tlog_cosig_put, .tlog_cosig_list = op_tlog_cosig_list,                              \
 	.tlog_cosig_latest = op_tlog_cosig_latest, .user_log_key = op_user_log_key,                              \

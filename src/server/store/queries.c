@@ -483,6 +483,12 @@ const struct query query_table[Q__COUNT] = {
 		"SELECT id, statement, created_at FROM contact_statements WHERE user_id = ?1 ORDER BY id"),
 	QUERY(TLOG_SIZE, QK_INT, 0, NULL,
 		"SELECT COALESCE(MAX(idx) + 1, 0) FROM tlog_leaves"),
+	/* appending takes the size as its index: writers of several nodes must do it one after the other. The lock
+	 * (a transaction-level advisory lock, key 'tlog') lasts until commit, and the size is read after it, in a
+	 * statement of its own whose snapshot sees the appends of whoever held it before. One writer on SQLite. */
+	QUERY(TLOG_LOCK, QK_EXISTS, 0, NULL,
+		"SELECT 1",
+		[STORE_ENGINE_POSTGRES] = "SELECT pg_advisory_xact_lock(1953263463)"),
 	QUERY(TLOG_LEAF_PUT, QK_EXEC, 4, NULL,
 		"INSERT INTO tlog_leaves(idx, leaf, entry, at) VALUES(?1, ?2, ?3, ?4)"),
 	QUERY(TLOG_LEAF_GET, QK_EACH, 1, &blob_map,

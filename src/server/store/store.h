@@ -528,6 +528,10 @@ struct store_ops {
 
 	/* Number of leaves (the next index). */
 	enum srv_err (*tlog_size)(struct store_conn *c, int64_t *out);
+	/* In a write transaction, before tlog_size when appending: wait until no other transaction may be appending
+	 * (PostgreSQL: a lock held to the end of this transaction, so that two nodes never read the same size and
+	 * put the same index; SQLite has one writer and takes nothing). */
+	enum srv_err (*tlog_lock)(struct store_conn *c);
 	/* Store leaf idx (tlog.c appends at the size) with its entry key (what a client looks it up by) and time.
 	 * CONFLICT when idx is taken. */
 	enum srv_err (*tlog_leaf_put)(struct store_conn *c, int64_t idx, const unsigned char *leaf, size_t len,
