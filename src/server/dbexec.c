@@ -4,6 +4,15 @@
  * The writer loop: wait for work; take the whole queue (bounded by max_batch); BEGIN; SAVEPOINT/run/RELEASE
  * per job; COMMIT (one fsync); then done() for each job in order. While it commits, new jobs pile up in
  * the queue and form the next group, so the batch size follows the load with no timer.
+ *
+ * Several nodes on one PostgreSQL database: two nodes' groups take the same rows (a thread's, a user's event
+ * counter) in whatever order their requests came, and may wait for each other. A group's statements wait only
+ * so long for another transaction's lock (store begin_group), and PostgreSQL fails one statement of a deadlock
+ * anyway; either way ops->retryable says so. That request is rolled back to its savepoint (the locks it took
+ * with it), the rest of the group commits, and only then is the request run again, alone in a transaction of
+ * its own that waits as long as it must — not inside the group, whose locks the other transaction may still be
+ * waiting for. A request that keeps meeting other transactions gets SRV_E_UNAVAILABLE after DBEXEC_TRIES runs;
+ * nothing of it was stored or announced.
  */
 #include "dbexec.h"
 
@@ -13,6 +22,9 @@
 #include <stdlib.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
+
+/* Runs of one write job that met another transaction (ops->retryable) before it is answered "busy". */
+#define DBEXEC_TRIES 5
 
 struct queue {
 	pthread_mutex_t lock;
@@ -98,28 +110,77 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/* Run job alone in a transaction of its own: its rc, and *retry set when it met another transaction. */
+static enum srv_err run_alone(struct store_conn *c, struct dbexec_job *job, int *retry)
+{
+	enum srv_err rc = ex.ops->begin(c);
+	*retry = 0;
+	if (rc == SRV_E_OK)
+		rc = ex.ops->savepoint(c);
+	if (rc == SRV_E_OK) {
+		rc = job->run(job, ex.ops, c);
+		if (rc == SRV_E_OK)
+			rc = ex.ops->release(c) == SRV_E_OK ? SRV_E_OK : SRV_E_STORAGE;
+		else
+			*retry = ex.ops->retryable(c);
+	}
+	if (rc == SRV_E_OK)
+		rc = ex.ops->commit(c);
+	else
+		ex.ops->rollback(c);
+	pthread_mutex_lock(&ex.stats_lock);
+	ex.stats.commits++;
+	ex.stats.retries++;
+	pthread_mutex_unlock(&ex.stats_lock);
+	return rc;
+}
+
+/* Jobs of a committed group that met another transaction: each run again alone (see the top of the file),
+ * then done(). */
+static void retry_jobs(struct store_conn *c, struct dbexec_job *list)
+{
+	struct dbexec_job *job, *next;
+	for (job = list; job; job = next) {
+		enum srv_err rc = SRV_E_UNAVAILABLE;
+		int tries, retry = 1;
+		next = job->next;
+		for (tries = 1; tries < DBEXEC_TRIES && retry; tries++)
+			rc = run_alone(c, job, &retry);
+		if (retry) {
+			log_warn("a write met other transactions in deadlocks %d times; answered busy", DBEXEC_TRIES);
+			rc = SRV_E_UNAVAILABLE;
+		}
+		job->done(job, rc);
+	}
+}
+
 static void *writer_main(void *arg)
 {
 	struct store_conn *c = arg;
 	struct dbexec_job *batch;
 	enum srv_err results[4096];
+	unsigned char again[4096];
 
 	pthread_setname_np(pthread_self(), "pst-writer");
 	while ((batch = queue_pop(&ex.wq, ex.max_batch)) != NULL) {
-		struct dbexec_job *job, *next;
-		enum srv_err brc = ex.ops->begin(c);
+		struct dbexec_job *job, *next, *retry = NULL, **retry_tail = &retry;
+		enum srv_err brc = ex.ops->begin_group(c);
 		int i = 0, n = 0;
 
 		for (job = batch; job; job = job->next, i++) {
 			enum srv_err rc = brc;
+			again[i] = 0;
 			if (rc == SRV_E_OK)
 				rc = ex.ops->savepoint(c);
 			if (rc == SRV_E_OK) {
 				rc = job->run(job, ex.ops, c);
 				if (rc == SRV_E_OK)
 					rc = ex.ops->release(c) == SRV_E_OK ? SRV_E_OK : SRV_E_STORAGE;
-				else if (ex.ops->rollback_to(c) != SRV_E_OK)
-					brc = SRV_E_STORAGE; /* the transaction is unusable: fail the group */
+				else {
+					again[i] = (unsigned char)ex.ops->retryable(c);
+					if (ex.ops->rollback_to(c) != SRV_E_OK)
+						brc = SRV_E_STORAGE; /* the transaction is unusable: fail the group */
+				}
 			}
 			results[i] = rc;
 		}
@@ -136,8 +197,15 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&ex.stats_lock);
 		for (job = batch, i = 0; job; job = next, i++) {
 			next = job->next;
+			if (brc == SRV_E_OK && again[i]) { /* run again once the group's locks are gone */
+				job->next = NULL;
+				*retry_tail = job;
+				retry_tail = &job->next;
+				continue;
+			}
 			job->done(job, brc != SRV_E_OK ? SRV_E_STORAGE : results[i]);
 		}
+		retry_jobs(c, retry);
 	}
 	return NULL;
 }

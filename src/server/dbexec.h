@@ -5,7 +5,9 @@
  * Writes go to the single writer thread: it takes every write job queued at that moment (up to
  * --max-batch), runs each inside its own savepoint of one transaction, and commits once — one fsync for the
  * whole group (group commit). A job's done() runs only after the commit returned, i.e. once the write is
- * durable; a job whose commit failed gets rc = SRV_E_STORAGE. Knows nothing of HTTP.
+ * durable; a job whose commit failed gets rc = SRV_E_STORAGE. A write job that failed only because it met
+ * another writer's transaction (PostgreSQL: a deadlock with another node) is run again, alone, after its
+ * group committed; SRV_E_UNAVAILABLE when that keeps happening. Knows nothing of HTTP.
  */
 #ifndef POSTERN_DBEXEC_H
 #define POSTERN_DBEXEC_H
@@ -17,7 +19,8 @@
 
 struct dbexec_job {
 	/* Runs on a database thread with a connection. For write jobs, inside a savepoint: a non-OK return
-	 * rolls back this job alone. */
+	 * rolls back this job alone. A write job's run may be called again, in a later transaction, after a
+	 * failed run that ops->retryable() calls transient: it must then do its work anew. */
 	enum srv_err (*run)(struct dbexec_job *job, const struct store_ops *ops, struct store_conn *c);
 	/* Runs after run() (and, for writes, after the commit) on the same database thread; gets the final
 	 * rc. May free the job. */
@@ -27,6 +30,7 @@ struct dbexec_job {
 
 struct dbexec_stats {
 	uint64_t commits, write_jobs, read_jobs;
+	uint64_t retries; /* write jobs run again alone after meeting another transaction */
 };
 
 /*

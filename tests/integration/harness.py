@@ -6,6 +6,7 @@ What it gives the test files (tNN_*.py):
   server()                  the shared server of the current test file (started lazily; run.py stops it
                             after the file).  Module-level SERVER_FLAGS in a test file adds flags to it.
   Server(extra=[...], data_dir=...)   a private server; use it as a context manager.
+  Server(share_database_with=a)       on PostgreSQL: a second node on a's database and schema (t35)
   srv.req(method, path, body=..., token=..., headers=...) -> Resp(status, headers, raw, json)
   srv.new_user(), srv.login(), srv.befriend(a, b), srv.new_device(user), srv.thread(...), srv.send(...),
   srv.sync_all(...), srv.sse(...)   scenario helpers
@@ -625,16 +626,33 @@ class User:
 class Server:
     counter = 0
 
-    def __init__(self, extra=(), data_dir=None, database=None):
-        """database: a --database URL; None: PostgreSQL when POSTERN_IT_DATABASE is set, else SQLite; "": SQLite."""
+    def __init__(self, extra=(), data_dir=None, database=None, share_database_with=None):
+        """database: a --database URL; None: PostgreSQL when POSTERN_IT_DATABASE is set, else SQLite; "": SQLite.
+        share_database_with: a started Server on PostgreSQL; this one becomes a second node of it (docs/deploy.md,
+        "PostgreSQL and several nodes"): the same database URL and schema, a data dir of its own holding copies
+        of that server's server.key and log.key, which every node must share."""
         self.extra = list(extra)
         self.own_dir = data_dir is None
         if data_dir is None:
             data_dir = tempfile.mkdtemp(prefix="postern-it-data-")
             _tmpdirs.append(data_dir)
         self.data_dir = data_dir
+        self.schema = pg_schema_of(data_dir)  # the schema start() makes when the URL is POSTERN_IT_DATABASE's
+        if share_database_with is not None:
+            other = share_database_with
+            check(database is None, "Server: give database or share_database_with, not both")
+            check(other.database.startswith(("postgresql://", "postgres://")) and other.proc is not None,
+                  f"Server(share_database_with=...): the other server must have been started on PostgreSQL "
+                  f"(its database is {other.database!r})")
+            for key in ("server.key", "log.key"):
+                src = os.path.join(other.data_dir, key)
+                check(os.path.exists(src), f"Server(share_database_with=...): {src} does not exist")
+                shutil.copyfile(src, os.path.join(data_dir, key))
+                os.chmod(os.path.join(data_dir, key), 0o600)
+            database = other.database
+            self.schema = other.schema
         if database is None:
-            database = pg_url_with_schema(PG_URL, pg_schema_of(data_dir)) if PG_URL else ""
+            database = pg_url_with_schema(PG_URL, self.schema) if PG_URL else ""
         self.database = database
         self.proc = None
         self.watchdog = None
@@ -652,7 +670,7 @@ class Server:
         argv = [BIN, "--port=0", f"--data-dir={self.data_dir}"] + BASE_FLAGS + self.extra
         if self.database:
             if PG_URL and self.database.startswith(PG_URL):
-                psql(PG_URL, f"SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS {pg_schema_of(self.data_dir)}")
+                psql(PG_URL, f"SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS {self.schema}")
             argv.append(f"--database={self.database}")
         self.argv = argv
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logf,
@@ -760,8 +778,10 @@ class Server:
                 _servers.remove(self)
 
     def restart(self):
-        """Same data dir and flags, new port."""
-        return Server(self.extra, self.data_dir, self.database).start()
+        """Same data dir, database and flags, new port."""
+        s = Server(self.extra, self.data_dir, self.database)
+        s.schema = self.schema
+        return s.start()
 
     def log_tail(self, n=1500):
         try:

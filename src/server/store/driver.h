@@ -34,7 +34,7 @@ struct query_arg {
 
 /* The transaction verbs (struct store_ops documents what each means). */
 enum store_tx { STORE_TX_BEGIN, STORE_TX_COMMIT, STORE_TX_ROLLBACK, STORE_TX_SAVEPOINT, STORE_TX_RELEASE,
-		STORE_TX_ROLLBACK_TO, STORE_TX_READ_BEGIN, STORE_TX_READ_END };
+		STORE_TX_ROLLBACK_TO, STORE_TX_READ_BEGIN, STORE_TX_READ_END, STORE_TX_BEGIN_GROUP, STORE_TX_COUNT };
 
 /* One numbered schema migration: the same for every engine unless engine_sql has that engine's own text. */
 struct store_migration {
@@ -66,6 +66,12 @@ struct store_driver {
 	enum srv_err (*conn_open)(struct store_db *db, int writable, struct store_dconn **out);
 	void (*conn_close)(struct store_dconn *c);
 	enum srv_err (*tx)(struct store_dconn *c, enum store_tx verb);
+	/*
+	 * Whether a statement run since the last BEGIN or SAVEPOINT failed only because it met another transaction
+	 * (a deadlock, a serialization failure): what it did is rolled back with the savepoint, and the same work
+	 * may succeed in a later transaction. NULL for an engine where that cannot happen (SQLite: one writer).
+	 */
+	int (*transient)(struct store_dconn *c);
 
 	/*
 	 * Run statement sql (slot id: the same id always comes with the same text, so the driver may keep it

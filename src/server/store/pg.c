@@ -63,6 +63,7 @@ struct store_dconn {
 	unsigned char **dec; /* per result column: a bytea value decoded, valid until the next row */
 	size_t *dec_cap;
 	int ndec;
+	int transient; /* a statement since the last BEGIN or SAVEPOINT met another transaction (see pg_transient) */
 };
 
 /* A row handed to on_row: the result, the row number and the connection's decode buffers. */
@@ -72,9 +73,18 @@ struct pg_row {
 	struct store_dconn *c;
 };
 
-/* The transaction verbs. READ_BEGIN gives a reader one snapshot for its job, as SQLite's read transaction does. */
+/*
+ * The transaction verbs. READ_BEGIN gives a reader one snapshot for its job, as SQLite's read transaction does.
+ * BEGIN_GROUP starts a group commit, whose statements wait at most PG_GROUP_LOCK_WAIT for another transaction's
+ * lock: two nodes' groups that wait for each other would otherwise both stand still until PostgreSQL looks for
+ * deadlocks (deadlock_timeout, a second by default), while a request that gives up early is simply run again
+ * alone once its group committed (dbexec.c). The bound is lifted before COMMIT, which waits for the lock every
+ * committing NOTIFY takes, as long as that takes.
+ */
+#define PG_GROUP_LOCK_WAIT "100ms"
 static const char *const tx_sql[] = {
-	[STORE_TX_BEGIN] = "BEGIN", [STORE_TX_COMMIT] = "COMMIT", [STORE_TX_ROLLBACK] = "ROLLBACK",
+	[STORE_TX_BEGIN] = "BEGIN", [STORE_TX_COMMIT] = "SET LOCAL lock_timeout = 0; COMMIT",
+	[STORE_TX_BEGIN_GROUP] = "BEGIN; SET LOCAL lock_timeout = '" PG_GROUP_LOCK_WAIT "'", [STORE_TX_ROLLBACK] = "ROLLBACK",
 	[STORE_TX_SAVEPOINT] = "SAVEPOINT req", [STORE_TX_RELEASE] = "RELEASE SAVEPOINT req",
 	[STORE_TX_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT req",
 	[STORE_TX_READ_BEGIN] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [STORE_TX_READ_END] = "COMMIT",
@@ -82,12 +92,29 @@ static const char *const tx_sql[] = {
 
 /* ---- errors and plain commands ---------------------------------------------------------------------- */
 
-/* A failed result as an error: integrity violations (SQLSTATE class 23) are SRV_E_CONFLICT, others SRV_E_STORAGE. */
+/* Whether a failed result failed only because of another transaction: a deadlock (40P01), a serialization
+ * failure (40001) or a lock not granted within a group's bound (55P03, see tx_sql). Run again in a new
+ * transaction, the same work may succeed. */
+static int is_transient(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	return state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "55P03") == 0);
+}
+
+static int is_begin(enum store_tx verb)
+{
+	return verb == STORE_TX_BEGIN || verb == STORE_TX_BEGIN_GROUP || verb == STORE_TX_READ_BEGIN;
+}
+
+/* A failed result as an error: integrity violations (SQLSTATE class 23) are SRV_E_CONFLICT, others SRV_E_STORAGE.
+ * The transient failures (is_transient) are not printed: the writer runs their request again (dbexec.c). */
 static enum srv_err map_result(const PGresult *res, const char *what)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (state && strncmp(state, "23", 2) == 0)
 		return SRV_E_CONFLICT;
+	if (is_transient(res))
+		return SRV_E_STORAGE;
 	fprintf(stderr, "posternd: postgresql: %s: %s", what,
 		res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) : "no result (connection lost?)\n");
 	return SRV_E_STORAGE;
@@ -438,6 +465,7 @@ static enum srv_err pg_run(struct store_dconn *c, size_t id, const char *sql, co
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		rc = map_result(res, s->sql);
+		c->transient |= is_transient(res);
 		if (wrap && exec_plain(c->pg, "ROLLBACK TO SAVEPOINT stmt; RELEASE SAVEPOINT stmt") != SRV_E_OK)
 			rc = SRV_E_STORAGE;
 		goto out;
@@ -497,14 +525,16 @@ static enum srv_err pg_tx(struct store_dconn *c, enum store_tx verb)
 	/* nothing to end outside a transaction (a failed BEGIN, a reader that never began, a dropped connection) */
 	if ((verb == STORE_TX_ROLLBACK || verb == STORE_TX_READ_END) && ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
 		return SRV_E_OK;
-	if (verb == STORE_TX_BEGIN || verb == STORE_TX_READ_BEGIN) {
+	if (is_begin(verb)) {
 		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) /* left open by a failure: start clean */
 			exec_plain(c->pg, "ROLLBACK");
 		if ((rc = ensure_connected(c)) != SRV_E_OK)
 			return rc;
 	}
+	if (is_begin(verb) || verb == STORE_TX_SAVEPOINT)
+		c->transient = 0;
 	res = PQexec(c->pg, tx_sql[verb]);
-	if ((verb == STORE_TX_BEGIN || verb == STORE_TX_READ_BEGIN) && PQresultStatus(res) != PGRES_COMMAND_OK &&
+	if (is_begin(verb) && PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQstatus(c->pg) == CONNECTION_BAD) {
 		/* the server went away while we were idle (libpq learns it only now): nothing was done, so reconnect
 		 * and begin again, once */
@@ -524,6 +554,12 @@ static enum srv_err pg_tx(struct store_dconn *c, enum store_tx verb)
 	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		exec_plain(c->pg, "ROLLBACK");
 	return rc;
+}
+
+/* Whether a statement since the last BEGIN or SAVEPOINT met a deadlock or a serialization failure. */
+static int pg_transient(struct store_dconn *c)
+{
+	return c->transient;
 }
 
 /* ---- columns ---------------------------------------------------------------------------------------- */
@@ -593,6 +629,7 @@ const struct store_driver store_pg_driver = {
 	.conn_open = pg_conn_open,
 	.conn_close = pg_conn_close,
 	.tx = pg_tx,
+	.transient = pg_transient,
 	.run = pg_run,
 	.describe = pg_describe,
 	.col_int = pg_col_int,

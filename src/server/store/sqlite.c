@@ -26,7 +26,7 @@ struct store_dconn {
 	sqlite3 *db;
 	sqlite3_stmt **stmt; /* by slot id, prepared on first use */
 	size_t nstmt;
-	sqlite3_stmt *tx[STORE_TX_READ_END + 1];
+	sqlite3_stmt *tx[STORE_TX_COUNT];
 };
 
 /* The transaction verbs; ROLLBACK_TO also releases the savepoint, so the request is gone either way. */
@@ -34,6 +34,7 @@ static const char *const tx_sql[] = {
 	[STORE_TX_BEGIN] = "BEGIN IMMEDIATE", [STORE_TX_COMMIT] = "COMMIT", [STORE_TX_ROLLBACK] = "ROLLBACK",
 	[STORE_TX_SAVEPOINT] = "SAVEPOINT req", [STORE_TX_RELEASE] = "RELEASE req",
 	[STORE_TX_ROLLBACK_TO] = "ROLLBACK TO req", [STORE_TX_READ_BEGIN] = "BEGIN", [STORE_TX_READ_END] = "COMMIT",
+	[STORE_TX_BEGIN_GROUP] = "BEGIN IMMEDIATE", /* one writer: nobody else's locks to wait for */
 };
 
 /* A step or prepare result as an error: constraint violations are SRV_E_CONFLICT, others SRV_E_STORAGE. */
