@@ -3,14 +3,18 @@
  *
  * The writer loop: wait for work; take the whole queue (bounded by max_batch); BEGIN; SAVEPOINT/run/RELEASE
  * per job; COMMIT (one fsync); then done() for each job in order. While it commits, new jobs pile up in
- * the queue and form the next group, so the batch size follows the load with no timer.
+ * the queue and form the next group, so the batch size follows the load with no timer. A group the database
+ * aborted is reset (each job's reset hook) and run again as dbexec.h says; only then do the done()s run.
  */
 #include "dbexec.h"
 
 #include "log.h"
+#include "timefmt.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "banned.h" /* last: bans footguns in this file only */
 
@@ -29,6 +33,8 @@ static struct {
 	int nreaders;
 	pthread_t writer;
 	int max_batch;
+	int db_wait_ms;
+	int64_t down_since; /* writer only: when the database was found unreachable (monotonic ms), 0 when it is not */
 	struct store_conn **rconns;
 	struct store_conn *wconn;
 	struct dbexec_stats stats;
@@ -80,16 +86,24 @@ static struct dbexec_job *queue_pop(struct queue *q, int max)
 	return first;
 }
 
+/* The database errors that say something about the transaction rather than the job (error.h). */
+static int db_fault(enum srv_err e)
+{
+	return e == SRV_E_TX_RETRY || e == SRV_E_DB_DOWN || e == SRV_E_COMMIT_UNKNOWN;
+}
+
 static void *reader_main(void *arg)
 {
 	struct store_conn *c = arg;
 	struct dbexec_job *job;
 	pthread_setname_np(pthread_self(), "pst-reader");
 	while ((job = queue_pop(&ex.rq, 1)) != NULL) {
-		enum srv_err rc = ex.ops->read_begin(c);
+		enum srv_err rc = ex.ops->read_begin(c), end;
 		if (rc == SRV_E_OK)
 			rc = job->run(job, ex.ops, c);
-		ex.ops->read_end(c);
+		/* a statement that lost the database makes the answer 503, whatever run() made of its error */
+		if (db_fault(end = ex.ops->read_end(c)))
+			rc = end;
 		pthread_mutex_lock(&ex.stats_lock);
 		ex.stats.read_jobs++;
 		pthread_mutex_unlock(&ex.stats_lock);
@@ -98,56 +112,174 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/*
+ * One transaction over the first n jobs of the list at first: BEGIN; SAVEPOINT, run, RELEASE (or ROLLBACK TO)
+ * each; COMMIT. results[i] gets job i's own rc; *nran counts the jobs whose run() was called (a fault of the
+ * transaction stops it early). Returns the transaction's outcome: SRV_E_OK once committed, else it is rolled
+ * back and the error says why (db_fault() ones as the driver reported them, anything else SRV_E_STORAGE).
+ */
+static enum srv_err group_run(struct store_conn *c, struct dbexec_job *first, int n, enum srv_err *results, int *nran)
+{
+	struct dbexec_job *job;
+	enum srv_err brc = ex.ops->begin(c);
+	int i;
+
+	*nran = 0;
+	for (job = first, i = 0; brc == SRV_E_OK && job && i < n; job = job->next, i++) {
+		enum srv_err rc = ex.ops->savepoint(c), undo;
+		if (rc == SRV_E_OK) {
+			rc = job->run(job, ex.ops, c);
+			*nran = i + 1;
+			if (rc == SRV_E_OK) {
+				if ((undo = ex.ops->release(c)) != SRV_E_OK)
+					rc = db_fault(undo) ? undo : SRV_E_STORAGE;
+			} else if ((undo = ex.ops->rollback_to(c)) != SRV_E_OK) {
+				brc = db_fault(undo) ? undo : SRV_E_STORAGE; /* the transaction is unusable: fail the group */
+			}
+		}
+		if (db_fault(rc)) /* a deadlock or a lost connection: the whole transaction is lost, stop here */
+			brc = rc;
+		results[i] = rc;
+	}
+	if (brc == SRV_E_OK)
+		brc = ex.ops->commit(c);
+	if (brc != SRV_E_OK) {
+		ex.ops->rollback(c);
+		if (!db_fault(brc))
+			brc = SRV_E_STORAGE;
+	}
+	pthread_mutex_lock(&ex.stats_lock);
+	ex.stats.commits += brc == SRV_E_OK;
+	pthread_mutex_unlock(&ex.stats_lock);
+	return brc;
+}
+
+/* After a rolled-back run: each job whose run() was called forgets what it left in memory. */
+static void group_reset(struct dbexec_job *first, int nran)
+{
+	struct dbexec_job *job;
+	int i;
+	for (job = first, i = 0; job && i < nran; job = job->next, i++)
+		if (job->reset)
+			job->reset(job);
+}
+
+static void count_rerun(void)
+{
+	pthread_mutex_lock(&ex.stats_lock);
+	ex.stats.reruns++;
+	pthread_mutex_unlock(&ex.stats_lock);
+}
+
+/*
+ * The database was unreachable: wait DBEXEC_DOWN_POLL_MS and return 1 to try again, until db_wait_ms have
+ * passed since it was first found so; then 0 (and every later group tries once until one gets through, so
+ * that requests are answered 503 at once during a long outage instead of each waiting in turn).
+ */
+static int db_wait(void)
+{
+	int64_t now = timefmt_mono_ms();
+	if (ex.down_since == 0)
+		ex.down_since = now;
+	if (now - ex.down_since >= ex.db_wait_ms)
+		return 0;
+	usleep(DBEXEC_DOWN_POLL_MS * 1000);
+	return 1;
+}
+
+/* A short random pause before run number tries + 1 of an aborted group: up to 10, 20, 40... ms. */
+static void tx_backoff(int tries)
+{
+	usleep((useconds_t)(1000 + randombytes_uniform(10000u << (tries - 1))));
+}
+
+/*
+ * The last run of a group the database kept aborting: one job per transaction, so that no job waits on the
+ * locks another job of the same group took. Each job's own transaction decides its answer; done() runs as
+ * each commits.
+ */
+static void solo_run(struct store_conn *c, struct dbexec_job *batch)
+{
+	struct dbexec_job *job, *next;
+	for (job = batch; job; job = next) {
+		enum srv_err rc, brc;
+		int nran;
+		next = job->next;
+		count_rerun();
+		brc = group_run(c, job, 1, &rc, &nran);
+		if (brc != SRV_E_OK)
+			group_reset(job, nran);
+		job->done(job, brc == SRV_E_OK ? rc : brc);
+	}
+}
+
+/* One group from the queue: run (again, as dbexec.h says), then done() for each job in order. */
+static void write_group(struct store_conn *c, struct dbexec_job *batch, int n)
+{
+	enum srv_err results[4096];
+	struct dbexec_job *job, *next;
+	enum srv_err brc;
+	int i, nran, tries = 1;
+
+	pthread_mutex_lock(&ex.stats_lock);
+	ex.stats.write_jobs += (uint64_t)n;
+	pthread_mutex_unlock(&ex.stats_lock);
+	for (;;) {
+		brc = group_run(c, batch, n, results, &nran);
+		if (brc == SRV_E_OK) {
+			if (ex.down_since != 0)
+				log_info("the database is reachable again");
+			ex.down_since = 0;
+			break;
+		}
+		group_reset(batch, nran);
+		if (brc == SRV_E_TX_RETRY && tries < DBEXEC_TX_TRIES) {
+			log_warn("group commit of %d jobs aborted by the database (run %d of %d); running it again", n, tries,
+				 DBEXEC_TX_TRIES);
+			tx_backoff(tries++);
+			if (tries == DBEXEC_TX_TRIES && n > 1) {
+				solo_run(c, batch);
+				return;
+			}
+			count_rerun();
+			continue;
+		}
+		if (brc == SRV_E_DB_DOWN && db_wait()) {
+			count_rerun();
+			continue;
+		}
+		log_error("group commit of %d jobs failed (%s); all rolled back", n, error_code(brc));
+		break;
+	}
+	for (job = batch, i = 0; job; job = next, i++) {
+		next = job->next;
+		job->done(job, brc != SRV_E_OK ? brc : results[i]);
+	}
+}
+
 static void *writer_main(void *arg)
 {
 	struct store_conn *c = arg;
-	struct dbexec_job *batch;
-	enum srv_err results[4096];
+	struct dbexec_job *batch, *job;
 
 	pthread_setname_np(pthread_self(), "pst-writer");
 	while ((batch = queue_pop(&ex.wq, ex.max_batch)) != NULL) {
-		struct dbexec_job *job, *next;
-		enum srv_err brc = ex.ops->begin(c);
-		int i = 0, n = 0;
-
-		for (job = batch; job; job = job->next, i++) {
-			enum srv_err rc = brc;
-			if (rc == SRV_E_OK)
-				rc = ex.ops->savepoint(c);
-			if (rc == SRV_E_OK) {
-				rc = job->run(job, ex.ops, c);
-				if (rc == SRV_E_OK)
-					rc = ex.ops->release(c) == SRV_E_OK ? SRV_E_OK : SRV_E_STORAGE;
-				else if (ex.ops->rollback_to(c) != SRV_E_OK)
-					brc = SRV_E_STORAGE; /* the transaction is unusable: fail the group */
-			}
-			results[i] = rc;
-		}
-		n = i;
-		if (brc == SRV_E_OK)
-			brc = ex.ops->commit(c);
-		if (brc != SRV_E_OK) {
-			log_error("group commit of %d jobs failed; all rolled back", n);
-			ex.ops->rollback(c);
-		}
-		pthread_mutex_lock(&ex.stats_lock);
-		ex.stats.commits++;
-		ex.stats.write_jobs += (uint64_t)n;
-		pthread_mutex_unlock(&ex.stats_lock);
-		for (job = batch, i = 0; job; job = next, i++) {
-			next = job->next;
-			job->done(job, brc != SRV_E_OK ? SRV_E_STORAGE : results[i]);
-		}
+		int n = 0;
+		for (job = batch; job; job = job->next)
+			n++;
+		write_group(c, batch, n);
 	}
 	return NULL;
 }
 
-enum srv_err dbexec_start(const struct store_ops *ops, struct store *st, int readers, int max_batch)
+enum srv_err dbexec_start(const struct store_ops *ops, struct store *st, int readers, int max_batch, int db_wait_ms)
 {
 	int i;
 	ex.ops = ops;
 	ex.st = st;
 	ex.max_batch = max_batch > 4096 ? 4096 : max_batch;
+	ex.db_wait_ms = db_wait_ms;
+	ex.down_since = 0;
 	ex.nreaders = readers;
 	queue_init(&ex.rq);
 	queue_init(&ex.wq);

@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 	bus = ops == &store_postgres_ops ? bus_pg_new(so.path, &fanout) : bus_local_new(&fanout);
 	if (bus == NULL)
 		goto out;
-	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != SRV_E_OK) {
+	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch, (int)cfg.db_wait_s * 1000) != SRV_E_OK) {
 		log_error("cannot open database connections");
 		goto out;
 	}

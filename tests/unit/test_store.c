@@ -898,7 +898,7 @@ static void group_commit_batches_and_isolates_failures(void)
 	struct store_user u;
 	int i, ok = 0, conflicts = 0;
 
-	CHECK(dbexec_start(ops, st, 2, 256) == SRV_E_OK);
+	CHECK(dbexec_start(ops, st, 2, 256, 0) == SRV_E_OK);
 	for (i = 0; i < JOBS; i++) {
 		jobs[i].i = i;
 		jobs[i].job.run = tjob_run;
