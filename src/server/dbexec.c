@@ -179,8 +179,10 @@ static void count_rerun(void)
 static int db_wait(void)
 {
 	int64_t now = timefmt_mono_ms();
-	if (ex.down_since == 0)
+	if (ex.down_since == 0) {
 		ex.down_since = now;
+		log_warn("the database cannot be reached; writes wait for it up to %d ms", ex.db_wait_ms);
+	}
 	if (now - ex.down_since >= ex.db_wait_ms)
 		return 0;
 	usleep(DBEXEC_DOWN_POLL_MS * 1000);
@@ -228,7 +230,7 @@ static void write_group(struct store_conn *c, struct dbexec_job *batch, int n)
 		brc = group_run(c, batch, n, results, &nran);
 		if (brc == SRV_E_OK) {
 			if (ex.down_since != 0)
-				log_info("the database is reachable again");
+				log_warn("the database is reachable again; writes go on");
 			ex.down_since = 0;
 			break;
 		}
