@@ -105,7 +105,11 @@ static const struct {
 	{"57P03", SRV_E_DB_DOWN},    /* cannot connect now (starting up, shutting down) */
 };
 
-/* A failed result on pg as an error (sqlstate_map; a lost connection is SRV_E_DB_DOWN). Logs all but conflicts. */
+/*
+ * A failed result on pg as an error (sqlstate_map). A lost connection is SRV_E_DB_DOWN, and so is a failure
+ * without a SQLSTATE: every error the server sends has one, so that one is libpq's own, about the connection
+ * (a send that failed leaves the connection looking good until the next read). Logs all but conflicts.
+ */
 static enum srv_err map_result(PGconn *pg, const PGresult *res, const char *what)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -117,7 +121,7 @@ static enum srv_err map_result(PGconn *pg, const PGresult *res, const char *what
 			rc = sqlstate_map[i].rc;
 			break;
 		}
-	if (rc == SRV_E_STORAGE && PQstatus(pg) == CONNECTION_BAD)
+	if (rc == SRV_E_STORAGE && (PQstatus(pg) == CONNECTION_BAD || state == NULL))
 		rc = SRV_E_DB_DOWN;
 	if (rc == SRV_E_CONFLICT)
 		return rc;
@@ -180,14 +184,15 @@ static PGconn *connect_url(const char *url)
 }
 
 /*
- * Make sure c has a working connection outside a transaction: a connection that dropped is reset (and its
- * session set up again). A connection inside a transaction is left alone: its failure is the transaction's.
+ * Make sure c has a working connection outside a transaction: a connection that dropped (or, with force, one
+ * that failed a command no server would refuse) is reset, and its session set up again. A connection inside a
+ * transaction is left alone: its failure is the transaction's.
  */
-static enum srv_err ensure_connected(struct store_dconn *c)
+static enum srv_err ensure_connected(struct store_dconn *c, int force)
 {
-	if (PQstatus(c->pg) == CONNECTION_OK)
+	if (PQstatus(c->pg) == CONNECTION_OK && !force)
 		return SRV_E_OK;
-	if (PQtransactionStatus(c->pg) == PQTRANS_INTRANS || PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+	if (!force && (PQtransactionStatus(c->pg) == PQTRANS_INTRANS || PQtransactionStatus(c->pg) == PQTRANS_INERROR))
 		return SRV_E_DB_DOWN;
 	PQreset(c->pg);
 	slots_forget(c);
@@ -448,7 +453,7 @@ static enum srv_err pg_run(struct store_dconn *c, size_t id, const char *sql, co
 		*changes = 0;
 	if (n > PG_MAX_ARGS)
 		return SRV_E_INTERNAL;
-	if ((rc = ensure_connected(c)) != SRV_E_OK)
+	if ((rc = ensure_connected(c, 0)) != SRV_E_OK)
 		return note_fault(c, rc);
 	if ((s = slot_get(c, id, sql)) == NULL)
 		return SRV_E_STORAGE;
@@ -507,7 +512,7 @@ static enum srv_err pg_describe(struct store_dconn *c, size_t id, const char *sq
 	PGresult *res;
 	enum srv_err rc = SRV_E_OK;
 
-	if (ensure_connected(c) != SRV_E_OK || (s = slot_get(c, id, sql)) == NULL)
+	if (ensure_connected(c, 0) != SRV_E_OK || (s = slot_get(c, id, sql)) == NULL)
 		return SRV_E_STORAGE;
 	/* the unnamed statement, with types left to the server: the slot stays for run(), which gives types */
 	res = PQprepare(c->pg, "", s->sql, 0, NULL);
@@ -561,24 +566,25 @@ static enum srv_err pg_tx(struct store_dconn *c, enum store_tx verb)
 	if (verb == STORE_TX_BEGIN || verb == STORE_TX_READ_BEGIN) {
 		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) /* left open by a failure: start clean */
 			exec_plain(c->pg, "ROLLBACK");
-		if ((rc = ensure_connected(c)) != SRV_E_OK)
+		if ((rc = ensure_connected(c, 0)) != SRV_E_OK)
 			return rc;
 	}
 	sent_ok = PQstatus(c->pg) == CONNECTION_OK;
 	res = PQexec(c->pg, tx_sql[verb]);
 	if ((verb == STORE_TX_BEGIN || verb == STORE_TX_READ_BEGIN) && PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQstatus(c->pg) == CONNECTION_BAD) {
+	    map_result(c->pg, res, tx_sql[verb]) == SRV_E_DB_DOWN) {
 		/* the server went away while we were idle (libpq learns it only now): nothing was done, so reconnect
 		 * and begin again, once */
 		PQclear(res);
-		if ((rc = ensure_connected(c)) != SRV_E_OK)
+		if ((rc = ensure_connected(c, 1)) != SRV_E_OK)
 			return rc;
 		res = PQexec(c->pg, tx_sql[verb]);
 	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		rc = map_result(c->pg, res, tx_sql[verb]);
-		/* COMMIT went out on a live connection and no answer came back: it may have committed */
-		if (verb == STORE_TX_COMMIT && sent_ok && PQstatus(c->pg) == CONNECTION_BAD)
+		/* COMMIT went out on a live connection and no answer came back, or the server's answer was that it
+		 * is going away (which it may say after the commit is durable): it may have committed */
+		if (verb == STORE_TX_COMMIT && sent_ok && rc == SRV_E_DB_DOWN)
 			rc = SRV_E_COMMIT_UNKNOWN;
 	} else if (verb == STORE_TX_COMMIT && strcmp(PQcmdStatus(res), "COMMIT") != 0)
 		rc = SRV_E_STORAGE; /* the transaction had failed: PostgreSQL rolled it back instead */
