@@ -14,6 +14,11 @@
 #                                   PG_TCP_URL='postgresql://postern:PASSWORD@127.0.0.1:PORT/postern' (or '')
 #                                 (shell assignments: eval "$(sh scripts/pg.sh start DIR)" works)
 #   sh scripts/pg.sh stop DIR     stop the cluster and its watchdog, remove DIR; succeeds when DIR is gone
+#   sh scripts/pg.sh halt DIR [fast|immediate]
+#                                 stop the server of the cluster in DIR but keep DIR (a database outage, for the
+#                                 tests of what posternd does meanwhile); default mode fast
+#   sh scripts/pg.sh resume DIR   start a halted cluster again, on the same socket, port and data, with a
+#                                 watchdog following the same process as the one `start` set up
 #
 # Environment:
 #   PG_PORT   also listen on 127.0.0.1:PG_PORT (0 picks a free port); unset: Unix socket only
@@ -38,7 +43,7 @@ die() {
 }
 
 usage() {
-	echo "usage: sh scripts/pg.sh start DIR | stop DIR   (see the comment at the top of scripts/pg.sh)" >&2
+	echo "usage: sh scripts/pg.sh start DIR | stop DIR | halt DIR [fast|immediate] | resume DIR   (see the comment at the top of scripts/pg.sh)" >&2
 	exit 2
 }
 
@@ -87,6 +92,53 @@ kill -KILL "$pm" 2>/dev/null
 [ -f "$dir/postern-pg" ] && rm -rf "$dir"
 exit 0
 '
+
+# start_watchdog DIR WATCHED PM: the watchdog for postmaster PM, unless WATCHED is 0
+start_watchdog() {
+	if [ "$2" != 0 ]; then
+		setsid sh -c "$WATCHDOG_SH" postern-pg-watchdog "$2" "$3" "$1" </dev/null >/dev/null 2>&1 &
+		echo $! >"$1/watchdog.pid"
+	fi
+}
+
+# stop_watchdog DIR: end the watchdog of DIR, only if that pid still is our watchdog
+stop_watchdog() {
+	w=$(cat "$1/watchdog.pid" 2>/dev/null || true)
+	if [ -n "$w" ] && tr '\0' ' ' <"/proc/$w/cmdline" 2>/dev/null | grep -q postern-pg-watchdog; then
+		kill -TERM "$w" 2>/dev/null || true
+	fi
+}
+
+# our_dir DIR: DIR as an absolute path, after checking that scripts/pg.sh made it
+our_dir() {
+	d=$1
+	case $d in /*) ;; *) d=$PWD/$d ;; esac
+	[ -f "$d/$MARKER" ] || die "$d was not made by scripts/pg.sh (no $MARKER file); not touching it"
+	echo "$d"
+}
+
+cmd_halt() {
+	dir=$(our_dir "$1")
+	mode=${2:-fast}
+	case $mode in fast | immediate) ;; *) die "halt mode must be fast or immediate (got '$mode')" ;; esac
+	stop_watchdog "$dir"
+	pid=$(postmaster_pid "$dir")
+	alive "$pid" || die "no server of $dir is running"
+	as_owner "$(stat -c %U "$dir/data")" "$PG_BIN/pg_ctl" -D "$dir/data" -m "$mode" -w -t 30 stop >/dev/null ||
+		die "pg_ctl stop -m $mode failed"
+}
+
+cmd_resume() {
+	dir=$(our_dir "$1")
+	watched=$(cat "$dir/watched.pid" 2>/dev/null || echo 0)
+	[ "$watched" = 0 ] || alive "$watched" || die "the process this cluster follows ($watched) is gone: stop it instead"
+	alive "$(postmaster_pid "$dir")" && die "the server of $dir is running already"
+	as_owner "$(stat -c %U "$dir/data")" "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+		>>"$dir/pg_ctl.log" 2>&1 || { tail -n 20 "$dir/server.log" >&2 2>/dev/null; die "the server did not start again (its log above)"; }
+	pid=$(postmaster_pid "$dir")
+	alive "$pid" || die "the server started but $dir/data/postmaster.pid names no live process"
+	start_watchdog "$dir" "$watched" "$pid"
+}
 
 cmd_start() {
 	dir=$1
@@ -164,10 +216,8 @@ EOF
 	fi
 
 	watched=${PG_WATCH:-$PPID}
-	if [ "$watched" != 0 ]; then
-		setsid sh -c "$WATCHDOG_SH" postern-pg-watchdog "$watched" "$pid" "$dir" </dev/null >/dev/null 2>&1 &
-		echo $! >"$dir/watchdog.pid"
-	fi
+	echo "$watched" >"$dir/watched.pid"
+	start_watchdog "$dir" "$watched" "$pid"
 	echo "PG_URL='postgresql://postern@/postern?host=$dir&port=$port'"
 	echo "PG_PID=$pid"
 	if [ -n "$listen" ]; then
@@ -182,11 +232,8 @@ cmd_stop() {
 	case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 	[ -e "$dir" ] || return 0
 	[ -f "$dir/$MARKER" ] || die "$dir was not made by scripts/pg.sh (no $MARKER file); not touching it"
-	# the watchdog first, so it cannot race us; only if that pid still is our watchdog
-	w=$(cat "$dir/watchdog.pid" 2>/dev/null || true)
-	if [ -n "$w" ] && tr '\0' ' ' <"/proc/$w/cmdline" 2>/dev/null | grep -q postern-pg-watchdog; then
-		kill -TERM "$w" 2>/dev/null || true
-	fi
+	# the watchdog first, so it cannot race us
+	stop_watchdog "$dir"
 	pid=$(postmaster_pid "$dir")
 	if alive "$pid"; then
 		owner=$(stat -c %U "$dir/data")
@@ -205,9 +252,11 @@ cmd_stop() {
 	rm -rf "$dir"
 }
 
-[ $# = 2 ] || usage
+[ $# -ge 2 ] || usage
 case $1 in
-start) cmd_start "$2" ;;
-stop) cmd_stop "$2" ;;
+start) [ $# = 2 ] || usage; cmd_start "$2" ;;
+stop) [ $# = 2 ] || usage; cmd_stop "$2" ;;
+halt) [ $# -le 3 ] || usage; cmd_halt "$2" "${3:-fast}" ;;
+resume) [ $# = 2 ] || usage; cmd_resume "$2" ;;
 *) usage ;;
 esac

@@ -60,6 +60,8 @@ static const struct config_row config_table[] = {
 	 "approval-code lookups that match no device, per account per window"},
 	{"approval-fail-window", CT_INT, F(approval_fail_window_s), "900", 1, 86400, "approval-code miss window in seconds"},
 	{"max-batch", CT_INT, F(max_batch), "256", 1, 4096, "most transactions in one group commit"},
+	{"db-wait", CT_INT, F(db_wait_s), "5", 0, 300,
+	 "seconds a write waits for an unreachable database (PostgreSQL) before it is answered 503"},
 	{"heartbeat-ms", CT_INT, F(heartbeat_ms), "15000", 100, 15000, "SSE heartbeat interval"},
 	{"to-device-max", CT_INT, F(to_device_max), "256", 1, 4096, "most to-device messages per request"},
 	{"max-pending-requests", CT_INT, F(max_pending_requests), "100", 1, 100000,

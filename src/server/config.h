@@ -47,6 +47,7 @@ struct config {
 	int64_t approval_fail_limit; /* approval-code misses per account per window before 429 */
 	int64_t approval_fail_window_s;
 	int64_t max_batch;         /* most transactions in one group commit */
+	int64_t db_wait_s;         /* how long the writer waits for an unreachable database before answering 503 */
 	int64_t heartbeat_ms;      /* SSE heartbeat interval */
 	int64_t to_device_max;     /* most to-device messages in one request */
 	int64_t max_pending_requests; /* most unanswered outgoing friend requests of one person */

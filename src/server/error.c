@@ -20,6 +20,21 @@ static const struct {
 #undef SRV_ERR_ROW
 };
 
+/* Retry-After defaults (seconds) of the errors that say "later"; a handler may set its own (req.h retry_after). */
+static const int retry_after_table[SRV_E__COUNT] = {
+	[SRV_E_UNAVAILABLE] = 1,
+	[SRV_E_TX_RETRY] = 1,
+	[SRV_E_DB_DOWN] = 5,        /* about what a failover takes */
+	[SRV_E_COMMIT_UNKNOWN] = 2,
+};
+
+int error_retry_after(enum srv_err e)
+{
+	if ((unsigned)e >= SRV_E__COUNT)
+		return 0;
+	return retry_after_table[e];
+}
+
 int error_status(enum srv_err e)
 {
 	if ((unsigned)e >= SRV_E__COUNT)

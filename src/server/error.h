@@ -36,7 +36,11 @@
 	X(RATE_LIMITED,         429, "rate_limited",        "too many requests; retry later") \
 	X(INTERNAL,             500, "internal",            "internal server error") \
 	X(STORAGE,              500, "storage_error",       "the database failed; nothing was stored") \
-	X(UNAVAILABLE,          503, "unavailable",         "the server is busy; retry later")
+	X(UNAVAILABLE,          503, "unavailable",         "the server is busy; retry later") \
+	X(TX_RETRY,             503, "database_busy",       "the database kept aborting the work (deadlocks); nothing was stored; retry") \
+	X(DB_DOWN,              503, "database_unavailable", "the database cannot be reached; nothing was stored; retry later") \
+	X(COMMIT_UNKNOWN,       503, "database_outcome_unknown", \
+	  "the database connection was lost during the commit: the change may be stored; retry with the same idempotency key")
 
 enum srv_err {
 #define SRV_ERR_ENUM(name, status, code, msg) SRV_E_##name,
@@ -44,6 +48,18 @@ enum srv_err {
 #undef SRV_ERR_ENUM
 	SRV_E__COUNT
 };
+
+/*
+ * The database errors a storage driver reports apart from SRV_E_STORAGE, because the writer (dbexec.c) acts on
+ * them: SRV_E_TX_RETRY, the database aborted the transaction (a deadlock, a serialization failure) and nothing
+ * of it stayed, so running it again is right; SRV_E_DB_DOWN, the database could not be reached or the
+ * connection was lost before COMMIT was sent, so nothing was stored either; SRV_E_COMMIT_UNKNOWN, the
+ * connection was lost after COMMIT was sent, so the transaction may or may not have committed and only the
+ * client, with its idempotency key, can safely try again. Each reaches a client as 503 with Retry-After.
+ */
+
+/* Seconds a client should wait before retrying after e (the Retry-After header), 0 when e asks for no wait. */
+int error_retry_after(enum srv_err e);
 
 /* HTTP status of e (500 for an unknown value). Thread-safe, pure. */
 int error_status(enum srv_err e);

@@ -14,6 +14,7 @@
 #include "hub.h"
 #include "jsonv.h"
 #include "log.h"
+#include "partner.h"
 #include "push.h"
 #include "routes.h"
 #include "strnum.h"
@@ -46,7 +47,8 @@ struct exchange {
 	char *body;
 	size_t body_len;
 	int body_too_large;
-	int authed;
+	int authed;               /* auth_resolve has run (once: it wipes the credential), with auth_rc its answer */
+	enum srv_err auth_rc;
 	int phase;                /* 0: prepare (WRITE with prepare) or main; 1: main after prepare */
 	struct dbexec_job job;
 	struct hub_waiter waiter;
@@ -242,6 +244,7 @@ static enum MHD_Result queue_result(struct exchange *x)
 	int status;
 
 	if (x->err != SRV_E_OK) {
+		int retry = rq->retry_after ? rq->retry_after : error_retry_after(x->err);
 		status = error_status(x->err);
 		if (status >= 500)
 			log_warn("%s %s -> %d %s", rq->route->method, rq->route->path, status, error_code(x->err));
@@ -260,11 +263,16 @@ static enum MHD_Result queue_result(struct exchange *x)
 				MHD_add_response_header(resp, "Cache-Control", "no-store");
 			if (rq->www_authenticate[0])
 				MHD_add_response_header(resp, "WWW-Authenticate", rq->www_authenticate);
+			if (retry > 0) {
+				char buf[16];
+				snprintf(buf, sizeof(buf), "%d", retry);
+				MHD_add_response_header(resp, "Retry-After", buf);
+			}
 			r = queue_response(x->conn, (unsigned)status, resp);
 			MHD_destroy_response(resp);
 			return r;
 		}
-		return queue_error(x->conn, x->err, rq->errmsg, rq->retry_after, 0);
+		return queue_error(x->conn, x->err, rq->errmsg, retry, 0);
 	}
 	if (rq->asset)
 		return queue_asset(x);
@@ -321,16 +329,18 @@ static enum srv_err job_run(struct dbexec_job *job, const struct store_ops *ops,
 
 	rq->ops = ops;
 	rq->db = c;
+	if (x->authed && x->auth_rc != SRV_E_OK) /* a write run again: auth's refusal stands as it was */
+		return x->auth_rc;
 	rq->now = timefmt_now_ms();
 	rq->nnotify = 0;
 	rq->sessions_ended = 0;
 	rq->notify_overflow = 0;
 	rq->errmsg[0] = '\0';
 	if (!x->authed) {
-		rc = auth_resolve(rq);
-		if (rc != SRV_E_OK)
-			return rc;
+		x->auth_rc = auth_resolve(rq);
 		x->authed = 1;
+		if (x->auth_rc != SRV_E_OK)
+			return x->auth_rc;
 	}
 	if (x->phase == 0 && rq->route->prepare)
 		return rq->route->prepare(rq);
@@ -351,6 +361,40 @@ static enum srv_err job_run(struct dbexec_job *job, const struct store_ops *ops,
 		rq->set_cookie[0] = '\0';
 	}
 	return rc;
+}
+
+/*
+ * The writer rolled back the transaction job_run ran in (the database aborted it, or lost it before COMMIT):
+ * forget what the handler left in rq, so that the next run starts as the first did and an error answer
+ * carries nothing of work that is not stored. What auth resolved stays (it only read, and it wiped the
+ * credential it used); a partner call's pending access-log line goes back to the "denied" one auth prepared,
+ * since the line the handler wrote in the transaction is gone with it.
+ */
+static void job_reset(struct dbexec_job *job)
+{
+	struct exchange *x = (struct exchange *)((char *)job - offsetof(struct exchange, job));
+	struct req *rq = x->rq;
+
+	if (x->auth_rc != SRV_E_OK) /* refused before any handler ran: nothing to forget */
+		return;
+	json_decref(rq->resp);
+	rq->resp = NULL;
+	rq->status = 0;
+	free(rq->html);
+	free(rq->text);
+	free(rq->location);
+	rq->html = rq->text = rq->location = NULL;
+	rq->text_len = 0;
+	rq->content_type = NULL;
+	rq->asset = NULL;
+	rq->set_cookie[0] = rq->www_authenticate[0] = rq->errmsg[0] = '\0';
+	rq->retry_after = 0;
+	rq->nnotify = 0;
+	rq->notify_overflow = 0;
+	rq->sessions_ended = 0;
+	rq->prune_device = rq->prune_upto = 0;
+	rq->has_attempt = 0;
+	partner_call_begin(rq);
 }
 
 /* A fire-and-forget write that deletes delivered to-device events. */
@@ -485,6 +529,7 @@ static void job_submit(struct exchange *x)
 	const struct route *r = x->rq->route;
 	x->job.run = job_run;
 	x->job.done = job_done;
+	x->job.reset = job_reset;
 	x->rq->wait_ms = 0;
 	if (r->kind == ROUTE_WRITE && !(x->phase == 0 && r->prepare))
 		dbexec_submit_write(&x->job);

@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 	if (bus == NULL)
 		goto out;
 	auth_limit_share(share_limit, bus);
-	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch) != SRV_E_OK) {
+	if (dbexec_start(ops, st, (int)cfg.reader_threads, (int)cfg.max_batch, (int)cfg.db_wait_s * 1000) != SRV_E_OK) {
 		log_error("cannot open database connections");
 		goto out;
 	}

@@ -898,7 +898,7 @@ static void group_commit_batches_and_isolates_failures(void)
 	struct store_user u;
 	int i, ok = 0, conflicts = 0;
 
-	CHECK(dbexec_start(ops, st, 2, 256) == SRV_E_OK);
+	CHECK(dbexec_start(ops, st, 2, 256, 0) == SRV_E_OK);
 	for (i = 0; i < JOBS; i++) {
 		jobs[i].i = i;
 		jobs[i].job.run = tjob_run;
@@ -2461,6 +2461,49 @@ static void one_time_prekeys_taken_once_across_writers(void)
 }
 
 /*
+ * A group commit (begin_group) waits only so long for another transaction's lock on PostgreSQL: the request that
+ * waited is undone to its savepoint and rollback_to says it may succeed when run again (SRV_E_TX_RETRY), while
+ * the group goes on and commits the rest. A request that made an answer of its own of the failure is undone by
+ * release all the same. On SQLite (one writer) begin_group is begin and nothing waits.
+ */
+static void group_lock_waits_are_bounded(void)
+{
+	const struct store_ops *ops = NULL;
+	struct store *st = open_store(&ops);
+	struct store_conn *a = NULL, *b = NULL;
+	struct store_user u;
+	int64_t held, free_one;
+
+	CHECK(ops->conn_open(st, 1, &a) == SRV_E_OK);
+	held = add_user(ops, a, "held");
+	free_one = add_user(ops, a, "free");
+	CHECK(ops->begin_group(a) == SRV_E_OK && ops->savepoint(a) == SRV_E_OK);
+	CHECK(ops->user_set_password(a, free_one, "grouped") == SRV_E_OK && ops->release(a) == SRV_E_OK);
+	CHECK(ops->commit(a) == SRV_E_OK);
+	CHECK(ops->user_by_id(a, free_one, &u) == SRV_E_OK && strcmp(u.pw_hash, "grouped") == 0);
+	if (strcmp(engine->scheme, "sqlite") != 0) {
+		CHECK(ops->conn_open(st, 1, &b) == SRV_E_OK);
+		CHECK(ops->begin(a) == SRV_E_OK && ops->user_set_password(a, held, "first") == SRV_E_OK); /* a holds the row */
+		CHECK(ops->begin_group(b) == SRV_E_OK);
+		CHECK(ops->savepoint(b) == SRV_E_OK);
+		CHECK(ops->user_set_password(b, held, "second") == SRV_E_TX_RETRY); /* gave up waiting */
+		CHECK(ops->rollback_to(b) == SRV_E_TX_RETRY);                     /* undone: may be run again */
+		CHECK(ops->savepoint(b) == SRV_E_OK);
+		CHECK(ops->user_set_password(b, free_one, "rest") == SRV_E_OK && ops->release(b) == SRV_E_OK);
+		CHECK(ops->savepoint(b) == SRV_E_OK);
+		(void)ops->user_set_password(b, held, "swallowed"); /* a request that ignores the failure ... */
+		CHECK(ops->release(b) == SRV_E_TX_RETRY);             /* ... is undone, not kept */
+		CHECK(ops->commit(b) == SRV_E_OK);                    /* the rest of the group commits */
+		CHECK(ops->commit(a) == SRV_E_OK);
+		CHECK(ops->user_by_id(b, free_one, &u) == SRV_E_OK && strcmp(u.pw_hash, "rest") == 0);
+		CHECK(ops->user_by_id(b, held, &u) == SRV_E_OK && strcmp(u.pw_hash, "first") == 0);
+		ops->conn_close(b);
+	}
+	ops->conn_close(a);
+	close_store(st);
+}
+
+/*
  * Migration 12 on a database that has had 11 (SQLite's own file: the suite's other engines have no such past):
  * the events already there keep their id as their number, so a cursor given before the upgrade still means
  * the same place, and new numbers start above every id ever given (the pruned newest one too).
@@ -2530,6 +2573,7 @@ static const struct unit_case cases[] = {
 	{"transparency_log", transparency_log},
 	{"log_appends_take_turns_across_writers", log_appends_take_turns_across_writers},
 	{"one_time_prekeys_taken_once_across_writers", one_time_prekeys_taken_once_across_writers},
+	{"group_lock_waits_are_bounded", group_lock_waits_are_bounded},
 	{"accounts_delete_quarantine_invites", accounts_delete_quarantine_invites},
 	{"transactions_rollback_and_read_snapshot", transactions_rollback_and_read_snapshot},
 	{"sessions_bound_to_devices", sessions_bound_to_devices},

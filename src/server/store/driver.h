@@ -66,12 +66,6 @@ struct store_driver {
 	enum srv_err (*conn_open)(struct store_db *db, int writable, struct store_dconn **out);
 	void (*conn_close)(struct store_dconn *c);
 	enum srv_err (*tx)(struct store_dconn *c, enum store_tx verb);
-	/*
-	 * Whether a statement run since the last BEGIN or SAVEPOINT failed only because it met another transaction
-	 * (a deadlock, a serialization failure): what it did is rolled back with the savepoint, and the same work
-	 * may succeed in a later transaction. NULL for an engine where that cannot happen (SQLite: one writer).
-	 */
-	int (*transient)(struct store_dconn *c);
 
 	/*
 	 * Run statement sql (slot id: the same id always comes with the same text, so the driver may keep it

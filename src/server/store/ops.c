@@ -202,7 +202,6 @@ static enum srv_err op_rollback(struct store_conn *c) { return c->drv->tx(c->dc,
 static enum srv_err op_savepoint(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_SAVEPOINT); }
 static enum srv_err op_release(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_RELEASE); }
 static enum srv_err op_rollback_to(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_ROLLBACK_TO); }
-static int op_retryable(struct store_conn *c) { return c->drv->transient != NULL && c->drv->transient(c->dc); }
 static enum srv_err op_read_begin(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_READ_BEGIN); }
 static enum srv_err op_read_end(struct store_conn *c) { return c->drv->tx(c->dc, STORE_TX_READ_END); }
 
@@ -980,7 +979,7 @@ static enum srv_err op_user_log_key(struct store_conn *c, int64_t user, const un
 	.close = op_close, .conn_open = op_conn_open, .conn_close = op_conn_close, .begin = op_begin,            \
 	.begin_group = op_begin_group,                                                                           \
 	.commit = op_commit, .rollback = op_rollback, .savepoint = op_savepoint, .release = op_release,          \
-	.rollback_to = op_rollback_to, .retryable = op_retryable, .read_begin = op_read_begin,                  \
+	.rollback_to = op_rollback_to, .read_begin = op_read_begin,                  \
 	.read_end = op_read_end,                                                                                 \
 	.user_insert = op_user_insert, .user_set_password = op_user_set_password, .user_by_name = op_user_by_name, \
 	.user_by_public = op_user_by_public, .user_by_id = op_user_by_id, .session_insert = op_session_insert,   \

@@ -15,10 +15,20 @@
  * Durability: synchronous_commit is on (--durability=full) so COMMIT returns only once the WAL is flushed; a
  * COMMIT of a transaction that failed is reported as a failure (PostgreSQL answers it with ROLLBACK). A
  * connection found dropped at BEGIN is reconnected and the BEGIN tried again (nothing was lost); one that drops
- * inside a transaction fails that transaction (the writer answers its group 5xx) and the next BEGIN, or a
- * statement outside a transaction, reconnects. Migrations are counted in the table postern_schema, under an advisory lock so that
- * two processes starting at once apply each step once. This file knows libpq and the text of its own
- * transaction verbs; it knows nothing of the tables, the domain or HTTP.
+ * inside a transaction fails that transaction and the next BEGIN, or a statement outside a transaction,
+ * reconnects.
+ *
+ * Failures the writer acts on (error.h): a deadlock or serialization failure is SRV_E_TX_RETRY; a database that
+ * cannot be reached, or a connection lost before COMMIT was sent, SRV_E_DB_DOWN; a connection lost once COMMIT
+ * was sent, SRV_E_COMMIT_UNKNOWN. The first such failure of a transaction is also kept on the connection (its
+ * fault): the operations and handlers above may turn a statement's error into an answer of their own (a
+ * "not found"), so COMMIT and READ_END report the fault instead of committing, whatever became of it on the way.
+ * A deadlock (or a group's bounded lock wait running out, 55P03) is the exception once its request is rolled
+ * back to its savepoint: the locks went with it, so ROLLBACK_TO clears that fault, answers TX_RETRY, and the
+ * rest of the group goes on to commit.
+ * Migrations are counted in the table postern_schema, under an advisory lock so that two processes starting at
+ * once apply each step once. This file knows libpq and the text of its own transaction verbs; it knows nothing
+ * of the tables, the domain or HTTP.
  */
 #include "driver.h"
 
@@ -63,7 +73,7 @@ struct store_dconn {
 	unsigned char **dec; /* per result column: a bytea value decoded, valid until the next row */
 	size_t *dec_cap;
 	int ndec;
-	int transient; /* a statement since the last BEGIN or SAVEPOINT met another transaction (see pg_transient) */
+	enum srv_err fault; /* the first TX_RETRY / DB_DOWN a statement of the open transaction met, else OK */
 };
 
 /* A row handed to on_row: the result, the row number and the connection's decode buffers. */
@@ -77,14 +87,14 @@ struct pg_row {
  * The transaction verbs. READ_BEGIN gives a reader one snapshot for its job, as SQLite's read transaction does.
  * BEGIN_GROUP starts a group commit, whose statements wait at most PG_GROUP_LOCK_WAIT for another transaction's
  * lock: two nodes' groups that wait for each other would otherwise both stand still until PostgreSQL looks for
- * deadlocks (deadlock_timeout, a second by default), while a request that gives up early is simply run again
- * alone once its group committed (dbexec.c). The bound is lifted before COMMIT, which waits for the lock every
- * committing NOTIFY takes, as long as that takes.
+ * deadlocks (deadlock_timeout, a second by default), while a request that gives up early (55P03, TX_RETRY) is
+ * rolled back to its savepoint and run again alone once its group committed (dbexec.c). The bound is lifted
+ * before COMMIT, which waits for the lock every committing NOTIFY takes, as long as that takes.
  */
 #define PG_GROUP_LOCK_WAIT "100ms"
 static const char *const tx_sql[] = {
-	[STORE_TX_BEGIN] = "BEGIN", [STORE_TX_COMMIT] = "SET LOCAL lock_timeout = 0; COMMIT",
-	[STORE_TX_BEGIN_GROUP] = "BEGIN; SET LOCAL lock_timeout = '" PG_GROUP_LOCK_WAIT "'", [STORE_TX_ROLLBACK] = "ROLLBACK",
+	[STORE_TX_BEGIN] = "BEGIN", [STORE_TX_COMMIT] = "SET LOCAL lock_timeout = 0; COMMIT", [STORE_TX_ROLLBACK] = "ROLLBACK",
+	[STORE_TX_BEGIN_GROUP] = "BEGIN; SET LOCAL lock_timeout = '" PG_GROUP_LOCK_WAIT "'",
 	[STORE_TX_SAVEPOINT] = "SAVEPOINT req", [STORE_TX_RELEASE] = "RELEASE SAVEPOINT req",
 	[STORE_TX_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT req",
 	[STORE_TX_READ_BEGIN] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [STORE_TX_READ_END] = "COMMIT",
@@ -92,32 +102,45 @@ static const char *const tx_sql[] = {
 
 /* ---- errors and plain commands ---------------------------------------------------------------------- */
 
-/* Whether a failed result failed only because of another transaction: a deadlock (40P01), a serialization
- * failure (40001) or a lock not granted within a group's bound (55P03, see tx_sql). Run again in a new
- * transaction, the same work may succeed. */
-static int is_transient(const PGresult *res)
+/* SQLSTATEs (or classes, when two characters) that say something other than SRV_E_STORAGE (appendix A of
+ * PostgreSQL's manual). Looked up in order; the first match wins. */
+static const struct {
+	const char *state;
+	enum srv_err rc;
+} sqlstate_map[] = {
+	{"23", SRV_E_CONFLICT},      /* integrity constraint violation */
+	{"40P01", SRV_E_TX_RETRY},   /* deadlock detected */
+	{"40001", SRV_E_TX_RETRY},   /* serialization failure */
+	{"55P03", SRV_E_TX_RETRY},   /* lock not available: a group's bounded wait (BEGIN_GROUP) ran out */
+	{"08", SRV_E_DB_DOWN},       /* connection exception */
+	{"57P01", SRV_E_DB_DOWN},    /* admin shutdown (a fast or smart stop, pg_terminate_backend) */
+	{"57P02", SRV_E_DB_DOWN},    /* crash shutdown */
+	{"57P03", SRV_E_DB_DOWN},    /* cannot connect now (starting up, shutting down) */
+};
+
+/*
+ * A failed result on pg as an error (sqlstate_map). A lost connection is SRV_E_DB_DOWN, and so is a failure
+ * without a SQLSTATE: every error the server sends has one, so that one is libpq's own, about the connection
+ * (a send that failed leaves the connection looking good until the next read). Logs all but conflicts.
+ */
+static enum srv_err map_result(PGconn *pg, const PGresult *res, const char *what)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	return state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "55P03") == 0);
-}
+	enum srv_err rc = SRV_E_STORAGE;
+	size_t i;
 
-static int is_begin(enum store_tx verb)
-{
-	return verb == STORE_TX_BEGIN || verb == STORE_TX_BEGIN_GROUP || verb == STORE_TX_READ_BEGIN;
-}
-
-/* A failed result as an error: integrity violations (SQLSTATE class 23) are SRV_E_CONFLICT, others SRV_E_STORAGE.
- * The transient failures (is_transient) are not printed: the writer runs their request again (dbexec.c). */
-static enum srv_err map_result(const PGresult *res, const char *what)
-{
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	if (state && strncmp(state, "23", 2) == 0)
-		return SRV_E_CONFLICT;
-	if (is_transient(res))
-		return SRV_E_STORAGE;
+	for (i = 0; state && i < sizeof(sqlstate_map) / sizeof(sqlstate_map[0]); i++)
+		if (strncmp(state, sqlstate_map[i].state, strlen(sqlstate_map[i].state)) == 0) {
+			rc = sqlstate_map[i].rc;
+			break;
+		}
+	if (rc == SRV_E_STORAGE && (PQstatus(pg) == CONNECTION_BAD || state == NULL))
+		rc = SRV_E_DB_DOWN;
+	if (rc == SRV_E_CONFLICT)
+		return rc;
 	fprintf(stderr, "posternd: postgresql: %s: %s", what,
 		res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) : "no result (connection lost?)\n");
-	return SRV_E_STORAGE;
+	return rc;
 }
 
 /* Run a command of fixed text with no arguments (several, ;-separated, allowed). */
@@ -125,8 +148,16 @@ static enum srv_err exec_plain(PGconn *pg, const char *sql)
 {
 	PGresult *res = PQexec(pg, sql);
 	ExecStatusType st = PQresultStatus(res);
-	enum srv_err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? SRV_E_OK : map_result(res, sql);
+	enum srv_err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? SRV_E_OK : map_result(pg, res, sql);
 	PQclear(res);
+	return rc;
+}
+
+/* Keep rc as the open transaction's fault when it is the first failure the writer must act on; returns rc. */
+static enum srv_err note_fault(struct store_dconn *c, enum srv_err rc)
+{
+	if ((rc == SRV_E_TX_RETRY || rc == SRV_E_DB_DOWN) && c->fault == SRV_E_OK)
+		c->fault = rc;
 	return rc;
 }
 
@@ -166,20 +197,21 @@ static PGconn *connect_url(const char *url)
 }
 
 /*
- * Make sure c has a working connection outside a transaction: a connection that dropped is reset (and its
- * session set up again). A connection inside a transaction is left alone: its failure is the transaction's.
+ * Make sure c has a working connection outside a transaction: a connection that dropped (or, with force, one
+ * that failed a command no server would refuse) is reset, and its session set up again. A connection inside a
+ * transaction is left alone: its failure is the transaction's.
  */
-static enum srv_err ensure_connected(struct store_dconn *c)
+static enum srv_err ensure_connected(struct store_dconn *c, int force)
 {
-	if (PQstatus(c->pg) == CONNECTION_OK)
+	if (PQstatus(c->pg) == CONNECTION_OK && !force)
 		return SRV_E_OK;
-	if (PQtransactionStatus(c->pg) == PQTRANS_INTRANS || PQtransactionStatus(c->pg) == PQTRANS_INERROR)
-		return SRV_E_STORAGE;
+	if (!force && (PQtransactionStatus(c->pg) == PQTRANS_INTRANS || PQtransactionStatus(c->pg) == PQTRANS_INERROR))
+		return SRV_E_DB_DOWN;
 	PQreset(c->pg);
 	slots_forget(c);
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		fprintf(stderr, "posternd: postgresql: reconnect failed: %s", PQerrorMessage(c->pg));
-		return SRV_E_STORAGE;
+		return SRV_E_DB_DOWN;
 	}
 	fprintf(stderr, "posternd: postgresql: reconnected\n");
 	return session_setup(c->pg, c->db->durable, c->writable);
@@ -205,7 +237,7 @@ static enum srv_err migrate(PGconn *pg, const struct store_migration *steps, siz
 			goto out;
 		res = PQexec(pg, "SELECT version FROM postern_schema");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-			rc = map_result(res, "reading the schema version");
+			rc = map_result(pg, res, "reading the schema version");
 			goto out;
 		}
 		v = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
@@ -434,8 +466,8 @@ static enum srv_err pg_run(struct store_dconn *c, size_t id, const char *sql, co
 		*changes = 0;
 	if (n > PG_MAX_ARGS)
 		return SRV_E_INTERNAL;
-	if ((rc = ensure_connected(c)) != SRV_E_OK)
-		return rc;
+	if ((rc = ensure_connected(c, 0)) != SRV_E_OK)
+		return note_fault(c, rc);
 	if ((s = slot_get(c, id, sql)) == NULL)
 		return SRV_E_STORAGE;
 	for (i = 0; i < n; i++) {
@@ -460,17 +492,18 @@ static enum srv_err pg_run(struct store_dconn *c, size_t id, const char *sql, co
 	}
 	wrap = !reads_only(s->sql) && PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
 	if (wrap && (rc = exec_plain(c->pg, "SAVEPOINT stmt")) != SRV_E_OK)
-		return rc;
+		return note_fault(c, rc);
 	res = exec_slot(c, id, s, (int)n, types, values, lengths, formats);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		rc = map_result(res, s->sql);
-		c->transient |= is_transient(res);
-		if (wrap && exec_plain(c->pg, "ROLLBACK TO SAVEPOINT stmt; RELEASE SAVEPOINT stmt") != SRV_E_OK)
-			rc = SRV_E_STORAGE;
+		enum srv_err undo;
+		rc = note_fault(c, map_result(c->pg, res, s->sql));
+		if (wrap && (undo = exec_plain(c->pg, "ROLLBACK TO SAVEPOINT stmt; RELEASE SAVEPOINT stmt")) != SRV_E_OK &&
+		    rc != SRV_E_TX_RETRY && rc != SRV_E_DB_DOWN)
+			rc = note_fault(c, undo == SRV_E_DB_DOWN ? undo : SRV_E_STORAGE);
 		goto out;
 	}
-	if (wrap && (rc = exec_plain(c->pg, "RELEASE SAVEPOINT stmt")) != SRV_E_OK)
+	if (wrap && (rc = note_fault(c, exec_plain(c->pg, "RELEASE SAVEPOINT stmt"))) != SRV_E_OK)
 		goto out;
 	if (changes && PQcmdTuples(res)[0])
 		*changes = strtoll(PQcmdTuples(res), NULL, 10);
@@ -492,19 +525,19 @@ static enum srv_err pg_describe(struct store_dconn *c, size_t id, const char *sq
 	PGresult *res;
 	enum srv_err rc = SRV_E_OK;
 
-	if (ensure_connected(c) != SRV_E_OK || (s = slot_get(c, id, sql)) == NULL)
+	if (ensure_connected(c, 0) != SRV_E_OK || (s = slot_get(c, id, sql)) == NULL)
 		return SRV_E_STORAGE;
 	/* the unnamed statement, with types left to the server: the slot stays for run(), which gives types */
 	res = PQprepare(c->pg, "", s->sql, 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = map_result(res, s->sql);
+		rc = map_result(c->pg, res, s->sql);
 		PQclear(res);
 		return rc == SRV_E_OK ? SRV_E_STORAGE : rc;
 	}
 	PQclear(res);
 	res = PQdescribePrepared(c->pg, "");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = map_result(res, s->sql);
+		rc = map_result(c->pg, res, s->sql);
 	} else {
 		*nparams = PQnparams(res);
 		*ncols = PQnfields(res);
@@ -513,53 +546,87 @@ static enum srv_err pg_describe(struct store_dconn *c, size_t id, const char *sq
 	return rc;
 }
 
+/* End the open transaction of c because of its fault: roll it back (a lost connection has nothing to end) and
+ * return the fault, which is cleared. */
+static enum srv_err end_on_fault(struct store_dconn *c)
+{
+	enum srv_err rc = c->fault;
+	PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+	c->fault = SRV_E_OK;
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+		exec_plain(c->pg, "ROLLBACK");
+	return rc;
+}
+
+static int is_begin(enum store_tx verb)
+{
+	return verb == STORE_TX_BEGIN || verb == STORE_TX_BEGIN_GROUP || verb == STORE_TX_READ_BEGIN;
+}
+
 static enum srv_err pg_tx(struct store_dconn *c, enum store_tx verb)
 {
 	PGTransactionStatusType ts;
 	PGresult *res;
-	enum srv_err rc = SRV_E_OK;
+	enum srv_err rc = SRV_E_OK, met = SRV_E_OK;
+	int sent_ok;
 
-	if ((size_t)verb >= sizeof(tx_sql) / sizeof(tx_sql[0]))
+	if ((size_t)verb >= sizeof(tx_sql) / sizeof(tx_sql[0]) || tx_sql[verb] == NULL)
 		return SRV_E_INTERNAL;
 	ts = PQtransactionStatus(c->pg);
+	/* a transaction whose statement met a deadlock or a lost connection ends with that fault, not a COMMIT */
+	if ((verb == STORE_TX_COMMIT || verb == STORE_TX_READ_END) && c->fault != SRV_E_OK)
+		return end_on_fault(c);
+	/* a request that met a deadlock and made an answer of its own of it is undone, not kept (see ROLLBACK_TO) */
+	if (verb == STORE_TX_RELEASE && c->fault == SRV_E_TX_RETRY)
+		return pg_tx(c, STORE_TX_ROLLBACK_TO);
+	if (verb == STORE_TX_ROLLBACK || is_begin(verb))
+		c->fault = SRV_E_OK;
+	/* a request undone to its savepoint takes its deadlock with it: the transaction goes on, and the caller
+	 * learns (TX_RETRY, after the rollback) that the request may succeed when run again */
+	if (verb == STORE_TX_ROLLBACK_TO && c->fault == SRV_E_TX_RETRY) {
+		c->fault = SRV_E_OK;
+		met = SRV_E_TX_RETRY;
+	}
 	/* nothing to end outside a transaction (a failed BEGIN, a reader that never began, a dropped connection) */
 	if ((verb == STORE_TX_ROLLBACK || verb == STORE_TX_READ_END) && ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
 		return SRV_E_OK;
 	if (is_begin(verb)) {
 		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) /* left open by a failure: start clean */
 			exec_plain(c->pg, "ROLLBACK");
-		if ((rc = ensure_connected(c)) != SRV_E_OK)
+		if ((rc = ensure_connected(c, 0)) != SRV_E_OK)
 			return rc;
 	}
-	if (is_begin(verb) || verb == STORE_TX_SAVEPOINT)
-		c->transient = 0;
+	sent_ok = PQstatus(c->pg) == CONNECTION_OK;
 	res = PQexec(c->pg, tx_sql[verb]);
 	if (is_begin(verb) && PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQstatus(c->pg) == CONNECTION_BAD) {
+	    map_result(c->pg, res, tx_sql[verb]) == SRV_E_DB_DOWN) {
 		/* the server went away while we were idle (libpq learns it only now): nothing was done, so reconnect
 		 * and begin again, once */
 		PQclear(res);
-		if ((rc = ensure_connected(c)) != SRV_E_OK)
+		if ((rc = ensure_connected(c, 1)) != SRV_E_OK)
 			return rc;
 		res = PQexec(c->pg, tx_sql[verb]);
 	}
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = map_result(res, tx_sql[verb]);
-	else if (verb == STORE_TX_COMMIT && strcmp(PQcmdStatus(res), "COMMIT") != 0)
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = map_result(c->pg, res, tx_sql[verb]);
+		/* COMMIT went out on a live connection and no answer came back, or the server's answer was that it
+		 * is going away (which it may say after the commit is durable): it may have committed */
+		if (verb == STORE_TX_COMMIT && sent_ok && rc == SRV_E_DB_DOWN)
+			rc = SRV_E_COMMIT_UNKNOWN;
+	} else if (verb == STORE_TX_COMMIT && strcmp(PQcmdStatus(res), "COMMIT") != 0)
 		rc = SRV_E_STORAGE; /* the transaction had failed: PostgreSQL rolled it back instead */
 	PQclear(res);
-	if (rc == SRV_E_OK && verb == STORE_TX_ROLLBACK_TO)
-		rc = pg_tx(c, STORE_TX_RELEASE);
+	if (verb == STORE_TX_SAVEPOINT || verb == STORE_TX_RELEASE || verb == STORE_TX_ROLLBACK_TO)
+		note_fault(c, rc);
+	if (rc == SRV_E_OK && verb == STORE_TX_ROLLBACK_TO && (rc = pg_tx(c, STORE_TX_RELEASE)) == SRV_E_OK)
+		rc = met;
 	if (rc != SRV_E_OK && (verb == STORE_TX_COMMIT || verb == STORE_TX_READ_END) &&
-	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+	    PQtransactionStatus(c->pg) != PQTRANS_IDLE && PQstatus(c->pg) == CONNECTION_OK)
 		exec_plain(c->pg, "ROLLBACK");
+	/* a read-only snapshot loses nothing when it cannot be ended: only a fault (above) changes a reader's answer */
+	if (verb == STORE_TX_READ_END && rc != SRV_E_OK)
+		rc = SRV_E_OK;
 	return rc;
-}
-
-/* Whether a statement since the last BEGIN or SAVEPOINT met a deadlock or a serialization failure. */
-static int pg_transient(struct store_dconn *c)
-{
-	return c->transient;
 }
 
 /* ---- columns ---------------------------------------------------------------------------------------- */
@@ -629,7 +696,6 @@ const struct store_driver store_pg_driver = {
 	.conn_open = pg_conn_open,
 	.conn_close = pg_conn_close,
 	.tx = pg_tx,
-	.transient = pg_transient,
 	.run = pg_run,
 	.describe = pg_describe,
 	.col_int = pg_col_int,

@@ -290,18 +290,19 @@ struct store_ops {
 	 * inside it, so a failing request undoes only itself. read_begin/read_end give a reader one snapshot. */
 	enum srv_err (*begin)(struct store_conn *c);
 	/* begin for a group of requests (dbexec's group commit): on PostgreSQL a statement of it that waits long
-	 * for another transaction's lock fails as retryable, so that its request is run again outside the group
-	 * rather than the group and another node's waiting for each other. */
+	 * for another transaction's lock fails (SRV_E_TX_RETRY), so that its request is run again outside the
+	 * group rather than the group and another node's waiting for each other. SQLite: as begin. */
 	enum srv_err (*begin_group)(struct store_conn *c);
 	enum srv_err (*commit)(struct store_conn *c);
 	enum srv_err (*rollback)(struct store_conn *c);
 	enum srv_err (*savepoint)(struct store_conn *c);
 	enum srv_err (*release)(struct store_conn *c);
+	/* rollback_to (and release, which then undoes the request instead of keeping it) answers SRV_E_TX_RETRY
+	 * when what it undid had met another transaction (PostgreSQL: a deadlock or a group's bounded lock wait,
+	 * with another node's group commit): undone all the same, the transaction goes on, and the request may
+	 * succeed when run again in a new one. Other failures of the transaction (SRV_E_DB_DOWN, ...) are kept
+	 * and reported by commit. */
 	enum srv_err (*rollback_to)(struct store_conn *c);
-	/* After a failure inside a savepoint: 1 when it failed only because it met another writer's transaction
-	 * (PostgreSQL: a deadlock, with another node's group commit) — rolled back to the savepoint, the request
-	 * may be run again in a new transaction and succeed. 0 for any other failure, and always on SQLite. */
-	int (*retryable)(struct store_conn *c);
 	enum srv_err (*read_begin)(struct store_conn *c);
 	enum srv_err (*read_end)(struct store_conn *c);
 
