@@ -2,10 +2,13 @@
 # Install what building and testing Postern needs on Debian 12, and nothing else.
 # As root: apt-get installs what is missing. Otherwise: prints the exact command to run and fails.
 set -eu
-need="build-essential pkg-config libqrencode-dev libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev python3 curl clang libclang-rt-14-dev nginx esbuild chromium fonts-dejavu-core postgresql-15 postgresql-client-15 libpq-dev"
+need="build-essential pkg-config libqrencode-dev libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev python3 curl clang libclang-rt-14-dev nginx esbuild chromium fonts-dejavu-core postgresql-15 postgresql-client-15 libpq-dev python3-psycopg2"
 # postgresql-15 (initdb, postgres, pgbench), postgresql-client-15 (psql, pg_isready) and libpq-dev: the
 # PostgreSQL backend being built, its tests and the database ceiling of `make bench`. Tests run their own
 # throwaway clusters (scripts/pg.sh); the system cluster the package makes is removed again below.
+# python3-psycopg2: the integration tests that edit a server's own database (the malicious-server attacks of
+# t23 and t30, moving report time) do it on PostgreSQL too, through a real driver rather than psql's output
+# (harness.server_db; a python3 other than Debian's imports it from Debian's dist-packages).
 # esbuild bundles the web client (web/) into posternd; node and npm install its pinned packages (libsodium);
 # chromium (with a font) is the browser the browser tier drives (tests/browser/)
 # nginx: the framing test (t28) runs posternd behind the nginx configuration of docs/deploy.md, started by the

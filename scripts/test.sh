@@ -78,7 +78,7 @@ POSTERN_SCREENS="$PWD/$build/artifacts/screens" sh tests/browser/run.sh "$build"
 sh tests/pg/run.sh "$build" > "$out" 2>&1; cat "$out"; tally "$out"
 # tier 9: one throwaway cluster (scripts/pg.sh, stopped with this script) for the PostgreSQL backend: test_store
 # with each test in a schema of its own, then every integration test with each server in a schema of its own (the
-# ones that open the SQLite file themselves print "skip")
+# ones that edit a server's database themselves reach the schema with psycopg2: harness.server_db)
 pgtop=$(mktemp -d /tmp/postern-pgbackend.XXXXXX)
 chmod 755 "$pgtop" # the cluster's owner (postgres, when we are root) must reach the directory under it
 if pgenv=$(PG_WATCH=$$ sh scripts/pg.sh start "$pgtop/c" 2>"$out"); then

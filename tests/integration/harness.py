@@ -29,7 +29,9 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -45,8 +47,8 @@ LOG_DIR = os.environ.get("POSTERN_IT_LOG_DIR") or tempfile.mkdtemp(prefix="poste
 # tests/tools/stmt, next to the server binary: signs protocol-2 statements (identity, certificates, links, ...)
 STMT_BIN = os.environ.get("POSTERN_STMT", os.path.join(os.path.dirname(BIN), "tools", "stmt"))
 # POSTERN_IT_DATABASE: a PostgreSQL URL (scripts/pg.sh's PG_URL). Every server then keeps its data there, in a
-# schema of its own named after its data dir (so a restart finds it again), instead of DATA_DIR/postern.db; the
-# tests that open the SQLite file themselves skip (sqlite_only), each printed as skipped by run.py.
+# schema of its own named after its data dir (so a restart finds it again), instead of DATA_DIR/postern.db; a
+# test that edits a server's database itself does it through server_db(), on either engine.
 PG_URL = os.environ.get("POSTERN_IT_DATABASE", "")
 # every test registers its accounts from 127.0.0.1: the per-address limit is t29's to test
 BASE_FLAGS = ["--pwhash-memlimit=8192", "--pwhash-opslimit=1", "--log-level=warn", "--register-limit=1000000"]
@@ -584,10 +586,125 @@ class Skip(Exception):
     """A test that cannot run in this configuration: run.py prints it as skipped, neither passed nor failed."""
 
 
-def sqlite_only(what):
-    """Skip the running test when the servers keep their data in PostgreSQL: it opens postern.db itself."""
-    if PG_URL:
-        raise Skip(f"{what} opens the SQLite file itself")
+# ----------------------------------------------------------------------------------------------------------
+# the server's own database, opened by a test as its operator could (t23's attacks, moving time in reports)
+
+# Debian's python3-psycopg2 installs here, for Debian's python3; another python3 of the same version (a
+# python3 built apart from Debian, first on PATH) imports the module from here when it has none of its own.
+DEBIAN_PY3_DIST = "/usr/lib/python3/dist-packages"
+
+
+def _psycopg2():
+    try:
+        import psycopg2
+    except ImportError:
+        if DEBIAN_PY3_DIST in sys.path or not os.path.isdir(DEBIAN_PY3_DIST):
+            raise TestFailure("psycopg2 is missing: install python3-psycopg2 (scripts/deps.sh)")
+        sys.path.append(DEBIAN_PY3_DIST)  # last, so that nothing else of the running python3 is shadowed
+        try:
+            import psycopg2
+        except ImportError as e:
+            raise TestFailure(f"psycopg2 does not import ({e}): install python3-psycopg2 (scripts/deps.sh)")
+    return psycopg2
+
+
+def _pg_sql(sql):
+    """sql with sqlite3's ? placeholders as psycopg2's %s (a literal % doubled); quoted text is left alone."""
+    out, quoted = [], False
+    for ch in sql:
+        if ch == "'":
+            quoted = not quoted
+        if ch == "%":
+            out.append("%%")
+        elif ch == "?" and not quoted:
+            out.append("%s")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _plain(row):
+    """A row as sqlite3 gives it: psycopg2 answers a BYTEA as a memoryview, sqlite3 a BLOB as bytes."""
+    return tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+
+
+class _PgCursor:
+    def __init__(self, cur):
+        self._cur = cur
+
+    def fetchone(self):
+        row = self._cur.fetchone()
+        return None if row is None else _plain(row)
+
+    def fetchall(self):
+        return [_plain(r) for r in self._cur.fetchall()]
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+    @property
+    def rowcount(self):
+        return self._cur.rowcount
+
+
+class ServerDB:
+    """One connection to a server's own database, SQLite file or PostgreSQL schema alike, with the small part
+    of sqlite3's surface the tests use: execute(sql, params) and executemany answer a cursor (fetchone,
+    fetchall, iteration, rowcount; a new row's id comes from RETURNING id, portable to both, not lastrowid),
+    commit, rollback, close, and `with`. The SQL is written for both engines (ON CONFLICT, not INSERT OR
+    ...); only ? placeholders are translated, and a BYTEA comes back as bytes.
+    Both engines open a transaction at the first statement: nothing is seen by the server before commit.
+    Unlike sqlite3's, leaving a `with` block also closes the connection (after commit, or rollback on an
+    exception), so that an attack is durable before the test goes on to drive the clients."""
+
+    def __init__(self, srv):
+        self.pg = bool(srv.database)
+        if self.pg:
+            self._con = _psycopg2().connect(srv.database)  # the URL names the server's schema (search_path)
+        else:
+            self._con = sqlite3.connect(os.path.join(srv.data_dir, "postern.db"), timeout=30)
+            self._con.execute("PRAGMA busy_timeout=30000")
+
+    def execute(self, sql, params=()):
+        if not self.pg:
+            return self._con.execute(sql, params)
+        cur = self._con.cursor()
+        cur.execute(_pg_sql(sql), tuple(params))
+        return _PgCursor(cur)
+
+    def executemany(self, sql, seq):
+        if not self.pg:
+            return self._con.executemany(sql, seq)
+        cur = self._con.cursor()
+        cur.executemany(_pg_sql(sql), [tuple(p) for p in seq])
+        return _PgCursor(cur)
+
+    def commit(self):
+        self._con.commit()
+
+    def rollback(self):
+        self._con.rollback()
+
+    def close(self):
+        self._con.close()  # both drivers: a second close does nothing; an open transaction is rolled back
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self._con.commit()
+            else:
+                self._con.rollback()
+        finally:
+            self._con.close()
+        return False
+
+
+def server_db(srv):
+    """A ServerDB on srv's database (its --database URL, else DATA_DIR/postern.db); the caller closes it."""
+    return ServerDB(srv)
 
 
 def psql(url, sql):
@@ -1086,18 +1203,12 @@ def report_time_passes(srv, days=14):
     """As if `days` had passed for reports: every share, open and report-settings change in srv's database is
     moved that far into the past (the shifted shares land in an earlier period, closed when days >= 14).
     Frozen reports stay as they are. Returns the period start the most recent share now falls in, or None."""
-    import sqlite3
-    sqlite_only("report_time_passes")
     ms = days * 86400000
-    con = sqlite3.connect(os.path.join(srv.data_dir, "postern.db"), timeout=30)
-    try:
-        with con:
-            con.execute("UPDATE shares SET created_at = created_at - ?", (ms,))
-            con.execute("UPDATE share_clicks SET at = at - ?", (ms,))
-            con.execute("UPDATE report_settings SET since = since - ?", (ms,))
+    with server_db(srv) as con:
+        con.execute("UPDATE shares SET created_at = created_at - ?", (ms,))
+        con.execute("UPDATE share_clicks SET at = at - ?", (ms,))
+        con.execute("UPDATE report_settings SET since = since - ?", (ms,))
         last = con.execute("SELECT MAX(created_at) FROM shares").fetchone()[0]
-    finally:
-        con.close()
     return report_period_start(last) if last is not None else None
 
 

@@ -10,7 +10,7 @@ one server (harness.server(), started on first use with the file's SERVER_FLAGS)
 and so is every other server a test left running. A test fails too when the shared server dies during it.
 
 Prints `ok NAME`, `FAIL NAME: REASON` or `skip NAME: REASON` (harness.Skip: a test that cannot run against this
-configuration, e.g. one that opens the SQLite file while the servers use PostgreSQL) per test and ends with
+configuration, e.g. one that needs PostgreSQL while the servers use SQLite) per test and ends with
 `integration: N passed, N failed` (and `, N skipped` when some were).
 Exit status 1 if any test failed.
 """

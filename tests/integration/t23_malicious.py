@@ -6,7 +6,6 @@ addressed to them -- and the person's client refuses, or the reader flags, with 
 import base64
 import json
 import os
-import sqlite3
 import sys
 import time
 
@@ -31,10 +30,9 @@ def unb64(t):
 
 
 def db(s):
-    H.sqlite_only("this test")
-    con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
-    con.execute("PRAGMA busy_timeout=30000")
-    return con
+    """The running server's own database, SQLite or PostgreSQL (harness.ServerDB): `with db(s) as con:` commits
+    the attack and closes before the test drives the clients again."""
+    return H.server_db(s)
 
 
 def uid(con, public_id):
@@ -69,10 +67,10 @@ class Rogue:
         cert = P.statement(T_DEVICE_CERT, P.st_device_cert(self.device_id, self.sign.pk, self.box_pk, int(time.time() * 1000)),
                            self.fake_identity)
         with db(s) as con:
-            cur = con.execute("INSERT INTO devices(public_id, user_id, name, sign_pk, box_pk, created_at, reg_sig, cert) "
-                              "VALUES (?,?,?,?,?,?,?,?)", (self.device_id, uid(con, owner_public_id), f"rogue {tag}",
-                                                           b64(self.sign.pk), b64(self.box_pk), int(time.time() * 1000), b64(reg), cert))
-            self.row = cur.lastrowid
+            self.row = con.execute("INSERT INTO devices(public_id, user_id, name, sign_pk, box_pk, created_at, reg_sig, cert) "
+                                   "VALUES (?,?,?,?,?,?,?,?) RETURNING id", (self.device_id, uid(con, owner_public_id), f"rogue {tag}",
+                                                                             b64(self.sign.pk), b64(self.box_pk), int(time.time() * 1000),
+                                                                             b64(reg), cert)).fetchone()[0]
             for kind, key_id, pk in ((2, 7, self.spk_pk), (1, 8, self.opk_pk)):
                 st = P.statement(T_PREKEY, P.st_prekey(self.device_id, kind, key_id, pk, int(time.time() * 1000)), self.sign)
                 con.execute("INSERT INTO prekeys(device_id, kind, key_id, statement, created_at) VALUES (?,?,?,?,?)",
@@ -264,7 +262,8 @@ def test_rewritten_membership_history_is_refused():
         first = con.execute("SELECT hash FROM chain_links WHERE thread_id=? AND seq=1", (t[0],)).fetchone()[0]
         con.execute("DELETE FROM chain_links WHERE thread_id=? AND seq>1", (t[0],))
         con.execute("UPDATE threads SET chain_length=1, chain_head=? WHERE id=?", (first, t[0]))
-        con.execute("INSERT OR IGNORE INTO members(thread_id, user_id, joined_seq, read_seq) VALUES (?,?,0,0)", (t[0], uid(con, carol.user_id())))
+        con.execute("INSERT INTO members(thread_id, user_id, joined_seq, read_seq) VALUES (?,?,0,0) ON CONFLICT DO NOTHING",
+                    (t[0], uid(con, carol.user_id())))
     p = alice.run("send", tid, "does carol read this?", check_ok=False)
     eq(p.returncode, REFUSED, f"send over a rewritten history: {p.stderr!r}")
     check("does not continue the one this device saw before" in p.stderr, f"the words: {p.stderr!r}")
@@ -388,7 +387,8 @@ def test_forged_consent_does_not_open_the_friends_messages():
     st = P.statement(0x42, P.st_app_consent(tid, app.client_id, 1, int(time.time() * 1000)), fake)
     with db(s) as con:
         t = con.execute("SELECT id FROM threads WHERE public_id=?", (tid,)).fetchone()[0]
-        con.execute("INSERT OR REPLACE INTO app_consents(thread_id, user_id, state, at, statement) VALUES (?,?,1,?,?)",
+        con.execute("INSERT INTO app_consents(thread_id, user_id, state, at, statement) VALUES (?,?,1,?,?) ON CONFLICT(thread_id, user_id)"
+                    " DO UPDATE SET state = excluded.state, at = excluded.at, statement = excluded.statement",
                     (t, uid(con, bob.user_id()), int(time.time() * 1000), st))
     bob.run("send", tid, "only alice may read this")
     out = demo.run("read", tid).stdout

@@ -18,9 +18,7 @@ threshold is shown in some periods and not in others, and nine Sybils around one
 import datetime
 import json
 import math
-import os
 import re
-import sqlite3
 import statistics
 import subprocess
 
@@ -56,10 +54,8 @@ def past_periods(n, skip=2):
 
 
 def db(s):
-    H.sqlite_only("this test")
-    con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
-    con.execute("PRAGMA busy_timeout=30000")
-    return con
+    """The server's own database, SQLite or PostgreSQL (harness.ServerDB): leaving `with con:` commits and closes."""
+    return H.server_db(s)
 
 
 def app_row_id(con, app):
@@ -68,10 +64,8 @@ def app_row_id(con, app):
 
 def settings_long_ago(s, app):
     """The app's stored settings were set three years ago: they apply to the synthetic past periods too."""
-    con = db(s)
-    with con:
+    with db(s) as con:
         con.execute("UPDATE report_settings SET since = since - ? WHERE app_id = ?", (3 * 365 * DAY_MS, app_row_id(con, app)))
-    con.close()
 
 
 class Seeder:
@@ -103,11 +97,10 @@ class Seeder:
             self.share(period, item, self.person(), self.person(), opened_by_recipient=i < opened)
 
     def commit(self):
-        with self.con:
+        with self.con:  # commits and closes
             self.con.executemany("INSERT INTO shares(id, public_id, app_id, grant_id, sender, recipient, thread_id,"
                                  " message_id, item, created_at) VALUES(?, ?, ?, 0, ?, ?, 0, 0, ?, ?)", self.shares)
             self.con.executemany("INSERT INTO share_clicks(share_id, user_id, at) VALUES(?, ?, ?)", self.clicks)
-        self.con.close()
 
 
 def cli(s, *args, ok=True):
@@ -368,13 +361,11 @@ def test_reports_frozen_by_an_older_version_are_served_as_they_were():
                               "privacy": {"k": 10, "cap_per_person_per_day": 10, "epsilon": 0.0},
                               "rows": [{"date": json_period, "item": "x", "shares": 3, "senders": 3, "recipients": 3,
                                         "clicks": 1, "ctr": 0.3333}], "suppressed_buckets": 0}).encode()
-    con = db(s)
-    with con:
+    with db(s) as con:
         con.execute("INSERT INTO reports(app_id, period, format, body) VALUES(?, ?, 'csv', ?)",
                     (app_row_id(con, app), csv_period, legacy_csv))
         con.execute("INSERT INTO reports(app_id, period, format, body) VALUES(?, ?, 'json', ?)",
                     (app_row_id(con, app), json_period, legacy_json))
-    con.close()
     ct = H.client_token(s, app)
     eq(api(s, ct, csv_period, "csv").raw, legacy_csv, "a CSV frozen by an older version, as it was")
     eq(api(s, ct, json_period).raw, legacy_json, "a JSON frozen by an older version, as it was")

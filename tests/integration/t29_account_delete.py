@@ -8,7 +8,6 @@ closed, by invitation (`posternd invite`), and limited per client address — be
 address."""
 import json
 import os
-import sqlite3
 import subprocess
 import time
 
@@ -19,12 +18,8 @@ from t20_cli import CLI, Person, befriend
 
 
 def db_count(s, sql, *args):
-    H.sqlite_only("this test")
-    con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
-    try:
+    with H.server_db(s) as con:
         return con.execute(sql, args).fetchone()[0]
-    finally:
-        con.close()
 
 
 def test_delete_with_the_cli_end_to_end():
@@ -210,11 +205,8 @@ def test_registration_by_invite():
                                                     "invite": codes[1]}), 403, "forbidden", "the CLI's invite reused")
         # an expired invite
         old = invite_codes(s, 1, days=1)[0]
-        H.sqlite_only("this test")
-        con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
-        with con:
+        with H.server_db(s) as con:
             con.execute("UPDATE invites SET expires_at = 1 WHERE used_at = 0")
-        con.close()
         expect_error(s.req("POST", "/v1/accounts", {"username": H.rand_name("inv"), "password": "password1", "invite": old}),
                      403, "forbidden", "an expired invite")
 

@@ -8,9 +8,7 @@ worded as refusals; filtered by app), takes bob back on the share page, and disc
 import base64
 import datetime
 import hashlib
-import os
 import re
-import sqlite3
 import subprocess
 
 import harness as H
@@ -262,13 +260,8 @@ def test_expired_grants_in_their_own_section():
     check("<article" not in section(page, 'id="s1"'), "nothing expired yet")
     # as if the day had passed: the grant's end moves into the past (the server reads it on every request)
     gid = s.req("GET", "/v1/me/grants", token=alice.token).json["grants"][0]["grant_id"]
-    H.sqlite_only("this test")
-    con = sqlite3.connect(os.path.join(s.data_dir, "postern.db"), timeout=30)
-    try:
-        with con:
-            con.execute("UPDATE grants SET expires_at = expires_at - 2 * 86400000 WHERE public_id = ?", (gid,))
-    finally:
-        con.close()
+    with H.server_db(s) as con:
+        con.execute("UPDATE grants SET expires_at = expires_at - 2 * 86400000 WHERE public_id = ?", (gid,))
     page = text(b.get("/account/apps"))
     check("<article" not in _active(page), "the expired grant is no longer active")
     expired = section(page, 'id="s1"')
