@@ -3,8 +3,9 @@
  *
  * The writer loop: wait for work; take the whole queue (bounded by max_batch); BEGIN; SAVEPOINT/run/RELEASE
  * per job; COMMIT (one fsync); then done() for each job in order. While it commits, new jobs pile up in
- * the queue and form the next group, so the batch size follows the load with no timer. A group the database
- * aborted is reset (each job's reset hook) and run again as dbexec.h says; only then do the done()s run.
+ * the queue and form the next group, so the batch size follows the load with no timer. A job undone with the
+ * deadlock it met runs again alone after its group; a group the database aborted as a whole is reset (each
+ * job's reset hook) and run again; both as dbexec.h says, and a job's done() runs only after its last run.
  */
 #include "dbexec.h"
 
