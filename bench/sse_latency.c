@@ -1,9 +1,10 @@
 /*
  * sse_latency.c — SSE delivery latency of posternd at a fixed send rate (libcurl + pthreads).
  *
- *   sse_latency BASE_URL USERS_FILE RATE_PER_S DURATION_S
+ *   sse_latency BASE_URL USERS_FILE RATE_PER_S DURATION_S [STREAM_BASE_URL]
  *
- * USERS_FILE is bench/setup.py's output. The receiver recv_b holds GET /v1/events open on one thread. One
+ * USERS_FILE is bench/setup.py's output. The sends go to BASE_URL and the stream is read from STREAM_BASE_URL
+ * (default: BASE_URL); two nodes on one database give the cross-node delivery latency. The receiver recv_b holds GET /v1/events open on one thread. One
  * sender thread per sender user ("S" lines) posts 1 KiB messages (base64url of 1024 random bytes) into its
  * direct thread with recv_b, on a fixed open-loop schedule: together RATE_PER_S messages a second, sender i
  * sending at t0 + i/RATE + k*N/RATE (a late sender sends at once and does not catch up by bursting).
@@ -41,7 +42,7 @@ struct sender {
 	int warm_status;
 };
 
-static const char *base;
+static const char *base, *stream_base;
 static struct sender senders[MAX_SENDERS];
 static int nsenders;
 static char recv_token[256];
@@ -151,7 +152,7 @@ static void *sse_main(void *arg)
 	struct curl_slist *hd = NULL;
 	char url[512], auth[300];
 	(void)arg;
-	snprintf(url, sizeof(url), "%s/v1/events", base);
+	snprintf(url, sizeof(url), "%s/v1/events", stream_base);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", recv_token);
 	hd = curl_slist_append(hd, auth);
 	hd = curl_slist_append(hd, "Accept: text/event-stream");
@@ -274,11 +275,12 @@ int main(int argc, char **argv)
 	size_t sent = 0, ok = 0, matched = 0, negative = 0;
 	int s;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: sse_latency BASE_URL USERS_FILE RATE_PER_S DURATION_S\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: sse_latency BASE_URL USERS_FILE RATE_PER_S DURATION_S [STREAM_BASE_URL]\n");
 		return 2;
 	}
 	base = argv[1];
+	stream_base = argc == 6 ? argv[5] : base;
 	rate = atof(argv[3]);
 	duration = atof(argv[4]);
 	if (rate <= 0 || duration <= 0) {
