@@ -630,7 +630,6 @@ else
 		fi
 		for n in $READ_SCALES; do
 			name=rd-$engine-$n
-			dbflag=""
 			if [ $engine = pg ]; then
 				psql_q "$PG_URL" -c "CREATE SCHEMA reads_$n"
 				dburl="$PG_URL&options=-csearch_path%3Dreads_$n"
