@@ -588,7 +588,9 @@ if [ $want_nodes = 1 ] && [ "${BENCH_SKIP_KILL:-0}" != 1 ]; then
 	awk '$3 >= 200 && $3 < 300 {print $4}' "$W/ack.txt" | sort -u >"$W/acked.txt"
 	KILL_ACKED=$(wc -l <"$W/acked.txt" | tr -d ' ')
 	KILL_B_AFTER=$(awk -v t="$KILL_MS" '$1 > t && $2 == "B" && $3 >= 200 && $3 < 300' "$W/ack.txt" | wc -l | tr -d ' ')
-	KILL_A_FAIL=$(awk -v t="$KILL_MS" '$2 == "A" && ($3 == 0 || $3 >= 500)' "$W/ack.txt" | wc -l | tr -d ' ')
+	KILL_A_FAIL=$(awk '$2 == "A" && ($3 == 0 || $3 >= 500)' "$W/ack.txt" | wc -l | tr -d ' ')
+	# a retry answered 200 is a send A had committed before it died (the first result, given again)
+	KILL_REPEAT=$(awk '$3 == 200' "$W/ack.txt" | wc -l | tr -d ' ')
 	RUNTAG=$(head -n 1 "$W/acked.txt" | cut -d_ -f1)
 	# every acknowledged client_msg_id must be a row of messages (the ids are unique to this run)
 	V=$(psql_q -F ' ' "$NODES_URL" -c "CREATE TEMP TABLE acked(c text PRIMARY KEY)" -c "\\copy acked FROM '$W/acked.txt'" \
@@ -598,7 +600,8 @@ if [ $want_nodes = 1 ] && [ "${BENCH_SKIP_KILL:-0}" != 1 ]; then
 	echo "  -> $KILL_LOST lost of $KILL_ACKED acknowledged (checked in the database: $(echo "$V" | awk '{print $1}') ids looked up);" \
 		"rows of this run in messages: $(echo "$V" | awk '{print $3}') ($(echo "$V" | awk '{print $4}') duplicates; rows beyond the" \
 		"acknowledged are sends committed whose answer died with A)"
-	echo "     node A: $KILL_A_FAIL attempts without an answer or with a 5xx, each retried on B with the same client_msg_id;" \
+	echo "     node A: $KILL_A_FAIL attempts without an answer or with a 5xx, each retried on B with the same client_msg_id" \
+		"($KILL_REPEAT answered 200: A had committed them);" \
 		"node B: $KILL_B_AFTER 2xx after the kill, /v1/health $B_HEALTH at the end"
 	echo
 elif [ $want_nodes = 1 ]; then
