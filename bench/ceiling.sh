@@ -4,6 +4,9 @@
 # it also runs alone (about 4 × BENCH_DURATION + 15 seconds):
 #
 #   sh bench/ceiling.sh [CLIENTS]       CLIENTS: concurrent senders (default 64, as in step 2)
+#   sh bench/ceiling.sh --writer-script BATCH SAVEPOINTS
+#                                       print the one-writer pgbench script (below) and exit: BATCH sends,
+#                                       with posternd's savepoints when SAVEPOINTS is 1
 #
 # PostgreSQL: a throwaway PostgreSQL 15 cluster (scripts/pg.sh: fsync and synchronous_commit on), the send's
 #   tables (bench/pg_schema.sql, bench/pg_seed.sql), then pgbench with CLIENTS connections for BENCH_DURATION
@@ -31,10 +34,40 @@
 # Prints the figures and one line CEILINGRESULT pg_tps=… sqlite_per_s=… pg_vs_sqlite=… pg_writer_per_s=…
 # pg_writer_sp_per_s=… (for bench/run.sh).
 # Environment: BENCH_DURATION (seconds per measured run, default 10), WRITER_BATCH (default 32). Needs
-# postgresql-15 and libsqlite3-dev (scripts/deps.sh); as root the cluster runs as the postgres user. Everything it starts is stopped on exit.
+# postgresql-15 and libsqlite3-dev (scripts/deps.sh); as root the cluster runs as the postgres user. Everything
+# it starts is stopped on exit.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+
+# one writer connection, BATCH sends per transaction: pg_writer_send.sql's statements BATCH times (sender
+# k % N + 1 into its own thread), with posternd's savepoints when $2 is 1
+writer_script() { # writer_script BATCH SAVEPOINTS
+	awk -v b="$1" -v sp="$2" '
+		/^--/ || NF == 0 {next}
+		{st[++n] = $0}
+		END {
+			print "BEGIN;"
+			for (k = 0; k < b; k++) {
+				print "\\set thread " k " % :senders + 1"
+				print "\\set sender :thread + 1"
+				print "\\set r random(1, 9000000000000000000)"
+				if (sp) print "SAVEPOINT req;"
+				for (i = 1; i <= n; i++) {
+					w = sp && st[i] ~ /^(UPDATE|INSERT)/
+					if (w) print "SAVEPOINT stmt;"
+					print st[i]
+					if (w) print "RELEASE SAVEPOINT stmt;"
+				}
+				if (sp) print "RELEASE SAVEPOINT req;"
+			}
+			print "END;"
+		}' "$here/pg_writer_send.sql"
+}
+if [ "${1:-}" = --writer-script ]; then # --writer-script BATCH SAVEPOINTS: print the one-writer script (for tests/pg)
+	writer_script "${2:-32}" "${3:-1}"
+	exit 0
+fi
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 CLIENTS=${1:-64}
 DUR=${BENCH_DURATION:-10}
@@ -82,30 +115,6 @@ PG_PER_SYNC=$(echo "$w0 $w1" | awk '{s = $4 - $1; n = $6 - $3; printf "%.1f", (s
 PG_WAL_KIB=$(echo "$w0 $w1" | awk '{n = $6 - $3; printf "%.1f", (n > 0 ? ($5 - $2) / n / 1024 : 0)}')
 echo "  -> $PG_TPS sends/s; $PG_PER_SYNC sends per WAL sync; $PG_WAL_KIB KiB of WAL per send (pg_stat_wal)"
 
-# one writer connection, BATCH sends per transaction: pg_writer_send.sql's statements BATCH times (sender k % N + 1
-# into its own thread), with posternd's savepoints when $2 is 1
-writer_script() { # writer_script BATCH SAVEPOINTS
-	awk -v b="$1" -v sp="$2" '
-		/^--/ || NF == 0 {next}
-		{st[++n] = $0}
-		END {
-			print "BEGIN;"
-			for (k = 0; k < b; k++) {
-				print "\\set thread " k " % :senders + 1"
-				print "\\set sender :thread + 1"
-				print "\\set r random(1, 9000000000000000000)"
-				if (sp) print "SAVEPOINT req;"
-				for (i = 1; i <= n; i++) {
-					w = sp && st[i] ~ /^(UPDATE|INSERT)/
-					if (w) print "SAVEPOINT stmt;"
-					print st[i]
-					if (w) print "RELEASE SAVEPOINT stmt;"
-				}
-				if (sp) print "RELEASE SAVEPOINT req;"
-			}
-			print "END;"
-		}' "$here/pg_writer_send.sql"
-}
 writer_script "$WBATCH" 0 >"$W/writer.sql"
 writer_script "$WBATCH" 1 >"$W/writer_sp.sql"
 pgw() { # pgw SECONDS SCRIPT: one connection
