@@ -178,13 +178,11 @@ static size_t discard(char *d, size_t sz, size_t nm, void *ud)
 	return sz * nm;
 }
 
-static long post(CURL *h, const char *cmid)
+/* POST one message on h with the request body built in buf (cap bytes, the caller's); the HTTP status, 0: none */
+static long post(CURL *h, const char *cmid, char *buf, size_t cap)
 {
-	static __thread char *buf;
 	long code = 0;
-	if (buf == NULL)
-		buf = malloc(2200);
-	snprintf(buf, 2200, "{\"client_msg_id\":\"%s%s", cmid, body_json_tail);
+	snprintf(buf, cap, "{\"client_msg_id\":\"%s%s", cmid, body_json_tail);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, buf);
 	if (curl_easy_perform(h) != CURLE_OK)
 		return 0;
@@ -204,7 +202,7 @@ static void *sender_main(void *arg)
 	struct sender *s = arg;
 	CURL *h = curl_easy_init();
 	struct curl_slist *hd = NULL;
-	char url[512], auth[300], cmid[64];
+	char url[512], auth[300], cmid[64], buf[2200];
 	int64_t interval = (int64_t)(1e9 * nsenders / rate), end = t0 + (int64_t)(duration * 1e9);
 	int k;
 
@@ -220,7 +218,7 @@ static void *sender_main(void *arg)
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 
 	snprintf(cmid, sizeof(cmid), "W%d_%lld", s->idx, (long long)now_ns());
-	s->warm_status = (int)post(h, cmid); /* opens the keep-alive connection */
+	s->warm_status = (int)post(h, cmid, buf, sizeof(buf)); /* opens the keep-alive connection */
 
 	for (k = 0; k < per_sender; k++) {
 		int64_t at = t0 + (int64_t)((double)s->idx * 1e9 / rate) + (int64_t)k * interval;
@@ -231,7 +229,7 @@ static void *sender_main(void *arg)
 		sleep_until(at);
 		snprintf(cmid, sizeof(cmid), "L%d_%d", s->idx, k);
 		t_post[idx] = now_ns();
-		code = post(h, cmid);
+		code = post(h, cmid, buf, sizeof(buf));
 		status[idx] = (int)code;
 		if (code >= 200 && code < 300)
 			t_resp[idx] = now_ns();
@@ -395,5 +393,11 @@ int main(int argc, char **argv)
 	       pct(lat, nlat, 90), pct(lat, nlat, 99), pct(lat, nlat, 99.9), pct(lat, nlat, 100), pct(plat, npost, 50),
 	       pct(plat, npost, 99));
 	curl_global_cleanup();
+	free(t_resp);
+	free(t_evt);
+	free(t_post);
+	free(status);
+	free(lat);
+	free(plat);
 	return matched > 0 ? 0 : 1;
 }
