@@ -1,13 +1,16 @@
 -- send.lua -- wrk script: durable message sends against posternd.
 --
---   wrk -t2 -c64 -d10s -s bench/send.lua http://127.0.0.1:PORT -- USERS_FILE NTHREADS TAG
+--   wrk -t2 -c64 -d10s -s bench/send.lua http://127.0.0.1:PORT -- USERS_FILE NTHREADS TAG [PART NPARTS [RECEIVER]]
 --
 -- USERS_FILE comes from bench/setup.py ("S name user_id token thread_a thread_b" lines). wrk thread k
 -- (1-based) takes the senders k, k+NTHREADS, k+2*NTHREADS, ...; with -c64 -t2 and 64 senders each wrk thread
--- owns 32 senders for its 32 connections. wrk gives a script no handle on the connection a request goes to,
+-- owns 32 senders for its 32 connections. With PART and NPARTS (several wrk processes sharing the senders,
+-- e.g. one per server node), process PART (0-based) of NPARTS takes only its share: sender i goes to wrk
+-- thread k of part PART when i mod (NTHREADS*NPARTS) = PART*NTHREADS + k-1. Give each part its own TAG.
+-- RECEIVER b sends into each sender's thread with recv_b instead of recv_a (the default, a). wrk gives a script no handle on the connection a request goes to,
 -- so a thread hands its senders out round robin (request i of the thread goes as sender i mod 32): each
 -- sender has one request in flight on average, as if it had its own connection.
--- Every request is POST /v1/threads/{thread_a}/messages with a unique client_msg_id (TAG-thread-counter)
+-- Every request is POST /v1/threads/{thread_a}/messages (or thread_b) with a unique client_msg_id (TAG-thread-counter)
 -- and a 1 KiB body (base64url of 1024 random bytes, no padding; 16 different bodies per thread).
 -- done() prints the answers by HTTP status and one machine-readable line for bench/run.sh:
 --   SENDRESULT requests=N duration_s=S rps=R ok2xx=N non2xx=N socket_errors=N
@@ -48,14 +51,16 @@ statuses = {}
 
 function init(args)
 	local file, nthreads = args[1], tonumber(args[2])
+	local part, nparts = tonumber(args[4] or "0"), tonumber(args[5] or "1")
+	local receiver = args[6] or "a"
 	tag = (args[3] or "w") .. tid
 	local i = 0
 	for line in io.lines(file) do
-		local kind, _, _, token, thread_a = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+)")
+		local kind, _, _, token, thread_a, thread_b = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+) ?(%S*)")
 		if kind == "S" then
-			if i % nthreads == tid - 1 then
+			if i % (nthreads * nparts) == part * nthreads + tid - 1 then
 				senders[#senders + 1] = {
-					path = "/v1/threads/" .. thread_a .. "/messages",
+					path = "/v1/threads/" .. (receiver == "b" and thread_b or thread_a) .. "/messages",
 					headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"},
 				}
 			end

@@ -1,9 +1,10 @@
 /*
  * sse_latency.c — SSE delivery latency of posternd at a fixed send rate (libcurl + pthreads).
  *
- *   sse_latency BASE_URL USERS_FILE RATE_PER_S DURATION_S
+ *   sse_latency BASE_URL USERS_FILE RATE_PER_S DURATION_S [STREAM_BASE_URL]
  *
- * USERS_FILE is bench/setup.py's output. The receiver recv_b holds GET /v1/events open on one thread. One
+ * USERS_FILE is bench/setup.py's output. The sends go to BASE_URL and the stream is read from STREAM_BASE_URL
+ * (default: BASE_URL); two nodes on one database give the cross-node delivery latency. The receiver recv_b holds GET /v1/events open on one thread. One
  * sender thread per sender user ("S" lines) posts 1 KiB messages (base64url of 1024 random bytes) into its
  * direct thread with recv_b, on a fixed open-loop schedule: together RATE_PER_S messages a second, sender i
  * sending at t0 + i/RATE + k*N/RATE (a late sender sends at once and does not catch up by bursting).
@@ -41,7 +42,7 @@ struct sender {
 	int warm_status;
 };
 
-static const char *base;
+static const char *base, *stream_base;
 static struct sender senders[MAX_SENDERS];
 static int nsenders;
 static char recv_token[256];
@@ -151,7 +152,7 @@ static void *sse_main(void *arg)
 	struct curl_slist *hd = NULL;
 	char url[512], auth[300];
 	(void)arg;
-	snprintf(url, sizeof(url), "%s/v1/events", base);
+	snprintf(url, sizeof(url), "%s/v1/events", stream_base);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", recv_token);
 	hd = curl_slist_append(hd, auth);
 	hd = curl_slist_append(hd, "Accept: text/event-stream");
@@ -177,13 +178,11 @@ static size_t discard(char *d, size_t sz, size_t nm, void *ud)
 	return sz * nm;
 }
 
-static long post(CURL *h, const char *cmid)
+/* POST one message on h with the request body built in buf (cap bytes, the caller's); the HTTP status, 0: none */
+static long post(CURL *h, const char *cmid, char *buf, size_t cap)
 {
-	static __thread char *buf;
 	long code = 0;
-	if (buf == NULL)
-		buf = malloc(2200);
-	snprintf(buf, 2200, "{\"client_msg_id\":\"%s%s", cmid, body_json_tail);
+	snprintf(buf, cap, "{\"client_msg_id\":\"%s%s", cmid, body_json_tail);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, buf);
 	if (curl_easy_perform(h) != CURLE_OK)
 		return 0;
@@ -203,7 +202,7 @@ static void *sender_main(void *arg)
 	struct sender *s = arg;
 	CURL *h = curl_easy_init();
 	struct curl_slist *hd = NULL;
-	char url[512], auth[300], cmid[64];
+	char url[512], auth[300], cmid[64], buf[2200];
 	int64_t interval = (int64_t)(1e9 * nsenders / rate), end = t0 + (int64_t)(duration * 1e9);
 	int k;
 
@@ -219,7 +218,7 @@ static void *sender_main(void *arg)
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 
 	snprintf(cmid, sizeof(cmid), "W%d_%lld", s->idx, (long long)now_ns());
-	s->warm_status = (int)post(h, cmid); /* opens the keep-alive connection */
+	s->warm_status = (int)post(h, cmid, buf, sizeof(buf)); /* opens the keep-alive connection */
 
 	for (k = 0; k < per_sender; k++) {
 		int64_t at = t0 + (int64_t)((double)s->idx * 1e9 / rate) + (int64_t)k * interval;
@@ -230,7 +229,7 @@ static void *sender_main(void *arg)
 		sleep_until(at);
 		snprintf(cmid, sizeof(cmid), "L%d_%d", s->idx, k);
 		t_post[idx] = now_ns();
-		code = post(h, cmid);
+		code = post(h, cmid, buf, sizeof(buf));
 		status[idx] = (int)code;
 		if (code >= 200 && code < 300)
 			t_resp[idx] = now_ns();
@@ -274,11 +273,12 @@ int main(int argc, char **argv)
 	size_t sent = 0, ok = 0, matched = 0, negative = 0;
 	int s;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: sse_latency BASE_URL USERS_FILE RATE_PER_S DURATION_S\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: sse_latency BASE_URL USERS_FILE RATE_PER_S DURATION_S [STREAM_BASE_URL]\n");
 		return 2;
 	}
 	base = argv[1];
+	stream_base = argc == 6 ? argv[5] : base;
 	rate = atof(argv[3]);
 	duration = atof(argv[4]);
 	if (rate <= 0 || duration <= 0) {
@@ -393,5 +393,11 @@ int main(int argc, char **argv)
 	       pct(lat, nlat, 90), pct(lat, nlat, 99), pct(lat, nlat, 99.9), pct(lat, nlat, 100), pct(plat, npost, 50),
 	       pct(plat, npost, 99));
 	curl_global_cleanup();
+	free(t_resp);
+	free(t_evt);
+	free(t_post);
+	free(status);
+	free(lat);
+	free(plat);
 	return matched > 0 ? 0 : 1;
 }

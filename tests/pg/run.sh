@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/pg/run.sh — the pg-infra tier: scripts/pg.sh's throwaway PostgreSQL clusters, and the database
-# ceiling of `make bench` (bench/pg_schema.sql, bench/pg_send.sql) checked for what it writes.
+# ceiling of `make bench` (bench/pg_schema.sql, bench/pg_send.sql, and the one-writer script of bench/ceiling.sh)
+# checked for what it writes.
 #
 #   sh tests/pg/run.sh [BUILD]  prints "ok   NAME" / "FAIL NAME: why" lines and "pg-infra: N passed, N failed";
 #                               with BUILD (a build directory), also BUILD/tests/test_bus's PostgreSQL cases
@@ -183,6 +184,21 @@ if [ -n "$PG_URL" ] && psql_q "$PG_URL" -f "$root/bench/pg_schema.sql" >"$T/sche
 	want="$tx $((2 * ${tx:-0})) 0 0 $((2 * ${tx:-0})) 1"
 	check bench.pg_send_writes_what_a_send_writes "messages events bad_threads bad_read_seq linked_events body_lengths: got '$got', want '$want'" \
 		[ "$got" = "$want" ]
+	# the one-writer script of bench/ceiling.sh (groups of sends in one transaction, with posternd's savepoints)
+	# writes the same rows: 2 transactions of 8 sends more, and the same sums still hold
+	sh "$root/bench/ceiling.sh" --writer-script 8 1 >"$T/writer.sql" 2>&1 &&
+		"$PG_BIN/pgbench" -n -M extended -c 1 -t 2 -D senders=8 -D body="$body" -f "$T/writer.sql" "$PG_URL" >"$T/writer.out" 2>&1
+	rc=$?
+	got=$(psql_q "$PG_URL" -F ' ' -c "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM events),
+		(SELECT count(*) FROM threads t WHERE t.last_seq <> (SELECT count(*) FROM messages m WHERE m.thread_id = t.id)
+			OR t.last_seq <> (SELECT COALESCE(max(seq), 0) FROM messages m WHERE m.thread_id = t.id)),
+		(SELECT count(*) FROM members b JOIN threads t ON t.id = b.thread_id
+			WHERE b.user_id = t.creator AND b.read_seq <> t.last_seq),
+		(SELECT count(*) FROM events e JOIN messages m ON m.id = e.ref_id WHERE e.type = 'message.created'),
+		(SELECT count(DISTINCT length(body)) FROM messages)" 2>&1)
+	want="$((${tx:-0} + 16)) $((2 * ${tx:-0} + 32)) 0 0 $((2 * ${tx:-0} + 32)) 1"
+	check bench.pg_writer_send_writes_what_a_send_writes "rc=$rc: $(tail -n 3 "$T/writer.out"); got '$got', want '$want'" \
+		sh -c '[ "$1" = 0 ] && [ "$2" = "$3" ]' _ "$rc" "$got" "$want"
 else
 	fail bench.pg_schema_loads "$(tail -n 5 "$T/schema.out" 2>/dev/null)"
 fi
