@@ -16,6 +16,7 @@ Exit status 1 if any test failed.
 """
 import importlib
 import os
+import re
 import sys
 import threading
 import time
@@ -60,10 +61,14 @@ def run_test(fn):
     t.start()
     t.join(TEST_TIMEOUT_S)
     if t.is_alive():
+        # where it hangs, for the report: the test's own frames (and the harness call it was in)
+        frame = sys._current_frames().get(t.ident)
+        where = [f"{os.path.basename(f.filename)}:{f.lineno} {f.name}" for f in traceback.extract_stack(frame)
+                 if re.match(r"(t\d\d_.*|harness)\.py$", os.path.basename(f.filename))] if frame else []
         # unblock whatever it waits on: kill its servers; the thread is a daemon and dies with us
         harness.stop_all()
         harness.reset_shared()
-        return f"timed out after {TEST_TIMEOUT_S:.0f}s"
+        return f"timed out after {TEST_TIMEOUT_S:.0f}s" + (f" in {' > '.join(where[-4:])}" if where else "")
     deferred = harness.take_deferred()
     if "skip" in result:
         return ("skip", result["skip"])
