@@ -112,37 +112,22 @@ size_t bus_encode(const char *node, const struct bus_change *ch, char *buf, size
 
 size_t bus_encode_limit(const char *node, const struct bus_limit_event *ev, char *buf, size_t cap)
 {
-	static const char hex[] = "0123456789abcdef";
 	char key[2 * BUS_LIMIT_KEY_LEN + 1];
-	size_t i;
 	int w;
 
 	if (ev->which < 0 || ev->which >= BUS_LIMIT_KINDS)
 		return 0;
-	for (i = 0; i < BUS_LIMIT_KEY_LEN; i++) {
-		key[2 * i] = hex[ev->key[i] >> 4];
-		key[2 * i + 1] = hex[ev->key[i] & 15];
-	}
-	key[2 * BUS_LIMIT_KEY_LEN] = '\0';
+	sodium_bin2hex(key, sizeof(key), ev->key, BUS_LIMIT_KEY_LEN); /* lower case */
 	w = snprintf(buf, cap, "%s l%d%c%s", node, ev->which, ev->clear ? '-' : '+', key);
 	if (w < 0 || (size_t)w >= cap)
 		return 0;
 	return (size_t)w;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Parse the item after "l" of a limit event text ("0+" and 32 lowercase hex digits, to the end); -1 if bad. */
 static int parse_limit(const char *s, struct bus_limit_event *ev)
 {
-	size_t i = 0, k;
+	size_t i = 0, len = 0;
 
 	memset(ev, 0, sizeof(*ev));
 	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
@@ -152,13 +137,12 @@ static int parse_limit(const char *s, struct bus_limit_event *ev)
 	if (ev->which >= BUS_LIMIT_KINDS || (s[i] != '+' && s[i] != '-'))
 		return -1;
 	ev->clear = s[i++] == '-';
-	for (k = 0; k < BUS_LIMIT_KEY_LEN; k++) {
-		int hi = hex_digit(s[i + 2 * k]), lo = hi < 0 ? -1 : hex_digit(s[i + 2 * k + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		ev->key[k] = (unsigned char)(hi << 4 | lo);
-	}
-	return s[i + 2 * BUS_LIMIT_KEY_LEN] == '\0' ? 0 : -1;
+	/* exactly the lower-case digits bus_encode_limit writes (sodium_hex2bin alone would take upper case too) */
+	if (strspn(s + i, "0123456789abcdef") != 2 * BUS_LIMIT_KEY_LEN || s[i + 2 * BUS_LIMIT_KEY_LEN] != '\0')
+		return -1;
+	if (sodium_hex2bin(ev->key, BUS_LIMIT_KEY_LEN, s + i, 2 * BUS_LIMIT_KEY_LEN, NULL, &len, NULL) != 0)
+		return -1;
+	return len == BUS_LIMIT_KEY_LEN ? 0 : -1;
 }
 
 /* Parse "id,id,..." (s[0..n)) into a malloc'd array; -1 on a malformed list or OOM. */
